@@ -1,0 +1,112 @@
+# antre: plain GNU make.  `make run` and `make test` are the two commands.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+
+PKGS      = libevent hiredis libqrencode libcjson libpng libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN     = -Wall -Wextra -Wstrict-prototypes -Wwrite-strings -Wshadow
+ifneq ($(CI),)
+WARN    += -Werror
+endif
+OPT     ?= -O2
+CFLAGS  ?= -g $(OPT)
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SAN_FLAGS) \
+	     -Idaemon -Iprotocol -I$(BUILD)/gen $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SAN_FLAGS)
+
+# `make SAN=1` builds everything with clang, AddressSanitizer and UBSan into
+# build/san: the suite runs once on each, so both compilers see every file.
+ifneq ($(SAN),)
+CC        = clang
+BUILD     = build/san
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT       = -O1
+endif
+
+# The daemon's modules, one concern a file (main.c is kept out of the core
+# library so that unit tests can link every module).
+CORE_SRC = \
+	daemon/log.c \
+	daemon/config.c \
+	daemon/event.c \
+	daemon/nik.c \
+	daemon/server.c \
+	daemon/store.c \
+	daemon/http.c \
+	daemon/route_health.c \
+	protocol/protocol.c
+
+SCRIPTS = $(wildcard daemon/scripts/*.lua)
+
+CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/scripts.o
+DAEMON   = $(BUILD)/antred
+CLI      = $(BUILD)/antre
+
+UNIT_SRC   = $(wildcard tests/unit/test_*.c)
+UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test bench install clean deps deps-check
+.SECONDARY:
+all: $(DAEMON) $(UNIT_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/scripts.c: $(SCRIPTS) tools/embed-scripts.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-scripts.sh $(SCRIPTS) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/scripts.o: $(BUILD)/gen/scripts.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/libcore.a: $(CORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(DAEMON): $(BUILD)/daemon/main.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+# --- the two commands -------------------------------------------------------
+
+deps:
+	sh tools/deps.sh install
+
+deps-check:
+	@sh tools/deps.sh check
+
+run: deps-check
+	$(MAKE) all
+	REDIS_URL='$(REDIS_URL)' sh tools/run.sh
+
+test: deps-check
+	$(MAKE) all
+	$(MAKE) SAN=1 all
+	sh tests/run.sh build build/san
+
+bench: deps-check
+	$(MAKE) all
+	@echo "no benchmarks yet"
+
+# --- install ----------------------------------------------------------------
+
+install: $(DAEMON)
+	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/antred
+	install -d $(DESTDIR)$(PREFIX)/share/doc/antre/examples
+	install -m 0644 tools/demo/antred.conf tools/demo/events/demo.json \
+		$(DESTDIR)$(PREFIX)/share/doc/antre/examples/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

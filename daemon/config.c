@@ -1,0 +1,347 @@
+/* config.c: the configuration table and its parser. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum key_type { KEY_INT, KEY_PATH, KEY_STRING, KEY_LISTEN, KEY_REDIS,
+	KEY_TOKEN, KEY_LOG_LEVEL };
+
+struct config_key {
+	const char *name;
+	enum key_type type;
+	size_t offset;          /* into struct config */
+	size_t size;            /* of the target, for strings */
+	const char *def;        /* default as it would be written in the file */
+	long min, max;          /* bounds, for KEY_INT */
+	const char *help;
+};
+
+#define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+
+/* Every key antred knows.  Repeatable keys (listen, token) have no default
+ * here: listen falls back to 127.0.0.1:8080 after the file is read. */
+static const struct config_key config_keys[] = {
+	{ "listen", KEY_LISTEN, F(listen), NULL, 0, 0, "HOST:PORT to serve HTTP on (repeatable)" },
+	{ "redis", KEY_REDIS, F(redis), "redis://127.0.0.1:6379/0", 0, 0, "redis://HOST:PORT/DB or unix:/path" },
+	{ "secret-file", KEY_PATH, F(secret_file), "/var/lib/antre/secret", 0, 0, "HMAC key, created if missing" },
+	{ "token", KEY_TOKEN, F(tokens), NULL, 0, 0, "ROLE VALUE (repeatable)" },
+	{ "events-dir", KEY_PATH, F(events_dir), "/etc/antre/events", 0, 0, "one JSON file per event" },
+	{ "web-root", KEY_PATH, F(web_root), "/usr/local/share/antre/web", 0, 0, "static web pages" },
+	{ "public-url", KEY_STRING, F(public_url), "http://127.0.0.1:8080", 0, 0, "base URL printed in QR links" },
+	{ "log-level", KEY_LOG_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug" },
+	{ "max-body-bytes", KEY_INT, F(max_body_bytes), "16384", 256, 1 << 20, "largest request body" },
+	{ "max-header-bytes", KEY_INT, F(max_header_bytes), "8192", 1024, 1 << 16, "largest request head" },
+	{ "http-timeout", KEY_INT, F(http_timeout_s), "30", 1, 3600, "seconds a connection may stay silent" },
+	{ "max-connections", KEY_INT, F(max_connections), "16000", 1, 1000000, "open HTTP connections at most" },
+	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
+};
+
+#define NKEYS (sizeof config_keys / sizeof config_keys[0])
+
+static const char *const role_names[] = { "none", "desk", "station", "organiser", "admin" };
+
+const char *config_role_name(enum role r)
+{
+	if ((unsigned)r >= sizeof role_names / sizeof role_names[0])
+		return "none";
+	return role_names[r];
+}
+
+int config_role_parse(const char *name, enum role *out)
+{
+	for (int i = ROLE_DESK; i <= ROLE_ADMIN; i++)
+		if (strcmp(name, role_names[i]) == 0) {
+			*out = (enum role)i;
+			return 0;
+		}
+	return -1;
+}
+
+static int parse_port(const char *s, int *port)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+int config_parse_listen(const char *s, struct listen_addr *out)
+{
+	const char *colon, *host = s;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		if (close == NULL || close[1] != ':')
+			return -1;
+		host = s + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (colon == NULL)
+			return -1;
+		hlen = (size_t)(colon - s);
+	}
+	if (hlen == 0 || hlen >= sizeof out->host)
+		return -1;
+	memcpy(out->host, host, hlen);
+	out->host[hlen] = '\0';
+	return parse_port(colon + 1, &out->port);
+}
+
+int config_parse_redis(const char *s, struct redis_addr *out)
+{
+	char buf[512];
+	char *p, *slash, *colon;
+	long db = 0;
+
+	memset(out, 0, sizeof *out);
+	if (strlen(s) >= sizeof buf)
+		return -1;
+	strcpy(buf, s);
+	if (strncmp(buf, "unix:", 5) == 0) {
+		char *q = strchr(buf, '?');
+		if (q) {
+			char *end;
+			if (strncmp(q, "?db=", 4) != 0)
+				return -1;
+			db = strtol(q + 4, &end, 10);
+			if (end == q + 4 || *end || db < 0 || db > 15)
+				return -1;
+			*q = '\0';
+		}
+		if (buf[5] != '/' || strlen(buf + 5) >= sizeof out->unix_path)
+			return -1;
+		strcpy(out->unix_path, buf + 5);
+		out->db = (int)db;
+		return 0;
+	}
+	if (strncmp(buf, "redis://", 8) != 0)
+		return -1;
+	p = buf + 8;
+	if ((slash = strchr(p, '/')) != NULL) {
+		char *end;
+		*slash = '\0';
+		if (slash[1] != '\0') {
+			db = strtol(slash + 1, &end, 10);
+			if (*end || db < 0 || db > 15)
+				return -1;
+		}
+	}
+	out->port = 6379;
+	if ((colon = strrchr(p, ':')) != NULL) {
+		*colon = '\0';
+		if (parse_port(colon + 1, &out->port) == -1)
+			return -1;
+	}
+	if (*p == '\0' || strlen(p) >= sizeof out->host)
+		return -1;
+	strcpy(out->host, p);
+	out->db = (int)db;
+	return 0;
+}
+
+enum role config_token_role(const struct config *c, const char *token)
+{
+	size_t len = strlen(token);
+	enum role found = ROLE_NONE;
+
+	/* Compare against every token, all bytes, so that timing tells nothing
+	 * of which one matched or how much of it. */
+	for (int i = 0; i < c->ntokens; i++) {
+		const struct token *t = &c->tokens[i];
+		size_t tlen = strlen(t->value);
+		unsigned char diff = (unsigned char)(tlen != len);
+		for (size_t k = 0; k < tlen; k++)
+			diff |= (unsigned char)(t->value[k] ^ (k < len ? token[k] : 0));
+		if (diff == 0 && t->role > found)
+			found = t->role;
+	}
+	return found;
+}
+
+/* Applies one key's value; 0, or -1 with the reason in why. */
+static int config_set(struct config *c, const struct config_key *k,
+    const char *val, char *why, size_t whylen)
+{
+	char *dst = (char *)c + k->offset;
+
+	switch (k->type) {
+	case KEY_INT: {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (errno || end == val || *end) {
+			snprintf(why, whylen, "%s: '%s' is not a whole number", k->name, val);
+			return -1;
+		}
+		if (v < k->min || v > k->max) {
+			snprintf(why, whylen, "%s: %ld is outside %ld..%ld", k->name, v, k->min, k->max);
+			return -1;
+		}
+		*(int *)(void *)dst = (int)v;
+		return 0;
+	}
+	case KEY_PATH:
+	case KEY_STRING:
+		if (strlen(val) >= k->size) {
+			snprintf(why, whylen, "%s: value too long", k->name);
+			return -1;
+		}
+		strcpy(dst, val);
+		return 0;
+	case KEY_LISTEN:
+		if (c->nlisten == CONFIG_MAX_LISTEN) {
+			snprintf(why, whylen, "listen: at most %d addresses", CONFIG_MAX_LISTEN);
+			return -1;
+		}
+		if (config_parse_listen(val, &c->listen[c->nlisten]) == -1) {
+			snprintf(why, whylen, "listen: '%s' is not HOST:PORT", val);
+			return -1;
+		}
+		c->nlisten++;
+		return 0;
+	case KEY_REDIS:
+		if (config_parse_redis(val, &c->redis) == -1) {
+			snprintf(why, whylen, "redis: '%s' is not redis://HOST:PORT/DB or unix:/path", val);
+			return -1;
+		}
+		return 0;
+	case KEY_TOKEN: {
+		char role[32], value[CONFIG_TOKEN_MAX + 2];
+		struct token *t;
+		if (sscanf(val, "%31s %129s", role, value) != 2) {
+			snprintf(why, whylen, "token: expected ROLE VALUE");
+			return -1;
+		}
+		if (c->ntokens == CONFIG_MAX_TOKENS) {
+			snprintf(why, whylen, "token: at most %d tokens", CONFIG_MAX_TOKENS);
+			return -1;
+		}
+		t = &c->tokens[c->ntokens];
+		if (config_role_parse(role, &t->role) == -1) {
+			snprintf(why, whylen, "token: unknown role '%s' (desk, station, organiser, admin)", role);
+			return -1;
+		}
+		if (strlen(value) < CONFIG_TOKEN_MIN || strlen(value) > CONFIG_TOKEN_MAX) {
+			snprintf(why, whylen, "token: value must be %d to %d characters",
+			    CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX);
+			return -1;
+		}
+		strcpy(t->value, value);
+		c->ntokens++;
+		return 0;
+	}
+	case KEY_LOG_LEVEL:
+		if (log_level_parse(val, (enum log_level *)(void *)dst) == -1) {
+			snprintf(why, whylen, "log-level: '%s' is not error, warn, info or debug", val);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static const struct config_key *config_find(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcmp(config_keys[i].name, name) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+void config_defaults(struct config *c)
+{
+	char why[CONFIG_ERR_MAX];
+
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (config_keys[i].def && config_set(c, &config_keys[i],
+		    config_keys[i].def, why, sizeof why) == -1)
+			fatalx("built-in default: %s", why);
+}
+
+/* Trims leading and trailing blanks in place. */
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int config_load(struct config *c, const char *path, char *err)
+{
+	FILE *f;
+	char line[1024], why[256];
+	int lineno = 0;
+
+	config_defaults(c);
+	if (strlen(path) >= sizeof c->path) {
+		snprintf(err, CONFIG_ERR_MAX, "%.200s...: path too long", path);
+		return -1;
+	}
+	strcpy(c->path, path);
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, CONFIG_ERR_MAX, "%.200s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *key, *val, *p;
+		const struct config_key *k;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(why, sizeof why, "line too long");
+			goto fail;
+		}
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		key = trim(line);
+		if (*key == '\0')
+			continue;
+		for (p = key; *p && !isspace((unsigned char)*p); p++)
+			;
+		val = trim(p);
+		*p = '\0';
+		if ((k = config_find(key)) == NULL) {
+			snprintf(why, sizeof why, "unknown key '%s'", key);
+			goto fail;
+		}
+		if (*val == '\0') {
+			snprintf(why, sizeof why, "%s: missing value", key);
+			goto fail;
+		}
+		if (config_set(c, k, val, why, sizeof why) == -1)
+			goto fail;
+	}
+	if (ferror(f)) {
+		snprintf(err, CONFIG_ERR_MAX, "%.200s: read error", path);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (c->nlisten == 0)
+		config_parse_listen("127.0.0.1:8080", &c->listen[c->nlisten++]);
+	return 0;
+fail:
+	snprintf(err, CONFIG_ERR_MAX, "%.200s:%d: %s", path, lineno, why);
+	fclose(f);
+	return -1;
+}

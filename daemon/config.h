@@ -1,0 +1,81 @@
+/*
+ * config.h: antred.conf, in the redis.conf manner ("key value", # comments),
+ * read through one table of known keys with defaults and bounds.
+ */
+#ifndef ANTRE_CONFIG_H
+#define ANTRE_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "log.h"
+
+#define CONFIG_MAX_LISTEN 8
+#define CONFIG_MAX_TOKENS 64
+#define CONFIG_TOKEN_MIN 8
+#define CONFIG_TOKEN_MAX 128
+#define CONFIG_ERR_MAX 512
+
+/* Roles, weakest first; admin may do everything. */
+enum role { ROLE_NONE, ROLE_DESK, ROLE_STATION, ROLE_ORGANISER, ROLE_ADMIN };
+
+struct listen_addr {
+	char host[64];
+	int port;
+};
+
+/* Where Redis is: TCP host:port, or a unix socket path. */
+struct redis_addr {
+	char host[256];
+	int port;
+	char unix_path[108];
+	int db;
+};
+
+struct token {
+	enum role role;
+	char value[CONFIG_TOKEN_MAX + 1];
+};
+
+struct config {
+	char path[PATH_MAX];
+	int nlisten;
+	struct listen_addr listen[CONFIG_MAX_LISTEN];
+	struct redis_addr redis;
+	char secret_file[PATH_MAX];
+	int ntokens;
+	struct token tokens[CONFIG_MAX_TOKENS];
+	char events_dir[PATH_MAX];
+	char web_root[PATH_MAX];
+	char public_url[256];
+	enum log_level log_level;
+	int max_body_bytes;
+	int max_header_bytes;
+	int http_timeout_s;
+	int max_connections;
+	int redis_timeout_ms;
+};
+
+/* Sets every key to its default. */
+void config_defaults(struct config *c);
+
+/*
+ * Reads `path` over the defaults.  0, or -1 with "path:line: why" in err
+ * (CONFIG_ERR_MAX bytes) for an unreadable file, an unknown key or a bad
+ * value; *c is then unusable.
+ */
+int config_load(struct config *c, const char *path, char *err);
+
+/* "HOST:PORT" (IPv6 as "[::1]:8080"); 0 or -1. */
+int config_parse_listen(const char *s, struct listen_addr *out);
+/* "redis://HOST[:PORT][/DB]" or "unix:/path[?db=N]"; 0 or -1. */
+int config_parse_redis(const char *s, struct redis_addr *out);
+
+/* The role a bearer token grants (ROLE_NONE when unknown); constant time in
+ * the token's content. */
+enum role config_token_role(const struct config *c, const char *token);
+
+const char *config_role_name(enum role r);
+int config_role_parse(const char *name, enum role *out);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * event.h: event definitions, one JSON file per event in events-dir.
+ * An event is one site on one day (or a few): its services, priorities,
+ * stages with their station counts, opening hours and daily target.
+ */
+#ifndef ANTRE_EVENT_H
+#define ANTRE_EVENT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "protocol.h"
+
+#define EVENT_MAX_SERVICES 16
+#define EVENT_PRIORITIES_MAX 8
+#define EVENT_MAX_STATIONS_PER_STAGE 32
+#define EVENT_ERR_MAX 256
+
+struct event_service {
+	char id[PROTO_ID_MAX];
+	char prefix[8];                  /* ticket code prefix, "A" */
+	char name[PROTO_NAME_MAX];
+};
+
+struct event_stage {
+	char id[PROTO_ID_MAX];
+	char name[PROTO_NAME_MAX];
+	int stations;                    /* addressed "ID-1" .. "ID-N" */
+	int hold_minutes;                /* timed wait after entering, 0 = none */
+};
+
+enum priority_policy { POLICY_STRICT, POLICY_INTERLEAVED };
+
+struct event_def {
+	char id[PROTO_ID_MAX];
+	char name[PROTO_NAME_MAX];
+	char timezone[64];               /* IANA, "Asia/Jakarta" */
+	int utc_offset_s;                /* of timezone, refreshed by event_refresh_offset */
+	int daily_target;
+	int open_min, close_min;         /* event-local minutes after midnight */
+	int nservices;
+	struct event_service services[EVENT_MAX_SERVICES];
+	int npriorities;                 /* highest precedence first; last is default */
+	char priorities[EVENT_PRIORITIES_MAX][PROTO_ID_MAX];
+	int nstages;
+	struct event_stage stages[PROTO_MAX_STAGES];
+	enum priority_policy policy;
+	int interleave_every;            /* POLICY_INTERLEAVED: one priority after N regular */
+};
+
+struct event_set {
+	int n;
+	struct event_def *events;        /* owned, n entries, sorted by id */
+};
+
+/*
+ * Parses one event file's text.  0, or -1 with the reason in err
+ * (EVENT_ERR_MAX bytes), naming the field that is wrong.
+ */
+int event_parse(const char *json, size_t len, struct event_def *ev, char *err);
+
+/* Loads every *.json in dir into *set (empty on entry).  0, or -1 with
+ * "file: why" in err; *set is then left empty. */
+int event_load_dir(const char *dir, struct event_set *set, char *err);
+void event_set_free(struct event_set *set);
+
+const struct event_def *event_find(const struct event_set *set, const char *id);
+/* Index of the service / stage / priority with that id, or -1. */
+int event_service_index(const struct event_def *ev, const char *id);
+int event_stage_index(const struct event_def *ev, const char *id);
+int event_priority_index(const struct event_def *ev, const char *id);
+
+/* "STAGE-N" into stage index and N; 0, or -1 when no such station. */
+int event_station_parse(const struct event_def *ev, const char *station,
+    int *stage, int *number);
+
+/* The UTC offset of an IANA zone at time t; 0 or -1 for an unknown zone. */
+int event_tz_offset(const char *tz, time_t t, int *offset_s);
+
+/* True when s is a valid id: 1..32 of [a-z0-9_-], starting with a letter or digit. */
+int event_id_valid(const char *s);
+
+#endif

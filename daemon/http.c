@@ -1,0 +1,396 @@
+/* http.c: evhttp setup, connection bound, routing, auth and replies. */
+#include "http.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "log.h"
+#include "protocol.h"
+
+/* The route table: every endpoint antred serves, one row each. */
+extern const struct route route_healthz;
+
+static const struct route *const routes[] = {
+	&route_healthz,
+};
+
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+#define MAX_BOUND 8
+static struct evhttp_bound_socket *bound[MAX_BOUND];
+static int nbound;
+
+/*
+ * Connection bound.  evhttp 2.1 has no connection limit or open/close hooks
+ * of its own, so: every new connection asks us for its bufferevent
+ * (on_new_bev, counted), a deferred event then installs the close callback
+ * (which uncounts), and the listeners pause while the count is at the limit.
+ * The close callback cannot be set inside on_new_bev because the evhttp
+ * connection does not exist yet; it is the bufferevent's callback argument
+ * once evhttp has set it up.
+ */
+#define NEW_BEV_MAX 256
+static struct bufferevent *new_bevs[NEW_BEV_MAX];
+static int nnew_bevs;
+static struct event *adopt_event;
+static int accepting = 1;
+
+static void listeners_enable(int on)
+{
+	if (server.stopping && on)
+		return;
+	for (int i = 0; i < nbound; i++) {
+		struct evconnlistener *l = evhttp_bound_socket_get_listener(bound[i]);
+		if (on)
+			evconnlistener_enable(l);
+		else
+			evconnlistener_disable(l);
+	}
+	accepting = on;
+}
+
+static void on_conn_close(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	(void)arg;
+	server.connections--;
+	if (!accepting && server.connections < server.cfg.max_connections)
+		listeners_enable(1);
+}
+
+static void on_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (int i = 0; i < nnew_bevs; i++) {
+		bufferevent_data_cb rcb;
+		void *evcon = NULL;
+		bufferevent_getcb(new_bevs[i], &rcb, NULL, NULL, &evcon);
+		if (evcon)
+			evhttp_connection_set_closecb(evcon, on_conn_close, NULL);
+	}
+	nnew_bevs = 0;
+}
+
+static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev;
+
+	(void)arg;
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	server.connections++;
+	new_bevs[nnew_bevs++] = bev;
+	event_active(adopt_event, EV_TIMEOUT, 0);
+	/* Pause accepting at the limit, or when the adoption list is full
+	 * (it empties before the loop polls again). */
+	if (server.connections >= server.cfg.max_connections || nnew_bevs == NEW_BEV_MAX)
+		listeners_enable(0);
+	return bev;
+}
+
+static int64_t now_us(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
+/* Matches `path` against a pattern, capturing {params}; 1 on a match. */
+static int route_match(const char *pattern, const char *path, struct req *r)
+{
+	const char *p = pattern, *s = path;
+
+	r->nparams = 0;
+	while (*p && *s) {
+		if (*p == '{') {
+			const char *end = strchr(s, '/');
+			size_t len = end ? (size_t)(end - s) : strlen(s);
+			if (len == 0 || len >= HTTP_PARAM_MAX || r->nparams == HTTP_MAX_PARAMS)
+				return 0;
+			memcpy(r->params[r->nparams], s, len);
+			r->params[r->nparams++][len] = '\0';
+			s += len;
+			p = strchr(p, '}') + 1;
+		} else if (*p++ != *s++)
+			return 0;
+	}
+	return *p == '\0' && *s == '\0';
+}
+
+static enum role bearer_role(struct evhttp_request *ev)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(ev),
+	    "Authorization");
+
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return ROLE_NONE;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return config_token_role(&server.cfg, h);
+}
+
+static void req_free(struct req *r)
+{
+	server.inflight--;
+	server_events_release(r->events);
+	free(r);
+}
+
+static void add_common_headers(struct evhttp_request *ev, const char *type)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
+
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	if (server.stopping)
+		evhttp_add_header(h, "Connection", "close");
+}
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "";
+	}
+}
+
+void http_reply_raw(struct req *r, int status, const char *content_type,
+    const void *data, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+
+	if (buf == NULL)
+		fatal("evbuffer_new");
+	if (content_type)
+		add_common_headers(r->ev, content_type);
+	if (len)
+		evbuffer_add(buf, data, len);
+	evhttp_send_reply(r->ev, status, status_text(status), buf);
+	evbuffer_free(buf);
+	log_debug("%s %s -> %d (%lld us)", r->route ? r->route->name : "-",
+	    evhttp_request_get_uri(r->ev), status, (long long)(now_us() - r->start_us));
+	req_free(r);
+}
+
+void http_reply_json(struct req *r, int status, cJSON *body)
+{
+	char *text;
+
+	if (body == NULL) {
+		http_reply_raw(r, status, NULL, NULL, 0);
+		return;
+	}
+	if ((text = cJSON_PrintUnformatted(body)) == NULL)
+		fatalx("out of memory printing JSON");
+	cJSON_Delete(body);
+	http_reply_raw(r, status, "application/json; charset=utf-8", text, strlen(text));
+	free(text);
+}
+
+void http_reply_error(struct req *r, int status, const char *code,
+    const char *message)
+{
+	if (status == 401)
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
+		    "WWW-Authenticate", "Bearer");
+	http_reply_json(r, status, proto_error_encode(code, message));
+}
+
+void http_reply_unavailable(struct req *r)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Retry-After", "1");
+	http_reply_error(r, 503, "store_unavailable",
+	    "the queue store (Redis) is not reachable; nothing was changed, try again");
+}
+
+cJSON *http_body_object(struct req *r)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+	size_t len = evbuffer_get_length(in);
+	const char *text;
+	cJSON *j;
+
+	if (len == 0) {
+		http_reply_error(r, 400, "invalid_json", "a JSON object body is required");
+		return NULL;
+	}
+	text = (const char *)evbuffer_pullup(in, -1);
+	j = cJSON_ParseWithLength(text, len);
+	if (j == NULL || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		http_reply_error(r, 400, "invalid_json", "the body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+const char *http_query(struct req *r, const char *name, char *buf, size_t size)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->ev);
+	const char *q = evhttp_uri_get_query(uri);
+	struct evkeyvalq params;
+	const char *v;
+	const char *ret = NULL;
+
+	if (q == NULL || evhttp_parse_query_str(q, &params) != 0)
+		return NULL;
+	if ((v = evhttp_find_header(&params, name)) != NULL && strlen(v) < size) {
+		strcpy(buf, v);
+		ret = buf;
+	}
+	evhttp_clear_headers(&params);
+	return ret;
+}
+
+/* May a token of role `have` use a route open to `roles`?  admin may do
+ * everything; organisers may read everything. */
+static int role_allows(enum role have, unsigned roles, enum evhttp_cmd_type method)
+{
+	if (have == ROLE_ADMIN || (roles & ROLE_BIT(have)))
+		return 1;
+	return have == ROLE_ORGANISER && method == EVHTTP_REQ_GET;
+}
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "OTHER";
+	}
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *method = method_name(evhttp_request_get_command(ev));
+	struct req *r = calloc(1, sizeof *r);
+	int path_matched = 0;
+
+	(void)arg;
+	if (r == NULL)
+		fatal("calloc");
+	server.inflight++;
+	r->ev = ev;
+	r->start_us = now_us();
+	r->events = server_events_hold();
+	if (path == NULL || *path == '\0')
+		path = "/";
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!route_match(routes[i]->path, path, r))
+			continue;
+		path_matched = 1;
+		if (strcmp(routes[i]->method, method) == 0) {
+			r->route = routes[i];
+			break;
+		}
+	}
+	if (r->route == NULL) {
+		if (path_matched)
+			http_reply_error(r, 405, "method_not_allowed",
+			    "this path does not take that method");
+		else
+			http_reply_error(r, 404, "not_found", "no such endpoint");
+		return;
+	}
+	if (r->route->roles != ROLES_PUBLIC) {
+		r->role = bearer_role(ev);
+		if (r->role == ROLE_NONE) {
+			http_reply_error(r, 401, "unauthorized",
+			    "a valid bearer token is required");
+			return;
+		}
+		if (!role_allows(r->role, r->route->roles, evhttp_request_get_command(ev))) {
+			http_reply_error(r, 403, "forbidden",
+			    "this token's role may not do this");
+			return;
+		}
+	}
+	if (strncmp(r->route->path, "/v1/events/{ev}", 15) == 0 &&
+	    (r->event = event_find(&r->events->set, r->params[0])) == NULL) {
+		http_reply_error(r, 404, "unknown_event", "no such event");
+		return;
+	}
+	r->route->handler(r);
+}
+
+int http_start(void)
+{
+	const struct config *c = &server.cfg;
+
+	if ((server.http = evhttp_new(server.base)) == NULL ||
+	    (adopt_event = event_new(server.base, -1, 0, on_adopt, NULL)) == NULL) {
+		log_warnx("http: out of memory");
+		return -1;
+	}
+	evhttp_set_max_body_size(server.http, c->max_body_bytes);
+	evhttp_set_max_headers_size(server.http, c->max_header_bytes);
+	evhttp_set_timeout(server.http, c->http_timeout_s);
+	evhttp_set_allowed_methods(server.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_bevcb(server.http, on_new_bev, NULL);
+	evhttp_set_gencb(server.http, on_request, NULL);
+	for (int i = 0; i < c->nlisten; i++) {
+		struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(
+		    server.http, c->listen[i].host, (ev_uint16_t)c->listen[i].port);
+		if (b == NULL) {
+			log_warn("http: cannot listen on %s:%d", c->listen[i].host,
+			    c->listen[i].port);
+			return -1;
+		}
+		bound[nbound++] = b;
+		log_info("listening on http://%s:%d", c->listen[i].host, c->listen[i].port);
+	}
+	return 0;
+}
+
+void http_stop_accepting(void)
+{
+	listeners_enable(0);
+}
+
+void http_free(void)
+{
+	if (server.http)
+		evhttp_free(server.http);
+	server.http = NULL;
+	if (adopt_event)
+		event_free(adopt_event);
+	adopt_event = NULL;
+	nbound = 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * http.h: the HTTP front: evhttp with bounded connections, the route table,
+ * bearer-token roles, and JSON replies.
+ *
+ * Adding an endpoint is adding a row: each route_*.c defines `struct route`
+ * values, listed once in http.c's table.  A handler validates first, then
+ * acts, and ends the request with exactly one http_reply_* call, at once or
+ * later from a Redis callback; that call frees the struct req.
+ */
+#ifndef ANTRE_HTTP_H
+#define ANTRE_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "server.h"
+
+struct cJSON;
+struct evhttp_request;
+
+#define ROLE_BIT(r) (1u << (r))
+#define ROLES_PUBLIC 0u
+#define ROLES_ANY_OPERATOR (ROLE_BIT(ROLE_DESK) | ROLE_BIT(ROLE_STATION) | \
+			    ROLE_BIT(ROLE_ORGANISER) | ROLE_BIT(ROLE_ADMIN))
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_PARAM_MAX 64
+
+struct req;
+typedef void route_handler(struct req *r);
+
+struct route {
+	const char *method;              /* "GET", "POST" */
+	const char *path;                /* "/v1/events/{ev}/tickets/{id}" */
+	unsigned roles;                  /* ROLE_BIT mask; 0 = public */
+	route_handler *handler;
+	const char *name;                /* for metrics and logs */
+};
+
+/* One request in progress. */
+struct req {
+	struct evhttp_request *ev;
+	const struct route *route;
+	int nparams;
+	char params[HTTP_MAX_PARAMS][HTTP_PARAM_MAX];
+	enum role role;                  /* of the bearer token, ROLE_NONE if none */
+	struct event_ref *events;        /* held until the reply */
+	const struct event_def *event;   /* when the path has {ev} first */
+	int64_t start_us;
+};
+
+/* Binds every listen address and starts serving; 0 or -1 (logged). */
+int http_start(void);
+/* Stops accepting new connections (shutdown begins). */
+void http_stop_accepting(void);
+void http_free(void);
+
+/* The request's body parsed as a JSON object; on failure the request has
+ * been answered with 400 and NULL is returned.  The caller frees. */
+struct cJSON *http_body_object(struct req *r);
+/* A query parameter, or NULL. */
+const char *http_query(struct req *r, const char *name, char *buf, size_t size);
+
+/* Replies and ends the request; `body` is taken over (may be NULL: no body). */
+void http_reply_json(struct req *r, int status, struct cJSON *body);
+/* {"error":{"code","message"}} with that status. */
+void http_reply_error(struct req *r, int status, const char *code,
+    const char *message);
+/* 503 store_unavailable: Redis is away or did not answer in time. */
+void http_reply_unavailable(struct req *r);
+/* A raw body with a content type (images, text). */
+void http_reply_raw(struct req *r, int status, const char *content_type,
+    const void *data, size_t len);
+
+#endif

@@ -1,0 +1,258 @@
+/* main.c: antred's command line, start-up, signals and housekeeping. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "http.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+#define ANTRE_VERSION "0.1.0"
+#define STOP_GRACE_MS 5000
+
+/* Command-line overrides, applied over the file at start and on reload. */
+static struct {
+	int nlisten;
+	struct listen_addr listen[CONFIG_MAX_LISTEN];
+	int has_redis;
+	struct redis_addr redis;
+} overrides;
+
+static struct event *cron_event;
+static int64_t stop_deadline_ms;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: antred -c FILE [--listen HOST:PORT]... [--redis URL] [--check-config]\n"
+	    "\n"
+	    "  -c, --config FILE     configuration file (antred.conf(5))\n"
+	    "  -l, --listen ADDR     HOST:PORT to serve on, replaces the file's listen lines\n"
+	    "  -r, --redis URL       redis://HOST:PORT/DB or unix:/path, overrides the file\n"
+	    "  -t, --check-config    check the configuration and events, then exit\n"
+	    "  -h, --help            this text\n"
+	    "  -V, --version         the version\n"
+	    "\n"
+	    "Exit status: 0 on a clean stop, 1 on a runtime failure, 2 for bad\n"
+	    "configuration or usage.\n");
+}
+
+static void apply_overrides(struct config *c)
+{
+	if (overrides.nlisten) {
+		c->nlisten = overrides.nlisten;
+		memcpy(c->listen, overrides.listen, sizeof overrides.listen);
+	}
+	if (overrides.has_redis)
+		c->redis = overrides.redis;
+}
+
+/* Loads configuration and events into the out parameters; 0, or -1 with
+ * the reason printed. */
+static int load_all(const char *path, struct config *c, struct event_set *set)
+{
+	char err[CONFIG_ERR_MAX], eerr[EVENT_ERR_MAX];
+
+	if (config_load(c, path, err) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	apply_overrides(c);
+	if (event_load_dir(c->events_dir, set, eerr) == -1) {
+		log_warnx("events: %s", eerr);
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void reload(void)
+{
+	struct config c;
+	struct event_set set;
+
+	log_info("reloading %s", server.cfg.path);
+	if (load_all(server.cfg.path, &c, &set) == -1) {
+		log_warnx("reload failed; keeping the running configuration");
+		return;
+	}
+	if (c.nlisten != server.cfg.nlisten ||
+	    memcmp(c.listen, server.cfg.listen, sizeof c.listen) != 0)
+		log_warnx("listen addresses change only on restart");
+	memcpy(c.listen, server.cfg.listen, sizeof c.listen);
+	c.nlisten = server.cfg.nlisten;
+	log_set_level(c.log_level);
+	store_set_addr(server.store, &c.redis, c.redis_timeout_ms);
+	server.cfg = c;
+	server_events_replace(&set);
+	log_info("reloaded: %d events, %d tokens", set.n, c.ntokens);
+}
+
+/* The one periodic timer: keeps zone offsets current, ends a graceful stop. */
+static void on_cron(evutil_socket_t fd, short what, void *arg)
+{
+	static int64_t last_tz_ms;
+	int64_t now = mono_ms();
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (server.stopping) {
+		if (server.inflight == 0 || now >= stop_deadline_ms) {
+			if (server.inflight)
+				log_warnx("stopping with %d requests unanswered", server.inflight);
+			event_base_loopexit(server.base, NULL);
+		}
+		return;
+	}
+	if (now - last_tz_ms >= 60000) {
+		/* offsets change only with daylight saving, which WIB/WITA/WIT
+		 * do not have, but other zones might */
+		struct event_set *set = &server.events->set;
+		for (int i = 0; i < set->n; i++)
+			event_tz_offset(set->events[i].timezone, time(NULL),
+			    &set->events[i].utc_offset_s);
+		last_tz_ms = now;
+	}
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	if (sig == SIGHUP) {
+		reload();
+		return;
+	}
+	if (server.stopping) {
+		log_info("second signal, stopping now");
+		event_base_loopexit(server.base, NULL);
+		return;
+	}
+	log_info("stopping: no new connections, finishing %d requests", server.inflight);
+	server.stopping = 1;
+	stop_deadline_ms = mono_ms() + STOP_GRACE_MS;
+	http_stop_accepting();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "redis", required_argument, NULL, 'r' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *conf = NULL;
+	int check = 0, ch;
+	struct event_set set;
+	struct event *sigs[4];
+	const int signums[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	char err[256];
+	struct timeval tick = { 0, 100 * 1000 };
+
+	while ((ch = getopt_long(argc, argv, "c:l:r:thV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'l':
+			if (overrides.nlisten == CONFIG_MAX_LISTEN ||
+			    config_parse_listen(optarg, &overrides.listen[overrides.nlisten]) == -1) {
+				fprintf(stderr, "antred: --listen: '%s' is not HOST:PORT\n", optarg);
+				return 2;
+			}
+			overrides.nlisten++;
+			break;
+		case 'r':
+			if (config_parse_redis(optarg, &overrides.redis) == -1) {
+				fprintf(stderr, "antred: --redis: '%s' is not redis://HOST:PORT/DB or unix:/path\n", optarg);
+				return 2;
+			}
+			overrides.has_redis = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("antred %s (protocol v%d)\n", ANTRE_VERSION, ANTRE_PROTOCOL_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (conf == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (load_all(conf, &server.cfg, &set) == -1)
+		return 2;
+	log_set_level(server.cfg.log_level);
+	if (check) {
+		if (access(server.cfg.secret_file, R_OK) != 0)
+			log_info("secret file %s will be created at start", server.cfg.secret_file);
+		printf("%s: configuration OK: %d events, %d tokens, %d listen addresses\n",
+		    conf, set.n, server.cfg.ntokens, server.cfg.nlisten);
+		event_set_free(&set);
+		return 0;
+	}
+	if (server_load_secret(server.cfg.secret_file, server.secret, err) == -1) {
+		log_warnx("secret-file: %s", err);
+		return 2;
+	}
+	server_events_replace(&set);
+
+	log_capture_libevent();
+	signal(SIGPIPE, SIG_IGN);
+	if ((server.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	for (int i = 0; signums[i]; i++) {
+		sigs[i] = evsignal_new(server.base, signums[i], on_signal, NULL);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
+			fatalx("cannot watch signal %d", signums[i]);
+	}
+	if ((cron_event = event_new(server.base, -1, EV_PERSIST, on_cron, NULL)) == NULL ||
+	    evtimer_add(cron_event, &tick) == -1)
+		fatalx("cannot start the housekeeping timer");
+	if ((server.store = store_new(server.base, &server.cfg.redis,
+	    server.cfg.redis_timeout_ms)) == NULL)
+		fatalx("out of memory");
+	if (http_start() == -1)
+		return 1;
+	log_info("antred %s ready: %d events, redis %s", ANTRE_VERSION,
+	    server.events->set.n, server.cfg.redis.unix_path[0] ?
+	    server.cfg.redis.unix_path : server.cfg.redis.host);
+
+	event_base_dispatch(server.base);
+
+	http_free();
+	store_free(server.store);
+	event_free(cron_event);
+	for (int i = 0; signums[i]; i++)
+		event_free(sigs[i]);
+	server_events_release(server.events);
+	event_base_free(server.base);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * nik.h: the Indonesian national identity number (NIK, 16 digits).
+ *
+ * Layout: PP KK DD  DDMMYY  SSSS
+ *   PP province, KK regency/city, DD district (kecamatan) code;
+ *   DDMMYY date of birth, with 40 added to the day for women;
+ *   SSSS a serial, 0001..9999.
+ * The NIK itself is never stored, logged or returned by antre: callers keep
+ * only what nik_parse extracts (age band, kecamatan code) and a keyed hash.
+ */
+#ifndef ANTRE_NIK_H
+#define ANTRE_NIK_H
+
+#include <stdbool.h>
+
+enum nik_result {
+	NIK_OK = 0,
+	NIK_BAD_LENGTH,  /* not exactly 16 characters */
+	NIK_BAD_DIGIT,   /* a character that is not 0-9 */
+	NIK_BAD_REGION,  /* unknown province, or regency/district 00 */
+	NIK_BAD_DATE,    /* no such birth date, or one in the future */
+	NIK_BAD_SERIAL   /* serial 0000 */
+};
+
+struct nik_info {
+	char district[7];    /* kecamatan code "PPKKDD", NUL-terminated */
+	int birth_year;      /* four digits, century resolved against today */
+	int birth_month;     /* 1..12 */
+	int birth_day;       /* 1..31, the 40 for women already removed */
+	bool female;
+	int serial;
+};
+
+/*
+ * Parses and checks `s` against today's date (year, month 1..12, day 1..31,
+ * event-local).  A two-digit birth year is taken in this century unless that
+ * would be after today, then in the previous one.  Fills *out on NIK_OK.
+ */
+enum nik_result nik_parse(const char *s, int today_y, int today_m, int today_d,
+    struct nik_info *out);
+
+/* Age in whole years on the given date. */
+int nik_age(const struct nik_info *n, int y, int m, int d);
+
+/* A short English reason for a result, for error messages. */
+const char *nik_result_message(enum nik_result r);
+
+#endif

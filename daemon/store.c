@@ -1,0 +1,445 @@
+/* store.c: the Redis connection, its reconnects and deadlines, and scripts. */
+#include "store.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <event2/event.h>
+#include <async.h>
+#include <adapters/libevent.h>
+#include <openssl/sha.h>
+
+#include "log.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+#define WATCH_MS 100            /* how often overdue replies are looked for */
+
+extern struct store_script store_scripts[];
+
+enum store_state { STORE_DOWN, STORE_CONNECTING, STORE_UP };
+
+/*
+ * One command in flight.  Ops form a list in sending order so that the
+ * watchdog can find overdue ones; hiredis owns the callback order.
+ */
+struct op {
+	struct store *store;
+	store_reply_cb *cb;
+	void *arg;
+	int64_t sent_ms;
+	const struct store_script *script; /* for the NOSCRIPT fallback */
+	int argc;                          /* the EVALSHA command, kept for EVAL */
+	char **argv;
+	size_t *argvlen;
+	struct op *prev, *next;
+};
+
+struct store {
+	struct event_base *base;
+	struct redis_addr addr;
+	int timeout_ms;
+	redisAsyncContext *ac;
+	enum store_state state;
+	int backoff_ms;
+	int64_t connect_ms;              /* when the current attempt began */
+	int failures;                    /* attempts since the last success */
+	struct event *retry_timer;
+	struct event *watch_timer;
+	struct op *head, *tail;          /* ops in flight, oldest first */
+};
+
+static void store_connect(struct store *s);
+
+static int64_t now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+const struct store_script *store_script_get(const char *name)
+{
+	for (struct store_script *sc = store_scripts; sc->name; sc++) {
+		if (strcmp(sc->name, name) != 0)
+			continue;
+		if (sc->sha[0] == '\0') {
+			unsigned char md[SHA_DIGEST_LENGTH];
+			SHA1((const unsigned char *)sc->body, strlen(sc->body), md);
+			for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
+				sprintf(sc->sha + 2 * i, "%02x", md[i]);
+		}
+		return sc;
+	}
+	fatalx("no embedded script named %s", name);
+}
+
+int store_reply_unavailable(const redisReply *r)
+{
+	static const char *const codes[] = { "MISCONF", "OOM", "READONLY",
+		"LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS", "CLUSTERDOWN" };
+
+	if (r == NULL)
+		return 1;
+	if (r->type != REDIS_REPLY_ERROR)
+		return 0;
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+		size_t n = strlen(codes[i]);
+		if (strncmp(r->str, codes[i], n) == 0 && (r->str[n] == ' ' || r->str[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+static void op_unlink(struct op *op)
+{
+	struct store *s = op->store;
+
+	if (op->prev)
+		op->prev->next = op->next;
+	else
+		s->head = op->next;
+	if (op->next)
+		op->next->prev = op->prev;
+	else
+		s->tail = op->prev;
+	op->prev = op->next = NULL;
+}
+
+static void op_link(struct op *op)
+{
+	struct store *s = op->store;
+
+	op->prev = s->tail;
+	op->next = NULL;
+	if (s->tail)
+		s->tail->next = op;
+	else
+		s->head = op;
+	s->tail = op;
+}
+
+static void op_free(struct op *op)
+{
+	if (op->argv) {
+		for (int i = 0; i < op->argc; i++)
+			free(op->argv[i]);
+		free(op->argv);
+		free(op->argvlen);
+	}
+	free(op);
+}
+
+/* Owned by hiredis: `r` dies after return.  Hands the reply to the op's
+ * caller, unless it is NOSCRIPT, when the op is sent again as EVAL. */
+static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct op *op = privdata;
+	redisReply *r = reply;
+
+	(void)ac;
+	op_unlink(op);
+	if (r && r->type == REDIS_REPLY_ERROR && op->script &&
+	    strncmp(r->str, "NOSCRIPT", 8) == 0 && op->store->ac) {
+		/* argv[0..1] are "EVALSHA" and the sha; swap in EVAL and the body. */
+		const char *saved0 = op->argv[0], *saved1 = op->argv[1];
+		size_t l0 = op->argvlen[0], l1 = op->argvlen[1];
+		op->argv[0] = (char *)"EVAL";
+		op->argvlen[0] = 4;
+		op->argv[1] = (char *)op->script->body;
+		op->argvlen[1] = strlen(op->script->body);
+		int rc = redisAsyncCommandArgv(op->store->ac, op_reply, op, op->argc,
+		    (const char **)op->argv, op->argvlen);
+		op->argv[0] = (char *)saved0;
+		op->argv[1] = (char *)saved1;
+		op->argvlen[0] = l0;
+		op->argvlen[1] = l1;
+		if (rc == REDIS_OK) {
+			log_info("redis: script %s loaded", op->script->name);
+			op->script = NULL;       /* only one retry */
+			op_link(op);
+			return;
+		}
+		r = NULL;
+	}
+	op->cb(r, op->arg);
+	op_free(op);
+}
+
+static void schedule_retry(struct store *s)
+{
+	struct timeval tv = { s->backoff_ms / 1000, (s->backoff_ms % 1000) * 1000 };
+
+	s->state = STORE_DOWN;
+	s->failures++;
+	evtimer_add(s->retry_timer, &tv);
+	s->backoff_ms *= 2;
+	if (s->backoff_ms > BACKOFF_MAX_MS)
+		s->backoff_ms = BACKOFF_MAX_MS;
+}
+
+/* hiredis frees the context after this returns: forget it, retry later. */
+static void on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct store *s = ac->data;
+
+	if (s == NULL)
+		return;
+	if (status != REDIS_OK)
+		log_warnx("redis: connection lost: %s", ac->errstr);
+	s->ac = NULL;
+	schedule_retry(s);
+}
+
+static void on_select(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store *s = privdata;
+	redisReply *r = reply;
+
+	(void)ac;
+	if (r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_ERROR) {
+		log_warnx("redis: SELECT %d: %s", s->addr.db, r->str);
+		return;
+	}
+	s->state = STORE_UP;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->failures = 0;
+	log_info("redis: connected");
+}
+
+static void on_connect(const redisAsyncContext *cac, int status)
+{
+	redisAsyncContext *ac = (redisAsyncContext *)cac;
+	struct store *s = ac->data;
+	char db[16];
+	const char *argv[2] = { "SELECT", db };
+	size_t argvlen[2] = { 6, 0 };
+
+	if (status != REDIS_OK) {
+		/* hiredis frees ac after this callback; a long outage is
+		 * logged once, then every 30th attempt (once a minute) */
+		if (s->failures % 30 == 0)
+			log_warnx("redis: cannot connect: %s", ac->errstr);
+		s->ac = NULL;
+		schedule_retry(s);
+		return;
+	}
+	/* SELECT goes first on the connection, so commands sent after it are
+	 * in the right database even before its reply. */
+	argvlen[1] = (size_t)snprintf(db, sizeof db, "%d", s->addr.db);
+	if (redisAsyncCommandArgv(ac, on_select, s, 2, argv, argvlen) != REDIS_OK)
+		log_warnx("redis: cannot send SELECT");
+}
+
+static void store_connect(struct store *s)
+{
+	redisAsyncContext *ac;
+
+	if (s->addr.unix_path[0])
+		ac = redisAsyncConnectUnix(s->addr.unix_path);
+	else
+		ac = redisAsyncConnect(s->addr.host, s->addr.port);
+	if (ac == NULL || ac->err) {
+		log_warnx("redis: cannot connect: %s", ac ? ac->errstr : "out of memory");
+		if (ac)
+			redisAsyncFree(ac);
+		schedule_retry(s);
+		return;
+	}
+	ac->data = s;
+	redisLibeventAttach(ac, s->base);
+	redisAsyncSetConnectCallback(ac, on_connect);
+	redisAsyncSetDisconnectCallback(ac, on_disconnect);
+	s->ac = ac;
+	s->state = STORE_CONNECTING;
+	s->connect_ms = now_ms();
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	store_connect(arg);
+}
+
+/*
+ * Drops the connection from outside any hiredis callback: hiredis then calls
+ * every pending callback with NULL and on_disconnect schedules the retry.
+ */
+static void store_drop(struct store *s)
+{
+	redisAsyncContext *ac = s->ac;
+
+	if (ac == NULL)
+		return;
+	/* Detach first: hiredis calls on_disconnect only for a connection that
+	 * was up, so the retry is scheduled here in every case. */
+	s->ac = NULL;
+	ac->data = NULL;
+	schedule_retry(s);
+	redisAsyncFree(ac);
+}
+
+/* A reply older than the deadline means Redis is hung (or SIGSTOPped):
+ * give up on the connection so nobody waits longer than the deadline. */
+static void on_watch(evutil_socket_t fd, short what, void *arg)
+{
+	struct store *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->head && now_ms() - s->head->sent_ms > s->timeout_ms) {
+		log_warnx("redis: no reply within %d ms, reconnecting", s->timeout_ms);
+		store_drop(s);
+	} else if (s->state == STORE_CONNECTING && now_ms() - s->connect_ms > s->timeout_ms) {
+		log_warnx("redis: not connected within %d ms, retrying", s->timeout_ms);
+		store_drop(s);
+	}
+}
+
+struct store *store_new(struct event_base *base, const struct redis_addr *addr,
+    int timeout_ms)
+{
+	struct store *s = calloc(1, sizeof *s);
+	struct timeval tv = { 0, WATCH_MS * 1000 };
+
+	if (s == NULL)
+		return NULL;
+	s->base = base;
+	s->addr = *addr;
+	s->timeout_ms = timeout_ms;
+	s->backoff_ms = BACKOFF_MIN_MS;
+	s->retry_timer = evtimer_new(base, on_retry, s);
+	s->watch_timer = event_new(base, -1, EV_PERSIST, on_watch, s);
+	if (s->retry_timer == NULL || s->watch_timer == NULL) {
+		store_free(s);
+		return NULL;
+	}
+	evtimer_add(s->watch_timer, &tv);
+	store_connect(s);
+	return s;
+}
+
+void store_set_addr(struct store *s, const struct redis_addr *addr, int timeout_ms)
+{
+	s->timeout_ms = timeout_ms;
+	if (memcmp(&s->addr, addr, sizeof *addr) == 0)
+		return;
+	s->addr = *addr;
+	log_info("redis: address changed, reconnecting");
+	if (s->ac)
+		store_drop(s);   /* on_disconnect schedules the new connection */
+	else {
+		evtimer_del(s->retry_timer);
+		s->backoff_ms = BACKOFF_MIN_MS;
+		store_connect(s);
+	}
+}
+
+void store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ac) {
+		redisAsyncContext *ac = s->ac;
+		s->ac = NULL;
+		ac->data = NULL;         /* on_disconnect must not reschedule */
+		s->state = STORE_DOWN;
+		redisAsyncFree(ac);
+	}
+	if (s->retry_timer)
+		event_free(s->retry_timer);
+	if (s->watch_timer)
+		event_free(s->watch_timer);
+	free(s);
+}
+
+int store_is_up(const struct store *s)
+{
+	return s->state == STORE_UP;
+}
+
+/* Sends op's command, or fails without calling its callback. */
+static int op_send(struct store *s, struct op *op, int argc, const char **argv,
+    const size_t *argvlen)
+{
+	if (s->state != STORE_UP || s->ac == NULL)
+		return -1;
+	if (redisAsyncCommandArgv(s->ac, op_reply, op, argc, argv, argvlen) != REDIS_OK)
+		return -1;
+	op->sent_ms = now_ms();
+	op_link(op);
+	return 0;
+}
+
+int store_command(struct store *s, store_reply_cb *cb, void *arg,
+    int argc, const char **argv, const size_t *argvlen)
+{
+	struct op *op;
+
+	if (s->state != STORE_UP)
+		return -1;
+	if ((op = calloc(1, sizeof *op)) == NULL)
+		fatal("calloc");
+	op->store = s;
+	op->cb = cb;
+	op->arg = arg;
+	if (op_send(s, op, argc, argv, argvlen) == -1) {
+		op_free(op);
+		return -1;
+	}
+	return 0;
+}
+
+int store_eval(struct store *s, const struct store_script *script,
+    int nkeys, const char **keys, int nargs, const char **args,
+    const size_t *arglens, store_reply_cb *cb, void *arg)
+{
+	struct op *op;
+	char nk[16];
+	int argc = 3 + nkeys + nargs;
+
+	if (s->state != STORE_UP)
+		return -1;
+	/* The op keeps its own copy of the command for the NOSCRIPT retry. */
+	if ((op = calloc(1, sizeof *op)) == NULL ||
+	    (op->argv = calloc((size_t)argc, sizeof *op->argv)) == NULL ||
+	    (op->argvlen = calloc((size_t)argc, sizeof *op->argvlen)) == NULL)
+		fatal("calloc");
+	op->store = s;
+	op->cb = cb;
+	op->arg = arg;
+	op->script = script;
+	op->argc = argc;
+	snprintf(nk, sizeof nk, "%d", nkeys);
+	const char *src[3] = { "EVALSHA", script->sha, nk };
+	for (int i = 0; i < argc; i++) {
+		const char *p;
+		size_t len;
+		if (i < 3) {
+			p = src[i];
+			len = strlen(p);
+		} else if (i < 3 + nkeys) {
+			p = keys[i - 3];
+			len = strlen(p);
+		} else {
+			p = args[i - 3 - nkeys];
+			len = arglens ? arglens[i - 3 - nkeys] : strlen(p);
+		}
+		if ((op->argv[i] = malloc(len + 1)) == NULL)
+			fatal("malloc");
+		memcpy(op->argv[i], p, len);
+		op->argv[i][len] = '\0';
+		op->argvlen[i] = len;
+	}
+	if (op_send(s, op, argc, (const char **)op->argv, op->argvlen) == -1) {
+		op_free(op);
+		return -1;
+	}
+	return 0;
+}

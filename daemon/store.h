@@ -1,0 +1,70 @@
+/*
+ * store.h: the one asynchronous Redis connection of a daemon.
+ *
+ * Redis is antre's only source of truth; this module keeps the connection
+ * alive (reconnecting with capped exponential backoff, a new hiredis context
+ * each time), runs commands and Lua scripts, and never lets a request hang:
+ * while Redis is down a call fails at once, and when a reply is overdue the
+ * connection is dropped so that every waiting callback hears of it.
+ */
+#ifndef ANTRE_STORE_H
+#define ANTRE_STORE_H
+
+#include <stddef.h>
+
+#include <hiredis.h>
+
+#include "config.h"
+
+struct event_base;
+struct store;
+
+/*
+ * Called exactly once per accepted command.  `reply` is NULL when Redis went
+ * away or did not answer in time; it belongs to hiredis and is freed after
+ * the callback returns, so copy what you keep.
+ */
+typedef void store_reply_cb(const redisReply *reply, void *arg);
+
+/* A Lua script embedded at build time (daemon/scripts/NAME.lua). */
+struct store_script {
+	const char *name;
+	const char *body;
+	char sha[41];
+};
+
+/* Creates the store and starts connecting; NULL when out of memory. */
+struct store *store_new(struct event_base *base, const struct redis_addr *addr,
+    int timeout_ms);
+/* Drops the connection; pending callbacks are called with NULL first. */
+void store_free(struct store *s);
+/* Points the store at another Redis (SIGHUP); reconnects if it changed. */
+void store_set_addr(struct store *s, const struct redis_addr *addr, int timeout_ms);
+
+/* 1 when connected and answering, else 0. */
+int store_is_up(const struct store *s);
+
+/*
+ * Sends one command.  0: cb will be called once.  -1: Redis is down, the
+ * command was not sent and cb will not be called; answer 503 at once.
+ */
+int store_command(struct store *s, store_reply_cb *cb, void *arg,
+    int argc, const char **argv, const size_t *argvlen);
+
+/*
+ * Runs a script with EVALSHA (falling back to EVAL, which also caches it,
+ * when Redis answers NOSCRIPT).  keys and args as for EVALSHA.  Returns as
+ * store_command does.
+ */
+int store_eval(struct store *s, const struct store_script *script,
+    int nkeys, const char **keys, int nargs, const char **args,
+    const size_t *arglens, store_reply_cb *cb, void *arg);
+
+/* The embedded script with that name; fatal at start if it is missing. */
+const struct store_script *store_script_get(const char *name);
+
+/* 1 for error replies that mean "Redis cannot take writes now" (MISCONF,
+ * OOM, READONLY, LOADING, MASTERDOWN, BUSY), which callers turn into 503. */
+int store_reply_unavailable(const redisReply *r);
+
+#endif

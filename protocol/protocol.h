@@ -1,0 +1,153 @@
+/*
+ * protocol.h: the antre v1 wire types and their JSON codecs.
+ *
+ * Shared by the daemon (which encodes) and the clients (which decode).
+ * Every type has an encode/decode pair over cJSON.  Encoders return a new
+ * cJSON object owned by the caller (NULL only when out of memory).
+ * Decoders fill a caller-provided struct and return 0, or -1 with a short
+ * reason in `err` (at least PROTO_ERR_MAX bytes); unknown fields are
+ * ignored, wrong types and out-of-range values are errors.
+ *
+ * Times travel as RFC 3339 strings with the event's UTC offset
+ * ("2026-11-23T08:15:02+07:00"); inside C they are milliseconds since the
+ * Unix epoch, 0 meaning "not set".
+ */
+#ifndef ANTRE_PROTOCOL_H
+#define ANTRE_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+#define ANTRE_PROTOCOL_VERSION 1
+
+#define PROTO_ERR_MAX 128
+#define PROTO_ID_MAX 40      /* ids of events, services, stages, priorities */
+#define PROTO_TICKET_ID_MAX 40
+#define PROTO_CODE_MAX 16    /* "A-017" */
+#define PROTO_STATION_MAX 48 /* "vaccination-3" */
+#define PROTO_AREA_MAX 64
+#define PROTO_NAME_MAX 96
+#define PROTO_MAX_STAGES 8
+#define PROTO_MAX_STATIONS 64 /* over all stages of one event */
+#define PROTO_MAX_CALLS 10    /* last calls on a board */
+
+enum ticket_state {
+	TICKET_WAITING,
+	TICKET_CALLED,
+	TICKET_SERVING,
+	TICKET_SKIPPED,
+	TICKET_DONE,
+	TICKET_DEFERRED,
+	TICKET_REFUSED,
+	TICKET_CANCELLED,
+	TICKET_STATE_COUNT
+};
+
+/* "waiting", "called", ...; NULL for an out-of-range value. */
+const char *proto_ticket_state_name(enum ticket_state s);
+/* 0 and *out set, or -1 for an unknown name. */
+int proto_ticket_state_parse(const char *name, enum ticket_state *out);
+
+/* One stage a ticket has passed through or is at: the time of each transition. */
+struct ticket_visit {
+	char stage[PROTO_ID_MAX];
+	char station[PROTO_STATION_MAX]; /* "" until called */
+	int64_t queued_at;               /* entered the stage's queue */
+	int64_t called_at;
+	int64_t started_at;
+	int64_t completed_at;
+	char outcome[16];                /* "", "done", "deferred", "refused", "transferred" */
+};
+
+struct ticket {
+	char id[PROTO_TICKET_ID_MAX];
+	char code[PROTO_CODE_MAX];
+	char service[PROTO_ID_MAX];
+	char priority[PROTO_ID_MAX];
+	char area[PROTO_AREA_MAX];       /* "" = none */
+	enum ticket_state state;
+	char stage[PROTO_ID_MAX];        /* current (or last) stage */
+	char station[PROTO_STATION_MAX]; /* holding station, "" when none */
+	int64_t issued_at;
+	int64_t hold_until;              /* observation end, 0 = none */
+	int position;                    /* ahead of it at its stage; -1 = n/a */
+	int eta_s;                       /* estimated wait; -1 = unknown (null) */
+	int recalls;
+	int nvisits;
+	struct ticket_visit visits[PROTO_MAX_STAGES * 2];
+};
+
+enum station_state { STATION_OPEN, STATION_PAUSED };
+
+struct station {
+	char id[PROTO_STATION_MAX];      /* "STAGE-N" */
+	char stage[PROTO_ID_MAX];
+	int number;                      /* N, from 1 */
+	enum station_state state;
+	char ticket_id[PROTO_TICKET_ID_MAX]; /* held ticket, "" when none */
+	char ticket_code[PROTO_CODE_MAX];
+};
+
+/* A call as announced: code, where to go, and whether it is a recall. */
+struct call {
+	char ticket_id[PROTO_TICKET_ID_MAX];
+	char code[PROTO_CODE_MAX];
+	char station[PROTO_STATION_MAX];
+	char stage[PROTO_ID_MAX];
+	int station_number;
+	bool recall;
+	int64_t at;
+};
+
+struct board_stage {
+	char id[PROTO_ID_MAX];
+	char name[PROTO_NAME_MAX];
+	int waiting;
+	int eta_s;                       /* -1 = unknown */
+};
+
+/* The waiting-room snapshot. */
+struct board {
+	char event[PROTO_ID_MAX];
+	int64_t at;
+	int nstages;
+	struct board_stage stages[PROTO_MAX_STAGES];
+	int nstations;
+	struct station stations[PROTO_MAX_STATIONS];
+	int ncalls;
+	struct call calls[PROTO_MAX_CALLS]; /* newest first */
+	int doses_today;
+	int target;
+};
+
+struct proto_error {
+	char code[48];
+	char message[160];
+};
+
+/* Time helpers: RFC 3339 with the given UTC offset in seconds. */
+/* Writes at most `size` bytes (32 is always enough); returns buf. */
+char *proto_time_format(int64_t ms, int utc_offset_s, char *buf, size_t size);
+/* Parses "YYYY-MM-DDTHH:MM:SS[.fff](Z|+hh:mm|-hh:mm)"; 0 or -1. */
+int proto_time_parse(const char *s, int64_t *ms);
+
+struct cJSON *proto_ticket_encode(const struct ticket *t, int utc_offset_s);
+int proto_ticket_decode(const struct cJSON *j, struct ticket *t, char *err);
+
+struct cJSON *proto_station_encode(const struct station *s);
+int proto_station_decode(const struct cJSON *j, struct station *s, char *err);
+
+struct cJSON *proto_call_encode(const struct call *c, int utc_offset_s);
+int proto_call_decode(const struct cJSON *j, struct call *c, char *err);
+
+struct cJSON *proto_board_encode(const struct board *b, int utc_offset_s);
+int proto_board_decode(const struct cJSON *j, struct board *b, char *err);
+
+/* {"error":{"code":..,"message":..}} */
+struct cJSON *proto_error_encode(const char *code, const char *message);
+int proto_error_decode(const struct cJSON *j, struct proto_error *e, char *err);
+
+#endif

@@ -1,0 +1,221 @@
+"""Black-box test harness: a real redis-server and a real antred on free
+loopback ports, started and stopped by the tests, spoken to over HTTP."""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ANTRED = os.environ.get("ANTRED", os.path.join(TOP, "build", "antred"))
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+DEMO_EVENT = {
+    "id": "demo",
+    "name": "Gebyar Vaksinasi Uji",
+    "timezone": "Asia/Jakarta",
+    "daily_target": 1000,
+    "hours": {"open": "08:00", "close": "15:00"},
+    "services": [
+        {"id": "dose1", "prefix": "A", "name": "Dosis 1"},
+        {"id": "dose2", "prefix": "B", "name": "Dosis 2"},
+        {"id": "booster", "prefix": "C", "name": "Booster"},
+    ],
+    "priorities": [{"id": "elderly"}, {"id": "disabled"}, {"id": "regular"}],
+    "stages": [
+        {"id": "registration", "name": "Pendaftaran", "stations": 2},
+        {"id": "screening", "name": "Skrining", "stations": 2},
+        {"id": "vaccination", "name": "Vaksinasi", "stations": 3},
+        {"id": "observation", "name": "Observasi", "stations": 1, "hold_minutes": 30},
+    ],
+}
+
+TOKENS = {
+    "desk": "desk-token-0001",
+    "station": "station-token-0001",
+    "organiser": "organiser-token-0001",
+    "admin": "admin-token-0001",
+}
+
+
+def free_port():
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout=5.0, step=0.02, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(step)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class Redis:
+    """A throwaway durable redis-server (AOF, appendfsync always)."""
+
+    def __init__(self, tmp=None, port=None):
+        self.tmp = tmp or tempfile.mkdtemp(prefix="antre-redis-")
+        self.port = port or free_port()
+        self.proc = None
+        self.start()
+
+    @property
+    def url(self):
+        return "redis://127.0.0.1:%d/0" % self.port
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", self.tmp, "--appendonly", "yes", "--appendfsync", "always",
+             "--save", "", "--daemonize", "no", "--logfile", os.path.join(self.tmp, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(self.ping, what="redis-server to answer")
+
+    def ping(self):
+        try:
+            return self.cli("PING") == "PONG"
+        except Exception:
+            return False
+
+    def cli(self, *args):
+        out = subprocess.run(["redis-cli", "-p", str(self.port)] + [str(a) for a in args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
+    def kill(self, sig=signal.SIGKILL):
+        self.proc.send_signal(sig)
+        if sig in (signal.SIGKILL, signal.SIGTERM):
+            self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+class Antred:
+    """antred with its own config, events dir and secret in a temp dir."""
+
+    def __init__(self, redis_url, events=(DEMO_EVENT,), extra=(), tokens=TOKENS, start=True):
+        self.tmp = tempfile.mkdtemp(prefix="antre-d-")
+        self.port = free_port()
+        self.events_dir = os.path.join(self.tmp, "events")
+        os.mkdir(self.events_dir)
+        for ev in events:
+            with open(os.path.join(self.events_dir, ev["id"] + ".json"), "w") as f:
+                json.dump(ev, f)
+        self.conf = os.path.join(self.tmp, "antred.conf")
+        lines = ["listen 127.0.0.1:%d" % self.port,
+                 "redis %s" % redis_url,
+                 "secret-file %s" % os.path.join(self.tmp, "secret"),
+                 "events-dir %s" % self.events_dir,
+                 "web-root %s" % os.path.join(TOP, "clients", "web"),
+                 "public-url http://127.0.0.1:%d" % self.port,
+                 "redis-timeout-ms 1000",
+                 "log-level debug"]
+        lines += ["token %s %s" % (r, t) for r, t in tokens.items()]
+        lines += list(extra)
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.log = os.path.join(self.tmp, "antred.log")
+        self.proc = None
+        if start:
+            self.start()
+
+    def start(self):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen([ANTRED, "-c", self.conf], stdout=self.logf,
+                                     stderr=subprocess.STDOUT)
+        wait_until(self._listening, what="antred to listen")
+
+    def _listening(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("antred exited with %s:\n%s" % (self.proc.returncode, self.logtext()))
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def logtext(self):
+        with open(self.log, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def wait_redis_up(self, timeout=10):
+        wait_until(lambda: self.get("/healthz")[0] == 200, timeout=timeout, what="healthz 200")
+
+    def request(self, method, path, body=None, token=None, role=None, headers=None, raw=None,
+                timeout=10):
+        """One HTTP request on a new connection: (status, headers, parsed body)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        hdrs = dict(headers or {})
+        if role:
+            token = TOKENS[role]
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        try:
+            conn.request(method, path, body=data, headers=hdrs)
+            resp = conn.getresponse()
+            payload = resp.read()
+            h = {k.lower(): v for k, v in resp.getheaders()}
+        finally:
+            conn.close()
+        ctype = h.get("content-type", "")
+        if ctype.startswith("application/json"):
+            payload = json.loads(payload)
+        return resp.status, h, payload
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def send_signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, check=True):
+        """Stops antred and checks it exited cleanly with no sanitizer report."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("antred did not stop within 15 s")
+        if self.proc:
+            self.logf.close()
+        text = self.logtext()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if check:
+            for mark in SANITIZER_MARKS:
+                assert mark not in text, "sanitizer report from antred:\n" + text[-6000:]
+            if sig in (signal.SIGTERM, signal.SIGINT):
+                assert self.proc.returncode == 0, "antred exit %s:\n%s" % (
+                    self.proc.returncode, text[-3000:])
+        return text
+
+
+def assert_error(resp, status, code=None):
+    st, h, body = resp
+    assert st == status, "expected %d, got %d: %r" % (status, st, body)
+    assert h.get("content-type", "").startswith("application/json"), h
+    assert isinstance(body, dict) and "error" in body, body
+    assert isinstance(body["error"].get("message"), str) and body["error"]["message"], body
+    if code:
+        assert body["error"]["code"] == code, "expected code %s, got %r" % (code, body)

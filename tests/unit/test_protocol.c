@@ -1,0 +1,952 @@
+/*
+ * test_protocol.c: unit tests for the wire types and their JSON codecs.
+ *
+ * Round trips go through the printed text (encode, print, parse, decode) so
+ * that they cover what actually travels.  Also run under ASan/UBSan.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+
+#include "protocol.h"
+
+#define OFF_WIB (7 * 3600) /* Asia/Jakarta, +07:00 */
+
+/* Prints `j` (consuming it), parses the text back and returns the tree. */
+static cJSON *reparse(cJSON *j)
+{
+	assert_non_null(j);
+	char *text = cJSON_PrintUnformatted(j);
+	assert_non_null(text);
+	cJSON_Delete(j);
+	cJSON *back = cJSON_Parse(text);
+	assert_non_null(back);
+	free(text);
+	return back;
+}
+
+/* Asserts that `j` prints as exactly `want`, then frees it. */
+static void assert_json(cJSON *j, const char *want)
+{
+	assert_non_null(j);
+	char *text = cJSON_PrintUnformatted(j);
+	assert_non_null(text);
+	assert_string_equal(text, want);
+	free(text);
+	cJSON_Delete(j);
+}
+
+/* ---- fixtures ----------------------------------------------------------- */
+
+static void make_ticket(struct ticket *t)
+{
+	memset(t, 0, sizeof *t);
+	strcpy(t->id, "t_8f3a2c91d0e4");
+	strcpy(t->code, "A-017");
+	strcpy(t->service, "measles-rubella");
+	strcpy(t->priority, "elderly");
+	strcpy(t->area, "Kecamatan Tebet, Jakarta Selatan");
+	t->state = TICKET_SERVING;
+	strcpy(t->stage, "vaccination");
+	strcpy(t->station, "vaccination-3");
+	t->issued_at = 1795396502000;  /* 2026-11-23T08:15:02+07:00 */
+	t->hold_until = 1795398302123; /* with milliseconds */
+	t->position = 0;
+	t->eta_s = 240;
+	t->recalls = 2;
+	t->nvisits = 3;
+	strcpy(t->visits[0].stage, "registration");
+	strcpy(t->visits[0].station, "registration-1");
+	t->visits[0].queued_at = 1795396502000;
+	t->visits[0].called_at = 1795396600000;
+	t->visits[0].started_at = 1795396610500;
+	t->visits[0].completed_at = 1795396700000;
+	strcpy(t->visits[0].outcome, "done");
+	strcpy(t->visits[1].stage, "screening");
+	strcpy(t->visits[1].station, "screening-2");
+	t->visits[1].queued_at = 1795396700000;
+	t->visits[1].called_at = 1795396800000;
+	t->visits[1].started_at = 1795396801000;
+	t->visits[1].completed_at = 1795396900000;
+	strcpy(t->visits[1].outcome, "transferred");
+	strcpy(t->visits[2].stage, "vaccination");
+	strcpy(t->visits[2].station, "vaccination-3");
+	t->visits[2].queued_at = 1795396900000;
+	t->visits[2].called_at = 1795397000000;
+	t->visits[2].started_at = 1795397005000; /* not completed, no outcome */
+}
+
+static void make_station(struct station *s, const char *stage, int n,
+    enum station_state st, const char *tid, const char *code)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->id, sizeof s->id, "%s-%d", stage, n);
+	snprintf(s->stage, sizeof s->stage, "%s", stage);
+	s->number = n;
+	s->state = st;
+	snprintf(s->ticket_id, sizeof s->ticket_id, "%s", tid);
+	snprintf(s->ticket_code, sizeof s->ticket_code, "%s", code);
+}
+
+static void make_call(struct call *c, const char *tid, const char *code,
+    const char *stage, int n, bool recall, int64_t at)
+{
+	memset(c, 0, sizeof *c);
+	snprintf(c->ticket_id, sizeof c->ticket_id, "%s", tid);
+	snprintf(c->code, sizeof c->code, "%s", code);
+	snprintf(c->station, sizeof c->station, "%s-%d", stage, n);
+	snprintf(c->stage, sizeof c->stage, "%s", stage);
+	c->station_number = n;
+	c->recall = recall;
+	c->at = at;
+}
+
+static void make_board(struct board *b)
+{
+	static const char *const stages[] = {"registration", "screening", "vaccination", "observation"};
+	static const char *const names[] = {"Pendaftaran", "Skrining", "Vaksinasi", "Observasi"};
+
+	memset(b, 0, sizeof *b);
+	strcpy(b->event, "bias-tebet-2026");
+	b->at = 1795397000250;
+	b->nstages = 4;
+	for (int i = 0; i < 4; i++) {
+		strcpy(b->stages[i].id, stages[i]);
+		strcpy(b->stages[i].name, names[i]);
+		b->stages[i].waiting = 10 * i;
+		b->stages[i].eta_s = i == 3 ? -1 : 60 * i;
+	}
+	b->nstations = 5;
+	make_station(&b->stations[0], "registration", 1, STATION_OPEN, "t_1", "A-001");
+	make_station(&b->stations[1], "registration", 2, STATION_PAUSED, "", "");
+	make_station(&b->stations[2], "screening", 1, STATION_OPEN, "", "");
+	make_station(&b->stations[3], "vaccination", 1, STATION_OPEN, "t_2", "B-002");
+	make_station(&b->stations[4], "vaccination", 3, STATION_OPEN, "t_8f3a2c91d0e4", "A-017");
+	b->ncalls = 3;
+	make_call(&b->calls[0], "t_8f3a2c91d0e4", "A-017", "vaccination", 3, true, 1795397000000);
+	make_call(&b->calls[1], "t_2", "B-002", "vaccination", 1, false, 1795396990000);
+	make_call(&b->calls[2], "t_1", "A-001", "registration", 1, false, 1795396980000);
+	b->doses_today = 137;
+	b->target = 400;
+}
+
+/* ---- equality ----------------------------------------------------------- */
+
+static void assert_visit_eq(const struct ticket_visit *a, const struct ticket_visit *b)
+{
+	assert_string_equal(a->stage, b->stage);
+	assert_string_equal(a->station, b->station);
+	assert_int_equal(a->queued_at, b->queued_at);
+	assert_int_equal(a->called_at, b->called_at);
+	assert_int_equal(a->started_at, b->started_at);
+	assert_int_equal(a->completed_at, b->completed_at);
+	assert_string_equal(a->outcome, b->outcome);
+}
+
+static void assert_ticket_eq(const struct ticket *a, const struct ticket *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->code, b->code);
+	assert_string_equal(a->service, b->service);
+	assert_string_equal(a->priority, b->priority);
+	assert_string_equal(a->area, b->area);
+	assert_int_equal(a->state, b->state);
+	assert_string_equal(a->stage, b->stage);
+	assert_string_equal(a->station, b->station);
+	assert_int_equal(a->issued_at, b->issued_at);
+	assert_int_equal(a->hold_until, b->hold_until);
+	assert_int_equal(a->position, b->position);
+	assert_int_equal(a->eta_s, b->eta_s);
+	assert_int_equal(a->recalls, b->recalls);
+	assert_int_equal(a->nvisits, b->nvisits);
+	for (int i = 0; i < a->nvisits; i++)
+		assert_visit_eq(&a->visits[i], &b->visits[i]);
+}
+
+static void assert_station_eq(const struct station *a, const struct station *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->stage, b->stage);
+	assert_int_equal(a->number, b->number);
+	assert_int_equal(a->state, b->state);
+	assert_string_equal(a->ticket_id, b->ticket_id);
+	assert_string_equal(a->ticket_code, b->ticket_code);
+}
+
+static void assert_call_eq(const struct call *a, const struct call *b)
+{
+	assert_string_equal(a->ticket_id, b->ticket_id);
+	assert_string_equal(a->code, b->code);
+	assert_string_equal(a->station, b->station);
+	assert_string_equal(a->stage, b->stage);
+	assert_int_equal(a->station_number, b->station_number);
+	assert_int_equal(a->recall, b->recall);
+	assert_int_equal(a->at, b->at);
+}
+
+static void assert_board_eq(const struct board *a, const struct board *b)
+{
+	assert_string_equal(a->event, b->event);
+	assert_int_equal(a->at, b->at);
+	assert_int_equal(a->nstages, b->nstages);
+	for (int i = 0; i < a->nstages; i++) {
+		assert_string_equal(a->stages[i].id, b->stages[i].id);
+		assert_string_equal(a->stages[i].name, b->stages[i].name);
+		assert_int_equal(a->stages[i].waiting, b->stages[i].waiting);
+		assert_int_equal(a->stages[i].eta_s, b->stages[i].eta_s);
+	}
+	assert_int_equal(a->nstations, b->nstations);
+	for (int i = 0; i < a->nstations; i++)
+		assert_station_eq(&a->stations[i], &b->stations[i]);
+	assert_int_equal(a->ncalls, b->ncalls);
+	for (int i = 0; i < a->ncalls; i++)
+		assert_call_eq(&a->calls[i], &b->calls[i]);
+	assert_int_equal(a->doses_today, b->doses_today);
+	assert_int_equal(a->target, b->target);
+}
+
+/* ---- states ------------------------------------------------------------- */
+
+static void test_ticket_state_names(void **state)
+{
+	(void)state;
+	for (int i = 0; i < TICKET_STATE_COUNT; i++) {
+		const char *name = proto_ticket_state_name((enum ticket_state)i);
+		enum ticket_state s;
+		assert_non_null(name);
+		assert_int_equal(proto_ticket_state_parse(name, &s), 0);
+		assert_int_equal(s, i);
+	}
+	assert_string_equal(proto_ticket_state_name(TICKET_CANCELLED), "cancelled");
+	assert_null(proto_ticket_state_name(TICKET_STATE_COUNT));
+	enum ticket_state s = TICKET_DONE;
+	assert_int_equal(proto_ticket_state_parse("Waiting", &s), -1);
+	assert_int_equal(proto_ticket_state_parse("", &s), -1);
+	assert_int_equal(proto_ticket_state_parse(NULL, &s), -1);
+	assert_int_equal(s, TICKET_DONE);
+}
+
+/* ---- times -------------------------------------------------------------- */
+
+static void check_format(int64_t ms, int off, const char *want)
+{
+	char buf[32];
+	assert_string_equal(proto_time_format(ms, off, buf, sizeof buf), want);
+	int64_t back = -42;
+	assert_int_equal(proto_time_parse(buf, &back), 0);
+	assert_int_equal(back, ms);
+}
+
+static void test_time_format(void **state)
+{
+	(void)state;
+	check_format(0, 0, "1970-01-01T00:00:00+00:00");
+	check_format(0, OFF_WIB, "1970-01-01T07:00:00+07:00");
+	check_format(1763860502000, OFF_WIB, "2025-11-23T08:15:02+07:00");
+	check_format(1795396502000, OFF_WIB, "2026-11-23T08:15:02+07:00");
+	check_format(1795396502000, 0, "2026-11-23T01:15:02+00:00");
+	check_format(1795396502123, OFF_WIB, "2026-11-23T08:15:02.123+07:00");
+	check_format(1795396502005, OFF_WIB, "2026-11-23T08:15:02.005+07:00");
+	/* leap days, and the day after */
+	check_format(1709208000000, 0, "2024-02-29T12:00:00+00:00");
+	check_format(1709251199999, OFF_WIB, "2024-03-01T06:59:59.999+07:00");
+	check_format(951782400000, 0, "2000-02-29T00:00:00+00:00");
+	/* negative offsets cross back a day */
+	check_format(1795396502000, -5 * 3600, "2026-11-22T20:15:02-05:00");
+	check_format(1795396502000, -(3 * 3600 + 30 * 60), "2026-11-22T21:45:02-03:30");
+	check_format(1795396502000, 5 * 3600 + 45 * 60, "2026-11-23T07:00:02+05:45");
+	/* before the epoch */
+	check_format(-1, 0, "1969-12-31T23:59:59.999+00:00");
+	check_format(-86400000, 0, "1969-12-31T00:00:00+00:00");
+	check_format(-2208988800000, 0, "1900-01-01T00:00:00+00:00");
+	/* year ends */
+	check_format(1798736399000, OFF_WIB, "2026-12-31T23:59:59+07:00");
+	check_format(1798736400000, OFF_WIB, "2027-01-01T00:00:00+07:00");
+}
+
+static void test_time_format_small_buffer(void **state)
+{
+	(void)state;
+	char buf[8];
+	memset(buf, 'x', sizeof buf);
+	proto_time_format(1795396502000, OFF_WIB, buf, sizeof buf);
+	assert_string_equal(buf, "2026-11");
+}
+
+static void test_time_roundtrip_many(void **state)
+{
+	(void)state;
+	static const int offs[] = {0, OFF_WIB, 8 * 3600, 9 * 3600, -5 * 3600,
+		-(9 * 3600 + 30 * 60), 14 * 3600, -12 * 3600};
+	/* ~every 3.7 days plus odd milliseconds over 1850..2150 */
+	for (int64_t ms = -3786825600000; ms < 5680281600000; ms += 319999999) {
+		for (size_t k = 0; k < sizeof offs / sizeof offs[0]; k++) {
+			char buf[32];
+			int64_t back;
+			proto_time_format(ms, offs[k], buf, sizeof buf);
+			assert_int_equal(proto_time_parse(buf, &back), 0);
+			assert_int_equal(back, ms);
+		}
+	}
+}
+
+static void check_parse(const char *s, int64_t want)
+{
+	int64_t ms = -42;
+	if (proto_time_parse(s, &ms) != 0)
+		fail_msg("rejected \"%s\"", s);
+	assert_int_equal(ms, want);
+}
+
+static void test_time_parse(void **state)
+{
+	(void)state;
+	check_parse("1970-01-01T00:00:00Z", 0);
+	check_parse("1970-01-01T00:00:00+00:00", 0);
+	check_parse("1970-01-01T00:00:00-00:00", 0);
+	check_parse("2025-11-23T08:15:02+07:00", 1763860502000);
+	check_parse("2026-11-23T08:15:02+07:00", 1795396502000);
+	check_parse("2026-11-23T01:15:02Z", 1795396502000);
+	check_parse("2026-11-22T20:15:02-05:00", 1795396502000);
+	check_parse("2024-02-29T12:00:00Z", 1709208000000);
+	check_parse("2000-02-29T00:00:00Z", 951782400000);
+	/* fractions: 1-9 digits, kept to the millisecond */
+	check_parse("2026-11-23T08:15:02.1+07:00", 1795396502100);
+	check_parse("2026-11-23T08:15:02.12+07:00", 1795396502120);
+	check_parse("2026-11-23T08:15:02.123+07:00", 1795396502123);
+	check_parse("2026-11-23T08:15:02.123999+07:00", 1795396502123);
+	check_parse("2026-11-23T08:15:02.123456789Z", 1795421702123);
+	check_parse("1969-12-31T23:59:59.999Z", -1);
+	check_parse("2026-12-31T23:59:59+07:00", 1798736399000);
+}
+
+static void test_time_parse_rejects(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {
+		"",
+		"2026",
+		"2026-11-23",
+		"2026-11-23T08:15",
+		"2026-11-23T08:15:02",          /* no offset */
+		"2026-11-23T08:15:02+07",
+		"2026-11-23T08:15:02+0700",
+		"2026-11-23T08:15:02+7:00",
+		"2026-11-23 08:15:02Z",
+		"2026-11-23t08:15:02Z",
+		"2026-11-23T08:15:02z",
+		"26-11-23T08:15:02Z",
+		"2026-1-23T08:15:02Z",
+		"2026-11-3T08:15:02Z",
+		"2026-00-23T08:15:02Z",
+		"2026-13-23T08:15:02Z",
+		"2026-11-00T08:15:02Z",
+		"2026-11-31T08:15:02Z",
+		"2026-02-29T08:15:02Z",         /* not a leap year */
+		"1900-02-29T08:15:02Z",         /* nor is 1900 */
+		"2026-04-31T08:15:02Z",
+		"2026-11-23T24:00:00Z",
+		"2026-11-23T08:60:02Z",
+		"2026-11-23T08:15:60Z",
+		"2026-11-23T08:15:02+24:00",
+		"2026-11-23T08:15:02+07:60",
+		"2026-11-23T08:15:02.Z",        /* dot without digits */
+		"2026-11-23T08:15:02.1234567890Z", /* 10 digits */
+		"2026-11-23T08:15:02,123Z",
+		"2026-11-23T08:15:02Zjunk",
+		"2026-11-23T08:15:02+07:00 ",
+		"2026-11-23T08:15:02+07:00:00",
+		" 2026-11-23T08:15:02Z",
+		"+2026-11-23T08:15:02Z",
+		"2026-11-23T08:15:02.12a3Z",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int64_t ms = 7;
+		if (proto_time_parse(bad[i], &ms) != -1)
+			fail_msg("accepted \"%s\"", bad[i]);
+	}
+	int64_t ms;
+	assert_int_equal(proto_time_parse(NULL, &ms), -1);
+}
+
+/* ---- round trips -------------------------------------------------------- */
+
+static void test_ticket_roundtrip(void **state)
+{
+	(void)state;
+	struct ticket t, back;
+	char err[PROTO_ERR_MAX] = "";
+	make_ticket(&t);
+	for (int off = -12 * 3600; off <= 14 * 3600; off += 3 * 3600 + 15 * 60) {
+		cJSON *j = reparse(proto_ticket_encode(&t, off));
+		assert_int_equal(proto_ticket_decode(j, &back, err), 0);
+		cJSON_Delete(j);
+		assert_ticket_eq(&t, &back);
+	}
+}
+
+static void test_ticket_roundtrip_minimal(void **state)
+{
+	(void)state;
+	struct ticket t, back;
+	char err[PROTO_ERR_MAX] = "";
+	memset(&t, 0, sizeof t);
+	strcpy(t.id, "t_1");
+	strcpy(t.code, "C-001");
+	strcpy(t.service, "hpv");
+	strcpy(t.stage, "registration");
+	t.state = TICKET_WAITING;
+	t.issued_at = 1795396502000;
+	t.position = -1;
+	t.eta_s = -1;
+	cJSON *j = proto_ticket_encode(&t, OFF_WIB);
+	/* the null-when-unset fields */
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "area")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "station")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "hold_until")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "position")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "eta_s")));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "visits")), 0);
+	assert_string_equal(cJSON_GetObjectItem(j, "issued_at")->valuestring,
+	    "2026-11-23T08:15:02+07:00");
+	assert_string_equal(cJSON_GetObjectItem(j, "state")->valuestring, "waiting");
+	j = reparse(j);
+	assert_int_equal(proto_ticket_decode(j, &back, err), 0);
+	cJSON_Delete(j);
+	assert_ticket_eq(&t, &back);
+
+	/* every state survives */
+	for (int s = 0; s < TICKET_STATE_COUNT; s++) {
+		t.state = (enum ticket_state)s;
+		j = reparse(proto_ticket_encode(&t, 0));
+		assert_int_equal(proto_ticket_decode(j, &back, err), 0);
+		cJSON_Delete(j);
+		assert_int_equal(back.state, s);
+	}
+}
+
+static void test_ticket_visit_shape(void **state)
+{
+	(void)state;
+	struct ticket t;
+	make_ticket(&t);
+	cJSON *j = proto_ticket_encode(&t, OFF_WIB);
+	assert_non_null(j);
+	cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "visits"), 2);
+	assert_non_null(v);
+	v = cJSON_Duplicate(v, 1);
+	cJSON_Delete(j);
+	assert_json(v, "{\"stage\":\"vaccination\",\"station\":\"vaccination-3\","
+	    "\"queued_at\":\"2026-11-23T08:21:40+07:00\","
+	    "\"called_at\":\"2026-11-23T08:23:20+07:00\","
+	    "\"started_at\":\"2026-11-23T08:23:25+07:00\","
+	    "\"completed_at\":null,\"outcome\":null}");
+}
+
+static void test_ticket_decode_defaults(void **state)
+{
+	(void)state;
+	struct ticket t;
+	char err[PROTO_ERR_MAX] = "";
+	/* only the required fields, explicit nulls, and an unknown field */
+	cJSON *j = cJSON_Parse("{\"id\":\"t_9\",\"code\":\"A-009\",\"service\":\"mr\","
+	    "\"state\":\"called\",\"stage\":\"screening\","
+	    "\"issued_at\":\"2026-11-23T08:15:02+07:00\",\"area\":null,"
+	    "\"eta_s\":null,\"visits\":null,\"future\":{\"x\":[1,2]}}");
+	assert_int_equal(proto_ticket_decode(j, &t, err), 0);
+	cJSON_Delete(j);
+	assert_string_equal(t.id, "t_9");
+	assert_string_equal(t.priority, "");
+	assert_string_equal(t.area, "");
+	assert_string_equal(t.station, "");
+	assert_int_equal(t.state, TICKET_CALLED);
+	assert_int_equal(t.issued_at, 1795396502000);
+	assert_int_equal(t.hold_until, 0);
+	assert_int_equal(t.position, -1);
+	assert_int_equal(t.eta_s, -1);
+	assert_int_equal(t.recalls, 0);
+	assert_int_equal(t.nvisits, 0);
+}
+
+static void test_station_roundtrip(void **state)
+{
+	(void)state;
+	struct station s, back;
+	char err[PROTO_ERR_MAX] = "";
+
+	make_station(&s, "vaccination", 3, STATION_OPEN, "t_8f3a2c91d0e4", "A-017");
+	assert_json(proto_station_encode(&s),
+	    "{\"id\":\"vaccination-3\",\"stage\":\"vaccination\",\"number\":3,"
+	    "\"state\":\"open\",\"ticket\":{\"id\":\"t_8f3a2c91d0e4\",\"code\":\"A-017\"}}");
+	cJSON *j = reparse(proto_station_encode(&s));
+	assert_int_equal(proto_station_decode(j, &back, err), 0);
+	cJSON_Delete(j);
+	assert_station_eq(&s, &back);
+
+	make_station(&s, "screening", 12, STATION_PAUSED, "", "");
+	assert_json(proto_station_encode(&s),
+	    "{\"id\":\"screening-12\",\"stage\":\"screening\",\"number\":12,"
+	    "\"state\":\"paused\",\"ticket\":null}");
+	j = reparse(proto_station_encode(&s));
+	assert_int_equal(proto_station_decode(j, &back, err), 0);
+	cJSON_Delete(j);
+	assert_station_eq(&s, &back);
+}
+
+static void test_call_roundtrip(void **state)
+{
+	(void)state;
+	struct call c, back;
+	char err[PROTO_ERR_MAX] = "";
+
+	make_call(&c, "t_8f3a2c91d0e4", "A-017", "vaccination", 3, true, 1795396502000);
+	assert_json(proto_call_encode(&c, OFF_WIB),
+	    "{\"ticket\":\"t_8f3a2c91d0e4\",\"code\":\"A-017\",\"station\":\"vaccination-3\","
+	    "\"stage\":\"vaccination\",\"station_number\":3,\"recall\":true,"
+	    "\"at\":\"2026-11-23T08:15:02+07:00\"}");
+	for (int recall = 0; recall < 2; recall++) {
+		c.recall = recall;
+		cJSON *j = reparse(proto_call_encode(&c, -4 * 3600));
+		assert_int_equal(proto_call_decode(j, &back, err), 0);
+		cJSON_Delete(j);
+		assert_call_eq(&c, &back);
+	}
+}
+
+static void test_board_roundtrip(void **state)
+{
+	(void)state;
+	struct board *b = malloc(sizeof *b), *back = malloc(sizeof *back);
+	char err[PROTO_ERR_MAX] = "";
+	assert_non_null(b);
+	assert_non_null(back);
+
+	make_board(b);
+	cJSON *j = reparse(proto_board_encode(b, OFF_WIB));
+	assert_int_equal(proto_board_decode(j, back, err), 0);
+	cJSON_Delete(j);
+	assert_board_eq(b, back);
+
+	/* full to every limit */
+	b->nstages = PROTO_MAX_STAGES;
+	for (int i = 0; i < PROTO_MAX_STAGES; i++) {
+		snprintf(b->stages[i].id, sizeof b->stages[i].id, "stage-%d", i);
+		snprintf(b->stages[i].name, sizeof b->stages[i].name, "Tahap %d", i);
+		b->stages[i].waiting = i;
+		b->stages[i].eta_s = i % 2 ? -1 : i * 30;
+	}
+	b->nstations = PROTO_MAX_STATIONS;
+	for (int i = 0; i < PROTO_MAX_STATIONS; i++)
+		make_station(&b->stations[i], "vaccination", i + 1,
+		    i % 3 ? STATION_OPEN : STATION_PAUSED, i % 2 ? "t_x" : "", i % 2 ? "X-1" : "");
+	b->ncalls = PROTO_MAX_CALLS;
+	for (int i = 0; i < PROTO_MAX_CALLS; i++)
+		make_call(&b->calls[i], "t_x", "X-1", "vaccination", i + 1, i % 2, 1795396502000 - i * 1000);
+	j = reparse(proto_board_encode(b, OFF_WIB));
+	assert_int_equal(proto_board_decode(j, back, err), 0);
+	cJSON_Delete(j);
+	assert_board_eq(b, back);
+
+	/* empty board: arrays present and empty */
+	memset(b, 0, sizeof *b);
+	strcpy(b->event, "e");
+	b->at = 1;
+	assert_json(proto_board_encode(b, 0),
+	    "{\"event\":\"e\",\"at\":\"1970-01-01T00:00:00.001+00:00\",\"stages\":[],"
+	    "\"stations\":[],\"calls\":[],\"doses_today\":0,\"target\":0}");
+	j = reparse(proto_board_encode(b, 0));
+	assert_int_equal(proto_board_decode(j, back, err), 0);
+	cJSON_Delete(j);
+	assert_board_eq(b, back);
+
+	free(b);
+	free(back);
+}
+
+static void test_board_stage_shape(void **state)
+{
+	(void)state;
+	struct board *b = malloc(sizeof *b);
+	assert_non_null(b);
+	make_board(b);
+	cJSON *j = proto_board_encode(b, OFF_WIB);
+	assert_non_null(j);
+	cJSON *stages = cJSON_GetObjectItem(j, "stages");
+	assert_json(cJSON_Duplicate(cJSON_GetArrayItem(stages, 2), 1),
+	    "{\"id\":\"vaccination\",\"name\":\"Vaksinasi\",\"waiting\":20,\"eta_s\":120}");
+	assert_json(cJSON_Duplicate(cJSON_GetArrayItem(stages, 3), 1),
+	    "{\"id\":\"observation\",\"name\":\"Observasi\",\"waiting\":30,\"eta_s\":null}");
+	assert_string_equal(cJSON_GetObjectItem(j, "at")->valuestring,
+	    "2026-11-23T08:23:20.250+07:00");
+	cJSON_Delete(j);
+	free(b);
+}
+
+static void test_error_roundtrip(void **state)
+{
+	(void)state;
+	struct proto_error e;
+	char err[PROTO_ERR_MAX] = "";
+	assert_json(proto_error_encode("not_found", "no such ticket"),
+	    "{\"error\":{\"code\":\"not_found\",\"message\":\"no such ticket\"}}");
+	cJSON *j = reparse(proto_error_encode("bad_request", "ticket.code: \"x\" \xe2\x80\x94 too long"));
+	assert_int_equal(proto_error_decode(j, &e, err), 0);
+	cJSON_Delete(j);
+	assert_string_equal(e.code, "bad_request");
+	assert_string_equal(e.message, "ticket.code: \"x\" \xe2\x80\x94 too long");
+}
+
+/* ---- bad input ---------------------------------------------------------- */
+
+typedef int (*decode_fn)(const cJSON *, void *, char *);
+
+static int dec_ticket(const cJSON *j, void *out, char *err) { return proto_ticket_decode(j, out, err); }
+static int dec_station(const cJSON *j, void *out, char *err) { return proto_station_decode(j, out, err); }
+static int dec_call(const cJSON *j, void *out, char *err) { return proto_call_decode(j, out, err); }
+static int dec_board(const cJSON *j, void *out, char *err) { return proto_board_decode(j, out, err); }
+static int dec_error(const cJSON *j, void *out, char *err) { return proto_error_decode(j, out, err); }
+
+/*
+ * A bad input: `patch` is merged into the decoder's valid base document
+ * (members replaced or added; the string "<del>" removes one), or used as
+ * the whole document when it is not an object.  `want` is a substring of
+ * the error message.
+ */
+struct bad_case {
+	const char *patch;
+	const char *want;
+};
+
+static cJSON *patched(const char *base, const char *patch)
+{
+	cJSON *p = cJSON_Parse(patch), *doc, *it;
+	if (!p)
+		fail_msg("test JSON does not parse: %s", patch);
+	if (!cJSON_IsObject(p))
+		return p;
+	doc = cJSON_Parse(base);
+	assert_non_null(doc);
+	cJSON_ArrayForEach(it, p) {
+		cJSON_DeleteItemFromObjectCaseSensitive(doc, it->string);
+		if (!cJSON_IsString(it) || strcmp(it->valuestring, "<del>") != 0)
+			cJSON_AddItemToObject(doc, it->string, cJSON_Duplicate(it, 1));
+	}
+	cJSON_Delete(p);
+	return doc;
+}
+
+static void check_bad(decode_fn dec, size_t outsize, const char *base,
+    const struct bad_case *cases, size_t n)
+{
+	void *out = malloc(outsize);
+	char err[PROTO_ERR_MAX];
+	assert_non_null(out);
+
+	/* the base itself decodes */
+	cJSON *j = cJSON_Parse(base);
+	assert_non_null(j);
+	if (dec(j, out, err) != 0)
+		fail_msg("base rejected: %s", err);
+	cJSON_Delete(j);
+
+	for (size_t i = 0; i < n; i++) {
+		err[0] = '\0';
+		j = patched(base, cases[i].patch);
+		int rc = dec(j, out, err);
+		cJSON_Delete(j);
+		if (rc != -1)
+			fail_msg("accepted %s", cases[i].patch);
+		if (!err[0] || !strstr(err, cases[i].want))
+			fail_msg("%s: error \"%s\", wanted \"%s\"", cases[i].patch, err, cases[i].want);
+	}
+	free(out);
+}
+
+static void test_ticket_bad(void **state)
+{
+	(void)state;
+	static const char base[] = "{\"id\":\"t_1\",\"code\":\"A-001\",\"service\":\"mr\","
+	    "\"state\":\"waiting\",\"stage\":\"registration\","
+	    "\"issued_at\":\"2026-11-23T08:15:02+07:00\",\"visits\":[{\"stage\":\"registration\"}]}";
+	static const struct bad_case cases[] = {
+		{"[]", "ticket: expected an object"},
+		{"\"t_1\"", "ticket: expected an object"},
+		/* missing required fields */
+		{"{\"id\":\"<del>\"}", "ticket.id: missing"},
+		{"{\"code\":\"<del>\"}", "ticket.code: missing"},
+		{"{\"service\":\"<del>\"}", "ticket.service: missing"},
+		{"{\"state\":\"<del>\"}", "ticket.state: missing"},
+		{"{\"stage\":\"<del>\"}", "ticket.stage: missing"},
+		{"{\"issued_at\":\"<del>\"}", "ticket.issued_at: missing"},
+		{"{\"id\":null}", "ticket.id: missing"},
+		{"{\"issued_at\":null}", "ticket.issued_at: missing"},
+		/* wrong types */
+		{"{\"code\":17}", "ticket.code: expected a string"},
+		{"{\"area\":[]}", "ticket.area: expected a string"},
+		{"{\"state\":0}", "ticket.state: expected a string"},
+		{"{\"position\":\"3\"}", "ticket.position: expected an integer"},
+		{"{\"recalls\":true}", "ticket.recalls: expected an integer"},
+		{"{\"visits\":{}}", "ticket.visits: expected an array"},
+		{"{\"visits\":[\"registration\"]}", "ticket.visits[0]: expected an object"},
+		{"{\"hold_until\":1795396502000}", "ticket.hold_until: expected"},
+		/* values */
+		{"{\"state\":\"finished\"}", "ticket.state: unknown state \"finished\""},
+		{"{\"state\":\"WAITING\"}", "ticket.state: unknown state"},
+		{"{\"issued_at\":\"2026-11-23 08:15:02+07:00\"}", "ticket.issued_at: invalid"},
+		{"{\"hold_until\":\"2026-11-31T08:15:02+07:00\"}", "ticket.hold_until: invalid"},
+		{"{\"position\":-1}", "ticket.position: out of range"},
+		{"{\"eta_s\":-5}", "ticket.eta_s: out of range"},
+		{"{\"recalls\":-1}", "ticket.recalls: out of range"},
+		{"{\"eta_s\":1.5}", "ticket.eta_s: expected an integer"},
+		{"{\"position\":3.000001}", "ticket.position: expected an integer"},
+		{"{\"recalls\":1e10}", "ticket.recalls: out of range"},
+		/* too long */
+		{"{\"code\":\"A-0000000000000017\"}", "ticket.code: too long (max 15 bytes)"},
+		{"{\"area\":\"0123456789012345678901234567890123456789012345678901234567890123\"}",
+		 "ticket.area: too long"},
+		{"{\"station\":\"vaccination-station-number-three-of-the-east-hall\"}",
+		 "ticket.station: too long"},
+		/* visits */
+		{"{\"visits\":[{\"stage\":\"r\"},{\"station\":\"r-1\"}]}", "ticket.visits[1].stage: missing"},
+		{"{\"visits\":[{\"stage\":\"r\",\"queued_at\":\"yesterday\"}]}",
+		 "ticket.visits[0].queued_at: invalid"},
+		{"{\"visits\":[{\"stage\":\"r\",\"station\":false}]}",
+		 "ticket.visits[0].station: expected a string"},
+		{"{\"visits\":[{\"stage\":\"r\",\"outcome\":\"transferred-elsewhere\"}]}",
+		 "ticket.visits[0].outcome: too long"},
+		{"{\"visits\":[{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}]}",
+		 "ticket.visits: too many entries (max 16)"},
+	};
+	check_bad(dec_ticket, sizeof(struct ticket), base, cases, sizeof cases / sizeof cases[0]);
+}
+
+static void test_station_bad(void **state)
+{
+	(void)state;
+	static const char base[] = "{\"id\":\"v-1\",\"stage\":\"v\",\"number\":1,\"state\":\"open\","
+	    "\"ticket\":{\"id\":\"t_1\",\"code\":\"A-1\"}}";
+	static const struct bad_case cases[] = {
+		{"null", "station: expected an object"},
+		{"{\"id\":\"<del>\"}", "station.id: missing"},
+		{"{\"stage\":\"<del>\"}", "station.stage: missing"},
+		{"{\"number\":\"<del>\"}", "station.number: missing"},
+		{"{\"state\":\"<del>\"}", "station.state: missing"},
+		{"{\"id\":1}", "station.id: expected a string"},
+		{"{\"number\":\"1\"}", "station.number: expected an integer"},
+		{"{\"number\":1.25}", "station.number: expected an integer"},
+		{"{\"number\":0}", "station.number: out of range"},
+		{"{\"number\":-3}", "station.number: out of range"},
+		{"{\"state\":\"closed\"}", "station.state: unknown state \"closed\""},
+		{"{\"state\":true}", "station.state: expected a string"},
+		{"{\"ticket\":\"t_1\"}", "station.ticket: expected an object"},
+		{"{\"ticket\":{\"code\":\"A-1\"}}", "station.ticket.id: missing"},
+		{"{\"ticket\":{\"id\":\"t_1\"}}", "station.ticket.code: missing"},
+		{"{\"ticket\":{\"id\":\"t_1\",\"code\":\"A-0000000000000001\"}}",
+		 "station.ticket.code: too long"},
+		{"{\"id\":\"vaccination-station-number-three-of-the-east-hal\"}", "station.id: too long"},
+	};
+	check_bad(dec_station, sizeof(struct station), base, cases, sizeof cases / sizeof cases[0]);
+}
+
+static void test_call_bad(void **state)
+{
+	(void)state;
+	static const char base[] = "{\"ticket\":\"t_1\",\"code\":\"A-1\",\"station\":\"v-1\","
+	    "\"stage\":\"v\",\"station_number\":1,\"recall\":false,"
+	    "\"at\":\"2026-11-23T08:15:02+07:00\"}";
+	static const struct bad_case cases[] = {
+		{"7", "call: expected an object"},
+		{"{\"ticket\":\"<del>\"}", "call.ticket: missing"},
+		{"{\"code\":\"<del>\"}", "call.code: missing"},
+		{"{\"station\":\"<del>\"}", "call.station: missing"},
+		{"{\"stage\":\"<del>\"}", "call.stage: missing"},
+		{"{\"at\":\"<del>\"}", "call.at: missing"},
+		{"{\"ticket\":{\"id\":\"t_1\"}}", "call.ticket: expected a string"},
+		{"{\"recall\":1}", "call.recall: expected a boolean"},
+		{"{\"recall\":\"true\"}", "call.recall: expected a boolean"},
+		{"{\"station_number\":2.5}", "call.station_number: expected an integer"},
+		{"{\"station_number\":-1}", "call.station_number: out of range"},
+		{"{\"at\":\"2026-11-23T08:15:02+07:00x\"}", "call.at: invalid"},
+		{"{\"at\":0}", "call.at: expected"},
+		{"{\"ticket\":\"t_0123456789012345678901234567890123456789\"}", "call.ticket: too long"},
+	};
+	check_bad(dec_call, sizeof(struct call), base, cases, sizeof cases / sizeof cases[0]);
+}
+
+#define CALL_JSON "{\"ticket\":\"t\",\"code\":\"A\",\"station\":\"v-1\",\"stage\":\"v\",\"at\":\"2026-11-23T08:15:02Z\"}"
+#define STATION_JSON "{\"id\":\"v-1\",\"stage\":\"v\",\"number\":1,\"state\":\"open\"}"
+#define X4(s) s "," s "," s "," s
+#define X16(s) X4(s) "," X4(s) "," X4(s) "," X4(s)
+
+static void test_board_bad(void **state)
+{
+	(void)state;
+	static const char base[] = "{\"event\":\"e\",\"at\":\"2026-11-23T08:15:02+07:00\","
+	    "\"stages\":[{\"id\":\"v\",\"name\":\"V\",\"waiting\":1,\"eta_s\":null}],"
+	    "\"stations\":[" STATION_JSON "],\"calls\":[" CALL_JSON "],"
+	    "\"doses_today\":1,\"target\":2}";
+	static const struct bad_case cases[] = {
+		{"[1]", "board: expected an object"},
+		{"{\"event\":\"<del>\"}", "board.event: missing"},
+		{"{\"stages\":\"<del>\"}", "board.stages: missing"},
+		{"{\"stages\":null}", "board.stages: missing"},
+		{"{\"event\":[]}", "board.event: expected a string"},
+		{"{\"stages\":{}}", "board.stages: expected an array"},
+		{"{\"stations\":\"none\"}", "board.stations: expected an array"},
+		{"{\"calls\":7}", "board.calls: expected an array"},
+		{"{\"at\":\"2026-11-23\"}", "board.at: invalid"},
+		{"{\"doses_today\":-1}", "board.doses_today: out of range"},
+		{"{\"target\":400.5}", "board.target: expected an integer"},
+		{"{\"event\":\"an-event-id-that-is-exactly-forty-chars!\"}", "board.event: too long"},
+		{"{\"stages\":[{\"id\":\"a\"},{\"name\":\"B\"}]}", "board.stages[1].id: missing"},
+		{"{\"stages\":[{\"id\":\"a\",\"waiting\":-2}]}", "board.stages[0].waiting: out of range"},
+		{"{\"stages\":[{\"id\":\"a\",\"eta_s\":0.5}]}", "board.stages[0].eta_s: expected an integer"},
+		{"{\"stages\":[{\"id\":\"a\",\"name\":5}]}", "board.stages[0].name: expected a string"},
+		{"{\"stages\":[3]}", "board.stages[0]: expected an object"},
+		{"{\"stages\":[{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},"
+		 "{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"}]}",
+		 "board.stages: too many entries (max 8)"},
+		{"{\"stations\":[" STATION_JSON ",{\"id\":\"v-2\",\"stage\":\"v\",\"number\":2,\"state\":\"busy\"}]}",
+		 "board.stations[1].state: unknown state \"busy\""},
+		{"{\"stations\":[" X16(X4(STATION_JSON)) "," STATION_JSON "]}",
+		 "board.stations: too many entries (max 64)"},
+		{"{\"calls\":[" CALL_JSON ",{\"ticket\":\"t\"}]}", "board.calls[1].code: missing"},
+		{"{\"calls\":[" X4(CALL_JSON) "," X4(CALL_JSON) "," CALL_JSON "," CALL_JSON "," CALL_JSON "]}",
+		 "board.calls: too many entries (max 10)"},
+	};
+	check_bad(dec_board, sizeof(struct board), base, cases, sizeof cases / sizeof cases[0]);
+
+	/* the limits themselves are fine */
+	struct board *b = malloc(sizeof *b);
+	char err[PROTO_ERR_MAX] = "";
+	assert_non_null(b);
+	cJSON *j = cJSON_Parse("{\"event\":\"e\",\"stages\":[],\"stations\":[" X16(X4(STATION_JSON)) "],"
+	    "\"calls\":[" X4(CALL_JSON) "," X4(CALL_JSON) "," CALL_JSON "," CALL_JSON "]}");
+	assert_non_null(j);
+	assert_int_equal(proto_board_decode(j, b, err), 0);
+	assert_int_equal(b->nstations, 64);
+	assert_int_equal(b->ncalls, 10);
+	assert_int_equal(b->at, 0);
+	cJSON_Delete(j);
+	free(b);
+}
+
+static void test_error_bad(void **state)
+{
+	(void)state;
+	static const char base[] = "{\"error\":{\"code\":\"not_found\",\"message\":\"no such ticket\"}}";
+	static const struct bad_case cases[] = {
+		{"\"oops\"", "expected an object"},
+		{"{\"error\":\"<del>\"}", "error: missing"},
+		{"{\"error\":\"not_found\"}", "error: expected an object"},
+		{"{\"error\":{\"message\":\"m\"}}", "error.code: missing"},
+		{"{\"error\":{\"code\":\"c\"}}", "error.message: missing"},
+		{"{\"error\":{\"code\":404,\"message\":\"m\"}}", "error.code: expected a string"},
+		{"{\"error\":{\"code\":\"c\",\"message\":null}}", "error.message: missing"},
+		{"{\"error\":{\"code\":\"an_error_code_that_is_far_too_long_for_the_buffer\",\"message\":\"m\"}}",
+		 "error.code: too long (max 47 bytes)"},
+	};
+	check_bad(dec_error, sizeof(struct proto_error), base, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* ---- running out of memory ---------------------------------------------- */
+
+static long allocs_left;
+
+static void *failing_malloc(size_t n)
+{
+	if (allocs_left-- <= 0)
+		return NULL;
+	return malloc(n);
+}
+
+/* Calls `encode` with 0, 1, 2, ... allowed allocations until it succeeds;
+ * every earlier attempt must return NULL (ASan reports any leak). */
+static cJSON *encode_under_oom(cJSON *(*encode)(const void *), const void *arg)
+{
+	cJSON_Hooks hooks = {failing_malloc, free};
+	cJSON *j = NULL;
+	long n;
+	cJSON_InitHooks(&hooks);
+	for (n = 0; n < 100000 && !j; n++) {
+		allocs_left = n;
+		j = encode(arg);
+	}
+	cJSON_InitHooks(NULL);
+	assert_non_null(j);
+	assert_true(n > 1);
+	return j;
+}
+
+static cJSON *enc_ticket(const void *p) { return proto_ticket_encode(p, OFF_WIB); }
+static cJSON *enc_station(const void *p) { return proto_station_encode(p); }
+static cJSON *enc_call(const void *p) { return proto_call_encode(p, OFF_WIB); }
+static cJSON *enc_board(const void *p) { return proto_board_encode(p, OFF_WIB); }
+static cJSON *enc_error(const void *p) { (void)p; return proto_error_encode("not_found", "no such ticket"); }
+
+static void test_encode_oom(void **state)
+{
+	(void)state;
+	struct ticket t;
+	struct station s;
+	struct call c;
+	struct board *b = malloc(sizeof *b), *back = malloc(sizeof *back);
+	struct ticket tback;
+	char err[PROTO_ERR_MAX] = "";
+	assert_non_null(b);
+	assert_non_null(back);
+
+	make_ticket(&t);
+	make_station(&s, "v", 1, STATION_OPEN, "t_1", "A-1");
+	make_call(&c, "t_1", "A-1", "v", 1, true, 1795396502000);
+	make_board(b);
+
+	cJSON *j = encode_under_oom(enc_ticket, &t);
+	assert_int_equal(proto_ticket_decode(j, &tback, err), 0);
+	assert_ticket_eq(&t, &tback);
+	cJSON_Delete(j);
+	cJSON_Delete(encode_under_oom(enc_station, &s));
+	cJSON_Delete(encode_under_oom(enc_call, &c));
+	j = encode_under_oom(enc_board, b);
+	assert_int_equal(proto_board_decode(j, back, err), 0);
+	assert_board_eq(b, back);
+	cJSON_Delete(j);
+	cJSON_Delete(encode_under_oom(enc_error, NULL));
+	free(b);
+	free(back);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ticket_state_names),
+		cmocka_unit_test(test_time_format),
+		cmocka_unit_test(test_time_format_small_buffer),
+		cmocka_unit_test(test_time_roundtrip_many),
+		cmocka_unit_test(test_time_parse),
+		cmocka_unit_test(test_time_parse_rejects),
+		cmocka_unit_test(test_ticket_roundtrip),
+		cmocka_unit_test(test_ticket_roundtrip_minimal),
+		cmocka_unit_test(test_ticket_visit_shape),
+		cmocka_unit_test(test_ticket_decode_defaults),
+		cmocka_unit_test(test_station_roundtrip),
+		cmocka_unit_test(test_call_roundtrip),
+		cmocka_unit_test(test_board_roundtrip),
+		cmocka_unit_test(test_board_stage_shape),
+		cmocka_unit_test(test_error_roundtrip),
+		cmocka_unit_test(test_ticket_bad),
+		cmocka_unit_test(test_station_bad),
+		cmocka_unit_test(test_call_bad),
+		cmocka_unit_test(test_board_bad),
+		cmocka_unit_test(test_error_bad),
+		cmocka_unit_test(test_encode_oom),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# The Debian packages antre needs to build, run and test.
+#   deps.sh check    installs what is missing (as root), or says how, and fails
+#   deps.sh install  the same, always running apt-get for the missing ones
+set -eu
+pkgs="make gcc clang pkg-config libevent-dev libhiredis-dev libqrencode-dev
+libcjson-dev libpng-dev libssl-dev libcmocka-dev redis-server redis-tools
+python3 curl"
+
+missing=
+for p in $pkgs; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $p"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "antre needs these Debian packages:$missing" >&2
+	echo "install them with:" >&2
+	echo "  sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing

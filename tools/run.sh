@@ -1,0 +1,88 @@
+#!/bin/sh
+# make run: a private, durable Redis under ./var (unless REDIS_URL is set),
+# the demo event and tokens, and antred in the foreground on 127.0.0.1:8080.
+# Ctrl-C stops both.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+var="$top/var"
+build="${BUILD:-$top/build}"
+listen="${LISTEN:-127.0.0.1:8080}"
+redis_port="${REDIS_PORT:-6390}"
+mkdir -p "$var/events" "$var/redis"
+
+# Demo tokens are made once and kept, so bookmarks keep working.
+if [ ! -f "$var/tokens" ]; then
+	for role in desk station organiser admin; do
+		printf '%s %s-%s\n' "$role" "$role" "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+	done > "$var/tokens"
+fi
+cp "$top/tools/demo/events/demo.json" "$var/events/demo.json"
+
+redis_pid=
+cleanup() {
+	trap - INT TERM EXIT
+	if [ -n "$redis_pid" ]; then
+		kill "$redis_pid" 2>/dev/null || true
+		wait "$redis_pid" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "${REDIS_URL:-}" ]; then
+	if redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+		echo "run: something already answers on 127.0.0.1:$redis_port;" \
+		     "stop it or set REDIS_PORT or REDIS_URL" >&2
+		exit 1
+	fi
+	redis-server "$top/tools/redis.conf" --port "$redis_port" --dir "$var/redis" \
+		--pidfile "$var/redis/redis.pid" --daemonize no \
+		--logfile "$var/redis/redis.log" &
+	redis_pid=$!
+	i=0
+	until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 50 ] || ! kill -0 "$redis_pid" 2>/dev/null; then
+			echo "run: redis-server did not start; see $var/redis/redis.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	REDIS_URL="redis://127.0.0.1:$redis_port/0"
+fi
+
+{
+	echo "# written by tools/run.sh for make run"
+	echo "listen $listen"
+	echo "redis $REDIS_URL"
+	echo "secret-file $var/secret"
+	echo "events-dir $var/events"
+	echo "web-root $top/clients/web"
+	echo "public-url http://$listen"
+	sed 's/^/token /' "$var/tokens"
+} > "$var/antred.conf"
+
+cat <<MSG
+
+  antre is starting on http://$listen  (Redis: $REDIS_URL, data in $var)
+
+  health:        http://$listen/healthz
+  events:        http://$listen/v1/events
+  demo event:    http://$listen/v1/events/demo
+
+  tokens (Authorization: Bearer ...), kept in $var/tokens:
+$(sed 's/^/    /' "$var/tokens")
+
+  try:  curl -H "Authorization: Bearer $(awk '$1=="desk"{print $2}' "$var/tokens")" \\
+             -d '{"service":"dose1"}' http://$listen/v1/events/demo/tickets
+
+  Ctrl-C stops antred and its Redis.
+
+MSG
+"$build/antred" -c "$var/antred.conf" &
+antred_pid=$!
+# Ctrl-C reaches antred from the terminal itself; a TERM to us is passed on.
+trap ':' INT
+trap 'kill -TERM $antred_pid 2>/dev/null || true' TERM
+wait $antred_pid || true
+wait $antred_pid 2>/dev/null || true
