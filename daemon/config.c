@@ -67,6 +67,8 @@ static int parse_port(const char *s, int *port)
 	char *end;
 	long v;
 
+	if (!isdigit((unsigned char)*s))
+		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < 1 || v > 65535)

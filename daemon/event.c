@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -26,16 +25,31 @@ int event_id_valid(const char *s)
 	return 1;
 }
 
+/* 1 for a regular file that starts with the TZif magic. */
+static int is_zone_file(const char *path)
+{
+	char magic[4];
+	FILE *f = fopen(path, "rb");
+	int ok;
+
+	if (f == NULL)
+		return 0;
+	ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+	fclose(f);
+	return ok;
+}
+
 int event_tz_offset(const char *tz, time_t t, int *offset_s)
 {
 	char path[256], *saved = NULL;
 	const char *old;
 	struct tm tm;
 
-	/* An unknown TZ silently means UTC to libc, so check the zone exists. */
+	/* An unknown TZ silently means UTC to libc, so check that the zone is
+	 * a real zone file (directories and tables are not). */
 	if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") ||
 	    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz) >= (int)sizeof path ||
-	    access(path, R_OK) != 0)
+	    !is_zone_file(path))
 		return -1;
 	if ((old = getenv("TZ")) != NULL && (saved = strdup(old)) == NULL)
 		return -1;
@@ -89,8 +103,9 @@ static int get_int(const cJSON *obj, const char *where, const char *name,
 		snprintf(err, EVENT_ERR_MAX, "%s%s: missing", where, name);
 		return -1;
 	}
-	if (!cJSON_IsNumber(j) || j->valuedouble != (double)(long long)j->valuedouble ||
-	    j->valuedouble < min || j->valuedouble > max) {
+	/* range first: converting an out-of-range double is undefined */
+	if (!cJSON_IsNumber(j) || !(j->valuedouble >= min && j->valuedouble <= max) ||
+	    j->valuedouble != (double)(long long)j->valuedouble) {
 		snprintf(err, EVENT_ERR_MAX, "%s%s: expected a whole number from %d to %d",
 		    where, name, min, max);
 		return -1;
@@ -167,12 +182,14 @@ static int parse_services(const cJSON *root, struct event_def *ev, char *err)
 				snprintf(err, EVENT_ERR_MAX, "%sprefix: 1 to 3 capital letters", where);
 				return -1;
 			}
-		for (int i = 0; i < ev->nservices; i++)
-			if (strcmp(ev->services[i].id, sv->id) == 0 ||
-			    strcmp(ev->services[i].prefix, sv->prefix) == 0) {
-				snprintf(err, EVENT_ERR_MAX, "%s: id or prefix used twice", where);
+		for (int i = 0; i < ev->nservices; i++) {
+			const char *field = strcmp(ev->services[i].id, sv->id) == 0 ? "id" :
+			    strcmp(ev->services[i].prefix, sv->prefix) == 0 ? "prefix" : NULL;
+			if (field) {
+				snprintf(err, EVENT_ERR_MAX, "%s%s: used twice", where, field);
 				return -1;
 			}
+		}
 		ev->nservices++;
 	}
 	return 0;
