@@ -39,7 +39,12 @@ CORE_SRC = \
 	daemon/server.c \
 	daemon/store.c \
 	daemon/http.c \
+	daemon/queue.c \
+	daemon/sign.c \
 	daemon/route_health.c \
+	daemon/route_board.c \
+	daemon/route_tickets.c \
+	daemon/route_stations.c \
 	protocol/protocol.c
 
 SCRIPTS = $(wildcard daemon/scripts/*.lua)

@@ -224,7 +224,7 @@ static int parse_stages(const cJSON *root, struct event_def *ev, char *err)
 {
 	const cJSON *a = get_array(root, "stages", PROTO_MAX_STAGES, err), *s;
 	char where[64];
-	int total = 0;
+	int total = 0, explicit_dose = 0;
 
 	if (a == NULL)
 		return -1;
@@ -235,12 +235,32 @@ static int parse_stages(const cJSON *root, struct event_def *ev, char *err)
 			snprintf(err, EVENT_ERR_MAX, "stages[%d]: expected an object", ev->nstages);
 			return -1;
 		}
+		const cJSON *hold = cJSON_GetObjectItemCaseSensitive(s, "hold_minutes");
+		const cJSON *dose = cJSON_GetObjectItemCaseSensitive(s, "dose");
 		if (get_id(s, where, "id", st->id, sizeof st->id, err) == -1 ||
 		    get_string(s, where, "name", st->name, sizeof st->name, 1, err) == -1 ||
 		    get_int(s, where, "stations", &st->stations, 1,
-			EVENT_MAX_STATIONS_PER_STAGE, 1, err) == -1 ||
-		    get_int(s, where, "hold_minutes", &st->hold_minutes, 0, 24 * 60, 0, err) == -1)
+			EVENT_MAX_STATIONS_PER_STAGE, 1, err) == -1)
 			return -1;
+		/* minutes, fractions allowed (a test event holds for seconds) */
+		if (hold != NULL && (!cJSON_IsNumber(hold) ||
+		    !(hold->valuedouble >= 0 && hold->valuedouble <= 24 * 60))) {
+			snprintf(err, EVENT_ERR_MAX, "%shold_minutes: expected a number from 0 to 1440", where);
+			return -1;
+		}
+		st->hold_ms = hold ? (int64_t)(hold->valuedouble * 60000) : 0;
+		if (dose != NULL && !cJSON_IsBool(dose)) {
+			snprintf(err, EVENT_ERR_MAX, "%sdose: expected true or false", where);
+			return -1;
+		}
+		if (cJSON_IsTrue(dose)) {
+			if (explicit_dose) {
+				snprintf(err, EVENT_ERR_MAX, "%sdose: only one stage gives the dose", where);
+				return -1;
+			}
+			explicit_dose = 1;
+			ev->dose_stage = ev->nstages;
+		}
 		if (event_stage_index(ev, st->id) != -1) {
 			snprintf(err, EVENT_ERR_MAX, "%sid: '%s' used twice", where, st->id);
 			return -1;
@@ -251,6 +271,12 @@ static int parse_stages(const cJSON *root, struct event_def *ev, char *err)
 	if (total > PROTO_MAX_STATIONS) {
 		snprintf(err, EVENT_ERR_MAX, "stages: at most %d stations in all", PROTO_MAX_STATIONS);
 		return -1;
+	}
+	/* Without "dose": true, the dose is given at "vaccination", or else at
+	 * the last stage. */
+	if (!explicit_dose) {
+		int v = event_stage_index(ev, "vaccination");
+		ev->dose_stage = v >= 0 ? v : ev->nstages - 1;
 	}
 	return 0;
 }
@@ -320,10 +346,28 @@ int event_parse(const char *json, size_t len, struct event_def *ev, char *err)
 	if (parse_services(root, ev, err) == -1 || parse_priorities(root, ev, err) == -1 ||
 	    parse_stages(root, ev, err) == -1 || parse_policy(root, ev, err) == -1)
 		goto done;
+	event_build_script_ctx(ev);
 	rc = 0;
 done:
 	cJSON_Delete(root);
 	return rc;
+}
+
+void event_build_script_ctx(struct event_def *ev)
+{
+	char *p = ev->script_ctx, *end = p + sizeof ev->script_ctx;
+
+	/* ids are [a-z0-9_-], so they need no JSON escaping; the buffer holds
+	 * the largest event (8 stages of 32-character ids) with room to spare */
+	p += snprintf(p, (size_t)(end - p), "{\"off\":%d,\"stages\":[", ev->utc_offset_s);
+	for (int i = 0; i < ev->nstages; i++)
+		p += snprintf(p, (size_t)(end - p), "%s{\"id\":\"%s\",\"hold\":%lld,\"n\":%d}",
+		    i ? "," : "", ev->stages[i].id, (long long)ev->stages[i].hold_ms,
+		    ev->stages[i].stations);
+	snprintf(p, (size_t)(end - p),
+	    "],\"regular\":%d,\"every\":%d,\"dose\":%d,\"maxlen\":%d}",
+	    ev->npriorities - 1, ev->policy == POLICY_INTERLEAVED ? ev->interleave_every : 0,
+	    ev->dose_stage, EVENT_STREAM_MAXLEN);
 }
 
 static int event_cmp(const void *a, const void *b)

@@ -7,6 +7,7 @@
 #define ANTRE_EVENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "protocol.h"
@@ -15,6 +16,7 @@
 #define EVENT_PRIORITIES_MAX 8
 #define EVENT_MAX_STATIONS_PER_STAGE 32
 #define EVENT_ERR_MAX 256
+#define EVENT_STREAM_MAXLEN 10000        /* changes kept for reconnecting displays */
 
 struct event_service {
 	char id[PROTO_ID_MAX];
@@ -26,7 +28,7 @@ struct event_stage {
 	char id[PROTO_ID_MAX];
 	char name[PROTO_NAME_MAX];
 	int stations;                    /* addressed "ID-1" .. "ID-N" */
-	int hold_minutes;                /* timed wait after entering, 0 = none */
+	int64_t hold_ms;                 /* timed wait after entering, 0 = none */
 };
 
 enum priority_policy { POLICY_STRICT, POLICY_INTERLEAVED };
@@ -46,6 +48,8 @@ struct event_def {
 	struct event_stage stages[PROTO_MAX_STAGES];
 	enum priority_policy policy;
 	int interleave_every;            /* POLICY_INTERLEAVED: one priority after N regular */
+	int dose_stage;                  /* completing this stage is a dose given */
+	char script_ctx[2048];           /* the event as the Lua scripts read it */
 };
 
 struct event_set {
@@ -76,6 +80,9 @@ int event_station_parse(const struct event_def *ev, const char *station,
 
 /* The UTC offset of an IANA zone at time t; 0 or -1 for an unknown zone. */
 int event_tz_offset(const char *tz, time_t t, int *offset_s);
+
+/* Rebuilds ev->script_ctx (after its UTC offset changed). */
+void event_build_script_ctx(struct event_def *ev);
 
 /* True when s is a valid id: 1..32 of [a-z0-9_-], starting with a letter or digit. */
 int event_id_valid(const char *s);

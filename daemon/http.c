@@ -19,10 +19,28 @@
 #include "protocol.h"
 
 /* The route table: every endpoint antred serves, one row each. */
-extern const struct route route_healthz;
+extern const struct route route_healthz, route_events_list, route_event_get,
+    route_board, route_ticket_issue, route_ticket_get, route_ticket_cancel,
+    route_station_call, route_station_recall, route_station_start,
+    route_station_complete, route_station_skip, route_station_transfer,
+    route_station_pause, route_station_resume;
 
 static const struct route *const routes[] = {
 	&route_healthz,
+	&route_events_list,
+	&route_event_get,
+	&route_board,
+	&route_ticket_issue,
+	&route_ticket_get,
+	&route_ticket_cancel,
+	&route_station_call,
+	&route_station_recall,
+	&route_station_start,
+	&route_station_complete,
+	&route_station_skip,
+	&route_station_transfer,
+	&route_station_pause,
+	&route_station_resume,
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -229,6 +247,11 @@ void http_reply_unavailable(struct req *r)
 	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Retry-After", "1");
 	http_reply_error(r, 503, "store_unavailable",
 	    "the queue store (Redis) is not reachable; nothing was changed, try again");
+}
+
+size_t http_body_length(struct req *r)
+{
+	return evbuffer_get_length(evhttp_request_get_input_buffer(r->ev));
 }
 
 cJSON *http_body_object(struct req *r)

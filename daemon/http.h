@@ -48,6 +48,8 @@ struct req {
 	struct event_ref *events;        /* held until the reply */
 	const struct event_def *event;   /* when the path has {ev} first */
 	int64_t start_us;
+	/* set by queue_run: what to do with the script's result */
+	void (*on_result)(struct req *r, const struct cJSON *result);
 };
 
 /* Binds every listen address and starts serving; 0 or -1 (logged). */
@@ -56,6 +58,8 @@ int http_start(void);
 void http_stop_accepting(void);
 void http_free(void);
 
+/* Bytes in the request's body. */
+size_t http_body_length(struct req *r);
 /* The request's body parsed as a JSON object; on failure the request has
  * been answered with 400 and NULL is returned.  The caller frees. */
 struct cJSON *http_body_object(struct req *r);

@@ -11,6 +11,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "queue.h"
 #include "server.h"
 #include "store.h"
 
@@ -105,7 +106,7 @@ static void reload(void)
 /* The one periodic timer: keeps zone offsets current, ends a graceful stop. */
 static void on_cron(evutil_socket_t fd, short what, void *arg)
 {
-	static int64_t last_tz_ms;
+	static int64_t last_tz_ms, last_sweep_ms;
 	int64_t now = mono_ms();
 
 	(void)fd;
@@ -119,13 +120,19 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 		}
 		return;
 	}
+	if (now - last_sweep_ms >= 1000) {
+		queue_sweep();
+		last_sweep_ms = now;
+	}
 	if (now - last_tz_ms >= 60000) {
 		/* offsets change only with daylight saving, which WIB/WITA/WIT
 		 * do not have, but other zones might */
 		struct event_set *set = &server.events->set;
-		for (int i = 0; i < set->n; i++)
+		for (int i = 0; i < set->n; i++) {
 			event_tz_offset(set->events[i].timezone, time(NULL),
 			    &set->events[i].utc_offset_s);
+			event_build_script_ctx(&set->events[i]);
+		}
 		last_tz_ms = now;
 	}
 }

@@ -563,15 +563,29 @@ fail:
 	return NULL;
 }
 
+static cJSON *board_hold_encode(const struct board_hold *h, int off)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o || add_str(o, "ticket", h->ticket_id) || add_str(o, "code", h->code) ||
+	    add_str(o, "stage", h->stage) || add_time(o, "until", h->until, off))
+		goto fail;
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
 cJSON *proto_board_encode(const struct board *b, int utc_offset_s)
 {
 	cJSON *o = cJSON_CreateObject(), *stages = NULL, *stations = NULL,
-	      *calls = NULL;
+	      *calls = NULL, *holds = NULL;
 	if (!o || add_str(o, "event", b->event) ||
 	    add_time(o, "at", b->at, utc_offset_s) ||
 	    !(stages = cJSON_AddArrayToObject(o, "stages")) ||
 	    !(stations = cJSON_AddArrayToObject(o, "stations")) ||
 	    !(calls = cJSON_AddArrayToObject(o, "calls")) ||
+	    !(holds = cJSON_AddArrayToObject(o, "holds")) ||
+	    add_int(o, "issued_today", b->issued_today) ||
 	    add_int(o, "doses_today", b->doses_today) ||
 	    add_int(o, "target", b->target))
 		goto fail;
@@ -585,6 +599,10 @@ cJSON *proto_board_encode(const struct board *b, int utc_offset_s)
 	}
 	for (int i = 0; i < clamp_count(b->ncalls, PROTO_MAX_CALLS); i++) {
 		if (add_to_array(calls, proto_call_encode(&b->calls[i], utc_offset_s)))
+			goto fail;
+	}
+	for (int i = 0; i < clamp_count(b->nholds, PROTO_MAX_HOLDS); i++) {
+		if (add_to_array(holds, board_hold_encode(&b->holds[i], utc_offset_s)))
 			goto fail;
 	}
 	return o;
@@ -605,10 +623,22 @@ static int board_stage_decode(const cJSON *j, const char *ctx,
 	return 0;
 }
 
+static int board_hold_decode(const cJSON *j, const char *ctx,
+    struct board_hold *h, char *err)
+{
+	if (need_object(j, ctx, err) ||
+	    get_str(j, ctx, "ticket", REQUIRED, h->ticket_id, sizeof h->ticket_id, err) ||
+	    get_str(j, ctx, "code", REQUIRED, h->code, sizeof h->code, err) ||
+	    get_str(j, ctx, "stage", OPTIONAL, h->stage, sizeof h->stage, err) ||
+	    get_time(j, ctx, "until", REQUIRED, &h->until, err))
+		return -1;
+	return 0;
+}
+
 int proto_board_decode(const cJSON *j, struct board *b, char *err)
 {
 	static const char ctx[] = "board";
-	const cJSON *stages, *stations, *calls, *it;
+	const cJSON *stages, *stations, *calls, *holds, *it;
 	char sub[32];
 	int i;
 
@@ -622,6 +652,9 @@ int proto_board_decode(const cJSON *j, struct board *b, char *err)
 		&b->nstations, err) ||
 	    get_array(j, ctx, "calls", OPTIONAL, PROTO_MAX_CALLS, &calls,
 		&b->ncalls, err) ||
+	    get_array(j, ctx, "holds", OPTIONAL, PROTO_MAX_HOLDS, &holds,
+		&b->nholds, err) ||
+	    get_int(j, ctx, "issued_today", OPTIONAL, 0, 0, &b->issued_today, err) ||
 	    get_int(j, ctx, "doses_today", OPTIONAL, 0, 0, &b->doses_today, err) ||
 	    get_int(j, ctx, "target", OPTIONAL, 0, 0, &b->target, err))
 		return -1;
@@ -641,6 +674,12 @@ int proto_board_decode(const cJSON *j, struct board *b, char *err)
 	cJSON_ArrayForEach(it, calls) {
 		snprintf(sub, sizeof sub, "board.calls[%d]", i);
 		if (call_decode(it, sub, &b->calls[i++], err))
+			return -1;
+	}
+	i = 0;
+	cJSON_ArrayForEach(it, holds) {
+		snprintf(sub, sizeof sub, "board.holds[%d]", i);
+		if (board_hold_decode(it, sub, &b->holds[i++], err))
 			return -1;
 	}
 	return 0;

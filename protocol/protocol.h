@@ -33,6 +33,7 @@ struct cJSON;
 #define PROTO_MAX_STAGES 8
 #define PROTO_MAX_STATIONS 64 /* over all stages of one event */
 #define PROTO_MAX_CALLS 10    /* last calls on a board */
+#define PROTO_MAX_HOLDS 50    /* people in a timed wait on a board */
 
 enum ticket_state {
 	TICKET_WAITING,
@@ -109,6 +110,14 @@ struct board_stage {
 	int eta_s;                       /* -1 = unknown */
 };
 
+/* Someone in a timed wait (observation) and when they may leave. */
+struct board_hold {
+	char ticket_id[PROTO_TICKET_ID_MAX];
+	char code[PROTO_CODE_MAX];
+	char stage[PROTO_ID_MAX];
+	int64_t until;
+};
+
 /* The waiting-room snapshot. */
 struct board {
 	char event[PROTO_ID_MAX];
@@ -119,6 +128,9 @@ struct board {
 	struct station stations[PROTO_MAX_STATIONS];
 	int ncalls;
 	struct call calls[PROTO_MAX_CALLS]; /* newest first */
+	int nholds;
+	struct board_hold holds[PROTO_MAX_HOLDS]; /* soonest first */
+	int issued_today;
 	int doses_today;
 	int target;
 };

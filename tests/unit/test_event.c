@@ -158,21 +158,27 @@ static void test_demo(void **state)
 	assert_string_equal(ev.stages[0].id, "registration");
 	assert_string_equal(ev.stages[0].name, "Pendaftaran");
 	assert_int_equal(ev.stages[0].stations, 2);
-	assert_int_equal(ev.stages[0].hold_minutes, 0);
+	assert_int_equal(ev.stages[0].hold_ms, 0);
 	assert_string_equal(ev.stages[1].id, "screening");
 	assert_string_equal(ev.stages[1].name, "Skrining");
 	assert_int_equal(ev.stages[1].stations, 2);
-	assert_int_equal(ev.stages[1].hold_minutes, 0);
+	assert_int_equal(ev.stages[1].hold_ms, 0);
 	assert_string_equal(ev.stages[2].id, "vaccination");
 	assert_string_equal(ev.stages[2].name, "Vaksinasi");
 	assert_int_equal(ev.stages[2].stations, 3);
-	assert_int_equal(ev.stages[2].hold_minutes, 0);
+	assert_int_equal(ev.stages[2].hold_ms, 0);
 	assert_string_equal(ev.stages[3].id, "observation");
 	assert_string_equal(ev.stages[3].name, "Observasi");
 	assert_int_equal(ev.stages[3].stations, 1);
-	assert_int_equal(ev.stages[3].hold_minutes, 30);
+	assert_int_equal(ev.stages[3].hold_ms, 30 * 60000);
 
 	assert_int_equal(ev.policy, POLICY_STRICT);
+	assert_int_equal(ev.dose_stage, 2);   /* "vaccination" by default */
+	assert_string_equal(ev.script_ctx,
+	    "{\"off\":25200,\"stages\":[{\"id\":\"registration\",\"hold\":0,\"n\":2},"
+	    "{\"id\":\"screening\",\"hold\":0,\"n\":2},{\"id\":\"vaccination\",\"hold\":0,\"n\":3},"
+	    "{\"id\":\"observation\",\"hold\":1800000,\"n\":1}],"
+	    "\"regular\":2,\"every\":0,\"dose\":2,\"maxlen\":10000}");
 
 	/* the index helpers over the same event */
 	assert_int_equal(event_service_index(&ev, "booster"), 2);
@@ -209,6 +215,8 @@ static void test_base_and_variants(void **state)
 	assert_string_equal(ev.services[0].prefix, "ABC");
 	assert_int_equal(parse_with("stages.0.stations", "32"), 0);
 	assert_int_equal(parse_with("stages.0.hold_minutes", "0"), 0);
+	assert_int_equal(parse_with("stages.0.hold_minutes", "0.05"), 0);  /* 3 s, for tests */
+	assert_int_equal(parse_with("stages.0.dose", "true"), 0);
 	assert_int_equal(parse_with("timezone", "\"Asia/Jayapura\""), 0);
 	assert_int_equal(ev.utc_offset_s, 32400);
 }
@@ -342,6 +350,8 @@ static void test_err_stages(void **state)
 	expect_err("stages.1.stations", "2.5", "stages[1].stations");
 	expect_err("stages.1.id", "\"screening\"", "stages[1].id: 'screening' used twice");
 	expect_err("stages.0.hold_minutes", "-1", "stages[0].hold_minutes");
+	expect_err("stages.0.hold_minutes", "\"30\"", "stages[0].hold_minutes");
+	expect_err("stages.0.dose", "1", "stages[0].dose");
 	expect_err("stages.0.hold_minutes", "1441", "stages[0].hold_minutes");
 	expect_err("stages.0.name", NULL, "stages[0].name: missing");
 

@@ -133,6 +133,16 @@ static void make_board(struct board *b)
 	make_call(&b->calls[0], "t_8f3a2c91d0e4", "A-017", "vaccination", 3, true, 1795397000000);
 	make_call(&b->calls[1], "t_2", "B-002", "vaccination", 1, false, 1795396990000);
 	make_call(&b->calls[2], "t_1", "A-001", "registration", 1, false, 1795396980000);
+	b->nholds = 2;
+	strcpy(b->holds[0].ticket_id, "20261123-A012");
+	strcpy(b->holds[0].code, "A-012");
+	strcpy(b->holds[0].stage, "observation");
+	b->holds[0].until = 1795398800000;
+	strcpy(b->holds[1].ticket_id, "20261123-B003");
+	strcpy(b->holds[1].code, "B-003");
+	strcpy(b->holds[1].stage, "observation");
+	b->holds[1].until = 1795398860000;
+	b->issued_today = 212;
 	b->doses_today = 137;
 	b->target = 400;
 }
@@ -208,6 +218,14 @@ static void assert_board_eq(const struct board *a, const struct board *b)
 	assert_int_equal(a->ncalls, b->ncalls);
 	for (int i = 0; i < a->ncalls; i++)
 		assert_call_eq(&a->calls[i], &b->calls[i]);
+	assert_int_equal(a->nholds, b->nholds);
+	for (int i = 0; i < a->nholds; i++) {
+		assert_string_equal(a->holds[i].ticket_id, b->holds[i].ticket_id);
+		assert_string_equal(a->holds[i].code, b->holds[i].code);
+		assert_string_equal(a->holds[i].stage, b->holds[i].stage);
+		assert_int_equal(a->holds[i].until, b->holds[i].until);
+	}
+	assert_int_equal(a->issued_today, b->issued_today);
 	assert_int_equal(a->doses_today, b->doses_today);
 	assert_int_equal(a->target, b->target);
 }
@@ -560,7 +578,8 @@ static void test_board_roundtrip(void **state)
 	b->at = 1;
 	assert_json(proto_board_encode(b, 0),
 	    "{\"event\":\"e\",\"at\":\"1970-01-01T00:00:00.001+00:00\",\"stages\":[],"
-	    "\"stations\":[],\"calls\":[],\"doses_today\":0,\"target\":0}");
+	    "\"stations\":[],\"calls\":[],\"holds\":[],\"issued_today\":0,"
+	    "\"doses_today\":0,\"target\":0}");
 	j = reparse(proto_board_encode(b, 0));
 	assert_int_equal(proto_board_decode(j, back, err), 0);
 	cJSON_Delete(j);

@@ -1,0 +1,212 @@
+/* queue.c: script runs for requests, refusals to statuses, store tickets to wire. */
+#include "queue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "log.h"
+#include "protocol.h"
+#include "store.h"
+
+/* What each refusal a script can give means in HTTP. */
+static const struct {
+	const char *code;
+	int status;
+} refusals[] = {
+	{ "duplicate_person", 409 },
+	{ "station_busy", 409 },
+	{ "station_paused", 409 },
+	{ "invalid_transition", 409 },
+	{ "wrong_stage", 409 },
+	{ "no_ticket", 409 },
+	{ "ticket_not_found", 404 },
+	{ "unknown_stage", 422 },
+	{ "invalid_outcome", 422 },
+};
+
+static int refusal_status(const char *code)
+{
+	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
+		if (strcmp(refusals[i].code, code) == 0)
+			return refusals[i].status;
+	return 500;
+}
+
+static void key_prefix(const char *event, char *buf, size_t size)
+{
+	snprintf(buf, size, "antre:{%s}:", event);
+}
+
+/* Owned by the store: reply dies after return.  arg is the request. */
+static void queue_on_reply(const redisReply *reply, void *arg)
+{
+	struct req *r = arg;
+	const cJSON *err;
+	cJSON *result;
+
+	if (store_reply_unavailable(reply)) {
+		if (reply)
+			log_warnx("redis refused %s: %s", r->route->name, reply->str);
+		http_reply_unavailable(r);
+		return;
+	}
+	if (reply->type != REDIS_REPLY_STRING ||
+	    (result = cJSON_ParseWithLength(reply->str, reply->len)) == NULL) {
+		log_warnx("script for %s failed: %s", r->route->name,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
+		return;
+	}
+	err = cJSON_GetObjectItemCaseSensitive(result, "err");
+	if (cJSON_IsString(err)) {
+		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(result, "msg");
+		int status = refusal_status(err->valuestring);
+		if (status == 500)
+			log_warnx("script for %s: unexpected refusal %s", r->route->name,
+			    err->valuestring);
+		http_reply_error(r, status, err->valuestring,
+		    cJSON_IsString(msg) ? msg->valuestring : err->valuestring);
+	} else
+		r->on_result(r, result);
+	cJSON_Delete(result);
+}
+
+void queue_run(struct req *r, const char *script, int nargs, const char **args,
+    queue_done *done)
+{
+	char prefix[PROTO_ID_MAX + 16];
+	const char *keys[1] = { prefix };
+	const char *argv[8];
+
+	if (nargs > 7)
+		fatalx("queue_run: too many arguments");
+	key_prefix(r->event->id, prefix, sizeof prefix);
+	argv[0] = r->event->script_ctx;
+	memcpy(argv + 1, args, (size_t)nargs * sizeof *args);
+	r->on_result = done;
+	if (store_eval(server.store, store_script_get(script), 1, keys, nargs + 1,
+	    argv, NULL, queue_on_reply, r) == -1)
+		http_reply_unavailable(r);
+}
+
+/* Copies a string member; "" when absent or null; -1 when too long. */
+static int copy_str(const cJSON *o, const char *name, char *dst, size_t size)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	dst[0] = '\0';
+	if (!cJSON_IsString(j))
+		return 0;
+	if (strlen(j->valuestring) >= size)
+		return -1;
+	strcpy(dst, j->valuestring);
+	return 0;
+}
+
+static int64_t get_num(const cJSON *o, const char *name, int64_t dflt)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : dflt;
+}
+
+int queue_ticket_from_store(const cJSON *j, struct ticket *t)
+{
+	const cJSON *visits, *v;
+	char state[16];
+
+	memset(t, 0, sizeof *t);
+	if (!cJSON_IsObject(j) ||
+	    copy_str(j, "id", t->id, sizeof t->id) || copy_str(j, "code", t->code, sizeof t->code) ||
+	    copy_str(j, "service", t->service, sizeof t->service) ||
+	    copy_str(j, "priority", t->priority, sizeof t->priority) ||
+	    copy_str(j, "area", t->area, sizeof t->area) ||
+	    copy_str(j, "stage", t->stage, sizeof t->stage) ||
+	    copy_str(j, "station", t->station, sizeof t->station) ||
+	    copy_str(j, "state", state, sizeof state) ||
+	    proto_ticket_state_parse(state, &t->state) == -1)
+		return -1;
+	t->issued_at = get_num(j, "issued_at", 0);
+	t->hold_until = get_num(j, "hold_until", 0);
+	t->recalls = (int)get_num(j, "recalls", 0);
+	t->position = (int)get_num(j, "position", -1);
+	t->eta_s = (int)get_num(j, "eta_s", -1);
+	visits = cJSON_GetObjectItemCaseSensitive(j, "visits");
+	cJSON_ArrayForEach(v, visits) {
+		struct ticket_visit *tv;
+		/* a ticket sent round more stages than fit keeps its latest visits */
+		if (t->nvisits == (int)(sizeof t->visits / sizeof t->visits[0])) {
+			memmove(t->visits, t->visits + 1, sizeof t->visits - sizeof t->visits[0]);
+			t->nvisits--;
+		}
+		tv = &t->visits[t->nvisits++];
+		memset(tv, 0, sizeof *tv);
+		if (copy_str(v, "stage", tv->stage, sizeof tv->stage) ||
+		    copy_str(v, "station", tv->station, sizeof tv->station) ||
+		    copy_str(v, "outcome", tv->outcome, sizeof tv->outcome))
+			return -1;
+		tv->queued_at = get_num(v, "queued_at", 0);
+		tv->called_at = get_num(v, "called_at", 0);
+		tv->started_at = get_num(v, "started_at", 0);
+		tv->completed_at = get_num(v, "completed_at", 0);
+	}
+	return 0;
+}
+
+cJSON *queue_ticket_body(struct req *r, const cJSON *result)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
+	struct ticket t;
+	cJSON *body = cJSON_CreateObject(), *wire;
+
+	if (body == NULL)
+		fatalx("out of memory");
+	if (cJSON_IsNull(st) || st == NULL) {
+		cJSON_AddNullToObject(body, "ticket");
+		return body;
+	}
+	if (queue_ticket_from_store(st, &t) == -1) {
+		log_warnx("the store returned a malformed ticket");
+		cJSON_Delete(body);
+		return NULL;
+	}
+	if ((wire = proto_ticket_encode(&t, r->event->utc_offset_s)) == NULL)
+		fatalx("out of memory");
+	cJSON_AddItemToObject(body, "ticket", wire);
+	return body;
+}
+
+/* ---- housekeeping ------------------------------------------------------- */
+
+static int sweeps_in_flight;
+
+/* Owned by the store: reply dies after return. */
+static void queue_on_sweep(const redisReply *reply, void *arg)
+{
+	(void)arg;
+	sweeps_in_flight--;
+	if (reply && reply->type == REDIS_REPLY_ERROR)
+		log_warnx("observation sweep: %s", reply->str);
+	else if (reply && reply->type == REDIS_REPLY_STRING && strstr(reply->str, "\"moved\":0") == NULL)
+		log_debug("observation sweep: %s", reply->str);
+}
+
+void queue_sweep(void)
+{
+	const struct event_set *set = &server.events->set;
+	char prefix[PROTO_ID_MAX + 16];
+	const char *keys[1] = { prefix };
+
+	/* one round at a time: a slow Redis must not pile sweeps up */
+	if (sweeps_in_flight > 0 || !store_is_up(server.store))
+		return;
+	for (int i = 0; i < set->n; i++) {
+		const char *argv[1] = { set->events[i].script_ctx };
+		key_prefix(set->events[i].id, prefix, sizeof prefix);
+		if (store_eval(server.store, store_script_get("sweep"), 1, keys, 1, argv,
+		    NULL, queue_on_sweep, NULL) == 0)
+			sweeps_in_flight++;
+	}
+}

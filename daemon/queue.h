@@ -1,0 +1,35 @@
+/*
+ * queue.h: running the queue's Lua scripts for a request, and turning what
+ * they return into replies.  Every queue operation is one script, atomic in
+ * Redis; the daemon validates before and translates after, nothing more.
+ */
+#ifndef ANTRE_QUEUE_H
+#define ANTRE_QUEUE_H
+
+#include "http.h"
+
+struct cJSON;
+struct ticket;
+
+/* Called with the script's JSON result, which lives until return; must
+ * end the request with one http_reply_*. */
+typedef void queue_done(struct req *r, const struct cJSON *result);
+
+/*
+ * Runs `script` for the request's event, ARGV[1] the event's context and
+ * then args.  Redis away or refusing writes: 503.  A refusal from the script
+ * ({"err": code}): the matching 4xx.  Otherwise done(r, result).
+ */
+void queue_run(struct req *r, const char *script, int nargs, const char **args,
+    queue_done *done);
+
+/* A ticket as the scripts return it into the wire type; 0 or -1. */
+int queue_ticket_from_store(const struct cJSON *j, struct ticket *t);
+
+/* {"ticket": wire ticket} for result's "ticket" member (null if none). */
+struct cJSON *queue_ticket_body(struct req *r, const struct cJSON *result);
+
+/* Housekeeping: moves on tickets whose timed wait is over, in every event. */
+void queue_sweep(void);
+
+#endif

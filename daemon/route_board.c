@@ -1,0 +1,199 @@
+/* route_board.c: the waiting-room snapshot, and the events with their
+ * stations. */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "log.h"
+#include "protocol.h"
+#include "queue.h"
+
+static void copy(char *dst, size_t size, const cJSON *o, const char *name)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+
+	snprintf(dst, size, "%s", s ? s : "");
+}
+
+static int64_t num(const cJSON *o, const char *name)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
+}
+
+/* The board script's result into the wire board. */
+static void board_from_store(const struct event_def *ev, const cJSON *res, struct board *b)
+{
+	const cJSON *it;
+
+	memset(b, 0, sizeof *b);
+	snprintf(b->event, sizeof b->event, "%s", ev->id);
+	b->at = num(res, "at");
+	b->target = ev->daily_target;
+	b->doses_today = (int)num(res, "doses_today");
+	b->issued_today = (int)num(res, "issued_today");
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stages")) {
+		struct board_stage *s;
+		int i;
+		if (b->nstages == PROTO_MAX_STAGES)
+			break;
+		s = &b->stages[b->nstages++];
+		copy(s->id, sizeof s->id, it, "id");
+		i = event_stage_index(ev, s->id);
+		snprintf(s->name, sizeof s->name, "%s", i >= 0 ? ev->stages[i].name : s->id);
+		s->waiting = (int)num(it, "waiting");
+		s->eta_s = (int)num(it, "eta_s");
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stations")) {
+		struct station *s;
+		char state[16];
+		if (b->nstations == PROTO_MAX_STATIONS)
+			break;
+		s = &b->stations[b->nstations++];
+		copy(s->id, sizeof s->id, it, "id");
+		copy(s->stage, sizeof s->stage, it, "stage");
+		s->number = (int)num(it, "number");
+		copy(state, sizeof state, it, "state");
+		s->state = strcmp(state, "paused") == 0 ? STATION_PAUSED : STATION_OPEN;
+		copy(s->ticket_id, sizeof s->ticket_id, it, "ticket_id");
+		copy(s->ticket_code, sizeof s->ticket_code, it, "ticket_code");
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "calls")) {
+		struct call *c;
+		if (b->ncalls == PROTO_MAX_CALLS)
+			break;
+		c = &b->calls[b->ncalls++];
+		copy(c->ticket_id, sizeof c->ticket_id, it, "ticket");
+		copy(c->code, sizeof c->code, it, "code");
+		copy(c->station, sizeof c->station, it, "station");
+		copy(c->stage, sizeof c->stage, it, "stage");
+		c->station_number = (int)num(it, "station_number");
+		c->recall = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "recall"));
+		c->at = num(it, "at");
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "holds")) {
+		struct board_hold *h;
+		if (b->nholds == PROTO_MAX_HOLDS)
+			break;
+		h = &b->holds[b->nholds++];
+		copy(h->ticket_id, sizeof h->ticket_id, it, "ticket");
+		copy(h->code, sizeof h->code, it, "code");
+		copy(h->stage, sizeof h->stage, it, "stage");
+		h->until = num(it, "hold_until");
+	}
+}
+
+static struct board *board_scratch(void)
+{
+	static struct board b;  /* one at a time: filled and encoded without yielding */
+
+	return &b;
+}
+
+static void board_on_result(struct req *r, const cJSON *result)
+{
+	struct board *b = board_scratch();
+	cJSON *body;
+
+	board_from_store(r->event, result, b);
+	if ((body = proto_board_encode(b, r->event->utc_offset_s)) == NULL)
+		fatalx("out of memory");
+	http_reply_json(r, 200, body);
+}
+
+static void board_get(struct req *r)
+{
+	queue_run(r, "board", 0, NULL, board_on_result);
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static cJSON *event_encode(const struct event_def *ev)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *x;
+	char hm[32];
+
+	if (o == NULL)
+		fatalx("out of memory");
+	cJSON_AddStringToObject(o, "id", ev->id);
+	cJSON_AddStringToObject(o, "name", ev->name);
+	cJSON_AddStringToObject(o, "timezone", ev->timezone);
+	cJSON_AddNumberToObject(o, "daily_target", ev->daily_target);
+	x = cJSON_AddObjectToObject(o, "hours");
+	snprintf(hm, sizeof hm, "%02d:%02d", ev->open_min / 60, ev->open_min % 60);
+	cJSON_AddStringToObject(x, "open", hm);
+	snprintf(hm, sizeof hm, "%02d:%02d", ev->close_min / 60, ev->close_min % 60);
+	cJSON_AddStringToObject(x, "close", hm);
+	a = cJSON_AddArrayToObject(o, "services");
+	for (int i = 0; i < ev->nservices; i++) {
+		cJSON_AddItemToArray(a, x = cJSON_CreateObject());
+		cJSON_AddStringToObject(x, "id", ev->services[i].id);
+		cJSON_AddStringToObject(x, "prefix", ev->services[i].prefix);
+		cJSON_AddStringToObject(x, "name", ev->services[i].name);
+	}
+	a = cJSON_AddArrayToObject(o, "priorities");
+	for (int i = 0; i < ev->npriorities; i++) {
+		cJSON_AddItemToArray(a, x = cJSON_CreateObject());
+		cJSON_AddStringToObject(x, "id", ev->priorities[i]);
+	}
+	x = cJSON_AddObjectToObject(o, "priority_policy");
+	cJSON_AddStringToObject(x, "mode", ev->policy == POLICY_STRICT ? "strict" : "interleaved");
+	if (ev->policy == POLICY_INTERLEAVED)
+		cJSON_AddNumberToObject(x, "every", ev->interleave_every);
+	a = cJSON_AddArrayToObject(o, "stages");
+	for (int i = 0; i < ev->nstages; i++) {
+		cJSON_AddItemToArray(a, x = cJSON_CreateObject());
+		cJSON_AddStringToObject(x, "id", ev->stages[i].id);
+		cJSON_AddStringToObject(x, "name", ev->stages[i].name);
+		cJSON_AddNumberToObject(x, "stations", ev->stages[i].stations);
+		cJSON_AddNumberToObject(x, "hold_minutes", (double)ev->stages[i].hold_ms / 60000);
+		cJSON_AddBoolToObject(x, "dose", i == ev->dose_stage);
+	}
+	return o;
+}
+
+static void events_list(struct req *r)
+{
+	cJSON *body = cJSON_CreateObject(), *a;
+
+	if (body == NULL || (a = cJSON_AddArrayToObject(body, "events")) == NULL)
+		fatalx("out of memory");
+	for (int i = 0; i < r->events->set.n; i++)
+		cJSON_AddItemToArray(a, event_encode(&r->events->set.events[i]));
+	http_reply_json(r, 200, body);
+}
+
+/* The event with its stations' state and the waiting counts, from the board. */
+static void events_on_board(struct req *r, const cJSON *result)
+{
+	struct board *b = board_scratch();
+	cJSON *body = cJSON_CreateObject(), *ev = event_encode(r->event), *a;
+
+	board_from_store(r->event, result, b);
+	if (body == NULL)
+		fatalx("out of memory");
+	a = cJSON_GetObjectItemCaseSensitive(ev, "stages");
+	for (int i = 0; i < b->nstages && i < cJSON_GetArraySize(a); i++)
+		cJSON_AddNumberToObject(cJSON_GetArrayItem(a, i), "waiting", b->stages[i].waiting);
+	a = cJSON_AddArrayToObject(ev, "stations");
+	for (int i = 0; i < b->nstations; i++)
+		cJSON_AddItemToArray(a, proto_station_encode(&b->stations[i]));
+	cJSON_AddNumberToObject(ev, "doses_today", b->doses_today);
+	cJSON_AddNumberToObject(ev, "issued_today", b->issued_today);
+	cJSON_AddItemToObject(body, "event", ev);
+	http_reply_json(r, 200, body);
+}
+
+static void events_get(struct req *r)
+{
+	queue_run(r, "board", 0, NULL, events_on_board);
+}
+
+const struct route route_board = { "GET", "/v1/events/{ev}/board", ROLES_PUBLIC,
+	board_get, "board" };
+const struct route route_events_list = { "GET", "/v1/events", ROLES_PUBLIC,
+	events_list, "events_list" };
+const struct route route_event_get = { "GET", "/v1/events/{ev}", ROLES_PUBLIC,
+	events_get, "event_get" };

@@ -1,0 +1,167 @@
+/* route_tickets.c: issuing, reading and cancelling tickets. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "nik.h"
+#include "queue.h"
+#include "sign.h"
+
+/* The ticket's public status link, the payload of its QR code. */
+static void status_url(const struct req *r, const cJSON *ticket, char *buf, size_t size)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(ticket, "id");
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(ticket, "issued_at");
+	char sig[SIGN_LEN + 1];
+
+	sign_ticket(server.secret, sizeof server.secret, r->event->id, id->valuestring,
+	    (int64_t)at->valuedouble, sig);
+	snprintf(buf, size, "%s/t/%s/%s?sig=%s", server.cfg.public_url, r->event->id,
+	    id->valuestring, sig);
+}
+
+static void tickets_on_issued(struct req *r, const cJSON *result)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
+	cJSON *body = queue_ticket_body(r, result);
+	char url[512];
+
+	if (body == NULL) {
+		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
+		return;
+	}
+	status_url(r, st, url, sizeof url);
+	cJSON_AddStringToObject(body, "status_url", url);
+	cJSON_AddStringToObject(body, "qr", url);
+	http_reply_json(r, 201, body);
+}
+
+/* An optional string member: NULL when absent or null; 0 and *out set when
+ * it is a string; -1 (request answered 400) for another type. */
+static int opt_string(struct req *r, const cJSON *body, const char *name, const char **out)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(body, name);
+	char msg[96];
+
+	*out = NULL;
+	if (j == NULL || cJSON_IsNull(j))
+		return 0;
+	if (!cJSON_IsString(j)) {
+		snprintf(msg, sizeof msg, "\"%s\" must be a string", name);
+		http_reply_error(r, 400, "invalid_field", msg);
+		return -1;
+	}
+	*out = j->valuestring;
+	return 0;
+}
+
+/* An area: desa / RT code or name as entered, printable, at most 63 bytes. */
+static int area_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= PROTO_AREA_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static void tickets_issue(struct req *r)
+{
+	const struct event_def *ev = r->event;
+	cJSON *body = http_body_object(r);
+	const char *service, *priority, *area, *nik;
+	char prio_index[16], person[SIGN_PERSON_LEN + PROTO_ID_MAX + 2] = "", district[8];
+	int si, pi;
+
+	if (body == NULL)
+		return;
+	if (opt_string(r, body, "service", &service) || opt_string(r, body, "priority", &priority) ||
+	    opt_string(r, body, "area", &area) || opt_string(r, body, "nik", &nik))
+		goto done;
+	if (service == NULL) {
+		http_reply_error(r, 400, "invalid_field", "\"service\" is required");
+		goto done;
+	}
+	if ((si = event_service_index(ev, service)) == -1) {
+		http_reply_error(r, 422, "unknown_service", "this event has no such service");
+		goto done;
+	}
+	pi = ev->npriorities - 1;
+	if (priority && (pi = event_priority_index(ev, priority)) == -1) {
+		http_reply_error(r, 422, "unknown_priority", "this event has no such priority");
+		goto done;
+	}
+	if (area && !area_valid(area)) {
+		http_reply_error(r, 422, "invalid_area", "\"area\" must be 1 to 63 printable bytes");
+		goto done;
+	}
+	if (nik) {
+		struct nik_info info;
+		time_t now = time(NULL) + ev->utc_offset_s;
+		struct tm today;
+		enum nik_result res;
+		int elderly = event_priority_index(ev, "elderly");
+
+		gmtime_r(&now, &today);
+		res = nik_parse(nik, today.tm_year + 1900, today.tm_mon + 1, today.tm_mday, &info);
+		if (res != NIK_OK) {
+			http_reply_error(r, 422, "invalid_nik", nik_result_message(res));
+			goto done;
+		}
+		/* 60 and over are elderly, unless already of a higher priority */
+		if (elderly >= 0 && elderly < pi &&
+		    nik_age(&info, today.tm_year + 1900, today.tm_mon + 1, today.tm_mday) >= 60)
+			pi = elderly;
+		if (area == NULL) {
+			memcpy(district, info.district, sizeof info.district);
+			district[sizeof info.district] = '\0';
+			area = district;
+		}
+		sign_person(server.secret, sizeof server.secret, ev->id, nik, person);
+		strcat(person, ":");
+		strcat(person, service);
+	}
+	snprintf(prio_index, sizeof prio_index, "%d", pi);
+	const char *args[] = { service, ev->services[si].prefix, ev->priorities[pi],
+		prio_index, area ? area : "", person };
+	queue_run(r, "issue", 6, args, tickets_on_issued);
+done:
+	cJSON_Delete(body);
+}
+
+static void tickets_on_ticket(struct req *r, const cJSON *result)
+{
+	cJSON *body = queue_ticket_body(r, result);
+
+	if (body == NULL)
+		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
+	else
+		http_reply_json(r, 200, body);
+}
+
+static void tickets_get(struct req *r)
+{
+	const char *args[] = { r->params[1] };
+
+	queue_run(r, "ticket", 1, args, tickets_on_ticket);
+}
+
+static void tickets_cancel(struct req *r)
+{
+	const char *args[] = { r->params[1] };
+
+	queue_run(r, "cancel", 1, args, tickets_on_ticket);
+}
+
+const struct route route_ticket_issue = { "POST", "/v1/events/{ev}/tickets",
+	ROLE_BIT(ROLE_DESK), tickets_issue, "ticket_issue" };
+const struct route route_ticket_get = { "GET", "/v1/events/{ev}/tickets/{id}",
+	ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), tickets_get, "ticket_get" };
+const struct route route_ticket_cancel = { "POST", "/v1/events/{ev}/tickets/{id}/cancel",
+	ROLE_BIT(ROLE_DESK), tickets_cancel, "ticket_cancel" };

@@ -1,0 +1,181 @@
+-- _lib.lua: prepended to every script (tools/embed-scripts.sh).
+--
+-- KEYS[1] is the event's key prefix "antre:{EVENT}:"; every key a script
+-- touches is under it, so one event lives in one Redis Cluster slot.
+-- ARGV[1] is the event's context as JSON, made by the daemon from the event
+-- file: {"off": UTC offset s, "stages": [{"id", "hold" (ms), "n" (stations)}],
+--  "regular": index of the default priority, "every": interleave N (0 =
+--  strict), "dose": index of the stage whose completion is a dose,
+--  "maxlen": stream length}.
+-- Scripts check everything before their first write: Redis does not roll
+-- a script back, so a refusal must come before any change.
+-- Every script returns one JSON string; a refusal is {"err": code, "msg": text}.
+
+local P = KEYS[1]
+local ctx = cjson.decode(ARGV[1])
+local PRIO_STEP = 1099511627776 -- 2^40: queue score = priority index * 2^40 + arrival seq
+
+-- Redis's clock, not the daemon's: one clock for every daemon.
+local function now_ms()
+	local t = redis.call('TIME')
+	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local NOW = now_ms()
+
+-- The event-local calendar day of a time, as YYYYMMDD (Hinnant's algorithm).
+local function day_of(ms)
+	local z = math.floor((ms / 1000 + ctx.off) / 86400) + 719468
+	local era = math.floor(z / 146097)
+	local doe = z - era * 146097
+	local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+		- math.floor(doe / 146096)) / 365)
+	local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+	local mp = math.floor((5 * doy + 2) / 153)
+	local d = doy - math.floor((153 * mp + 2) / 5) + 1
+	local m = mp < 10 and mp + 3 or mp - 9
+	local y = yoe + era * 400
+	if m <= 2 then y = y + 1 end
+	return string.format('%04d%02d%02d', y, m, d)
+end
+
+local TODAY = day_of(NOW)
+
+local function refuse(code, msg)
+	return cjson.encode({ err = code, msg = msg })
+end
+
+-- "[a,b]" from already-encoded items (cjson writes an empty table as {}).
+local function jarray(items)
+	return '[' .. table.concat(items, ',') .. ']'
+end
+
+local function stage_index(id)
+	for i, s in ipairs(ctx.stages) do
+		if s.id == id then return i end
+	end
+	return nil
+end
+
+local function tkey(id) return P .. 't:' .. id end
+local function qkey(stage) return P .. 'q:' .. stage end
+
+-- A ticket as a table of its hash fields, visits decoded; nil if none.
+local function load(id)
+	local flat = redis.call('HGETALL', tkey(id))
+	if #flat == 0 then return nil end
+	local t = {}
+	for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+	t.visits = cjson.decode(t.visits)
+	return t
+end
+
+local function save(t)
+	redis.call('HSET', tkey(t.id), 'state', t.state, 'stage', t.stage,
+		'station', t.station, 'hold_until', t.hold_until, 'recalls', t.recalls,
+		'visits', cjson.encode(t.visits))
+end
+
+local function visit(t) return t.visits[#t.visits] end
+
+-- Puts t at the back of its priority band in stage i's queue.
+local function enqueue(t, i)
+	local s = ctx.stages[i]
+	local seq = redis.call('INCR', P .. 'seq')
+	t.state, t.stage, t.station = 'waiting', s.id, ''
+	t.visits[#t.visits + 1] = { stage = s.id, queued_at = NOW }
+	redis.call('ZADD', qkey(s.id), tonumber(t.prio) * PRIO_STEP + seq, t.id)
+	if s.hold > 0 then
+		t.hold_until = NOW + s.hold
+		redis.call('ZADD', P .. 'holds', t.hold_until, t.id)
+	else
+		t.hold_until = 0
+	end
+end
+
+-- After "done" at stage i: on to the next stage, or finished.
+local function advance(t, i)
+	if i == ctx.dose + 1 then
+		redis.call('INCR', P .. 'doses:' .. TODAY)
+	end
+	if i < #ctx.stages then
+		enqueue(t, i + 1)
+	else
+		t.state, t.station, t.hold_until = 'done', '', 0
+	end
+end
+
+-- Appends a change to the event's stream for the live displays.
+local function publish(kind, data)
+	redis.call('XADD', P .. 'stream', 'MAXLEN', '~', ctx.maxlen, '*',
+		'type', kind, 'data', data)
+end
+
+local function publish_ticket(t)
+	publish('ticket', cjson.encode({ id = t.id, code = t.code, state = t.state,
+		stage = t.stage, station = t.station, hold_until = t.hold_until, at = NOW }))
+end
+
+-- How many will be called before t at its stage, under the event's policy;
+-- -1 when t does not wait.
+local function position(t)
+	if t.state ~= 'waiting' then return -1 end
+	local q = qkey(t.stage)
+	local score = tonumber(redis.call('ZSCORE', q, t.id))
+	if score == nil then return -1 end
+	if ctx.every == 0 then
+		return redis.call('ZCOUNT', q, '-inf', '(' .. score)
+	end
+	local n = ctx.every
+	local base = ctx.regular * PRIO_STEP
+	local c = math.min(tonumber(redis.call('GET', P .. 'il:' .. t.stage) or '0'), n)
+	if score >= base then
+		local ahead = redis.call('ZCOUNT', q, base, '(' .. score)
+		local prio = redis.call('ZCOUNT', q, '-inf', '(' .. base)
+		return ahead + math.min(prio, math.floor((c + ahead) / n))
+	end
+	local ahead = redis.call('ZCOUNT', q, '-inf', '(' .. score)
+	local regular = redis.call('ZCOUNT', q, base, '+inf')
+	return ahead + math.min(regular, math.max(0, n - c) + ahead * n)
+end
+
+-- Seconds until someone `pos` places from the front is called, from the
+-- stage's calls in the last 30 minutes; -1 until there are two.
+local function eta(stage, pos)
+	if pos < 0 then return -1 end
+	local times = redis.call('LRANGE', P .. 'calltimes:' .. stage, 0, -1)
+	local n, oldest = 0, NOW
+	for _, v in ipairs(times) do
+		local ms = tonumber(v)
+		if NOW - ms <= 1800000 then
+			n = n + 1
+			if ms < oldest then oldest = ms end
+		end
+	end
+	if n < 2 then return -1 end
+	return math.floor((pos + 1) * (NOW - oldest) / n / 1000 + 0.5)
+end
+
+-- The ticket as the daemon reads it (times in ms, 0 = none).
+local function view(t)
+	local pos = position(t)
+	return cjson.encode({ id = t.id, code = t.code, service = t.service,
+		priority = t.priority, area = t.area, state = t.state, stage = t.stage,
+		station = t.station, issued_at = tonumber(t.issued_at),
+		hold_until = tonumber(t.hold_until), recalls = tonumber(t.recalls),
+		position = pos, eta_s = eta(t.stage, pos), visits = t.visits })
+end
+
+local function ticket_reply(t)
+	return '{"ticket":' .. view(t) .. '}'
+end
+
+-- A ticket by id, or by code ("A-017") among today's.
+local function resolve(ref)
+	if string.find(ref, '^%u+%-%d+$') then
+		local id = redis.call('HGET', P .. 'codes:' .. TODAY, ref)
+		if not id then return nil end
+		return load(id)
+	end
+	return load(ref)
+end

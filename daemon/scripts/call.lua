@@ -1,0 +1,68 @@
+-- call: the station calls the next ticket at its stage, or a given one
+-- (by code or id: a scanned QR, or a skipped ticket brought back).
+-- ARGV: ctx, station id, stage index (1-based), station number, ticket ref or "".
+local station, si, number, ref = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local stage = ctx.stages[si].id
+local skey = P .. 'st:' .. station
+local held = redis.call('HGET', skey, 'ticket')
+if held and held ~= '' then
+	local h = load(held)
+	return refuse('station_busy', 'this station still holds ' .. (h and h.code or held) ..
+		'; complete, skip or transfer it first')
+end
+if redis.call('HGET', skey, 'state') == 'paused' then
+	return refuse('station_paused', 'this station is paused; resume it first')
+end
+
+local q = qkey(stage)
+local t
+if ref == '' then
+	local id
+	local prio_first = redis.call('ZRANGE', q, 0, 0)[1]
+	if prio_first == nil then
+		return '{"ticket":null}'
+	end
+	id = prio_first
+	if ctx.every > 0 then
+		-- interleaved: one priority ticket after `every` regular ones
+		local base = ctx.regular * PRIO_STEP
+		local il = P .. 'il:' .. stage
+		local count = tonumber(redis.call('GET', il) or '0')
+		local regular = redis.call('ZRANGEBYSCORE', q, base, '+inf', 'LIMIT', 0, 1)[1]
+		local prio_waiting = tonumber(redis.call('ZSCORE', q, prio_first)) < base
+		if regular and (not prio_waiting or count < ctx.every) then
+			id = regular
+			redis.call('INCR', il)
+		else
+			redis.call('SET', il, 0)
+		end
+	end
+	t = load(id)
+else
+	t = resolve(ref)
+	if t == nil then
+		return refuse('ticket_not_found', 'no ticket ' .. ref .. ' today')
+	end
+	if t.stage ~= stage then
+		return refuse('wrong_stage', t.code .. ' is at ' .. t.stage .. ', not ' .. stage)
+	end
+	if t.state ~= 'waiting' and t.state ~= 'skipped' then
+		return refuse('invalid_transition', t.code .. ' is ' .. t.state .. ', it cannot be called')
+	end
+end
+
+redis.call('ZREM', q, t.id)
+t.state, t.station = 'called', station
+local v = visit(t)
+v.station, v.called_at = station, NOW
+save(t)
+redis.call('HSET', skey, 'ticket', t.id, 'last_call', NOW)
+redis.call('LPUSH', P .. 'calltimes:' .. stage, NOW)
+redis.call('LTRIM', P .. 'calltimes:' .. stage, 0, 19)
+local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
+	stage = stage, station_number = number, recall = false, at = NOW })
+redis.call('LPUSH', P .. 'lastcalls', call)
+redis.call('LTRIM', P .. 'lastcalls', 0, 9)
+publish('call', call)
+publish_ticket(t)
+return ticket_reply(t)
