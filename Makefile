@@ -99,8 +99,11 @@ test: deps-check
 	sh tests/run.sh build build/san
 
 bench: deps-check
-	$(MAKE) all
-	@echo "no benchmarks yet"
+	$(MAKE) all $(BUILD)/tests/bench-hello
+	sh tests/bench/bench.sh
+
+$(BUILD)/tests/bench-hello: $(BUILD)/tests/bench/hello.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # --- install ----------------------------------------------------------------
 

@@ -14,7 +14,7 @@
 
 #define EVENT_MAX_SERVICES 16
 #define EVENT_PRIORITIES_MAX 8
-#define EVENT_MAX_STATIONS_PER_STAGE 32
+#define EVENT_MAX_STATIONS_PER_STAGE 64
 #define EVENT_ERR_MAX 256
 #define EVENT_STREAM_MAXLEN 10000        /* changes kept for reconnecting displays */
 

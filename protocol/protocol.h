@@ -31,7 +31,7 @@ struct cJSON;
 #define PROTO_AREA_MAX 64
 #define PROTO_NAME_MAX 96
 #define PROTO_MAX_STAGES 8
-#define PROTO_MAX_STATIONS 64 /* over all stages of one event */
+#define PROTO_MAX_STATIONS 128 /* over all stages of one event */
 #define PROTO_MAX_CALLS 10    /* last calls on a board */
 #define PROTO_MAX_HOLDS 50    /* people in a timed wait on a board */
 

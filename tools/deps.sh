@@ -5,7 +5,7 @@
 set -eu
 pkgs="make gcc clang pkg-config libevent-dev libhiredis-dev libqrencode-dev
 libcjson-dev libpng-dev libssl-dev libcmocka-dev redis-server redis-tools
-python3 curl"
+python3 curl wrk"
 
 missing=
 for p in $pkgs; do

@@ -213,7 +213,7 @@ static void test_base_and_variants(void **state)
 	assert_int_equal(parse_with("id", "\"abcdefghij0123456789-_abcdefghij\""), 0);  /* 32 */
 	assert_int_equal(parse_with("services.0.prefix", "\"ABC\""), 0);
 	assert_string_equal(ev.services[0].prefix, "ABC");
-	assert_int_equal(parse_with("stages.0.stations", "32"), 0);
+	assert_int_equal(parse_with("stages.0.stations", "64"), 0);
 	assert_int_equal(parse_with("stages.0.hold_minutes", "0"), 0);
 	assert_int_equal(parse_with("stages.0.hold_minutes", "0.05"), 0);  /* 3 s, for tests */
 	assert_int_equal(parse_with("stages.0.dose", "true"), 0);
@@ -346,7 +346,7 @@ static void test_err_stages(void **state)
 	expect_err("stages", "[]", "stages:");
 	expect_err("stages.0.stations", NULL, "stages[0].stations: missing");
 	expect_err("stages.0.stations", "0", "stages[0].stations");
-	expect_err("stages.1.stations", "33", "stages[1].stations");
+	expect_err("stages.1.stations", "65", "stages[1].stations");
 	expect_err("stages.1.stations", "2.5", "stages[1].stations");
 	expect_err("stages.1.id", "\"screening\"", "stages[1].id: 'screening' used twice");
 	expect_err("stages.0.hold_minutes", "-1", "stages[0].hold_minutes");
@@ -355,11 +355,11 @@ static void test_err_stages(void **state)
 	expect_err("stages.0.hold_minutes", "1441", "stages[0].hold_minutes");
 	expect_err("stages.0.name", NULL, "stages[0].name: missing");
 
-	/* 64 stations in all is the limit, 65 is over it */
-	stages_json(buf, sizeof buf, 2, (const int[]){ 32, 32 });
+	/* 128 stations in all is the limit, 129 is over it */
+	stages_json(buf, sizeof buf, 2, (const int[]){ 64, 64 });
 	assert_int_equal(parse_with("stages", buf), 0);
-	stages_json(buf, sizeof buf, 3, (const int[]){ 32, 32, 1 });
-	expect_err("stages", buf, "stages: at most 64 stations");
+	stages_json(buf, sizeof buf, 3, (const int[]){ 64, 64, 1 });
+	expect_err("stages", buf, "stages: at most 128 stations");
 
 	/* at most PROTO_MAX_STAGES stages */
 	stages_json(buf, sizeof buf, 9, (const int[]){ 1, 1, 1, 1, 1, 1, 1, 1, 1 });
