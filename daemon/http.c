@@ -173,7 +173,8 @@ static void add_common_headers(struct evhttp_request *ev, const char *type)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
 
-	evhttp_add_header(h, "Content-Type", type);
+	if (type)
+		evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	if (server.stopping)
@@ -207,14 +208,14 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 
 	if (buf == NULL)
 		fatal("evbuffer_new");
-	if (content_type)
-		add_common_headers(r->ev, content_type);
+	add_common_headers(r->ev, content_type);
 	if (len)
 		evbuffer_add(buf, data, len);
 	evhttp_send_reply(r->ev, status, status_text(status), buf);
 	evbuffer_free(buf);
-	log_debug("%s %s -> %d (%lld us)", r->route ? r->route->name : "-",
-	    evhttp_request_get_uri(r->ev), status, (long long)(now_us() - r->start_us));
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_debug("%s %s -> %d (%lld us)", r->route ? r->route->name : "-",
+		    evhttp_request_get_uri(r->ev), status, (long long)(now_us() - r->start_us));
 	req_free(r);
 }
 

@@ -43,6 +43,11 @@ void log_set_level(enum log_level level)
 	log_level = level;
 }
 
+int log_enabled(enum log_level level)
+{
+	return level <= log_level;
+}
+
 int log_level_parse(const char *name, enum log_level *out)
 {
 	for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++)

@@ -10,6 +10,8 @@ enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBU
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 void log_set_level(enum log_level level);
+/* 1 when messages of this level are written: check before costly arguments. */
+int log_enabled(enum log_level level);
 /* 0 and *out set for "error", "warn", "info", "debug"; -1 otherwise. */
 int log_level_parse(const char *name, enum log_level *out);
 /* Routes libevent's own messages through this module. */

@@ -84,7 +84,8 @@ void queue_run(struct req *r, const char *script, int nargs, const char **args,
 		fatalx("queue_run: too many arguments");
 	key_prefix(r->event->id, prefix, sizeof prefix);
 	argv[0] = r->event->script_ctx;
-	memcpy(argv + 1, args, (size_t)nargs * sizeof *args);
+	if (nargs > 0)
+		memcpy(argv + 1, args, (size_t)nargs * sizeof *args);
 	r->on_result = done;
 	if (store_eval(server.store, store_script_get(script), 1, keys, nargs + 1,
 	    argv, NULL, queue_on_reply, r) == -1)

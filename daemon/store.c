@@ -124,12 +124,6 @@ static void op_link(struct op *op)
 
 static void op_free(struct op *op)
 {
-	if (op->argv) {
-		for (int i = 0; i < op->argc; i++)
-			free(op->argv[i]);
-		free(op->argv);
-		free(op->argvlen);
-	}
 	free(op);
 }
 
@@ -403,39 +397,41 @@ int store_eval(struct store *s, const struct store_script *script,
 	struct op *op;
 	char nk[16];
 	int argc = 3 + nkeys + nargs;
+	const char *src[3] = { "EVALSHA", script->sha, nk };
+	size_t lens[64], total = 0;
+	char *p;
 
 	if (s->state != STORE_UP)
 		return -1;
-	/* The op keeps its own copy of the command for the NOSCRIPT retry. */
-	if ((op = calloc(1, sizeof *op)) == NULL ||
-	    (op->argv = calloc((size_t)argc, sizeof *op->argv)) == NULL ||
-	    (op->argvlen = calloc((size_t)argc, sizeof *op->argvlen)) == NULL)
+	if (argc > 64)
+		fatalx("store_eval: too many arguments");
+	snprintf(nk, sizeof nk, "%d", nkeys);
+	for (int i = 0; i < argc; i++) {
+		lens[i] = i < 3 ? strlen(src[i]) : i < 3 + nkeys ? strlen(keys[i - 3]) :
+		    arglens ? arglens[i - 3 - nkeys] : strlen(args[i - 3 - nkeys]);
+		total += lens[i] + 1;
+	}
+	/* One block: the op, then argv, argvlen and the argument bytes, kept
+	 * for the NOSCRIPT retry. */
+	if ((op = calloc(1, sizeof *op + (size_t)argc * (sizeof *op->argv +
+	    sizeof *op->argvlen) + total)) == NULL)
 		fatal("calloc");
 	op->store = s;
 	op->cb = cb;
 	op->arg = arg;
 	op->script = script;
 	op->argc = argc;
-	snprintf(nk, sizeof nk, "%d", nkeys);
-	const char *src[3] = { "EVALSHA", script->sha, nk };
+	op->argv = (char **)(op + 1);
+	op->argvlen = (size_t *)(op->argv + argc);
+	p = (char *)(op->argvlen + argc);
 	for (int i = 0; i < argc; i++) {
-		const char *p;
-		size_t len;
-		if (i < 3) {
-			p = src[i];
-			len = strlen(p);
-		} else if (i < 3 + nkeys) {
-			p = keys[i - 3];
-			len = strlen(p);
-		} else {
-			p = args[i - 3 - nkeys];
-			len = arglens ? arglens[i - 3 - nkeys] : strlen(p);
-		}
-		if ((op->argv[i] = malloc(len + 1)) == NULL)
-			fatal("malloc");
-		memcpy(op->argv[i], p, len);
-		op->argv[i][len] = '\0';
-		op->argvlen[i] = len;
+		const char *from = i < 3 ? src[i] : i < 3 + nkeys ? keys[i - 3] :
+		    args[i - 3 - nkeys];
+		memcpy(p, from, lens[i]);
+		p[lens[i]] = '\0';
+		op->argv[i] = p;
+		op->argvlen[i] = lens[i];
+		p += lens[i] + 1;
 	}
 	if (op_send(s, op, argc, (const char **)op->argv, op->argvlen) == -1) {
 		op_free(op);

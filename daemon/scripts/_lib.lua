@@ -66,14 +66,17 @@ local function load(id)
 	if #flat == 0 then return nil end
 	local t = {}
 	for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
+	t.visits_json = t.visits      -- as stored; save() renews it after a change
 	t.visits = cjson.decode(t.visits)
 	return t
 end
 
+-- Writes the fields that change; visits are kept as their JSON text.
 local function save(t)
+	t.visits_json = cjson.encode(t.visits)
 	redis.call('HSET', tkey(t.id), 'state', t.state, 'stage', t.stage,
 		'station', t.station, 'hold_until', t.hold_until, 'recalls', t.recalls,
-		'visits', cjson.encode(t.visits))
+		'visits', t.visits_json)
 end
 
 local function visit(t) return t.visits[#t.visits] end
@@ -111,9 +114,14 @@ local function publish(kind, data)
 		'type', kind, 'data', data)
 end
 
+-- ids, codes, stages and stations are [A-Za-z0-9_-] (checked by the daemon),
+-- so they go into JSON as they are; anything a person typed goes through
+-- cjson.  The ticket event carries nothing personal.
 local function publish_ticket(t)
-	publish('ticket', cjson.encode({ id = t.id, code = t.code, state = t.state,
-		stage = t.stage, station = t.station, hold_until = t.hold_until, at = NOW }))
+	publish('ticket', '{"id":"' .. t.id .. '","code":"' .. t.code ..
+		'","state":"' .. t.state .. '","stage":"' .. t.stage ..
+		'","station":"' .. t.station .. '","hold_until":' .. t.hold_until ..
+		',"at":' .. NOW .. '}')
 end
 
 -- How many will be called before t at its stage, under the event's policy;
@@ -121,11 +129,11 @@ end
 local function position(t)
 	if t.state ~= 'waiting' then return -1 end
 	local q = qkey(t.stage)
+	if ctx.every == 0 then
+		return redis.call('ZRANK', q, t.id) or -1
+	end
 	local score = tonumber(redis.call('ZSCORE', q, t.id))
 	if score == nil then return -1 end
-	if ctx.every == 0 then
-		return redis.call('ZCOUNT', q, '-inf', '(' .. score)
-	end
 	local n = ctx.every
 	local base = ctx.regular * PRIO_STEP
 	local c = math.min(tonumber(redis.call('GET', P .. 'il:' .. t.stage) or '0'), n)
@@ -139,31 +147,42 @@ local function position(t)
 	return ahead + math.min(regular, math.max(0, n - c) + ahead * n)
 end
 
--- Seconds until someone `pos` places from the front is called, from the
--- stage's calls in the last 30 minutes; -1 until there are two.
+-- The pace of a stage: the time between its calls, smoothed (EWMA, 1/5
+-- weight to the newest gap); call.lua keeps it in the hash "pace".
+local function note_call(stage)
+	local p = redis.call('HMGET', P .. 'pace', stage .. ':last', stage .. ':gap')
+	local last, gap = tonumber(p[1]), tonumber(p[2])
+	local fields = { stage .. ':last', NOW }
+	if last then
+		local g = math.min(NOW - last, 1800000) -- a long pause is not the pace
+		gap = gap and (gap * 4 + g) / 5 or g
+		fields[3], fields[4] = stage .. ':gap', math.floor(gap)
+	end
+	redis.call('HSET', P .. 'pace', unpack(fields))
+end
+
+-- Seconds until someone `pos` places from the front is called: (pos + 1)
+-- gaps, and never less than the time already passed since the last call
+-- suggests; -1 until the stage has had two calls.
 local function eta(stage, pos)
 	if pos < 0 then return -1 end
-	local times = redis.call('LRANGE', P .. 'calltimes:' .. stage, 0, -1)
-	local n, oldest = 0, NOW
-	for _, v in ipairs(times) do
-		local ms = tonumber(v)
-		if NOW - ms <= 1800000 then
-			n = n + 1
-			if ms < oldest then oldest = ms end
-		end
-	end
-	if n < 2 then return -1 end
-	return math.floor((pos + 1) * (NOW - oldest) / n / 1000 + 0.5)
+	local p = redis.call('HMGET', P .. 'pace', stage .. ':last', stage .. ':gap')
+	local last, gap = tonumber(p[1]), tonumber(p[2])
+	if not gap then return -1 end
+	gap = math.max(gap, NOW - last)
+	return math.floor((pos + 1) * gap / 1000 + 0.5)
 end
 
 -- The ticket as the daemon reads it (times in ms, 0 = none).
 local function view(t)
 	local pos = position(t)
-	return cjson.encode({ id = t.id, code = t.code, service = t.service,
-		priority = t.priority, area = t.area, state = t.state, stage = t.stage,
-		station = t.station, issued_at = tonumber(t.issued_at),
-		hold_until = tonumber(t.hold_until), recalls = tonumber(t.recalls),
-		position = pos, eta_s = eta(t.stage, pos), visits = t.visits })
+	return '{"id":"' .. t.id .. '","code":"' .. t.code .. '","service":"' ..
+		t.service .. '","priority":"' .. t.priority .. '","area":' ..
+		cjson.encode(t.area) .. ',"state":"' .. t.state .. '","stage":"' ..
+		t.stage .. '","station":"' .. t.station .. '","issued_at":' ..
+		t.issued_at .. ',"hold_until":' .. t.hold_until .. ',"recalls":' ..
+		t.recalls .. ',"position":' .. pos .. ',"eta_s":' .. eta(t.stage, pos) ..
+		',"visits":' .. t.visits_json .. '}'
 end
 
 local function ticket_reply(t)

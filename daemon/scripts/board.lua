@@ -29,4 +29,4 @@ return '{"at":' .. NOW .. ',"stages":' .. jarray(stages) ..
 	',"calls":' .. jarray(redis.call('LRANGE', P .. 'lastcalls', 0, 9)) ..
 	',"holds":' .. jarray(holds) ..
 	',"doses_today":' .. tonumber(redis.call('GET', P .. 'doses:' .. TODAY) or '0') ..
-	',"issued_today":' .. tonumber(redis.call('GET', P .. 'issued:' .. TODAY) or '0') .. '}'
+	',"issued_today":' .. redis.call('HLEN', P .. 'codes:' .. TODAY) .. '}'

@@ -57,8 +57,7 @@ local v = visit(t)
 v.station, v.called_at = station, NOW
 save(t)
 redis.call('HSET', skey, 'ticket', t.id, 'last_call', NOW)
-redis.call('LPUSH', P .. 'calltimes:' .. stage, NOW)
-redis.call('LTRIM', P .. 'calltimes:' .. stage, 0, 19)
+note_call(stage)
 local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
 	stage = stage, station_number = number, recall = false, at = NOW })
 redis.call('LPUSH', P .. 'lastcalls', call)

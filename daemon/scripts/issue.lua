@@ -24,13 +24,13 @@ local t = {
 	area = area, issued_at = NOW, recalls = 0, visits = {},
 }
 enqueue(t, 1)
+t.visits_json = cjson.encode(t.visits)
 redis.call('HSET', tkey(t.id), 'id', t.id, 'code', code, 'service', service,
 	'priority', priority, 'prio', prio, 'area', area, 'issued_at', NOW,
-	'person', person,
-	'day', TODAY)
-save(t)
+	'person', person, 'day', TODAY, 'state', t.state, 'stage', t.stage,
+	'station', t.station, 'hold_until', t.hold_until, 'recalls', 0,
+	'visits', t.visits_json)
+-- today's codes: the lookup by code, and the day's list for reports
 redis.call('HSET', P .. 'codes:' .. TODAY, code, t.id)
-redis.call('ZADD', P .. 'day:' .. TODAY, NOW, t.id)
-redis.call('INCR', P .. 'issued:' .. TODAY)
 publish_ticket(t)
 return ticket_reply(t)

@@ -76,7 +76,7 @@ hello_rps=$1; hello_p99=$2
 echo "  bare libevent server: $hello_rps req/s, p99 $hello_p99 ms"
 set -- $(measure "http://127.0.0.1:$aport/v1/events/demo/tickets")
 antre_rps=$1; antre_p99=$2
-issued=$(redis-cli -p "$rport" --raw eval "local n=0 for _,k in ipairs(redis.call('KEYS', KEYS[1])) do n=n+tonumber(redis.call('GET',k)) end return n" 1 'antre:{demo}:issued:*')
+issued=$(redis-cli -p "$rport" --raw eval "local n=0 for _,k in ipairs(redis.call('KEYS', KEYS[1])) do n=n+redis.call('HLEN',k) end return n" 1 'antre:{demo}:codes:*')
 echo "  antred issue (AOF, appendfsync always): $antre_rps req/s, p99 $antre_p99 ms ($issued tickets in Redis)"
 awk -v a="$antre_rps" -v h="$hello_rps" -v p="$antre_p99" 'BEGIN {
 	printf "  ratio antred/bare: %.2f (target >= 0.50); p99 %.2f ms (target < 5 ms)\n", a / h, p }'
