@@ -255,11 +255,48 @@ size_t http_body_length(struct req *r)
 	return evbuffer_get_length(evhttp_request_get_input_buffer(r->ev));
 }
 
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, surrogates or values
+ * past U+10FFFF). */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned c = s[i];
+		size_t k;
+		unsigned cp, min;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0)
+			k = 1, cp = c & 0x1f, min = 0x80;
+		else if ((c & 0xf0) == 0xe0)
+			k = 2, cp = c & 0x0f, min = 0x800;
+		else if ((c & 0xf8) == 0xf0)
+			k = 3, cp = c & 0x07, min = 0x10000;
+		else
+			return 0;
+		if (n - i <= k)         /* fewer than k continuation bytes left */
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
 cJSON *http_body_object(struct req *r)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
 	size_t len = evbuffer_get_length(in);
-	const char *text;
+	const char *text, *end = NULL;
 	cJSON *j;
 
 	if (len == 0) {
@@ -267,10 +304,21 @@ cJSON *http_body_object(struct req *r)
 		return NULL;
 	}
 	text = (const char *)evbuffer_pullup(in, -1);
-	j = cJSON_ParseWithLength(text, len);
-	if (j == NULL || !cJSON_IsObject(j)) {
+	/* Text fields are C strings inside antred: a NUL in one (\u0000) would
+	 * silently cut it, so none is accepted; nor is anything but UTF-8. */
+	if (!utf8_valid((const unsigned char *)text, len) ||
+	    memmem(text, len, "\\u0000", 6) != NULL) {
+		http_reply_error(r, 400, "invalid_json",
+		    "the body must be UTF-8 JSON without NUL characters");
+		return NULL;
+	}
+	j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	/* one JSON value and nothing after it but white space */
+	while (j && end < text + len && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n'))
+		end++;
+	if (j == NULL || !cJSON_IsObject(j) || end != text + len) {
 		cJSON_Delete(j);
-		http_reply_error(r, 400, "invalid_json", "the body must be a JSON object");
+		http_reply_error(r, 400, "invalid_json", "the body must be one JSON object");
 		return NULL;
 	}
 	return j;

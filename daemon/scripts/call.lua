@@ -54,7 +54,7 @@ end
 redis.call('ZREM', q, t.id)
 t.state, t.station = 'called', station
 local v = visit(t)
-v.station, v.called_at = station, NOW
+v.station, v.called_at, v.outcome = station, NOW, nil -- a skipped one is back
 save(t)
 redis.call('HSET', skey, 'ticket', t.id, 'last_call', NOW)
 note_call(stage)
