@@ -80,6 +80,13 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
+static char *put2(char *p, int v)
+{
+	*p++ = (char)('0' + v / 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
 char *proto_time_format(int64_t ms, int utc_offset_s, char *buf, size_t size)
 {
 	/* Split before adding the offset so that no value can overflow. */
@@ -97,6 +104,34 @@ char *proto_time_format(int64_t ms, int utc_offset_s, char *buf, size_t size)
 	char sign = off < 0 ? '-' : '+';
 	if (off < 0)
 		off = -off;
+	if (y >= 0 && y <= 9999 && size >= 30) {
+		/* the common case without printf: it runs for every time in
+		 * every ticket the daemon sends */
+		char *p = buf;
+		p = put2(p, (int)(y / 100));
+		p = put2(p, (int)(y % 100));
+		*p++ = '-';
+		p = put2(p, mo);
+		*p++ = '-';
+		p = put2(p, d);
+		*p++ = 'T';
+		p = put2(p, (int)(sod / 3600));
+		*p++ = ':';
+		p = put2(p, (int)(sod / 60 % 60));
+		*p++ = ':';
+		p = put2(p, (int)(sod % 60));
+		if (frac != 0) {
+			*p++ = '.';
+			*p++ = (char)('0' + frac / 100);
+			p = put2(p, frac % 100);
+		}
+		*p++ = sign;
+		p = put2(p, (int)(off / 3600 % 100));
+		*p++ = ':';
+		p = put2(p, (int)(off / 60 % 60));
+		*p = '\0';
+		return buf;
+	}
 	char fracbuf[8] = "";
 	if (frac != 0)
 		snprintf(fracbuf, sizeof fracbuf, ".%03d", frac);

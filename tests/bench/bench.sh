@@ -28,6 +28,7 @@ wait_port() {
 }
 
 rport=$(port); hport=$(port); aport=$(port)
+[ -n "${BENCH_RPORT_FILE:-}" ] && echo "$rport" > "$BENCH_RPORT_FILE"
 redis-server "$top/tools/redis.conf" --port "$rport" --dir "$tmp" --daemonize no \
 	--logfile "$tmp/redis.log" &
 pids="$pids $!"
