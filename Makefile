@@ -5,7 +5,7 @@ DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
 
-PKGS      = libevent hiredis libqrencode libcjson libpng libcrypto
+PKGS      = libevent hiredis libqrencode libcjson libpng libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -45,11 +45,20 @@ CORE_SRC = \
 	daemon/route_board.c \
 	daemon/route_tickets.c \
 	daemon/route_stations.c \
+	daemon/route_print.c \
+	daemon/route_public.c \
+	daemon/qr.c \
+	daemon/font.c \
+	daemon/ticket_print.c \
 	protocol/protocol.c
 
 SCRIPTS = $(wildcard daemon/scripts/*.lua)
 
 CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/scripts.o
+
+# The command line client: desk, station and organiser work, and the boards.
+CLI_SRC  = $(wildcard clients/*.c)
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/protocol/protocol.o
 DAEMON   = $(BUILD)/antred
 CLI      = $(BUILD)/antre
 
@@ -58,7 +67,7 @@ UNIT_BINS  = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run test bench install clean deps deps-check
 .SECONDARY:
-all: $(DAEMON) $(UNIT_BINS)
+all: $(DAEMON) $(if $(CLI_SRC),$(CLI)) $(UNIT_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -75,6 +84,9 @@ $(BUILD)/libcore.a: $(CORE_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(DAEMON): $(BUILD)/daemon/main.o $(BUILD)/libcore.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(CLI): $(CLI_OBJ)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libcore.a
@@ -107,9 +119,11 @@ $(BUILD)/tests/bench-hello: $(BUILD)/tests/bench/hello.o
 
 # --- install ----------------------------------------------------------------
 
-install: $(DAEMON)
+install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/antred
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/antre
 	install -d $(DESTDIR)$(PREFIX)/share/doc/antre/examples
 	install -m 0644 tools/demo/antred.conf tools/demo/events/demo.json \
 		$(DESTDIR)$(PREFIX)/share/doc/antre/examples/

@@ -9,7 +9,7 @@
 #include <string.h>
 
 enum key_type { KEY_INT, KEY_PATH, KEY_STRING, KEY_LISTEN, KEY_REDIS,
-	KEY_TOKEN, KEY_LOG_LEVEL };
+	KEY_TOKEN, KEY_LOG_LEVEL, KEY_ECC };
 
 struct config_key {
 	const char *name;
@@ -39,6 +39,8 @@ static const struct config_key config_keys[] = {
 	{ "http-timeout", KEY_INT, F(http_timeout_s), "30", 1, 3600, "seconds a connection may stay silent" },
 	{ "max-connections", KEY_INT, F(max_connections), "16000", 1, 1000000, "open HTTP connections at most" },
 	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
+	{ "qr-ecc", KEY_ECC, F(qr_ecc), "M", 0, 0, "QR error correction: L, M, Q or H" },
+	{ "ticket-font", KEY_PATH, F(ticket_font), "/usr/share/consolefonts/Lat15-TerminusBold16.psf.gz", 0, 0, "PSF font for ticket.png" },
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])
@@ -246,6 +248,13 @@ static int config_set(struct config *c, const struct config_key *k,
 		c->ntokens++;
 		return 0;
 	}
+	case KEY_ECC:
+		if (strlen(val) != 1 || strchr("LMQH", val[0]) == NULL) {
+			snprintf(why, whylen, "%s: '%s' is not L, M, Q or H", k->name, val);
+			return -1;
+		}
+		*dst = val[0];
+		return 0;
 	case KEY_LOG_LEVEL:
 		if (log_level_parse(val, (enum log_level *)(void *)dst) == -1) {
 			snprintf(why, whylen, "log-level: '%s' is not error, warn, info or debug", val);

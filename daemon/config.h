@@ -54,6 +54,8 @@ struct config {
 	int http_timeout_s;
 	int max_connections;
 	int redis_timeout_ms;
+	char qr_ecc;                     /* 'L', 'M', 'Q' or 'H' */
+	char ticket_font[PATH_MAX];
 };
 
 /* Sets every key to its default. */

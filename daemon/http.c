@@ -23,7 +23,9 @@ extern const struct route route_healthz, route_events_list, route_event_get,
     route_board, route_ticket_issue, route_ticket_get, route_ticket_cancel,
     route_station_call, route_station_recall, route_station_start,
     route_station_complete, route_station_skip, route_station_transfer,
-    route_station_pause, route_station_resume;
+    route_station_pause, route_station_resume, route_ticket_qr_png,
+    route_ticket_qr_svg, route_ticket_escpos, route_ticket_png,
+    route_status_page, route_web;
 
 static const struct route *const routes[] = {
 	&route_healthz,
@@ -41,6 +43,12 @@ static const struct route *const routes[] = {
 	&route_station_transfer,
 	&route_station_pause,
 	&route_station_resume,
+	&route_ticket_qr_png,
+	&route_ticket_qr_svg,
+	&route_ticket_escpos,
+	&route_ticket_png,
+	&route_status_page,
+	&route_web,
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -342,6 +350,20 @@ const char *http_query(struct req *r, const char *name, char *buf, size_t size)
 	return ret;
 }
 
+/* 1 when the query has the parameter, whatever its length. */
+static int has_query(struct req *r, const char *name)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r->ev));
+	struct evkeyvalq params;
+	int found;
+
+	if (q == NULL || evhttp_parse_query_str(q, &params) != 0)
+		return 0;
+	found = evhttp_find_header(&params, name) != NULL;
+	evhttp_clear_headers(&params);
+	return found;
+}
+
 /* May a token of role `have` use a route open to `roles`?  admin may do
  * everything; organisers may read everything. */
 static int role_allows(enum role have, unsigned roles, enum evhttp_cmd_type method)
@@ -401,6 +423,14 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	}
 	if (r->route->roles != ROLES_PUBLIC) {
 		r->role = bearer_role(ev);
+		/* a signed link opens a public view; the handler checks it */
+		if (r->role == ROLE_NONE && r->route->signed_ok &&
+		    evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization") == NULL &&
+		    has_query(r, "sig")) {
+			/* an over-long one stays "": it fails like any forgery */
+			http_query(r, "sig", r->sig, sizeof r->sig);
+			goto allowed;
+		}
 		if (r->role == ROLE_NONE) {
 			http_reply_error(r, 401, "unauthorized",
 			    "a valid bearer token is required");
@@ -412,6 +442,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 			return;
 		}
 	}
+allowed:
 	if (strncmp(r->route->path, "/v1/events/{ev}", 15) == 0 &&
 	    (r->event = event_find(&r->events->set, r->params[0])) == NULL) {
 		http_reply_error(r, 404, "unknown_event", "no such event");

@@ -36,6 +36,7 @@ struct route {
 	unsigned roles;                  /* ROLE_BIT mask; 0 = public */
 	route_handler *handler;
 	const char *name;                /* for metrics and logs */
+	int signed_ok;                   /* also open without a token, given ?sig= */
 };
 
 /* One request in progress. */
@@ -45,9 +46,11 @@ struct req {
 	int nparams;
 	char params[HTTP_MAX_PARAMS][HTTP_PARAM_MAX];
 	enum role role;                  /* of the bearer token, ROLE_NONE if none */
+	char sig[128];                   /* ?sig= when let in by it, else "" */
 	struct event_ref *events;        /* held until the reply */
 	const struct event_def *event;   /* when the path has {ev} first */
 	int64_t start_us;
+	int print_scale, print_depth, print_width, print_raster; /* route_print */
 	/* set by queue_run: what to do with the script's result */
 	void (*on_result)(struct req *r, const struct cJSON *result);
 };

@@ -81,6 +81,16 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The ticket font is optional: without it only ticket.png is unavailable. */
+static void load_font(void)
+{
+	char err[128];
+
+	font_free(&server.font);
+	if (font_load(server.cfg.ticket_font, &server.font, err) == -1)
+		log_warnx("ticket-font: %s; ticket.png is unavailable", err);
+}
+
 static void reload(void)
 {
 	struct config c;
@@ -100,6 +110,7 @@ static void reload(void)
 	store_set_addr(server.store, &c.redis, c.redis_timeout_ms);
 	server.cfg = c;
 	server_events_replace(&set);
+	load_font();
 	log_info("reloaded: %d events, %d tokens", set.n, c.ntokens);
 }
 
@@ -229,6 +240,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	server_events_replace(&set);
+	load_font();
 
 	log_capture_libevent();
 	signal(SIGPIPE, SIG_IGN);
@@ -259,6 +271,7 @@ int main(int argc, char **argv)
 	for (int i = 0; signums[i]; i++)
 		event_free(sigs[i]);
 	server_events_release(server.events);
+	font_free(&server.font);
 	event_base_free(server.base);
 	log_info("stopped");
 	return 0;

@@ -156,6 +156,22 @@ int queue_ticket_from_store(const cJSON *j, struct ticket *t)
 	return 0;
 }
 
+void queue_station_from_store(const cJSON *j, struct station *s)
+{
+	char state[16];
+
+	memset(s, 0, sizeof *s);
+	/* ids were checked by the daemon before they reached the store, so
+	 * they fit (copy_str leaves a field empty rather than overrun it) */
+	copy_str(j, "id", s->id, sizeof s->id);
+	copy_str(j, "stage", s->stage, sizeof s->stage);
+	s->number = (int)get_num(j, "number", 0);
+	copy_str(j, "state", state, sizeof state);
+	s->state = strcmp(state, "paused") == 0 ? STATION_PAUSED : STATION_OPEN;
+	copy_str(j, "ticket_id", s->ticket_id, sizeof s->ticket_id);
+	copy_str(j, "ticket_code", s->ticket_code, sizeof s->ticket_code);
+}
+
 cJSON *queue_ticket_body(struct req *r, const cJSON *result)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");

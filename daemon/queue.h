@@ -9,6 +9,7 @@
 #include "http.h"
 
 struct cJSON;
+struct station;
 struct ticket;
 
 /* Called with the script's JSON result, which lives until return; must
@@ -26,8 +27,17 @@ void queue_run(struct req *r, const char *script, int nargs, const char **args,
 /* A ticket as the scripts return it into the wire type; 0 or -1. */
 int queue_ticket_from_store(const struct cJSON *j, struct ticket *t);
 
+/* A station as the scripts return it ({"id", "stage", "number", "state",
+ * "ticket_id", "ticket_code"}) into the wire type. */
+void queue_station_from_store(const struct cJSON *j, struct station *s);
+
 /* {"ticket": wire ticket} for result's "ticket" member (null if none). */
 struct cJSON *queue_ticket_body(struct req *r, const struct cJSON *result);
+
+/* 1 when the request's ?sig= belongs to this store ticket of this event
+ * (route_public.c); constant time. */
+int public_signature_ok(const struct req *r, const struct event_def *ev,
+    const struct cJSON *ticket);
 
 /* Housekeeping: moves on tickets whose timed wait is over, in every event. */
 void queue_sweep(void);

@@ -47,18 +47,9 @@ static void board_from_store(const struct event_def *ev, const cJSON *res, struc
 		s->eta_s = (int)num(it, "eta_s");
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stations")) {
-		struct station *s;
-		char state[16];
 		if (b->nstations == PROTO_MAX_STATIONS)
 			break;
-		s = &b->stations[b->nstations++];
-		copy(s->id, sizeof s->id, it, "id");
-		copy(s->stage, sizeof s->stage, it, "stage");
-		s->number = (int)num(it, "number");
-		copy(state, sizeof state, it, "state");
-		s->state = strcmp(state, "paused") == 0 ? STATION_PAUSED : STATION_OPEN;
-		copy(s->ticket_id, sizeof s->ticket_id, it, "ticket_id");
-		copy(s->ticket_code, sizeof s->ticket_code, it, "ticket_code");
+		queue_station_from_store(it, &b->stations[b->nstations++]);
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "calls")) {
 		struct call *c;
@@ -192,8 +183,8 @@ static void events_get(struct req *r)
 }
 
 const struct route route_board = { "GET", "/v1/events/{ev}/board", ROLES_PUBLIC,
-	board_get, "board" };
+	board_get, "board", 0 };
 const struct route route_events_list = { "GET", "/v1/events", ROLES_PUBLIC,
-	events_list, "events_list" };
+	events_list, "events_list", 0 };
 const struct route route_event_get = { "GET", "/v1/events/{ev}", ROLES_PUBLIC,
-	events_get, "event_get" };
+	events_get, "event_get", 0 };

@@ -36,4 +36,4 @@ static void health_get(struct req *r)
 		http_reply_json(r, 503, health_body("unavailable", "down"));
 }
 
-const struct route route_healthz = { "GET", "/healthz", ROLES_PUBLIC, health_get, "healthz" };
+const struct route route_healthz = { "GET", "/healthz", ROLES_PUBLIC, health_get, "healthz", 0 };

@@ -26,28 +26,66 @@ static void stations_on_ticket(struct req *r, const cJSON *result)
 
 static void stations_on_station(struct req *r, const cJSON *result)
 {
-	const cJSON *s = cJSON_GetObjectItemCaseSensitive(result, "station");
 	struct station st;
-	char state[16] = "";
 	cJSON *body = cJSON_CreateObject();
-	const cJSON *j;
 
-	memset(&st, 0, sizeof st);
-	snprintf(st.id, sizeof st.id, "%.47s", r->params[1]);
-	snprintf(st.stage, sizeof st.stage, "%s",
-	    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "stage")));
-	st.number = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(s, "number"));
-	if ((j = cJSON_GetObjectItemCaseSensitive(s, "state")) && cJSON_IsString(j))
-		snprintf(state, sizeof state, "%s", j->valuestring);
-	st.state = strcmp(state, "paused") == 0 ? STATION_PAUSED : STATION_OPEN;
-	if ((j = cJSON_GetObjectItemCaseSensitive(s, "ticket_id")) && cJSON_IsString(j))
-		snprintf(st.ticket_id, sizeof st.ticket_id, "%s", j->valuestring);
-	if ((j = cJSON_GetObjectItemCaseSensitive(s, "ticket_code")) && cJSON_IsString(j))
-		snprintf(st.ticket_code, sizeof st.ticket_code, "%s", j->valuestring);
 	if (body == NULL)
 		fatalx("out of memory");
+	queue_station_from_store(cJSON_GetObjectItemCaseSensitive(result, "station"), &st);
 	cJSON_AddItemToObject(body, "station", proto_station_encode(&st));
 	http_reply_json(r, 200, body);
+}
+
+/* The call script for this station, with `ref` ("" for the next one). */
+static void stations_call(struct req *r, const char *ref)
+{
+	char stage_no[16], number[16];
+	int stage, n;
+
+	event_station_parse(r->event, r->params[1], &stage, &n);
+	snprintf(stage_no, sizeof stage_no, "%d", stage + 1);
+	snprintf(number, sizeof number, "%d", n);
+	const char *args[] = { r->params[1], stage_no, number, ref };
+	queue_run(r, "call", 4, args, stations_on_ticket);
+}
+
+/* A scanned ticket's link is proven before the ticket is called. */
+static void stations_on_scanned(struct req *r, const cJSON *result)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(result, "ticket");
+
+	if (!public_signature_ok(r, r->event, t)) {
+		http_reply_error(r, 403, "invalid_signature", "this ticket's QR code is not valid");
+		return;
+	}
+	stations_call(r, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "id")));
+}
+
+/*
+ * Takes "…/t/EVENT/ID?sig=SIG" apart into r->params[2] (the id) and r->sig;
+ * 0, or -1 when it is not a ticket link of this event.
+ */
+static int parse_scanned(struct req *r, const char *text)
+{
+	char prefix[PROTO_ID_MAX + 8];
+	const char *p, *q, *sig;
+	size_t idlen;
+
+	snprintf(prefix, sizeof prefix, "/t/%s/", r->event->id);
+	if ((p = strstr(text, prefix)) == NULL)
+		return -1;
+	p += strlen(prefix);
+	if ((q = strstr(p, "?sig=")) == NULL)
+		return -1;
+	idlen = (size_t)(q - p);
+	sig = q + 5;
+	if (idlen == 0 || idlen >= HTTP_PARAM_MAX || memchr(p, '/', idlen) ||
+	    strlen(sig) >= sizeof r->sig || strchr(sig, '&'))
+		return -1;
+	memcpy(r->params[2], p, idlen);
+	r->params[2][idlen] = '\0';
+	strcpy(r->sig, sig);
+	return 0;
 }
 
 /* A required string member of the body; NULL (request answered) if not. */
@@ -80,11 +118,25 @@ static void stations_act(struct req *r)
 	snprintf(number, sizeof number, "%d", n);
 
 	if (strcmp(op, "call") == 0) {
-		/* the body is optional: {"ticket": code or id} calls that one */
+		/* the body is optional: {"ticket": code or id} calls that one,
+		 * {"qr": the scanned text} the ticket whose signed link it is */
 		if (http_body_length(r) > 0) {
 			const cJSON *j;
 			if ((body = http_body_object(r)) == NULL)
 				return;
+			j = cJSON_GetObjectItemCaseSensitive(body, "qr");
+			if (j && !cJSON_IsNull(j)) {
+				if (!cJSON_IsString(j)) {
+					http_reply_error(r, 400, "invalid_field", "\"qr\" must be a string");
+				} else if (parse_scanned(r, j->valuestring) == -1) {
+					http_reply_error(r, 403, "invalid_signature",
+					    "this QR code is not a ticket of this event");
+				} else {
+					const char *args[] = { r->params[2], "soft" };
+					queue_run(r, "ticket", 2, args, stations_on_scanned);
+				}
+				goto done;
+			}
 			j = cJSON_GetObjectItemCaseSensitive(body, "ticket");
 			if (j && !cJSON_IsNull(j)) {
 				if (!cJSON_IsString(j) || j->valuestring[0] == '\0' ||
@@ -96,8 +148,7 @@ static void stations_act(struct req *r)
 				arg = j->valuestring;
 			}
 		}
-		const char *args[] = { r->params[1], stage_no, number, arg };
-		queue_run(r, "call", 4, args, stations_on_ticket);
+		stations_call(r, arg);
 		goto done;
 	}
 	if (strcmp(op, "complete") == 0 || strcmp(op, "transfer") == 0) {
@@ -125,7 +176,7 @@ done:
 #define STATION_ROUTE(op) \
 	const struct route route_station_##op = { "POST", \
 		"/v1/events/{ev}/stations/{st}/" #op, ROLE_BIT(ROLE_STATION), \
-		stations_act, "station_" #op }
+		stations_act, "station_" #op, 0 }
 
 STATION_ROUTE(call);
 STATION_ROUTE(recall);

@@ -10,19 +10,6 @@
 #include "queue.h"
 #include "sign.h"
 
-/* The ticket's public status link, the payload of its QR code. */
-static void status_url(const struct req *r, const cJSON *ticket, char *buf, size_t size)
-{
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(ticket, "id");
-	const cJSON *at = cJSON_GetObjectItemCaseSensitive(ticket, "issued_at");
-	char sig[SIGN_LEN + 1];
-
-	sign_ticket(server.secret, sizeof server.secret, r->event->id, id->valuestring,
-	    (int64_t)at->valuedouble, sig);
-	snprintf(buf, size, "%s/t/%s/%s?sig=%s", server.cfg.public_url, r->event->id,
-	    id->valuestring, sig);
-}
-
 static void tickets_on_issued(struct req *r, const cJSON *result)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
@@ -33,7 +20,10 @@ static void tickets_on_issued(struct req *r, const cJSON *result)
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
 		return;
 	}
-	status_url(r, st, url, sizeof url);
+	sign_status_url(server.cfg.public_url, server.secret, sizeof server.secret,
+	    r->event->id, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "id")),
+	    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "issued_at")),
+	    url, sizeof url);
 	cJSON_AddStringToObject(body, "status_url", url);
 	cJSON_AddStringToObject(body, "qr", url);
 	http_reply_json(r, 201, body);
@@ -145,11 +135,36 @@ static void tickets_on_ticket(struct req *r, const cJSON *result)
 		http_reply_json(r, 200, body);
 }
 
+/* Without a token, a valid signature shows what the person may see of
+ * their own ticket; a missing ticket looks the same as a forged link. */
+static void tickets_on_signed(struct req *r, const cJSON *result)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
+	cJSON *body, *t;
+
+	if (!public_signature_ok(r, r->event, st)) {
+		http_reply_error(r, 403, "invalid_signature", "this ticket link is not valid");
+		return;
+	}
+	if ((body = queue_ticket_body(r, result)) == NULL) {
+		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
+		return;
+	}
+	t = cJSON_GetObjectItemCaseSensitive(body, "ticket");
+	cJSON_DeleteItemFromObjectCaseSensitive(t, "area");
+	cJSON_DeleteItemFromObjectCaseSensitive(t, "priority");
+	cJSON_DeleteItemFromObjectCaseSensitive(t, "visits");
+	http_reply_json(r, 200, body);
+}
+
 static void tickets_get(struct req *r)
 {
-	const char *args[] = { r->params[1] };
+	const char *args[] = { r->params[1], "soft" };
 
-	queue_run(r, "ticket", 1, args, tickets_on_ticket);
+	if (r->sig[0] || r->role == ROLE_NONE)
+		queue_run(r, "ticket", 2, args, tickets_on_signed);
+	else
+		queue_run(r, "ticket", 1, args, tickets_on_ticket);
 }
 
 static void tickets_cancel(struct req *r)
@@ -160,8 +175,8 @@ static void tickets_cancel(struct req *r)
 }
 
 const struct route route_ticket_issue = { "POST", "/v1/events/{ev}/tickets",
-	ROLE_BIT(ROLE_DESK), tickets_issue, "ticket_issue" };
+	ROLE_BIT(ROLE_DESK), tickets_issue, "ticket_issue", 0 };
 const struct route route_ticket_get = { "GET", "/v1/events/{ev}/tickets/{id}",
-	ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), tickets_get, "ticket_get" };
+	ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), tickets_get, "ticket_get", 1 };
 const struct route route_ticket_cancel = { "POST", "/v1/events/{ev}/tickets/{id}/cancel",
-	ROLE_BIT(ROLE_DESK), tickets_cancel, "ticket_cancel" };
+	ROLE_BIT(ROLE_DESK), tickets_cancel, "ticket_cancel", 0 };

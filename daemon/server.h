@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "event.h"
+#include "font.h"
 
 #define SECRET_LEN 32
 
@@ -28,6 +29,7 @@ struct server {
 	struct store *store;
 	struct evhttp *http;
 	unsigned char secret[SECRET_LEN];
+	struct font font;                /* for ticket.png; glyphs NULL if none */
 	int connections;                 /* open HTTP connections */
 	int inflight;                    /* requests not yet answered */
 	int stopping;

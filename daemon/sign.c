@@ -59,6 +59,16 @@ int sign_ticket_verify(const unsigned char *secret, size_t secret_len,
 	return CRYPTO_memcmp(want, sig, SIGN_LEN) == 0;
 }
 
+void sign_status_url(const char *public_url, const unsigned char *secret,
+    size_t secret_len, const char *event, const char *id, int64_t issued_at_ms,
+    char *buf, size_t size)
+{
+	char sig[SIGN_LEN + 1];
+
+	sign_ticket(secret, secret_len, event, id, issued_at_ms, sig);
+	snprintf(buf, size, "%s/t/%s/%s?sig=%s", public_url, event, id, sig);
+}
+
 void sign_person(const unsigned char *secret, size_t secret_len, const char *event,
     const char *nik, char *out)
 {

@@ -21,6 +21,12 @@ void sign_ticket(const unsigned char *secret, size_t secret_len, const char *eve
 int sign_ticket_verify(const unsigned char *secret, size_t secret_len,
     const char *event, const char *id, int64_t issued_at_ms, const char *sig);
 
+/* The ticket's public status link, "PUBLIC_URL/t/EVENT/ID?sig=SIG", the
+ * payload of its QR code. */
+void sign_status_url(const char *public_url, const unsigned char *secret,
+    size_t secret_len, const char *event, const char *id, int64_t issued_at_ms,
+    char *buf, size_t size);
+
 /* A keyed hash of a NIK, hex (SIGN_PERSON_LEN + 1 bytes): lets the store
  * refuse a second ticket for one person without ever holding the NIK. */
 void sign_person(const unsigned char *secret, size_t secret_len, const char *event,

@@ -4,8 +4,8 @@
 #   deps.sh install  the same, always running apt-get for the missing ones
 set -eu
 pkgs="make gcc clang pkg-config libevent-dev libhiredis-dev libqrencode-dev
-libcjson-dev libpng-dev libssl-dev libcmocka-dev redis-server redis-tools
-python3 curl wrk"
+libcjson-dev libpng-dev zlib1g-dev libssl-dev libcmocka-dev redis-server
+redis-tools console-setup-linux python3 curl wrk zbar-tools"
 
 missing=
 for p in $pkgs; do

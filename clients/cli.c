@@ -1,0 +1,179 @@
+/* cli.c: the antre commands' shared context: requests, errors, the event. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli_http.h"
+
+void cli_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);         /* keep stdout and stderr in order on a terminal */
+	fputs("antre: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("antre: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (cmd)
+		fprintf(stderr, "Usage: antre %s %s %s\nTry 'antre %s %s --help'.\n", cmd->group,
+		    cmd->name, cmd->synopsis, cmd->group, cmd->name);
+	else
+		fputs("Try 'antre --help'.\n", stderr);
+	return CLI_EXIT_USAGE;
+}
+
+void cli_cmd_help(FILE *fp, const struct cli_cmd *cmd)
+{
+	fprintf(fp, "Usage: antre [-u URL] [-t TOKEN] [-e EVENT] %s %s %s\n\n%s.\n\n%s",
+	    cmd->group, cmd->name, cmd->synopsis, cmd->summary, cmd->help);
+}
+
+static int cli_open(struct cli *c)
+{
+	char err[256];
+
+	if (c->http)
+		return CLI_EXIT_OK;
+	if ((c->http = cli_http_new(c->url, c->token, err, sizeof err)) == NULL)
+		return cli_usage(NULL, "%s", err);
+	return CLI_EXIT_OK;
+}
+
+/* The server's error in words: its JSON error when it sent one, else the
+ * status and the start of whatever it sent (a proxy's page, evhttp's own
+ * 413 for an oversized body). */
+static void report_error(const struct cli_reply *r)
+{
+	cJSON *j = NULL;
+	struct proto_error e;
+	char perr[PROTO_ERR_MAX];
+	size_t n;
+
+	if (r->body && strncmp(r->content_type, "application/json", 16) == 0)
+		j = cJSON_ParseWithLength(r->body, r->len);
+	if (j && proto_error_decode(j, &e, perr) == 0) {
+		cli_warnx("%s (%s)", e.message, e.code);
+	} else {
+		/* the first line of the body, at most 120 bytes */
+		n = r->body ? strcspn(r->body, "\r\n") : 0;
+		if (n > 120)
+			n = 120;
+		cli_warnx("the server answered HTTP %d%s%.*s", r->status, n ? ": " : "", (int)n,
+		    n ? r->body : "");
+	}
+	cJSON_Delete(j);
+}
+
+int cli_request(struct cli *c, const char *method, const char *const *segs,
+    const char *query, const char *json, struct cli_reply *reply)
+{
+	char path[CLI_HTTP_PATH_MAX];
+	int rc;
+
+	memset(reply, 0, sizeof *reply);
+	if ((rc = cli_open(c)) != CLI_EXIT_OK)
+		return rc;
+	if (cli_http_path(path, sizeof path, segs, query) == -1)
+		return cli_usage(NULL, "an id on the command line is too long");
+	if (cli_http_request(c->http, method, path, json, reply) == -1) {
+		cli_warnx("%s", cli_http_error(c->http));
+		return CLI_EXIT_FAIL;
+	}
+	if (reply->status < 200 || reply->status > 299) {
+		report_error(reply);
+		cli_reply_free(reply);
+		return CLI_EXIT_FAIL;
+	}
+	return CLI_EXIT_OK;
+}
+
+struct cJSON *cli_reply_json(const struct cli_reply *reply)
+{
+	cJSON *j = NULL;
+
+	if (reply->body)
+		j = cJSON_ParseWithLength(reply->body, reply->len);
+	if (!cJSON_IsObject(j)) {
+		cli_warnx("the server's answer is not a JSON object (HTTP %d, %s)", reply->status,
+		    reply->content_type[0] ? reply->content_type : "no content type");
+		cJSON_Delete(j);
+		return NULL;
+	}
+	return j;
+}
+
+int cli_event(struct cli *c)
+{
+	static const char *const segs[] = { "v1", "events", NULL };
+	struct cli_reply reply;
+	cJSON *j = NULL, *events, *ev, *id;
+	char list[256] = "";
+	int rc, n;
+
+	if (c->event[0])
+		return CLI_EXIT_OK;
+	if (c->event_opt) {
+		if (*c->event_opt == '\0' || strlen(c->event_opt) >= sizeof c->event)
+			return cli_usage(NULL, "not an event id: '%s'", c->event_opt);
+		strcpy(c->event, c->event_opt);
+		return CLI_EXIT_OK;
+	}
+	if ((rc = cli_request(c, "GET", segs, NULL, NULL, &reply)) != CLI_EXIT_OK)
+		return rc;
+	rc = CLI_EXIT_FAIL;
+	if ((j = cli_reply_json(&reply)) == NULL)
+		goto done;
+	events = cJSON_GetObjectItemCaseSensitive(j, "events");
+	if (!cJSON_IsArray(events)) {
+		cli_warnx("the server's event list has no \"events\" array");
+		goto done;
+	}
+	n = cJSON_GetArraySize(events);
+	cJSON_ArrayForEach(ev, events) {
+		id = cJSON_GetObjectItemCaseSensitive(ev, "id");
+		if (!cJSON_IsString(id) || id->valuestring[0] == '\0' ||
+		    strlen(id->valuestring) >= sizeof c->event) {
+			cli_warnx("the server's event list has an event without a usable id");
+			goto done;
+		}
+		if (n == 1)
+			strcpy(c->event, id->valuestring);
+		else if (strlen(list) + strlen(id->valuestring) + 3 < sizeof list)
+			snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+			    list[0] ? ", " : "", id->valuestring);
+	}
+	if (n == 0)
+		cli_warnx("%s has no events configured", c->url);
+	else if (n > 1)
+		rc = cli_usage(NULL, "%s has %d events (%s): choose one with -e EVENT or ANTRE_EVENT",
+		    c->url, n, list);
+	else
+		rc = CLI_EXIT_OK;
+done:
+	cJSON_Delete(j);
+	cli_reply_free(&reply);
+	return rc;
+}
+
+void cli_close(struct cli *c)
+{
+	cli_http_free(c->http);
+	c->http = NULL;
+}

@@ -1,0 +1,87 @@
+/*
+ * cli.h: what the antre commands share: the run's context, the command
+ * table row, and the helpers that talk to the server and report errors.
+ *
+ * Exit status: 0 success, 1 the server refused or could not be reached,
+ * 2 the command line is wrong.  Every helper that fails has already printed
+ * "antre: ..." to stderr and returns the status to exit with.
+ */
+#ifndef ANTRE_CLI_H
+#define ANTRE_CLI_H
+
+#include <stdio.h>
+
+#include "protocol.h"
+
+#define CLI_VERSION "0.1.0"
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
+
+struct cli_http;
+struct cli_reply;
+struct cJSON;
+
+/* One run of antre: the global options, and the connection once opened. */
+struct cli {
+	const char *url;             /* -u, ANTRE_URL, or the default */
+	const char *token;           /* -t, ANTRE_TOKEN, or NULL */
+	const char *event_opt;       /* -e, ANTRE_EVENT, or NULL */
+	struct cli_http *http;       /* opened by the first request */
+	char event[PROTO_ID_MAX];    /* "" until cli_event() resolved it */
+};
+
+struct cli_cmd;
+typedef int cli_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv);
+
+/*
+ * A command: a row of antre.c's table.  `exec` gets argv[0] = "antre GROUP
+ * NAME" (for getopt's messages) and the words after the name.
+ */
+struct cli_cmd {
+	const char *group;           /* "ticket" */
+	const char *name;            /* "issue" */
+	const char *synopsis;        /* what follows the name in the usage line */
+	const char *summary;         /* one line, for antre --help */
+	const char *help;            /* the options, for antre GROUP NAME --help */
+	cli_exec *exec;
+};
+
+/* "antre: " + the message + newline, to stderr. */
+void cli_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A usage error for `cmd` (NULL: the global command line): the message and
+ * a pointer to --help; returns CLI_EXIT_USAGE. */
+int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The full help of a command to fp. */
+void cli_cmd_help(FILE *fp, const struct cli_cmd *cmd);
+
+/*
+ * The event to work on: -e / ANTRE_EVENT, else the server's only event.
+ * CLI_EXIT_OK with c->event set, or an exit status (several events is a
+ * usage error: choose one with -e).
+ */
+int cli_event(struct cli *c);
+
+/*
+ * One request to the server: `segs` are the path's segments (NULL-ended,
+ * each percent-encoded), `query` is appended as is (may be NULL), `json` an
+ * optional body.  CLI_EXIT_OK with *reply filled when the status is 2xx;
+ * otherwise the error has been printed ("antre: MESSAGE (CODE)" for the
+ * server's JSON errors) and CLI_EXIT_FAIL is returned with *reply empty.
+ * The caller frees *reply with cli_reply_free.
+ */
+int cli_request(struct cli *c, const char *method, const char *const *segs,
+    const char *query, const char *json, struct cli_reply *reply);
+
+/*
+ * A 2xx reply's body parsed as a JSON object; the caller frees it with
+ * cJSON_Delete.  NULL (the problem printed) when it is not one.
+ */
+struct cJSON *cli_reply_json(const struct cli_reply *reply);
+
+/* Closes the connection, if any (at exit). */
+void cli_close(struct cli *c);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * cli_http.h: the antre client's HTTP, through libevent's evhttp client.
+ *
+ * One connection to one server, one request at a time: each call runs the
+ * event loop until its reply (or a failure) is in.  The connection is kept
+ * alive between requests and reopened by evhttp when the server closed it.
+ * Errors without an HTTP reply (refused, timed out, malformed reply) leave
+ * a message in the context, read with cli_http_error().
+ */
+#ifndef ANTRE_CLI_HTTP_H
+#define ANTRE_CLI_HTTP_H
+
+#include <stddef.h>
+
+#define CLI_HTTP_TIMEOUT_S 10               /* connect, send, and each read */
+#define CLI_HTTP_MAX_BODY (16 * 1024 * 1024) /* a reply larger than this fails */
+#define CLI_HTTP_PATH_MAX 1024
+
+struct cli_http;
+
+/* A reply as received: owned by the caller, freed with cli_reply_free. */
+struct cli_reply {
+	int status;                /* the HTTP status */
+	char *body;                /* len bytes plus a NUL (binary bodies too) */
+	size_t len;
+	char content_type[96];     /* "" when none was sent */
+};
+
+/*
+ * A client for `url` ("http://host[:port][/prefix]"), sending `token` (may
+ * be NULL) as a bearer token with every request.  Nothing is connected yet.
+ * NULL with a message in err (errsize bytes) for an unusable URL or when
+ * out of memory.  The strings are copied.
+ */
+struct cli_http *cli_http_new(const char *url, const char *token, char *err, size_t errsize);
+void cli_http_free(struct cli_http *h);
+
+/* The URL as given, for messages. */
+const char *cli_http_url(const struct cli_http *h);
+/* Why the last request got no reply. */
+const char *cli_http_error(const struct cli_http *h);
+
+/*
+ * Builds "/SEG/SEG...[?query]" into buf, each segment percent-encoded (so
+ * an id from the command line cannot change the path); `segs` ends with
+ * NULL, query may be NULL.  0, or -1 when it does not fit.
+ */
+int cli_http_path(char *buf, size_t size, const char *const *segs, const char *query);
+
+/*
+ * Sends `method` ("GET", "POST") to the server's prefix + path, with
+ * `json` (NUL-terminated, may be NULL) as an application/json body, and
+ * waits for the reply.  0 with *reply filled whatever its status; -1 when
+ * no reply came (cli_http_error says why; *reply is then empty).
+ */
+int cli_http_request(struct cli_http *h, const char *method, const char *path,
+    const char *json, struct cli_reply *reply);
+
+void cli_reply_free(struct cli_reply *reply);
+
+#endif

@@ -1,0 +1,177 @@
+/* route_print.c: what the desk prints: the QR code as PNG and SVG, and the
+ * whole ticket for ESC/POS thermal printers or as a PNG. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+
+#include "font.h"
+#include "log.h"
+#include "qr.h"
+#include "queue.h"
+#include "sign.h"
+#include "ticket_print.h"
+
+/* A whole-number query parameter within [min, max], or dflt when absent;
+ * -1 (and the request answered 400) when it is there but wrong. */
+static int query_int(struct req *r, const char *name, int min, int max, int dflt)
+{
+	char buf[16], msg[96], *end;
+	long v;
+
+	if (http_query(r, name, buf, sizeof buf) == NULL)
+		return dflt;
+	v = strtol(buf, &end, 10);
+	if (end == buf || *end || v < min || v > max) {
+		snprintf(msg, sizeof msg, "\"%s\" must be a whole number from %d to %d", name, min, max);
+		http_reply_error(r, 400, "invalid_parameter", msg);
+		return -1;
+	}
+	return (int)v;
+}
+
+/* The event-local issue time for paper: "23/11/2026 08:15 WIB". */
+static void format_issued(const struct event_def *ev, int64_t ms, char *buf, size_t size)
+{
+	time_t t = (time_t)(ms / 1000) + ev->utc_offset_s;
+	struct tm tm;
+	const char *zone = ev->utc_offset_s == 7 * 3600 ? "WIB" :
+	    ev->utc_offset_s == 8 * 3600 ? "WITA" : ev->utc_offset_s == 9 * 3600 ? "WIT" : "";
+	char z[16];
+
+	if (*zone == '\0') {
+		snprintf(z, sizeof z, "UTC%+d", ev->utc_offset_s / 3600);
+		zone = z;
+	}
+	gmtime_r(&t, &tm);
+	snprintf(buf, size, "%02d/%02d/%04d %02d:%02d %s", tm.tm_mday, tm.tm_mon + 1,
+	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, zone);
+}
+
+static void send_buffer(struct req *r, const char *type, struct evbuffer *out)
+{
+	size_t len = evbuffer_get_length(out);
+
+	http_reply_raw(r, 200, type, evbuffer_pullup(out, -1), len);
+	evbuffer_free(out);
+}
+
+/* The ticket is known: render what the route asks for. */
+static void print_on_ticket(struct req *r, const cJSON *result)
+{
+	const struct event_def *ev = r->event;
+	const char *what = r->route->name;
+	struct ticket t;
+	struct evbuffer *out = evbuffer_new();
+	char url[512];
+	int rc = -1;
+
+	if (out == NULL)
+		fatalx("out of memory");
+	if (queue_ticket_from_store(cJSON_GetObjectItemCaseSensitive(result, "ticket"), &t) == -1) {
+		evbuffer_free(out);
+		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
+		return;
+	}
+	sign_status_url(server.cfg.public_url, server.secret, sizeof server.secret,
+	    ev->id, t.id, t.issued_at, url, sizeof url);
+
+	if (strcmp(what, "ticket_qr_png") == 0 || strcmp(what, "ticket_qr_svg") == 0) {
+		QRcode *qr = qr_encode(url, server.cfg.qr_ecc);
+		if (qr && what[10] == 'p') {
+			struct canvas c;
+			int scale = r->print_scale;
+			int side = (qr->width + 2 * QR_QUIET) * scale;
+			if (canvas_init(&c, side, side) == 0) {
+				canvas_draw_qr(&c, qr, 0, 0, scale);
+				rc = png_write(&c, r->print_depth, out);
+				canvas_free(&c);
+			}
+		} else if (qr)
+			rc = qr_write_svg(qr, out);
+		if (qr)
+			QRcode_free(qr);
+	} else {
+		char issued[96];
+		int si = event_service_index(ev, t.service);
+		struct print_ticket p = {
+			.event_name = ev->name,
+			.code = t.code,
+			.service_name = si >= 0 ? ev->services[si].name : t.service,
+			.priority = t.priority,
+			.issued = issued,
+			.position = t.state == TICKET_WAITING ? t.position : -1,
+			.url = url,
+		};
+		format_issued(ev, t.issued_at, issued, sizeof issued);
+		if (strcmp(what, "ticket_escpos") == 0)
+			rc = ticket_print_escpos(&p, r->print_width, r->print_raster,
+			    server.cfg.qr_ecc, out);
+		else if (server.font.glyphs == NULL) {
+			evbuffer_free(out);
+			http_reply_error(r, 503, "font_unavailable",
+			    "the ticket font is not installed (ticket-font)");
+			return;
+		} else
+			rc = ticket_print_png(&p, r->print_width, &server.font,
+			    server.cfg.qr_ecc, out);
+	}
+	if (rc == -1) {
+		evbuffer_free(out);
+		http_reply_error(r, 500, "internal_error", "the ticket could not be rendered");
+		return;
+	}
+	send_buffer(r, strcmp(what, "ticket_qr_svg") == 0 ? "image/svg+xml" :
+	    strcmp(what, "ticket_escpos") == 0 ? "application/vnd.escpos" : "image/png", out);
+}
+
+static void print_get(struct req *r)
+{
+	const char *what = r->route->name;
+	const char *args[] = { r->params[1] };
+	char qr[16];
+
+	/* validate every parameter before going to Redis; query_int has
+	 * answered (and freed r) when it returns -1 */
+	if (strcmp(what, "ticket_qr_png") == 0) {
+		int scale, depth;
+		if ((scale = query_int(r, "scale", 1, 32, 8)) == -1 ||
+		    (depth = query_int(r, "depth", 1, 8, 1)) == -1)
+			return;
+		if (depth != 1 && depth != 8) {
+			http_reply_error(r, 400, "invalid_parameter", "\"depth\" must be 1 or 8");
+			return;
+		}
+		r->print_scale = scale;
+		r->print_depth = depth;
+	} else if (strcmp(what, "ticket_escpos") == 0 || strcmp(what, "ticket_png") == 0) {
+		int width = query_int(r, "width", 58, 80, 58);
+		if (width == -1)
+			return;
+		if (width != 58 && width != 80) {
+			http_reply_error(r, 400, "invalid_parameter", "\"width\" must be 58 or 80");
+			return;
+		}
+		r->print_width = width;
+		if (http_query(r, "qr", qr, sizeof qr) != NULL) {
+			if (strcmp(qr, "raster") != 0 && strcmp(qr, "native") != 0) {
+				http_reply_error(r, 400, "invalid_parameter", "\"qr\" must be native or raster");
+				return;
+			}
+			r->print_raster = qr[0] == 'r';
+		}
+	}
+	queue_run(r, "ticket", 1, args, print_on_ticket);
+}
+
+#define PRINT_ROUTE(var, file, name) \
+	const struct route var = { "GET", "/v1/events/{ev}/tickets/{id}/" file, \
+		ROLE_BIT(ROLE_DESK), print_get, name, 0 }
+
+PRINT_ROUTE(route_ticket_qr_png, "qr.png", "ticket_qr_png");
+PRINT_ROUTE(route_ticket_qr_svg, "qr.svg", "ticket_qr_svg");
+PRINT_ROUTE(route_ticket_escpos, "ticket.escpos", "ticket_escpos");
+PRINT_ROUTE(route_ticket_png, "ticket.png", "ticket_png");
