@@ -20,7 +20,7 @@ static const char invalid_page[] =
     "<!doctype html><html lang=\"id\"><head><meta charset=\"utf-8\">"
     "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
     "<title>Tiket tidak valid</title><link rel=\"stylesheet\" href=\"/web/style.css\">"
-    "</head><body class=\"status\"><main><h1>Tiket tidak valid</h1>"
+    "</head><body class=\"status invalid\"><main><h1>Tiket tidak valid</h1>"
     "<p>Tautan ini tidak dikenali. Pindai lagi kode QR pada tiket Anda, "
     "atau tanyakan kepada petugas di meja pendaftaran.</p>"
     "<p lang=\"en\"><small>This ticket link is not valid.</small></p>"

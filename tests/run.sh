@@ -10,6 +10,26 @@ failed=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# browser tests need playwright-core: (re)installed when the lock changed
+if ! cmp -s tests/browser/package-lock.json tests/browser/node_modules/.antre-lock 2>/dev/null; then
+	echo "== npm ci --prefix tests/browser"
+	npm ci --prefix tests/browser --no-audit --no-fund >"$log" 2>&1 &&
+		cp tests/browser/package-lock.json tests/browser/node_modules/.antre-lock ||
+		cat "$log"
+fi
+
+# Adds the counts from a runner's closing line "WHO: N passed, N failed"
+# in $log; a runner that failed without one counts as one failure.
+count() {
+	p=$(sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\1/p" "$log")
+	f=$(sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\2/p" "$log")
+	p=${p:-0}
+	f=${f:-1}
+	[ "$2" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
 for build in "$@"; do
 	echo "== unit tests ($build)"
 	for t in "$build"/tests/test_*; do
@@ -37,13 +57,12 @@ for build in "$@"; do
 		python3 tests/blackbox/runner.py >"$log" 2>&1
 	rc=$?
 	cat "$log"
-	p=$(sed -n 's/^blackbox: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$log")
-	f=$(sed -n 's/^blackbox: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$log")
-	p=${p:-0}
-	f=${f:-1}
-	[ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
-	passed=$((passed + p))
-	failed=$((failed + f))
+	count blackbox $rc
+	echo "== browser tests ($build)"
+	ANTRED="$top/$build/antred" node tests/browser/run.js >"$log" 2>&1
+	rc=$?
+	cat "$log"
+	count browser $rc
 done
 
 echo "$passed passed, $failed failed"

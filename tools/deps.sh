@@ -5,7 +5,7 @@
 set -eu
 pkgs="make gcc clang pkg-config libevent-dev libhiredis-dev libqrencode-dev
 libcjson-dev libpng-dev zlib1g-dev libssl-dev libcmocka-dev redis-server
-redis-tools console-setup-linux python3 curl wrk zbar-tools"
+redis-tools console-setup-linux python3 curl wrk zbar-tools nodejs chromium"
 
 missing=
 for p in $pkgs; do
@@ -13,6 +13,8 @@ for p in $pkgs; do
 		missing="$missing $p"
 	fi
 done
+# NodeSource's nodejs ships npm and conflicts with Debian's; Debian's needs it
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" != 0 ]; then

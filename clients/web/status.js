@@ -6,7 +6,7 @@
   var sig = new URLSearchParams(location.search).get("sig") || "";
   var api = "/v1/events/" + encodeURIComponent(ev) + "/tickets/" +
     encodeURIComponent(id) + "?sig=" + encodeURIComponent(sig);
-  var stageNames = {};
+  var stageNames = {}, serviceNames = {};
 
   function $(x) { return document.getElementById(x); }
 
@@ -31,7 +31,7 @@
   function show(t) {
     var stage = stageNames[t.stage] || t.stage;
     $("code").textContent = t.code;
-    $("service").textContent = t.service;
+    $("service").textContent = serviceNames[t.service] || t.service;
     $("stage").textContent = stage;
     $("position").textContent = t.position === null ? "–" : t.position + " orang";
     $("eta").textContent = t.state === "waiting" ? minutes(t.eta_s) : "–";
@@ -52,6 +52,7 @@
     }
     $("headline").textContent = head;
     $("detail").textContent = detail;
+    $("detail").hidden = !detail;
     $("now").className = "card " + t.state;
     $("updated").textContent = new Date().toLocaleTimeString("id-ID");
   }
@@ -72,6 +73,7 @@
   fetch("/v1/events/" + encodeURIComponent(ev)).then(function (r) { return r.json(); })
     .then(function (body) {
       (body.event.stages || []).forEach(function (s) { stageNames[s.id] = s.name; });
+      (body.event.services || []).forEach(function (s) { serviceNames[s.id] = s.name; });
     }).catch(function () {}).then(function () {
       load();
       setInterval(load, 5000);
