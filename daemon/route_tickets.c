@@ -10,23 +10,33 @@
 #include "queue.h"
 #include "sign.h"
 
-static void tickets_on_issued(struct req *r, const cJSON *result)
+/* The body for a ticket an operator sees: the ticket, its signed status
+ * link and the QR payload (the same link); NULL if the store's was bad. */
+static cJSON *tickets_body_with_link(struct req *r, const cJSON *result)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
 	cJSON *body = queue_ticket_body(r, result);
 	char url[512];
 
-	if (body == NULL) {
-		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
-		return;
-	}
+	if (body == NULL)
+		return NULL;
 	sign_status_url(server.cfg.public_url, server.secret, sizeof server.secret,
 	    r->event->id, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "id")),
 	    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "issued_at")),
 	    url, sizeof url);
 	cJSON_AddStringToObject(body, "status_url", url);
 	cJSON_AddStringToObject(body, "qr", url);
-	http_reply_json(r, 201, body);
+	return body;
+}
+
+static void tickets_on_issued(struct req *r, const cJSON *result)
+{
+	cJSON *body = tickets_body_with_link(r, result);
+
+	if (body == NULL)
+		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
+	else
+		http_reply_json(r, 201, body);
 }
 
 /* An optional string member: NULL when absent or null; 0 and *out set when
@@ -127,7 +137,7 @@ done:
 
 static void tickets_on_ticket(struct req *r, const cJSON *result)
 {
-	cJSON *body = queue_ticket_body(r, result);
+	cJSON *body = tickets_body_with_link(r, result);
 
 	if (body == NULL)
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
