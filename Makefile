@@ -47,6 +47,9 @@ CORE_SRC = \
 	daemon/route_stations.c \
 	daemon/route_print.c \
 	daemon/route_public.c \
+	daemon/route_stream.c \
+	daemon/sse.c \
+	daemon/follow.c \
 	daemon/qr.c \
 	daemon/font.c \
 	daemon/ticket_print.c \

@@ -39,6 +39,8 @@ static const struct config_key config_keys[] = {
 	{ "http-timeout", KEY_INT, F(http_timeout_s), "30", 1, 3600, "seconds a connection may stay silent" },
 	{ "max-connections", KEY_INT, F(max_connections), "16000", 1, 1000000, "open HTTP connections at most" },
 	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
+	{ "sse-max-buffer", KEY_INT, F(sse_max_buffer), "65536", 4096, 16 << 20, "bytes a live stream may fall behind before it is cut" },
+	{ "sse-heartbeat", KEY_INT, F(sse_heartbeat_s), "15", 1, 300, "seconds between keep-alive comments on streams" },
 	{ "qr-ecc", KEY_ECC, F(qr_ecc), "M", 0, 0, "QR error correction: L, M, Q or H" },
 	{ "ticket-font", KEY_PATH, F(ticket_font), "/usr/share/consolefonts/Lat15-TerminusBold16.psf.gz", 0, 0, "PSF font for ticket.png" },
 };

@@ -55,6 +55,8 @@ struct config {
 	int max_connections;
 	int redis_timeout_ms;
 	char qr_ecc;                     /* 'L', 'M', 'Q' or 'H' */
+	int sse_max_buffer;              /* bytes a stream may fall behind */
+	int sse_heartbeat_s;             /* a comment on every stream this often */
 	char ticket_font[PATH_MAX];
 };
 

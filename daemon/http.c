@@ -25,7 +25,7 @@ extern const struct route route_healthz, route_events_list, route_event_get,
     route_station_complete, route_station_skip, route_station_transfer,
     route_station_pause, route_station_resume, route_ticket_qr_png,
     route_ticket_qr_svg, route_ticket_escpos, route_ticket_png,
-    route_status_page, route_web;
+    route_status_page, route_web, route_event_stream, route_ticket_stream;
 
 static const struct route *const routes[] = {
 	&route_healthz,
@@ -49,6 +49,8 @@ static const struct route *const routes[] = {
 	&route_ticket_png,
 	&route_status_page,
 	&route_web,
+	&route_event_stream,
+	&route_ticket_stream,
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -86,13 +88,18 @@ static void listeners_enable(int on)
 	accepting = on;
 }
 
+void http_connection_gone(void)
+{
+	server.connections--;
+	if (!accepting && server.connections < server.cfg.max_connections)
+		listeners_enable(1);
+}
+
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
 	(void)evcon;
 	(void)arg;
-	server.connections--;
-	if (!accepting && server.connections < server.cfg.max_connections)
-		listeners_enable(1);
+	http_connection_gone();
 }
 
 static void on_adopt(evutil_socket_t fd, short what, void *arg)
@@ -175,6 +182,11 @@ static void req_free(struct req *r)
 	server.inflight--;
 	server_events_release(r->events);
 	free(r);
+}
+
+void http_detach(struct req *r)
+{
+	req_free(r);
 }
 
 static void add_common_headers(struct evhttp_request *ev, const char *type)

@@ -61,6 +61,13 @@ int http_start(void);
 void http_stop_accepting(void);
 void http_free(void);
 
+/* Frees r without replying: the caller has taken r->ev over (streams). */
+void http_detach(struct req *r);
+
+/* Every HTTP connection's close must end here, once (the connection count);
+ * a module that replaces a connection's close callback calls it. */
+void http_connection_gone(void);
+
 /* Bytes in the request's body. */
 size_t http_body_length(struct req *r);
 /* The request's body parsed as a JSON object; on failure the request has

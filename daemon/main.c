@@ -11,7 +11,9 @@
 
 #include "http.h"
 #include "log.h"
+#include "follow.h"
 #include "queue.h"
+#include "sse.h"
 #include "server.h"
 #include "store.h"
 
@@ -108,6 +110,7 @@ static void reload(void)
 	c.nlisten = server.cfg.nlisten;
 	log_set_level(c.log_level);
 	store_set_addr(server.store, &c.redis, c.redis_timeout_ms);
+	follow_set_addr(&c.redis, c.redis_timeout_ms);
 	server.cfg = c;
 	server_events_replace(&set);
 	load_font();
@@ -131,6 +134,8 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 		}
 		return;
 	}
+	follow_tick();
+	sse_tick();
 	if (now - last_sweep_ms >= 1000) {
 		queue_sweep();
 		last_sweep_ms = now;
@@ -254,9 +259,12 @@ int main(int argc, char **argv)
 	if ((cron_event = event_new(server.base, -1, EV_PERSIST, on_cron, NULL)) == NULL ||
 	    evtimer_add(cron_event, &tick) == -1)
 		fatalx("cannot start the housekeeping timer");
-	if ((server.store = store_new(server.base, &server.cfg.redis,
+	if ((server.store = store_new(server.base, "redis", &server.cfg.redis,
 	    server.cfg.redis_timeout_ms)) == NULL)
 		fatalx("out of memory");
+	if (follow_start(&server.cfg.redis, server.cfg.redis_timeout_ms) == -1)
+		fatalx("out of memory");
+	sse_init();
 	if (http_start() == -1)
 		return 1;
 	log_info("antred %s ready: %d events, redis %s", ANTRE_VERSION,
@@ -265,6 +273,8 @@ int main(int argc, char **argv)
 
 	event_base_dispatch(server.base);
 
+	sse_shutdown();
+	follow_stop();
 	http_free();
 	store_free(server.store);
 	event_free(cron_event);

@@ -172,6 +172,58 @@ void queue_station_from_store(const cJSON *j, struct station *s)
 	copy_str(j, "ticket_code", s->ticket_code, sizeof s->ticket_code);
 }
 
+void queue_board_from_store(const struct event_def *ev, const cJSON *res, struct board *b)
+{
+	const cJSON *it;
+
+	memset(b, 0, sizeof *b);
+	snprintf(b->event, sizeof b->event, "%s", ev->id);
+	b->at = get_num(res, "at", 0);
+	b->target = ev->daily_target;
+	b->doses_today = (int)get_num(res, "doses_today", 0);
+	b->issued_today = (int)get_num(res, "issued_today", 0);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stages")) {
+		struct board_stage *s;
+		int i;
+		if (b->nstages == PROTO_MAX_STAGES)
+			break;
+		s = &b->stages[b->nstages++];
+		copy_str(it, "id", s->id, sizeof s->id);
+		i = event_stage_index(ev, s->id);
+		snprintf(s->name, sizeof s->name, "%s", i >= 0 ? ev->stages[i].name : s->id);
+		s->waiting = (int)get_num(it, "waiting", 0);
+		s->eta_s = (int)get_num(it, "eta_s", 0);
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stations")) {
+		if (b->nstations == PROTO_MAX_STATIONS)
+			break;
+		queue_station_from_store(it, &b->stations[b->nstations++]);
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "calls")) {
+		struct call *c;
+		if (b->ncalls == PROTO_MAX_CALLS)
+			break;
+		c = &b->calls[b->ncalls++];
+		copy_str(it, "ticket", c->ticket_id, sizeof c->ticket_id);
+		copy_str(it, "code", c->code, sizeof c->code);
+		copy_str(it, "station", c->station, sizeof c->station);
+		copy_str(it, "stage", c->stage, sizeof c->stage);
+		c->station_number = (int)get_num(it, "station_number", 0);
+		c->recall = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "recall"));
+		c->at = get_num(it, "at", 0);
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "holds")) {
+		struct board_hold *h;
+		if (b->nholds == PROTO_MAX_HOLDS)
+			break;
+		h = &b->holds[b->nholds++];
+		copy_str(it, "ticket", h->ticket_id, sizeof h->ticket_id);
+		copy_str(it, "code", h->code, sizeof h->code);
+		copy_str(it, "stage", h->stage, sizeof h->stage);
+		h->until = get_num(it, "hold_until", 0);
+	}
+}
+
 cJSON *queue_ticket_body(struct req *r, const cJSON *result)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");

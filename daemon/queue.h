@@ -8,6 +8,7 @@
 
 #include "http.h"
 
+struct board;
 struct cJSON;
 struct station;
 struct ticket;
@@ -30,6 +31,10 @@ int queue_ticket_from_store(const struct cJSON *j, struct ticket *t);
 /* A station as the scripts return it ({"id", "stage", "number", "state",
  * "ticket_id", "ticket_code"}) into the wire type. */
 void queue_station_from_store(const struct cJSON *j, struct station *s);
+
+/* The board script's result into the wire board of that event. */
+void queue_board_from_store(const struct event_def *ev, const struct cJSON *res,
+    struct board *b);
 
 /* {"ticket": wire ticket} for result's "ticket" member (null if none). */
 struct cJSON *queue_ticket_body(struct req *r, const struct cJSON *result);

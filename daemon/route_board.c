@@ -9,73 +9,6 @@
 #include "protocol.h"
 #include "queue.h"
 
-static void copy(char *dst, size_t size, const cJSON *o, const char *name)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
-
-	snprintf(dst, size, "%s", s ? s : "");
-}
-
-static int64_t num(const cJSON *o, const char *name)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
-}
-
-/* The board script's result into the wire board. */
-static void board_from_store(const struct event_def *ev, const cJSON *res, struct board *b)
-{
-	const cJSON *it;
-
-	memset(b, 0, sizeof *b);
-	snprintf(b->event, sizeof b->event, "%s", ev->id);
-	b->at = num(res, "at");
-	b->target = ev->daily_target;
-	b->doses_today = (int)num(res, "doses_today");
-	b->issued_today = (int)num(res, "issued_today");
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stages")) {
-		struct board_stage *s;
-		int i;
-		if (b->nstages == PROTO_MAX_STAGES)
-			break;
-		s = &b->stages[b->nstages++];
-		copy(s->id, sizeof s->id, it, "id");
-		i = event_stage_index(ev, s->id);
-		snprintf(s->name, sizeof s->name, "%s", i >= 0 ? ev->stages[i].name : s->id);
-		s->waiting = (int)num(it, "waiting");
-		s->eta_s = (int)num(it, "eta_s");
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stations")) {
-		if (b->nstations == PROTO_MAX_STATIONS)
-			break;
-		queue_station_from_store(it, &b->stations[b->nstations++]);
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "calls")) {
-		struct call *c;
-		if (b->ncalls == PROTO_MAX_CALLS)
-			break;
-		c = &b->calls[b->ncalls++];
-		copy(c->ticket_id, sizeof c->ticket_id, it, "ticket");
-		copy(c->code, sizeof c->code, it, "code");
-		copy(c->station, sizeof c->station, it, "station");
-		copy(c->stage, sizeof c->stage, it, "stage");
-		c->station_number = (int)num(it, "station_number");
-		c->recall = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "recall"));
-		c->at = num(it, "at");
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "holds")) {
-		struct board_hold *h;
-		if (b->nholds == PROTO_MAX_HOLDS)
-			break;
-		h = &b->holds[b->nholds++];
-		copy(h->ticket_id, sizeof h->ticket_id, it, "ticket");
-		copy(h->code, sizeof h->code, it, "code");
-		copy(h->stage, sizeof h->stage, it, "stage");
-		h->until = num(it, "hold_until");
-	}
-}
-
 static struct board *board_scratch(void)
 {
 	static struct board b;  /* one at a time: filled and encoded without yielding */
@@ -88,7 +21,7 @@ static void board_on_result(struct req *r, const cJSON *result)
 	struct board *b = board_scratch();
 	cJSON *body;
 
-	board_from_store(r->event, result, b);
+	queue_board_from_store(r->event, result, b);
 	if ((body = proto_board_encode(b, r->event->utc_offset_s)) == NULL)
 		fatalx("out of memory");
 	http_reply_json(r, 200, body);
@@ -162,7 +95,7 @@ static void events_on_board(struct req *r, const cJSON *result)
 	struct board *b = board_scratch();
 	cJSON *body = cJSON_CreateObject(), *ev = event_encode(r->event), *a;
 
-	board_from_store(r->event, result, b);
+	queue_board_from_store(r->event, result, b);
 	if (body == NULL)
 		fatalx("out of memory");
 	a = cJSON_GetObjectItemCaseSensitive(ev, "stages");

@@ -29,7 +29,7 @@ struct op {
 	struct store *store;
 	store_reply_cb *cb;
 	void *arg;
-	int64_t sent_ms;
+	int64_t deadline_ms;             /* no reply by then: Redis is hung */
 	const struct store_script *script; /* for the NOSCRIPT fallback */
 	int argc;                          /* the EVALSHA command, kept for EVAL */
 	char **argv;
@@ -38,6 +38,7 @@ struct op {
 };
 
 struct store {
+	const char *name;                /* in log lines: "redis" or "redis follow" */
 	struct event_base *base;
 	struct redis_addr addr;
 	int timeout_ms;
@@ -152,7 +153,7 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		op->argvlen[0] = l0;
 		op->argvlen[1] = l1;
 		if (rc == REDIS_OK) {
-			log_info("redis: script %s loaded", op->script->name);
+			log_info("%s: script %s loaded", op->store->name, op->script->name);
 			op->script = NULL;       /* only one retry */
 			op_link(op);
 			return;
@@ -183,7 +184,7 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 	if (s == NULL)
 		return;
 	if (status != REDIS_OK)
-		log_warnx("redis: connection lost: %s", ac->errstr);
+		log_warnx("%s: connection lost: %s", s->name, ac->errstr);
 	s->ac = NULL;
 	schedule_retry(s);
 }
@@ -197,13 +198,13 @@ static void on_select(redisAsyncContext *ac, void *reply, void *privdata)
 	if (r == NULL)
 		return;
 	if (r->type == REDIS_REPLY_ERROR) {
-		log_warnx("redis: SELECT %d: %s", s->addr.db, r->str);
+		log_warnx("%s: SELECT %d: %s", s->name, s->addr.db, r->str);
 		return;
 	}
 	s->state = STORE_UP;
 	s->backoff_ms = BACKOFF_MIN_MS;
 	s->failures = 0;
-	log_info("redis: connected");
+	log_info("%s: connected", s->name);
 }
 
 static void on_connect(const redisAsyncContext *cac, int status)
@@ -218,7 +219,7 @@ static void on_connect(const redisAsyncContext *cac, int status)
 		/* hiredis frees ac after this callback; a long outage is
 		 * logged once, then every 30th attempt (once a minute) */
 		if (s->failures % 30 == 0)
-			log_warnx("redis: cannot connect: %s", ac->errstr);
+			log_warnx("%s: cannot connect: %s", s->name, ac->errstr);
 		s->ac = NULL;
 		schedule_retry(s);
 		return;
@@ -227,7 +228,7 @@ static void on_connect(const redisAsyncContext *cac, int status)
 	 * in the right database even before its reply. */
 	argvlen[1] = (size_t)snprintf(db, sizeof db, "%d", s->addr.db);
 	if (redisAsyncCommandArgv(ac, on_select, s, 2, argv, argvlen) != REDIS_OK)
-		log_warnx("redis: cannot send SELECT");
+		log_warnx("%s: cannot send SELECT", s->name);
 }
 
 static void store_connect(struct store *s)
@@ -239,7 +240,7 @@ static void store_connect(struct store *s)
 	else
 		ac = redisAsyncConnect(s->addr.host, s->addr.port);
 	if (ac == NULL || ac->err) {
-		log_warnx("redis: cannot connect: %s", ac ? ac->errstr : "out of memory");
+		log_warnx("%s: cannot connect: %s", s->name, ac ? ac->errstr : "out of memory");
 		if (ac)
 			redisAsyncFree(ac);
 		schedule_retry(s);
@@ -287,23 +288,24 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (s->head && now_ms() - s->head->sent_ms > s->timeout_ms) {
-		log_warnx("redis: no reply within %d ms, reconnecting", s->timeout_ms);
+	if (s->head && now_ms() > s->head->deadline_ms) {
+		log_warnx("%s: no reply within %d ms, reconnecting", s->name, s->timeout_ms);
 		store_drop(s);
 	} else if (s->state == STORE_CONNECTING && now_ms() - s->connect_ms > s->timeout_ms) {
-		log_warnx("redis: not connected within %d ms, retrying", s->timeout_ms);
+		log_warnx("%s: not connected within %d ms, retrying", s->name, s->timeout_ms);
 		store_drop(s);
 	}
 }
 
-struct store *store_new(struct event_base *base, const struct redis_addr *addr,
-    int timeout_ms)
+struct store *store_new(struct event_base *base, const char *name,
+    const struct redis_addr *addr, int timeout_ms)
 {
 	struct store *s = calloc(1, sizeof *s);
 	struct timeval tv = { 0, WATCH_MS * 1000 };
 
 	if (s == NULL)
 		return NULL;
+	s->name = name;
 	s->base = base;
 	s->addr = *addr;
 	s->timeout_ms = timeout_ms;
@@ -325,7 +327,7 @@ void store_set_addr(struct store *s, const struct redis_addr *addr, int timeout_
 	if (memcmp(&s->addr, addr, sizeof *addr) == 0)
 		return;
 	s->addr = *addr;
-	log_info("redis: address changed, reconnecting");
+	log_info("%s: address changed, reconnecting", s->name);
 	if (s->ac)
 		store_drop(s);   /* on_disconnect schedules the new connection */
 	else {
@@ -358,20 +360,21 @@ int store_is_up(const struct store *s)
 	return s->state == STORE_UP;
 }
 
-/* Sends op's command, or fails without calling its callback. */
+/* Sends op's command, or fails without calling its callback.  The reply
+ * is due within the store's timeout plus `extra_ms`. */
 static int op_send(struct store *s, struct op *op, int argc, const char **argv,
-    const size_t *argvlen)
+    const size_t *argvlen, int extra_ms)
 {
 	if (s->state != STORE_UP || s->ac == NULL)
 		return -1;
 	if (redisAsyncCommandArgv(s->ac, op_reply, op, argc, argv, argvlen) != REDIS_OK)
 		return -1;
-	op->sent_ms = now_ms();
+	op->deadline_ms = now_ms() + s->timeout_ms + extra_ms;
 	op_link(op);
 	return 0;
 }
 
-int store_command(struct store *s, store_reply_cb *cb, void *arg,
+int store_command_wait(struct store *s, int extra_ms, store_reply_cb *cb, void *arg,
     int argc, const char **argv, const size_t *argvlen)
 {
 	struct op *op;
@@ -383,11 +386,17 @@ int store_command(struct store *s, store_reply_cb *cb, void *arg,
 	op->store = s;
 	op->cb = cb;
 	op->arg = arg;
-	if (op_send(s, op, argc, argv, argvlen) == -1) {
+	if (op_send(s, op, argc, argv, argvlen, extra_ms) == -1) {
 		op_free(op);
 		return -1;
 	}
 	return 0;
+}
+
+int store_command(struct store *s, store_reply_cb *cb, void *arg,
+    int argc, const char **argv, const size_t *argvlen)
+{
+	return store_command_wait(s, 0, cb, arg, argc, argv, argvlen);
 }
 
 int store_eval(struct store *s, const struct store_script *script,
@@ -433,7 +442,7 @@ int store_eval(struct store *s, const struct store_script *script,
 		op->argvlen[i] = lens[i];
 		p += lens[i] + 1;
 	}
-	if (op_send(s, op, argc, (const char **)op->argv, op->argvlen) == -1) {
+	if (op_send(s, op, argc, (const char **)op->argv, op->argvlen, 0) == -1) {
 		op_free(op);
 		return -1;
 	}

@@ -34,8 +34,8 @@ struct store_script {
 };
 
 /* Creates the store and starts connecting; NULL when out of memory. */
-struct store *store_new(struct event_base *base, const struct redis_addr *addr,
-    int timeout_ms);
+struct store *store_new(struct event_base *base, const char *name,
+    const struct redis_addr *addr, int timeout_ms);
 /* Drops the connection; pending callbacks are called with NULL first. */
 void store_free(struct store *s);
 /* Points the store at another Redis (SIGHUP); reconnects if it changed. */
@@ -49,6 +49,11 @@ int store_is_up(const struct store *s);
  * command was not sent and cb will not be called; answer 503 at once.
  */
 int store_command(struct store *s, store_reply_cb *cb, void *arg,
+    int argc, const char **argv, const size_t *argvlen);
+
+/* store_command for a command that may wait on purpose (XREAD BLOCK):
+ * its reply is due extra_ms later than others'. */
+int store_command_wait(struct store *s, int extra_ms, store_reply_cb *cb, void *arg,
     int argc, const char **argv, const size_t *argvlen);
 
 /*

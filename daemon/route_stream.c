@@ -1,0 +1,62 @@
+/* route_stream.c: the live streams: a whole event's for the displays, and
+ * one ticket's for the person following it (with its signed link). */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/http.h>
+
+#include "queue.h"
+#include "sse.h"
+
+/* The client's Last-Event-ID: the header EventSource sends on reconnect,
+ * or ?last_event_id= for clients that cannot set headers. */
+static const char *last_event_id(struct req *r, char *buf, size_t size)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
+	    "Last-Event-ID");
+
+	if (h && strlen(h) < size) {
+		strcpy(buf, h);
+		return buf;
+	}
+	return http_query(r, "last_event_id", buf, size);
+}
+
+static void stream_event(struct req *r)
+{
+	char last[40];
+
+	sse_subscribe(r, NULL, last_event_id(r, last, sizeof last));
+}
+
+static void stream_on_ticket(struct req *r, const cJSON *result)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(result, "ticket");
+	char last[40], id[PROTO_TICKET_ID_MAX];
+
+	if (r->role == ROLE_NONE && !public_signature_ok(r, r->event, t)) {
+		http_reply_error(r, 403, "invalid_signature", "this ticket link is not valid");
+		return;
+	}
+	if (!cJSON_IsObject(t)) {
+		http_reply_error(r, 404, "ticket_not_found", "no such ticket");
+		return;
+	}
+	snprintf(id, sizeof id, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "id")));
+	sse_subscribe(r, id, last_event_id(r, last, sizeof last));
+}
+
+/* The ticket is looked up first: its link must be proven, and the stream
+ * follows its canonical id (the path may hold today's code). */
+static void stream_ticket(struct req *r)
+{
+	const char *args[] = { r->params[1], "soft" };
+
+	queue_run(r, "ticket", 2, args, stream_on_ticket);
+}
+
+const struct route route_event_stream = { "GET", "/v1/events/{ev}/stream", ROLES_PUBLIC,
+	stream_event, "event_stream", 0 };
+const struct route route_ticket_stream = { "GET", "/v1/events/{ev}/tickets/{id}/stream",
+	ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), stream_ticket, "ticket_stream", 1 };

@@ -1,0 +1,20 @@
+-- views: what the people following their own tickets see, for many tickets
+-- at once (the per-ticket live streams refresh with one call).
+-- ARGV: ctx, then ticket ids.  Returns a JSON array of public views (times
+-- in ms): id, code, service, state, stage, station, issued_at, hold_until,
+-- recalls, position, eta_s; unknown ids are left out.
+local out = {}
+for i = 2, #ARGV do
+	local f = redis.call('HMGET', tkey(ARGV[i]), 'code', 'service', 'state', 'stage',
+		'station', 'issued_at', 'hold_until', 'recalls')
+	if f[1] then
+		local t = { id = ARGV[i], state = f[3], stage = f[4] }
+		local pos = position(t)
+		out[#out + 1] = '{"id":"' .. t.id .. '","code":"' .. f[1] .. '","service":"' ..
+			f[2] .. '","state":"' .. f[3] .. '","stage":"' .. f[4] ..
+			'","station":"' .. f[5] .. '","issued_at":' .. f[6] ..
+			',"hold_until":' .. f[7] .. ',"recalls":' .. f[8] ..
+			',"position":' .. pos .. ',"eta_s":' .. eta(t.stage, pos) .. '}'
+	end
+end
+return jarray(out)

@@ -1,0 +1,43 @@
+/*
+ * sse.h: Server-Sent Events.  Each daemon keeps, per event, the list of its
+ * own subscribers (waiting-room displays, and people following their own
+ * ticket), fed by follow.c with every new entry of the event's Redis Stream.
+ *
+ * An entry is serialised once and the same bytes are referenced by every
+ * subscriber's output buffer.  Calls go out at once; board snapshots and
+ * the per-ticket views are coalesced (a few a second at most).  A subscriber
+ * whose output buffer grows past sse-max-buffer is cut off; it comes back
+ * with Last-Event-ID and gets what it missed from the stream.
+ */
+#ifndef ANTRE_SSE_H
+#define ANTRE_SSE_H
+
+#include <stddef.h>
+
+struct req;
+
+void sse_init(void);
+/* Ends every stream cleanly (shutdown) and frees what is left. */
+void sse_shutdown(void);
+
+/*
+ * Turns the request into an event stream and takes it over (r is freed).
+ * ticket_id NULL: a display stream of the whole event; else only that
+ * ticket's changes.  last_id: the client's Last-Event-ID or NULL.
+ */
+void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id);
+
+/* A new entry of an event's stream (follow.c), in stream order. */
+void sse_publish(const char *event, const char *id, const char *type,
+    const char *data, size_t len);
+
+/* Housekeeping, about every 100 ms: heartbeats to idle streams. */
+void sse_tick(void);
+
+/* Open streams in this daemon. */
+int sse_count(void);
+
+/* 1 when stream id a is after b ("ms-seq"). */
+int sse_id_after(const char *a, const char *b);
+
+#endif
