@@ -114,10 +114,13 @@ test: deps-check
 	sh tests/run.sh build build/san
 
 bench: deps-check
-	$(MAKE) all $(BUILD)/tests/bench-hello
+	$(MAKE) all $(BUILD)/tests/bench-hello $(BUILD)/tests/bench-sse
 	sh tests/bench/bench.sh
 
 $(BUILD)/tests/bench-hello: $(BUILD)/tests/bench/hello.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/bench-sse: $(BUILD)/tests/bench/sse_load.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # --- install ----------------------------------------------------------------
