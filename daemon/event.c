@@ -353,6 +353,17 @@ done:
 	return rc;
 }
 
+static int test_clock;
+
+void event_set_test_clock(int on)
+{
+#ifdef ANTRE_TEST_CLOCK
+	test_clock = on;
+#else
+	(void)on;                /* a production build never reads it */
+#endif
+}
+
 void event_build_script_ctx(struct event_def *ev)
 {
 	char *p = ev->script_ctx, *end = p + sizeof ev->script_ctx;
@@ -365,9 +376,9 @@ void event_build_script_ctx(struct event_def *ev)
 		    i ? "," : "", ev->stages[i].id, (long long)ev->stages[i].hold_ms,
 		    ev->stages[i].stations);
 	snprintf(p, (size_t)(end - p),
-	    "],\"regular\":%d,\"every\":%d,\"dose\":%d,\"maxlen\":%d}",
+	    "],\"regular\":%d,\"every\":%d,\"dose\":%d,\"maxlen\":%d%s}",
 	    ev->npriorities - 1, ev->policy == POLICY_INTERLEAVED ? ev->interleave_every : 0,
-	    ev->dose_stage, EVENT_STREAM_MAXLEN);
+	    ev->dose_stage, EVENT_STREAM_MAXLEN, test_clock ? ",\"test_clock\":1" : "");
 }
 
 static int event_cmp(const void *a, const void *b)

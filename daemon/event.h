@@ -81,6 +81,10 @@ int event_station_parse(const struct event_def *ev, const char *station,
 /* The UTC offset of an IANA zone at time t; 0 or -1 for an unknown zone. */
 int event_tz_offset(const char *tz, time_t t, int *offset_s);
 
+/* antred-test only: contexts built from now on tell the scripts to read
+ * the test clock. */
+void event_set_test_clock(int on);
+
 /* Rebuilds ev->script_ctx (after its UTC offset changed). */
 void event_build_script_ctx(struct event_def *ev);
 

@@ -25,7 +25,8 @@ extern const struct route route_healthz, route_events_list, route_event_get,
     route_station_complete, route_station_skip, route_station_transfer,
     route_station_pause, route_station_resume, route_ticket_qr_png,
     route_ticket_qr_svg, route_ticket_escpos, route_ticket_png,
-    route_status_page, route_web, route_event_stream, route_ticket_stream;
+    route_status_page, route_web, route_event_stream, route_ticket_stream,
+    route_event_stats, route_rollup;
 
 static const struct route *const routes[] = {
 	&route_healthz,
@@ -51,6 +52,8 @@ static const struct route *const routes[] = {
 	&route_web,
 	&route_event_stream,
 	&route_ticket_stream,
+	&route_event_stats,
+	&route_rollup,
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])

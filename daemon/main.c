@@ -68,6 +68,7 @@ static int load_all(const char *path, struct config *c, struct event_set *set)
 		return -1;
 	}
 	apply_overrides(c);
+	event_set_test_clock(c->test_clock);
 	if (event_load_dir(c->events_dir, set, eerr) == -1) {
 		log_warnx("events: %s", eerr);
 		return -1;

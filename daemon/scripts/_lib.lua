@@ -15,8 +15,13 @@ local P = KEYS[1]
 local ctx = cjson.decode(ARGV[1])
 local PRIO_STEP = 1099511627776 -- 2^40: queue score = priority index * 2^40 + arrival seq
 
--- Redis's clock, not the daemon's: one clock for every daemon.
+-- Redis's clock, not the daemon's: one clock for every daemon.  Builds
+-- made for the tests may set it instead (ctx.test_clock, key test:clock).
 local function now_ms()
+	if ctx.test_clock then
+		local fixed = redis.call('GET', P .. 'test:clock')
+		if fixed then return tonumber(fixed) end
+	end
 	local t = redis.call('TIME')
 	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
@@ -40,6 +45,32 @@ local function day_of(ms)
 end
 
 local TODAY = day_of(NOW)
+-- the event-local minute of the day, 0 .. 1439, for the day's statistics
+local MINUTE = math.floor(((NOW / 1000 + ctx.off) % 86400) / 60)
+
+-- The day's statistics: one hash, counters by field (see stats.c for the
+-- names), kept for a week.  Written by the same scripts that change the
+-- tickets, so they are never out of step.
+local STATS = P .. 'stats:' .. TODAY
+local function stat(field, by)
+	redis.call('HINCRBY', STATS, field, by or 1)
+end
+local stats_kept = false
+local function stats_keep()
+	if not stats_kept then
+		redis.call('EXPIRE', STATS, 8 * 86400, 'NX')
+		stats_kept = true
+	end
+end
+
+-- Upper bounds of the wait histogram's buckets, in minutes (then +inf).
+local WAIT_BUCKETS = { 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180 }
+local function wait_bucket(ms)
+	for i, m in ipairs(WAIT_BUCKETS) do
+		if ms <= m * 60000 then return i end
+	end
+	return #WAIT_BUCKETS + 1
+end
 
 local function refuse(code, msg)
 	return cjson.encode({ err = code, msg = msg })
@@ -81,6 +112,27 @@ end
 
 local function visit(t) return t.visits[#t.visits] end
 
+-- A call at station st: counted by minute, its wait (queued to called)
+-- summed and put in the stage's histogram.
+local function stat_call(st, stage, v)
+	local wait = NOW - v.queued_at
+	stats_keep()
+	stat('c|' .. st .. '|' .. MINUTE)
+	stat('ws|' .. st, wait)
+	stat('wh|' .. stage .. '|' .. wait_bucket(wait))
+end
+
+-- A completion at station st: by outcome and minute; service time (start,
+-- or else call, to complete) summed.
+local function stat_done(st, outcome, v)
+	stats_keep()
+	stat(outcome:sub(1, 1) .. '|' .. st .. '|' .. MINUTE)   -- d, r or x (deferred)
+	if v.called_at then
+		stat('ss|' .. st, NOW - (v.started_at or v.called_at))
+		stat('sn|' .. st)
+	end
+end
+
 -- Puts t at the back of its priority band in stage i's queue.
 local function enqueue(t, i)
 	local s = ctx.stages[i]
@@ -88,6 +140,8 @@ local function enqueue(t, i)
 	t.state, t.stage, t.station = 'waiting', s.id, ''
 	t.visits[#t.visits + 1] = { stage = s.id, queued_at = NOW }
 	redis.call('ZADD', qkey(s.id), tonumber(t.prio) * PRIO_STEP + seq, t.id)
+	stats_keep()
+	stat('a|' .. s.id .. '|' .. MINUTE)     -- arrivals at the stage
 	if s.hold > 0 then
 		t.hold_until = NOW + s.hold
 		redis.call('ZADD', P .. 'holds', t.hold_until, t.id)
@@ -100,6 +154,10 @@ end
 local function advance(t, i)
 	if i == ctx.dose + 1 then
 		redis.call('INCR', P .. 'doses:' .. TODAY)
+		stat('dm|' .. MINUTE)                 -- doses by minute,
+		stat('ds|' .. t.service)              -- by service,
+		stat('dp|' .. t.priority)             -- by priority,
+		stat('da|' .. (t.area ~= '' and t.area or '-'))  -- by area
 	end
 	if i < #ctx.stages then
 		enqueue(t, i + 1)

@@ -52,8 +52,9 @@ else
 end
 
 redis.call('ZREM', q, t.id)
-t.state, t.station = 'called', station
 local v = visit(t)
+if t.state == 'waiting' then stat_call(station, stage, v) end   -- not a skipped one back
+t.state, t.station = 'called', station
 v.station, v.called_at, v.outcome = station, NOW, nil -- a skipped one is back
 save(t)
 redis.call('HSET', skey, 'ticket', t.id, 'last_call', NOW)

@@ -32,5 +32,6 @@ redis.call('HSET', tkey(t.id), 'id', t.id, 'code', code, 'service', service,
 	'visits', t.visits_json)
 -- today's codes: the lookup by code, and the day's list for reports
 redis.call('HSET', P .. 'codes:' .. TODAY, code, t.id)
+stat('ip|' .. priority)                 -- issued by priority
 publish_ticket(t)
 return ticket_reply(t)

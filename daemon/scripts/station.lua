@@ -59,6 +59,7 @@ elseif op == 'complete' then
 	if arg ~= 'done' and arg ~= 'deferred' and arg ~= 'refused' then
 		return refuse('invalid_outcome', 'outcome must be done, deferred or refused')
 	end
+	stat_done(station, arg == 'deferred' and 'x' or arg, v)
 	v.completed_at, v.outcome = NOW, arg
 	release()
 	redis.call('ZREM', P .. 'holds', t.id)
@@ -72,6 +73,8 @@ elseif op == 'skip' then
 	v.outcome = 'skipped'
 	t.state, t.station = 'skipped', ''
 	release()
+	stats_keep()
+	stat('n|' .. station)                   -- no-shows
 elseif op == 'transfer' then
 	if t.state ~= 'called' and t.state ~= 'serving' then return wrong('transferred') end
 	local ti = stage_index(arg)

@@ -13,6 +13,9 @@ import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ANTRED = os.environ.get("ANTRED", os.path.join(TOP, "build", "antred"))
+# antred-test: the same daemon, but its scripts may read the time from the
+# Redis key antre:{EVENT}:test:clock (config "test-clock 1"); never installed
+ANTRED_TEST = ANTRED + "-test"
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 DEMO_EVENT = {
@@ -106,7 +109,9 @@ class Redis:
 class Antred:
     """antred with its own config, events dir and secret in a temp dir."""
 
-    def __init__(self, redis_url, events=(DEMO_EVENT,), extra=(), tokens=TOKENS, start=True):
+    def __init__(self, redis_url, events=(DEMO_EVENT,), extra=(), tokens=TOKENS, start=True,
+                 binary=None):
+        self.binary = binary or ANTRED
         self.tmp = tempfile.mkdtemp(prefix="antre-d-")
         self.port = free_port()
         self.events_dir = os.path.join(self.tmp, "events")
@@ -134,7 +139,7 @@ class Antred:
 
     def start(self):
         self.logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([ANTRED, "-c", self.conf], stdout=self.logf,
+        self.proc = subprocess.Popen([self.binary, "-c", self.conf], stdout=self.logf,
                                      stderr=subprocess.STDOUT)
         wait_until(self._listening, what="antred to listen")
 
