@@ -49,6 +49,9 @@ CORE_SRC = \
 	daemon/route_public.c \
 	daemon/route_stream.c \
 	daemon/route_stats.c \
+	daemon/route_metrics.c \
+	daemon/metrics.c \
+	daemon/route_report.c \
 	daemon/stats.c \
 	daemon/sse.c \
 	daemon/follow.c \

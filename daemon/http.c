@@ -16,6 +16,7 @@
 #include <event2/listener.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "protocol.h"
 
 /* The route table: every endpoint antred serves, one row each. */
@@ -27,6 +28,8 @@ extern const struct route route_healthz, route_events_list, route_event_get,
     route_ticket_qr_svg, route_ticket_escpos, route_ticket_png,
     route_status_page, route_web, route_event_stream, route_ticket_stream,
     route_event_stats, route_rollup;
+extern const struct route route_metrics;
+extern const struct route route_event_report;
 
 static const struct route *const routes[] = {
 	&route_healthz,
@@ -54,6 +57,8 @@ static const struct route *const routes[] = {
 	&route_ticket_stream,
 	&route_event_stats,
 	&route_rollup,
+	&route_metrics,
+	&route_event_report,
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -236,6 +241,7 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 		evbuffer_add(buf, data, len);
 	evhttp_send_reply(r->ev, status, status_text(status), buf);
 	evbuffer_free(buf);
+	metrics_http_observe(r->route ? r->route->name : NULL, status, now_us() - r->start_us);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_debug("%s %s -> %d (%lld us)", r->route ? r->route->name : "-",
 		    evhttp_request_get_uri(r->ev), status, (long long)(now_us() - r->start_us));

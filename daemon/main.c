@@ -11,6 +11,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "follow.h"
 #include "queue.h"
 #include "sse.h"
@@ -277,6 +278,7 @@ int main(int argc, char **argv)
 	sse_shutdown();
 	follow_stop();
 	http_free();
+	metrics_free();
 	store_free(server.store);
 	event_free(cron_event);
 	for (int i = 0; signums[i]; i++)

@@ -1,0 +1,360 @@
+/* metrics.c: the daemon's request counters and the Prometheus text format. */
+#include "metrics.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+
+#include "log.h"
+#include "server.h"
+#include "sse.h"
+
+/* ---- this daemon's requests ------------------------------------------- */
+
+struct http_count {
+	const char *route;               /* a route row's name, or "none" */
+	int status;
+	unsigned long long n;
+};
+
+/* Kept sorted by route, then status, so the exposition is stable. */
+static struct http_count *counts;
+static size_t ncounts, counts_cap;
+
+#define NDURATIONS 10
+static const int64_t duration_max_us[NDURATIONS] = {
+	1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000
+};
+static const char *const duration_le[NDURATIONS] = {
+	"0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1"
+};
+static unsigned long long durations[NDURATIONS + 1];  /* per bucket, last open */
+static unsigned long long durations_n;
+static int64_t durations_sum_us;
+
+/* Upper bounds of the stats' wait histogram, seconds (stats.h). */
+static const char *const wait_le[METRICS_WAIT_BUCKETS - 1] = {
+	"60", "120", "300", "600", "900", "1200", "1800", "2700", "3600", "5400",
+	"7200", "10800"
+};
+
+static int count_cmp(const char *route, int status, const struct http_count *c)
+{
+	int d = strcmp(route, c->route);
+
+	return d ? d : (status > c->status) - (status < c->status);
+}
+
+void metrics_http_observe(const char *route, int status, int64_t elapsed_us)
+{
+	size_t lo = 0, hi = ncounts;
+	int i;
+
+	if (route == NULL)
+		route = "none";
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = count_cmp(route, status, &counts[mid]);
+		if (d == 0) {
+			lo = mid;
+			goto found;
+		}
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	if (ncounts == counts_cap) {
+		size_t cap = counts_cap ? counts_cap * 2 : 32;
+		struct http_count *c = realloc(counts, cap * sizeof *c);
+		if (c == NULL)
+			fatal("realloc");
+		counts = c;
+		counts_cap = cap;
+	}
+	memmove(&counts[lo + 1], &counts[lo], (ncounts - lo) * sizeof *counts);
+	counts[lo] = (struct http_count){ route, status, 0 };
+	ncounts++;
+found:
+	counts[lo].n++;
+
+	if (elapsed_us < 0)              /* the wall clock stepped back */
+		elapsed_us = 0;
+	for (i = 0; i < NDURATIONS && elapsed_us > duration_max_us[i]; i++)
+		;
+	durations[i]++;
+	durations_n++;
+	durations_sum_us += elapsed_us;
+}
+
+void metrics_free(void)
+{
+	free(counts);
+	counts = NULL;
+	ncounts = counts_cap = 0;
+}
+
+/* ---- an event's figures from the stats script ------------------------- */
+
+/* A number member, 0 when absent (counters not yet written are zero). */
+static long long num(const cJSON *o, const char *name)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(j) ? (long long)j->valuedouble : 0;
+}
+
+/* Splits "kind|name" or "kind|name|rest" into kind and name; rest or "". */
+static int split_field(const char *f, char *kind, size_t ksize, char *name, size_t nsize,
+    const char **rest)
+{
+	const char *p = strchr(f, '|'), *q;
+
+	if (p == NULL || (size_t)(p - f) >= ksize)
+		return -1;
+	memcpy(kind, f, (size_t)(p - f));
+	kind[p - f] = '\0';
+	p++;
+	if ((q = strchr(p, '|')) != NULL)
+		*rest = q + 1;
+	else {
+		q = p + strlen(p);
+		*rest = q;
+	}
+	if ((size_t)(q - p) >= nsize)
+		return -1;
+	memcpy(name, p, (size_t)(q - p));
+	name[q - p] = '\0';
+	return 0;
+}
+
+int metrics_event_from_stats(const struct event_def *ev, const cJSON *raw,
+    struct metrics_event *m)
+{
+	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(raw, "fields");
+	const cJSON *waiting = cJSON_GetObjectItemCaseSensitive(raw, "waiting");
+	const cJSON *issued = cJSON_GetObjectItemCaseSensitive(raw, "issued");
+	const cJSON *f;
+
+	memset(m, 0, sizeof *m);
+	if (!cJSON_IsObject(fields) || !cJSON_IsObject(waiting) || !cJSON_IsObject(issued))
+		return -1;
+	for (int i = 0; i < ev->nservices; i++)
+		m->issued += num(issued, ev->services[i].id);
+	for (int i = 0; i < ev->nstages; i++)
+		m->sg[i].waiting = num(waiting, ev->stages[i].id);
+	cJSON_ArrayForEach(f, fields) {
+		char kind[8], name[PROTO_STATION_MAX];
+		const char *rest;
+		long long v = cJSON_IsNumber(f) ? (long long)f->valuedouble : 0;
+		struct metrics_stage *sg;
+		int si, n;
+		if (split_field(f->string, kind, sizeof kind, name, sizeof name, &rest) == -1)
+			continue;
+		if (strcmp(kind, "wh") == 0) {
+			n = atoi(rest);
+			if ((si = event_stage_index(ev, name)) >= 0 &&
+			    n >= 1 && n <= METRICS_WAIT_BUCKETS)
+				m->sg[si].hist[n - 1] += v;
+			continue;
+		}
+		/* the rest are per station; stations no longer in the event file
+		 * are left out */
+		if (event_station_parse(ev, name, &si, &n) == -1)
+			continue;
+		sg = &m->sg[si];
+		if (strcmp(kind, "c") == 0)
+			sg->calls += v;
+		else if (strcmp(kind, "d") == 0)
+			sg->done += v;
+		else if (strcmp(kind, "x") == 0)
+			sg->deferred += v;
+		else if (strcmp(kind, "r") == 0)
+			sg->refused += v;
+		else if (strcmp(kind, "ws") == 0)
+			sg->wait_ms += v;
+	}
+	m->ok = 1;
+	return 0;
+}
+
+/* ---- the text format -------------------------------------------------- */
+
+static void put(struct evbuffer *out, const char *s)
+{
+	evbuffer_add(out, s, strlen(s));
+}
+
+/* A label value, escaped as the format wants (\\, \", \n). */
+static void put_value(struct evbuffer *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\')
+			evbuffer_add(out, "\\\\", 2);
+		else if (*v == '"')
+			evbuffer_add(out, "\\\"", 2);
+		else if (*v == '\n')
+			evbuffer_add(out, "\\n", 2);
+		else
+			evbuffer_add(out, v, 1);
+	}
+}
+
+/* `v / 10^digits` written exactly, as a decimal. */
+static void put_fixed(struct evbuffer *out, long long v, int digits)
+{
+	long long scale = 1;
+
+	for (int i = 0; i < digits; i++)
+		scale *= 10;
+	evbuffer_add_printf(out, "%s%lld.%0*lld", v < 0 ? "-" : "",
+	    llabs(v) / scale, digits, llabs(v) % scale);
+}
+
+static void family(struct evbuffer *out, const char *name, const char *type,
+    const char *help)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* `name{event="…"` (the caller adds the other labels and closes). */
+static void sample_event(struct evbuffer *out, const char *name, const char *event)
+{
+	evbuffer_add_printf(out, "%s{event=\"", name);
+	put_value(out, event);
+	put(out, "\"");
+}
+
+/* `name{event="…",stage="…"` */
+static void sample_stage(struct evbuffer *out, const char *name, const char *event,
+    const char *stage)
+{
+	sample_event(out, name, event);
+	put(out, ",stage=\"");
+	put_value(out, stage);
+	put(out, "\"");
+}
+
+static void write_daemon(struct evbuffer *out, int redis_up)
+{
+	unsigned long long cum = 0;
+
+	family(out, "antre_redis_up", "gauge",
+	    "1 when this daemon's connection to Redis is up and answering, else 0.");
+	evbuffer_add_printf(out, "antre_redis_up %d\n", redis_up ? 1 : 0);
+	family(out, "antre_http_connections", "gauge",
+	    "Open HTTP connections to this daemon, streams included.");
+	evbuffer_add_printf(out, "antre_http_connections %d\n", server.connections);
+	family(out, "antre_sse_subscribers", "gauge",
+	    "Open live streams (Server-Sent Events) of this daemon.");
+	evbuffer_add_printf(out, "antre_sse_subscribers %d\n", sse_count());
+
+	family(out, "antre_http_requests_total", "counter",
+	    "HTTP requests answered by this daemon since it started, by route and "
+	    "status code (route \"none\": no route matched).");
+	for (size_t i = 0; i < ncounts; i++) {
+		put(out, "antre_http_requests_total{route=\"");
+		put_value(out, counts[i].route);
+		evbuffer_add_printf(out, "\",code=\"%d\"} %llu\n", counts[i].status, counts[i].n);
+	}
+
+	family(out, "antre_http_request_duration_seconds", "histogram",
+	    "Time from receiving a request to sending its reply, this daemon since "
+	    "it started (streams not included).");
+	for (int i = 0; i < NDURATIONS; i++) {
+		cum += durations[i];
+		evbuffer_add_printf(out, "antre_http_request_duration_seconds_bucket{le=\"%s\"} %llu\n",
+		    duration_le[i], cum);
+	}
+	evbuffer_add_printf(out, "antre_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+	    durations_n);
+	put(out, "antre_http_request_duration_seconds_sum ");
+	put_fixed(out, durations_sum_us, 6);
+	evbuffer_add_printf(out, "\nantre_http_request_duration_seconds_count %llu\n",
+	    durations_n);
+}
+
+static void write_events(struct evbuffer *out, const struct event_set *set,
+    const struct metrics_event *m)
+{
+	static const char *const outcomes[] = { "done", "deferred", "refused" };
+	int any = 0;
+
+	for (int e = 0; e < set->n; e++)
+		any |= m[e].ok;
+	if (!any)
+		return;
+
+	family(out, "antre_tickets_issued_total", "counter",
+	    "Tickets issued today; resets at the event-local day boundary (midnight).");
+	for (int e = 0; e < set->n; e++)
+		if (m[e].ok) {
+			sample_event(out, "antre_tickets_issued_total", set->events[e].id);
+			evbuffer_add_printf(out, "} %lld\n", m[e].issued);
+		}
+
+	family(out, "antre_calls_total", "counter",
+	    "Calls from a stage's queue today (recalls and skipped tickets called "
+	    "back not counted); resets at the event-local day boundary.");
+	for (int e = 0; e < set->n; e++)
+		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
+			sample_stage(out, "antre_calls_total", set->events[e].id,
+			    set->events[e].stages[s].id);
+			evbuffer_add_printf(out, "} %lld\n", m[e].sg[s].calls);
+		}
+
+	family(out, "antre_completions_total", "counter",
+	    "Completions at a stage today by outcome; resets at the event-local "
+	    "day boundary.");
+	for (int e = 0; e < set->n; e++)
+		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
+			const struct metrics_stage *sg = &m[e].sg[s];
+			const long long v[] = { sg->done, sg->deferred, sg->refused };
+			for (int o = 0; o < 3; o++) {
+				sample_stage(out, "antre_completions_total", set->events[e].id,
+				    set->events[e].stages[s].id);
+				evbuffer_add_printf(out, ",outcome=\"%s\"} %lld\n", outcomes[o], v[o]);
+			}
+		}
+
+	family(out, "antre_waiting", "gauge",
+	    "Tickets in a stage's queue now (timed waits included).");
+	for (int e = 0; e < set->n; e++)
+		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
+			sample_stage(out, "antre_waiting", set->events[e].id,
+			    set->events[e].stages[s].id);
+			evbuffer_add_printf(out, "} %lld\n", m[e].sg[s].waiting);
+		}
+
+	family(out, "antre_wait_seconds", "histogram",
+	    "Waits today from entering a stage's queue to being called; resets at "
+	    "the event-local day boundary.");
+	for (int e = 0; e < set->n; e++)
+		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
+			const struct metrics_stage *sg = &m[e].sg[s];
+			const char *ev = set->events[e].id, *st = set->events[e].stages[s].id;
+			long long cum = 0;
+			for (int b = 0; b < METRICS_WAIT_BUCKETS; b++) {
+				cum += sg->hist[b];
+				sample_stage(out, "antre_wait_seconds_bucket", ev, st);
+				evbuffer_add_printf(out, ",le=\"%s\"} %lld\n",
+				    b < METRICS_WAIT_BUCKETS - 1 ? wait_le[b] : "+Inf", cum);
+			}
+			sample_stage(out, "antre_wait_seconds_sum", ev, st);
+			put(out, "} ");
+			put_fixed(out, sg->wait_ms, 3);
+			put(out, "\n");
+			sample_stage(out, "antre_wait_seconds_count", ev, st);
+			evbuffer_add_printf(out, "} %lld\n", cum);
+		}
+}
+
+void metrics_write(struct evbuffer *out, const struct event_set *set,
+    const struct metrics_event *m, int redis_up)
+{
+	write_daemon(out, redis_up);
+	if (m != NULL)
+		write_events(out, set, m);
+}
