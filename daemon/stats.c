@@ -174,6 +174,25 @@ static void accumulate(const struct event_def *ev, const cJSON *raw, struct acc 
 	}
 }
 
+/* Stations of stage si open (not paused). */
+static int open_at(const struct acc *a, int si)
+{
+	int n = 0;
+
+	for (int i = 0; i < a->nst; i++)
+		n += a->st[i].stage == si && a->st[i].open;
+	return n;
+}
+
+static int area_cmp(const void *a, const void *b)
+{
+	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+
+	if (x->valuedouble != y->valuedouble)
+		return x->valuedouble < y->valuedouble ? 1 : -1;
+	return strcmp(x->string, y->string);
+}
+
 static void add_avg(cJSON *o, const char *name, long long sum_ms, long long n)
 {
 	if (n > 0)
@@ -348,8 +367,10 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 				cJSON_AddNumberToObject(t, "refused", (double)st->refused);
 				cJSON_AddNumberToObject(t, "no_show", (double)st->no_show);
 				add_time(t, "last_call_at", st->last_call, off);
-				/* idle: open, holding nobody, people waiting, no call for long */
-				if (st->open && !st->holding && sg->waiting > 0) {
+				/* idle: open, holding nobody, people waiting, no call for
+				 * long; not at a timed wait, where nobody needs calling */
+				if (st->open && !st->holding && sg->waiting > 0 &&
+				    ev->stages[si].hold_ms == 0) {
 					double since = st->last_call > 0 ? now - st->last_call : -1;
 					if (since < 0 || since >= idle_minutes * 60000.0) {
 						cJSON *d = cJSON_CreateObject();
@@ -422,13 +443,21 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 				int open = (int)num(cJSON_GetArrayItem(stages, worst), "stations_open");
 				extra = (int)ceil(need / worst_rate - 1e-9) - open;
 			}
+			/* More desks help only where people queue: without a queue the
+			 * desks' rate is set by arrivals, not by how many there are. */
+			int queued = a.sg[worst].waiting > open_at(&a, worst);
+			if (!queued)
+				extra = 0;
 			if (extra > 0)
 				snprintf(rec, sizeof rec, "buka %d meja %s lagi untuk mencapai target",
 				    extra, name);
 			else if (left > 0 && hours_left <= 0)
 				snprintf(rec, sizeof rec, "waktu layanan habis; target tidak tercapai hari ini");
-			else if (a.sg[worst].arrivals60 > (long long)worst_cap)
+			else if (queued && a.sg[worst].arrivals60 > (long long)worst_cap)
 				snprintf(rec, sizeof rec, "antrean %s bertambah; tambah petugas bila bisa", name);
+			else if (left > 0 && (double)a.sg[0].arrivals60 * hours_left < (double)left)
+				snprintf(rec, sizeof rec, "peserta yang datang kurang untuk mencapai target; "
+				    "perluas ajakan ke warga");
 			else
 				snprintf(rec, sizeof rec, "alur lancar; target tercapai dengan kecepatan sekarang");
 			cJSON_AddNumberToObject(b, "extra_stations", extra > 0 ? extra : 0);
@@ -438,25 +467,24 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 	}
 	cJSON_AddItemToObject(o, "idle", idle);
 
-	/* ---- areas, most doses first */
+	/* ---- areas, most doses first (then by name, for a stable order) */
 	areas = cJSON_AddArrayToObject(o, "areas");
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(raw, "fields")) {
-		cJSON *ar, *it;
-		int pos = 0;
-		if (strncmp(f->string, "da|", 3) != 0)
-			continue;
-		ar = cJSON_CreateObject();
-		if (strcmp(f->string + 3, "-") == 0)
-			cJSON_AddNullToObject(ar, "area");
-		else
-			cJSON_AddStringToObject(ar, "area", f->string + 3);
-		cJSON_AddNumberToObject(ar, "doses", f->valuedouble);
-		cJSON_ArrayForEach(it, areas) {
-			if (num(it, "doses") < f->valuedouble)
-				break;
-			pos++;
+	{
+		const cJSON *list[512];
+		int n = 0;
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(raw, "fields"))
+			if (strncmp(f->string, "da|", 3) == 0 && n < (int)(sizeof list / sizeof list[0]))
+				list[n++] = f;
+		qsort(list, (size_t)n, sizeof list[0], area_cmp);
+		for (int i = 0; i < n; i++) {
+			cJSON *ar = cJSON_CreateObject();
+			if (strcmp(list[i]->string + 3, "-") == 0)
+				cJSON_AddNullToObject(ar, "area");
+			else
+				cJSON_AddStringToObject(ar, "area", list[i]->string + 3);
+			cJSON_AddNumberToObject(ar, "doses", list[i]->valuedouble);
+			cJSON_AddItemToArray(areas, ar);
 		}
-		cJSON_InsertItemInArray(areas, pos, ar);
 	}
 
 	/* ---- doses per quarter hour, from opening to now (or closing) */
