@@ -12,13 +12,14 @@
 #define DEFAULT_URL "http://127.0.0.1:8080"
 
 extern const struct cli_cmd cmd_ticket_issue, cmd_ticket_show, cmd_ticket_qr,
-    cmd_ticket_print;
+    cmd_ticket_print, cmd_board;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_ticket_issue,
 	&cmd_ticket_show,
 	&cmd_ticket_qr,
 	&cmd_ticket_print,
+	&cmd_board,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -29,7 +30,7 @@ static void usage_full(FILE *fp)
 	    "       antre COMMAND --help | --help | --version\n"
 	    "\n"
 	    "The antre command line client: issue and look up queue tickets on an antred\n"
-	    "server.\n"
+	    "server, and show its waiting-room board.\n"
 	    "\n"
 	    "Options (before the command):\n"
 	    "  -u, --url URL      the server (env ANTRE_URL; default " DEFAULT_URL ")\n"
@@ -41,9 +42,13 @@ static void usage_full(FILE *fp)
 	    "  -V, --version      the version\n"
 	    "\n"
 	    "Commands:\n", fp);
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(fp, "  %s %-8s %s\n", commands[i]->group, commands[i]->name,
-		    commands[i]->summary);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		char name[64];
+
+		snprintf(name, sizeof name, "%s%s%s", commands[i]->group,
+		    commands[i]->name[0] ? " " : "", commands[i]->name);
+		fprintf(fp, "  %-15s %s\n", name, commands[i]->summary);
+	}
 	fputs("\n"
 	    "Exit status: 0 done, 1 the server refused (its message and code are printed)\n"
 	    "or could not be reached, 2 a wrong command line.\n", fp);
@@ -86,7 +91,8 @@ static int cmd_run(struct cli *c, const struct cli_cmd *cmd, int argc, char **ar
 		cli_warnx("out of memory");
 		return CLI_EXIT_FAIL;
 	}
-	snprintf(prog, sizeof prog, "antre %s %s", cmd->group, cmd->name);
+	snprintf(prog, sizeof prog, "antre %s%s%s", cmd->group, cmd->name[0] ? " " : "",
+	    cmd->name);
 	args[0] = prog;
 	memcpy(args + 1, argv, (size_t)argc * sizeof *args);
 	optind = 0;             /* glibc: a full restart of getopt */
@@ -146,6 +152,11 @@ int main(int argc, char **argv)
 	}
 	if (!group_exists(argv[0]))
 		return cli_usage(NULL, "unknown command '%s'", argv[0]);
+	if ((cmd = cmd_find(argv[0], "")) != NULL) {
+		/* a one-word command: what follows is all its own */
+		rc = cmd_run(&c, cmd, argc - 1, argv + 1);
+		goto done;
+	}
 	if (argc == 1 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage_group(argc == 1 ? stderr : stdout, argv[0]);
 		return argc == 1 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
@@ -156,6 +167,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	rc = cmd_run(&c, cmd, argc - 2, argv + 2);
+done:
 	cli_close(&c);
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		cli_warnx("writing to standard output failed");

@@ -39,7 +39,8 @@ typedef int cli_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char **
  */
 struct cli_cmd {
 	const char *group;           /* "ticket" */
-	const char *name;            /* "issue" */
+	const char *name;            /* "issue"; "" for a one-word command ("board"),
+	                              * which prints its own usage and help */
 	const char *synopsis;        /* what follows the name in the usage line */
 	const char *summary;         /* one line, for antre --help */
 	const char *help;            /* the options, for antre GROUP NAME --help */

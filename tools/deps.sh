@@ -5,7 +5,7 @@
 set -eu
 pkgs="make gcc clang pkg-config libevent-dev libhiredis-dev libqrencode-dev
 libcjson-dev libpng-dev zlib1g-dev libssl-dev libcmocka-dev redis-server
-redis-tools console-setup-linux python3 curl wrk zbar-tools nodejs chromium"
+redis-tools console-setup-linux python3 curl wrk zbar-tools tmux nodejs chromium"
 
 missing=
 for p in $pkgs; do
