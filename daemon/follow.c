@@ -136,9 +136,11 @@ static void follow_on_read(const redisReply *r, void *arg)
 		log_warnx("follow: %s", r->str);
 		return;
 	}
-	if (r->type == REDIS_REPLY_ARRAY)
+	if (r->type == REDIS_REPLY_ARRAY) {
+		sse_round();
 		for (size_t i = 0; i < r->elements; i++)
 			follow_stream(r->element[i]);
+	}
 	follow_next();               /* nil: nothing new within the block time */
 }
 

@@ -50,6 +50,8 @@ struct sub {
 	int closed;                  /* the connection is gone; free when idle */
 	int pending;                 /* Redis replies it still waits for */
 	int waiting;                 /* catching up must be tried again */
+	unsigned round;              /* the fan-out round `behind` was measured in */
+	int behind;                  /* over sse-max-buffer at that round's start */
 	struct sub *prev, *next;
 };
 
@@ -69,6 +71,7 @@ struct hub {
 static struct hub *hubs;
 static int nsubs;
 static int nwaiting;             /* subscribers with waiting set */
+static unsigned fanout_round = 1; /* fan-out rounds: see sub_send */
 static int64_t last_heartbeat;
 
 static int64_t now_ms(void)
@@ -207,13 +210,29 @@ static void sub_cut(struct sub *s)
 	evhttp_connection_free(s->evcon);   /* calls sub_on_close */
 }
 
-/* Queues a payload on the subscriber's connection, without copying it;
- * 0, or -1 when the subscriber is too far behind (the caller cuts it). */
+/* Bytes queued on the subscriber's connection and not yet sent. */
+static size_t sub_backlog(const struct sub *s)
+{
+	return evbuffer_get_length(bufferevent_get_output(
+	    evhttp_connection_get_bufferevent(s->evcon)));
+}
+
+/*
+ * Queues a payload on the subscriber's connection, without copying it;
+ * 0, or -1 when the subscriber is too far behind (the caller cuts it).
+ * "Behind" is measured once per fan-out round, before the round adds
+ * anything: a burst (a backlog read from Redis at once) must not count
+ * against a reader that keeps up, only what it left unread before.
+ */
 static int sub_send(struct sub *s, struct payload *p)
 {
 	struct evbuffer *out = bufferevent_get_output(evhttp_connection_get_bufferevent(s->evcon));
 
-	if (evbuffer_get_length(out) > (size_t)server.cfg.sse_max_buffer)
+	if (s->round != fanout_round) {
+		s->round = fanout_round;
+		s->behind = sub_backlog(s) > (size_t)server.cfg.sse_max_buffer;
+	}
+	if (s->behind)
 		return -1;
 	p->refs++;
 	if (evbuffer_add_reference(out, s->chunked ? p->data : p->data + p->hdr,
@@ -333,6 +352,7 @@ static void hub_on_board(const redisReply *r, void *arg)
 		payload_unref(h->board);
 		h->board = payload_event(NULL, "board", text);
 		free(text);
+		fanout_round++;
 		hub_send(h, h->board, 1, NULL, NULL);
 	}
 	cJSON_Delete(res);
@@ -392,6 +412,7 @@ static void hub_on_views(const redisReply *r, void *arg)
 	h->views_at = now_ms();
 	if (r && r->type == REDIS_REPLY_STRING && ev &&
 	    (res = cJSON_ParseWithLength(r->str, r->len)) != NULL) {
+		fanout_round++;
 		cJSON_ArrayForEach(v, res) {
 			const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id"));
 			char *text = view_to_json(ev, v);
@@ -512,6 +533,11 @@ static char *entry_to_json(const struct event_def *ev, const char *type, const c
 	return text;
 }
 
+void sse_round(void)
+{
+	fanout_round++;
+}
+
 void sse_publish(const char *event, const char *id, const char *type,
     const char *data, size_t len)
 {
@@ -580,20 +606,29 @@ static void sub_on_range(const redisReply *r, void *arg)
 			else if (strcmp(f->element[k]->str, "data") == 0)
 				d = cJSON_ParseWithLength(f->element[k + 1]->str, f->element[k + 1]->len);
 		}
+		/* paced: once a batch's worth is queued, wait for it to drain
+		 * (sse_tick resumes from last_id), however long the gap */
+		if (sub_backlog(s) > (size_t)server.cfg.sse_max_buffer) {
+			cJSON_Delete(d);
+			if (!s->waiting) {
+				s->waiting = 1;
+				nwaiting++;
+			}
+			return;
+		}
 		snprintf(s->last_id, sizeof s->last_id, "%s", e->element[0]->str);
 		/* a ticket stream replays only that ticket's calls */
 		if (type && d && (text = entry_to_json(ev, type, d)) != NULL &&
 		    (s->ticket[0] == '\0' || (strcmp(type, "call") == 0 && strcmp(s->ticket,
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"))) == 0))) {
 			struct payload *p = payload_event(e->element[0]->str, type, text);
-			int rc = sub_send(s, p);
+			struct evbuffer *out = bufferevent_get_output(
+			    evhttp_connection_get_bufferevent(s->evcon));
+			p->refs++;
+			if (evbuffer_add_reference(out, s->chunked ? p->data : p->data + p->hdr,
+			    s->chunked ? p->hdr + p->len + 2 : p->len, payload_release, p) != 0)
+				p->refs--;
 			payload_unref(p);
-			if (rc == -1) {
-				free(text);
-				cJSON_Delete(d);
-				sub_cut(s);
-				return;
-			}
 		}
 		free(text);
 		cJSON_Delete(d);
@@ -777,7 +812,8 @@ void sse_tick(void)
 		for (struct hub *h = hubs; h; h = h->next)
 			for (struct sub *s = h->subs, *next; s; s = next) {
 				next = s->next;
-				if (!s->waiting)
+				if (!s->waiting ||
+				    sub_backlog(s) > (size_t)server.cfg.sse_max_buffer / 2)
 					continue;
 				s->waiting = 0;
 				nwaiting--;
@@ -789,6 +825,7 @@ void sse_tick(void)
 		return;
 	last_heartbeat = now;
 	p = payload_raw(": ping\n\n", 8);
+	fanout_round++;
 	for (struct hub *h = hubs; h; h = h->next) {
 		struct sub *s, *next;
 		for (s = h->subs; s; s = next) {

@@ -27,6 +27,10 @@ void sse_shutdown(void);
  */
 void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id);
 
+/* Starts a fan-out round: follow.c calls it before each batch of entries
+ * it read at once (see sub_send for why). */
+void sse_round(void);
+
 /* A new entry of an event's stream (follow.c), in stream order. */
 void sse_publish(const char *event, const char *id, const char *type,
     const char *data, size_t len);
