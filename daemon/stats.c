@@ -289,10 +289,11 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 	}
 
 	/* ---- target and forecast: the recent rate until closing time */
+	double hours_left, expected;
 	{
 		int open = ev->open_min, close = ev->close_min;
 		int since_open = now_min - open;
-		double rate, hours_left, expected;
+		double rate;
 		cJSON *fc;
 		if (since_open >= 60)
 			rate = (double)a.doses60;
@@ -409,16 +410,22 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 			cJSON_AddItemToObject(so, "stations", sts);
 			/* capacity: what its open stations complete in an hour at the
 			 * rate of those that completed anything in the last hour */
-			if (active > 0 && open > 0) {
+			/* capacity is known once some desk of the stage completed
+			 * anything in the last hour; with every desk paused it is 0 */
+			if (active > 0) {
 				double per_station = (double)d60 / active;
 				double cap = per_station * open;
-				double ratio = sg->arrivals60 > 0 ? cap / (double)sg->arrivals60 : cap;
 				cJSON_AddNumberToObject(so, "capacity_per_hour", round(cap * 10) / 10);
-				if (worst < 0 || ratio < worst_ratio) {
-					worst = si;
-					worst_ratio = ratio;
-					worst_cap = cap;
-					worst_rate = per_station;
+				/* a stage nobody arrives at limits nothing; among the
+				 * others, the lowest capacity for its arrivals */
+				if (sg->arrivals60 > 0) {
+					double ratio = cap / (double)sg->arrivals60;
+					if (worst < 0 || ratio < worst_ratio) {
+						worst = si;
+						worst_ratio = ratio;
+						worst_cap = cap;
+						worst_rate = per_station;
+					}
 				}
 			} else
 				cJSON_AddNullToObject(so, "capacity_per_hour");
@@ -428,8 +435,6 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 		 * its arrivals, and how many desks it needs for the target */
 		if (worst >= 0) {
 			cJSON *b = cJSON_AddObjectToObject(o, "bottleneck");
-			const cJSON *fc = cJSON_GetObjectItemCaseSensitive(o, "forecast");
-			double hours_left = num(fc, "hours_left");
 			long long left = ev->daily_target - a.doses;
 			char name[PROTO_NAME_MAX], rec[256];
 			int extra = 0;
@@ -458,6 +463,8 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 			else if (left > 0 && (double)a.sg[0].arrivals60 * hours_left < (double)left)
 				snprintf(rec, sizeof rec, "peserta yang datang kurang untuk mencapai target; "
 				    "perluas ajakan ke warga");
+			else if (floor(expected) < ev->daily_target)
+				snprintf(rec, sizeof rec, "kecepatan sekarang belum cukup untuk mencapai target");
 			else
 				snprintf(rec, sizeof rec, "alur lancar; target tercapai dengan kecepatan sekarang");
 			cJSON_AddNumberToObject(b, "extra_stations", extra > 0 ? extra : 0);
@@ -470,11 +477,23 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 	/* ---- areas, most doses first (then by name, for a stable order) */
 	areas = cJSON_AddArrayToObject(o, "areas");
 	{
-		const cJSON *list[512];
-		int n = 0;
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(raw, "fields"))
-			if (strncmp(f->string, "da|", 3) == 0 && n < (int)(sizeof list / sizeof list[0]))
-				list[n++] = f;
+		const cJSON **list = NULL;
+		int n = 0, cap = 0;
+		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(raw, "fields")) {
+			if (strncmp(f->string, "da|", 3) != 0)
+				continue;
+			if (n == cap) {
+				const cJSON **grown;
+				cap = cap ? 2 * cap : 64;
+				if ((grown = realloc(list, (size_t)cap * sizeof *list)) == NULL) {
+					free(list);
+					cJSON_Delete(o);
+					return NULL;
+				}
+				list = grown;
+			}
+			list[n++] = f;
+		}
 		qsort(list, (size_t)n, sizeof list[0], area_cmp);
 		for (int i = 0; i < n; i++) {
 			cJSON *ar = cJSON_CreateObject();
@@ -485,6 +504,7 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 			cJSON_AddNumberToObject(ar, "doses", list[i]->valuedouble);
 			cJSON_AddItemToArray(areas, ar);
 		}
+		free(list);
 	}
 
 	/* ---- doses per quarter hour, from opening to now (or closing) */
