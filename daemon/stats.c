@@ -494,7 +494,8 @@ cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minu
 			}
 			list[n++] = f;
 		}
-		qsort(list, (size_t)n, sizeof list[0], area_cmp);
+		if (n > 0)
+			qsort(list, (size_t)n, sizeof list[0], area_cmp);
 		for (int i = 0; i < n; i++) {
 			cJSON *ar = cJSON_CreateObject();
 			if (strcmp(list[i]->string + 3, "-") == 0)
