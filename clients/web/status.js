@@ -1,12 +1,27 @@
-// The person's page: their ticket, read with the signed link they scanned.
+// The person's page: their ticket, read with the signed link they scanned,
+// kept live by the ticket's stream (…/tickets/{id}/stream?sig=); while the
+// stream is down it polls every 5 s instead.  It alerts them (banner,
+// vibration, notification) when only a few are ahead (?near=N, 5 by
+// default) and when they are called.
 "use strict";
 (function () {
+  var POLL_MS = 5000;
+  var STREAM_RETRY_MS = 5000;       // after the stream gave up (an HTTP error)
+  var STREAM_REST_MS = 60000;       // after it failed again and again
+  var STREAM_MAX_FAILS = 5;
+  var FINAL = { done: 1, cancelled: 1, refused: 1 };
+
   var parts = location.pathname.split("/"); // "", "t", event, id
   var ev = parts[2], id = parts[3];
-  var sig = new URLSearchParams(location.search).get("sig") || "";
-  var api = "/v1/events/" + encodeURIComponent(ev) + "/tickets/" +
-    encodeURIComponent(id) + "?sig=" + encodeURIComponent(sig);
-  var stageNames = {}, serviceNames = {};
+  var query = new URLSearchParams(location.search);
+  var sig = query.get("sig") || "";
+  var near = parseInt(query.get("near"), 10);
+  if (!(near >= 0)) near = 5;
+  var base = "/v1/events/" + encodeURIComponent(ev) + "/tickets/" + encodeURIComponent(id);
+  var api = base + "?sig=" + encodeURIComponent(sig);
+  var streamUrl = base + "/stream?sig=" + encodeURIComponent(sig);
+  var stageNames = {}, serviceNames = {}, timezone = "";
+  var ticket = null;                // as last shown
 
   function $(x) { return document.getElementById(x); }
 
@@ -16,9 +31,17 @@
     return "sekitar " + Math.round(s / 60) + " menit";
   }
 
-  function clock(iso) {
-    var d = new Date(iso);
-    return d.toLocaleTimeString("id-ID", { hour: "2-digit", minute: "2-digit" });
+  // "10:32", in the event's time zone when it is known.
+  function clock(iso, seconds) {
+    var o = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (seconds) o.second = "2-digit";
+    if (timezone) o.timeZone = timezone;
+    var f;
+    try { f = new Intl.DateTimeFormat("id-ID", o); }
+    catch (e) { delete o.timeZone; f = new Intl.DateTimeFormat("id-ID", o); }
+    return f.formatToParts(iso ? new Date(iso) : new Date()).filter(function (p) {
+      return p.type === "hour" || p.type === "minute" || p.type === "second";
+    }).map(function (p) { return p.value; }).join(":");
   }
 
   function deskName(station) {
@@ -28,13 +51,102 @@
     return "meja " + (stageNames[stage] || stage).toLowerCase() + " " + n;
   }
 
+  function isNear(t) {
+    return t.state === "waiting" && !t.hold_until && t.position !== null &&
+      t.position !== undefined && t.position <= near;
+  }
+
+  // ---- alerts -------------------------------------------------------------
+
+  // Phones vibrate only for a page that has been tapped at least once.
+  function buzz(pattern) {
+    var ua = navigator.userActivation;
+    if (!navigator.vibrate || (ua && !ua.hasBeenActive)) return;
+    try { navigator.vibrate(pattern); } catch (e) { /* not allowed */ }
+  }
+
+  function notify(title, body, urgent) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    var opts = { body: body, tag: "antre-" + id, renotify: true, requireInteraction: !!urgent,
+      lang: "id" };
+    try {
+      var n = new Notification(title, opts);
+      n.onclick = function () { window.focus(); n.close(); };
+    } catch (e) {
+      // Chrome on Android shows notifications only through a service worker
+      if (navigator.serviceWorker && navigator.serviceWorker.getRegistration)
+        navigator.serviceWorker.getRegistration().then(function (r) {
+          if (r) r.showNotification(title, opts);
+        }).catch(function () {});
+    }
+  }
+
+  function banner(kind, title, text) {
+    var a = $("alert");
+    if (!kind) { a.hidden = true; a.className = "alert"; return; }
+    $("alert-title").textContent = title;
+    $("alert-text").textContent = text;
+    a.className = "alert " + kind;
+    a.hidden = false;
+  }
+
+  // Alerts once for each new call (or recall) and each time the ticket comes
+  // near the front of a stage; the banner stays while it holds.
+  function alerts(prev, t) {
+    var code = t.code;
+    if (t.state === "called") {
+      var desk = deskName(t.station);
+      banner("called", "Giliran Anda!", "Silakan ke " + desk + " sekarang.");
+      document.title = "Dipanggil! " + code;
+      if (!prev || prev.state !== "called" || prev.station !== t.station ||
+          (t.recalls || 0) > (prev.recalls || 0)) {
+        buzz([500, 200, 500, 200, 800]);
+        notify("Giliran Anda! " + code, "Silakan ke " + desk + " sekarang.", true);
+      }
+      return;
+    }
+    if (isNear(t)) {
+      var stage = stageNames[t.stage] || t.stage;
+      var text = t.position === 0 ? "Anda berikutnya di " + stage + ". Bersiaplah." :
+        "Tinggal " + t.position + " orang di depan Anda di " + stage + ".";
+      banner("near", "Sebentar lagi giliran Anda", text);
+      document.title = "Sebentar lagi — " + code;
+      if (!(prev && isNear(prev) && prev.stage === t.stage)) {
+        buzz([200, 100, 200]);
+        notify("Sebentar lagi giliran Anda (" + code + ")", text, false);
+      }
+      return;
+    }
+    banner(null);
+    document.title = "Antrean " + code;
+  }
+
+  function offerNotifications() {
+    var box = $("notify-box");
+    box.hidden = !("Notification" in window) || Notification.permission !== "default" ||
+      !!FINAL[ticket && ticket.state];
+  }
+
+  $("notify").addEventListener("click", function () {
+    var done = function () { offerNotifications(); };
+    try {
+      var p = Notification.requestPermission(done);
+      if (p && p.then) p.then(done, done);
+    } catch (e) { done(); }
+  });
+
+  // ---- showing ------------------------------------------------------------
+
   function show(t) {
+    var prev = ticket;
+    ticket = t;
     var stage = stageNames[t.stage] || t.stage;
     $("code").textContent = t.code;
     $("service").textContent = serviceNames[t.service] || t.service;
     $("stage").textContent = stage;
-    $("position").textContent = t.position === null ? "–" : t.position + " orang";
-    $("eta").textContent = t.state === "waiting" ? minutes(t.eta_s) : "–";
+    $("position").textContent = t.state !== "waiting" || t.position === null ||
+      t.position === undefined ? "–" : t.position + " orang";
+    $("eta").textContent = t.state === "waiting" && !t.hold_until ? minutes(t.eta_s) : "–";
     var head = "", detail = "";
     switch (t.state) {
     case "waiting":
@@ -54,28 +166,115 @@
     $("detail").textContent = detail;
     $("detail").hidden = !detail;
     $("now").className = "card " + t.state;
-    $("updated").textContent = new Date().toLocaleTimeString("id-ID");
+    $("updated").textContent = clock(null, true);
+    alerts(prev, t);
+    offerNotifications();
+    if (FINAL[t.state]) finish();
   }
 
+  // A call from the stream, before the ticket's own update arrives.
+  function onCall(c) {
+    if (!ticket) return;
+    var t = Object.assign({}, ticket, { state: "called", station: c.station, stage: c.stage,
+      position: null, eta_s: null, hold_until: null });
+    if (c.recall && ticket.state === "called") t.recalls = (ticket.recalls || 0) + 1;
+    show(t);
+  }
+
+  // ---- keeping up: the stream, or polling while it is down ----------------
+
+  var es = null, fails = 0, pollTimer = null, streamTimer = null, finished = false;
+
+  function setMode(text) { $("mode").textContent = text; }
+
+  function online(yes) { $("offline").hidden = yes; }
+
+  var heard = 0;                    // stream messages so far
+
   function load() {
-    fetch(api, { cache: "no-store" }).then(function (r) {
+    var before = heard;
+    return fetch(api, { cache: "no-store" }).then(function (r) {
       if (r.status === 403) { location.reload(); return null; }
+      if (!r.ok) throw new Error("HTTP " + r.status);
       return r.json();
     }).then(function (body) {
       if (!body) return;
-      $("offline").hidden = true;
-      show(body.ticket);
+      online(true);
+      if (heard === before) show(body.ticket);   // else the stream's is newer
     }).catch(function () {
-      $("offline").hidden = false;
+      online(false);
     });
   }
 
+  function startPolling() {
+    if (pollTimer || finished) return;
+    setMode("Diperiksa tiap 5 detik ·");
+    load();
+    pollTimer = setInterval(load, POLL_MS);
+  }
+
+  function stopPolling() {
+    if (!pollTimer) return;
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  function streamAlive() {
+    heard++;
+    fails = 0;
+    online(true);
+    stopPolling();
+    setMode("● Langsung ·");
+  }
+
+  function startStream() {
+    streamTimer = null;
+    if (finished) return;
+    if (!window.EventSource) { startPolling(); return; }
+    es = new EventSource(streamUrl);
+    es.addEventListener("ticket", function (m) {
+      streamAlive();
+      try { show(JSON.parse(m.data)); } catch (e) { /* a bad message: wait for the next */ }
+    });
+    es.addEventListener("call", function (m) {
+      streamAlive();
+      try { onCall(JSON.parse(m.data)); } catch (e) { /* likewise */ }
+    });
+    es.onerror = function () {
+      fails++;
+      startPolling();            // polling says whether we are offline
+      // EventSource retries a dropped stream by itself; after an HTTP error,
+      // or when it keeps failing, a new one is tried later
+      if (es.readyState === EventSource.CLOSED || fails >= STREAM_MAX_FAILS) {
+        es.close();
+        es = null;
+        streamTimer = setTimeout(startStream, fails >= STREAM_MAX_FAILS ? STREAM_REST_MS :
+          STREAM_RETRY_MS);
+      }
+    };
+  }
+
+  // Nothing changes any more: stop following.
+  function finish() {
+    finished = true;
+    stopPolling();
+    if (es) { es.close(); es = null; }
+    clearTimeout(streamTimer);
+    setMode("");
+  }
+
+  // A phone waking up: show the latest at once.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && !finished) load();
+  });
+
   fetch("/v1/events/" + encodeURIComponent(ev)).then(function (r) { return r.json(); })
     .then(function (body) {
+      timezone = body.event.timezone || "";
       (body.event.stages || []).forEach(function (s) { stageNames[s.id] = s.name; });
       (body.event.services || []).forEach(function (s) { serviceNames[s.id] = s.name; });
     }).catch(function () {}).then(function () {
       load();
-      setInterval(load, 5000);
+      startStream();
     });
 })();

@@ -1,7 +1,10 @@
 // The person's status page (/t/{ev}/{id}?sig=) in real headless Chromium on a
-// phone-sized viewport: waiting, position, being called, and a tampered link.
+// phone-sized viewport: waiting, position, being called (live, from the
+// ticket's stream), the alerts (banner, vibration, notification), polling
+// when the stream cannot be had, and a tampered link.  Notification and
+// navigator.vibrate are replaced by recorders before the page's scripts run.
 // The tests run in order on one antred: the third calls the first's ticket
-// and watches the page the first opened.
+// and watches the page the first opened; the later ones follow the queue on.
 "use strict";
 
 const { assert, startStack, launchBrowser, phonePage } = require("./lib");
@@ -18,10 +21,35 @@ async function issue() {
 
 const text = (page, sel) => page.locator(sel).textContent();
 
+// Records notifications and vibrations instead of showing them; permission
+// is as given, and becomes "granted" when the page asks.
+function alertStub(permission) {
+  window.antreNotes = [];
+  window.antreBuzz = [];
+  function Note(title, opts) { window.antreNotes.push({ title, body: opts && opts.body }); }
+  Note.prototype.close = function () {};
+  Note.permission = permission;
+  Note.requestPermission = function (cb) {
+    Note.permission = "granted";
+    if (cb) cb("granted");
+    return Promise.resolve("granted");
+  };
+  Object.defineProperty(window, "Notification", { value: Note, configurable: true, writable: true });
+  Object.defineProperty(navigator, "vibrate", { configurable: true,
+    value: (p) => { window.antreBuzz.push(p); return true; } });
+  // phones vibrate only for a page that has been tapped: say it has
+  Object.defineProperty(navigator, "userActivation", { configurable: true,
+    value: { hasBeenActive: true, isActive: false } });
+}
+
+const recorded = (page) => page.evaluate(() => ({ notes: window.antreNotes, buzz: window.antreBuzz }));
+
 // Opens a ticket's link and waits for the page to show its code.
-async function openStatus(issued) {
+async function openStatus(issued, { query = "", permission = "granted", before } = {}) {
   const page = await phonePage(browser);
-  const resp = await page.goto(issued.status_url);
+  await page.addInitScript(alertStub, permission);
+  if (before) await before(page);
+  const resp = await page.goto(issued.status_url + query);
   assert(resp.status() === 200, () => "status page: HTTP " + resp.status());
   assert((resp.headers()["content-type"] || "").startsWith("text/html"), "status page is html");
   await page.waitForFunction((code) => document.getElementById("code").textContent === code,
@@ -31,7 +59,8 @@ async function openStatus(issued) {
 
 // No script error and no failed request, but for the ones expected.
 function noErrors(page, expected = []) {
-  const errs = page.errors.filter((e) => !expected.includes(e));
+  const ok = typeof expected === "function" ? expected : (e) => expected.includes(e);
+  const errs = page.errors.filter((e) => !ok(e));
   assert(errs.length === 0, () => "the page reported:\n" + errs.join("\n"));
 }
 
@@ -61,6 +90,19 @@ exports.waiting_first_shows_code_and_nobody_ahead = async function () {
   assert((await text(p, "#stage")) === "Pendaftaran", "stage");
   assert((await text(p, "#detail")).includes("Anda berikutnya"), "detail for position 0");
   assert(await p.locator("#offline").isHidden(), "offline banner hidden");
+  // nobody ahead is near the front (5 by default): the banner says so
+  assert(await p.locator("#alert").isVisible(), "near banner");
+  assert((await text(p, "#alert-title")) === "Sebentar lagi giliran Anda", "near banner title");
+  assert((await text(p, "#alert-text")) === "Anda berikutnya di Pendaftaran. Bersiaplah.",
+    "near banner text");
+  // the stream is live
+  await p.waitForFunction(() => document.getElementById("mode").textContent.includes("Langsung"),
+    null, { timeout: 3000 });
+  assert(await p.locator("#notify-box").isHidden(), "notifications already allowed: no button");
+  const r = await recorded(p);
+  assert(r.notes.length === 1 && r.notes[0].title === "Sebentar lagi giliran Anda (" +
+    first.ticket.code + ")", () => "one notification: " + JSON.stringify(r.notes));
+  assert(r.buzz.length === 1, () => "one vibration: " + JSON.stringify(r.buzz));
   noErrors(p);
 };
 
@@ -78,30 +120,121 @@ exports.waiting_second_has_one_ahead = async function () {
   }
 };
 
-exports.called_within_one_poll = async function () {
+exports.called_live = async function () {
   assert(firstPage, "the first test's page is open");
+  await firstPage.evaluate(() => { window.antreNotReloaded = true; });
+  const t0 = Date.now();
   const c = await stack.antred.post("/v1/events/demo/stations/registration-1/call", undefined,
     { role: "station" });
   assert(c.status === 200, () => "call: " + c.status + " " + JSON.stringify(c.body));
   assert(c.body.ticket.id === first.ticket.id, () => "called " + c.body.ticket.id);
-  // The page polls every 5 s: it must notice within ~7 s, without a reload.
-  await firstPage.evaluate(() => { window.antreNotReloaded = true; });
-  const t0 = Date.now();
+  // the stream brings it: no 5 s polling wait
   await firstPage.waitForFunction(
     () => document.getElementById("headline").textContent.startsWith("Dipanggil"),
-    null, { timeout: 7000, polling: 100 });
-  const waited = ((Date.now() - t0) / 1000).toFixed(1);
+    null, { timeout: 2500, polling: 50 });
+  const waited = Date.now() - t0;
   assert(await firstPage.evaluate(() => window.antreNotReloaded === true), "no reload");
   const head = await text(firstPage, "#headline");
   assert(head.includes("meja pendaftaran 1"), () => "headline names the desk: " + head);
   assert(head === "Dipanggil! Silakan ke meja pendaftaran 1", () => "headline: " + head);
   assert((await firstPage.locator("#now").getAttribute("class")) === "card called", "card class");
   assert((await text(firstPage, "#position")) === "–", "no position once called");
+  assert((await firstPage.locator("#alert").getAttribute("class")) === "alert called",
+    "the called banner");
+  assert((await text(firstPage, "#alert-title")) === "Giliran Anda!", "called banner title");
+  assert((await text(firstPage, "#alert-text")) === "Silakan ke meja pendaftaran 1 sekarang.",
+    "called banner names the desk");
+  assert((await firstPage.title()) === "Dipanggil! " + first.ticket.code, "title");
+  // once for being near, once for the call (the ticket's update that
+  // follows the call does not alert again)
+  await firstPage.waitForTimeout(1500);
+  const r = await recorded(firstPage);
+  assert(r.notes.length === 2 && r.notes[1].title === "Giliran Anda! " + first.ticket.code &&
+    r.notes[1].body === "Silakan ke meja pendaftaran 1 sekarang.",
+  () => "notifications: " + JSON.stringify(r.notes));
+  assert(r.buzz.length === 2, () => "vibrations: " + JSON.stringify(r.buzz));
+  // a recall alerts again
+  const rc = await stack.antred.post("/v1/events/demo/stations/registration-1/recall", undefined,
+    { role: "station" });
+  assert(rc.status === 200, () => "recall: " + rc.status);
+  await firstPage.waitForFunction(() => window.antreNotes.length === 3, null, { timeout: 2500 });
   noErrors(firstPage);
+  await firstPage.waitForTimeout(600);   // the banner has stopped pulsing
   await firstPage.screenshot({ path: SCREENSHOT, fullPage: true });
-  console.log("     the page showed the call after " + waited + " s; screenshot " + SCREENSHOT);
+  console.log("     the page showed the call after " + waited + " ms; screenshot " + SCREENSHOT);
   await firstPage.context().close();
   firstPage = null;
+};
+
+// A-002 (second) waits first now; three more behind it.  The last one's page,
+// with ?near=2, sees its position drop live when A-002 is called.
+exports.position_updates_live_and_near_alert = async function () {
+  const more = [await issue(), await issue(), await issue()];
+  const last = more[2];
+  const p = await openStatus(last, { query: "&near=2", permission: "default" });
+  try {
+    const pos = await text(p, "#position");
+    assert(pos === "3 orang", () => "position: " + pos);
+    assert(await p.locator("#alert").isHidden(), "3 ahead is not near with ?near=2");
+    // the page offers notifications; asking hides the offer
+    assert(await p.locator("#notify").isVisible(), "the notify button");
+    await p.locator("#notify").click();
+    await p.waitForFunction(() => document.getElementById("notify-box").hidden, null,
+      { timeout: 2000 });
+    await p.waitForFunction(() => document.getElementById("mode").textContent.includes("Langsung"),
+      null, { timeout: 3000 });
+    const t0 = Date.now();
+    const c = await stack.antred.post("/v1/events/demo/stations/registration-2/call", undefined,
+      { role: "station" });
+    assert(c.status === 200 && c.body.ticket.id === second.ticket.id, "called the second");
+    await p.waitForFunction(() => document.getElementById("position").textContent === "2 orang",
+      null, { timeout: 2500, polling: 50 });
+    const waited = Date.now() - t0;
+    assert(await p.locator("#alert").isVisible(), "near banner");
+    assert((await text(p, "#alert-title")) === "Sebentar lagi giliran Anda", "banner title");
+    assert((await text(p, "#alert-text")) === "Tinggal 2 orang di depan Anda di Pendaftaran.",
+      "banner text");
+    const r = await recorded(p);
+    assert(r.notes.length === 1 && r.notes[0].body === "Tinggal 2 orang di depan Anda di " +
+      "Pendaftaran.", () => "notification: " + JSON.stringify(r.notes));
+    assert(r.buzz.length === 1, "vibration");
+    console.log("     the position dropped on the page " + waited + " ms after the call");
+    noErrors(p);
+  } finally {
+    await p.context().close();
+  }
+};
+
+// Without its stream (a proxy that buffers or refuses it), the page polls.
+exports.falls_back_to_polling = async function () {
+  const r = await stack.antred.get("/v1/events/demo/tickets/" + second.ticket.id,
+    { role: "desk" });
+  assert(r.body.ticket.state === "called", "A-002 is called at registration-2");
+  // the ticket after the second: position 0 once registration-1 moves on
+  const next = await stack.antred.get("/v1/events/demo/tickets/A-003", { role: "desk" });
+  const issued = { ticket: next.body.ticket, status_url: next.body.status_url };
+  const p = await openStatus(issued, {
+    before: (page) => page.route(/\/stream\?/, (route) => route.abort()),
+  });
+  try {
+    assert((await text(p, "#position")) === "0 orang", "A-003 is next");
+    await p.waitForFunction(() => document.getElementById("mode").textContent.includes("5 detik"),
+      null, { timeout: 3000 });
+    const st = (op, body) => stack.antred.post("/v1/events/demo/stations/registration-1/" + op,
+      body, { role: "station" });
+    assert((await st("start")).status === 200, "start");
+    assert((await st("complete", { outcome: "done" })).status === 200, "complete");
+    assert((await st("call")).body.ticket.id === issued.ticket.id, "called A-003");
+    const t0 = Date.now();
+    await p.waitForFunction(
+      () => document.getElementById("headline").textContent.startsWith("Dipanggil"),
+      null, { timeout: 7000, polling: 100 });
+    console.log("     polling showed the call after " + (Date.now() - t0) + " ms");
+    assert(await p.locator("#offline").isHidden(), "polling works: not offline");
+    noErrors(p, (e) => e.startsWith("request failed: ") && e.includes("/stream?sig="));
+  } finally {
+    await p.context().close();
+  }
 };
 
 exports.tampered_link_is_refused = async function () {

@@ -1,0 +1,546 @@
+// The waiting-room TV: who is called where, the queues, observation, doses.
+// Live from the event's stream (/v1/events/{ev}/stream); every call is shown
+// at once, chimed and spoken in Bahasa Indonesia, one announcement at a time.
+//
+// Sound needs a user gesture in browsers: the "Aktifkan suara" button, which
+// is remembered in localStorage; a kiosk started with
+// `chromium --kiosk --autoplay-policy=no-user-gesture-required` needs no click.
+"use strict";
+(function () {
+  var DIGITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
+    "sembilan"];
+  var SOUND_KEY = "antre.display.sound";
+  var RETRY_MS = 3000;
+  var ANNOUNCE_MAX_AGE_MS = 60000; // replayed calls older than this are shown, not spoken
+  var QUEUE_MAX = 10;
+  var FLASH_MS = 10000;
+
+  // ---- words --------------------------------------------------------------
+
+  // A number in Indonesian words: 3 "tiga", 11 "sebelas", 24 "dua puluh empat".
+  function numberWords(n) {
+    n = Math.floor(Number(n));
+    if (!isFinite(n) || n < 0) return "";
+    if (n < 10) return DIGITS[n];
+    if (n === 10) return "sepuluh";
+    if (n === 11) return "sebelas";
+    if (n < 20) return DIGITS[n - 10] + " belas";
+    if (n < 100)
+      return DIGITS[Math.floor(n / 10)] + " puluh" + (n % 10 ? " " + DIGITS[n % 10] : "");
+    if (n < 1000) {
+      var h = Math.floor(n / 100), rest = n % 100;
+      return (h === 1 ? "seratus" : DIGITS[h] + " ratus") + (rest ? " " + numberWords(rest) : "");
+    }
+    if (n < 1000000) {
+      var k = Math.floor(n / 1000), r = n % 1000;
+      return (k === 1 ? "seribu" : numberWords(k) + " ribu") + (r ? " " + numberWords(r) : "");
+    }
+    return String(n).split("").map(function (d) { return DIGITS[+d]; }).join(" ");
+  }
+
+  // What is said for a call: "Nomor antrean A nol satu tujuh, silakan ke meja
+  // vaksinasi tiga".  Letters stay letters, digits are read one by one, other
+  // characters ("-") are silent; a recall starts with "Panggilan ulang".
+  function speechText(call, stageName) {
+    var words = [];
+    String(call.code || "").toUpperCase().split("").forEach(function (ch) {
+      if (ch >= "0" && ch <= "9") words.push(DIGITS[+ch]);
+      else if (/[A-Z]/.test(ch)) words.push(ch);
+    });
+    var desk = String(stageName || call.stage || "").toLocaleLowerCase("id-ID");
+    var text = "nomor antrean " + words.join(" ") + ", silakan ke meja " + desk + " " +
+      numberWords(stationNumber(call));
+    return call.recall ? "Panggilan ulang, " + text : "N" + text.slice(1);
+  }
+
+  window.antreSpeechText = speechText;
+  window.antreNumberWords = numberWords;
+
+  // ---- state --------------------------------------------------------------
+
+  var params = new URLSearchParams(location.search);
+  var ev = params.get("event") || "";
+  var info = null;                 // the event definition
+  var stageNames = {};
+  var board = null;                // the latest snapshot
+  var calls = [];                  // newest first
+  var tiles = {};                  // station id -> its element
+  var tileKey = "";
+  var heroCall = null;
+  var serverSkew = null;           // server clock minus ours, ms, from boards
+  var flashTimers = {};
+  var seen = {}, seenOrder = [];   // calls already handled, by callKey
+
+  function $(x) { return document.getElementById(x); }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function stationNumber(c) {
+    if (c.station_number) return c.station_number;
+    var s = String(c.station || ""), i = s.lastIndexOf("-");
+    return i >= 0 ? +s.slice(i + 1) : 0;
+  }
+
+  function holdMinutes(stage) {
+    var m = 0;
+    ((info && info.stages) || []).forEach(function (x) {
+      if (x.id === stage && x.hold_minutes > 0) m = x.hold_minutes;
+    });
+    return Math.round(m);
+  }
+
+  function stageName(id) { return stageNames[id] || id || ""; }
+
+  function deskName(stage, number) { return stageName(stage) + " " + number; }
+
+  var fmtCache = {};
+  function fmt(opts) {
+    var key = JSON.stringify(opts);
+    if (!fmtCache[key]) {
+      var o = Object.assign({}, opts);
+      if (info && info.timezone) o.timeZone = info.timezone;
+      try { fmtCache[key] = new Intl.DateTimeFormat("id-ID", o); }
+      catch (e) { delete o.timeZone; fmtCache[key] = new Intl.DateTimeFormat("id-ID", o); }
+    }
+    return fmtCache[key];
+  }
+
+  // "10:32" in the event's time zone.
+  function hhmm(d) {
+    var parts = fmt({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(d);
+    var h = "", m = "";
+    parts.forEach(function (p) {
+      if (p.type === "hour") h = p.value;
+      if (p.type === "minute") m = p.value;
+    });
+    return h + ":" + m;
+  }
+
+  function number(n) { return Number(n || 0).toLocaleString("id-ID"); }
+
+  function waitText(s) {
+    if (s === null || s === undefined) return "–";
+    if (s < 60) return "< 1 menit";
+    return "± " + Math.round(s / 60) + " menit";
+  }
+
+  // ---- sound --------------------------------------------------------------
+
+  var audio = null, queue = [], speaking = false;
+
+  function soundWanted() {
+    try { return localStorage.getItem(SOUND_KEY) === "on"; } catch (e) { return false; }
+  }
+
+  function audioContext() {
+    if (!audio) {
+      var AC = window.AudioContext || window.webkitAudioContext;
+      if (AC) { try { audio = new AC(); } catch (e) { audio = null; } }
+    }
+    return audio;
+  }
+
+  // body[data-sound]: "on", "blocked" (the button shows), "checking"
+  function soundState(st) { document.body.dataset.sound = st; }
+
+  function soundBlocked() {
+    $("sound").hidden = false;
+    soundState("blocked");
+  }
+
+  function enableSound() {
+    try { localStorage.setItem(SOUND_KEY, "on"); } catch (e) { /* private mode */ }
+    $("sound").hidden = true;
+    soundState("on");
+    var a = audioContext();
+    var hello = function () { enqueue({ text: "Suara diaktifkan", key: "" }); };
+    if (a && a.state !== "running") a.resume().then(hello, hello);
+    else hello();
+  }
+
+  // On load: sound was enabled on this TV before; see whether the browser
+  // still lets the page play it without a click.
+  function probeSound() {
+    if (!soundWanted()) { soundBlocked(); return; }
+    var a = audioContext();
+    if (!a || a.state === "running") { soundState("on"); return; }
+    soundState("checking");
+    a.resume().catch(function () {});
+    setTimeout(function () {
+      if (a.state !== "running") soundBlocked();
+      else if (document.body.dataset.sound === "checking") soundState("on");
+    }, 700);
+  }
+
+  // A two-note "ding-dong"; how long it lasts in ms (0 when it cannot play).
+  function chime() {
+    var a = audio;
+    if (!a || a.state !== "running") return 0;
+    var t0 = a.currentTime + 0.03;
+    [[659.25, 0], [523.25, 0.35]].forEach(function (n) {
+      var o = a.createOscillator(), g = a.createGain(), t = t0 + n[1];
+      o.type = "sine";
+      o.frequency.value = n[0];
+      g.gain.setValueAtTime(0.0001, t);
+      g.gain.exponentialRampToValueAtTime(0.5, t + 0.02);
+      g.gain.exponentialRampToValueAtTime(0.0001, t + 0.7);
+      o.connect(g);
+      g.connect(a.destination);
+      o.start(t);
+      o.stop(t + 0.75);
+    });
+    return 900;
+  }
+
+  var voice = null;
+  function pickVoice() {
+    var s = window.speechSynthesis;
+    if (!s || !s.getVoices) return;
+    var vs = s.getVoices() || [];
+    for (var i = 0; i < vs.length; i++)
+      if (/^id([-_]|$)/i.test(vs[i].lang)) { voice = vs[i]; return; }
+  }
+
+  function speak(text, done) {
+    var s = window.speechSynthesis, finished = false, timer;
+    function fin() {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      done();
+    }
+    if (!s || !window.SpeechSynthesisUtterance) { fin(); return; }
+    var u = new SpeechSynthesisUtterance(text);
+    u.lang = "id-ID";
+    u.rate = 0.9;
+    if (!voice) pickVoice();
+    if (voice) u.voice = voice;
+    u.onend = fin;
+    u.onerror = function (e) {
+      if (e && e.error === "not-allowed") soundBlocked();
+      fin();
+    };
+    // some engines never say they are done (or hang): go on anyway
+    timer = setTimeout(function () {
+      try { s.cancel(); } catch (e) { /* nothing to stop */ }
+      fin();
+    }, 3000 + text.length * 120);
+    try { s.speak(u); } catch (e) { fin(); }
+  }
+
+  function enqueue(item) {
+    if (item.key && queue.some(function (q) { return q.key === item.key; }))
+      return;                    // the same ticket is about to be announced anyway
+    queue.push(item);
+    while (queue.length > QUEUE_MAX) queue.shift();
+    if (!speaking) next();
+  }
+
+  function next() {
+    var item = queue.shift();
+    if (!item) { speaking = false; return; }
+    speaking = true;
+    setTimeout(function () {
+      speak(item.text, function () { setTimeout(next, 500); });
+    }, chime());
+  }
+
+  // ---- rendering ----------------------------------------------------------
+
+  function renderStations() {
+    var list = (board && board.stations) || [];
+    var key = list.map(function (s) { return s.id; }).join(",");
+    var box = $("stations");
+    if (key !== tileKey) {
+      tileKey = key;
+      tiles = {};
+      box.textContent = "";
+      box.className = "stations n" + (list.length <= 4 ? 4 : list.length <= 8 ? 8 :
+        list.length <= 12 ? 12 : list.length <= 16 ? 16 : "many");
+      list.forEach(function (s) {
+        var t = el("div", "tile");
+        t.dataset.station = s.id;
+        t.appendChild(el("p", "desk", deskName(s.stage, s.number)));
+        t.appendChild(el("p", "code", "–"));
+        box.appendChild(t);
+        tiles[s.id] = t;
+      });
+    }
+    list.forEach(function (s) {
+      var t = tiles[s.id], code = t.querySelector(".code");
+      t.querySelector(".desk").textContent = deskName(s.stage, s.number);
+      if (s.state === "paused") {
+        code.textContent = "Istirahat";
+        t.classList.add("paused");
+      } else {
+        code.textContent = s.ticket ? s.ticket.code : "–";
+        t.classList.remove("paused");
+      }
+      // the ring stays while the desk still holds whom it called
+      if (!s.ticket || s.state === "paused") unflash(t, s.id);
+      t.classList.toggle("empty", !s.ticket && s.state !== "paused");
+    });
+  }
+
+  function renderHero(c, fresh) {
+    var h = $("hero");
+    if (!c) return;
+    heroCall = c;
+    $("hero-code").textContent = c.code;
+    $("hero-desk").textContent = "Silakan ke meja " + deskName(c.stage, stationNumber(c));
+    h.classList.remove("idle");
+    h.classList.toggle("recall", !!c.recall);
+    if (fresh) flash(h, "hero");
+  }
+
+  function flash(e, key) {
+    e.classList.remove("flash");
+    void e.offsetWidth;          // restart the animation
+    e.classList.add("flash");
+    clearTimeout(flashTimers[key]);
+    flashTimers[key] = setTimeout(function () { e.classList.remove("flash"); }, FLASH_MS);
+  }
+
+  function unflash(e, key) {
+    clearTimeout(flashTimers[key]);
+    e.classList.remove("flash");
+  }
+
+  function renderCalls() {
+    var ol = $("calls");
+    ol.textContent = "";
+    calls.slice(0, 5).forEach(function (c, i) {
+      var li = el("li", i === 0 ? "newest" : "");
+      li.appendChild(el("span", "code", c.code));
+      li.appendChild(el("span", "desk", deskName(c.stage, stationNumber(c))));
+      li.appendChild(el("span", "at", (c.recall ? "ulang " : "") + hhmm(new Date(c.at))));
+      ol.appendChild(li);
+    });
+    if (!calls.length) ol.appendChild(el("li", "none", "Belum ada panggilan"));
+  }
+
+  function renderStages() {
+    var box = $("stages");
+    box.textContent = "";
+    ((board && board.stages) || []).forEach(function (s) {
+      var d = el("div", "stage");
+      var hold = holdMinutes(s.id) > 0;
+      d.appendChild(el("p", "name", s.name || stageName(s.id)));
+      var w = el("p", "waiting", number(s.waiting));
+      w.appendChild(el("small", "", hold ? "orang" : "menunggu"));
+      d.appendChild(w);
+      var eta = el("p", "eta", hold ? "lama" : "tunggu");
+      eta.appendChild(el("b", "", hold ? holdMinutes(s.id) + " menit" : waitText(s.eta_s)));
+      d.appendChild(eta);
+      box.appendChild(d);
+    });
+  }
+
+  function renderHolds() {
+    var ul = $("holds"), holds = (board && board.holds) || [];
+    ul.textContent = "";
+    $("holds-none").hidden = holds.length > 0;
+    holds.forEach(function (h) {
+      var li = el("li");
+      li.appendChild(el("span", "code", h.code));
+      var until = el("span", "until");
+      until.appendChild(el("span", "words", "boleh pulang "));
+      until.appendChild(document.createTextNode(hhmm(new Date(h.until))));
+      li.appendChild(until);
+      ul.appendChild(li);
+    });
+    // one a line while they fit, then two columns; as many as fit, and how
+    // many more
+    var over = function () { return ul.scrollHeight > ul.clientHeight + 1; };
+    ul.classList.remove("dense");
+    if (over()) ul.classList.add("dense");
+    if (over()) {
+      var more = el("li", "more"), hidden = 0;
+      ul.appendChild(more);
+      while (ul.children.length > 2 && over()) {
+        ul.removeChild(more.previousSibling);
+        hidden++;
+        more.textContent = "+" + hidden + " orang lainnya";
+      }
+    }
+  }
+
+  function renderDoses() {
+    var doses = (board && board.doses_today) || 0, target = board && board.target;
+    $("doses").textContent = number(doses);
+    $("target").textContent = target ? number(target) : "–";
+    $("issued").textContent = number(board && board.issued_today);
+    var pct = target ? Math.min(100, doses * 100 / target) : 0;
+    $("doses-bar").style.width = pct.toFixed(1) + "%";
+    $("doses-pct").textContent = target ? pct.toLocaleString("id-ID",
+      { maximumFractionDigits: pct < 10 ? 1 : 0 }) + "%" : "";
+  }
+
+  function callKey(c) { return c.ticket + "|" + c.station + "|" + c.at; }
+
+  function applyBoard(b) {
+    var first = board === null, missed = [];
+    board = b;
+    (b.stages || []).forEach(function (s) { if (s.name) stageNames[s.id] = s.name; });
+    if (b.at) serverSkew = new Date(b.at).getTime() - Date.now();
+    // calls this page has not had as events (the stream was down, and could
+    // not replay them) are handled as new ones; on the first board, all are old
+    (b.calls || []).forEach(function (c) {
+      if (markSeen(c) && !first) missed.unshift(c);
+    });
+    calls = (b.calls || []).slice();
+    renderStations();
+    renderCalls();
+    renderStages();
+    renderHolds();
+    renderDoses();
+    if (calls[0] && (!heroCall || heroCall.at !== calls[0].at || heroCall.code !== calls[0].code))
+      renderHero(calls[0], false);
+    missed.forEach(function (c) { onCall(c, true); });
+  }
+
+  // 1 when the call is new to this page (and remembers it).
+  function markSeen(c) {
+    var key = callKey(c);
+    if (seen[key]) return false;
+    seen[key] = true;
+    seenOrder.push(key);
+    while (seenOrder.length > 200) delete seen[seenOrder.shift()];
+    return true;
+  }
+
+  // A call as it happens, or replayed after a reconnect, or found on a board
+  // after one (fromBoard: the board already shows where everyone is).
+  function onCall(c, fromBoard) {
+    if (!fromBoard) {
+      if (!markSeen(c)) return;
+      calls.unshift(c);
+      calls.length = Math.min(calls.length, 10);
+    }
+    var t = tiles[c.station];
+    if (t && !fromBoard) {
+      t.querySelector(".code").textContent = c.code;
+      t.classList.remove("empty", "paused");
+    }
+    if (t && t.querySelector(".code").textContent === c.code) flash(t, c.station);
+    renderHero(c, true);
+    renderCalls();
+    var age = serverSkew === null ? 0 : Date.now() + serverSkew - new Date(c.at).getTime();
+    if (soundWanted() && age < ANNOUNCE_MAX_AGE_MS)
+      enqueue({ text: speechText(c, stageName(c.stage)), key: c.ticket + "@" + c.station });
+  }
+
+  // ---- the stream ---------------------------------------------------------
+
+  var es = null, lastId = "";
+
+  function setOffline(off) { $("offline").hidden = !off; }
+
+  function remember(m) { if (m.lastEventId) lastId = m.lastEventId; }
+
+  function connect() {
+    var url = "/v1/events/" + encodeURIComponent(ev) + "/stream" +
+      (lastId ? "?last_event_id=" + encodeURIComponent(lastId) : "");
+    es = new EventSource(url);
+    es.onopen = function () { setOffline(false); };
+    es.onerror = function () {
+      setOffline(true);
+      // EventSource retries a dropped stream by itself (with Last-Event-ID);
+      // after an HTTP error it gives up, and a new one takes over
+      if (es.readyState === EventSource.CLOSED) {
+        es.close();
+        setTimeout(connect, RETRY_MS);
+      }
+    };
+    es.addEventListener("board", function (m) {
+      setOffline(false);
+      try { applyBoard(JSON.parse(m.data)); } catch (e) { /* a bad snapshot: wait for the next */ }
+    });
+    es.addEventListener("call", function (m) {
+      remember(m);
+      setOffline(false);
+      try { onCall(JSON.parse(m.data)); } catch (e) { /* ignore a bad entry */ }
+    });
+    es.addEventListener("ticket", remember);
+    es.addEventListener("station", remember);
+  }
+
+  // ---- start --------------------------------------------------------------
+
+  function tick() {
+    var now = new Date();
+    $("clock").textContent = hhmm(now);
+    $("date").textContent = fmt({ weekday: "long", day: "numeric", month: "long" }).format(now);
+  }
+
+  function getJSON(url) {
+    return fetch(url, { cache: "no-store" }).then(function (r) {
+      if (!r.ok) {
+        var e = new Error("HTTP " + r.status);
+        e.status = r.status;
+        throw e;
+      }
+      return r.json();
+    });
+  }
+
+  function chooseEvent(events, unknown) {
+    $("board").hidden = true;
+    $("chooser").hidden = false;
+    $("event-name").textContent = "Layar antrean";
+    if (unknown)
+      $("chooser-title").textContent = "Kegiatan “" + unknown + "” tidak ada. Pilih kegiatan:";
+    var ul = $("events");
+    events.forEach(function (e) {
+      var li = el("li"), a = el("a", "", e.name || e.id);
+      a.href = "?event=" + encodeURIComponent(e.id);
+      li.appendChild(a);
+      ul.appendChild(li);
+    });
+    if (!events.length) ul.appendChild(el("li", "", "Belum ada kegiatan."));
+  }
+
+  function start() {
+    var got = ev ? getJSON("/v1/events/" + encodeURIComponent(ev)).then(function (b) {
+      return b.event;
+    }) : getJSON("/v1/events").then(function (b) {
+      var list = b.events || [];
+      if (list.length !== 1) { chooseEvent(list); return null; }
+      ev = list[0].id;
+      return list[0];
+    });
+    got.then(function (e) {
+      if (!e) return;
+      info = e;
+      fmtCache = {};
+      (e.stages || []).forEach(function (s) { stageNames[s.id] = s.name; });
+      $("event-name").textContent = e.name || e.id;
+      document.title = (e.name || e.id) + " — antrean";
+      setOffline(false);
+      tick();
+      connect();
+    }).catch(function (err) {
+      if (err && err.status === 404) {
+        getJSON("/v1/events").then(function (b) { chooseEvent(b.events || [], ev); })
+          .catch(function () { setOffline(true); setTimeout(start, RETRY_MS); });
+        return;
+      }
+      setOffline(true);
+      setTimeout(start, RETRY_MS);
+    });
+  }
+
+  $("sound").addEventListener("click", enableSound);
+  window.addEventListener("resize", function () { if (board) renderHolds(); });
+  if (window.speechSynthesis && window.speechSynthesis.addEventListener)
+    window.speechSynthesis.addEventListener("voiceschanged", pickVoice);
+  probeSound();
+  tick();
+  setInterval(tick, 1000);
+  start();
+})();
