@@ -12,7 +12,7 @@
 #define DEFAULT_URL "http://127.0.0.1:8080"
 
 extern const struct cli_cmd cmd_ticket_issue, cmd_ticket_show, cmd_ticket_qr,
-    cmd_ticket_print, cmd_board;
+    cmd_ticket_print, cmd_board, cmd_stats;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_ticket_issue,
@@ -20,6 +20,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_ticket_qr,
 	&cmd_ticket_print,
 	&cmd_board,
+	&cmd_stats,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
