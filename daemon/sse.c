@@ -685,6 +685,22 @@ static void sub_catch_up(struct sub *s)
 	}
 }
 
+/* Tells the client where it starts (an id-only message sets EventSource's
+ * last event id), so that a display that has had only board snapshots
+ * still reconnects with a Last-Event-ID. */
+static int sub_send_start(struct sub *s)
+{
+	char text[48];
+	struct payload *p;
+	int rc;
+
+	snprintf(text, sizeof text, "id: %s\n\n", s->last_id);
+	p = payload_raw(text, strlen(text));
+	rc = sub_send(s, p);
+	payload_unref(p);
+	return rc;
+}
+
 /* Owned by the store: reply dies after return.  arg is the subscriber
  * whose starting point (the stream's newest entry) this is. */
 static void sub_on_start(const redisReply *r, void *arg)
@@ -705,6 +721,10 @@ static void sub_on_start(const redisReply *r, void *arg)
 		snprintf(s->last_id, sizeof s->last_id, "%s", r->element[0]->element[0]->str);
 	else
 		snprintf(s->last_id, sizeof s->last_id, "0-0");
+	if (sub_send_start(s) == -1) {
+		sub_cut(s);
+		return;
+	}
 	sub_catch_up(s);
 }
 
@@ -790,6 +810,10 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id)
 		return;
 	}
 	snprintf(s->last_id, sizeof s->last_id, "%s", follow_tip(hub->event));
+	if (sub_send_start(s) == -1) {
+		sub_cut(s);
+		return;
+	}
 	if (s->ticket[0])
 		hub_touch_views(hub);
 	else {
