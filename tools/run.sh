@@ -66,9 +66,12 @@ cat <<MSG
 
   antre is starting on http://$listen  (Redis: $REDIS_URL, data in $var)
 
-  health:        http://$listen/healthz
-  events:        http://$listen/v1/events
-  demo event:    http://$listen/v1/events/demo
+  waiting-room TV:  http://$listen/web/display.html?event=demo
+  desk:             http://$listen/web/desk.html?event=demo        (desk token)
+  station:          http://$listen/web/station.html?event=demo     (station token)
+  organisers:       http://$listen/web/dashboard.html?event=demo   (organiser token)
+  API:              http://$listen/v1/events/demo   (protocol/PROTOCOL.md)
+  health:           http://$listen/healthz
 
   tokens (Authorization: Bearer ...), kept in $var/tokens:
 $(sed 's/^/    /' "$var/tokens")
