@@ -58,7 +58,7 @@ fi
 	echo "secret-file $var/secret"
 	echo "events-dir $var/events"
 	echo "web-root $top/clients/web"
-	echo "public-url http://$listen"
+	echo "public-url ${PUBLIC_URL:-http://$listen}"
 	sed 's/^/token /' "$var/tokens"
 } > "$var/antred.conf"
 
