@@ -1,0 +1,365 @@
+// The ticket desk (/web/desk.html) in real headless Chromium at 1280x800:
+// the token form, issuing by clicking a service (the code shown is the new
+// ticket of GET /board), the QR image, the NIK field (cleared, never kept,
+// a duplicate and an invalid one in plain words), the keyboard (digits and
+// Enter), printing (window.print is recorded, not run) and cancelling.
+// The tests run in order on one antred and share one desk page.
+"use strict";
+
+const { assert, startStack, launchBrowser, TOKENS } = require("./lib");
+
+const SCREENSHOT = process.env.DESK_SCREENSHOT || "/tmp/desk.png";
+const NIK = "3273011507550001";          // born 15 July 1955: elderly
+const BAD_NIK = "3273013507550001";      // day 35: no such birth date
+let stack, browser, desk;
+
+// A 1280x800 page recording script errors and failed loads; window.print
+// is replaced by a recorder; with `token`, the desk token is in
+// sessionStorage before the page's script runs.
+async function deskPage(token) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1, locale: "id-ID", timezoneId: "Asia/Jakarta" });
+  await context.addInitScript((t) => {
+    if (t) sessionStorage.setItem("antre.desk.token", t);
+    window.antrePrints = [];
+    window.print = () => {
+      const img = document.getElementById("print-img");
+      window.antrePrints.push({ src: img && !img.hidden ? img.src : "",
+        width: img ? img.naturalWidth : 0 });
+    };
+  }, token || "");
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push("page error: " + e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
+      page.errors.push("console: " + m.text());
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400)
+      page.errors.push("HTTP " + r.status() + ": " + r.request().method() + " " +
+        r.url().replace(stack.antred.base, ""));
+  });
+  page.on("requestfailed", (r) => {
+    const why = r.failure() ? r.failure().errorText : "";
+    if (!r.url().endsWith("/stream") && why !== "net::ERR_ABORTED")
+      page.errors.push("request failed: " + r.url() + " " + why);
+  });
+  return page;
+}
+
+// The token check is an empty issue: 400, nothing issued.
+const PROBE = "HTTP 400: POST /v1/events/demo/tickets";
+
+function noErrors(page, expected = []) {
+  const errs = page.errors.filter((e) => e !== PROBE && !expected.includes(e));
+  assert(errs.length === 0, () => "the page reported:\n" + errs.join("\n"));
+  page.errors.length = 0;
+}
+
+const text = (page, sel) => page.locator(sel).textContent();
+
+async function board() {
+  const r = await stack.antred.get("/v1/events/demo/board");
+  assert(r.status === 200, "board");
+  return r.body;
+}
+
+async function ticket(ref) {
+  const r = await stack.antred.get("/v1/events/demo/tickets/" + ref, { role: "desk" });
+  assert(r.status === 200, () => "ticket " + ref + ": " + r.status + " " + JSON.stringify(r.body));
+  return r.body.ticket;
+}
+
+// Waits until the card shows a code other than `before`, and returns it.
+async function nextCode(page, before) {
+  await page.waitForFunction((b) => {
+    const c = document.getElementById("code").textContent;
+    return c !== b && c !== "–";
+  }, before, { timeout: 5000 });
+  return text(page, "#code");
+}
+
+async function qrLoaded(page) {
+  await page.waitForFunction(() => {
+    const q = document.getElementById("qr");
+    return !q.hidden && q.complete && q.naturalWidth > 0 && q.src.startsWith("blob:");
+  }, null, { timeout: 5000 });
+}
+
+exports.setup = async function () {
+  stack = await startStack();
+  browser = await launchBrowser();
+};
+
+exports.teardown = async function () {
+  try {
+    if (browser) await browser.close();
+  } finally {
+    if (stack) await stack.stop();
+  }
+};
+
+exports.token_form = async function () {
+  const page = await deskPage();
+  try {
+    const resp = await page.goto(stack.antred.base + "/web/desk.html");
+    assert(resp.status() === 200, "desk.html");
+    await page.locator("#login").waitFor({ state: "visible", timeout: 5000 });
+    assert((await text(page, "#event-name")) === "Gebyar Vaksinasi Uji", "the only event");
+    // a station token may not issue: said so, and not kept
+    await page.fill("#token", TOKENS.station);
+    await page.click("#login-submit");
+    await page.locator("#login-error").waitFor({ state: "visible", timeout: 5000 });
+    assert((await text(page, "#login-error")).includes("tidak berhak"),
+      () => "403 message: " + JSON.stringify(page.errors));
+    await page.fill("#token", "nonsense");
+    await page.click("#login-submit");
+    await page.waitForFunction(() =>
+      document.getElementById("login-error").textContent.includes("tidak dikenal"), null,
+    { timeout: 5000 });
+    await page.fill("#token", TOKENS.desk);
+    await page.click("#login-submit");
+    await page.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+    const kept = await page.evaluate(() => [sessionStorage.getItem("antre.desk.token"),
+      localStorage.getItem("antre.desk.token")]);
+    assert(kept[0] === TOKENS.desk && kept[1] === null, () => "kept: " + JSON.stringify(kept));
+    assert((await page.locator(".service").count()) === 3, "three services");
+    // an organiser token is refused as well (it may only read)
+    noErrors(page, ["HTTP 403: POST /v1/events/demo/tickets",
+      "HTTP 401: POST /v1/events/demo/tickets"]);
+  } finally {
+    await page.context().close();
+  }
+};
+
+exports.issue_by_click = async function () {
+  desk = await deskPage(TOKENS.desk);
+  const resp = await desk.goto(stack.antred.base + "/web/desk.html?event=demo");
+  assert(resp.status() === 200, "desk.html");
+  await desk.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+  const before = await board();
+  await desk.click(".service[data-service=dose1]");
+  const code = await nextCode(desk, "–");
+  const after = await board();
+  assert(after.issued_today === before.issued_today + 1,
+    () => "issued_today " + before.issued_today + " → " + after.issued_today);
+  const t = await ticket(code);
+  assert(t.code === code && t.service === "dose1" && t.priority === "regular" &&
+    t.state === "waiting", () => "ticket: " + JSON.stringify(t));
+  assert(code === "A-001", () => "the first of the day: " + code);
+  assert((await text(desk, "#r-service")) === "Dosis 1 · Umum", "service line");
+  assert((await text(desk, "#r-state")) === "Menunggu di Pendaftaran · tidak ada yang di depan",
+    "state line");
+  await qrLoaded(desk);
+  // the list
+  assert((await desk.locator("#recent tr").count()) === 1, "one listed");
+  assert((await text(desk, "#recent tr:first-child td.code")) === code, "listed code");
+  // a second: one ahead now
+  await desk.click(".service[data-service=dose1]");
+  assert((await nextCode(desk, code)) === "A-002", "A-002");
+  assert((await text(desk, "#r-state")) === "Menunggu di Pendaftaran · 1 orang di depan",
+    "position 1");
+  noErrors(desk);
+};
+
+exports.nik_cleared_never_kept_duplicate_refused = async function () {
+  const shown = await text(desk, "#code");
+  // elderly is chosen by the NIK's birth date; the area as typed
+  await desk.fill("#area", "RT 03 Sukamaju");
+  await desk.fill("#nik", NIK);
+  assert((await desk.locator("#nik").evaluate((e) =>
+    getComputedStyle(e).webkitTextSecurity)) === "disc", "the NIK is masked");
+  await desk.click(".service[data-service=dose2]");
+  const code = await nextCode(desk, shown);
+  assert(code === "B-001", () => "B-001: " + code);
+  assert((await desk.inputValue("#nik")) === "", "the NIK field is cleared");
+  assert((await desk.inputValue("#area")) === "RT 03 Sukamaju", "the area stays");
+  const t = await ticket(code);
+  assert(t.priority === "elderly" && t.area === "RT 03 Sukamaju", () => JSON.stringify(t));
+  assert((await text(desk, "#r-service")) === "Dosis 2 · Lansia (dari NIK)", "elderly from NIK");
+  const stored = await desk.evaluate(() => JSON.stringify([Object.entries(sessionStorage),
+    Object.entries(localStorage)]));
+  assert(!stored.includes(NIK) && !stored.includes(NIK.slice(6)), "the NIK is not in storage");
+  assert(!(await desk.content()).includes(NIK), "the NIK is not in the page");
+
+  // the same person again for the same service: refused, said plainly
+  const issued = (await board()).issued_today;
+  await desk.fill("#nik", NIK);
+  await desk.click(".service[data-service=dose2]");
+  await desk.waitForFunction(() => document.getElementById("msg").className === "msg err", null,
+    { timeout: 5000 });
+  const msg = await text(desk, "#msg");
+  assert(msg === "Orang dengan NIK ini sudah mendapat tiket Dosis 2 hari ini. " +
+    "Tiket baru tidak dibuat.", () => "duplicate message: " + msg);
+  assert((await text(desk, "#code")) === code, "the card still shows the last ticket");
+  assert((await desk.inputValue("#nik")) === "", "cleared after a duplicate too");
+  assert((await board()).issued_today === issued, "nothing issued");
+
+  // an impossible birth date: the server's 422 in plain words, kept to fix
+  await desk.fill("#nik", BAD_NIK);
+  await desk.click(".service[data-service=dose1]");
+  await desk.waitForFunction(() =>
+    document.getElementById("msg").textContent.startsWith("NIK tidak valid"), null,
+  { timeout: 5000 });
+  assert((await text(desk, "#msg")) ===
+    "NIK tidak valid: tanggal lahir di dalamnya tidak mungkin. Periksa lagi dengan KTP.",
+  "invalid message");
+  assert((await desk.inputValue("#nik")) === BAD_NIK, "kept for fixing");
+  // too short: said before asking the server
+  await desk.fill("#nik", "32730115");
+  await desk.click(".service[data-service=dose1]");
+  await desk.waitForFunction(() =>
+    document.getElementById("msg").textContent.startsWith("NIK harus 16 angka"), null,
+  { timeout: 5000 });
+  assert((await board()).issued_today === issued, "still nothing issued");
+  await desk.fill("#nik", "");
+  await desk.fill("#area", "");
+  noErrors(desk, ["HTTP 409: POST /v1/events/demo/tickets",
+    "HTTP 422: POST /v1/events/demo/tickets"]);
+};
+
+exports.keyboard_digit_and_enter = async function () {
+  const shown = await text(desk, "#code");
+  await desk.evaluate(() => document.activeElement.blur());   // focus off the fields
+  const before = (await board()).issued_today;
+  await desk.keyboard.press("3");
+  const c1 = await nextCode(desk, shown);
+  assert(c1 === "C-001", () => "3 is Booster: " + c1);
+  assert((await ticket(c1)).service === "booster", "booster");
+  await desk.keyboard.press("Enter");
+  const c2 = await nextCode(desk, c1);
+  assert(c2 === "C-002", () => "Enter repeats: " + c2);
+  // Enter in the NIK field issues the last service with that NIK
+  await desk.fill("#nik", "3273014507900002");
+  await desk.locator("#nik").press("Enter");
+  const c3 = await nextCode(desk, c2);
+  assert(c3 === "C-003" && (await desk.inputValue("#nik")) === "", () => "from the field: " + c3);
+  assert((await board()).issued_today === before + 3, "three issued");
+  // digits typed in a field are the field's
+  await desk.fill("#area", "");
+  await desk.locator("#area").pressSequentially("RT 12");
+  assert((await desk.inputValue("#area")) === "RT 12", "typed");
+  assert((await text(desk, "#code")) === c3, "no ticket from typing");
+  await desk.fill("#area", "");
+  assert((await board()).issued_today === before + 3, "still three");
+  noErrors(desk);
+};
+
+exports.priority_choice = async function () {
+  const shown = await text(desk, "#code");
+  await desk.click(".seg-btn[data-priority=disabled]");
+  await desk.click(".service[data-service=dose1]");
+  const code = await nextCode(desk, shown);
+  assert((await ticket(code)).priority === "disabled", "disabled priority");
+  // back to the default for the next person
+  assert((await desk.getAttribute(".seg-btn[data-priority=regular]", "aria-checked")) === "true",
+    "regular again");
+  noErrors(desk);
+};
+
+exports.print_and_reprint = async function () {
+  const code = await text(desk, "#code");
+  await desk.click("#print");
+  await desk.waitForFunction(() => window.antrePrints.length === 1, null, { timeout: 5000 });
+  let p = await desk.evaluate(() => window.antrePrints[0]);
+  assert(p.src.startsWith("blob:") && p.width === 384, () => "ticket.png printed: " +
+    JSON.stringify(p));
+  // C prints the ticket shown; the list reprints an older one at 80 mm
+  await desk.keyboard.press("c");
+  await desk.waitForFunction(() => window.antrePrints.length === 2, null, { timeout: 5000 });
+  await desk.selectOption("#paper", "80");
+  await desk.click("#recent tr[data-id$='-A001'] button[data-act=print]");
+  await desk.waitForFunction(() => window.antrePrints.length === 3, null, { timeout: 5000 });
+  p = await desk.evaluate(() => window.antrePrints[2]);
+  assert(p.width === 576, () => "80 mm: " + JSON.stringify(p));
+  assert((await text(desk, "#code")) === code, "reprint leaves the card");
+  await desk.selectOption("#paper", "58");
+  noErrors(desk);
+};
+
+exports.cancel_from_list = async function () {
+  const row = "#recent tr[data-id$='-A002']";
+  const btn = row + " button[data-act=cancel]";
+  await desk.click(btn);
+  assert((await text(desk, btn)).startsWith("Yakin batalkan A-002"), "asks first");
+  assert((await ticket("A-002")).state === "waiting", "not yet");
+  await desk.click(btn);
+  await desk.waitForFunction(() => {
+    const td = document.querySelector("#recent tr[data-id$='-A002'] td.state");
+    return td && td.textContent === "Dibatalkan";
+  }, null, { timeout: 5000 });
+  assert((await ticket("A-002")).state === "cancelled", "cancelled");
+  assert((await desk.locator(btn).count()) === 0, "no cancel for a cancelled ticket");
+  noErrors(desk);
+};
+
+// A ticket called at a station shows it on the desk's list, live (B-001,
+// elderly, is called first).
+exports.list_follows_the_stream = async function () {
+  const c = await stack.antred.post("/v1/events/demo/stations/registration-1/call", undefined,
+    { role: "station" });
+  assert(c.status === 200 && c.body.ticket.code === "B-001", () => "call: " + JSON.stringify(c.body));
+  await desk.waitForFunction(() => {
+    const td = document.querySelector("#recent tr[data-id$='-B001'] td.state");
+    return td && td.textContent === "Dipanggil";
+  }, null, { timeout: 5000 });
+  assert((await desk.locator("#recent tr[data-id$='-B001'] button[data-act=cancel]").count()) === 0,
+    "no cancel once called");
+  await desk.waitForFunction(() => document.getElementById("issued").textContent !== "–", null,
+    { timeout: 5000 });
+  assert((await text(desk, "#issued")) === String((await board()).issued_today), "issued today");
+  noErrors(desk);
+};
+
+exports.reload_keeps_list_and_screenshot = async function () {
+  const listed = await desk.locator("#recent tr").count();
+  assert(listed === 7, () => "seven listed: " + listed);
+  await desk.reload();
+  await desk.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+  assert((await desk.locator("#recent tr").count()) === listed, "the list survives a reload");
+  // a fresh ticket for the picture
+  const shown = await text(desk, "#code");
+  await desk.click(".service[data-service=dose1]");
+  await nextCode(desk, shown);
+  await qrLoaded(desk);
+  await desk.waitForFunction(() => document.getElementById("live").className === "live up", null,
+    { timeout: 5000 });
+  await desk.waitForTimeout(600);
+  await desk.screenshot({ path: SCREENSHOT });
+  console.log("     screenshot " + SCREENSHOT);
+  noErrors(desk);
+  await desk.context().close();
+  desk = null;
+};
+
+// Without the ticket font, ticket.png is 503 font_unavailable: the desk
+// prints a plain HTML ticket with the QR code instead.  Its own antred.
+exports.print_without_font_falls_back_to_html = async function () {
+  const own = await startStack({ extra: ["ticket-font /nonexistent/font.psf.gz"] });
+  const saved = stack;
+  stack = own;
+  let p;
+  try {
+    p = await deskPage(TOKENS.desk);
+    await p.goto(own.antred.base + "/web/desk.html?event=demo");
+    await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+    await p.keyboard.press("2");
+    const code = await nextCode(p, "–");
+    await p.click("#print");
+    await p.waitForFunction(() => window.antrePrints.length === 1, null, { timeout: 5000 });
+    assert(await p.evaluate(() => !document.getElementById("print-html").hidden &&
+      document.getElementById("ph-qr").naturalWidth > 0), "the HTML ticket with its QR");
+    assert((await text(p, "#ph-code")) === code, "its code");
+    await p.emulateMedia({ media: "print" });
+    assert(await p.locator("#ph-code").isVisible(), "printed");
+    assert(await p.locator("#main").isHidden(), "nothing else printed");
+    await p.screenshot({ path: "/tmp/desk-print.png" });
+    noErrors(p, ["HTTP 503: GET /v1/events/demo/tickets/" + (await p.evaluate(() =>
+      window.antreDesk.current().id)) + "/ticket.png?width=58"]);
+  } finally {
+    if (p) await p.context().close();
+    stack = saved;
+    await own.stop();
+  }
+};

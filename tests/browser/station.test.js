@@ -1,0 +1,336 @@
+// A service desk (/web/station.html?station=registration-1) in real headless
+// Chromium at 1280x800, worked with the keyboard: Space calls (the API shows
+// the ticket called there), S and D move it on to screening, L skips, "Panggil
+// nomor" brings the skipped one back, P pauses (the API shows the station
+// paused, and Space then says so), an empty queue (204) says "Tidak ada
+// antrean"; a reload shows the ticket the station holds; transfer; a QR
+// scanned as typed text; the live waiting count and last calls; the
+// picker and the token form.  The tests run in order on one antred and
+// share one station page; tickets are issued through the API.
+"use strict";
+
+const { assert, startStack, launchBrowser, TOKENS } = require("./lib");
+
+const SCREENSHOT = process.env.STATION_SCREENSHOT || "/tmp/station.png";
+const ST = "registration-1";
+let stack, browser, page;
+
+async function newPage(token) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 },
+    deviceScaleFactor: 1, locale: "id-ID", timezoneId: "Asia/Jakarta" });
+  if (token)
+    await context.addInitScript((t) => sessionStorage.setItem("antre.station.token", t), token);
+  const p = await context.newPage();
+  p.errors = [];
+  p.on("pageerror", (e) => p.errors.push("page error: " + e.message));
+  p.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
+      p.errors.push("console: " + m.text());
+  });
+  p.on("response", (r) => {
+    if (r.status() >= 400)
+      p.errors.push("HTTP " + r.status() + ": " + r.request().method() + " " +
+        r.url().replace(stack.antred.base, ""));
+  });
+  p.on("requestfailed", (r) => {
+    const why = r.failure() ? r.failure().errorText : "";
+    if (!r.url().endsWith("/stream") && why !== "net::ERR_ABORTED")
+      p.errors.push("request failed: " + r.url() + " " + why);
+  });
+  return p;
+}
+
+// The token check is a transfer without a stage: 400, nothing changed.
+const PROBE = "HTTP 400: POST /v1/events/demo/stations/" + ST + "/transfer";
+
+function noErrors(p, expected = []) {
+  const errs = p.errors.filter((e) => e !== PROBE && !expected.includes(e));
+  assert(errs.length === 0, () => "the page reported:\n" + errs.join("\n"));
+  p.errors.length = 0;
+}
+
+const text = (p, sel) => p.locator(sel).textContent();
+
+async function issue(body = { service: "dose1" }) {
+  const r = await stack.antred.post("/v1/events/demo/tickets", body, { role: "desk" });
+  assert(r.status === 201, () => "issue: " + r.status + " " + JSON.stringify(r.body));
+  return r.body;
+}
+
+async function ticket(ref) {
+  const r = await stack.antred.get("/v1/events/demo/tickets/" + ref, { role: "station" });
+  assert(r.status === 200, () => "ticket " + ref + ": " + r.status);
+  return r.body.ticket;
+}
+
+async function stationState(id = ST) {
+  const r = await stack.antred.get("/v1/events/demo");
+  return r.body.event.stations.find((s) => s.id === id);
+}
+
+async function shows(p, code) {
+  await p.waitForFunction((c) => document.getElementById("h-code").textContent === c, code,
+    { timeout: 5000 });
+}
+
+async function message(p, start) {
+  await p.waitForFunction((s) => {
+    const m = document.getElementById("msg");
+    return !m.hidden && m.textContent.startsWith(s);
+  }, start, { timeout: 5000 }).catch(async () => {
+    throw new Error("message " + JSON.stringify(start) + " not shown; it is " +
+      JSON.stringify(await text(p, "#msg")));
+  });
+  return text(p, "#msg");
+}
+
+// Presses a key with the focus on the page, not in a field.
+async function key(p, k) {
+  await p.evaluate(() => { if (document.activeElement) document.activeElement.blur(); });
+  await p.keyboard.press(k);
+}
+
+exports.setup = async function () {
+  stack = await startStack();
+  browser = await launchBrowser();
+  for (let i = 0; i < 3; i++) await issue();       // A-001 … A-003
+};
+
+exports.teardown = async function () {
+  try {
+    if (browser) await browser.close();
+  } finally {
+    if (stack) await stack.stop();
+  }
+};
+
+exports.picker_and_token_form = async function () {
+  const p = await newPage();
+  try {
+    await p.goto(stack.antred.base + "/web/station.html");
+    await p.locator("#picker").waitFor({ state: "visible", timeout: 5000 });
+    assert((await p.locator("#picker-stages a").count()) === 8, "eight desks");
+    await p.click("#picker-stages a[data-station=" + ST + "]");
+    await p.locator("#login").waitFor({ state: "visible", timeout: 5000 });
+    assert(new URL(p.url()).searchParams.get("station") === ST, "the link picks the desk");
+    await p.fill("#token", TOKENS.desk);
+    await p.click("#login-submit");
+    await p.waitForFunction(() =>
+      document.getElementById("login-error").textContent.includes("tidak berhak"), null,
+    { timeout: 5000 });
+    await p.fill("#token", TOKENS.station);
+    await p.click("#login-submit");
+    await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+    assert((await text(p, "#station-name")) === "Meja pendaftaran 1", "the desk's name");
+    // an unknown desk: the picker says so
+    await p.goto(stack.antred.base + "/web/station.html?event=demo&station=registration-9");
+    await p.locator("#picker-error").waitFor({ state: "visible", timeout: 5000 });
+    assert((await text(p, "#picker-error")).includes("registration-9"), "unknown desk named");
+    noErrors(p, ["HTTP 403: POST /v1/events/demo/stations/" + ST + "/transfer"]);
+  } finally {
+    await p.context().close();
+  }
+};
+
+exports.space_calls_the_first = async function () {
+  page = await newPage(TOKENS.station);
+  await page.goto(stack.antred.base + "/web/station.html?station=" + ST);
+  await page.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+  await page.waitForFunction(() => document.getElementById("w-num").textContent === "3", null,
+    { timeout: 5000 });
+  assert(await page.locator("[data-op=start]").isDisabled(), "nothing to start");
+  await key(page, " ");
+  await shows(page, "A-001");
+  const t = await ticket("A-001");
+  assert(t.state === "called" && t.station === ST, () => "API: " + JSON.stringify(t));
+  assert((await page.locator("#held").getAttribute("class")).includes("called"), "called look");
+  assert(await page.locator("[data-op=call]").isDisabled(), "cannot call while holding");
+  // the waiting count follows live
+  await page.waitForFunction(() => document.getElementById("w-num").textContent === "2", null,
+    { timeout: 5000 });
+  noErrors(page);
+};
+
+exports.start_then_done_moves_on = async function () {
+  // D before S: said, nothing sent
+  await key(page, "d");
+  assert((await message(page, "A-001 belum mulai dilayani")).includes("Mulai (S)"), "hint");
+  assert((await ticket("A-001")).state === "called", "still called");
+  await key(page, "s");
+  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
+    null, { timeout: 5000 });
+  assert((await ticket("A-001")).state === "serving", "serving");
+  await key(page, "d");
+  await message(page, "A-001 selesai di Pendaftaran, lanjut ke Skrining");
+  await shows(page, "–");
+  const t = await ticket("A-001");
+  assert(t.state === "waiting" && t.stage === "screening", () => "API: " + JSON.stringify(t));
+  noErrors(page);
+};
+
+exports.skip_and_call_back_by_number = async function () {
+  await key(page, "n");
+  await shows(page, "A-002");
+  await key(page, "l");
+  await message(page, "A-002 dilewati");
+  await shows(page, "–");
+  assert((await ticket("A-002")).state === "skipped", "skipped");
+  assert((await text(page, "#skipped-items")) === "A-002", "listed as skipped");
+  // K, then the number as a person would type it
+  await key(page, "k");
+  assert(await page.evaluate(() => document.activeElement.id === "code-input"), "K focuses");
+  await page.keyboard.type("a2");
+  await page.keyboard.press("Enter");
+  await shows(page, "A-002");
+  const t = await ticket("A-002");
+  assert(t.state === "called" && t.station === ST, () => "called back: " + JSON.stringify(t));
+  await message(page, "Memanggil lagi A-002");
+  assert(await page.locator("#skipped").isHidden(), "no longer listed");
+  // a number of another stage: said plainly (A-001 waits at screening)
+  await key(page, "s");
+  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
+    null, { timeout: 5000 });
+  await key(page, "d");
+  await shows(page, "–");
+  await page.fill("#code-input", "A-001");
+  await page.press("#code-input", "Enter");
+  assert((await message(page, "Nomor A-001 menunggu di tahap lain")) ===
+    "Nomor A-001 menunggu di tahap lain, bukan di Pendaftaran.", "wrong stage");
+  await page.fill("#code-input", "Z-404");
+  await page.press("#code-input", "Enter");
+  await message(page, "Nomor Z-404 tidak ada hari ini.");
+  noErrors(page, ["HTTP 409: POST /v1/events/demo/stations/" + ST + "/call",
+    "HTTP 404: POST /v1/events/demo/stations/" + ST + "/call"]);
+};
+
+exports.pause_then_space_says_paused = async function () {
+  await key(page, "p");
+  await page.locator("#paused-banner").waitFor({ state: "visible", timeout: 5000 });
+  assert((await stationState()).state === "paused", "API: paused");
+  assert((await text(page, "#pause-label")) === "Lanjut", "the button resumes");
+  await key(page, " ");
+  await message(page, "Meja sedang dijeda. Tekan Lanjut (P) untuk memanggil lagi.");
+  assert((await ticket("A-003")).state === "waiting", "nobody called");
+  await key(page, "p");
+  await page.locator("#paused-banner").waitFor({ state: "hidden", timeout: 5000 });
+  assert((await stationState()).state === "open", "API: open");
+  noErrors(page, ["HTTP 409: POST /v1/events/demo/stations/" + ST + "/call"]);
+};
+
+exports.empty_queue_says_so = async function () {
+  await key(page, " ");
+  await shows(page, "A-003");
+  await key(page, "s");
+  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
+    null, { timeout: 5000 });
+  await key(page, "d");
+  await shows(page, "–");
+  await key(page, " ");
+  assert((await message(page, "Tidak ada antrean")) ===
+    "Tidak ada antrean di Pendaftaran saat ini.", "204");
+  await page.waitForFunction(() => document.getElementById("w-num").textContent === "0", null,
+    { timeout: 5000 });
+  noErrors(page);
+};
+
+// Another device (here, the API) calls at this desk: the page follows live.
+exports.follows_calls_made_elsewhere = async function () {
+  const a4 = await issue();
+  const c = await stack.antred.post("/v1/events/demo/stations/" + ST + "/call", undefined,
+    { role: "station" });
+  assert(c.status === 200 && c.body.ticket.id === a4.ticket.id, "called via the API");
+  await shows(page, a4.ticket.code);
+  noErrors(page);
+};
+
+exports.reload_shows_the_held_ticket_then_recall = async function () {
+  const held = await text(page, "#h-code");
+  await page.reload();
+  await page.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+  await shows(page, held);
+  assert((await text(page, "#h-state")).startsWith("Dipanggil"), "called");
+  assert((await text(page, "#h-time")).startsWith("dipanggil "), "since when");
+  await key(page, "r");
+  await message(page, held + " dipanggil ulang (1×).");
+  assert((await ticket(held)).recalls === 1, "API: recalled once");
+  noErrors(page);
+};
+
+exports.transfer_with_m_and_a_digit = async function () {
+  const held = await text(page, "#h-code");
+  await key(page, "m");
+  await page.locator("#transfer-box").waitFor({ state: "visible", timeout: 5000 });
+  assert((await page.locator("#transfer-stages button").count()) === 3, "three other stages");
+  await page.keyboard.press("2");                  // screening, vaccination, observation
+  await message(page, held + " dipindahkan ke Vaksinasi.");
+  const t = await ticket(held);
+  assert(t.state === "waiting" && t.stage === "vaccination", () => "API: " + JSON.stringify(t));
+  await shows(page, "–");
+  noErrors(page);
+};
+
+exports.refuse_asks_twice = async function () {
+  const a5 = await issue();
+  await key(page, " ");
+  await shows(page, a5.ticket.code);
+  await key(page, "s");
+  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
+    null, { timeout: 5000 });
+  await key(page, "x");
+  await message(page, "Tekan Tolak (X) sekali lagi");
+  assert((await ticket(a5.ticket.id)).state === "serving", "not yet");
+  await key(page, "x");
+  await message(page, a5.ticket.code + " ditolak.");
+  assert((await ticket(a5.ticket.id)).state === "refused", "refused");
+  noErrors(page);
+};
+
+// A QR scanner is a keyboard: the link it types lands in the number field.
+exports.scanned_qr_calls_that_ticket = async function () {
+  const a6 = await issue(), a7 = await issue();
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  await page.keyboard.type(a7.qr + "\n", { delay: 5 });
+  await shows(page, a7.ticket.code);
+  const t = await ticket(a7.ticket.id);
+  assert(t.state === "called" && t.station === ST, "the scanned one, not the first waiting");
+  assert((await ticket(a6.ticket.id)).state === "waiting", "the first waiting still waits");
+  assert(!(await stationState()).state.includes("paused"), "no shortcut fired while scanning");
+  // a forged one
+  await key(page, "s");
+  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
+    null, { timeout: 5000 });
+  await key(page, "d");
+  await shows(page, "–");
+  const bad = a6.qr.replace(/sig=(.)/, (m, c) => "sig=" + (c === "A" ? "B" : "A"));
+  await page.fill("#code-input", bad);
+  await page.press("#code-input", "Enter");
+  await message(page, "Kode QR ini tidak sah");
+  noErrors(page, ["HTTP 403: POST /v1/events/demo/stations/" + ST + "/call"]);
+};
+
+exports.last_calls_and_screenshot = async function () {
+  // another desk of the stage calls: listed as desk 2
+  await issue();
+  const c = await stack.antred.post("/v1/events/demo/stations/registration-2/call", undefined,
+    { role: "station" });
+  assert(c.status === 200, "registration-2 called");
+  await page.waitForFunction((code) => {
+    const li = document.querySelector("#calls li");
+    return li && li.textContent.startsWith(code) && li.textContent.includes("meja 2");
+  }, c.body.ticket.code, { timeout: 5000 });
+  assert((await page.locator("#calls li.mine").count()) >= 5, "this desk's calls marked");
+  for (let i = 0; i < 4; i++) await issue(i === 1 ? { service: "dose2", priority: "elderly" } :
+    { service: "dose1" });
+  await key(page, " ");
+  await page.waitForFunction(() => document.getElementById("held").className.includes("called"),
+    null, { timeout: 5000 });
+  assert((await text(page, "#h-prio")) === "Lansia", "elderly first");
+  await page.waitForFunction(() => document.getElementById("live").className === "live up", null,
+    { timeout: 5000 });
+  await page.waitForTimeout(700);
+  await page.screenshot({ path: SCREENSHOT });
+  console.log("     screenshot " + SCREENSHOT);
+  noErrors(page);
+  await page.context().close();
+  page = null;
+};
