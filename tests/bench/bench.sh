@@ -1,14 +1,28 @@
 #!/bin/sh
-# make bench: ticket issuance over HTTP, with Redis durability (AOF,
-# appendfsync always, on disk), against a bare libevent server that does no
-# work, both measured here in the same run with the same load (wrk, 50
-# connections).  Prints both, the ratio and antred's p99.
+# make bench, in two parts, each measured against references in the same
+# run on this machine:
+#
+# 1. ticket issuance over HTTP, with Redis durability (AOF, appendfsync
+#    always, on disk), against a bare libevent server that does no work,
+#    with the same load (wrk, 50 connections).  Prints both, the ratio and
+#    antred's p99.
+# 2. live displays: BENCH_SSE_N (10,000) Server-Sent Events subscribers on
+#    one antred, then BENCH_SSE_CALLS (20) calls, one every
+#    BENCH_SSE_INTERVAL (300) ms; per call, the time until every subscriber
+#    has it, and the daemon's memory per idle subscriber.  The same against
+#    nginx with the nchan module (one EventSource location,
+#    BENCH_NCHAN_WORKERS (2) workers), when Debian's nginx and
+#    libnginx-mod-nchan are installed, and against a bare epoll loop that
+#    only send()s (this machine's floor for one thread).  The load client
+#    is tests/bench/sse_load.c (BENCH_SSE_THREADS threads, 1).
+# BENCH_PARTS="issue", "sse" or both (the default) chooses the parts.
 # Loopback only; every run is bounded by its duration.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build="$top/build"
 dur="${BENCH_SECONDS:-10}"
 conns="${BENCH_CONNECTIONS:-50}"
+parts="${BENCH_PARTS:-issue sse}"   # either or both
 tmp=$(mktemp -d /var/tmp/antre-bench.XXXXXX)
 pids=
 cleanup() {
@@ -17,6 +31,23 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
+# Stops the processes started here that are named, and forgets them.
+stop() {
+	for p in "$@"; do kill "$p" 2>/dev/null || true; done
+	for p in "$@"; do wait "$p" 2>/dev/null || true; done
+	keep=
+	for p in $pids; do
+		case " $* " in *" $p "*) ;; *) keep="$keep $p" ;; esac
+	done
+	pids=$keep
+}
+
+# Every live-display subscriber is a descriptor, in the servers and in the
+# load client: the soft limit goes up to the hard one for all of them.
+nofile=$(ulimit -Hn)
+[ "$nofile" = unlimited ] && nofile=1048576
+ulimit -Sn "$nofile" 2>/dev/null || ulimit -n "$nofile" 2>/dev/null || true
+nofile=$(ulimit -Sn)
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
@@ -27,6 +58,7 @@ wait_port() {
 	done
 }
 
+case " $parts " in *" issue "*)
 rport=$(port); hport=$(port); aport=$(port)
 [ -n "${BENCH_RPORT_FILE:-}" ] && echo "$rport" > "$BENCH_RPORT_FILE"
 redis-server "$top/tools/redis.conf" --port "$rport" --dir "$tmp" --daemonize no \
@@ -81,3 +113,157 @@ issued=$(redis-cli -p "$rport" --raw eval "local n=0 for _,k in ipairs(redis.cal
 echo "  antred issue (AOF, appendfsync always): $antre_rps req/s, p99 $antre_p99 ms ($issued tickets in Redis)"
 awk -v a="$antre_rps" -v h="$hello_rps" -v p="$antre_p99" 'BEGIN {
 	printf "  ratio antred/bare: %.2f (target >= 0.50); p99 %.2f ms (target < 5 ms)\n", a / h, p }'
+stop $pids
+;; esac
+
+# ---- live displays ---------------------------------------------------------
+case " $parts " in *" sse "*)
+sse_n="${BENCH_SSE_N:-10000}"
+sse_calls="${BENCH_SSE_CALLS:-20}"
+sse_interval="${BENCH_SSE_INTERVAL:-300}"
+sse_threads="${BENCH_SSE_THREADS:-1}"
+nchan_workers="${BENCH_NCHAN_WORKERS:-2}"
+if [ "$nofile" -lt $((sse_n + 100)) ]; then
+	echo "bench: $sse_n subscribers need $((sse_n + 100)) open files; the limit here is $nofile" >&2
+	exit 1
+fi
+
+# One run of the load client against a server; its RESULT line is kept in
+# $tmp/sse-LABEL.result, its report goes to the terminal.
+sse_run() {
+	label=$1; shift
+	"$build/tests/bench-sse" -L "$label" -n "$sse_n" -k "$sse_calls" -i "$sse_interval" \
+		-t "$sse_threads" -q "$@" > "$tmp/sse-$label.out" || {
+		cat "$tmp/sse-$label.out"
+		echo "bench: the live-display run against $label failed" >&2
+		return 1
+	}
+	grep -v '^RESULT ' "$tmp/sse-$label.out" | sed 's/^/  /'
+	grep '^RESULT ' "$tmp/sse-$label.out" > "$tmp/sse-$label.result"
+}
+# A field of a RESULT line: result LABEL KEY
+result() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$tmp/sse-$1.result"; }
+
+echo "live displays: $sse_n SSE subscribers, $sse_calls calls one every $sse_interval ms, load client with $sse_threads thread(s), this machine ($(nproc) cores)"
+
+# antred, on a Redis of its own, as in production (AOF, appendfsync always),
+# with an event like the demo's whose first stage has a station for every
+# call (64 at most), so that each call is one station operation: a call and
+# its consequences (the ticket's change, a board), nothing else.  With more
+# calls than stations the client skips each called ticket to free its
+# station, which adds a change per call.
+mkdir -p "$tmp/sse/events"
+sse_stations=$((sse_calls < 64 ? sse_calls : 64))
+sse_stage=$(python3 - "$top/tools/demo/events/demo.json" "$tmp/sse/events/bench.json" \
+	"$sse_stations" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+e["id"], e["name"] = "bench", "antre bench"
+e["stages"][0]["stations"] = int(sys.argv[3])
+json.dump(e, open(sys.argv[2], "w"), indent=1)
+print(e["stages"][0]["id"])
+PY
+)
+srport=$(port); sport=$(port)
+redis-server "$top/tools/redis.conf" --port "$srport" --dir "$tmp/sse" --daemonize no \
+	--logfile "$tmp/sse/redis.log" &
+sredis=$!
+pids="$pids $sredis"
+i=0
+until redis-cli -p "$srport" ping >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $srport" >&2; exit 1; }
+	sleep 0.05
+done
+desk="desk-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+station="station-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+cat > "$tmp/sse/antred.conf" <<CONF
+listen 127.0.0.1:$sport
+redis redis://127.0.0.1:$srport/0
+secret-file $tmp/sse/secret
+events-dir $tmp/sse/events
+log-level warn
+token desk $desk
+token station $station
+max-connections $((sse_n + 1000))
+CONF
+"$build/antred" -c "$tmp/sse/antred.conf" 2>"$tmp/sse/antred.log" &
+santred=$!
+pids="$pids $santred"
+wait_port "$sport"
+until curl -sf "http://127.0.0.1:$sport/healthz" >/dev/null; do sleep 0.05; done
+sse_run antred -p "$sport" -u /v1/events/bench/stream -M antre -D "$desk" -S "$station" \
+	-e bench -s "$sse_stage" -x "$sse_stations" -m 'event: call\n' -K '"code":"' -r "$santred"
+if [ -s "$tmp/sse/antred.log" ]; then
+	echo "  antred's log:"; sed 's/^/    /' "$tmp/sse/antred.log" | tail -5
+fi
+stop "$santred" "$sredis"
+
+# nginx with nchan, as Debian packages them
+nchan_mod=
+for m in /usr/lib/nginx/modules/ngx_nchan_module.so /usr/share/nginx/modules/ngx_nchan_module.so; do
+	[ -f "$m" ] && { nchan_mod=$m; break; }
+done
+have_nchan=
+if command -v nginx >/dev/null 2>&1 && [ -n "$nchan_mod" ]; then
+	have_nchan=1
+	nport=$(port)
+	ndir="$tmp/nginx"
+	mkdir -p "$ndir"
+	# as root the workers need a user; Debian has no group "nobody"
+	user=
+	[ "$(id -u)" = 0 ] && user="user nobody nogroup;"
+	sed -e "s|@DIR@|$ndir|g" -e "s|@PORT@|$nport|g" -e "s|@WORKERS@|$nchan_workers|g" \
+		-e "s|@MODULE@|$nchan_mod|g" -e "s|@NOFILE@|$nofile|g" \
+		-e "s|@CONNECTIONS@|$((sse_n + 1000))|g" -e "s|@USER@|$user|g" \
+		"$top/tests/bench/nchan.conf.in" > "$ndir/nginx.conf"
+	nginx -p "$ndir" -c "$ndir/nginx.conf" -e "$ndir/error.log" &
+	nginx=$!
+	pids="$pids $nginx"
+	wait_port "$nport"
+	# the master and its workers, for their memory
+	i=0
+	until [ "$(pgrep -P "$nginx" | wc -l)" -ge "$nchan_workers" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: nginx started no workers" >&2; exit 1; }
+		sleep 0.05
+	done
+	npids="$nginx,$(pgrep -P "$nginx" | paste -sd, -)"
+	sse_run nchan -p "$nport" -u /sub -M nchan -P /pub -m 'data: seq=' -K '' -r "$npids"
+	grep -v '\[notice\]' "$ndir/error.log" | tail -5 | sed 's/^/  nginx: /'
+	stop "$nginx"
+else
+	echo "  nginx with nchan is not installed (Debian: apt-get install nginx libnginx-mod-nchan): antred alone"
+fi
+
+# this machine's floor for one thread: a bare epoll loop, one send() per
+# subscriber per call, no HTTP library
+fport=$(port)
+"$build/tests/bench-sse" -F -p "$fport" &
+floor=$!
+pids="$pids $floor"
+i=0
+until curl -s -o /dev/null -X POST --data '' "http://127.0.0.1:$fport/pub"; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: nothing on port $fport" >&2; exit 1; }
+	sleep 0.05
+done
+sse_run bare -p "$fport" -u /sub -M nchan -P /pub -m 'data: seq=' -K '' -r "$floor"
+stop "$floor"
+
+echo
+{
+	printf "%s subscribers: antred all reached in median %s ms (worst %s ms), %s KiB/subscriber" \
+		"$sse_n" "$(result antred median_all_ms)" "$(result antred worst_all_ms)" \
+		"$(result antred kib_per_sub)"
+	if [ -n "$have_nchan" ]; then
+		printf "; nginx+nchan (%s worker%s) median %s ms (worst %s ms), %s KiB/subscriber" \
+			"$nchan_workers" "$([ "$nchan_workers" = 1 ] || echo s)" "$(result nchan median_all_ms)" "$(result nchan worst_all_ms)" \
+			"$(result nchan kib_per_sub)"
+	fi
+	printf "; bare epoll fan-out (1 thread) median %s ms" "$(result bare median_all_ms)"
+	echo
+}
+awk -v m="$(result antred median_all_ms)" -v w="$(result antred worst_all_ms)" \
+    -v k="$(result antred kib_per_sub)" -v n="$sse_n" 'BEGIN {
+	printf "  targets (10,000 on one daemon): every subscriber within 60 ms (median %s, worst %s), <= 6 KiB each (%s)\n", \
+		(m <= 60 ? "met" : "NOT met"), (w <= 60 ? "met" : "NOT met"), (k <= 6 ? "met" : "NOT met")
+	if (n != 10000) printf "  (measured with %d subscribers, not 10,000)\n", n }'
+;; esac
