@@ -140,6 +140,7 @@ static void follow_on_read(const redisReply *r, void *arg)
 		sse_round();
 		for (size_t i = 0; i < r->elements; i++)
 			follow_stream(r->element[i]);
+		sse_flush();
 	}
 	follow_next();               /* nil: nothing new within the block time */
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <cjson/cJSON.h>
@@ -21,7 +22,7 @@
 #include "queue.h"
 #include "store.h"
 
-#define BOARD_EVERY_MS 250       /* board snapshots: four a second at most */
+#define BOARD_EVERY_MS 1000      /* board snapshots: one a second at most */
 #define VIEWS_EVERY_MS 1000      /* per-ticket views: one a second at most */
 #define CATCHUP_COUNT "500"
 
@@ -87,12 +88,21 @@ int sse_count(void)
 	return nsubs;
 }
 
+/* "ms-seq" into its two numbers (0-0 for anything else). */
+static void id_split(const char *id, uint64_t *ms, uint64_t *seq)
+{
+	char *end;
+
+	*ms = strtoull(id, &end, 10);
+	*seq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
+}
+
 int sse_id_after(const char *a, const char *b)
 {
-	uint64_t ams = 0, aseq = 0, bms = 0, bseq = 0;
+	uint64_t ams, aseq, bms, bseq;
 
-	sscanf(a, "%" SCNu64 "-%" SCNu64, &ams, &aseq);
-	sscanf(b, "%" SCNu64 "-%" SCNu64, &bms, &bseq);
+	id_split(a, &ams, &aseq);
+	id_split(b, &bms, &bseq);
 	return ams > bms || (ams == bms && aseq > bseq);
 }
 
@@ -227,6 +237,8 @@ static size_t sub_backlog(const struct sub *s)
 static int sub_send(struct sub *s, struct payload *p)
 {
 	struct evbuffer *out = bufferevent_get_output(evhttp_connection_get_bufferevent(s->evcon));
+	const char *data;
+	size_t len;
 
 	if (s->round != fanout_round) {
 		s->round = fanout_round;
@@ -234,9 +246,24 @@ static int sub_send(struct sub *s, struct payload *p)
 	}
 	if (s->behind)
 		return -1;
+	data = s->chunked ? p->data : p->data + p->hdr;
+	len = s->chunked ? p->hdr + p->len + 2 : p->len;
+	/* Nothing queued: straight to the socket.  Through the output buffer
+	 * every message would cost two epoll_ctl calls and a deferred writev
+	 * per subscriber, and ten thousand of those delay the first byte. */
+	if (evbuffer_get_length(out) == 0) {
+		ssize_t n = send(bufferevent_getfd(evhttp_connection_get_bufferevent(s->evcon)),
+		    data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n > 0) {
+			data += n;
+			len -= (size_t)n;
+		}
+		/* else: full or failing; the buffer (and its error handling) has it */
+	}
 	p->refs++;
-	if (evbuffer_add_reference(out, s->chunked ? p->data : p->data + p->hdr,
-	    s->chunked ? p->hdr + p->len + 2 : p->len, payload_release, p) != 0) {
+	if (evbuffer_add_reference(out, data, len, payload_release, p) != 0) {
 		p->refs--;
 		return -1;
 	}
@@ -533,6 +560,27 @@ static char *entry_to_json(const struct event_def *ev, const char *type, const c
 	return text;
 }
 
+/*
+ * Entries read from Redis at once are sent together: for each event, one
+ * message block (every entry's SSE message in order) that every display
+ * gets in one write, instead of a write per entry per display.
+ */
+struct pending {
+	char id[32];
+	char type[16];
+	char *text;                      /* wire JSON */
+	char *ticket;                    /* a call's ticket, else NULL */
+};
+
+struct batch {
+	struct hub *hub;
+	int n, cap;
+	struct pending *e;
+	struct batch *next;
+};
+
+static struct batch *batches;
+
 void sse_round(void)
 {
 	fanout_round++;
@@ -543,28 +591,119 @@ void sse_publish(const char *event, const char *id, const char *type,
 {
 	struct hub *h = hub_get(event, 0);
 	const struct event_def *ev;
+	struct batch *b;
+	struct pending *e;
 	cJSON *d;
 	char *text;
-	const char *ticket;
-	struct payload *p;
 
 	if (h == NULL || h->subs == NULL ||
 	    (ev = event_find(&server.events->set, event)) == NULL)
 		return;
 	if ((d = cJSON_ParseWithLength(data, len)) == NULL)
 		return;
-	if ((text = entry_to_json(ev, type, d)) != NULL) {
-		/* a call goes to the displays and to the person called */
-		ticket = strcmp(type, "call") == 0 ?
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket")) : NULL;
-		p = payload_event(id, type, text);
-		hub_send(h, p, 1, ticket, id);
-		payload_unref(p);
-		free(text);
+	if ((text = entry_to_json(ev, type, d)) == NULL) {
+		cJSON_Delete(d);
+		return;
+	}
+	for (b = batches; b && b->hub != h; b = b->next)
+		;
+	if (b == NULL) {
+		if ((b = calloc(1, sizeof *b)) == NULL)
+			fatal("calloc");
+		b->hub = h;
+		b->next = batches;
+		batches = b;
+	}
+	if (b->n == b->cap) {
+		struct pending *grown;
+		b->cap = b->cap ? 2 * b->cap : 16;
+		if ((grown = realloc(b->e, (size_t)b->cap * sizeof *b->e)) == NULL)
+			fatal("realloc");
+		b->e = grown;
+	}
+	e = &b->e[b->n++];
+	snprintf(e->id, sizeof e->id, "%s", id);
+	snprintf(e->type, sizeof e->type, "%s", type);
+	e->text = text;
+	/* a call goes to the displays and to the person called */
+	e->ticket = NULL;
+	if (strcmp(type, "call") == 0) {
+		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"));
+		if (t && (e->ticket = strdup(t)) == NULL)
+			fatal("strdup");
 	}
 	cJSON_Delete(d);
+}
+
+/* Sends one hub's batch: the block to displays that have none of it, entry
+ * by entry to those that have some (just caught up), and calls to the
+ * people called. */
+static void batch_send(struct batch *b)
+{
+	struct hub *h = b->hub;
+	struct payload *block;
+	struct sub *s, *next;
+	size_t total = 0, at = 0;
+	char *text;
+
+	for (int i = 0; i < b->n; i++)
+		total += strlen(b->e[i].id) + strlen(b->e[i].type) + strlen(b->e[i].text) + 24;
+	if ((text = malloc(total + 1)) == NULL)
+		fatal("malloc");
+	for (int i = 0; i < b->n; i++)
+		at += (size_t)sprintf(text + at, "id: %s\nevent: %s\ndata: %s\n\n",
+		    b->e[i].id, b->e[i].type, b->e[i].text);
+	block = payload_raw(text, at);
+	free(text);
+	fanout_round++;
+	for (s = h->subs; s; s = next) {
+		next = s->next;
+		if (s->catching_up)
+			continue;
+		if (s->ticket[0] == '\0' && sse_id_after(b->e[0].id, s->last_id)) {
+			snprintf(s->last_id, sizeof s->last_id, "%s", b->e[b->n - 1].id);
+			if (sub_send(s, block) == -1)
+				sub_cut(s);
+			continue;
+		}
+		for (int i = 0; i < b->n; i++) {
+			struct pending *e = &b->e[i];
+			struct payload *p;
+			int rc;
+			if (!sse_id_after(e->id, s->last_id) || (s->ticket[0] &&
+			    !(e->ticket && strcmp(e->ticket, s->ticket) == 0)))
+				continue;
+			snprintf(s->last_id, sizeof s->last_id, "%s", e->id);
+			p = payload_event(e->id, e->type, e->text);
+			rc = sub_send(s, p);
+			payload_unref(p);
+			if (rc == -1) {
+				sub_cut(s);
+				break;
+			}
+		}
+	}
+	payload_unref(block);
 	hub_touch_board(h);
 	hub_touch_views(h);
+}
+
+void sse_flush(void)
+{
+	struct batch *b, *next;
+
+	for (b = batches; b; b = next) {
+		next = b->next;
+		if (b->n > 0)
+			batch_send(b);
+		for (int i = 0; i < b->n; i++) {
+			free(b->e[i].text);
+			free(b->e[i].ticket);
+		}
+		free(b->e);
+		free(b);
+	}
+	batches = NULL;
 }
 
 /* ---- catching up -------------------------------------------------------- */
@@ -665,11 +804,10 @@ static void sub_catch_up(struct sub *s)
 		s->catching_up = 0;
 		if (s->ticket[0])
 			hub_touch_views(s->hub);
-		else {
-			hub_touch_board(s->hub);
-			if (s->hub->board && sub_send(s, s->hub->board) == -1)
-				sub_cut(s);
-		}
+		else if (s->hub->board == NULL)
+			hub_touch_board(s->hub);   /* the first display: make one */
+		else if (sub_send(s, s->hub->board) == -1)
+			sub_cut(s);
 		return;
 	}
 	snprintf(key, sizeof key, "antre:{%s}:stream", s->hub->event);
@@ -816,13 +954,13 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id)
 	}
 	if (s->ticket[0])
 		hub_touch_views(hub);
-	else {
-		if (hub->board && sub_send(s, hub->board) == -1) {
-			sub_cut(s);
-			return;
-		}
+	/* the cached board is never older than the last change (every change
+	 * refreshes it); only the first display makes one, for itself and
+	 * whoever comes while it is made */
+	else if (hub->board == NULL)
 		hub_touch_board(hub);
-	}
+	else if (sub_send(s, hub->board) == -1)
+		sub_cut(s);
 }
 
 /* ---- housekeeping ------------------------------------------------------- */

@@ -31,9 +31,11 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id);
  * it read at once (see sub_send for why). */
 void sse_round(void);
 
-/* A new entry of an event's stream (follow.c), in stream order. */
+/* A new entry of an event's stream (follow.c), in stream order; held until
+ * sse_flush sends every entry of the round together. */
 void sse_publish(const char *event, const char *id, const char *type,
     const char *data, size_t len);
+void sse_flush(void);
 
 /* Housekeeping, about every 100 ms: heartbeats to idle streams. */
 void sse_tick(void);
