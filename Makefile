@@ -5,7 +5,7 @@ DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
 
-PKGS      = libevent hiredis libqrencode libcjson libpng libcrypto zlib
+PKGS      = libevent hiredis libqrencode libcjson libpng libcrypto zlib libsystemd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -51,6 +51,7 @@ CORE_SRC = \
 	daemon/route_stats.c \
 	daemon/route_metrics.c \
 	daemon/metrics.c \
+	daemon/notify.c \
 	daemon/route_report.c \
 	daemon/stats.c \
 	daemon/sse.c \
@@ -129,7 +130,8 @@ test: deps-check
 	$(MAKE) SAN=1 all
 	sh tests/run.sh build build/san
 
-bench: deps-check
+bench:
+	@sh tools/deps.sh check bench
 	$(MAKE) all $(BUILD)/tests/bench-hello $(BUILD)/tests/bench-sse
 	sh tests/bench/bench.sh
 
@@ -139,16 +141,87 @@ $(BUILD)/tests/bench-hello: $(BUILD)/tests/bench/hello.o
 $(BUILD)/tests/bench-sse: $(BUILD)/tests/bench/sse_load.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# --- fuzz -------------------------------------------------------------------
+
+# `make fuzz` builds the libFuzzer targets tests/fuzz/fuzz_*.c with clang,
+# ASan and UBSan into build/fuzz (the core modules too, with the same flags)
+# and runs each for FUZZ_SECONDS (default 20) from its seed corpus.
+FUZZ_BUILD   = build/fuzz
+FUZZ_CC      = clang
+FUZZ_SAN     = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer \
+	       -fno-sanitize-recover=all
+FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) -g -O1 $(FUZZ_SAN) \
+	       -Idaemon -Iprotocol -I$(FUZZ_BUILD)/gen $(PKG_CFLAGS) -MMD -MP
+FUZZ_SRC     = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_CORE_OBJ = $(CORE_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/scripts.o
+
+.PHONY: fuzz fuzz-build
+fuzz: deps-check fuzz-build
+	sh tests/fuzz/run.sh
+
+fuzz-build: $(FUZZ_BINS)
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/gen/scripts.c: $(SCRIPTS) tools/embed-scripts.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-scripts.sh $(SCRIPTS) > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_BUILD)/gen/scripts.o: $(FUZZ_BUILD)/gen/scripts.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/libcore.a: $(FUZZ_CORE_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libcore.a
+	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lm
+
 # --- install ----------------------------------------------------------------
 
+# PREFIX=/usr is a distribution's layout: it also puts the example
+# configuration and event under /etc/antre (never over files already there)
+# and the systemd files under /usr/lib.  Any other PREFIX leaves /etc alone:
+# copy share/doc/antre/examples by hand.  Run as root without DESTDIR, it
+# also creates the antre user and sets antred.conf's mode (sysusers.d,
+# tmpfiles.d) when systemd is there.
+install: EXAMPLES = $(DESTDIR)$(PREFIX)/share/doc/antre/examples
+install: ETC = $(DESTDIR)/etc/antre
+install: SYSTEMD_LIB = $(DESTDIR)$(PREFIX)/lib
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/antre/web $(EXAMPLES) \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(SYSTEMD_LIB)/systemd/system \
+		$(SYSTEMD_LIB)/sysusers.d $(SYSTEMD_LIB)/tmpfiles.d
 	install -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/antred
-	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/antre
-	install -d $(DESTDIR)$(PREFIX)/share/doc/antre/examples
-	install -m 0644 tools/demo/antred.conf tools/demo/events/demo.json \
-		$(DESTDIR)$(PREFIX)/share/doc/antre/examples/
+	install -m 0644 clients/web/* $(DESTDIR)$(PREFIX)/share/antre/web/
+	sed 's|^web-root .*|web-root $(PREFIX)/share/antre/web|' tools/demo/antred.conf \
+		> $(EXAMPLES)/antred.conf
+	chmod 0644 $(EXAMPLES)/antred.conf
+	install -m 0644 tools/demo/events/demo.json $(EXAMPLES)/demo.json
+	install -m 0644 systemd/antre-redis.conf $(EXAMPLES)/antre-redis.conf
+	install -m 0644 clients/antre.1 $(DESTDIR)$(PREFIX)/share/man/man1/antre.1
+	install -m 0644 daemon/antred.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/antred.conf.5
+	install -m 0644 daemon/antred.8 $(DESTDIR)$(PREFIX)/share/man/man8/antred.8
+	sed 's|/usr/sbin/antred|$(PREFIX)/sbin/antred|g' systemd/antred.service \
+		> $(SYSTEMD_LIB)/systemd/system/antred.service
+	chmod 0644 $(SYSTEMD_LIB)/systemd/system/antred.service
+	install -m 0644 systemd/antred.sysusers.conf $(SYSTEMD_LIB)/sysusers.d/antred.conf
+	install -m 0644 systemd/antred.tmpfiles.conf $(SYSTEMD_LIB)/tmpfiles.d/antred.conf
+	if [ "$(PREFIX)" = /usr ]; then \
+		install -d -m 0755 $(ETC) $(ETC)/events && \
+		{ [ -e $(ETC)/antred.conf ] || install -m 0640 $(EXAMPLES)/antred.conf $(ETC)/antred.conf; } && \
+		{ [ -e $(ETC)/redis.conf ] || install -m 0644 systemd/antre-redis.conf $(ETC)/redis.conf; } && \
+		{ [ -e $(ETC)/events/demo.json ] || install -m 0644 tools/demo/events/demo.json $(ETC)/events/demo.json; }; \
+	fi
+	if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSTEMD_LIB)/sysusers.d/antred.conf && \
+		systemd-tmpfiles --create $(SYSTEMD_LIB)/tmpfiles.d/antred.conf; \
+	fi
 
 clean:
 	rm -rf build

@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "notify.h"
 #include "follow.h"
 #include "queue.h"
 #include "sse.h"
@@ -119,15 +120,25 @@ static void reload(void)
 	log_info("reloaded: %d events, %d tokens", set.n, c.ntokens);
 }
 
-/* The one periodic timer: keeps zone offsets current, ends a graceful stop. */
+/* The status line `systemctl status` shows: local counts only, so cheap. */
+static void report_status(void)
+{
+	notify_status("%d events, %d streams, %d connections, Redis %s",
+	    server.events->set.n, sse_count(), server.connections,
+	    store_is_up(server.store) ? "up" : "down");
+}
+
+/* The one periodic timer: keeps zone offsets current, ends a graceful stop,
+ * answers the service manager's watchdog. */
 static void on_cron(evutil_socket_t fd, short what, void *arg)
 {
-	static int64_t last_tz_ms, last_sweep_ms;
+	static int64_t last_tz_ms, last_sweep_ms, last_status_ms;
 	int64_t now = mono_ms();
 
 	(void)fd;
 	(void)what;
 	(void)arg;
+	notify_watchdog(now);
 	if (server.stopping) {
 		if (server.inflight == 0 || now >= stop_deadline_ms) {
 			if (server.inflight)
@@ -138,6 +149,10 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	}
 	follow_tick();
 	sse_tick();
+	if (now - last_status_ms >= 1000) {
+		report_status();
+		last_status_ms = now;
+	}
 	if (now - last_sweep_ms >= 1000) {
 		queue_sweep();
 		last_sweep_ms = now;
@@ -159,8 +174,15 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	(void)arg;
+	if (sig == SIGHUP && server.stopping) {
+		log_info("stopping: reload ignored");
+		return;
+	}
 	if (sig == SIGHUP) {
+		notify_reloading();
 		reload();
+		notify_ready();
+		report_status();
 		return;
 	}
 	if (server.stopping) {
@@ -171,6 +193,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	log_info("stopping: no new connections, finishing %d requests", server.inflight);
 	server.stopping = 1;
 	stop_deadline_ms = mono_ms() + STOP_GRACE_MS;
+	notify_stopping();
+	notify_status("stopping: finishing %d requests", server.inflight);
 	http_stop_accepting();
 }
 
@@ -250,6 +274,7 @@ int main(int argc, char **argv)
 	load_font();
 
 	log_capture_libevent();
+	notify_init();
 	signal(SIGPIPE, SIG_IGN);
 	if ((server.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -272,6 +297,8 @@ int main(int argc, char **argv)
 	log_info("antred %s ready: %d events, redis %s", ANTRE_VERSION,
 	    server.events->set.n, server.cfg.redis.unix_path[0] ?
 	    server.cfg.redis.unix_path : server.cfg.redis.host);
+	notify_ready();
+	report_status();
 
 	event_base_dispatch(server.base);
 
