@@ -306,9 +306,11 @@ exports.list_follows_the_stream = async function () {
   }, null, { timeout: 5000 });
   assert((await desk.locator("#recent tr[data-id$='-B001'] button[data-act=cancel]").count()) === 0,
     "no cancel once called");
-  await desk.waitForFunction(() => document.getElementById("issued").textContent !== "–", null,
+  // board snapshots come at most once a second: wait for the one after the last change
+  const want = String((await board()).issued_today);
+  await desk.waitForFunction((w) => document.getElementById("issued").textContent === w, want,
     { timeout: 5000 });
-  assert((await text(desk, "#issued")) === String((await board()).issued_today), "issued today");
+  assert((await text(desk, "#issued")) === want, "issued today");
   noErrors(desk);
 };
 
