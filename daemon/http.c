@@ -333,9 +333,10 @@ cJSON *http_body_object(struct req *r)
 		return NULL;
 	}
 	text = (const char *)evbuffer_pullup(in, -1);
-	/* Text fields are C strings inside antred: a NUL in one (\u0000) would
-	 * silently cut it, so none is accepted; nor is anything but UTF-8. */
-	if (!utf8_valid((const unsigned char *)text, len) ||
+	/* Text fields are C strings inside antred: a NUL in one (a raw byte
+	 * or \u0000) would silently cut it, so none is accepted; nor is
+	 * anything but UTF-8. */
+	if (!utf8_valid((const unsigned char *)text, len) || memchr(text, '\0', len) != NULL ||
 	    memmem(text, len, "\\u0000", 6) != NULL) {
 		http_reply_error(r, 400, "invalid_json",
 		    "the body must be UTF-8 JSON without NUL characters");

@@ -2,6 +2,7 @@
 #include "sign.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -37,14 +38,24 @@ static void base64url(const unsigned char *in, size_t n, char *out)
 void sign_ticket(const unsigned char *secret, size_t secret_len, const char *event,
     const char *id, int64_t issued_at_ms, char *out)
 {
-	char msg[256];
+	char buf[256], *msg = buf;
 	unsigned char mac[32];
+	int n;
 
 	/* the event and the issue time are in the message, so a signature
-	 * is worth nothing for another event or a reissued id */
-	snprintf(msg, sizeof msg, "antre-ticket\n%s\n%s\n%lld", event, id,
+	 * is worth nothing for another event or a reissued id; the whole of
+	 * it is signed, however long (a cut message would verify for others) */
+	n = snprintf(buf, sizeof buf, "antre-ticket\n%s\n%s\n%lld", event, id,
 	    (long long)issued_at_ms);
+	if (n >= (int)sizeof buf) {
+		if ((msg = malloc((size_t)n + 1)) == NULL)
+			abort();             /* out of memory: nothing sane to sign */
+		snprintf(msg, (size_t)n + 1, "antre-ticket\n%s\n%s\n%lld", event, id,
+		    (long long)issued_at_ms);
+	}
 	hmac(secret, secret_len, msg, mac);
+	if (msg != buf)
+		free(msg);
 	base64url(mac, SIGN_LEN / 4 * 3, out);
 }
 

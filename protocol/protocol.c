@@ -216,6 +216,9 @@ int proto_time_parse(const char *s, int64_t *ms)
 
 	int64_t secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
 	    sec - off;
+	/* only moments every offset writes back with a four-digit year */
+	if (secs < days_from_civil(0, 1, 2) * 86400 || secs >= days_from_civil(9999, 12, 31) * 86400)
+		return -1;
 	*ms = secs * 1000 + frac;
 	return 0;
 }
@@ -532,6 +535,9 @@ static int station_decode(const cJSON *j, const char *ctx, struct station *s,
 		    get_str(tk, sub, "id", REQUIRED, s->ticket_id, sizeof s->ticket_id, err) ||
 		    get_str(tk, sub, "code", REQUIRED, s->ticket_code, sizeof s->ticket_code, err))
 			return -1;
+		/* the encoder writes a station without a ticket id as "ticket": null */
+		if (s->ticket_id[0] == '\0')
+			return fail(err, sub, "id", "empty");
 	}
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
-# make test: every unit test binary and every black-box test, once for each
-# build directory given (the plain build, then the sanitizer build), and one
-# closing line "N passed, N failed" over everything.
+# make test: every unit test binary, black-box test and browser test, once
+# for each build directory given (the plain build, then the sanitizer
+# build), then a short run of every fuzzer, and one closing line
+# "N passed, N failed" over everything.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -64,6 +65,13 @@ for build in "$@"; do
 	cat "$log"
 	count browser $rc
 done
+
+# the fuzzers: a short run of each (FUZZ_SECONDS, 20 by default)
+echo "== fuzz (${FUZZ_SECONDS:-20} s a target)"
+make -s fuzz >"$log" 2>&1
+rc=$?
+cat "$log"
+count fuzz $rc
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -820,7 +820,10 @@ def test_trailing_garbage_after_json_is_not_json():
     resps = [d.post("/v1/events/garbage/tickets", role="desk", raw=raw,
                     headers={"Content-Type": "application/json"})
              for raw in (b'{"service":"dose1"} garbage', b'{"service":"dose1"}{"service":"dose2"}',
-                         b'{"service":"dose1"}\x00xx')]
+                         b'{"service":"dose1"}\x00xx',
+                         # raw NUL bytes inside a string or before the object
+                         # (found by fuzz_body: cJSON read past them)
+                         b'{"service":"dose1\x00xyz"}', b'\x00{"service":"dose1"}')]
     after = board(ev)["issued_today"]
     for resp in resps:
         assert_error(resp, 400, "invalid_json")

@@ -942,9 +942,36 @@ static void test_encode_oom(void **state)
 	free(back);
 }
 
+/* Found by fuzz_protocol: inputs that decoded but did not encode back. */
+static void test_fuzz_regressions(void **state)
+{
+	struct station st;
+	char err[PROTO_ERR_MAX] = "";
+	int64_t ms, back;
+	char buf[40];
+	cJSON *j;
+
+	(void)state;
+	/* a held ticket without an id would be written back as no ticket */
+	j = cJSON_Parse("{\"id\":\"vaccination-3\",\"stage\":\"vaccination\",\"number\":3,"
+	    "\"state\":\"open\",\"ticket\":{\"id\":\"\",\"code\":\"A-017\"}}");
+	assert_non_null(j);
+	assert_int_equal(proto_station_decode(j, &st, err), -1);
+	assert_non_null(strstr(err, "station.ticket.id"));
+	cJSON_Delete(j);
+	/* moments whose year some offset would write with other than 4 digits */
+	assert_int_equal(proto_time_parse("0000-01-01T00:00:00+01:00", &ms), -1);
+	assert_int_equal(proto_time_parse("9999-12-31T23:30:00-01:00", &ms), -1);
+	assert_int_equal(proto_time_parse("0000-01-02T00:00:00Z", &ms), 0);
+	proto_time_format(ms, -86340, buf, sizeof buf);
+	assert_int_equal(proto_time_parse(buf, &back), 0);
+	assert_int_equal(back, ms);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fuzz_regressions),
 		cmocka_unit_test(test_ticket_state_names),
 		cmocka_unit_test(test_time_format),
 		cmocka_unit_test(test_time_format_small_buffer),

@@ -47,6 +47,23 @@ static void test_sign_and_verify(void **state)
 	assert_false(sign_ticket_verify(key, sizeof key, "demo", "20261123-A017", 1795396502000, longer));
 }
 
+/* A message longer than the usual buffer is signed whole: once it was cut,
+ * and the signature then held for other issue times (found by fuzz_sign). */
+static void test_long_message_signed_whole(void **state)
+{
+	char id[241], sig[SIGN_LEN + 1];
+
+	(void)state;
+	memcpy(id, "20261123-A017-", 14);
+	memset(id + 14, 'x', 226);
+	id[240] = '\0';
+	sign_ticket(key, sizeof key, "demo", id, 1795396502000, sig);
+	assert_true(sign_ticket_verify(key, sizeof key, "demo", id, 1795396502000, sig));
+	assert_false(sign_ticket_verify(key, sizeof key, "demo", id, 1795396502001, sig));
+	id[239] = 'y';
+	assert_false(sign_ticket_verify(key, sizeof key, "demo", id, 1795396502000, sig));
+}
+
 static void test_status_url(void **state)
 {
 	char sig[SIGN_LEN + 1], url[256], want[256];
@@ -81,6 +98,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sign_and_verify),
+		cmocka_unit_test(test_long_message_signed_whole),
 		cmocka_unit_test(test_status_url),
 		cmocka_unit_test(test_person_key),
 	};

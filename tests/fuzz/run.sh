@@ -1,0 +1,75 @@
+#!/bin/sh
+# make fuzz: runs every fuzzer built in build/fuzz (it builds nothing) for
+# FUZZ_SECONDS each (default 20), starting from a copy of its seed corpus in
+# tests/fuzz/corpus/NAME, so that the repository is never written to.  One
+# line per target, "fuzz_X: N execs, N crashes", then "fuzz: N passed,
+# N failed".  A crashing (or leaking, or hanging) input is kept in
+# build/fuzz-crashes/ with the report; rerun it with
+#   build/fuzz/fuzz_X build/fuzz-crashes/fuzz_X-crash-...
+# FUZZ_SEED=N makes a run repeatable (libFuzzer prints the seed it used).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top"
+secs=${FUZZ_SECONDS:-20}
+bindir=build/fuzz
+crashdir=build/fuzz-crashes
+passed=0
+failed=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The largest input worth trying: a little above the largest valid one.
+max_len() {
+	case $1 in
+	fuzz_protocol) echo 16384 ;;  # a board full to every limit is ~15 KiB
+	fuzz_event) echo 8192 ;;      # the largest valid event is ~3 KiB
+	fuzz_config) echo 4096 ;;     # lines are at most 1 KiB
+	fuzz_body) echo 4096 ;;
+	fuzz_sign) echo 512 ;;        # event, id and ?sig= as a request has them
+	fuzz_nik) echo 64 ;;          # 16 digits
+	*) echo 4096 ;;
+	esac
+}
+
+for bin in "$bindir"/fuzz_*; do
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
+	name=${bin##*/}
+	corpus="$work/$name"
+	log="$work/$name.log"
+	mkdir -p "$corpus" "$crashdir"
+	if [ -d "tests/fuzz/corpus/${name#fuzz_}" ]; then
+		cp "tests/fuzz/corpus/${name#fuzz_}"/* "$corpus"/ 2>/dev/null
+	fi
+	"$bin" -max_total_time="$secs" -max_len="$(max_len "$name")" \
+		-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
+		-artifact_prefix="$crashdir/$name-" "$corpus" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
+	if [ "$rc" -eq 0 ] && [ -z "$crash" ]; then
+		echo "$name: ${execs:-0} execs, 0 crashes"
+		passed=$((passed + 1))
+	else
+		echo "$name: ${execs:-0} execs, 1 crashes (exit $rc)"
+		if [ -n "$crash" ] && [ -f "$crash" ]; then
+			cp "$log" "$crash.log"
+			echo "   input: $crash"
+			echo "   report: $crash.log"
+		fi
+		# the report, without libFuzzer's progress, frames and dumps
+		grep -a -v -e '^INFO:' -e '^#[0-9]' -e 'in fuzzer::' -e '^0x' \
+			-e '^Base64:' -e '^stat::' -e '^MS:' -e '^artifact_prefix' \
+			-e 'libc_start' -e ' in _start ' -e '^NOTE: libFuzzer' \
+			-e 'Combine libFuzzer' -e '^Done ' -e '^ *$' "$log" |
+			tail -n 30 | cut -c 1-200 | sed 's/^/   /'
+		failed=$((failed + 1))
+	fi
+done
+if [ $((passed + failed)) -eq 0 ]; then
+	echo "no fuzzers in $bindir: run make fuzz"
+	failed=1
+fi
+
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
