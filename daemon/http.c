@@ -506,7 +506,13 @@ int http_start(void)
 
 void http_stop_accepting(void)
 {
-	listeners_enable(0);
+	/* Close the listening sockets rather than pause them: a new client
+	 * is refused at once (and tries another daemon) instead of waiting in
+	 * the backlog of one that is going away. */
+	for (int i = 0; i < nbound; i++)
+		evhttp_del_accept_socket(server.http, bound[i]);
+	nbound = 0;
+	accepting = 0;
 }
 
 void http_free(void)
