@@ -443,8 +443,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
 			http_reply_error(r, 404, "not_found", "no such endpoint");
 		return;
 	}
+	/* known on public routes too: some show more to operators (streams) */
+	r->role = bearer_role(ev);
 	if (r->route->roles != ROLES_PUBLIC) {
-		r->role = bearer_role(ev);
 		/* a signed link opens a public view; the handler checks it */
 		if (r->role == ROLE_NONE && r->route->signed_ok &&
 		    evhttp_find_header(evhttp_request_get_input_headers(ev), "Authorization") == NULL &&

@@ -23,11 +23,24 @@ static const char *last_event_id(struct req *r, char *buf, size_t size)
 	return http_query(r, "last_event_id", buf, size);
 }
 
+/* Organisers (and admins) get `stats` on the event stream too; the token
+ * comes as the bearer header, or as ?token= since a browser's EventSource
+ * cannot send headers. */
+static int stream_wants_stats(struct req *r)
+{
+	char token[CONFIG_TOKEN_MAX + 1];
+	enum role role = r->role;
+
+	if (role == ROLE_NONE && http_query(r, "token", token, sizeof token))
+		role = config_token_role(&server.cfg, token);
+	return role == ROLE_ORGANISER || role == ROLE_ADMIN;
+}
+
 static void stream_event(struct req *r)
 {
 	char last[40];
 
-	sse_subscribe(r, NULL, last_event_id(r, last, sizeof last));
+	sse_subscribe(r, NULL, last_event_id(r, last, sizeof last), stream_wants_stats(r));
 }
 
 static void stream_on_ticket(struct req *r, const cJSON *result)
@@ -44,7 +57,7 @@ static void stream_on_ticket(struct req *r, const cJSON *result)
 		return;
 	}
 	snprintf(id, sizeof id, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "id")));
-	sse_subscribe(r, id, last_event_id(r, last, sizeof last));
+	sse_subscribe(r, id, last_event_id(r, last, sizeof last), 0);
 }
 
 /* The ticket is looked up first: its link must be proven, and the stream

@@ -20,10 +20,12 @@
 #include "log.h"
 #include "protocol.h"
 #include "queue.h"
+#include "stats.h"
 #include "store.h"
 
 #define BOARD_EVERY_MS 1000      /* board snapshots: one a second at most */
 #define VIEWS_EVERY_MS 1000      /* per-ticket views: one a second at most */
+#define STATS_EVERY_MS 5000      /* organisers' figures: one every five seconds at most */
 #define CATCHUP_COUNT "500"
 
 /*
@@ -45,6 +47,7 @@ struct sub {
 	struct evhttp_request *req;
 	struct evhttp_connection *evcon;
 	char ticket[PROTO_TICKET_ID_MAX]; /* "" for a display */
+	int stats;                   /* an organiser's display: gets `stats` too */
 	char last_id[32];            /* newest stream entry it has had */
 	int chunked;
 	int catching_up;             /* replaying from Redis; live entries wait */
@@ -60,12 +63,12 @@ struct sub {
 struct hub {
 	char event[PROTO_ID_MAX];
 	struct sub *subs;
-	int ndisplays, ntickets;
+	int ndisplays, ntickets, nstats;
 	struct payload *board;       /* the latest board snapshot, for newcomers */
-	struct event *board_timer, *views_timer;
-	int64_t board_at, views_at;  /* when they were last sent */
-	int board_busy, views_busy;  /* a refresh is in flight */
-	int board_again, views_again;/* changes came during it */
+	struct event *board_timer, *views_timer, *stats_timer;
+	int64_t board_at, views_at, stats_at; /* when they were last sent */
+	int board_busy, views_busy, stats_busy; /* a refresh is in flight */
+	int board_again, views_again, stats_again; /* changes came during it */
 	struct hub *next;
 };
 
@@ -171,6 +174,7 @@ static void sub_unlink(struct sub *s)
 		h->subs = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	h->nstats -= s->stats;
 	if (s->ticket[0])
 		h->ntickets--;
 	else if (--h->ndisplays == 0) {
@@ -296,6 +300,7 @@ static void hub_send(struct hub *h, struct payload *p, int displays, const char 
 
 static void hub_board_due(evutil_socket_t fd, short what, void *arg);
 static void hub_views_due(evutil_socket_t fd, short what, void *arg);
+static void hub_stats_due(evutil_socket_t fd, short what, void *arg);
 
 static struct hub *hub_get(const char *event, int create)
 {
@@ -311,7 +316,8 @@ static struct hub *hub_get(const char *event, int create)
 	snprintf(h->event, sizeof h->event, "%s", event);
 	h->board_timer = evtimer_new(server.base, hub_board_due, h);
 	h->views_timer = evtimer_new(server.base, hub_views_due, h);
-	if (h->board_timer == NULL || h->views_timer == NULL)
+	h->stats_timer = evtimer_new(server.base, hub_stats_due, h);
+	if (h->board_timer == NULL || h->views_timer == NULL || h->stats_timer == NULL)
 		fatal("evtimer_new");
 	h->next = hubs;
 	hubs = h;
@@ -351,6 +357,16 @@ static void hub_touch_views(struct hub *h)
 		h->views_again = 1;
 	else
 		schedule(h->views_timer, h->views_at, VIEWS_EVERY_MS);
+}
+
+static void hub_touch_stats(struct hub *h)
+{
+	if (h->nstats == 0)
+		return;
+	if (h->stats_busy)
+		h->stats_again = 1;
+	else
+		schedule(h->stats_timer, h->stats_at, STATS_EVERY_MS);
 }
 
 static void key_prefix(const char *event, char *buf, size_t size)
@@ -405,6 +421,65 @@ static void hub_board_due(evutil_socket_t fd, short what, void *arg)
 	if (store_eval(server.store, store_script_get("board"), 1, keys, 1, argv, NULL,
 	    hub_on_board, h) == 0)
 		h->board_busy = 1;
+}
+
+/* Owned by the store: reply dies after return.  arg is the hub. */
+static void hub_on_stats(const redisReply *r, void *arg)
+{
+	struct hub *h = arg;
+	const struct event_def *ev = event_find(&server.events->set, h->event);
+	cJSON *raw = NULL, *c;
+	char *text;
+
+	h->stats_busy = 0;
+	h->stats_at = now_ms();
+	if (r && r->type == REDIS_REPLY_STRING && ev &&
+	    (raw = cJSON_ParseWithLength(r->str, r->len)) != NULL &&
+	    (c = stats_compute(ev, raw, server.cfg.idle_minutes)) != NULL) {
+		struct payload *p;
+		if ((text = cJSON_PrintUnformatted(c)) == NULL)
+			fatalx("out of memory");
+		cJSON_Delete(c);
+		p = payload_event(NULL, "stats", text);
+		free(text);
+		fanout_round++;
+		for (struct sub *s = h->subs, *next; s; s = next) {
+			next = s->next;
+			/* a snapshot: fine to send while a subscriber catches up */
+			if (s->stats && sub_send(s, p) == -1)
+				sub_cut(s);
+		}
+		payload_unref(p);
+	}
+	cJSON_Delete(raw);
+	if (h->stats_again) {
+		h->stats_again = 0;
+		hub_touch_stats(h);
+	}
+}
+
+static void hub_stats_due(evutil_socket_t fd, short what, void *arg)
+{
+	struct hub *h = arg;
+	const struct event_def *ev = event_find(&server.events->set, h->event);
+	char prefix[PROTO_ID_MAX + 16];
+	const char *keys[1] = { prefix };
+	const char *argv[2 + EVENT_MAX_SERVICES];
+	int n = 0;
+
+	(void)fd;
+	(void)what;
+	if (ev == NULL || h->nstats == 0)
+		return;
+	/* the stats script: the event's context, today, the services */
+	argv[n++] = ev->script_ctx;
+	argv[n++] = "";
+	for (int i = 0; i < ev->nservices; i++)
+		argv[n++] = ev->services[i].id;
+	key_prefix(ev->id, prefix, sizeof prefix);
+	if (store_eval(server.store, store_script_get("stats"), 1, keys, n, argv, NULL,
+	    hub_on_stats, h) == 0)
+		h->stats_busy = 1;
 }
 
 /* A public ticket view (times in ms) into the wire ticket, as JSON text. */
@@ -686,6 +761,7 @@ static void batch_send(struct batch *b)
 	payload_unref(block);
 	hub_touch_board(h);
 	hub_touch_views(h);
+	hub_touch_stats(h);
 }
 
 void sse_flush(void)
@@ -771,6 +847,13 @@ static void sub_on_range(const redisReply *r, void *arg)
 		}
 		free(text);
 		cJSON_Delete(d);
+	}
+	if (r->elements > 0) {
+		/* changes the follower may not have seen (it had not started):
+		 * the snapshots must show them too */
+		hub_touch_board(s->hub);
+		hub_touch_views(s->hub);
+		hub_touch_stats(s->hub);
 	}
 	if (r->elements == 0 && follow_tip(s->hub->event)[0] == '\0') {
 		/* all there is, but the follower has not started: wait for it */
@@ -876,7 +959,7 @@ static int valid_stream_id(const char *id)
 	return id && strlen(id) < 32 && sscanf(id, "%" SCNu64 "-%" SCNu64 "%c", &ms, &seq, &end) == 2;
 }
 
-void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id)
+void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, int stats)
 {
 	struct evhttp_request *req = r->ev;
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
@@ -899,6 +982,7 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id)
 	s->evcon = evcon;
 	if (ticket_id)
 		snprintf(s->ticket, sizeof s->ticket, "%s", ticket_id);
+	s->stats = stats && ticket_id == NULL;
 	evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
 	evhttp_add_header(h, "Cache-Control", "no-cache, no-store");
 	evhttp_add_header(h, "X-Accel-Buffering", "no");
@@ -918,7 +1002,10 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id)
 		hub->ntickets++;
 	else
 		hub->ndisplays++;
+	hub->nstats += s->stats;
 	nsubs++;
+	if (s->stats)
+		hub_touch_stats(hub);    /* an organiser gets the figures at once */
 
 	hello = payload_raw("retry: 3000\n\n", 13);
 	sub_send(s, hello);
@@ -1025,6 +1112,7 @@ void sse_shutdown(void)
 		payload_unref(h->board);
 		event_free(h->board_timer);
 		event_free(h->views_timer);
+		event_free(h->stats_timer);
 		free(h);
 	}
 	hubs = NULL;

@@ -23,9 +23,11 @@ void sse_shutdown(void);
 /*
  * Turns the request into an event stream and takes it over (r is freed).
  * ticket_id NULL: a display stream of the whole event; else only that
- * ticket's changes.  last_id: the client's Last-Event-ID or NULL.
+ * ticket's changes.  last_id: the client's Last-Event-ID or NULL.  stats:
+ * the display also gets the organisers' figures (`stats`, every few
+ * seconds while things change).
  */
-void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id);
+void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, int stats);
 
 /* Starts a fan-out round: follow.c calls it before each batch of entries
  * it read at once (see sub_send for why). */

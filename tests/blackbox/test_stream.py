@@ -50,7 +50,7 @@ def event(eid, **over):
 
 
 EVENTS = [event(e) for e in ("disp", "multi", "replay", "slow", "coal", "beat", "mine",
-                             "bound", "gap2", "stall")]
+                             "bound", "gap2", "stall", "orgs")]
 
 
 def setup_module():
@@ -1015,3 +1015,41 @@ def test_streams_count_against_max_connections():
         for x in subs + ([sixth] if sixth else []):
             x.close()
         stop_clean(bd)
+
+
+# ---- 10. organisers' figures on the stream -------------------------------------------
+
+def test_organisers_get_stats_events_and_others_do_not():
+    """A display stream opened with an organiser token (?token=, since
+    EventSource sends no headers) also gets `stats`: at once, then again
+    after changes, at most every 5 s; a public one never does."""
+    from harness import TOKENS
+    ev = "orgs"
+    org = subscribe(d, ev, query="?token=" + TOKENS["organiser"])
+    pub = subscribe(d, ev)
+    desk = subscribe(d, ev, query="?token=" + TOKENS["desk"])
+    try:
+        for s in (org, pub, desk):
+            s.wait_started()
+        org.wait(lambda s: s.of("stats"), timeout=5, what="the first stats")
+        figures = json.loads(org.of("stats")[0].data)
+        assert figures["event"] == ev and figures["today"]["issued"] == 0, figures
+        issue(ev)
+        call(ev, "registration-1")
+        def after_call(s):
+            return [e for e in s.of("stats") if json.loads(e.data)["stages"][0]["calls"] == 1]
+        try:
+            org.wait(after_call, timeout=8, what="stats after the call")
+        except AssertionError:
+            print([(round(e.t, 2), e.type, e.data[:80]) for e in org.snapshot()])
+            raise
+        assert json.loads(after_call(org)[0].data)["today"]["issued"] == 1
+        stats = org.of("stats")
+        gaps = [b.t - a.t for a, b in zip(stats, stats[1:])]
+        assert all(g >= 4.5 for g in gaps), gaps
+        # the others had the call, and no stats
+        pub.wait(lambda s: s.of("call"), timeout=3, what="the call on the public stream")
+        assert not pub.of("stats") and not desk.of("stats")
+    finally:
+        for s in (org, pub, desk):
+            s.close()
