@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
@@ -96,8 +97,68 @@ static void listeners_enable(int on)
 	accepting = on;
 }
 
-void http_connection_gone(void)
+/*
+ * Every open connection, by file descriptor: when its last request ended
+ * (or it opened), whether one is being served, whether it became a stream.
+ * libevent 2.1's timeout is only for inactivity, so a client that trickles
+ * a request head a byte at a time (slowloris) would hold its slot forever;
+ * http_tick closes a connection that has not completed a request within
+ * http-timeout of the previous one.
+ */
+struct conn {
+	struct evhttp_connection *evcon;     /* NULL: the slot is free */
+	int64_t since_ms;
+	int busy;                            /* requests being served */
+	int stream;                          /* a live stream: never idle */
+};
+
+static struct conn *conns;
+static int nconns;                       /* slots (the highest fd + 1 seen) */
+
+static int64_t mono_ms(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct conn *conn_of(struct evhttp_connection *evcon)
+{
+	int fd;
+
+	if (evcon == NULL)
+		return NULL;
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	if (fd < 0 || fd >= nconns || conns[fd].evcon != evcon)
+		return NULL;
+	return &conns[fd];
+}
+
+static void conn_add(struct evhttp_connection *evcon)
+{
+	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+
+	if (fd < 0)
+		return;
+	if (fd >= nconns) {
+		int n = fd + 1024;
+		struct conn *grown = realloc(conns, (size_t)n * sizeof *conns);
+		if (grown == NULL)
+			fatal("realloc");
+		memset(grown + nconns, 0, (size_t)(n - nconns) * sizeof *grown);
+		conns = grown;
+		nconns = n;
+	}
+	conns[fd] = (struct conn){ evcon, mono_ms(), 0, 0 };
+}
+
+void http_connection_gone(struct evhttp_connection *evcon)
+{
+	struct conn *c = conn_of(evcon);
+
+	if (c)
+		c->evcon = NULL;
 	server.connections--;
 	if (!accepting && server.connections < server.cfg.max_connections)
 		listeners_enable(1);
@@ -105,9 +166,22 @@ void http_connection_gone(void)
 
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
-	(void)evcon;
 	(void)arg;
-	http_connection_gone();
+	http_connection_gone(evcon);
+}
+
+void http_tick(void)
+{
+	int64_t now = mono_ms(), limit = (int64_t)server.cfg.http_timeout_s * 1000;
+
+	for (int fd = 0; fd < nconns; fd++) {
+		struct conn *c = &conns[fd];
+		if (c->evcon && !c->busy && !c->stream && now - c->since_ms > limit) {
+			log_debug("http: closing a connection with no whole request in %d s",
+			    server.cfg.http_timeout_s);
+			evhttp_connection_free(c->evcon);   /* on_conn_close frees the slot */
+		}
+	}
 }
 
 static void on_adopt(evutil_socket_t fd, short what, void *arg)
@@ -119,10 +193,17 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
 		bufferevent_data_cb rcb;
 		void *evcon = NULL;
 		bufferevent_getcb(new_bevs[i], &rcb, NULL, NULL, &evcon);
-		if (evcon)
+		if (evcon) {
 			evhttp_connection_set_closecb(evcon, on_conn_close, NULL);
+			conn_add(evcon);
+		}
 	}
 	nnew_bevs = 0;
+	/* on_new_bev paused accepting when the list was full, not only at the
+	 * connection limit: accept again if below it */
+	if (!accepting && !server.stopping && nbound > 0 &&
+	    server.connections < server.cfg.max_connections)
+		listeners_enable(1);
 }
 
 static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
@@ -187,6 +268,12 @@ static enum role bearer_role(struct evhttp_request *ev)
 
 static void req_free(struct req *r)
 {
+	struct conn *c = conn_of(evhttp_request_get_connection(r->ev));
+
+	if (c && c->busy > 0) {
+		c->busy--;
+		c->since_ms = mono_ms();
+	}
 	server.inflight--;
 	server_events_release(r->events);
 	free(r);
@@ -194,6 +281,10 @@ static void req_free(struct req *r)
 
 void http_detach(struct req *r)
 {
+	struct conn *c = conn_of(evhttp_request_get_connection(r->ev));
+
+	if (c)
+		c->stream = 1;
 	req_free(r);
 }
 
@@ -270,6 +361,14 @@ void http_reply_error(struct req *r, int status, const char *code,
 		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
 		    "WWW-Authenticate", "Bearer");
 	http_reply_json(r, status, proto_error_encode(code, message));
+}
+
+void http_reply_refused(struct req *r)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Retry-After", "1");
+	http_reply_error(r, 503, "store_unavailable",
+	    "the queue store (Redis) refused the change (out of memory, or it cannot save); "
+	    "nothing was changed, try again");
 }
 
 void http_reply_unavailable(struct req *r)
@@ -415,12 +514,15 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char *method = method_name(evhttp_request_get_command(ev));
 	struct req *r = calloc(1, sizeof *r);
+	struct conn *c;
 	int path_matched = 0;
 
 	(void)arg;
 	if (r == NULL)
 		fatal("calloc");
 	server.inflight++;
+	if ((c = conn_of(evhttp_request_get_connection(ev))) != NULL)
+		c->busy++;
 	r->ev = ev;
 	r->start_us = now_us();
 	r->events = server_events_hold();
@@ -518,6 +620,9 @@ void http_stop_accepting(void)
 
 void http_free(void)
 {
+	free(conns);
+	conns = NULL;
+	nconns = 0;
 	if (server.http)
 		evhttp_free(server.http);
 	server.http = NULL;

@@ -64,9 +64,15 @@ void http_free(void);
 /* Frees r without replying: the caller has taken r->ev over (streams). */
 void http_detach(struct req *r);
 
-/* Every HTTP connection's close must end here, once (the connection count);
- * a module that replaces a connection's close callback calls it. */
-void http_connection_gone(void);
+struct evhttp_connection;
+
+/* Every HTTP connection's close must end here, once (the connection count
+ * and table); a module that replaces a connection's close callback calls it. */
+void http_connection_gone(struct evhttp_connection *evcon);
+
+/* Housekeeping, about every 100 ms: closes connections that have not
+ * completed a request within http-timeout (a head trickled byte by byte). */
+void http_tick(void);
 
 /* Bytes in the request's body. */
 size_t http_body_length(struct req *r);
@@ -83,6 +89,8 @@ void http_reply_error(struct req *r, int status, const char *code,
     const char *message);
 /* 503 store_unavailable: Redis is away or did not answer in time. */
 void http_reply_unavailable(struct req *r);
+/* 503 store_unavailable for a write Redis refused (OOM, MISCONF, READONLY). */
+void http_reply_refused(struct req *r);
 /* A raw body with a content type (images, text). */
 void http_reply_raw(struct req *r, int status, const char *content_type,
     const void *data, size_t len);

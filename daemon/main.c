@@ -149,6 +149,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	}
 	follow_tick();
 	sse_tick();
+	http_tick();
 	if (now - last_status_ms >= 1000) {
 		report_status();
 		last_status_ms = now;

@@ -47,9 +47,12 @@ static void queue_on_reply(const redisReply *reply, void *arg)
 	cJSON *result;
 
 	if (store_reply_unavailable(reply)) {
-		if (reply)
-			log_warnx("redis refused %s: %s", r->route->name, reply->str);
-		http_reply_unavailable(r);
+		if (reply == NULL) {
+			http_reply_unavailable(r);
+			return;
+		}
+		log_warnx("redis refused %s: %s", r->route->name, reply->str);
+		http_reply_refused(r);
 		return;
 	}
 	if (reply->type != REDIS_REPLY_STRING ||

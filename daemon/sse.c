@@ -205,8 +205,7 @@ static void sub_on_close(struct evhttp_connection *evcon, void *arg)
 {
 	struct sub *s = arg;
 
-	(void)evcon;
-	http_connection_gone();
+	http_connection_gone(evcon);
 	sub_unlink(s);
 	if (evhttp_request_get_connection(s->req) == NULL)
 		evhttp_send_reply_end(s->req);
@@ -863,8 +862,10 @@ static void sub_on_range(const redisReply *r, void *arg)
 		}
 		return;
 	}
-	if (r->elements == 0)        /* trimmed or nothing new: up to date */
-		snprintf(s->last_id, sizeof s->last_id, "%s", follow_tip(s->hub->event));
+	/* Nothing after last_id when Redis ran the XRANGE: sub_catch_up goes
+	 * live if the follower has seen no more, else asks again (an entry
+	 * written since).  Never jump to the follower's tip: an entry it
+	 * delivered while this one was held back would be lost. */
 	sub_catch_up(s);
 }
 
@@ -1103,7 +1104,7 @@ void sse_shutdown(void)
 			/* ends the chunked reply; the connection closes after it */
 			sub_unlink(s);
 			evhttp_connection_set_closecb(s->evcon, NULL, NULL);
-			http_connection_gone();
+			http_connection_gone(s->evcon);
 			s->closed = 1;
 			s->req = NULL;
 			evhttp_send_reply_end(req);
