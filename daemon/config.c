@@ -36,7 +36,7 @@ static const struct config_key config_keys[] = {
 	{ "log-level", KEY_LOG_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug" },
 	{ "max-body-bytes", KEY_INT, F(max_body_bytes), "16384", 256, 1 << 20, "largest request body" },
 	{ "max-header-bytes", KEY_INT, F(max_header_bytes), "8192", 1024, 1 << 16, "largest request head" },
-	{ "http-timeout", KEY_INT, F(http_timeout_s), "30", 1, 3600, "seconds a connection may stay silent" },
+	{ "http-timeout", KEY_INT, F(http_timeout_s), "30", 1, 3600, "seconds a connection may stay silent, or take to send a whole request" },
 	{ "max-connections", KEY_INT, F(max_connections), "16000", 1, 1000000, "open HTTP connections at most" },
 	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
 	{ "sse-max-buffer", KEY_INT, F(sse_max_buffer), "65536", 4096, 16 << 20, "bytes a live stream may fall behind before it is cut" },
