@@ -46,9 +46,8 @@ static void usage_full(FILE *fp)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		char name[64];
 
-		snprintf(name, sizeof name, "%s%s%s", commands[i]->group,
-		    commands[i]->name[0] ? " " : "", commands[i]->name);
-		fprintf(fp, "  %-15s %s\n", name, commands[i]->summary);
+		fprintf(fp, "  %-15s %s\n", cli_cmd_name(commands[i], name, sizeof name),
+		    commands[i]->summary);
 	}
 	fputs("\n"
 	    "Exit status: 0 done, 1 the server refused (its message and code are printed)\n"
@@ -85,15 +84,14 @@ static const struct cli_cmd *cmd_find(const char *group, const char *name)
 static int cmd_run(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
 {
 	char **args = calloc((size_t)argc + 2, sizeof *args);
-	char prog[96];
+	char name[64], prog[96];
 	int rc;
 
 	if (args == NULL) {
 		cli_warnx("out of memory");
 		return CLI_EXIT_FAIL;
 	}
-	snprintf(prog, sizeof prog, "antre %s%s%s", cmd->group, cmd->name[0] ? " " : "",
-	    cmd->name);
+	snprintf(prog, sizeof prog, "antre %s", cli_cmd_name(cmd, name, sizeof name));
 	args[0] = prog;
 	memcpy(args + 1, argv, (size_t)argc * sizeof *args);
 	optind = 0;             /* glibc: a full restart of getopt */

@@ -1,4 +1,5 @@
-/* cli.c: the antre commands' shared context: requests, errors, the event. */
+/* cli.c: the antre commands' shared context: requests, errors, the event,
+ * and the small helpers every command uses. */
 #include "cli.h"
 
 #include <stdarg.h>
@@ -9,40 +10,87 @@
 
 #include "cli_http.h"
 
+static void vwarnx(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* "antre: " + the message + newline, to stderr, after what stdout holds. */
+static void vwarnx(const char *fmt, va_list ap)
+{
+	fflush(stdout);         /* keep stdout and stderr in order on a terminal */
+	fputs("antre: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void cli_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);         /* keep stdout and stderr in order on a terminal */
-	fputs("antre: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+const char *cli_cmd_name(const struct cli_cmd *cmd, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s", cmd->group, cmd->name[0] ? " " : "", cmd->name);
+	return buf;
 }
 
 int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	char name[64];
 
-	fflush(stdout);
-	fputs("antre: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarnx(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	if (cmd)
-		fprintf(stderr, "Usage: antre %s %s %s\nTry 'antre %s %s --help'.\n", cmd->group,
-		    cmd->name, cmd->synopsis, cmd->group, cmd->name);
-	else
+	if (cmd) {
+		cli_cmd_name(cmd, name, sizeof name);
+		fprintf(stderr, "Usage: antre %s %s\nTry 'antre %s --help'.\n", name,
+		    cmd->synopsis, name);
+	} else
 		fputs("Try 'antre --help'.\n", stderr);
 	return CLI_EXIT_USAGE;
 }
 
 void cli_cmd_help(FILE *fp, const struct cli_cmd *cmd)
 {
-	fprintf(fp, "Usage: antre [-u URL] [-t TOKEN] [-e EVENT] %s %s %s\n\n%s.\n\n%s",
-	    cmd->group, cmd->name, cmd->synopsis, cmd->summary, cmd->help);
+	char name[64];
+
+	fprintf(fp, "Usage: antre [-u URL] [-t TOKEN] [-e EVENT] %s %s\n\n%s.\n\n%s",
+	    cli_cmd_name(cmd, name, sizeof name), cmd->synopsis, cmd->summary, cmd->help);
+}
+
+int cli_bad_option(const struct cli_cmd *cmd)
+{
+	char name[64];
+
+	fprintf(stderr, "Try 'antre %s --help'.\n", cli_cmd_name(cmd, name, sizeof name));
+	return CLI_EXIT_USAGE;
+}
+
+int cli_parse_int(const char *s, int min, int max, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int cli_utc_offset(const char *rfc3339)
+{
+	const char *t = rfc3339 ? strchr(rfc3339, 'T') : NULL;
+	const char *sign;
+	int hh, mm;
+
+	if (t == NULL || ((sign = strrchr(t, '+')) == NULL && (sign = strrchr(t, '-')) == NULL))
+		return 0;
+	if (sscanf(sign + 1, "%2d:%2d", &hh, &mm) != 2)
+		return 0;
+	return (*sign == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
 }
 
 static int cli_open(struct cli *c)
@@ -170,6 +218,13 @@ done:
 	cJSON_Delete(j);
 	cli_reply_free(&reply);
 	return rc;
+}
+
+void cli_print_raw(const struct cli_reply *reply)
+{
+	fwrite(reply->body, 1, reply->len, stdout);
+	if (reply->len == 0 || reply->body[reply->len - 1] != '\n')
+		putchar('\n');
 }
 
 void cli_close(struct cli *c)

@@ -39,8 +39,7 @@ typedef int cli_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char **
  */
 struct cli_cmd {
 	const char *group;           /* "ticket" */
-	const char *name;            /* "issue"; "" for a one-word command ("board"),
-	                              * which prints its own usage and help */
+	const char *name;            /* "issue"; "" for a one-word command ("board") */
 	const char *synopsis;        /* what follows the name in the usage line */
 	const char *summary;         /* one line, for antre --help */
 	const char *help;            /* the options, for antre GROUP NAME --help */
@@ -57,6 +56,20 @@ int cli_usage(const struct cli_cmd *cmd, const char *fmt, ...)
 
 /* The full help of a command to fp. */
 void cli_cmd_help(FILE *fp, const struct cli_cmd *cmd);
+
+/* After getopt's own message on a bad option: the pointer to `cmd`'s --help;
+ * returns CLI_EXIT_USAGE. */
+int cli_bad_option(const struct cli_cmd *cmd);
+
+/* The command as typed, "ticket issue" or "board", into buf; returns buf. */
+const char *cli_cmd_name(const struct cli_cmd *cmd, char *buf, size_t size);
+
+/* An integer option within [min, max] into *out; 0, or -1 (*out unchanged). */
+int cli_parse_int(const char *s, int min, int max, int *out);
+
+/* The UTC offset an RFC 3339 time carries, in seconds ("...+07:00" is 25200),
+ * so that times print as the event's clock shows them; 0 for none or NULL. */
+int cli_utc_offset(const char *rfc3339);
 
 /*
  * The event to work on: -e / ANTRE_EVENT, else the server's only event.
@@ -81,6 +94,10 @@ int cli_request(struct cli *c, const char *method, const char *const *segs,
  * cJSON_Delete.  NULL (the problem printed) when it is not one.
  */
 struct cJSON *cli_reply_json(const struct cli_reply *reply);
+
+/* A reply's body to stdout as it came, ending with a newline (for --json:
+ * what JSON tools expect). */
+void cli_print_raw(const struct cli_reply *reply);
 
 /* Closes the connection, if any (at exit). */
 void cli_close(struct cli *c);

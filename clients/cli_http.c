@@ -1,4 +1,5 @@
-/* cli_http.c: one evhttp client connection, one request at a time. */
+/* cli_http.c: one evhttp client connection, one request at a time; and the
+ * server a URL names, which antre board connects to on its own. */
 #include "cli_http.h"
 
 #include <errno.h>
@@ -17,11 +18,7 @@
 struct cli_http {
 	struct event_base *base;
 	struct evhttp_connection *conn;  /* opened by the first request */
-	char *url;                       /* as given, for messages */
-	char *host;                      /* to resolve: no IPv6 brackets */
-	char *host_header;               /* "host[:port]" as in the URL */
-	int port;
-	char *prefix;                    /* the URL's path, no trailing '/' */
+	struct cli_http_target t;
 	char *auth;                      /* "Bearer TOKEN", or NULL */
 	char err[256];
 
@@ -30,11 +27,6 @@ struct cli_http {
 	int done;
 	int failed;
 };
-
-static char *xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
 
 static void set_err(struct cli_http *h, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -48,14 +40,16 @@ static void set_err(struct cli_http *h, const char *fmt, ...)
 	va_end(ap);
 }
 
-struct cli_http *cli_http_new(const char *url, const char *token, char *err, size_t errsize)
+int cli_http_target_parse(const char *url, struct cli_http_target *t, char *err,
+    size_t errsize)
 {
-	struct cli_http *h = NULL;
 	struct evhttp_uri *uri = NULL;
 	const char *scheme, *host, *path;
 	char *full = NULL;
 	size_t n;
+	int rc = -1;
 
+	memset(t, 0, sizeof *t);
 	/* "host:8080" alone is what people type; it means http:// */
 	if (strstr(url, "://") == NULL) {
 		if ((full = malloc(strlen(url) + 8)) == NULL)
@@ -65,62 +59,121 @@ struct cli_http *cli_http_new(const char *url, const char *token, char *err, siz
 	}
 	if ((uri = evhttp_uri_parse(full ? full : url)) == NULL) {
 		snprintf(err, errsize, "not a URL: %s", url);
-		goto fail;
+		goto done;
 	}
 	scheme = evhttp_uri_get_scheme(uri);
 	if (scheme == NULL || strcasecmp(scheme, "http") != 0) {
 		snprintf(err, errsize, "only http:// URLs are supported, not %s", url);
-		goto fail;
+		goto done;
 	}
 	host = evhttp_uri_get_host(uri);
 	if (host == NULL || *host == '\0') {
 		snprintf(err, errsize, "no host in the URL %s", url);
-		goto fail;
+		goto done;
 	}
 	if (evhttp_uri_get_query(uri) != NULL || evhttp_uri_get_fragment(uri) != NULL) {
 		snprintf(err, errsize, "the URL %s must not have a query or fragment", url);
-		goto fail;
+		goto done;
 	}
-	if ((h = calloc(1, sizeof *h)) == NULL)
-		goto oom;
-	h->port = evhttp_uri_get_port(uri);
-	if (h->port == -1)
-		h->port = 80;
-	h->url = xstrdup(url);
-	h->host = xstrdup(host);
-	h->host_header = malloc(strlen(host) + 8);
+	t->port = evhttp_uri_get_port(uri) == -1 ? 80 : evhttp_uri_get_port(uri);
 	path = evhttp_uri_get_path(uri);
-	h->prefix = xstrdup(path ? path : "");
-	if (token != NULL && (h->auth = malloc(strlen(token) + 8)) != NULL)
-		snprintf(h->auth, strlen(token) + 8, "Bearer %s", token);
-	if (h->url == NULL || h->host == NULL || h->host_header == NULL || h->prefix == NULL ||
-	    (token != NULL && h->auth == NULL))
+	t->url = strdup(url);
+	t->host = strdup(host);
+	t->host_header = malloc(strlen(host) + 8);
+	t->prefix = strdup(path ? path : "");
+	if (t->url == NULL || t->host == NULL || t->host_header == NULL || t->prefix == NULL)
 		goto oom;
 	if (evhttp_uri_get_port(uri) == -1)
-		strcpy(h->host_header, host);
+		strcpy(t->host_header, host);
 	else
-		sprintf(h->host_header, "%s:%d", host, h->port);
+		sprintf(t->host_header, "%s:%d", host, t->port);
 	/* evhttp keeps an IPv6 literal's brackets; getaddrinfo wants none */
-	n = strlen(h->host);
-	if (n >= 2 && h->host[0] == '[' && h->host[n - 1] == ']') {
-		memmove(h->host, h->host + 1, n - 2);
-		h->host[n - 2] = '\0';
+	n = strlen(t->host);
+	if (n >= 2 && t->host[0] == '[' && t->host[n - 1] == ']') {
+		memmove(t->host, t->host + 1, n - 2);
+		t->host[n - 2] = '\0';
 	}
-	n = strlen(h->prefix);
-	while (n > 0 && h->prefix[n - 1] == '/')
-		h->prefix[--n] = '\0';
+	n = strlen(t->prefix);
+	while (n > 0 && t->prefix[n - 1] == '/')
+		t->prefix[--n] = '\0';
+	rc = 0;
+	goto done;
+oom:
+	snprintf(err, errsize, "out of memory");
+done:
+	if (rc == -1)
+		cli_http_target_free(t);
+	if (uri)
+		evhttp_uri_free(uri);
+	free(full);
+	return rc;
+}
+
+void cli_http_target_free(struct cli_http_target *t)
+{
+	free(t->url);
+	free(t->host);
+	free(t->host_header);
+	free(t->prefix);
+	memset(t, 0, sizeof *t);
+}
+
+struct evhttp_connection *cli_http_target_connect(const struct cli_http_target *t,
+    struct event_base *base, int timeout_s, char *err, size_t errsize)
+{
+	struct evhttp_connection *conn;
+	struct addrinfo hints, *res = NULL;
+	char addr[NI_MAXHOST], port[16];
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof port, "%d", t->port);
+	if ((rc = getaddrinfo(t->host, port, &hints, &res)) != 0) {
+		snprintf(err, errsize, "cannot resolve %s: %s", t->host, gai_strerror(rc));
+		return NULL;
+	}
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0,
+	    NI_NUMERICHOST);
+	freeaddrinfo(res);
+	if (rc != 0) {
+		snprintf(err, errsize, "cannot resolve %s: %s", t->host, gai_strerror(rc));
+		return NULL;
+	}
+	if ((conn = evhttp_connection_base_new(base, NULL, addr, (unsigned short)t->port)) == NULL) {
+		snprintf(err, errsize, "cannot create a connection to %s", t->url);
+		return NULL;
+	}
+	evhttp_connection_set_timeout(conn, timeout_s);
+	evhttp_connection_set_retries(conn, 0);
+	return conn;
+}
+
+struct cli_http *cli_http_new(const char *url, const char *token, char *err, size_t errsize)
+{
+	struct cli_http *h;
+	size_t n;
+
+	if ((h = calloc(1, sizeof *h)) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	if (cli_http_target_parse(url, &h->t, err, errsize) == -1)
+		goto fail;
+	if (token != NULL) {
+		n = strlen(token) + 8;
+		if ((h->auth = malloc(n)) == NULL)
+			goto oom;
+		snprintf(h->auth, n, "Bearer %s", token);
+	}
 	if ((h->base = event_base_new()) == NULL)
 		goto oom;
-	evhttp_uri_free(uri);
-	free(full);
 	return h;
 oom:
 	snprintf(err, errsize, "out of memory");
 fail:
 	cli_http_free(h);
-	if (uri)
-		evhttp_uri_free(uri);
-	free(full);
 	return NULL;
 }
 
@@ -132,10 +185,7 @@ void cli_http_free(struct cli_http *h)
 		evhttp_connection_free(h->conn);
 	if (h->base)
 		event_base_free(h->base);
-	free(h->url);
-	free(h->host);
-	free(h->host_header);
-	free(h->prefix);
+	cli_http_target_free(&h->t);
 	if (h->auth) {
 		explicit_bzero(h->auth, strlen(h->auth));
 		free(h->auth);
@@ -145,7 +195,7 @@ void cli_http_free(struct cli_http *h)
 
 const char *cli_http_url(const struct cli_http *h)
 {
-	return h->url;
+	return h->t.url;
 }
 
 const char *cli_http_error(const struct cli_http *h)
@@ -178,40 +228,12 @@ int cli_http_path(char *buf, size_t size, const char *const *segs, const char *q
 	return 0;
 }
 
-/*
- * The host is resolved here, once, rather than by evhttp: with no evdns
- * base evhttp resolves synchronously inside evhttp_make_request and fails
- * the request from within that call, which is hard to tell apart from a
- * refused connection.  We hand it a numeric address instead.
- */
 static int http_connect(struct cli_http *h)
 {
-	struct addrinfo hints, *res = NULL;
-	char addr[NI_MAXHOST], port[16];
-	int rc;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof port, "%d", h->port);
-	if ((rc = getaddrinfo(h->host, port, &hints, &res)) != 0) {
-		set_err(h, "cannot resolve %s: %s", h->host, gai_strerror(rc));
+	h->conn = cli_http_target_connect(&h->t, h->base, CLI_HTTP_TIMEOUT_S, h->err,
+	    sizeof h->err);
+	if (h->conn == NULL)
 		return -1;
-	}
-	rc = getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0,
-	    NI_NUMERICHOST);
-	freeaddrinfo(res);
-	if (rc != 0) {
-		set_err(h, "cannot resolve %s: %s", h->host, gai_strerror(rc));
-		return -1;
-	}
-	h->conn = evhttp_connection_base_new(h->base, NULL, addr, (unsigned short)h->port);
-	if (h->conn == NULL) {
-		set_err(h, "cannot create a connection to %s", h->url);
-		return -1;
-	}
-	evhttp_connection_set_timeout(h->conn, CLI_HTTP_TIMEOUT_S);
-	evhttp_connection_set_retries(h->conn, 0);
 	evhttp_connection_set_max_body_size(h->conn, CLI_HTTP_MAX_BODY);
 	return 0;
 }
@@ -228,22 +250,22 @@ static void on_error(enum evhttp_request_error e, void *arg)
 
 	switch (e) {
 	case EVREQ_HTTP_TIMEOUT:
-		set_err(h, "no answer from %s within %d s", h->url, CLI_HTTP_TIMEOUT_S);
+		set_err(h, "no answer from %s within %d s", h->t.url, CLI_HTTP_TIMEOUT_S);
 		break;
 	case EVREQ_HTTP_DATA_TOO_LONG:
-		set_err(h, "the reply from %s is larger than %d MiB", h->url, CLI_HTTP_MAX_BODY >> 20);
+		set_err(h, "the reply from %s is larger than %d MiB", h->t.url, CLI_HTTP_MAX_BODY >> 20);
 		break;
 	case EVREQ_HTTP_INVALID_HEADER:
-		set_err(h, "%s did not answer in HTTP", h->url);
+		set_err(h, "%s did not answer in HTTP", h->t.url);
 		break;
 	default:
 		/* errno may be stale (EINPROGRESS from the connect): only these
 		 * say what happened */
 		if (saved == ECONNRESET || saved == EPIPE || saved == ECONNREFUSED ||
 		    saved == ETIMEDOUT || saved == EHOSTUNREACH || saved == ENETUNREACH)
-			set_err(h, "connection to %s failed: %s", h->url, strerror(saved));
+			set_err(h, "connection to %s failed: %s", h->t.url, strerror(saved));
 		else
-			set_err(h, "%s closed the connection without a reply", h->url);
+			set_err(h, "%s closed the connection without a reply", h->t.url);
 		break;
 	}
 }
@@ -265,7 +287,7 @@ static void on_done(struct evhttp_request *req, void *arg)
 	if (req == NULL || evhttp_request_get_response_code(req) == 0) {
 		h->failed = 1;
 		if (h->err[0] == '\0')
-			set_err(h, "cannot connect to %s (is antred running there?)", h->url);
+			set_err(h, "cannot connect to %s (is antred running there?)", h->t.url);
 		return;
 	}
 	r->status = evhttp_request_get_response_code(req);
@@ -275,7 +297,7 @@ static void on_done(struct evhttp_request *req, void *arg)
 	r->len = evbuffer_get_length(in);
 	if ((r->body = malloc(r->len + 1)) == NULL) {
 		h->failed = 1;
-		set_err(h, "out of memory for the reply from %s", h->url);
+		set_err(h, "out of memory for the reply from %s", h->t.url);
 		r->len = 0;
 		return;
 	}
@@ -312,7 +334,7 @@ int cli_http_request(struct cli_http *h, const char *method, const char *path,
 		set_err(h, "unsupported method %s", method);
 		return -1;
 	}
-	if ((size_t)snprintf(full, sizeof full, "%s%s", h->prefix, path) >= sizeof full) {
+	if ((size_t)snprintf(full, sizeof full, "%s%s", h->t.prefix, path) >= sizeof full) {
 		set_err(h, "request path too long: %s", path);
 		return -1;
 	}
@@ -325,7 +347,7 @@ int cli_http_request(struct cli_http *h, const char *method, const char *path,
 	}
 	evhttp_request_set_error_cb(req, on_error);
 	hdrs = evhttp_request_get_output_headers(req);
-	evhttp_add_header(hdrs, "Host", h->host_header);
+	evhttp_add_header(hdrs, "Host", h->t.host_header);
 	evhttp_add_header(hdrs, "User-Agent", "antre");
 	if (h->auth)
 		evhttp_add_header(hdrs, "Authorization", h->auth);
@@ -339,7 +361,7 @@ int cli_http_request(struct cli_http *h, const char *method, const char *path,
 	if (evhttp_make_request(h->conn, req, type, full) == -1) {
 		/* evhttp has freed or failed the request already */
 		if (h->err[0] == '\0')
-			set_err(h, "cannot send the request to %s", h->url);
+			set_err(h, "cannot send the request to %s", h->t.url);
 		h->reply = NULL;
 		return -1;
 	}
@@ -347,7 +369,7 @@ int cli_http_request(struct cli_http *h, const char *method, const char *path,
 	event_base_dispatch(h->base);
 	h->reply = NULL;
 	if (!h->done) {
-		set_err(h, "the event loop stopped before a reply from %s", h->url);
+		set_err(h, "the event loop stopped before a reply from %s", h->t.url);
 		return -1;
 	}
 	if (h->failed) {

@@ -17,6 +17,18 @@
 #define CLI_HTTP_PATH_MAX 1024
 
 struct cli_http;
+struct event_base;
+struct evhttp_connection;
+
+/* The server a URL names: what a connection to it needs.  Owned by whoever
+ * filled it; freed with cli_http_target_free. */
+struct cli_http_target {
+	char *url;                 /* as given, for messages */
+	char *host;                /* for getaddrinfo: no IPv6 brackets */
+	char *host_header;         /* "host[:port]" as in the URL */
+	int port;
+	char *prefix;              /* the URL's path, no trailing '/' */
+};
 
 /* A reply as received: owned by the caller, freed with cli_reply_free. */
 struct cli_reply {
@@ -25,6 +37,26 @@ struct cli_reply {
 	size_t len;
 	char content_type[96];     /* "" when none was sent */
 };
+
+/*
+ * Reads `url` ("http://host[:port][/prefix]"; "host:port" alone means
+ * http://) into *t, copying what it keeps.  0, or -1 with the reason in err
+ * (errsize bytes) and *t empty.
+ */
+int cli_http_target_parse(const char *url, struct cli_http_target *t, char *err,
+    size_t errsize);
+/* Frees what *t holds and empties it (an empty *t is fine). */
+void cli_http_target_free(struct cli_http_target *t);
+
+/*
+ * A new evhttp connection on `base` to t's host, resolved here to a numeric
+ * address so that evhttp never resolves (synchronously, failing from inside
+ * evhttp_make_request); `timeout_s` for connect, send and reads, no retries.
+ * The caller frees it with evhttp_connection_free.  NULL with the reason in
+ * err (errsize bytes).
+ */
+struct evhttp_connection *cli_http_target_connect(const struct cli_http_target *t,
+    struct event_base *base, int timeout_s, char *err, size_t errsize);
 
 /*
  * A client for `url` ("http://host[:port][/prefix]"), sending `token` (may

@@ -24,15 +24,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <termios.h>
 #include <unistd.h>
@@ -68,14 +65,6 @@ enum link_state {
 	LINK_LIVE,                    /* the stream is open */
 };
 
-/* The server, from the URL: what each new connection needs. */
-struct target {
-	char *host;                   /* for getaddrinfo: no IPv6 brackets */
-	char *host_header;            /* "host[:port]" as in the URL */
-	int port;
-	char *prefix;                 /* the URL's path, no trailing '/' */
-};
-
 /* The Server-Sent Events parser (the WHATWG event stream format). */
 struct sse {
 	char *line;                   /* the line being received */
@@ -88,9 +77,8 @@ struct sse {
 };
 
 struct board_ctx {
-	const char *url;
 	char event[PROTO_ID_MAX];
-	struct target t;
+	struct cli_http_target t;     /* the server, from the URL */
 	struct event_base *base;
 	int once;
 	int width, height;            /* --width, --height; 0: the terminal's */
@@ -165,83 +153,6 @@ static void board_fatal(struct board_ctx *b, const char *msg)
 	b->exit_code = CLI_EXIT_FAIL;
 	b->done = 1;
 	event_base_loopexit(b->base, NULL);
-}
-
-/* ---- the server's address ------------------------------------------------ */
-
-static void target_free(struct target *t)
-{
-	free(t->host);
-	free(t->host_header);
-	free(t->prefix);
-	memset(t, 0, sizeof *t);
-}
-
-/* The URL as cli_http reads it ("host:port" alone means http://).  0, or -1
- * with the reason in err. */
-static int target_parse(const char *url, struct target *t, char *err, size_t errsize)
-{
-	struct evhttp_uri *uri = NULL;
-	const char *scheme, *host, *path;
-	char *full = NULL;
-	size_t n;
-	int rc = -1;
-
-	memset(t, 0, sizeof *t);
-	if (strstr(url, "://") == NULL) {
-		if ((full = malloc(strlen(url) + 8)) == NULL)
-			goto oom;
-		strcpy(full, "http://");
-		strcat(full, url);
-	}
-	if ((uri = evhttp_uri_parse(full ? full : url)) == NULL) {
-		snprintf(err, errsize, "not a URL: %s", url);
-		goto done;
-	}
-	scheme = evhttp_uri_get_scheme(uri);
-	host = evhttp_uri_get_host(uri);
-	if (scheme == NULL || strcasecmp(scheme, "http") != 0) {
-		snprintf(err, errsize, "only http:// URLs are supported, not %s", url);
-		goto done;
-	}
-	if (host == NULL || *host == '\0') {
-		snprintf(err, errsize, "no host in the URL %s", url);
-		goto done;
-	}
-	if (evhttp_uri_get_query(uri) != NULL || evhttp_uri_get_fragment(uri) != NULL) {
-		snprintf(err, errsize, "the URL %s must not have a query or fragment", url);
-		goto done;
-	}
-	t->port = evhttp_uri_get_port(uri) == -1 ? 80 : evhttp_uri_get_port(uri);
-	path = evhttp_uri_get_path(uri);
-	t->host = strdup(host);
-	t->prefix = strdup(path ? path : "");
-	t->host_header = malloc(strlen(host) + 8);
-	if (t->host == NULL || t->prefix == NULL || t->host_header == NULL)
-		goto oom;
-	if (evhttp_uri_get_port(uri) == -1)
-		strcpy(t->host_header, host);
-	else
-		sprintf(t->host_header, "%s:%d", host, t->port);
-	n = strlen(t->host);
-	if (n >= 2 && t->host[0] == '[' && t->host[n - 1] == ']') {
-		memmove(t->host, t->host + 1, n - 2);
-		t->host[n - 2] = '\0';
-	}
-	n = strlen(t->prefix);
-	while (n > 0 && t->prefix[n - 1] == '/')
-		t->prefix[--n] = '\0';
-	rc = 0;
-	goto done;
-oom:
-	snprintf(err, errsize, "out of memory");
-done:
-	if (rc == -1)
-		target_free(t);
-	if (uri)
-		evhttp_uri_free(uri);
-	free(full);
-	return rc;
 }
 
 /* ---- the screen --------------------------------------------------------- */
@@ -389,20 +300,6 @@ static void print_once(struct board_ctx *b)
 
 /* ---- what the stream says ----------------------------------------------- */
 
-/* The UTC offset a time string carries ("…+07:00" is 25200); 0 for none. */
-static int utc_offset_of(const char *rfc3339)
-{
-	const char *t = rfc3339 ? strchr(rfc3339, 'T') : NULL;
-	const char *sign;
-	int hh, mm;
-
-	if (t == NULL || ((sign = strrchr(t, '+')) == NULL && (sign = strrchr(t, '-')) == NULL))
-		return 0;
-	if (sscanf(sign + 1, "%2d:%2d", &hh, &mm) != 2)
-		return 0;
-	return (*sign == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
-}
-
 /* A call into the picture: first of the last calls, and its desk's ticket. */
 static void board_apply_call(struct board *bd, const struct call *c)
 {
@@ -431,7 +328,7 @@ static void on_board(struct board_ctx *b, const cJSON *j)
 		return;                  /* a board antre cannot read: keep the last one */
 	b->board = b->scratch;
 	b->have_board = 1;
-	b->utc_offset_s = utc_offset_of(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
+	b->utc_offset_s = cli_utc_offset(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
 	    "at")));
 	/* a snapshot taken before the newest call (they race) must not hide it */
 	if (b->have_call && b->last_call.at > b->board.at)
@@ -638,21 +535,21 @@ static void on_error(enum evhttp_request_error e, void *arg)
 
 	switch (e) {
 	case EVREQ_HTTP_TIMEOUT:
-		set_why(b, "no data from %s in %d s", b->url, STREAM_IDLE_S);
+		set_why(b, "no data from %s in %d s", b->t.url, STREAM_IDLE_S);
 		break;
 	case EVREQ_HTTP_EOF:
-		set_why(b, "%s closed the connection", b->url);
+		set_why(b, "%s closed the connection", b->t.url);
 		break;
 	case EVREQ_HTTP_DATA_TOO_LONG:
-		set_why(b, "the reply from %s is too large", b->url);
+		set_why(b, "the reply from %s is too large", b->t.url);
 		break;
 	case EVREQ_HTTP_INVALID_HEADER:
-		set_why(b, "%s did not answer in HTTP", b->url);
+		set_why(b, "%s did not answer in HTTP", b->t.url);
 		break;
 	default:
 		if (saved == ECONNRESET || saved == ECONNREFUSED || saved == ETIMEDOUT ||
 		    saved == EHOSTUNREACH || saved == ENETUNREACH)
-			set_why(b, "connection to %s failed: %s", b->url, strerror(saved));
+			set_why(b, "connection to %s failed: %s", b->t.url, strerror(saved));
 		break;
 	}
 }
@@ -669,7 +566,7 @@ static void on_info_done(struct evhttp_request *req, void *arg)
 	b->req = NULL;
 	if (status == 0) {
 		if (b->why[0] == '\0')
-			set_why(b, "cannot connect to %s (is antred running there?)", b->url);
+			set_why(b, "cannot connect to %s (is antred running there?)", b->t.url);
 		link_retry(b);
 		return;
 	}
@@ -720,7 +617,7 @@ static void on_stream_chunk(struct evhttp_request *req, void *arg)
 	}
 	while (!b->done && (n = evbuffer_get_contiguous_space(in)) > 0) {
 		if (sse_feed(b, (const char *)evbuffer_pullup(in, (ev_ssize_t)n), n) == -1) {
-			set_why(b, "%s sent an event larger than %d bytes", b->url, SSE_MAX);
+			set_why(b, "%s sent an event larger than %d bytes", b->t.url, SSE_MAX);
 			b->abort = 1;    /* the step frees the connection */
 			link_retry(b);
 			return;
@@ -740,46 +637,13 @@ static void on_stream_done(struct evhttp_request *req, void *arg)
 		return;
 	if (status == 0 || b->status == 200) {
 		if (b->why[0] == '\0' && b->status == 200)
-			set_why(b, "%s ended the stream", b->url);
+			set_why(b, "%s ended the stream", b->t.url);
 		else if (b->why[0] == '\0')
-			set_why(b, "cannot connect to %s (is antred running there?)", b->url);
+			set_why(b, "cannot connect to %s (is antred running there?)", b->t.url);
 		link_retry(b);
 		return;
 	}
 	refused(b, b->errbody, status);
-}
-
-/* A new connection to the server's address (resolved here, so that evhttp
- * never resolves inside evhttp_make_request).  0, or -1 with why set. */
-static int link_connect(struct board_ctx *b, int timeout_s)
-{
-	struct addrinfo hints, *res = NULL;
-	char addr[NI_MAXHOST], port[16];
-	int rc;
-
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof port, "%d", b->t.port);
-	if ((rc = getaddrinfo(b->t.host, port, &hints, &res)) != 0) {
-		set_why(b, "cannot resolve %s: %s", b->t.host, gai_strerror(rc));
-		return -1;
-	}
-	rc = getnameinfo(res->ai_addr, res->ai_addrlen, addr, sizeof addr, NULL, 0,
-	    NI_NUMERICHOST);
-	freeaddrinfo(res);
-	if (rc != 0) {
-		set_why(b, "cannot resolve %s: %s", b->t.host, gai_strerror(rc));
-		return -1;
-	}
-	b->conn = evhttp_connection_base_new(b->base, NULL, addr, (unsigned short)b->t.port);
-	if (b->conn == NULL) {
-		set_why(b, "cannot create a connection to %s", b->url);
-		return -1;
-	}
-	evhttp_connection_set_timeout(b->conn, timeout_s);
-	evhttp_connection_set_retries(b->conn, 0);
-	return 0;
 }
 
 /* GET prefix/v1/events/{ev}[/stream] on the new connection. */
@@ -817,7 +681,7 @@ static int link_request(struct board_ctx *b, int stream)
 	if (evhttp_make_request(b->conn, req, EVHTTP_REQ_GET, full) == -1) {
 		b->req = NULL;
 		if (b->why[0] == '\0')
-			set_why(b, "cannot send a request to %s", b->url);
+			set_why(b, "cannot send a request to %s", b->t.url);
 		return -1;
 	}
 	return 0;
@@ -847,8 +711,9 @@ static void link_step(evutil_socket_t fd, short what, void *arg)
 	b->why[0] = '\0';
 	evbuffer_drain(b->errbody, evbuffer_get_length(b->errbody));
 	sse_reset(&b->sse);
-	if (link_connect(b, b->have_name ? STREAM_IDLE_S : CLI_HTTP_TIMEOUT_S) == -1 ||
-	    link_request(b, b->have_name) == -1)
+	b->conn = cli_http_target_connect(&b->t, b->base,
+	    b->have_name ? STREAM_IDLE_S : CLI_HTTP_TIMEOUT_S, b->why, sizeof b->why);
+	if (b->conn == NULL || link_request(b, b->have_name) == -1)
 		link_retry(b);
 }
 
@@ -903,7 +768,7 @@ static void on_once_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	snprintf(msg, sizeof msg, "no board from %s within %d s%s%s", b->url, ONCE_TIMEOUT_S,
+	snprintf(msg, sizeof msg, "no board from %s within %d s%s%s", b->t.url, ONCE_TIMEOUT_S,
 	    b->why[0] ? ": " : "", b->why);
 	board_fatal(b, msg);
 }
@@ -926,32 +791,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- the command -------------------------------------------------------- */
 
-static int board_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int board_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("antre: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry 'antre board --help'.\n", stderr);
-	return CLI_EXIT_USAGE;
-}
-
-static int parse_size(const char *s, int *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < 1 || v > 1000)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
 static void board_ctx_free(struct board_ctx *b)
 {
 	if (b->conn)
@@ -970,7 +809,7 @@ static void board_ctx_free(struct board_ctx *b)
 	if (b->base)
 		event_base_free(b->base);
 	sse_free(&b->sse);
-	target_free(&b->t);
+	cli_http_target_free(&b->t);
 	free(b);
 }
 
@@ -1030,24 +869,24 @@ static int board_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char *
 			once = 1;
 			break;
 		case 'w':
-			if (parse_size(optarg, &width) == -1)
-				return board_usage("--width must be 1 to 1000 columns, not '%s'", optarg);
+			if (cli_parse_int(optarg, 1, 1000, &width) == -1)
+				return cli_usage(cmd, "--width must be 1 to 1000 columns, not '%s'",
+				    optarg);
 			break;
 		case OPT_HEIGHT:
-			if (parse_size(optarg, &height) == -1)
-				return board_usage("--height must be 1 to 1000 rows, not '%s'", optarg);
+			if (cli_parse_int(optarg, 1, 1000, &height) == -1)
+				return cli_usage(cmd, "--height must be 1 to 1000 rows, not '%s'",
+				    optarg);
 			break;
 		case 'h':
-			printf("Usage: antre [-u URL] [-e EVENT] board [EVENT] [--once] [-w W] "
-			    "[--height H]\n\n%s.\n\n%s", cmd->summary, cmd->help);
+			cli_cmd_help(stdout, cmd);
 			return CLI_EXIT_OK;
 		default:
-			fputs("Try 'antre board --help'.\n", stderr);
-			return CLI_EXIT_USAGE;
+			return cli_bad_option(cmd);
 		}
 	}
 	if (argc - optind > 1)
-		return board_usage("unexpected argument '%s'", argv[optind + 1]);
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
 	if (argc - optind == 1)
 		c->event_opt = argv[optind];
 	if ((rc = cli_event(c)) != CLI_EXIT_OK)
@@ -1056,11 +895,10 @@ static int board_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char *
 		cli_warnx("out of memory");
 		return CLI_EXIT_FAIL;
 	}
-	if (target_parse(c->url, &b->t, err, sizeof err) == -1) {
+	if (cli_http_target_parse(c->url, &b->t, err, sizeof err) == -1) {
 		board_ctx_free(b);
 		return cli_usage(NULL, "%s", err);
 	}
-	b->url = c->url;
 	snprintf(b->event, sizeof b->event, "%s", c->event);
 	b->once = once;
 	b->width = width;

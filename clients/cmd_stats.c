@@ -19,7 +19,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,22 +43,6 @@ struct info {
 };
 
 /* ---- small helpers ------------------------------------------------------- */
-
-static int stats_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int stats_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("antre: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nUsage: antre stats [EVENT] [--json] | --all [--json]\n"
-	    "Try 'antre stats --help'.\n", stderr);
-	return CLI_EXIT_USAGE;
-}
 
 static const cJSON *member(const cJSON *o, const char *name)
 {
@@ -224,19 +207,6 @@ static void label(FILE *out, const char *l)
 	put_cell(out, buf, LABEL_W, 0);
 }
 
-/* The UTC offset of an RFC 3339 time, in seconds; 0 without one. */
-static int offset_of(const char *t)
-{
-	const char *p = t ? strchr(t, 'T') : NULL, *sign;
-	int hh, mm;
-
-	if (p == NULL || ((sign = strrchr(p, '+')) == NULL && (sign = strrchr(p, '-')) == NULL))
-		return 0;
-	if (sscanf(sign + 1, "%2d:%2d", &hh, &mm) != 2)
-		return 0;
-	return (*sign == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
-}
-
 /*
  * "HH:MM" of an RFC 3339 time on the event's clock (offset `off`); the date
  * "YYYY-MM-DD" too when `date` is not NULL.  NULL when it is not a time.
@@ -391,14 +361,6 @@ static void lower_ascii(const char *s, char *buf, size_t size)
 	for (i = 0; s[i] && i + 1 < size; i++)
 		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
 	buf[i] = '\0';
-}
-
-/* Prints the raw body of a reply, as JSON tools expect it. */
-static void print_raw(const struct cli_reply *reply)
-{
-	fwrite(reply->body, 1, reply->len, stdout);
-	if (reply->len == 0 || reply->body[reply->len - 1] != '\n')
-		putchar('\n');
 }
 
 /*
@@ -896,9 +858,29 @@ static int token_hint(const struct cli *c, int rc)
 	return rc;
 }
 
-static int stats_one(struct cli *c, int json)
+/*
+ * GET `segs` (NULL-ended): with --json the answer printed as it came (and
+ * *j NULL), else parsed into *j, which the caller frees.  CLI_EXIT_OK, or
+ * an exit status with the problem printed (and *j NULL).
+ */
+static int stats_get(struct cli *c, const char *const *segs, int json, cJSON **j)
 {
 	struct cli_reply reply;
+	int rc;
+
+	*j = NULL;
+	if ((rc = cli_request(c, "GET", segs, NULL, NULL, &reply)) != CLI_EXIT_OK)
+		return token_hint(c, rc);
+	if (json)
+		cli_print_raw(&reply);
+	else if ((*j = cli_reply_json(&reply)) == NULL)
+		rc = CLI_EXIT_FAIL;
+	cli_reply_free(&reply);
+	return rc;
+}
+
+static int stats_one(struct cli *c, int json)
+{
 	struct info in;
 	cJSON *j = NULL, *ij = NULL;
 	FILE *out;
@@ -911,22 +893,15 @@ static int stats_one(struct cli *c, int json)
 
 	const char *segs[] = { "v1", "events", c->event, "stats", NULL };
 
-	if ((rc = cli_request(c, "GET", segs, NULL, NULL, &reply)) != CLI_EXIT_OK)
-		return token_hint(c, rc);
-	if (json) {
-		print_raw(&reply);
-		cli_reply_free(&reply);
-		return CLI_EXIT_OK;
-	}
+	if ((rc = stats_get(c, segs, json, &j)) != CLI_EXIT_OK || json)
+		return rc;
 	rc = CLI_EXIT_FAIL;
-	if ((j = cli_reply_json(&reply)) == NULL)
-		goto done;
 	if (!cJSON_IsObject(member(j, "today")) || !cJSON_IsArray(member(j, "stages"))) {
 		cli_warnx("the server's figures have no \"today\" or \"stages\"");
 		goto done;
 	}
 	info_fetch(c, &in, &ij);
-	off = offset_of(str_of(j, "at"));
+	off = cli_utc_offset(str_of(j, "at"));
 	if (report_open(&out, &text, &len) == -1)
 		goto done;
 	show_title(out, j, &in, off);
@@ -942,7 +917,6 @@ static int stats_one(struct cli *c, int json)
 done:
 	cJSON_Delete(ij);
 	cJSON_Delete(j);
-	cli_reply_free(&reply);
 	return rc;
 }
 
@@ -970,7 +944,6 @@ static int stats_all(struct cli *c, int json)
 	static const char *const segs[] = { "v1", "stats", NULL };
 	static const char *const head[5] = { "Dosis", "Target", "Perkiraan", "Selisih",
 		"Menunggu" };
-	struct cli_reply reply;
 	const cJSON *events, *e;
 	cJSON *j = NULL;
 	FILE *out;
@@ -980,16 +953,9 @@ static int stats_all(struct cli *c, int json)
 	int rc, idw = 8, n = 0;
 	char b[5][32];
 
-	if ((rc = cli_request(c, "GET", segs, NULL, NULL, &reply)) != CLI_EXIT_OK)
-		return token_hint(c, rc);
-	if (json) {
-		print_raw(&reply);
-		cli_reply_free(&reply);
-		return CLI_EXIT_OK;
-	}
+	if ((rc = stats_get(c, segs, json, &j)) != CLI_EXIT_OK || json)
+		return rc;
 	rc = CLI_EXIT_FAIL;
-	if ((j = cli_reply_json(&reply)) == NULL)
-		goto done;
 	if (!cJSON_IsArray(events = member(j, "events"))) {
 		cli_warnx("the server's roll-up has no \"events\" array");
 		goto done;
@@ -1042,7 +1008,6 @@ static int stats_all(struct cli *c, int json)
 		rc = CLI_EXIT_OK;
 done:
 	cJSON_Delete(j);
-	cli_reply_free(&reply);
 	return rc;
 }
 
@@ -1063,21 +1028,19 @@ static int stats_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char *
 		case OPT_JSON: json = 1; break;
 		case OPT_ALL: all = 1; break;
 		case 'h':
-			printf("Usage: antre [-u URL] [-t TOKEN] [-e EVENT] stats %s\n\n%s.\n\n%s",
-			    cmd->synopsis, cmd->summary, cmd->help);
+			cli_cmd_help(stdout, cmd);
 			return CLI_EXIT_OK;
 		default:
-			fputs("Try 'antre stats --help'.\n", stderr);
-			return CLI_EXIT_USAGE;
+			return cli_bad_option(cmd);
 		}
 	}
 	if (argc - optind > 1)
-		return stats_usage("unexpected argument '%s'", argv[optind + 1]);
+		return cli_usage(cmd, "unexpected argument '%s'", argv[optind + 1]);
 	if (all && argc - optind == 1)
-		return stats_usage("--all shows every event: no EVENT with it");
+		return cli_usage(cmd, "--all shows every event: no EVENT with it");
 	if (argc - optind == 1) {
 		if (argv[optind][0] == '\0')
-			return stats_usage("an empty event id");
+			return cli_usage(cmd, "an empty event id");
 		c->event_opt = argv[optind];
 	}
 	return all ? stats_all(c, json) : stats_one(c, json);

@@ -36,23 +36,12 @@ enum {
 
 /* ---- shared --------------------------------------------------------------- */
 
-/* Reads an integer option within [min, max]; 0 or -1. */
-static int parse_int(const char *s, int min, int max, int *out)
+/* --width: the receipt paper, 58 or 80 (mm).  CLI_EXIT_OK, or the usage error. */
+static int paper_width(const struct cli_cmd *cmd, const char *s, int *width)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = (int)v;
-	return 0;
-}
-
-/* getopt already printed what is wrong with the option. */
-static int bad_option(const struct cli_cmd *cmd)
-{
-	fprintf(stderr, "Try 'antre %s %s --help'.\n", cmd->group, cmd->name);
-	return CLI_EXIT_USAGE;
+	if (cli_parse_int(s, 58, 80, width) == -1 || (*width != 58 && *width != 80))
+		return cli_usage(cmd, "--width is 58 or 80 (mm of paper), not '%s'", s);
+	return CLI_EXIT_OK;
 }
 
 static const char *state_label(enum ticket_state s)
@@ -83,23 +72,6 @@ static const char *outcome_label(const char *outcome)
 		if (strcmp(map[i][0], outcome) == 0)
 			return map[i][1];
 	return outcome[0] ? outcome : "-";
-}
-
-/*
- * The UTC offset a time string carries ("...+07:00" is 25200), so that
- * times print as the event's local clock shows them; 0 when it has none.
- */
-static int utc_offset_of(const char *rfc3339)
-{
-	const char *t = rfc3339 ? strchr(rfc3339, 'T') : NULL;
-	const char *sign;
-	int hh, mm;
-
-	if (t == NULL || ((sign = strrchr(t, '+')) == NULL && (sign = strrchr(t, '-')) == NULL))
-		return 0;
-	if (sscanf(sign + 1, "%2d:%2d", &hh, &mm) != 2)
-		return 0;
-	return (*sign == '-' ? -1 : 1) * (hh * 3600 + mm * 60);
 }
 
 /* "08:15:02", or "-" for an unset time. */
@@ -170,7 +142,7 @@ static int ticket_from(const cJSON *body, struct ticket *t, int *off)
 		    cJSON_IsObject(jt) ? err : "no \"ticket\" object");
 		return CLI_EXIT_FAIL;
 	}
-	*off = utc_offset_of(cJSON_GetStringValue(at));
+	*off = cli_utc_offset(cJSON_GetStringValue(at));
 	return CLI_EXIT_OK;
 }
 
@@ -189,18 +161,16 @@ static int ticket_fetch(struct cli *c, const char *id, const char *what, const c
 	return cli_request(c, "GET", segs, query, NULL, reply);
 }
 
-/* The receipt (ESC/POS) of ticket `id` to `dest`. */
-static int receipt_print(struct cli *c, const char *id, int width, int raster,
+/* GET …/tickets/{id}/{what}[?query], its body written to `dest` (cli_out). */
+static int ticket_save(struct cli *c, const char *id, const char *what, const char *query,
     const char *dest)
 {
 	struct cli_reply reply;
-	char query[32], err[320];
+	char err[320];
 	int rc;
 
-	snprintf(query, sizeof query, "width=%d%s", width, raster ? "&qr=raster" : "");
-	if ((rc = ticket_fetch(c, id, "ticket.escpos", query, &reply)) != CLI_EXIT_OK)
+	if ((rc = ticket_fetch(c, id, what, query, &reply)) != CLI_EXIT_OK)
 		return rc;
-	rc = CLI_EXIT_OK;
 	if (cli_out_write(dest, reply.body, reply.len, err, sizeof err) == -1) {
 		cli_warnx("%s", err);
 		rc = CLI_EXIT_FAIL;
@@ -209,12 +179,14 @@ static int receipt_print(struct cli *c, const char *id, int width, int raster,
 	return rc;
 }
 
-/* Prints the raw body of a reply, as JSON tools expect it: one line. */
-static void print_raw(const struct cli_reply *reply)
+/* The receipt (ESC/POS) of ticket `id` to `dest`. */
+static int receipt_print(struct cli *c, const char *id, int width, int raster,
+    const char *dest)
 {
-	fwrite(reply->body, 1, reply->len, stdout);
-	if (reply->len == 0 || reply->body[reply->len - 1] != '\n')
-		putchar('\n');
+	char query[32];
+
+	snprintf(query, sizeof query, "width=%d%s", width, raster ? "&qr=raster" : "");
+	return ticket_save(c, id, "ticket.escpos", query, dest);
 }
 
 /* ---- ticket issue --------------------------------------------------------- */
@@ -311,9 +283,8 @@ static int ticket_issue(struct cli *c, const struct cli_cmd *cmd, int argc, char
 			break;
 		case OPT_PRINT: print = optarg; break;
 		case OPT_WIDTH:
-			if (parse_int(optarg, 58, 80, &width) == -1 || (width != 58 && width != 80))
-				return cli_usage(cmd, "--width is 58 or 80 (mm of paper), not '%s'",
-				    optarg);
+			if ((rc = paper_width(cmd, optarg, &width)) != CLI_EXIT_OK)
+				return rc;
 			break;
 		case OPT_RASTER: raster = 1; break;
 		case OPT_INVERT: invert = 1; break;
@@ -323,7 +294,7 @@ static int ticket_issue(struct cli *c, const struct cli_cmd *cmd, int argc, char
 			cli_cmd_help(stdout, cmd);
 			return CLI_EXIT_OK;
 		default:
-			return bad_option(cmd);
+			return cli_bad_option(cmd);
 		}
 	}
 	if (optind < argc)
@@ -366,7 +337,7 @@ static int ticket_issue(struct cli *c, const struct cli_cmd *cmd, int argc, char
 	if (qrtext == NULL)
 		qrtext = url;
 	if (json) {
-		print_raw(&reply);
+		cli_print_raw(&reply);
 	} else {
 		issue_show(out, &t, url);
 		if (qrtext && !no_qr) {
@@ -499,7 +470,7 @@ static int ticket_show(struct cli *c, const struct cli_cmd *cmd, int argc, char 
 			cli_cmd_help(stdout, cmd);
 			return CLI_EXIT_OK;
 		default:
-			return bad_option(cmd);
+			return cli_bad_option(cmd);
 		}
 	}
 	if ((id = one_id(cmd, argc, argv, &rc)) == NULL)
@@ -507,7 +478,7 @@ static int ticket_show(struct cli *c, const struct cli_cmd *cmd, int argc, char 
 	if ((rc = ticket_fetch(c, id, NULL, NULL, &reply)) != CLI_EXIT_OK)
 		return rc;
 	if (json) {
-		print_raw(&reply);
+		cli_print_raw(&reply);
 	} else if ((j = cli_reply_json(&reply)) == NULL || ticket_from(j, &t, &off) != 0) {
 		rc = CLI_EXIT_FAIL;
 	} else {
@@ -549,8 +520,7 @@ static int ticket_qr(struct cli *c, const struct cli_cmd *cmd, int argc, char **
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *png = NULL, *svg = NULL, *id, *dest;
-	struct cli_reply reply;
-	char query[24] = "", err[320];
+	char query[24] = "";
 	int scale = 0, ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -558,14 +528,14 @@ static int ticket_qr(struct cli *c, const struct cli_cmd *cmd, int argc, char **
 		case OPT_PNG: png = optarg; break;
 		case OPT_SVG: svg = optarg; break;
 		case OPT_SCALE:
-			if (parse_int(optarg, 1, 32, &scale) == -1)
+			if (cli_parse_int(optarg, 1, 32, &scale) == -1)
 				return cli_usage(cmd, "--scale is 1 to 32, not '%s'", optarg);
 			break;
 		case 'h':
 			cli_cmd_help(stdout, cmd);
 			return CLI_EXIT_OK;
 		default:
-			return bad_option(cmd);
+			return cli_bad_option(cmd);
 		}
 	}
 	if ((id = one_id(cmd, argc, argv, &rc)) == NULL)
@@ -581,15 +551,7 @@ static int ticket_qr(struct cli *c, const struct cli_cmd *cmd, int argc, char **
 		return cli_usage(cmd, "an empty file name");
 	if (scale)
 		snprintf(query, sizeof query, "scale=%d", scale);
-	if ((rc = ticket_fetch(c, id, png ? "qr.png" : "qr.svg", scale ? query : NULL,
-	    &reply)) != CLI_EXIT_OK)
-		return rc;
-	if (cli_out_write(dest, reply.body, reply.len, err, sizeof err) == -1) {
-		cli_warnx("%s", err);
-		rc = CLI_EXIT_FAIL;
-	}
-	cli_reply_free(&reply);
-	return rc;
+	return ticket_save(c, id, png ? "qr.png" : "qr.svg", scale ? query : NULL, dest);
 }
 
 const struct cli_cmd cmd_ticket_qr = {
@@ -615,21 +577,20 @@ static int ticket_print(struct cli *c, const struct cli_cmd *cmd, int argc, char
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int width = 58, raster = 0, ch;
+	int width = 58, raster = 0, ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (ch) {
 		case OPT_WIDTH:
-			if (parse_int(optarg, 58, 80, &width) == -1 || (width != 58 && width != 80))
-				return cli_usage(cmd, "--width is 58 or 80 (mm of paper), not '%s'",
-				    optarg);
+			if ((rc = paper_width(cmd, optarg, &width)) != CLI_EXIT_OK)
+				return rc;
 			break;
 		case OPT_RASTER: raster = 1; break;
 		case 'h':
 			cli_cmd_help(stdout, cmd);
 			return CLI_EXIT_OK;
 		default:
-			return bad_option(cmd);
+			return cli_bad_option(cmd);
 		}
 	}
 	if (argc - optind < 2)

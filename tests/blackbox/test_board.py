@@ -351,18 +351,17 @@ def test_live_board_under_tmux():
         # Ctrl-C: exit 0, the terminal's own screen back
         tmux("send-keys", "-t", "board", "C-c")
         dead = "#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}"
-        # Twice (of many runs) the pane's Ctrl-C did not end antre within 20 s;
-        # not understood yet.  Then SIGINT goes to the process itself, which
-        # still checks antre's own handling (exit 0, terminal restored).
-        try:
-            wait_until(lambda: re.match(r"1:.", tmux("display-message", "-p", "-t", "board", dead)),
-                       timeout=8, what="antre to exit")
-        except AssertionError:
-            pid = int(tmux("display-message", "-p", "-t", "board", "#{pane_pid}").strip())
-            print("     Ctrl-C through tmux did not end antre; sending SIGINT to", pid)
-            os.kill(pid, signal.SIGINT)
-            wait_until(lambda: re.match(r"1:.", tmux("display-message", "-p", "-t", "board", dead)),
-                       timeout=10, what="antre to exit after SIGINT")
+        # tmux 3.3a (with libutempter) sometimes misses its pane child's
+        # SIGCHLD (tmux issue #311): antre has exited but stays an unreaped
+        # zombie, pane_dead 1 with no status.  A SIGCHLD to the tmux server
+        # makes it reap and report the status.
+        def exited():
+            out = tmux("display-message", "-p", "-t", "board", dead)
+            if out.startswith("1:") and not re.match(r"1:.", out):
+                srv = int(tmux("display-message", "-p", "#{pid}").strip())
+                os.kill(srv, signal.SIGCHLD)
+            return re.match(r"1:.", out)
+        wait_until(exited, timeout=10, step=0.2, what="antre to exit")
         status = tmux("display-message", "-p", "-t", "board", dead).strip()[2:]
         scr = tmux.screen()
         with open(err) as f:
