@@ -7,19 +7,14 @@
 // is ticked), and refreshes them when the event's public stream
 // (/v1/events/{ev}/stream) reports a change (at most once every 2 s) and
 // every 30 s.  No framework and nothing from the internet: it works on a
-// venue LAN.  Everything from the server is shown with textContent.
+// venue LAN.  Everything from the server is shown with textContent.  What
+// the operator pages share (the token, the API, the screens, the stream)
+// is in common.js.
 "use strict";
 (function () {
-  var TOKEN_KEY = "antre.organiser.token";
   var THROTTLE_MS = 2000;
   var PERIOD_MS = 30000;           // also how often the roll-up of every event is read
-  var RETRY_MS = 5000;
   var SVGNS = "http://www.w3.org/2000/svg";
-  // Priorities have ids only; the usual ones get Indonesian names.
-  var PRIORITY_NAMES = {
-    elderly: "Lansia", disabled: "Penyandang disabilitas", pregnant: "Ibu hamil",
-    health_worker: "Tenaga kesehatan", child: "Anak", regular: "Umum",
-  };
   var TZ_NAMES = { "Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
     "Asia/Jayapura": "WIT", "+07:00": "WIB", "+08:00": "WITA", "+09:00": "WIT" };
 
@@ -28,24 +23,12 @@
   var info = null;                 // the event's definition (GET /v1/events)
   var stats = null;                // the latest GET …/stats
   var rollup = null;               // the latest GET /v1/stats
-  var token = "";
-  var es = null, streamDown = false, fetchError = "", periodic = null, running = false;
+  var fetchError = "", periodic = null, running = false;
   var rollupAt = -Infinity;        // when the roll-up was last read
 
   // ---- small helpers ------------------------------------------------------
 
-  function $(x) { return document.getElementById(x); }
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-
-  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
-
-  function enc(s) { return encodeURIComponent(s); }
+  var $ = antre.$, el = antre.el, clear = antre.clear, enc = antre.enc;
 
   var INT = new Intl.NumberFormat("id-ID", { maximumFractionDigits: 0 });
   var DEC1 = new Intl.NumberFormat("id-ID", { maximumFractionDigits: 1 });
@@ -56,9 +39,8 @@
   function dec1(n) { return missing(n) ? "–" : DEC1.format(Number(n)); }
   function mins(s) { return missing(s) ? "–" : DEC1.format(Number(s) / 60); }
 
-  // "10.32" (id-ID writes times with a dot) from an RFC 3339 time: the
-  // server writes it with the event's offset, so its clock is the event's.
-  function hhmm(iso) { return iso ? String(iso).slice(11, 16).replace(":", ".") : "–"; }
+  // "10.32" (id-ID writes times with a dot) from an RFC 3339 time
+  function hhmm(iso) { return antre.hhmm(iso, "–"); }
   function hhmmss(iso) { return iso ? String(iso).slice(11, 19).replace(/:/g, ".") : "–"; }
 
   // "+07:00" from "2026-11-23T09:41:07+07:00" ("Z" as "+00:00").
@@ -85,77 +67,26 @@
     return Math.floor(m / 60) + " jam" + (m % 60 ? " " + (m % 60) + " menit" : "");
   }
 
-  function stageDef(id) {
-    var found = null;
-    ((info && info.stages) || []).forEach(function (s) { if (s.id === id) found = s; });
-    return found;
-  }
-
-  function stageName(id) {
-    var s = stageDef(id);
-    return s && s.name ? s.name : id;
-  }
+  function stageDef(id) { return antre.stageDef(info, id); }
+  function stageName(id) { return antre.stageName(info, id); }
 
   // "Meja vaksinasi 2" for "vaccination-2".
-  function deskName(station, stage) {
-    var s = String(station || ""), i = s.lastIndexOf("-");
-    var st = stage || s.slice(0, i);
-    return "Meja " + stageName(st).toLocaleLowerCase("id-ID") + " " + s.slice(i + 1);
-  }
+  function deskName(station, stage) { return "Meja " + antre.deskName(info, station, stage); }
 
   function stationNumber(station) {
     var s = String(station || "");
     return s.slice(s.lastIndexOf("-") + 1);
   }
 
-  // ---- the token ----------------------------------------------------------
+  // ---- the token and the API ---------------------------------------------------
 
-  function storedToken() {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY) || "";
-    } catch (e) {
-      return "";
-    }
-  }
+  var session = antre.session({ key: "antre.organiser.token", who: "penyelenggara",
+    what: "membuka statistik", stop: stop,
+    isAuthError: function (e) { return e.status === 401 || e.status === 403; } });
 
-  function keepToken(t, remember) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, t);
-      if (remember) localStorage.setItem(TOKEN_KEY, t);
-      else localStorage.removeItem(TOKEN_KEY);
-    } catch (e) { /* storage disabled: the token lives as long as the page */ }
-  }
-
-  function forgetToken() {
-    try {
-      sessionStorage.removeItem(TOKEN_KEY);
-      localStorage.removeItem(TOKEN_KEY);
-    } catch (e) { /* nothing kept */ }
-  }
-
-  // ---- the API ------------------------------------------------------------
-
-  function api(path) {
-    return fetch(path, { cache: "no-store", headers: { Authorization: "Bearer " + token } })
-      .then(function (r) {
-        return r.json().catch(function () { return null; }).then(function (body) {
-          if (!r.ok) {
-            var e = new Error("HTTP " + r.status);
-            e.status = r.status;
-            e.body = body;
-            throw e;
-          }
-          return body;
-        });
-      });
-  }
+  function api(path) { return session.api("GET", path); }
 
   function statsPath() { return "/v1/events/" + enc(ev) + "/stats"; }
-
-  function authMessage(status) {
-    return status === 401 ? "Token tidak dikenal. Periksa lagi token penyelenggara Anda." :
-      "Token ini tidak berhak membuka statistik: gunakan token penyelenggara.";
-  }
 
   // One refresh: the event's figures, and every PERIOD_MS the roll-up (a
   // script per event of the deployment: not for every change).  Never rejects.
@@ -172,17 +103,15 @@
       render();
       banner();
     }, function (e) {
-      if (e.status === 401 || e.status === 403) {
-        stop();
-        forgetToken();
-        showLogin(authMessage(e.status));
+      if (session.isAuthError(e)) {
+        session.loggedOut(e);
         return;
       }
       fetchError = e.status === 503 ? "Penyimpanan antrean (Redis) tidak terjangkau — mencoba lagi…" :
         e.status ? "Server menjawab galat " + e.status + " — mencoba lagi…" :
         "Tidak tersambung ke server antrean — mencoba lagi…";
       banner();
-      setTimeout(requestRefresh, RETRY_MS);
+      setTimeout(requestRefresh, antre.RETRY_MS);
     }).catch(function (e) {
       console.error("dashboard: " + (e && e.stack ? e.stack : e));
     });
@@ -215,111 +144,64 @@
 
   // ---- the stream ---------------------------------------------------------
 
-  function openStream() {
-    var s = new EventSource("/v1/events/" + enc(ev) + "/stream");
-    es = s;
-    s.onopen = function () { setStream(true); };
-    s.onerror = function () {
-      if (es !== s) return;
-      setStream(false);
-      // EventSource reconnects by itself after a dropped stream; after an
-      // HTTP error it gives up, and a new one takes over.
-      if (s.readyState === EventSource.CLOSED) {
-        s.close();
-        es = null;
-        setTimeout(function () { if (running && !es) openStream(); }, RETRY_MS);
-      }
-    };
-    ["board", "call", "ticket", "station"].forEach(function (type) {
-      s.addEventListener(type, function () {
-        if (es !== s) return;
-        setStream(true);
-        requestRefresh();
-      });
-    });
-  }
+  var stream = antre.connectStream(function () { return "/v1/events/" + enc(ev) + "/stream"; }, {
+    keep: function () { return running; },
+    state: function (up, was) {
+      if (was && up) requestRefresh();   // what happened while it was down
+      banner();
+    },
+    on: { board: changed, call: changed, ticket: changed, station: changed },
+  });
 
-  function setStream(up) {
-    var was = streamDown;
-    streamDown = !up;
-    if (was && up) requestRefresh();   // what happened while it was down
-    banner();
+  function changed() {
+    stream.mark(true);
+    requestRefresh();
   }
 
   function banner() {
     var off = $("offline"), live = $("live");
     if (fetchError) off.textContent = fetchError;
     else off.textContent = "Siaran langsung terputus — angka tidak diperbarui, mencoba menyambung lagi…";
-    off.hidden = !running || (!fetchError && !streamDown);
-    live.className = "live " + (streamDown || fetchError ? "down" : es && es.readyState === 1 ? "up" : "wait");
-    $("live-text").textContent = streamDown || fetchError ? "Terputus" :
-      es && es.readyState === 1 ? "Langsung" : "Menyambung…";
+    var down = stream.down;
+    off.hidden = !running || (!fetchError && !down);
+    live.className = "live " + (down || fetchError ? "down" : stream.live() ? "up" : "wait");
+    $("live-text").textContent = down || fetchError ? "Terputus" :
+      stream.live() ? "Langsung" : "Menyambung…";
   }
 
   // ---- screens ------------------------------------------------------------
 
-  function show(which) {
-    ["login", "chooser", "fatal", "dash"].forEach(function (id) { $(id).hidden = id !== which; });
-  }
-
-  function showLogin(message) {
-    show("login");
-    $("logout").hidden = true;
-    $("live").hidden = true;
-    $("updated-wrap").hidden = true;
-    $("login-error").textContent = message || "";
-    $("login-error").hidden = !message;
-    $("token").focus();
-  }
-
-  function fatal(message) {
-    $("fatal").textContent = message;
-    show("fatal");
-  }
-
   function start() {
     running = true;
-    show("dash");
+    antre.show("dash");
     $("logout").hidden = false;
     $("live").hidden = false;
     $("updated-wrap").hidden = false;
     if (stats) render();
     requestRefresh();
-    openStream();
+    stream.start();
     if (!periodic) periodic = setInterval(requestRefresh, PERIOD_MS);
     banner();
   }
 
   function stop() {
     running = false;
-    if (es) es.close();
-    es = null;
-    streamDown = false;
+    stream.stop();
+    stream.down = false;
     fetchError = "";
     if (periodic) clearInterval(periodic);
     periodic = null;
     if (timer) clearTimeout(timer);
     timer = null;
     rollupAt = -Infinity;
-    token = "";
+    session.token = "";
     banner();
   }
 
   function chooseEvent(list) {
-    show("chooser");
-    $("event-name").textContent = "Dasbor penyelenggara";
-    var ul = $("events");
-    clear(ul);
-    list.slice().sort(function (a, b) {
+    antre.chooser(list.slice().sort(function (a, b) {
       return String(a.name || a.id).localeCompare(String(b.name || b.id), "id");
-    }).forEach(function (e) {
-      var li = el("li"), a = el("a", "", e.name || e.id);
-      a.href = "?event=" + enc(e.id);
-      li.appendChild(a);
-      li.appendChild(el("span", "sub", " " + e.id));
-      ul.appendChild(li);
-    });
-    if (!list.length) ul.appendChild(el("li", "", "Belum ada kegiatan."));
+    }), { title: "Dasbor penyelenggara", withId: true, empty: "Belum ada kegiatan.", emptyClass: "" });
   }
 
   function setTitle() {
@@ -662,7 +544,7 @@
       var x = (t.by_priority || {})[id] || {};
       var tr = el("tr");
       tr.setAttribute("data-priority", id);
-      cell(tr, "name", (typeof p === "object" && p.name) || PRIORITY_NAMES[id] || id);
+      cell(tr, "name", (typeof p === "object" && p.name) || antre.PRIORITY_NAMES[id] || id);
       cell(tr, "c-issued", num(x.issued));
       cell(tr, "c-doses", num(x.doses));
       pr.appendChild(tr);
@@ -723,31 +605,13 @@
 
   // ---- start ----------------------------------------------------------------
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var t = $("token").value.trim();
-    if (!t) return;
-    token = t;
-    $("login-submit").disabled = true;
-    $("login-error").hidden = true;
-    api(statsPath()).then(function (body) {
-      keepToken(t, $("remember").checked);
-      $("token").value = "";
+  session.wire({
+    check: function () { return api(statsPath()); },
+    accepted: function (body) {
       stats = body;
       start();
-    }, function (err) {
-      token = "";
-      $("login-error").textContent = err.status === 401 || err.status === 403 ?
-        authMessage(err.status) : "Tidak dapat menghubungi server antrean. Coba lagi.";
-      $("login-error").hidden = false;
-    }).then(function () { $("login-submit").disabled = false; });
-  });
-
-  $("logout").addEventListener("click", function () {
-    stop();
-    forgetToken();
-    stats = null;
-    showLogin("");
+    },
+    leave: function () { stats = null; },
   });
 
   var resizeTimer = null;
@@ -755,37 +619,24 @@
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () { if (stats && running) renderChart(); }, 150);
   });
+  // back online: the figures now (common.js reconnects the stream)
   window.addEventListener("online", function () {
-    if (running && streamDown) {
-      if (es) es.close();
-      openStream();
-    }
     if (running) requestRefresh();
   });
 
   function boot() {
-    fetch("/v1/events", { cache: "no-store" }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.json();
-    }).then(function (b) {
-      var list = b.events || [];
-      if (!ev) {
-        if (list.length !== 1) { chooseEvent(list); return; }
-        ev = list[0].id;
-      }
-      list.forEach(function (e) { if (e.id === ev) info = e; });
-      if (!info) {
-        $("event-name").textContent = "Dasbor penyelenggara";
-        fatal("Kegiatan “" + ev + "” tidak ada di server ini.");
-        return;
-      }
-      setTitle();
-      token = storedToken();
-      if (token) start();
-      else showLogin("");
-    }).catch(function () {
-      fatal("Tidak dapat menghubungi server antrean. Mencoba lagi…");
-      setTimeout(boot, RETRY_MS);
+    antre.findEvent({
+      ev: ev,
+      found: function (id, event) {
+        ev = id;
+        info = event;
+        setTitle();
+        session.token = session.stored();
+        if (session.token) start();
+        else antre.showLogin("");
+      },
+      choose: chooseEvent,
+      missing: function () { $("event-name").textContent = "Dasbor penyelenggara"; },
     });
   }
 

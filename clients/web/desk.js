@@ -12,18 +12,14 @@
 // localStorage when "Ingat" is ticked).  The NIK is sent once and never
 // kept: not in storage, not in the list, and the field is cleared after
 // each ticket.  No framework and nothing from the internet: it works on a
-// venue LAN.  Everything from the server is shown with textContent.
+// venue LAN.  Everything from the server is shown with textContent.  What
+// the operator pages share (the token, the API, the screens, the stream)
+// is in common.js.
 "use strict";
 (function () {
-  var TOKEN_KEY = "antre.desk.token";
   var PREFS_KEY = "antre.desk.prefs";
   var RECENT_MAX = 10;
-  var RETRY_MS = 5000;
   var CONFIRM_MS = 4000;
-  var PRIORITY_NAMES = {
-    elderly: "Lansia", disabled: "Penyandang disabilitas", pregnant: "Ibu hamil",
-    health_worker: "Tenaga kesehatan", child: "Anak", regular: "Umum",
-  };
   var STATE_NAMES = {
     waiting: "Menunggu", called: "Dipanggil", serving: "Dilayani", skipped: "Dilewati",
     done: "Selesai", deferred: "Ditunda", refused: "Ditolak", cancelled: "Dibatalkan",
@@ -32,8 +28,7 @@
   var params = new URLSearchParams(location.search);
   var ev = params.get("event") || "";
   var info = null;                 // the event (GET /v1/events/{ev})
-  var token = "";
-  var running = false, es = null, streamDown = false;
+  var running = false;
   var priority = "", defaultPriority = "";
   var lastService = "";
   var current = null;              // the ticket shown in the card: a recent entry
@@ -44,85 +39,26 @@
 
   // ---- small helpers ------------------------------------------------------
 
-  function $(x) { return document.getElementById(x); }
+  var $ = antre.$, el = antre.el, clear = antre.clear, enc = antre.enc, hhmm = antre.hhmm;
+  var priorityId = antre.priorityId, inField = antre.inField, say = antre.say;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-
-  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
-
-  function enc(s) { return encodeURIComponent(s); }
-
-  function hhmm(iso) { return iso ? String(iso).slice(11, 16).replace(":", ".") : ""; }
-
-  function priorityId(p) { return typeof p === "string" ? p : p.id; }
-
-  function priorityName(id) {
-    var found = null;
-    ((info && info.priorities) || []).forEach(function (p) {
-      if (priorityId(p) === id && typeof p === "object" && p.name) found = p.name;
-    });
-    return found || PRIORITY_NAMES[id] || id;
-  }
+  function priorityName(id) { return antre.priorityName(info, id); }
 
   // for buttons and the list
   function shortPriority(id) { return id === "disabled" ? "Disabilitas" : priorityName(id); }
 
-  function serviceDef(id) {
-    var found = null;
-    ((info && info.services) || []).forEach(function (s) { if (s.id === id) found = s; });
-    return found;
-  }
-
-  function serviceName(id) {
-    var s = serviceDef(id);
-    return s && s.name ? s.name : id;
-  }
-
-  function stageName(id) {
-    var found = id;
-    ((info && info.stages) || []).forEach(function (s) { if (s.id === id && s.name) found = s.name; });
-    return found;
-  }
+  function serviceDef(id) { return antre.serviceDef(info, id); }
+  function serviceName(id) { return antre.serviceName(info, id); }
+  function stageName(id) { return antre.stageName(info, id); }
 
   // "meja pendaftaran 1" for "registration-1"
-  function deskName(station) {
-    var s = String(station || ""), i = s.lastIndexOf("-");
-    return "meja " + stageName(s.slice(0, i)).toLocaleLowerCase("id-ID") + " " + s.slice(i + 1);
-  }
+  function deskName(station) { return "meja " + antre.deskName(info, station); }
 
-  function inField(t) {
-    return t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA");
-  }
+  // ---- the token, this desk's preferences and recent tickets ---------------
 
-  // ---- storage: the token, this desk's preferences and recent tickets -------
-
-  function storedToken() {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY) || "";
-    } catch (e) {
-      return "";
-    }
-  }
-
-  function keepToken(t, remember) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, t);
-      if (remember) localStorage.setItem(TOKEN_KEY, t);
-      else localStorage.removeItem(TOKEN_KEY);
-    } catch (e) { /* storage disabled: the token lives as long as the page */ }
-  }
-
-  function forgetToken() {
-    try {
-      sessionStorage.removeItem(TOKEN_KEY);
-      localStorage.removeItem(TOKEN_KEY);
-    } catch (e) { /* nothing kept */ }
-  }
+  var session = antre.session({ key: "antre.desk.token", who: "meja tiket",
+    what: "mengambil tiket", stop: stop });
+  var api = session.api, isAuthError = session.isAuthError, loggedOut = session.loggedOut;
 
   function prefs() {
     try {
@@ -159,40 +95,8 @@
 
   // ---- the API ------------------------------------------------------------
 
-  // Resolves with the JSON body (null for 204) or a Blob; rejects with an
-  // Error carrying status (0: no answer) and code (the API's error code).
-  function api(method, path, body, asBlob) {
-    var opts = { method: method, cache: "no-store", headers: { Authorization: "Bearer " + token } };
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(path, opts).then(function (r) {
-      if (r.ok) return r.status === 204 ? null : asBlob ? r.blob() : r.json();
-      return r.json().catch(function () { return null; }).then(function (b) {
-        var e = new Error("HTTP " + r.status);
-        e.status = r.status;
-        e.code = (b && b.error && b.error.code) || "";
-        e.detail = (b && b.error && b.error.message) || "";
-        throw e;
-      });
-    }, function () {
-      var e = new Error("network");
-      e.status = 0;
-      e.code = "network";
-      throw e;
-    });
-  }
-
   function evPath() { return "/v1/events/" + enc(ev); }
   function ticketPath(id) { return evPath() + "/tickets/" + enc(id); }
-
-  function isAuthError(e) { return e.status === 401 || (e.status === 403 && e.code !== "invalid_signature"); }
-
-  function authMessage(e) {
-    return e.status === 401 ? "Token tidak dikenal. Periksa lagi token meja tiket Anda." :
-      "Token ini tidak berhak mengambil tiket: gunakan token meja tiket.";
-  }
 
   // The token is asked once: an empty issue shows whether it may issue
   // tickets (400 for a missing service, and nothing is changed) without
@@ -204,20 +108,7 @@
     });
   }
 
-  function loggedOut(e) {
-    stop();
-    forgetToken();
-    showLogin(authMessage(e));
-  }
-
   // ---- messages -------------------------------------------------------------
-
-  function say(text, kind) {
-    var m = $("msg");
-    m.textContent = text;
-    m.className = "msg " + (kind || "info");
-    m.hidden = !text;
-  }
 
   function nikProblem(detail) {
     var d = String(detail || "");
@@ -591,77 +482,25 @@
 
   // ---- the live stream ------------------------------------------------------
 
-  function openStream() {
-    var s = new EventSource(evPath() + "/stream");
-    es = s;
-    s.onopen = function () { setStream(true); };
-    s.onerror = function () {
-      if (es !== s) return;
-      setStream(false);
-      if (s.readyState === EventSource.CLOSED) {
-        s.close();
-        es = null;
-        setTimeout(function () { if (running && !es) openStream(); }, RETRY_MS);
-      }
-    };
-    s.addEventListener("board", function (m) {
-      if (es !== s) return;
-      setStream(true);
-      try { renderBoard(JSON.parse(m.data)); } catch (e) { /* a bad frame: wait for the next */ }
-    });
-    s.addEventListener("ticket", function (m) {
-      if (es !== s) return;
-      try { update(JSON.parse(m.data)); } catch (e) { /* ignored */ }
-    });
-  }
-
-  function setStream(up) {
-    streamDown = !up;
-    var live = $("live");
-    live.hidden = false;
-    live.className = "live " + (up ? "up" : "down");
-    $("live-text").textContent = up ? "Langsung" : "Terputus";
-    $("offline").hidden = up;
-  }
+  var stream = antre.connectStream(function () { return evPath() + "/stream"; }, {
+    keep: function () { return running; },
+    state: antre.liveMark,
+    on: {
+      board: function (m) {
+        stream.mark(true);
+        try { renderBoard(JSON.parse(m.data)); } catch (e) { /* a bad frame: wait for the next */ }
+      },
+      ticket: function (m) {
+        try { update(JSON.parse(m.data)); } catch (e) { /* ignored */ }
+      },
+    },
+  });
 
   // ---- screens --------------------------------------------------------------
 
-  function showOnly(id) {
-    ["login", "chooser", "fatal", "main"].forEach(function (x) { $(x).hidden = x !== id; });
-  }
-
-  function showLogin(msg) {
-    showOnly("login");
-    $("logout").hidden = true;
-    $("live").hidden = true;
-    $("offline").hidden = true;
-    $("login-error").textContent = msg || "";
-    $("login-error").hidden = !msg;
-    $("token").focus();
-  }
-
-  function fatal(msg) {
-    showOnly("fatal");
-    $("fatal").textContent = msg;
-  }
-
-  function chooseEvent(list) {
-    showOnly("chooser");
-    $("event-name").textContent = "Meja tiket";
-    var ul = $("events");
-    clear(ul);
-    list.forEach(function (e) {
-      var li = el("li"), a = el("a", "", e.name || e.id);
-      a.href = "?event=" + enc(e.id);
-      li.appendChild(a);
-      ul.appendChild(li);
-    });
-    if (!list.length) ul.appendChild(el("li", "none", "Belum ada kegiatan di server ini."));
-  }
-
   function start() {
     running = true;
-    showOnly("main");
+    antre.show("main");
     $("logout").hidden = false;
     loadRecent();
     renderRecent();
@@ -669,12 +508,12 @@
       show(recent[0]);
       $("result").classList.remove("fresh");
     }
-    if (!es) openStream();
+    stream.start();
   }
 
   function stop() {
     running = false;
-    if (es) { es.close(); es = null; }
+    stream.stop();
   }
 
   // ---- keyboard -------------------------------------------------------------
@@ -744,39 +583,7 @@
   $("autoprint").addEventListener("change", function () { savePrefs(); this.blur(); });
   $("paper").addEventListener("change", function () { savePrefs(); this.blur(); });
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var t = $("token").value.trim();
-    if (!t) return;
-    token = t;
-    $("login-submit").disabled = true;
-    $("login-error").hidden = true;
-    checkToken().then(function () {
-      keepToken(t, $("remember").checked);
-      $("token").value = "";
-      start();
-    }, function (err) {
-      token = "";
-      $("login-error").textContent = isAuthError(err) ? authMessage(err) :
-        "Tidak dapat menghubungi server antrean. Coba lagi.";
-      $("login-error").hidden = false;
-    }).then(function () { $("login-submit").disabled = false; });
-  });
-
-  $("logout").addEventListener("click", function () {
-    stop();
-    forgetToken();
-    token = "";
-    showLogin("");
-  });
-
-  window.addEventListener("online", function () {
-    if (running && streamDown) {
-      if (es) es.close();
-      es = null;
-      openStream();
-    }
-  });
+  session.wire({ check: checkToken, accepted: start });
 
   function setup(event) {
     info = event;
@@ -787,35 +594,15 @@
     if (p.paper === "80") $("paper").value = "80";
     renderPriorities();
     renderServices();
-    token = storedToken();
-    if (!token) { showLogin(""); return; }
-    checkToken().then(start, function (e) {
-      if (isAuthError(e)) { forgetToken(); showLogin(authMessage(e)); return; }
-      fatal("Tidak dapat menghubungi server antrean. Mencoba lagi…");
-      setTimeout(function () { setup(info); }, RETRY_MS);
-    });
+    session.resume(checkToken, start, function () { setup(info); });
   }
 
   function boot() {
-    var path = ev ? "/v1/events/" + enc(ev) : "/v1/events";
-    fetch(path, { cache: "no-store" }).then(function (r) {
-      if (r.status === 404 && ev) return { missing: true };
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.json();
-    }).then(function (b) {
-      if (b.missing) {
-        fatal("Kegiatan “" + ev + "” tidak ada di server ini.");
-        return;
-      }
-      if (!ev) {
-        var list = b.events || [];
-        if (list.length !== 1) { chooseEvent(list); return; }
-        ev = list[0].id;
-      }
-      setup(b.event || b.events[0]);
-    }).catch(function () {
-      fatal("Tidak dapat menghubungi server antrean. Mencoba lagi…");
-      setTimeout(boot, RETRY_MS);
+    antre.findEvent({
+      ev: ev,
+      direct: true,
+      found: function (id, event) { ev = id; setup(event); },
+      choose: function (list) { antre.chooser(list, { title: "Meja tiket" }); },
     });
   }
 

@@ -14,18 +14,13 @@
 // count and last calls come live from the event's stream; after a reload
 // the ticket the station holds is read back (GET /v1/events/{ev}).  No
 // framework and nothing from the internet.  Everything from the server is
-// shown with textContent.
+// shown with textContent.  What the operator pages share (the token, the
+// API, the screens, the stream) is in common.js.
 "use strict";
 (function () {
-  var TOKEN_KEY = "antre.station.token";
-  var RETRY_MS = 5000;
   var PERIOD_MS = 30000;
   var CONFIRM_MS = 4000;
   var CALLS_SHOWN = 8;
-  var PRIORITY_NAMES = {
-    elderly: "Lansia", disabled: "Penyandang disabilitas", pregnant: "Ibu hamil",
-    health_worker: "Tenaga kesehatan", child: "Anak", regular: "Umum",
-  };
   var STATE_NAMES = {
     waiting: "menunggu", called: "dipanggil", serving: "sedang dilayani", skipped: "dilewati",
     done: "selesai", deferred: "ditunda", refused: "ditolak", cancelled: "dibatalkan",
@@ -39,8 +34,7 @@
   var info = null;                 // the event, with its stations (GET /v1/events/{ev})
   var station = null;              // this station: {id, stage, number, state, ticket}
   var held = null;                 // the ticket it holds (full), or null
-  var token = "";
-  var running = false, es = null, streamDown = false;
+  var running = false;
   var busy = false, gen = 0;       // an operation in flight; bumped by every operation
   var refreshTimer = null, periodic = null, ticker = null;
   var confirmOp = "", confirmTimer = null;
@@ -48,61 +42,20 @@
 
   // ---- small helpers ------------------------------------------------------
 
-  function $(x) { return document.getElementById(x); }
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-
-  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
-
-  function enc(s) { return encodeURIComponent(s); }
-
-  function hhmm(iso) { return iso ? String(iso).slice(11, 16).replace(":", ".") : ""; }
-
-  function priorityId(p) { return typeof p === "string" ? p : p.id; }
+  var $ = antre.$, el = antre.el, clear = antre.clear, enc = antre.enc, hhmm = antre.hhmm;
+  var lower = antre.lower, inField = antre.inField, say = antre.say;
 
   function defaultPriority() {
     var l = (info && info.priorities) || [];
-    return l.length ? priorityId(l[l.length - 1]) : "";
+    return l.length ? antre.priorityId(l[l.length - 1]) : "";
   }
 
-  function priorityName(id) {
-    var found = null;
-    ((info && info.priorities) || []).forEach(function (p) {
-      if (priorityId(p) === id && typeof p === "object" && p.name) found = p.name;
-    });
-    return found || PRIORITY_NAMES[id] || id;
-  }
-
-  function serviceName(id) {
-    var found = id;
-    ((info && info.services) || []).forEach(function (s) { if (s.id === id && s.name) found = s.name; });
-    return found;
-  }
-
-  function stageDef(id) {
-    var found = null;
-    ((info && info.stages) || []).forEach(function (s) { if (s.id === id) found = s; });
-    return found;
-  }
-
-  function stageName(id) {
-    var s = stageDef(id);
-    return s && s.name ? s.name : id;
-  }
-
-  function lower(s) { return String(s).toLocaleLowerCase("id-ID"); }
+  function priorityName(id) { return antre.priorityName(info, id); }
+  function serviceName(id) { return antre.serviceName(info, id); }
+  function stageName(id) { return antre.stageName(info, id); }
 
   function stationLabel(st) {
     return "Meja " + lower(stageName(st.stage)) + " " + st.number;
-  }
-
-  function inField(t) {
-    return t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA");
   }
 
   function minsSecs(ms) {
@@ -112,30 +65,11 @@
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
 
-  // ---- the token ------------------------------------------------------------
+  // ---- the token and the skipped tickets ---------------------------------------
 
-  function storedToken() {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY) || localStorage.getItem(TOKEN_KEY) || "";
-    } catch (e) {
-      return "";
-    }
-  }
-
-  function keepToken(t, remember) {
-    try {
-      sessionStorage.setItem(TOKEN_KEY, t);
-      if (remember) localStorage.setItem(TOKEN_KEY, t);
-      else localStorage.removeItem(TOKEN_KEY);
-    } catch (e) { /* storage disabled: the token lives as long as the page */ }
-  }
-
-  function forgetToken() {
-    try {
-      sessionStorage.removeItem(TOKEN_KEY);
-      localStorage.removeItem(TOKEN_KEY);
-    } catch (e) { /* nothing kept */ }
-  }
+  var session = antre.session({ key: "antre.station.token", who: "meja layanan",
+    what: "memanggil", stop: stop });
+  var api = session.api, isAuthError = session.isAuthError, loggedOut = session.loggedOut;
 
   function skippedKey() { return "antre.station.skipped." + ev + "." + stationId; }
 
@@ -154,39 +88,8 @@
 
   // ---- the API ------------------------------------------------------------
 
-  // Resolves with the JSON body (null for 204); rejects with an Error
-  // carrying status (0: no answer) and code (the API's error code).
-  function api(method, path, body) {
-    var opts = { method: method, cache: "no-store", headers: { Authorization: "Bearer " + token } };
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(path, opts).then(function (r) {
-      if (r.ok) return r.status === 204 ? null : r.json();
-      return r.json().catch(function () { return null; }).then(function (b) {
-        var e = new Error("HTTP " + r.status);
-        e.status = r.status;
-        e.code = (b && b.error && b.error.code) || "";
-        throw e;
-      });
-    }, function () {
-      var e = new Error("network");
-      e.status = 0;
-      e.code = "network";
-      throw e;
-    });
-  }
-
   function evPath() { return "/v1/events/" + enc(ev); }
   function stPath(op) { return evPath() + "/stations/" + enc(stationId) + "/" + op; }
-
-  function isAuthError(e) { return e.status === 401 || (e.status === 403 && e.code !== "invalid_signature"); }
-
-  function authMessage(e) {
-    return e.status === 401 ? "Token tidak dikenal. Periksa lagi token meja layanan Anda." :
-      "Token ini tidak berhak memanggil: gunakan token meja layanan.";
-  }
 
   // The token is asked once: a transfer without a stage shows whether it may
   // work this station (400, and nothing is changed) without doing anything.
@@ -197,20 +100,7 @@
     });
   }
 
-  function loggedOut(e) {
-    stop();
-    forgetToken();
-    showLogin(authMessage(e));
-  }
-
   // ---- messages -------------------------------------------------------------
-
-  function say(text, kind) {
-    var m = $("msg");
-    m.textContent = text;
-    m.className = "msg " + (kind || "info");
-    m.hidden = !text;
-  }
 
   function heldCode() { return held ? held.code : (station && station.ticket ? station.ticket.code : ""); }
 
@@ -611,90 +501,38 @@
 
   // ---- the live stream ------------------------------------------------------
 
-  function openStream() {
-    var s = new EventSource(evPath() + "/stream");
-    es = s;
-    s.onopen = function () { setStream(true); };
-    s.onerror = function () {
-      if (es !== s) return;
-      setStream(false);
-      if (s.readyState === EventSource.CLOSED) {
-        s.close();
-        es = null;
-        setTimeout(function () { if (running && !es) openStream(); }, RETRY_MS);
-      }
-    };
-    s.addEventListener("board", function (m) {
-      if (es !== s) return;
-      setStream(true);
-      try { renderBoard(JSON.parse(m.data)); } catch (e) { /* a bad frame: wait for the next */ }
-    });
-    s.addEventListener("ticket", function (m) {
-      if (es !== s) return;
-      var t;
-      try { t = JSON.parse(m.data); } catch (e) { return; }
-      if (t.state !== "skipped") removeSkipped(t.id);
-      if (busy) return;
-      if ((held && t.id === held.id && (t.state !== held.state || t.station !== stationId)) ||
-          (!held && t.station === stationId && (t.state === "called" || t.state === "serving")))
-        scheduleRefresh();
-    });
-    s.addEventListener("station", function (m) {
-      if (es !== s) return;
-      var st;
-      try { st = JSON.parse(m.data); } catch (e) { return; }
-      if (st.id === stationId && !busy && st.state !== station.state) scheduleRefresh();
-    });
-  }
-
-  function setStream(up) {
-    var was = streamDown;
-    streamDown = !up;
-    var live = $("live");
-    live.hidden = false;
-    live.className = "live " + (up ? "up" : "down");
-    $("live-text").textContent = up ? "Langsung" : "Terputus";
-    $("offline").hidden = up;
-    if (was && up) scheduleRefresh();
-  }
+  var stream = antre.connectStream(function () { return evPath() + "/stream"; }, {
+    keep: function () { return running; },
+    state: function (up, was) {
+      antre.liveMark(up);
+      if (was && up) scheduleRefresh();
+    },
+    on: {
+      board: function (m) {
+        stream.mark(true);
+        try { renderBoard(JSON.parse(m.data)); } catch (e) { /* a bad frame: wait for the next */ }
+      },
+      ticket: function (m) {
+        var t;
+        try { t = JSON.parse(m.data); } catch (e) { return; }
+        if (t.state !== "skipped") removeSkipped(t.id);
+        if (busy) return;
+        if ((held && t.id === held.id && (t.state !== held.state || t.station !== stationId)) ||
+            (!held && t.station === stationId && (t.state === "called" || t.state === "serving")))
+          scheduleRefresh();
+      },
+      station: function (m) {
+        var st;
+        try { st = JSON.parse(m.data); } catch (e) { return; }
+        if (st.id === stationId && !busy && st.state !== station.state) scheduleRefresh();
+      },
+    },
+  });
 
   // ---- screens --------------------------------------------------------------
 
-  function showOnly(id) {
-    ["login", "chooser", "picker", "fatal", "main"].forEach(function (x) { $(x).hidden = x !== id; });
-  }
-
-  function showLogin(msg) {
-    showOnly("login");
-    $("logout").hidden = true;
-    $("live").hidden = true;
-    $("offline").hidden = true;
-    $("login-error").textContent = msg || "";
-    $("login-error").hidden = !msg;
-    $("token").focus();
-  }
-
-  function fatal(msg) {
-    showOnly("fatal");
-    $("fatal").textContent = msg;
-  }
-
-  function chooseEvent(list) {
-    showOnly("chooser");
-    $("station-name").textContent = "Meja layanan";
-    var ul = $("events");
-    clear(ul);
-    list.forEach(function (e) {
-      var li = el("li"), a = el("a", "", e.name || e.id);
-      a.href = "?event=" + enc(e.id) + (stationId ? "&station=" + enc(stationId) : "");
-      li.appendChild(a);
-      ul.appendChild(li);
-    });
-    if (!list.length) ul.appendChild(el("li", "none", "Belum ada kegiatan di server ini."));
-  }
-
   function showPicker(error) {
-    showOnly("picker");
+    antre.show("picker");
     $("station-name").textContent = "Pilih meja";
     $("picker-error").textContent = error || "";
     $("picker-error").hidden = !error;
@@ -721,20 +559,20 @@
 
   function start() {
     running = true;
-    showOnly("main");
+    antre.show("main");
     $("logout").hidden = false;
     $("switch").hidden = false;
     loadSkipped();
     render();
     refresh();
-    if (!es) openStream();
+    stream.start();
     if (!periodic) periodic = setInterval(function () { if (running && !busy) refresh(); }, PERIOD_MS);
     if (!ticker) ticker = setInterval(tick, 1000);
   }
 
   function stop() {
     running = false;
-    if (es) { es.close(); es = null; }
+    stream.stop();
     clearInterval(periodic);
     clearInterval(ticker);
     periodic = ticker = null;
@@ -804,39 +642,14 @@
     callByCode($("code-input").value);
   });
 
-  $("login-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var t = $("token").value.trim();
-    if (!t) return;
-    token = t;
-    $("login-submit").disabled = true;
-    $("login-error").hidden = true;
-    checkToken().then(function () {
-      keepToken(t, $("remember").checked);
-      $("token").value = "";
-      start();
-    }, function (err) {
-      token = "";
-      if (err.code === "unknown_station") { showPicker(opError(err)); return; }
-      $("login-error").textContent = isAuthError(err) ? authMessage(err) :
-        "Tidak dapat menghubungi server antrean. Coba lagi.";
-      $("login-error").hidden = false;
-    }).then(function () { $("login-submit").disabled = false; });
-  });
-
-  $("logout").addEventListener("click", function () {
-    stop();
-    forgetToken();
-    token = "";
-    showLogin("");
-  });
-
-  window.addEventListener("online", function () {
-    if (running && streamDown) {
-      if (es) es.close();
-      es = null;
-      openStream();
-    }
+  session.wire({
+    check: checkToken,
+    accepted: start,
+    refused: function (err) {
+      if (err.code !== "unknown_station") return false;
+      showPicker(opError(err));
+      return true;
+    },
   });
 
   function setup(event) {
@@ -849,38 +662,19 @@
     $("station-name").textContent = stationLabel(station);
     $("stage-name").textContent = lower(stageName(station.stage));
     document.title = stationLabel(station);
-    token = storedToken();
-    if (!token) { showLogin(""); return; }
-    checkToken().then(start, function (e) {
-      if (isAuthError(e)) { forgetToken(); showLogin(authMessage(e)); return; }
-      fatal("Tidak dapat menghubungi server antrean. Mencoba lagi…");
-      setTimeout(boot, RETRY_MS);
-    });
+    session.resume(checkToken, start, boot);
   }
 
   function boot() {
-    var path = ev ? "/v1/events/" + enc(ev) : "/v1/events";
-    fetch(path, { cache: "no-store" }).then(function (r) {
-      if (r.status === 404 && ev) return { missing: true };
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.json();
-    }).then(function (b) {
-      if (b.missing) {
-        fatal("Kegiatan “" + ev + "” tidak ada di server ini.");
-        return;
-      }
-      if (!ev) {
-        var list = b.events || [];
-        if (list.length !== 1) { chooseEvent(list); return; }
-        ev = list[0].id;
-        // the list has no stations: read the event itself
-        boot();
-        return;
-      }
-      setup(b.event);
-    }).catch(function () {
-      fatal("Tidak dapat menghubungi server antrean. Mencoba lagi…");
-      setTimeout(boot, RETRY_MS);
+    antre.findEvent({
+      ev: ev,
+      direct: true,
+      reread: true,               // the list has no stations: read the event itself
+      found: function (id, event) { ev = id; setup(event); },
+      choose: function (list) {
+        antre.chooser(list, { title: "Meja layanan", titleId: "station-name",
+          query: stationId ? "&station=" + enc(stationId) : "" });
+      },
     });
   }
 

@@ -1,0 +1,385 @@
+// What the operator pages (desk.html, station.html, dashboard.html) share,
+// as one global object, `antre`: small DOM helpers, the event's names, the
+// token (asked once, kept in sessionStorage, or in localStorage when "Ingat"
+// is ticked), the API with that token, the screens (the token form, the
+// event chooser, the fatal message), which event the page is for, and the
+// event's live stream with its offline mark.  Each page's own logic stays in
+// its own script, loaded after this one.  A plain script: no modules, no
+// framework and nothing from the internet.  Everything from the server is
+// shown with textContent.
+"use strict";
+var antre = (function () {
+  var RETRY_MS = 5000;
+  var UNREACHABLE = "Tidak dapat menghubungi server antrean. Mencoba lagi…";
+  // Priorities have ids only; the usual ones get Indonesian names.
+  var PRIORITY_NAMES = {
+    elderly: "Lansia", disabled: "Penyandang disabilitas", pregnant: "Ibu hamil",
+    health_worker: "Tenaga kesehatan", child: "Anak", regular: "Umum",
+  };
+  // every screen of a page; a page has some of them
+  var SCREENS = ["login", "chooser", "picker", "fatal", "main", "dash"];
+
+  // ---- small helpers ------------------------------------------------------
+
+  function $(x) { return document.getElementById(x); }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
+
+  function enc(s) { return encodeURIComponent(s); }
+
+  function lower(s) { return String(s).toLocaleLowerCase("id-ID"); }
+
+  // "10.32" (id-ID writes times with a dot) from an RFC 3339 time: the
+  // server writes it with the event's offset, so its clock is the event's.
+  // Without a time: `none` ("" unless given).
+  function hhmm(iso, none) {
+    return iso ? String(iso).slice(11, 16).replace(":", ".") : none === undefined ? "" : none;
+  }
+
+  function inField(t) {
+    return t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA");
+  }
+
+  // The message line (#msg) under a page's work; kind: info, ok, warn, err.
+  function say(text, kind) {
+    var m = $("msg");
+    m.textContent = text;
+    m.className = "msg " + (kind || "info");
+    m.hidden = !text;
+  }
+
+  // ---- the event's names (info: the event, GET /v1/events/{ev}) ------------
+
+  function byId(list, id) {
+    var found = null;
+    (list || []).forEach(function (x) { if (x.id === id) found = x; });
+    return found;
+  }
+
+  function priorityId(p) { return typeof p === "string" ? p : p.id; }
+
+  function priorityName(info, id) {
+    var found = null;
+    ((info && info.priorities) || []).forEach(function (p) {
+      if (priorityId(p) === id && typeof p === "object" && p.name) found = p.name;
+    });
+    return found || PRIORITY_NAMES[id] || id;
+  }
+
+  function serviceDef(info, id) { return byId(info && info.services, id); }
+
+  function serviceName(info, id) {
+    var s = serviceDef(info, id);
+    return s && s.name ? s.name : id;
+  }
+
+  function stageDef(info, id) { return byId(info && info.stages, id); }
+
+  function stageName(info, id) {
+    var s = stageDef(info, id);
+    return s && s.name ? s.name : id;
+  }
+
+  // "pendaftaran 1" for "registration-1" (of `stage`, when given)
+  function deskName(info, station, stage) {
+    var s = String(station || ""), i = s.lastIndexOf("-");
+    return lower(stageName(info, stage || s.slice(0, i))) + " " + s.slice(i + 1);
+  }
+
+  // ---- the API ------------------------------------------------------------
+
+  function isAuthError(e) {
+    return e.status === 401 || (e.status === 403 && e.code !== "invalid_signature");
+  }
+
+  // Resolves with the JSON body (null for 204) or a Blob; rejects with an
+  // Error carrying status (0: no answer), code and detail (the API's error
+  // code and message) and body.
+  function api(token, method, path, body, asBlob) {
+    var opts = { method: method, cache: "no-store", headers: { Authorization: "Bearer " + token } };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(path, opts).then(function (r) {
+      if (r.ok) return r.status === 204 ? null : asBlob ? r.blob() : r.json();
+      return r.json().catch(function () { return null; }).then(function (b) {
+        var e = new Error("HTTP " + r.status);
+        e.status = r.status;
+        e.code = (b && b.error && b.error.code) || "";
+        e.detail = (b && b.error && b.error.message) || "";
+        e.body = b;
+        throw e;
+      });
+    }, function () {
+      var e = new Error("network");
+      e.status = 0;
+      e.code = "network";
+      throw e;
+    });
+  }
+
+  // ---- screens --------------------------------------------------------------
+
+  function hide(ids) { ids.forEach(function (x) { if ($(x)) $(x).hidden = true; }); }
+
+  function show(id) {
+    SCREENS.forEach(function (x) { if ($(x)) $(x).hidden = x !== id; });
+  }
+
+  function showLogin(msg) {
+    show("login");
+    hide(["logout", "live", "offline", "updated-wrap"]);
+    $("login-error").textContent = msg || "";
+    $("login-error").hidden = !msg;
+    $("token").focus();
+  }
+
+  function fatal(msg) {
+    show("fatal");
+    $("fatal").textContent = msg;
+  }
+
+  // The event chooser: a link a event to "?event=ID" + o.query; o.title in
+  // #o.titleId (#event-name); o.empty (with class o.emptyClass) for none.
+  function chooser(list, o) {
+    show("chooser");
+    $(o.titleId || "event-name").textContent = o.title;
+    var ul = $("events");
+    clear(ul);
+    list.forEach(function (e) {
+      var li = el("li"), a = el("a", "", e.name || e.id);
+      a.href = "?event=" + enc(e.id) + (o.query || "");
+      li.appendChild(a);
+      if (o.withId) li.appendChild(el("span", "sub", " " + e.id));
+      ul.appendChild(li);
+    });
+    if (!list.length) {
+      ul.appendChild(el("li", o.emptyClass === undefined ? "none" : o.emptyClass,
+        o.empty || "Belum ada kegiatan di server ini."));
+    }
+  }
+
+  // Which event the page is for: o.ev (?event=) or, without it, the only
+  // event of the server (several: o.choose(list)).  o.direct reads it with
+  // GET /v1/events/{ev} (404: no such event), else it is found in GET
+  // /v1/events; o.reread reads the only event again by id (the list has no
+  // stations).  Then o.found(ev, event); an unknown event is said (after
+  // o.missing(ev)); with no answer, said, and tried again.
+  function findEvent(o) {
+    var ev = o.ev;
+    function missing() {
+      if (o.missing) o.missing(ev);
+      fatal("Kegiatan “" + ev + "” tidak ada di server ini.");
+    }
+    function step() {
+      var direct = !!(o.direct && ev);
+      fetch(direct ? "/v1/events/" + enc(ev) : "/v1/events", { cache: "no-store" }).then(function (r) {
+        if (r.status === 404 && direct) return { missing: true };
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      }).then(function (b) {
+        if (b.missing) { missing(); return; }
+        if (direct) { o.found(ev, b.event); return; }
+        var list = b.events || [];
+        if (!ev) {
+          if (list.length !== 1) { o.choose(list); return; }
+          ev = list[0].id;
+          if (o.reread) { step(); return; }
+        }
+        var found = byId(list, ev);
+        if (!found) { missing(); return; }
+        o.found(ev, found);
+      }).catch(function () {
+        fatal(UNREACHABLE);
+        setTimeout(step, RETRY_MS);
+      });
+    }
+    step();
+  }
+
+  // ---- the token --------------------------------------------------------------
+
+  // The page's token, kept under o.key.  o.who names the token ("meja tiket"),
+  // o.what what it is refused for ("mengambil tiket"); o.stop ends the work
+  // when it is refused; o.isAuthError (401, or 403 but for a bad signature)
+  // tells a refused token.
+  function session(o) {
+    var s = {
+      token: "",
+      isAuthError: o.isAuthError || isAuthError,
+    };
+
+    s.stored = function () {
+      try {
+        return sessionStorage.getItem(o.key) || localStorage.getItem(o.key) || "";
+      } catch (e) {
+        return "";
+      }
+    };
+
+    s.keep = function (t, remember) {
+      try {
+        sessionStorage.setItem(o.key, t);
+        if (remember) localStorage.setItem(o.key, t);
+        else localStorage.removeItem(o.key);
+      } catch (e) { /* storage disabled: the token lives as long as the page */ }
+    };
+
+    s.forget = function () {
+      try {
+        sessionStorage.removeItem(o.key);
+        localStorage.removeItem(o.key);
+      } catch (e) { /* nothing kept */ }
+    };
+
+    s.authMessage = function (e) {
+      return e.status === 401 ? "Token tidak dikenal. Periksa lagi token " + o.who + " Anda." :
+        "Token ini tidak berhak " + o.what + ": gunakan token " + o.who + ".";
+    };
+
+    // api(method, path, body, asBlob) with this token
+    s.api = function (method, path, body, asBlob) {
+      return api(s.token, method, path, body, asBlob);
+    };
+
+    // The server refused the token: the work stops, the form asks again.
+    s.loggedOut = function (e) {
+      o.stop();
+      s.forget();
+      showLogin(s.authMessage(e));
+    };
+
+    // The token kept from before, checked (check(): a promise) before
+    // start(); none: the form.  With no answer, said, and retry() later.
+    s.resume = function (check, start, retry) {
+      s.token = s.stored();
+      if (!s.token) { showLogin(""); return; }
+      check().then(start, function (e) {
+        if (s.isAuthError(e)) { s.forget(); showLogin(s.authMessage(e)); return; }
+        fatal(UNREACHABLE);
+        setTimeout(retry, RETRY_MS);
+      });
+    };
+
+    // The token form (#login-form) and the "Keluar" button (#logout): a
+    // typed token is checked with l.check() and kept, then l.accepted(what
+    // check gave); l.refused(error) may handle a refusal itself (true).
+    // Leaving runs o.stop and l.leave, and forgets the token.
+    s.wire = function (l) {
+      $("login-form").addEventListener("submit", function (e) {
+        e.preventDefault();
+        var t = $("token").value.trim();
+        if (!t) return;
+        s.token = t;
+        $("login-submit").disabled = true;
+        $("login-error").hidden = true;
+        l.check().then(function (res) {
+          s.keep(t, $("remember").checked);
+          $("token").value = "";
+          l.accepted(res);
+        }, function (err) {
+          s.token = "";
+          if (l.refused && l.refused(err)) return;
+          $("login-error").textContent = s.isAuthError(err) ? s.authMessage(err) :
+            "Tidak dapat menghubungi server antrean. Coba lagi.";
+          $("login-error").hidden = false;
+        }).then(function () { $("login-submit").disabled = false; });
+      });
+
+      $("logout").addEventListener("click", function () {
+        o.stop();
+        if (l.leave) l.leave();
+        s.forget();
+        s.token = "";
+        showLogin("");
+      });
+    };
+
+    return s;
+  }
+
+  // ---- the live stream ------------------------------------------------------
+
+  // The event's stream (path(): its URL) while o.keep() holds.  o.on[type]
+  // gets each message of that type from the current connection; o.state(up,
+  // wasDown) is told when it opens or fails (and by mark()).  EventSource
+  // reconnects by itself after a dropped stream; after an HTTP error it
+  // gives up, and a new one takes over after RETRY_MS.  Coming back online
+  // reconnects at once.
+  function connectStream(path, o) {
+    var c = { es: null, down: false };
+
+    function open() {
+      var s = new EventSource(path());
+      c.es = s;
+      s.onopen = function () { c.mark(true); };
+      s.onerror = function () {
+        if (c.es !== s) return;
+        c.mark(false);
+        if (s.readyState === EventSource.CLOSED) {
+          s.close();
+          c.es = null;
+          setTimeout(function () { if (o.keep() && !c.es) open(); }, RETRY_MS);
+        }
+      };
+      Object.keys(o.on || {}).forEach(function (type) {
+        s.addEventListener(type, function (m) {
+          if (c.es !== s) return;
+          o.on[type](m);
+        });
+      });
+    }
+
+    c.mark = function (up) {
+      var was = c.down;
+      c.down = !up;
+      o.state(up, was);
+    };
+
+    c.start = function () { if (!c.es) open(); };
+
+    c.stop = function () {
+      if (c.es) c.es.close();
+      c.es = null;
+    };
+
+    c.live = function () { return !!c.es && c.es.readyState === 1; };
+
+    window.addEventListener("online", function () {
+      if (o.keep() && c.down) {
+        c.stop();
+        open();
+      }
+    });
+
+    return c;
+  }
+
+  // The live mark (#live) and the offline banner (#offline) of the desks.
+  function liveMark(up) {
+    var live = $("live");
+    live.hidden = false;
+    live.className = "live " + (up ? "up" : "down");
+    $("live-text").textContent = up ? "Langsung" : "Terputus";
+    $("offline").hidden = up;
+  }
+
+  return {
+    RETRY_MS: RETRY_MS,
+    PRIORITY_NAMES: PRIORITY_NAMES,
+    $: $, el: el, clear: clear, enc: enc, lower: lower, hhmm: hhmm, inField: inField, say: say,
+    priorityId: priorityId, priorityName: priorityName, serviceDef: serviceDef,
+    serviceName: serviceName, stageDef: stageDef, stageName: stageName, deskName: deskName,
+    isAuthError: isAuthError, api: api,
+    show: show, showLogin: showLogin, fatal: fatal, chooser: chooser, findEvent: findEvent,
+    session: session, connectStream: connectStream, liveMark: liveMark,
+  };
+})();
