@@ -1,5 +1,6 @@
 /* metrics.c: the daemon's request counters and the Prometheus text format. */
 #include "metrics.h"
+#include "stats.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -106,30 +107,6 @@ static long long num(const cJSON *o, const char *name)
 	return cJSON_IsNumber(j) ? (long long)j->valuedouble : 0;
 }
 
-/* Splits "kind|name" or "kind|name|rest" into kind and name; rest or "". */
-static int split_field(const char *f, char *kind, size_t ksize, char *name, size_t nsize,
-    const char **rest)
-{
-	const char *p = strchr(f, '|'), *q;
-
-	if (p == NULL || (size_t)(p - f) >= ksize)
-		return -1;
-	memcpy(kind, f, (size_t)(p - f));
-	kind[p - f] = '\0';
-	p++;
-	if ((q = strchr(p, '|')) != NULL)
-		*rest = q + 1;
-	else {
-		q = p + strlen(p);
-		*rest = q;
-	}
-	if ((size_t)(q - p) >= nsize)
-		return -1;
-	memcpy(name, p, (size_t)(q - p));
-	name[q - p] = '\0';
-	return 0;
-}
-
 int metrics_event_from_stats(const struct event_def *ev, const cJSON *raw,
     struct metrics_event *m)
 {
@@ -151,7 +128,7 @@ int metrics_event_from_stats(const struct event_def *ev, const cJSON *raw,
 		long long v = cJSON_IsNumber(f) ? (long long)f->valuedouble : 0;
 		struct metrics_stage *sg;
 		int si, n;
-		if (split_field(f->string, kind, sizeof kind, name, sizeof name, &rest) == -1)
+		if (stats_split_field(f->string, kind, sizeof kind, name, sizeof name, &rest) == -1)
 			continue;
 		if (strcmp(kind, "wh") == 0) {
 			n = atoi(rest);

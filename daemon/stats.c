@@ -79,22 +79,22 @@ static int within(int m, int now, int span)
 	return m <= now && m > now - span;
 }
 
-/* Splits "k|name|min" (min optional, -1 when absent). */
-static int split_field(const char *f, char *kind, size_t ksize, char *name, size_t nsize,
-    int *minute)
+int stats_split_field(const char *f, char *kind, size_t ksize, char *name, size_t nsize,
+    const char **rest)
 {
 	const char *p = strchr(f, '|'), *q;
 
-	*minute = -1;
 	if (p == NULL || (size_t)(p - f) >= ksize)
 		return -1;
 	memcpy(kind, f, (size_t)(p - f));
 	kind[p - f] = '\0';
 	p++;
-	if ((q = strchr(p, '|')) != NULL) {
-		*minute = atoi(q + 1);
-	} else
+	if ((q = strchr(p, '|')) != NULL)
+		*rest = q + 1;
+	else {
 		q = p + strlen(p);
+		*rest = q;
+	}
 	if ((size_t)(q - p) >= nsize)
 		return -1;
 	memcpy(name, p, (size_t)(q - p));
@@ -131,8 +131,10 @@ static void accumulate(const struct event_def *ev, const cJSON *raw, struct acc 
 		char kind[8], name[PROTO_AREA_MAX + 8];
 		int m, i;
 		long long v = (long long)f->valuedouble;
-		if (split_field(f->string, kind, sizeof kind, name, sizeof name, &m) == -1)
+		const char *rest;
+		if (stats_split_field(f->string, kind, sizeof kind, name, sizeof name, &rest) == -1)
 			continue;
+		m = *rest ? atoi(rest) : -1;     /* the minute, when the field has one */
 		if (strcmp(kind, "dm") == 0) {
 			m = atoi(name);
 			a->doses += v;

@@ -19,6 +19,8 @@
 #ifndef ANTRE_STATS_H
 #define ANTRE_STATS_H
 
+#include <stddef.h>
+
 #include "event.h"
 
 struct cJSON;
@@ -29,6 +31,11 @@ struct cJSON *stats_compute(const struct event_def *ev, const struct cJSON *raw,
 
 /* One event's line in the region roll-up, from stats_compute's result. */
 struct cJSON *stats_summary(const struct event_def *ev, const struct cJSON *computed);
+
+/* Splits a counter's field "kind|name" or "kind|name|rest" into kind and
+ * name; *rest points at rest, or at "".  0, or -1 when a part is too long. */
+int stats_split_field(const char *f, char *kind, size_t ksize, char *name, size_t nsize,
+    const char **rest);
 
 /* Percentile q (0..1) in seconds of a wait histogram with the buckets
  * above (13 counts, the last open-ended); -1 when it is empty. */
