@@ -14,6 +14,7 @@ import copy
 import http.client
 import json
 import signal
+import socket
 import threading
 import time
 import uuid
@@ -36,7 +37,7 @@ def event(eid):
 
 
 EVENTS = [event(e) for e in ("issue", "reuse", "badkey", "cancel", "ops", "refusal",
-                             "conc", "look", "keep")]
+                             "conc", "look", "keep", "drop")]
 
 
 def setup_module():
@@ -344,6 +345,73 @@ def test_retention():
     end = (int((now + 7 * 3600) // 86400) + 1) * 86400 - 7 * 3600
     ttl = int(redis.cli("TTL", people[0]))
     assert abs(ttl - (end + 3600 - now)) < 120, (ttl, end + 3600 - now)
+
+
+def raw_issue(port, path, body, key):
+    """Sends an issue and returns the socket without reading the reply."""
+    data = json.dumps(body).encode()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                  "Idempotency-Key: %s\r\nContent-Type: application/json\r\n"
+                  "Content-Length: %d\r\n\r\n" % (path, TOKENS["desk"], key, len(data))
+                  ).encode() + data)
+    return sock
+
+
+def test_dropped_connection_then_retry():
+    ev = "drop"
+    path = "/v1/events/%s/tickets" % ev
+    body = {"service": "dose1", "nik": NIK_B}
+    # the desk sends, and its connection drops before the reply
+    raw_issue(d.port, path, body, "drop-1").close()
+    time.sleep(0.3)
+    again = post(path, body, key="drop-1")
+    assert again[0] == 201, again
+    assert len(tickets_in_redis(ev)) == 1
+
+
+def test_antred_killed_between_write_and_reply():
+    """Redis is stopped, an issue reaches it, antred is killed (kill -9),
+    Redis goes on and runs the script: the reply is lost with antred.  The
+    retry with the same key, to the restarted antred, gets that ticket."""
+    ev = "crash"
+    r = Redis()
+    dd = Antred(r.url, events=[event(ev)])
+    path = "/v1/events/%s/tickets" % ev
+    body = {"service": "dose2", "nik": NIK_A}
+    stopped = False
+    try:
+        dd.wait_redis_up()
+        assert dd.post(path, {"service": "dose1"}, role="desk")[0] == 201   # scripts loaded
+        r.kill(signal.SIGSTOP)
+        stopped = True
+        sock = raw_issue(dd.port, path, body, "crash-1")
+        time.sleep(1.0)                # antred has sent the script to the stopped Redis
+        dd.proc.kill()
+        dd.proc.wait()
+        sock.close()
+        r.kill(signal.SIGCONT)
+        stopped = False
+        wait_until(r.ping, what="redis after SIGCONT")
+        ids = lambda: r.cli("--scan", "--pattern", "antre:{%s}:t:*" % ev).split()
+        # Redis ran the issue whose reply was lost (it reads what a client
+        # sent before it sees the close)
+        assert len(ids()) == 2, "the lost issue did not reach Redis: %r" % ids()
+        dd.logf.close()
+        dd.start()
+        dd.wait_redis_up()
+        again = dd.post(path, body, role="desk", headers={"Idempotency-Key": "crash-1"})
+        assert again[0] == 201, again
+        assert replayed(again), again[1]
+        assert len(ids()) == 2, ids()
+        assert again[2]["ticket"]["code"] == "B-001", again
+    finally:
+        if stopped:
+            r.kill(signal.SIGCONT)
+        try:
+            dd.stop(check=False) if dd.proc.poll() is not None else dd.stop()
+        finally:
+            r.stop()
 
 
 # ---- the fault test ------------------------------------------------------------------
