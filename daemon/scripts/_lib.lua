@@ -92,8 +92,8 @@ end
 -- request is refused and nothing changes.  Otherwise the body runs and its
 -- result, refusals included, is recorded for 24 h by this same script, so a
 -- change and its record are never apart: a retry after a lost reply finds
--- either both or neither.  (A write refused by Redis itself, OOM or READONLY,
--- comes before the body's first write and records nothing.)
+-- either both or neither.  (A write refused by Redis itself, OOM or MISCONF,
+-- is refused at the body's first write: nothing is changed or recorded.)
 local IDEM_TTL = 86400
 local function idempotent(body)
 	local key = KEYS[2]
@@ -108,7 +108,10 @@ local function idempotent(body)
 		return { string.sub(rec, #fp + 2), 'replayed' }
 	end
 	local res = body()
-	redis.call('SET', key, fp .. '\n' .. res, 'EX', IDEM_TTL)
+	-- Redis refuses this write (OOM, MISCONF) only when the body wrote
+	-- nothing: a script that has written may go on.  Then there is no
+	-- change to pair it with, and the answer (a refusal) goes out unrecorded.
+	redis.pcall('SET', key, fp .. '\n' .. res, 'EX', IDEM_TTL)
 	return res
 end
 

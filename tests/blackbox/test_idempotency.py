@@ -37,7 +37,7 @@ def event(eid):
 
 
 EVENTS = [event(e) for e in ("issue", "reuse", "badkey", "cancel", "ops", "refusal",
-                             "conc", "look", "keep", "drop")]
+                             "conc", "look", "keep", "drop", "oom")]
 
 
 def setup_module():
@@ -247,6 +247,28 @@ def test_refusal_recorded_and_replayed():
     assert post(st + "start", key="r-4", role="station")[0] == 200
     ok = post(st + "complete", {"outcome": "done"}, key="r-2", role="station")
     assert ok[0] == 200 and not replayed(ok), ok
+
+
+def test_under_oom():
+    """Redis out of memory: a write with a key is 503 and records nothing
+    (the retry does it once memory is back); a refusal is still a refusal."""
+    ev = "oom"
+    path = "/v1/events/%s/tickets" % ev
+    assert post(path, {"service": "dose1", "nik": NIK_A})[0] == 201
+    used = int(dict(l.split(":", 1) for l in redis.cli("INFO", "memory").split()
+                    if ":" in l)["used_memory"])
+    try:
+        assert redis.cli("CONFIG", "SET", "maxmemory-policy", "noeviction") == "OK"
+        assert redis.cli("CONFIG", "SET", "maxmemory", used // 2) == "OK"
+        assert_error(post(path, {"service": "dose2"}, key="oom-1"), 503, "store_unavailable")
+        dup = post(path, {"service": "dose1", "nik": NIK_A}, key="oom-2")
+        assert_error(dup, 409, "duplicate_person")
+    finally:
+        redis.cli("CONFIG", "SET", "maxmemory", "0")
+    assert redis.cli("EXISTS", "antre:{oom}:idem:oom-1") == "0"
+    ok = post(path, {"service": "dose2"}, key="oom-1")
+    assert ok[0] == 201 and not replayed(ok), ok
+    assert len(tickets_in_redis(ev)) == 2
 
 
 def test_concurrent_identical_requests_make_one_ticket():
