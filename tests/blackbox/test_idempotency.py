@@ -37,7 +37,8 @@ def event(eid):
 
 
 EVENTS = [event(e) for e in ("issue", "reuse", "badkey", "cancel", "ops", "refusal",
-                             "conc", "look", "keep", "drop", "oom")]
+                             "conc", "look", "keep", "drop", "oom",
+                             "gone")]
 
 
 def setup_module():
@@ -434,6 +435,25 @@ def test_antred_killed_between_write_and_reply():
             dd.stop(check=False) if dd.proc.poll() is not None else dd.stop()
         finally:
             r.stop()
+
+
+def test_expired_ticket_in_a_queue_or_at_a_station():
+    """A ticket gone with retention-days while queued is dropped from the
+    queue, not called; one gone while a station holds it lets it go."""
+    ev = "gone"
+    base = "/v1/events/%s/" % ev
+    a = post(base + "tickets", {"service": "dose1"})[2]["ticket"]
+    b = post(base + "tickets", {"service": "dose1"})[2]["ticket"]
+    c = post(base + "tickets", {"service": "dose1"})[2]["ticket"]
+    redis.cli("DEL", "antre:{%s}:t:%s" % (ev, a["id"]))        # as EXPIRE would
+    st = base + "stations/registration-1/"
+    got = post(st + "call", role="station")
+    assert got[0] == 200 and got[2]["ticket"]["id"] == b["id"], got
+    assert redis.cli("ZSCORE", "antre:{%s}:q:registration" % ev, a["id"]) == ""
+    redis.cli("DEL", "antre:{%s}:t:%s" % (ev, b["id"]))
+    assert_error(post(st + "start", role="station"), 409, "no_ticket")
+    got = post(st + "call", role="station")
+    assert got[0] == 200 and got[2]["ticket"]["id"] == c["id"], got
 
 
 # ---- the fault test ------------------------------------------------------------------
