@@ -41,6 +41,7 @@ static const struct config_key config_keys[] = {
 	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
 	{ "sse-max-buffer", KEY_INT, F(sse_max_buffer), "65536", 4096, 16 << 20, "bytes a live stream may fall behind before it is cut" },
 	{ "sse-heartbeat", KEY_INT, F(sse_heartbeat_s), "15", 1, 300, "seconds between keep-alive comments on streams" },
+	{ "retention-days", KEY_INT, F(retention_days), "30", 1, 3650, "days a ticket is kept in Redis after its day's last issue" },
 	{ "idle-minutes", KEY_INT, F(idle_minutes), "5", 1, 240, "minutes without a call before an open station with people waiting is idle" },
 #ifdef ANTRE_TEST_CLOCK
 	/* only in antred-test, the tests' build: never in a production binary */

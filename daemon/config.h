@@ -57,6 +57,7 @@ struct config {
 	char qr_ecc;                     /* 'L', 'M', 'Q' or 'H' */
 	int sse_max_buffer;              /* bytes a stream may fall behind */
 	int sse_heartbeat_s;             /* a comment on every stream this often */
+	int retention_days;              /* a ticket is kept this long (EXPIRE at issue) */
 	int idle_minutes;                /* an open station this long without a call is idle */
 	int test_clock;                  /* antred-test only: scripts read test:clock */
 	char ticket_font[PATH_MAX];

@@ -364,6 +364,13 @@ void event_set_test_clock(int on)
 #endif
 }
 
+static int retention_days = 30;
+
+void event_set_retention_days(int days)
+{
+	retention_days = days;
+}
+
 void event_build_script_ctx(struct event_def *ev)
 {
 	char *p = ev->script_ctx, *end = p + sizeof ev->script_ctx;
@@ -376,9 +383,10 @@ void event_build_script_ctx(struct event_def *ev)
 		    i ? "," : "", ev->stages[i].id, (long long)ev->stages[i].hold_ms,
 		    ev->stages[i].stations);
 	snprintf(p, (size_t)(end - p),
-	    "],\"regular\":%d,\"every\":%d,\"dose\":%d,\"maxlen\":%d%s}",
+	    "],\"regular\":%d,\"every\":%d,\"dose\":%d,\"maxlen\":%d,\"retention\":%ld%s}",
 	    ev->npriorities - 1, ev->policy == POLICY_INTERLEAVED ? ev->interleave_every : 0,
-	    ev->dose_stage, EVENT_STREAM_MAXLEN, test_clock ? ",\"test_clock\":1" : "");
+	    ev->dose_stage, EVENT_STREAM_MAXLEN, (long)retention_days * 86400,
+	    test_clock ? ",\"test_clock\":1" : "");
 }
 
 static int event_cmp(const void *a, const void *b)

@@ -85,6 +85,10 @@ int event_tz_offset(const char *tz, time_t t, int *offset_s);
  * the test clock. */
 void event_set_test_clock(int on);
 
+/* Contexts built from now on tell the scripts to keep a ticket this many
+ * days (config retention-days; 30 until set). */
+void event_set_retention_days(int days);
+
 /* Rebuilds ev->script_ctx (after its UTC offset changed). */
 void event_build_script_ctx(struct event_def *ev);
 

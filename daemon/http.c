@@ -28,7 +28,7 @@ extern const struct route route_healthz, route_events_list, route_event_get,
     route_station_pause, route_station_resume, route_ticket_qr_png,
     route_ticket_qr_svg, route_ticket_escpos, route_ticket_png,
     route_status_page, route_web, route_event_stream, route_ticket_stream,
-    route_event_stats, route_rollup;
+    route_event_stats, route_rollup, route_ticket_lookup;
 extern const struct route route_metrics;
 extern const struct route route_event_report;
 
@@ -38,6 +38,7 @@ static const struct route *const routes[] = {
 	&route_event_get,
 	&route_board,
 	&route_ticket_issue,
+	&route_ticket_lookup,
 	&route_ticket_get,
 	&route_ticket_cancel,
 	&route_station_call,

@@ -3,8 +3,14 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
 
 #include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/evp.h>
 
 #include "log.h"
 #include "protocol.h"
@@ -24,6 +30,7 @@ static const struct {
 	{ "ticket_not_found", 404 },
 	{ "unknown_stage", 422 },
 	{ "invalid_outcome", 422 },
+	{ "idempotency_key_reused", 422 },
 };
 
 static int refusal_status(const char *code)
@@ -39,12 +46,31 @@ static void key_prefix(const char *event, char *buf, size_t size)
 	snprintf(buf, size, "antre:{%s}:", event);
 }
 
+/* The script's result text: a string, or on a replayed Idempotency-Key
+ * {result, "replayed"} (_lib.lua idempotent()); NULL for anything else. */
+static const redisReply *result_text(const redisReply *reply, int *replayed)
+{
+	*replayed = 0;
+	if (reply->type == REDIS_REPLY_STRING)
+		return reply;
+	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
+	    reply->element[0]->type == REDIS_REPLY_STRING &&
+	    reply->element[1]->type == REDIS_REPLY_STRING &&
+	    strcmp(reply->element[1]->str, "replayed") == 0) {
+		*replayed = 1;
+		return reply->element[0];
+	}
+	return NULL;
+}
+
 /* Owned by the store: reply dies after return.  arg is the request. */
 static void queue_on_reply(const redisReply *reply, void *arg)
 {
 	struct req *r = arg;
+	const redisReply *text;
 	const cJSON *err;
 	cJSON *result;
+	int replayed;
 
 	if (store_reply_unavailable(reply)) {
 		if (reply == NULL) {
@@ -55,13 +81,19 @@ static void queue_on_reply(const redisReply *reply, void *arg)
 		http_reply_refused(r);
 		return;
 	}
-	if (reply->type != REDIS_REPLY_STRING ||
-	    (result = cJSON_ParseWithLength(reply->str, reply->len)) == NULL) {
+	if ((text = result_text(reply, &replayed)) == NULL ||
+	    (result = cJSON_ParseWithLength(text->str, text->len)) == NULL) {
 		log_warnx("script for %s failed: %s", r->route->name,
 		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
 		return;
 	}
+	/* A replayed result goes through the same mapping as the first time:
+	 * the statuses and bodies below depend on the result and the event's
+	 * settings only, never on the time or on what Redis holds now. */
+	if (replayed)
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
+		    "Idempotency-Replayed", "true");
 	err = cJSON_GetObjectItemCaseSensitive(result, "err");
 	if (cJSON_IsString(err)) {
 		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(result, "msg");
@@ -76,23 +108,122 @@ static void queue_on_reply(const redisReply *reply, void *arg)
 	cJSON_Delete(result);
 }
 
+/* KEYS[1] the event's prefix, KEYS[2] (idem_key, may be NULL) the record
+ * of an Idempotency-Key, then fp as the last ARGV. */
+static void queue_eval(struct req *r, const char *script, int nargs, const char **args,
+    const char *idem_key, const char *fp, queue_done *done)
+{
+	char prefix[PROTO_ID_MAX + 16];
+	const char *keys[2] = { prefix, idem_key };
+	const char *argv[9];
+	int n = 0;
+
+	if (nargs > 7)
+		fatalx("queue_run: too many arguments");   /* callers pass a fixed count */
+	key_prefix(r->event->id, prefix, sizeof prefix);
+	argv[n++] = r->event->script_ctx;
+	for (int i = 0; i < nargs; i++)
+		argv[n++] = args[i];
+	if (idem_key)
+		argv[n++] = fp;
+	r->on_result = done;
+	if (store_eval(server.store, store_script_get(script), idem_key ? 2 : 1, keys, n,
+	    argv, NULL, queue_on_reply, r) == -1)
+		http_reply_unavailable(r);
+}
+
 void queue_run(struct req *r, const char *script, int nargs, const char **args,
     queue_done *done)
 {
-	char prefix[PROTO_ID_MAX + 16];
-	const char *keys[1] = { prefix };
-	const char *argv[8];
+	queue_eval(r, script, nargs, args, NULL, NULL, done);
+}
 
-	if (nargs > 7)
-		fatalx("queue_run: too many arguments");
-	key_prefix(r->event->id, prefix, sizeof prefix);
-	argv[0] = r->event->script_ctx;
-	if (nargs > 0)
-		memcpy(argv + 1, args, (size_t)nargs * sizeof *args);
-	r->on_result = done;
-	if (store_eval(server.store, store_script_get(script), 1, keys, nargs + 1,
-	    argv, NULL, queue_on_reply, r) == -1)
-		http_reply_unavailable(r);
+/* ---- Idempotency-Key ---------------------------------------------------- */
+
+#define IDEM_KEY_MAX 64
+
+/* The request's Idempotency-Key into key (IDEM_KEY_MAX + 1 bytes, "" when
+ * there is none); 0, or -1 when it is malformed or given twice. */
+static int idem_key_get(struct req *r, char *key)
+{
+	const struct evkeyvalq *h = evhttp_request_get_input_headers(r->ev);
+	const struct evkeyval *kv;
+	const char *found = NULL;
+	size_t n;
+
+	key[0] = '\0';
+	TAILQ_FOREACH(kv, h, next) {
+		if (strcasecmp(kv->key, "Idempotency-Key") != 0)
+			continue;
+		if (found)
+			return -1;
+		found = kv->value;
+	}
+	if (found == NULL)
+		return 0;
+	n = strlen(found);
+	if (n == 0 || n > IDEM_KEY_MAX || strspn(found, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._:-") != n)
+		return -1;
+	memcpy(key, found, n + 1);
+	return 0;
+}
+
+int queue_idem_check(struct req *r)
+{
+	char key[IDEM_KEY_MAX + 1];
+
+	if (idem_key_get(r, key) == 0)
+		return 0;
+	http_reply_error(r, 400, "invalid_idempotency_key",
+	    "Idempotency-Key must be given once, 1 to 64 of A-Z a-z 0-9 . _ : -");
+	return -1;
+}
+
+/* SHA-256 of method, path, NUL and body, hex: what makes two requests the
+ * same request for one key. */
+static void idem_fingerprint(struct req *r, char *hex)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(r->ev);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	struct evbuffer *in = evhttp_request_get_input_buffer(r->ev);
+	size_t len = evbuffer_get_length(in);
+	const unsigned char *body = len ? evbuffer_pullup(in, -1) : NULL;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+	if (path == NULL)
+		path = "";
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, r->route->method, strlen(r->route->method)) != 1 ||
+	    EVP_DigestUpdate(c, path, strlen(path) + 1) != 1 ||   /* with its NUL */
+	    (len && EVP_DigestUpdate(c, body, len) != 1) ||
+	    EVP_DigestFinal_ex(c, md, &mdlen) != 1)
+		fatalx("sha-256 failed");
+	EVP_MD_CTX_free(c);
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+}
+
+void queue_write(struct req *r, const char *script, int nargs, const char **args,
+    queue_done *done)
+{
+	char key[IDEM_KEY_MAX + 1], rec[PROTO_ID_MAX + IDEM_KEY_MAX + 24];
+	char fp[2 * EVP_MAX_MD_SIZE + 1];
+
+	if (idem_key_get(r, key) == -1) {
+		/* handlers check first (queue_idem_check); this is the backstop */
+		queue_idem_check(r);
+		return;
+	}
+	if (key[0] == '\0') {
+		queue_run(r, script, nargs, args, done);
+		return;
+	}
+	snprintf(rec, sizeof rec, "antre:{%s}:idem:%s", r->event->id, key);
+	idem_fingerprint(r, fp);
+	queue_eval(r, script, nargs, args, rec, fp, done);
 }
 
 /* Copies a string member; "" when absent or null; -1 when too long. */

@@ -25,6 +25,20 @@ typedef void queue_done(struct req *r, const struct cJSON *result);
 void queue_run(struct req *r, const char *script, int nargs, const char **args,
     queue_done *done);
 
+/*
+ * As queue_run, for a write script (one wrapped in _lib.lua's idempotent()):
+ * with an Idempotency-Key header, the script gets the key's record and the
+ * request's fingerprint, and a replayed result is answered as the first one
+ * was, with Idempotency-Replayed: true.  A malformed key: 400.
+ */
+void queue_write(struct req *r, const char *script, int nargs, const char **args,
+    queue_done *done);
+
+/* 0 when the request's Idempotency-Key is absent or well formed; else the
+ * request has been answered 400 invalid_idempotency_key and -1 returned.
+ * Handlers call it first, before they look at the body. */
+int queue_idem_check(struct req *r);
+
 /* A ticket as the scripts return it into the wire type; 0 or -1. */
 int queue_ticket_from_store(const struct cJSON *j, struct ticket *t);
 

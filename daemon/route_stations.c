@@ -46,7 +46,7 @@ static void stations_call(struct req *r, const char *ref)
 	snprintf(stage_no, sizeof stage_no, "%d", stage + 1);
 	snprintf(number, sizeof number, "%d", n);
 	const char *args[] = { r->params[1], stage_no, number, ref };
-	queue_run(r, "call", 4, args, stations_on_ticket);
+	queue_write(r, "call", 4, args, stations_on_ticket);
 }
 
 /* A scanned ticket's link is proven before the ticket is called. */
@@ -110,6 +110,8 @@ static void stations_act(struct req *r)
 	cJSON *body = NULL;
 	int stage, n;
 
+	if (queue_idem_check(r) == -1)
+		return;
 	if (event_station_parse(ev, r->params[1], &stage, &n) == -1) {
 		http_reply_error(r, 404, "unknown_station", "this event has no such station");
 		return;
@@ -168,7 +170,7 @@ static void stations_act(struct req *r)
 	}
 	const char *args[] = { op, r->params[1], stage_no, number, arg };
 	int station_op = strcmp(op, "pause") == 0 || strcmp(op, "resume") == 0;
-	queue_run(r, "station", 5, args, station_op ? stations_on_station : stations_on_ticket);
+	queue_write(r, "station", 5, args, station_op ? stations_on_station : stations_on_ticket);
 done:
 	cJSON_Delete(body);
 }

@@ -71,15 +71,39 @@ static int area_valid(const char *s)
 	return 1;
 }
 
+/* Parses a NIK against the event's today (into *today); 0, or -1 when the
+ * request has been answered `status` invalid_nik.  The NIK itself is never
+ * logged nor echoed. */
+static int tickets_nik(struct req *r, const char *nik, int status, struct nik_info *info,
+    struct tm *today)
+{
+	time_t now = time(NULL) + r->event->utc_offset_s;
+	enum nik_result res;
+
+	gmtime_r(&now, today);
+	res = nik_parse(nik, today->tm_year + 1900, today->tm_mon + 1, today->tm_mday, info);
+	if (res == NIK_OK)
+		return 0;
+	http_reply_error(r, status, "invalid_nik", nik_result_message(res));
+	return -1;
+}
+
+/* The person key of a NIK in this event, without its ":service" (out:
+ * SIGN_PERSON_LEN + 1 bytes): issue.lua's duplicate check and lookup.lua. */
+static void tickets_person(const struct event_def *ev, const char *nik, char *out)
+{
+	sign_person(server.secret, sizeof server.secret, ev->id, nik, out);
+}
+
 static void tickets_issue(struct req *r)
 {
 	const struct event_def *ev = r->event;
-	cJSON *body = http_body_object(r);
+	cJSON *body;
 	const char *service, *priority, *area, *nik;
 	char prio_index[16], person[SIGN_PERSON_LEN + PROTO_ID_MAX + 2] = "", district[8];
 	int si, pi;
 
-	if (body == NULL)
+	if (queue_idem_check(r) == -1 || (body = http_body_object(r)) == NULL)
 		return;
 	if (opt_string(r, body, "service", &service) || opt_string(r, body, "priority", &priority) ||
 	    opt_string(r, body, "area", &area) || opt_string(r, body, "nik", &nik))
@@ -103,17 +127,11 @@ static void tickets_issue(struct req *r)
 	}
 	if (nik) {
 		struct nik_info info;
-		time_t now = time(NULL) + ev->utc_offset_s;
 		struct tm today;
-		enum nik_result res;
 		int elderly = event_priority_index(ev, "elderly");
 
-		gmtime_r(&now, &today);
-		res = nik_parse(nik, today.tm_year + 1900, today.tm_mon + 1, today.tm_mday, &info);
-		if (res != NIK_OK) {
-			http_reply_error(r, 422, "invalid_nik", nik_result_message(res));
+		if (tickets_nik(r, nik, 422, &info, &today) == -1)
 			goto done;
-		}
 		/* 60 and over are elderly, unless already of a higher priority */
 		if (elderly >= 0 && elderly < pi &&
 		    nik_age(&info, today.tm_year + 1900, today.tm_mon + 1, today.tm_mday) >= 60)
@@ -123,14 +141,14 @@ static void tickets_issue(struct req *r)
 			district[sizeof info.district] = '\0';
 			area = district;
 		}
-		sign_person(server.secret, sizeof server.secret, ev->id, nik, person);
+		tickets_person(ev, nik, person);
 		strcat(person, ":");
 		strcat(person, service);
 	}
 	snprintf(prio_index, sizeof prio_index, "%d", pi);
 	const char *args[] = { service, ev->services[si].prefix, ev->priorities[pi],
 		prio_index, area ? area : "", person };
-	queue_run(r, "issue", 6, args, tickets_on_issued);
+	queue_write(r, "issue", 6, args, tickets_on_issued);
 done:
 	cJSON_Delete(body);
 }
@@ -181,7 +199,76 @@ static void tickets_cancel(struct req *r)
 {
 	const char *args[] = { r->params[1] };
 
-	queue_run(r, "cancel", 1, args, tickets_on_ticket);
+	if (queue_idem_check(r) == 0)
+		queue_write(r, "cancel", 1, args, tickets_on_ticket);
+}
+
+/* Each found ticket as the issue reply is: {"ticket", "status_url", "qr"}. */
+static void tickets_on_lookup(struct req *r, const cJSON *result)
+{
+	const cJSON *it;
+	cJSON *body = cJSON_CreateObject(), *list = cJSON_CreateArray();
+
+	if (body == NULL || list == NULL)
+		fatalx("out of memory");
+	cJSON_AddItemToObject(body, "tickets", list);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(result, "tickets")) {
+		cJSON *one, *wrap = cJSON_CreateObject();
+		if (wrap == NULL)
+			fatalx("out of memory");
+		/* tickets_body_with_link reads {"ticket": …}: lend it the item */
+		cJSON_AddItemReferenceToObject(wrap, "ticket", (cJSON *)it);
+		one = tickets_body_with_link(r, wrap);
+		cJSON_Delete(wrap);
+		if (one == NULL) {
+			cJSON_Delete(body);
+			http_reply_error(r, 500, "internal_error",
+			    "the queue store gave an unexpected answer");
+			return;
+		}
+		cJSON_AddItemToArray(list, one);
+	}
+	http_reply_json(r, 200, body);
+}
+
+/* POST …/tickets/lookup {"nik", "service"?}: today's tickets of that person.
+ * The NIK comes in a body, never a URL, so no access log holds it. */
+static void tickets_lookup(struct req *r)
+{
+	const struct event_def *ev = r->event;
+	cJSON *body;
+	const char *nik, *service;
+	char person[SIGN_PERSON_LEN + 1];
+	char services[EVENT_MAX_SERVICES * (PROTO_ID_MAX + 1) + 1] = "";
+	struct nik_info info;
+	struct tm today;
+
+	if ((body = http_body_object(r)) == NULL)
+		return;
+	if (opt_string(r, body, "nik", &nik) || opt_string(r, body, "service", &service))
+		goto done;
+	if (nik == NULL) {
+		http_reply_error(r, 400, "invalid_field", "\"nik\" is required");
+		goto done;
+	}
+	if (tickets_nik(r, nik, 400, &info, &today) == -1)
+		goto done;
+	if (service) {
+		if (event_service_index(ev, service) == -1) {
+			http_reply_error(r, 422, "unknown_service", "this event has no such service");
+			goto done;
+		}
+		snprintf(services, sizeof services, "%s", service);
+	} else
+		for (int i = 0; i < ev->nservices; i++) {
+			strcat(services, i ? "," : "");
+			strcat(services, ev->services[i].id);
+		}
+	tickets_person(ev, nik, person);
+	const char *args[] = { person, services };
+	queue_run(r, "lookup", 2, args, tickets_on_lookup);
+done:
+	cJSON_Delete(body);
 }
 
 const struct route route_ticket_issue = { "POST", "/v1/events/{ev}/tickets",
@@ -190,3 +277,5 @@ const struct route route_ticket_get = { "GET", "/v1/events/{ev}/tickets/{id}",
 	ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), tickets_get, "ticket_get", 1 };
 const struct route route_ticket_cancel = { "POST", "/v1/events/{ev}/tickets/{id}/cancel",
 	ROLE_BIT(ROLE_DESK), tickets_cancel, "ticket_cancel", 0 };
+const struct route route_ticket_lookup = { "POST", "/v1/events/{ev}/tickets/lookup",
+	ROLE_BIT(ROLE_DESK), tickets_lookup, "ticket_lookup", 0 };

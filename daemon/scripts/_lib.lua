@@ -6,7 +6,10 @@
 -- file: {"off": UTC offset s, "stages": [{"id", "hold" (ms), "n" (stations)}],
 --  "regular": index of the default priority, "every": interleave N (0 =
 --  strict), "dose": index of the stage whose completion is a dose,
---  "maxlen": stream length}.
+--  "maxlen": stream length, "retention": seconds a ticket is kept}.
+-- KEYS[2], only on a write sent with an Idempotency-Key, is that key's
+-- record (antre:{EVENT}:idem:KEY), and then the last ARGV is the request's
+-- fingerprint (see idempotent() below).
 -- Scripts check everything before their first write: Redis does not roll
 -- a script back, so a refusal must come before any change.
 -- Every script returns one JSON string; a refusal is {"err": code, "msg": text}.
@@ -74,6 +77,42 @@ end
 
 local function refuse(code, msg)
 	return cjson.encode({ err = code, msg = msg })
+end
+
+-- Seconds from NOW to the end of the event-local day.
+local function day_left_s()
+	return 86400 - math.floor((NOW / 1000 + ctx.off) % 86400)
+end
+
+-- A write script's body runs as `return idempotent(function() ... end)`.
+-- Without an Idempotency-Key it just runs.  With one, the key's record is
+-- read before anything is written: a record of the same request (its
+-- fingerprint, a SHA-256 of method, path and body made by the daemon) is
+-- answered again as it was, as {result, "replayed"}; a record of another
+-- request is refused and nothing changes.  Otherwise the body runs and its
+-- result, refusals included, is recorded for 24 h by this same script, so a
+-- change and its record are never apart: a retry after a lost reply finds
+-- either both or neither.  (A write refused by Redis itself, OOM or MISCONF,
+-- is refused at the body's first write: nothing is changed or recorded.)
+local IDEM_TTL = 86400
+local function idempotent(body)
+	local key = KEYS[2]
+	if key == nil then return body() end
+	local fp = ARGV[#ARGV]
+	local rec = redis.call('GET', key)
+	if rec then
+		if string.sub(rec, 1, #fp + 1) ~= fp .. '\n' then
+			return refuse('idempotency_key_reused',
+				'this Idempotency-Key was already used for a different request')
+		end
+		return { string.sub(rec, #fp + 2), 'replayed' }
+	end
+	local res = body()
+	-- Redis refuses this write (OOM, MISCONF) only when the body wrote
+	-- nothing: a script that has written may go on.  Then there is no
+	-- change to pair it with, and the answer (a refusal) goes out unrecorded.
+	redis.pcall('SET', key, fp .. '\n' .. res, 'EX', IDEM_TTL)
+	return res
 end
 
 -- "[a,b]" from already-encoded items (cjson writes an empty table as {}).

@@ -4,65 +4,78 @@
 local station, si, number, ref = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local stage = ctx.stages[si].id
 local skey = P .. 'st:' .. station
-local held = redis.call('HGET', skey, 'ticket')
-if held and held ~= '' then
-	local h = load(held)
-	return refuse('station_busy', 'this station still holds ' .. (h and h.code or held) ..
-		'; complete, skip or transfer it first')
-end
-if redis.call('HGET', skey, 'state') == 'paused' then
-	return refuse('station_paused', 'this station is paused; resume it first')
-end
-
-local q = qkey(stage)
-local t
-if ref == '' then
-	local id
-	local prio_first = redis.call('ZRANGE', q, 0, 0)[1]
-	if prio_first == nil then
-		return '{"ticket":null}'
+return idempotent(function()
+	local held = redis.call('HGET', skey, 'ticket')
+	if held and held ~= '' then
+		local h = load(held)
+		return refuse('station_busy', 'this station still holds ' .. (h and h.code or held) ..
+			'; complete, skip or transfer it first')
 	end
-	id = prio_first
-	if ctx.every > 0 then
-		-- interleaved: one priority ticket after `every` regular ones
-		local base = ctx.regular * PRIO_STEP
-		local il = P .. 'il:' .. stage
-		local count = tonumber(redis.call('GET', il) or '0')
-		local regular = redis.call('ZRANGEBYSCORE', q, base, '+inf', 'LIMIT', 0, 1)[1]
-		local prio_waiting = tonumber(redis.call('ZSCORE', q, prio_first)) < base
-		if regular and (not prio_waiting or count < ctx.every) then
-			id = regular
-			redis.call('INCR', il)
-		else
-			redis.call('SET', il, 0)
+	if redis.call('HGET', skey, 'state') == 'paused' then
+		return refuse('station_paused', 'this station is paused; resume it first')
+	end
+
+	local q = qkey(stage)
+	local t
+	if ref == '' then
+		-- a ticket past retention-days (it expired while still queued,
+		-- left over from an earlier day) is dropped from the queue, not
+		-- called; a bounded number each call
+		for _, lo in ipairs({ '-inf', ctx.regular * PRIO_STEP }) do
+			for _ = 1, 100 do
+				local head = redis.call('ZRANGEBYSCORE', q, lo, '+inf', 'LIMIT', 0, 1)[1]
+				if not head or redis.call('EXISTS', tkey(head)) == 1 then break end
+				redis.call('ZREM', q, head)
+			end
+		end
+		local id
+		local prio_first = redis.call('ZRANGE', q, 0, 0)[1]
+		if prio_first == nil then
+			return '{"ticket":null}'
+		end
+		id = prio_first
+		if ctx.every > 0 then
+			-- interleaved: one priority ticket after `every` regular ones
+			local base = ctx.regular * PRIO_STEP
+			local il = P .. 'il:' .. stage
+			local count = tonumber(redis.call('GET', il) or '0')
+			local regular = redis.call('ZRANGEBYSCORE', q, base, '+inf', 'LIMIT', 0, 1)[1]
+			local prio_waiting = tonumber(redis.call('ZSCORE', q, prio_first)) < base
+			if regular and (not prio_waiting or count < ctx.every) then
+				id = regular
+				redis.call('INCR', il)
+			else
+				redis.call('SET', il, 0)
+			end
+		end
+		t = load(id)
+		if t == nil then return '{"ticket":null}' end   -- more than 100 gone
+	else
+		t = resolve(ref)
+		if t == nil then
+			return refuse('ticket_not_found', 'no ticket ' .. ref .. ' today')
+		end
+		if t.stage ~= stage then
+			return refuse('wrong_stage', t.code .. ' is at ' .. t.stage .. ', not ' .. stage)
+		end
+		if t.state ~= 'waiting' and t.state ~= 'skipped' then
+			return refuse('invalid_transition', t.code .. ' is ' .. t.state .. ', it cannot be called')
 		end
 	end
-	t = load(id)
-else
-	t = resolve(ref)
-	if t == nil then
-		return refuse('ticket_not_found', 'no ticket ' .. ref .. ' today')
-	end
-	if t.stage ~= stage then
-		return refuse('wrong_stage', t.code .. ' is at ' .. t.stage .. ', not ' .. stage)
-	end
-	if t.state ~= 'waiting' and t.state ~= 'skipped' then
-		return refuse('invalid_transition', t.code .. ' is ' .. t.state .. ', it cannot be called')
-	end
-end
 
-redis.call('ZREM', q, t.id)
-local v = visit(t)
-if t.state == 'waiting' then stat_call(station, stage, v) end   -- not a skipped one back
-t.state, t.station = 'called', station
-v.station, v.called_at, v.outcome = station, NOW, nil -- a skipped one is back
-save(t)
-redis.call('HSET', skey, 'ticket', t.id, 'last_call', NOW)
-note_call(stage)
-local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
-	stage = stage, station_number = number, recall = false, at = NOW })
-redis.call('LPUSH', P .. 'lastcalls', call)
-redis.call('LTRIM', P .. 'lastcalls', 0, 9)
-publish('call', call)
-publish_ticket(t)
-return ticket_reply(t)
+	redis.call('ZREM', q, t.id)
+	local v = visit(t)
+	if t.state == 'waiting' then stat_call(station, stage, v) end   -- not a skipped one back
+	t.state, t.station = 'called', station
+	v.station, v.called_at, v.outcome = station, NOW, nil -- a skipped one is back
+	save(t)
+	redis.call('HSET', skey, 'ticket', t.id, 'last_call', NOW)
+	note_call(stage)
+	local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
+		stage = stage, station_number = number, recall = false, at = NOW })
+	redis.call('LPUSH', P .. 'lastcalls', call)
+	redis.call('LTRIM', P .. 'lastcalls', 0, 9)
+	publish('call', call)
+	publish_ticket(t)
+	return ticket_reply(t)
+end)

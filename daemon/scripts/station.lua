@@ -7,90 +7,97 @@ local op, station, si, number, arg =
 local stage = ctx.stages[si].id
 local skey = P .. 'st:' .. station
 
-local function station_reply()
-	local s = redis.call('HMGET', skey, 'state', 'ticket')
-	local code = ''
-	if s[2] and s[2] ~= '' then code = redis.call('HGET', tkey(s[2]), 'code') or '' end
-	local state = s[1] or 'open'
-	publish('station', cjson.encode({ id = station, stage = stage, number = number,
-		state = state, ticket_id = s[2] or '', ticket_code = code, at = NOW }))
-	return cjson.encode({ station = { id = station, stage = stage, number = number,
-		state = state, ticket_id = s[2] or '', ticket_code = code } })
-end
-
-if op == 'pause' then
-	redis.call('HSET', skey, 'state', 'paused')
-	return station_reply()
-elseif op == 'resume' then
-	redis.call('HSET', skey, 'state', 'open')
-	return station_reply()
-end
-
-local held = redis.call('HGET', skey, 'ticket')
-if not held or held == '' then
-	return refuse('no_ticket', 'this station holds no ticket; call one first')
-end
-local t = load(held)
-local v = visit(t)
-
-local function release()
-	redis.call('HSET', skey, 'ticket', '')
-end
-
-local function wrong(what)
-	return refuse('invalid_transition', t.code .. ' is ' .. t.state .. '; it cannot be ' .. what)
-end
-
-if op == 'recall' then
-	if t.state ~= 'called' then return wrong('recalled') end
-	t.recalls = tonumber(t.recalls) + 1
-	local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
-		stage = stage, station_number = number, recall = true, at = NOW })
-	redis.call('LPUSH', P .. 'lastcalls', call)
-	redis.call('LTRIM', P .. 'lastcalls', 0, 9)
-	save(t)
-	publish('call', call)
-	return ticket_reply(t)
-elseif op == 'start' then
-	if t.state ~= 'called' then return wrong('started') end
-	t.state, v.started_at = 'serving', NOW
-elseif op == 'complete' then
-	if t.state ~= 'serving' then return wrong('completed') end
-	if arg ~= 'done' and arg ~= 'deferred' and arg ~= 'refused' then
-		return refuse('invalid_outcome', 'outcome must be done, deferred or refused')
+return idempotent(function()
+	local function station_reply()
+		local s = redis.call('HMGET', skey, 'state', 'ticket')
+		local code = ''
+		if s[2] and s[2] ~= '' then code = redis.call('HGET', tkey(s[2]), 'code') or '' end
+		local state = s[1] or 'open'
+		publish('station', cjson.encode({ id = station, stage = stage, number = number,
+			state = state, ticket_id = s[2] or '', ticket_code = code, at = NOW }))
+		return cjson.encode({ station = { id = station, stage = stage, number = number,
+			state = state, ticket_id = s[2] or '', ticket_code = code } })
 	end
-	stat_done(station, arg == 'deferred' and 'x' or arg, v)
-	v.completed_at, v.outcome = NOW, arg
-	release()
-	redis.call('ZREM', P .. 'holds', t.id)
-	if arg == 'done' then
-		advance(t, si)
+
+	if op == 'pause' then
+		redis.call('HSET', skey, 'state', 'paused')
+		return station_reply()
+	elseif op == 'resume' then
+		redis.call('HSET', skey, 'state', 'open')
+		return station_reply()
+	end
+
+	local held = redis.call('HGET', skey, 'ticket')
+	if not held or held == '' then
+		return refuse('no_ticket', 'this station holds no ticket; call one first')
+	end
+	local t = load(held)
+	if t == nil then
+		-- expired (retention-days) while held: the station is let go
+		redis.call('HSET', skey, 'ticket', '')
+		return refuse('no_ticket', 'the ticket this station held is gone; call one first')
+	end
+	local v = visit(t)
+
+	local function release()
+		redis.call('HSET', skey, 'ticket', '')
+	end
+
+	local function wrong(what)
+		return refuse('invalid_transition', t.code .. ' is ' .. t.state .. '; it cannot be ' .. what)
+	end
+
+	if op == 'recall' then
+		if t.state ~= 'called' then return wrong('recalled') end
+		t.recalls = tonumber(t.recalls) + 1
+		local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
+			stage = stage, station_number = number, recall = true, at = NOW })
+		redis.call('LPUSH', P .. 'lastcalls', call)
+		redis.call('LTRIM', P .. 'lastcalls', 0, 9)
+		save(t)
+		publish('call', call)
+		return ticket_reply(t)
+	elseif op == 'start' then
+		if t.state ~= 'called' then return wrong('started') end
+		t.state, v.started_at = 'serving', NOW
+	elseif op == 'complete' then
+		if t.state ~= 'serving' then return wrong('completed') end
+		if arg ~= 'done' and arg ~= 'deferred' and arg ~= 'refused' then
+			return refuse('invalid_outcome', 'outcome must be done, deferred or refused')
+		end
+		stat_done(station, arg == 'deferred' and 'x' or arg, v)
+		v.completed_at, v.outcome = NOW, arg
+		release()
+		redis.call('ZREM', P .. 'holds', t.id)
+		if arg == 'done' then
+			advance(t, si)
+		else
+			t.state, t.station, t.hold_until = arg, '', 0
+		end
+	elseif op == 'skip' then
+		if t.state ~= 'called' then return wrong('skipped') end
+		v.outcome = 'skipped'
+		t.state, t.station = 'skipped', ''
+		release()
+		stats_keep()
+		stat('n|' .. station)                   -- no-shows
+	elseif op == 'transfer' then
+		if t.state ~= 'called' and t.state ~= 'serving' then return wrong('transferred') end
+		local ti = stage_index(arg)
+		if ti == nil then
+			return refuse('unknown_stage', 'no stage ' .. arg .. ' in this event')
+		end
+		if ti == si then
+			return refuse('invalid_transition', t.code .. ' is already at ' .. arg)
+		end
+		v.completed_at, v.outcome = NOW, 'transferred'
+		release()
+		redis.call('ZREM', P .. 'holds', t.id)
+		enqueue(t, ti)
 	else
-		t.state, t.station, t.hold_until = arg, '', 0
+		return refuse('unknown_operation', op)
 	end
-elseif op == 'skip' then
-	if t.state ~= 'called' then return wrong('skipped') end
-	v.outcome = 'skipped'
-	t.state, t.station = 'skipped', ''
-	release()
-	stats_keep()
-	stat('n|' .. station)                   -- no-shows
-elseif op == 'transfer' then
-	if t.state ~= 'called' and t.state ~= 'serving' then return wrong('transferred') end
-	local ti = stage_index(arg)
-	if ti == nil then
-		return refuse('unknown_stage', 'no stage ' .. arg .. ' in this event')
-	end
-	if ti == si then
-		return refuse('invalid_transition', t.code .. ' is already at ' .. arg)
-	end
-	v.completed_at, v.outcome = NOW, 'transferred'
-	release()
-	redis.call('ZREM', P .. 'holds', t.id)
-	enqueue(t, ti)
-else
-	return refuse('unknown_operation', op)
-end
-save(t)
-publish_ticket(t)
-return ticket_reply(t)
+	save(t)
+	publish_ticket(t)
+	return ticket_reply(t)
+end)

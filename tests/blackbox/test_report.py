@@ -293,9 +293,14 @@ def test_json_today():
 
 
 def test_nothing_personal():
-    person = redis.cli("HGET", "antre:{rep}:t:%s" % ids["A-001"], "person")
+    # the person keys live only in the day's people hash (PROTOCOL.md),
+    # never on the ticket
+    people = redis.cli("HGETALL", "antre:{rep}:people:20261123").split("\n")
+    by_id = dict(zip(people[1::2], people[0::2]))
+    person, c001 = by_id[ids["A-001"]], by_id[ids["C-001"]]
     assert len(person) > 16, "issued with a NIK, A-001 has a person key in Redis"
-    c001 = redis.cli("HGET", "antre:{rep}:t:%s" % ids["C-001"], "person")
+    for code in ("A-001", "C-001"):
+        assert redis.cli("HEXISTS", "antre:{rep}:t:%s" % ids[code], "person") == "0"
     for fmt in ("csv", "json"):
         st, _, body = report("rep", fmt)
         text = body.decode() if isinstance(body, bytes) else json.dumps(body)

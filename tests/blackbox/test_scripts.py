@@ -191,7 +191,8 @@ def make_ctx(every=0, hold=None, off=OFF, stages=STAGES):
             h = hold
         st.append({"id": sid, "hold": h, "n": n})
     return json.dumps({"off": off, "stages": st, "regular": REGULAR, "every": every,
-                       "dose": 2, "maxlen": 10000}, separators=(",", ":"))
+                       "dose": 2, "maxlen": 10000, "retention": 30 * 86400},
+                      separators=(",", ":"))
 
 
 def glob_escape(s):

@@ -222,6 +222,12 @@ static void test_fail_int(void **state)
 	expect_fail("max-body-bytes 1048577\n", 1, "outside");
 	expect_fail("http-timeout 0\n", 1, "outside 1..3600");
 	expect_fail("redis-timeout-ms -5\n", 1, "outside");
+	expect_fail("retention-days 0\n", 1, "retention-days: 0 is outside 1..3650");
+	expect_fail("retention-days 3651\n", 1, "outside");
+	assert_int_equal(load_text("http-timeout 30\n"), 0);
+	assert_int_equal(cfg.retention_days, 30);            /* the default */
+	assert_int_equal(load_text("retention-days 3650\n"), 0);
+	assert_int_equal(cfg.retention_days, 3650);
 
 	/* the bounds themselves are fine */
 	assert_int_equal(load_text("max-body-bytes 256\nhttp-timeout 3600\n"), 0);

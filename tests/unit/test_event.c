@@ -178,7 +178,7 @@ static void test_demo(void **state)
 	    "{\"off\":25200,\"stages\":[{\"id\":\"registration\",\"hold\":0,\"n\":2},"
 	    "{\"id\":\"screening\",\"hold\":0,\"n\":2},{\"id\":\"vaccination\",\"hold\":0,\"n\":3},"
 	    "{\"id\":\"observation\",\"hold\":1800000,\"n\":1}],"
-	    "\"regular\":2,\"every\":0,\"dose\":2,\"maxlen\":10000}");
+	    "\"regular\":2,\"every\":0,\"dose\":2,\"maxlen\":10000,\"retention\":2592000}");
 
 	/* the index helpers over the same event */
 	assert_int_equal(event_service_index(&ev, "booster"), 2);
