@@ -11,11 +11,13 @@
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
 
-extern const struct cli_cmd cmd_ticket_issue, cmd_ticket_show, cmd_ticket_qr,
-    cmd_ticket_print, cmd_board, cmd_stats;
+extern const struct cli_cmd cmd_ticket_issue, cmd_ticket_find, cmd_ticket_cancel,
+    cmd_ticket_show, cmd_ticket_qr, cmd_ticket_print, cmd_board, cmd_stats;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_ticket_issue,
+	&cmd_ticket_find,
+	&cmd_ticket_cancel,
 	&cmd_ticket_show,
 	&cmd_ticket_qr,
 	&cmd_ticket_print,
@@ -51,7 +53,8 @@ static void usage_full(FILE *fp)
 	}
 	fputs("\n"
 	    "Exit status: 0 done, 1 the server refused (its message and code are printed)\n"
-	    "or could not be reached, 2 a wrong command line.\n", fp);
+	    "or could not be reached, 2 a wrong command line, 3 a write (issue, cancel)\n"
+	    "got no answer on any try: run it again with the --idempotency-key printed.\n", fp);
 }
 
 static int group_exists(const char *group)
