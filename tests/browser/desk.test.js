@@ -481,7 +481,10 @@ exports.coba_lagi_reuses_the_key = async function () {
     assert((await board()).issued_today === before + 1, "written by the first try");
     // Coba lagi: the same key; the server answers with the first ticket
     await p.click("#again");
-    const code = await nextCode(p, await text(p, "#code"));
+    const code = await nextCode(p, "–").catch(async (e) => {
+      throw new Error(e.message + "; the message: " + (await text(p, "#msg")) + "; keys " +
+        JSON.stringify(keys));
+    });
     assert(keys.length === 4 && keys[3] === keys[0], () => "the same key: " + JSON.stringify(keys));
     assert((await board()).issued_today === before + 1, "still one ticket");
     const t = await ticket(code);

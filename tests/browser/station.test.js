@@ -378,6 +378,7 @@ exports.operations_retry_with_the_same_key = async function () {
     let seen = await routeOps(p, ["lost", "abort", "503"]);
     await key(p, " ");
     await shows(p, "A-001");
+    await message(p, "Memanggil A-001.");     // the call's own answer, not a refusal
     assert(seen.length === 4 && seen.every((s) => s.op === "call" && s.key === seen[0].key),
       () => "four tries of one call: " + JSON.stringify(seen));
     assert((await ticket("A-002")).state === "waiting", "one call: A-002 still waits");
