@@ -1,5 +1,5 @@
 """antre's writes survive a lost answer: `antre ticket issue` and `ticket
-cancel` send one Idempotency-Key per run and, after a 503, a timeout or a
+cancel` and the `station` operations send one Idempotency-Key per run and, after a 503, a timeout or a
 dropped connection, send the same request again with the same key; when no
 try is answered they exit 3 and print the key, and a run with
 --idempotency-key KEY then gets the ticket the first run made.  `ticket find`
@@ -148,11 +148,11 @@ class Proxy:
 
 # ---- helpers ---------------------------------------------------------------
 
-def cli(*args, url, stdin=None, timeout=90):
-    """Runs antre as a desk: (exit status, stdout, stderr, seconds)."""
+def cli(*args, url, stdin=None, timeout=90, role="desk"):
+    """Runs antre as a desk (or `role`): (exit status, stdout, stderr, seconds)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRE_")}
     env["ANTRE_URL"] = url
-    env["ANTRE_TOKEN"] = TOKENS["desk"]
+    env["ANTRE_TOKEN"] = TOKENS[role]
     t0 = time.monotonic()
     p = subprocess.run([CLI] + list(args), env=env, capture_output=True, timeout=timeout,
                        input=stdin.encode() if stdin is not None else None)
@@ -329,3 +329,62 @@ def test_connection_refused_is_retried_then_unknown():
     assert rc == 3, (rc, out, err)
     assert err.count("trying again in") == 5 and "is not known" in err, err
     assert secs < 25, secs
+
+
+def test_station_operations_retry_with_one_key():
+    """`station call` whose answer is lost, then a dropped try: one call
+    (the next ticket still waits), the answer is the called ticket; then
+    start and complete, each retried after a lost answer, are done once."""
+    direct = "http://127.0.0.1:%d" % d.port
+    st = "screening-2"
+    for _ in range(2):
+        s, _, b = d.post("/v1/events/demo/tickets", {"service": "dose1"}, role="desk")
+        assert s == 201, (s, b)
+    for _ in range(40):         # all of registration's queue on to screening
+        s, _, b = d.post("/v1/events/demo/stations/registration-2/call", role="station")
+        if s == 204:
+            break
+        code = b["ticket"]["code"]
+        for op, body in (("start", None), ("complete", {"outcome": "done"})):
+            s, _, b = d.post("/v1/events/demo/stations/registration-2/" + op, body,
+                             role="station")
+            assert s == 200, (op, s, b)
+    # two tickets (at least) waiting at screening now
+    s, _, ev = d.get("/v1/events/demo")
+    waiting = [g["waiting"] for g in ev["event"]["stages"] if g["id"] == "screening"][0]
+    assert waiting >= 2, ev["event"]["stages"]
+    p = Proxy(["lost", "drop"])
+    try:
+        rc, out, err, _ = cli("station", "call", st, url=p.url, role="station")
+        assert rc == 0, (rc, out, err)
+        one_key(p, 3)
+        m = re.search(r"^Nomor antrean:\s+([A-Z]-\d{3})$", out, re.M)
+        assert m and "dipanggil (called)" in out and "Meja:            " + st in out, out
+        called = m.group(1)
+    finally:
+        p.stop()
+    s, _, ev = d.get("/v1/events/demo")
+    now = [g["waiting"] for g in ev["event"]["stages"] if g["id"] == "screening"][0]
+    assert now == waiting - 1, "one call, not %d" % (waiting - now)
+    for args in (("start", st), ("complete", st, "done")):
+        p = Proxy(["lost"])
+        try:
+            rc, out, err, _ = cli("station", *args, url=p.url, role="station")
+            assert rc == 0, (args, rc, out, err)
+            one_key(p, 2)
+            assert "had done this already" in err, err
+        finally:
+            p.stop()
+    s, _, b = d.get("/v1/events/demo/tickets/" + called, role="station")
+    assert b["ticket"]["stage"] == "vaccination", b
+    # usage: the outcome is needed; --ticket only for call
+    rc, out, err, _ = cli("station", "complete", st, url=direct, role="station")
+    assert rc == 2 and "outcome" in err, (rc, err)
+    rc, out, err, _ = cli("station", "start", st, "--ticket", "A-001", url=direct,
+                          role="station")
+    assert rc == 2 and "--ticket" in err, (rc, err)
+    # pause and resume answer with the station
+    rc, out, err, _ = cli("station", "pause", st, url=direct, role="station")
+    assert rc == 0 and out == "Meja %s: dijeda (paused)\n" % st, (rc, out, err)
+    rc, out, err, _ = cli("station", "resume", st, url=direct, role="station")
+    assert rc == 0 and "Meja %s: " % st in out, (rc, out, err)
