@@ -216,7 +216,7 @@ int cli_write(struct cli *c, const char *const *segs, const char *json, const ch
 {
 	char path[CLI_HTTP_PATH_MAX], made[33], why[320];
 	int64_t t0 = now_ms();
-	int rc, n, wait;
+	int rc, n, wait, after_ms = 0;
 
 	memset(reply, 0, sizeof *reply);
 	if ((rc = cli_open(c)) != CLI_EXIT_OK)
@@ -233,13 +233,18 @@ int cli_write(struct cli *c, const char *const *segs, const char *json, const ch
 	for (n = 1;; n++) {
 		if (cli_http_send(c->http, "POST", path, json, key, CLI_WRITE_TRY_S, reply) == -1) {
 			snprintf(why, sizeof why, "%s", cli_http_error(c->http));
+			after_ms = 0;
 		} else if (retriable(reply->status)) {
 			snprintf(why, sizeof why, "%s answered HTTP %d", c->url, reply->status);
+			/* the server's Retry-After (1 s with a 503) is the least wait */
+			after_ms = reply->retry_after_s < 4 ? reply->retry_after_s * 1000 : 4000;
 			cli_reply_free(reply);
 		} else {
 			break;
 		}
 		wait = backoff_ms(n);
+		if (wait < after_ms)
+			wait = after_ms;
 		if (n >= CLI_WRITE_TRIES || now_ms() - t0 + wait >= CLI_WRITE_BUDGET_MS) {
 			cli_warnx("%s", why);
 			cli_warnx("no answer after %d tries in %.1f s: whether %s is not known.", n,

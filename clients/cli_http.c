@@ -296,6 +296,9 @@ static void on_done(struct evhttp_request *req, void *arg)
 	snprintf(r->content_type, sizeof r->content_type, "%s", ctype ? ctype : "");
 	ctype = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Replayed");
 	r->replayed = ctype != NULL && strcasecmp(ctype, "true") == 0;
+	ctype = evhttp_find_header(evhttp_request_get_input_headers(req), "Retry-After");
+	if (ctype != NULL && strspn(ctype, "0123456789") == strlen(ctype) && strlen(ctype) <= 4)
+		r->retry_after_s = atoi(ctype);
 	in = evhttp_request_get_input_buffer(req);
 	r->len = evbuffer_get_length(in);
 	if ((r->body = malloc(r->len + 1)) == NULL) {

@@ -37,6 +37,7 @@ struct cli_reply {
 	size_t len;
 	char content_type[96];     /* "" when none was sent */
 	int replayed;              /* "Idempotency-Replayed: true": an earlier try's result */
+	int retry_after_s;         /* Retry-After in seconds, 0 when none */
 };
 
 /*

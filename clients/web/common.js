@@ -136,6 +136,7 @@ var antre = (function () {
         e.code = (b && b.error && b.error.code) || "";
         e.detail = (b && b.error && b.error.message) || "";
         e.body = b;
+        e.retryAfter = Number(r.headers.get("Retry-After")) || 0;     // seconds
         throw e;
       });
     }, function () {
@@ -197,7 +198,8 @@ var antre = (function () {
             e.key = key;
             e.tries = n;
             if (!retriable(e)) { reject(e); return; }
-            var wait = backoff(n);
+            // the server's Retry-After (503 says 1 s) is the least wait
+            var wait = Math.max(backoff(n), Math.min(WRITE.maxDelayMs, (e.retryAfter || 0) * 1000));
             if (n >= WRITE.tries || Date.now() - t0 + wait >= WRITE.budgetMs) {
               e.unknown = true;
               reject(e);

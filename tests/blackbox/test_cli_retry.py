@@ -10,7 +10,8 @@ keyed POSTs, follows a plan a try: "503" (answers 503 itself), "lost" (lets
 antred do it, then answers 503: the answer is lost), "drop" (closes the
 connection before antred sees it), "lost-drop" (antred does it, then the
 connection is closed), "hang" (no answer: antre's per-try timeout), and past
-the plan it passes the request through."""
+the plan it passes the request through; "503-ra" is a 503 with
+Retry-After: 1, as antred sends it."""
 
 import http.client
 import json
@@ -106,9 +107,10 @@ class Proxy:
         if step == "hang":
             time.sleep(self.hang_s)
             return
-        if step == "503":
+        if step in ("503", "503-ra"):
             self.reply(h, 503, "application/json",
-                       b'{"error":{"code":"store_unavailable","message":"stalled"}}', {})
+                       b'{"error":{"code":"store_unavailable","message":"stalled"}}',
+                       {"Retry-After": "1"} if step == "503-ra" else {})
             return
         status, ctype, payload, extra = self.forward(method, path, headers, body)
         if step == "lost":
@@ -187,10 +189,10 @@ def one_key(p, n):
 # ---- tests -----------------------------------------------------------------
 
 def test_issue_retries_with_one_key():
-    """A 503, an answer lost after the write, a try with no answer (the
+    """A 503 (its Retry-After honoured), an answer lost after the write, a try with no answer (the
     per-try timeout), a dropped connection: antre says each, tries again
     with the same key, and ends with the one ticket the first try made."""
-    p = Proxy(["503", "lost", "hang", "drop", "lost-drop"])
+    p = Proxy(["503-ra", "lost", "hang", "drop", "lost-drop"])
     try:
         before = issued_today()
         rc, out, err, secs = cli("ticket", "issue", "--service", "dose1", "--no-qr", url=p.url)
@@ -198,6 +200,7 @@ def test_issue_retries_with_one_key():
         one_key(p, 6)
         assert err.count("trying again in") == 5, err
         assert "(try 2 of 6)" in err and "(try 6 of 6)" in err, err
+        assert "HTTP 503; trying again in 1.0 s" in err, err    # Retry-After: 1 honoured
         assert "within 5 s" in err, err              # the hung try, cut off
         assert "had done this already" in err, err   # the last try found the first's ticket
         assert issued_today() == before + 1, "one ticket, not %d" % (issued_today() - before)
