@@ -259,8 +259,13 @@ int cli_write(struct cli *c, const char *const *segs, const char *json, const ch
 	}
 	if (reply->status < 200 || reply->status > 299) {
 		report_error(reply);
+		/* a 4xx is the server's "not done"; a 500 may come after the write */
+		rc = reply->status >= 500 ? CLI_EXIT_UNKNOWN : CLI_EXIT_FAIL;
+		if (rc == CLI_EXIT_UNKNOWN)
+			fprintf(stderr, "Whether %s is not known: run the same command again with "
+			    "--idempotency-key %s.\n", what, key);
 		cli_reply_free(reply);
-		return CLI_EXIT_FAIL;
+		return rc;
 	}
 	if (reply->replayed)
 		cli_warnx("the server had done this already with this idempotency key: its first "

@@ -108,8 +108,9 @@ int cli_key_valid(const char *key);
  * server answers a repeated key with its first result, so a try whose
  * answer was lost is not done twice.  `what` names the action for the
  * messages ("the ticket was issued").  As cli_request otherwise;
- * CLI_EXIT_UNKNOWN when no try was answered (the key is printed, to run
- * the command again with --idempotency-key).
+ * CLI_EXIT_UNKNOWN when no try was answered, or the last answer was another
+ * 5xx (a 500 may come after the write); the key is printed, to run the
+ * command again with --idempotency-key.
  */
 int cli_write(struct cli *c, const char *const *segs, const char *json, const char *key,
     const char *what, struct cli_reply *reply);

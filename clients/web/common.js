@@ -186,7 +186,8 @@ var antre = (function () {
   // err.key to try the same action again later).  o.retrying(n, max, err)
   // is told before try n (2..).  Resolves with the JSON body; rejects with
   // the last error, with err.key and err.tries, and err.unknown when every
-  // try went unanswered (or 5xx): then whether it was done is not known.
+  // try went unanswered (or 5xx), or the last was a 5xx: then whether it was
+  // done is not known.
   function write(token, method, path, body, o) {
     o = o || {};
     var key = o.key || newKey(), t0 = Date.now(), n = 0;
@@ -197,7 +198,12 @@ var antre = (function () {
           .then(resolve, function (e) {
             e.key = key;
             e.tries = n;
-            if (!retriable(e)) { reject(e); return; }
+            if (!retriable(e)) {
+              // a 4xx is the server's "not done"; any other 5xx may come after the write
+              if (e.status >= 500) e.unknown = true;
+              reject(e);
+              return;
+            }
             // the server's Retry-After (503 says 1 s) is the least wait
             var wait = Math.max(backoff(n), Math.min(WRITE.maxDelayMs, (e.retryAfter || 0) * 1000));
             if (n >= WRITE.tries || Date.now() - t0 + wait >= WRITE.budgetMs) {

@@ -107,6 +107,10 @@ class Proxy:
         if step == "hang":
             time.sleep(self.hang_s)
             return
+        if step == "500":
+            self.reply(h, 500, "application/json",
+                       b'{"error":{"code":"internal_error","message":"odd"}}', {})
+            return
         if step in ("503", "503-ra"):
             self.reply(h, 503, "application/json",
                        b'{"error":{"code":"store_unavailable","message":"stalled"}}',
@@ -252,6 +256,19 @@ def test_refusals_are_not_retried():
         assert rc == 1 and "unknown_service" in err, (rc, out, err)
         assert len(p.keyed()) == 1 and "trying again" not in err, err
         assert issued_today() == before
+    finally:
+        p.stop()
+
+
+def test_a_500_is_not_retried_but_not_known():
+    """A 500 may come after the write: not tried again, exit 3, the key
+    printed to find out."""
+    p = Proxy(["500"])
+    try:
+        rc, out, err, _ = cli("ticket", "issue", "--service", "dose1", url=p.url)
+        assert rc == 3, (rc, out, err)
+        key = one_key(p, 1)
+        assert "internal_error" in err and "--idempotency-key " + key in err, err
     finally:
         p.stop()
 

@@ -499,7 +499,8 @@ exports.coba_lagi_reuses_the_key = async function () {
   }
 };
 
-// "Tiket belum dibuat" only when the server said so (a 4xx).
+// "Tiket belum dibuat" only when the server said so (a 4xx); a 500 is not
+// known.
 exports.a_4xx_says_not_created = async function () {
   const p = await openDesk();
   try {
@@ -519,6 +520,18 @@ exports.a_4xx_says_not_created = async function () {
     assert(n === 1, () => "a 4xx is not tried again: " + n);
     assert(await p.locator("#again-box").isHidden(), "no Coba lagi");
     assert((await board()).issued_today === before, "nothing issued");
+    // a 500 (not a 4xx) may come after the write: not known, Coba lagi
+    await p.unrouteAll({ behavior: "wait" });
+    await p.route((url) => url.pathname === ISSUE_PATH, (route) => {
+      if (!route.request().headers()["idempotency-key"]) return route.continue();
+      return route.fulfill({ status: 500, contentType: "application/json",
+        body: JSON.stringify({ error: { code: "internal_error", message: "odd" } }) });
+    });
+    await p.click(".service[data-service=dose2]");
+    await p.locator("#again-box").waitFor({ state: "visible", timeout: 5000 });
+    const m500 = await text(p, "#msg");
+    assert(m500.includes("mungkin sudah dibuat, mungkin belum") && !m500.includes("belum dibuat"),
+      () => "500: " + m500);
     noScriptErrors(p);
   } finally {
     await p.context().close();
