@@ -11,14 +11,26 @@
 
 #define DEFAULT_URL "http://127.0.0.1:8080"
 
-extern const struct cli_cmd cmd_ticket_issue, cmd_ticket_show, cmd_ticket_qr,
-    cmd_ticket_print, cmd_board, cmd_stats;
+extern const struct cli_cmd cmd_ticket_issue, cmd_ticket_find, cmd_ticket_cancel,
+    cmd_ticket_show, cmd_ticket_qr, cmd_ticket_print, cmd_station_call, cmd_station_recall,
+    cmd_station_start, cmd_station_complete, cmd_station_skip, cmd_station_transfer,
+    cmd_station_pause, cmd_station_resume, cmd_board, cmd_stats;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_ticket_issue,
+	&cmd_ticket_find,
+	&cmd_ticket_cancel,
 	&cmd_ticket_show,
 	&cmd_ticket_qr,
 	&cmd_ticket_print,
+	&cmd_station_call,
+	&cmd_station_recall,
+	&cmd_station_start,
+	&cmd_station_complete,
+	&cmd_station_skip,
+	&cmd_station_transfer,
+	&cmd_station_pause,
+	&cmd_station_resume,
 	&cmd_board,
 	&cmd_stats,
 };
@@ -31,7 +43,7 @@ static void usage_full(FILE *fp)
 	    "       antre COMMAND --help | --help | --version\n"
 	    "\n"
 	    "The antre command line client: issue and look up queue tickets on an antred\n"
-	    "server, and show its waiting-room board.\n"
+	    "server, work a service desk, and show its waiting-room board.\n"
 	    "\n"
 	    "Options (before the command):\n"
 	    "  -u, --url URL      the server (env ANTRE_URL; default " DEFAULT_URL ")\n"
@@ -46,12 +58,14 @@ static void usage_full(FILE *fp)
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		char name[64];
 
-		fprintf(fp, "  %-15s %s\n", cli_cmd_name(commands[i], name, sizeof name),
+		fprintf(fp, "  %-16s %s\n", cli_cmd_name(commands[i], name, sizeof name),
 		    commands[i]->summary);
 	}
 	fputs("\n"
 	    "Exit status: 0 done, 1 the server refused (its message and code are printed)\n"
-	    "or could not be reached, 2 a wrong command line.\n", fp);
+	    "or could not be reached, 2 a wrong command line, 3 a write (issue, cancel,\n"
+	    "a station's operation) got no answer on any try: run it again with the\n"
+	    "--idempotency-key printed.\n", fp);
 }
 
 static int group_exists(const char *group)

@@ -3,10 +3,13 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
+#include <openssl/rand.h>
 
 #include "cli_http.h"
 
@@ -149,6 +152,124 @@ int cli_request(struct cli *c, const char *method, const char *const *segs,
 		cli_reply_free(reply);
 		return CLI_EXIT_FAIL;
 	}
+	return CLI_EXIT_OK;
+}
+
+int cli_key_valid(const char *key)
+{
+	size_t n = strlen(key);
+
+	return n >= 1 && n <= CLI_KEY_MAX &&
+	    strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-") == n;
+}
+
+/* 32 hex digits from OpenSSL's generator: a key nobody else will use.
+ * -1 when it has no entropy. */
+static int key_new(char buf[33])
+{
+	unsigned char b[16];
+
+	if (RAND_bytes(b, sizeof b) != 1)
+		return -1;
+	for (size_t i = 0; i < sizeof b; i++)
+		snprintf(buf + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Before try n+1: 250 ms doubling up to 4 s, each a random half to all of
+ * that (jitter: the desks of a hall do not retry in step after a stall). */
+static int backoff_ms(int n)
+{
+	int step = 250 << (n - 1 < 4 ? n - 1 : 4);
+	unsigned char r = 0;
+
+	if (RAND_bytes(&r, 1) != 1)
+		r = 128;
+	return step / 2 + (step / 2) * r / 255;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/* A failure worth another try with the same key: the server (or a proxy)
+ * could not do it now; a 503 is never recorded against a key. */
+static int retriable(int status)
+{
+	return status == 502 || status == 503 || status == 504;
+}
+
+int cli_write(struct cli *c, const char *const *segs, const char *json, const char *key,
+    const char *what, struct cli_reply *reply)
+{
+	char path[CLI_HTTP_PATH_MAX], made[33], why[320];
+	int64_t t0 = now_ms();
+	int rc, n, wait, after_ms = 0;
+
+	memset(reply, 0, sizeof *reply);
+	if ((rc = cli_open(c)) != CLI_EXIT_OK)
+		return rc;
+	if (cli_http_path(path, sizeof path, segs, NULL) == -1)
+		return cli_usage(NULL, "an id on the command line is too long");
+	if (key == NULL) {
+		if (key_new(made) == -1) {
+			cli_warnx("no random bytes for an idempotency key");
+			return CLI_EXIT_FAIL;
+		}
+		key = made;
+	}
+	for (n = 1;; n++) {
+		if (cli_http_send(c->http, "POST", path, json, key, CLI_WRITE_TRY_S, reply) == -1) {
+			snprintf(why, sizeof why, "%s", cli_http_error(c->http));
+			after_ms = 0;
+		} else if (retriable(reply->status)) {
+			snprintf(why, sizeof why, "%s answered HTTP %d", c->url, reply->status);
+			/* the server's Retry-After (1 s with a 503) is the least wait */
+			after_ms = reply->retry_after_s < 4 ? reply->retry_after_s * 1000 : 4000;
+			cli_reply_free(reply);
+		} else {
+			break;
+		}
+		wait = backoff_ms(n);
+		if (wait < after_ms)
+			wait = after_ms;
+		if (n >= CLI_WRITE_TRIES || now_ms() - t0 + wait >= CLI_WRITE_BUDGET_MS) {
+			cli_warnx("%s", why);
+			cli_warnx("no answer after %d tries in %.1f s: whether %s is not known.", n,
+			    (double)(now_ms() - t0) / 1000.0, what);
+			fprintf(stderr, "Run the same command again with --idempotency-key %s: the "
+			    "server answers with what it did then, or does it once now.\n", key);
+			return CLI_EXIT_UNKNOWN;
+		}
+		cli_warnx("%s; trying again in %.1f s with the same idempotency key (try %d of %d)",
+		    why, wait / 1000.0, n + 1, CLI_WRITE_TRIES);
+		sleep_ms(wait);
+	}
+	if (reply->status < 200 || reply->status > 299) {
+		report_error(reply);
+		/* a 4xx is the server's "not done"; a 500 may come after the write */
+		rc = reply->status >= 500 ? CLI_EXIT_UNKNOWN : CLI_EXIT_FAIL;
+		if (rc == CLI_EXIT_UNKNOWN)
+			fprintf(stderr, "Whether %s is not known: run the same command again with "
+			    "--idempotency-key %s.\n", what, key);
+		cli_reply_free(reply);
+		return rc;
+	}
+	if (reply->replayed)
+		cli_warnx("the server had done this already with this idempotency key: its first "
+		    "answer follows, nothing was done twice");
 	return CLI_EXIT_OK;
 }
 

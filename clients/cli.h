@@ -3,7 +3,8 @@
  * table row, and the helpers that talk to the server and report errors.
  *
  * Exit status: 0 success, 1 the server refused or could not be reached,
- * 2 the command line is wrong.  Every helper that fails has already printed
+ * 2 the command line is wrong, 3 a write went unanswered on every try (it
+ * may or may not have been done).  Every helper that fails has already printed
  * "antre: ..." to stderr and returns the status to exit with.
  */
 #ifndef ANTRE_CLI_H
@@ -15,7 +16,13 @@
 
 #define CLI_VERSION "0.1.0"
 
-enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2, CLI_EXIT_UNKNOWN = 3 };
+
+/* A write's tries: bounded in number and in time, each with its own timeout. */
+#define CLI_WRITE_TRIES 6
+#define CLI_WRITE_BUDGET_MS 20000   /* no new try starts after this */
+#define CLI_WRITE_TRY_S 5           /* connect, send and each read of one try */
+#define CLI_KEY_MAX 64              /* an Idempotency-Key: 1..64 of [A-Za-z0-9._:-] */
 
 struct cli_http;
 struct cli_reply;
@@ -88,6 +95,25 @@ int cli_event(struct cli *c);
  */
 int cli_request(struct cli *c, const char *method, const char *const *segs,
     const char *query, const char *json, struct cli_reply *reply);
+
+/* Whether `key` may be an Idempotency-Key (1..64 of [A-Za-z0-9._:-]). */
+int cli_key_valid(const char *key);
+
+/*
+ * A write the server may safely see twice (issue, cancel, a station
+ * operation): POST with an Idempotency-Key (`key`, or a new random one when
+ * NULL), tried again with that key after a 502/503/504, a timeout or a
+ * failed connection, at most CLI_WRITE_TRIES times within
+ * CLI_WRITE_BUDGET_MS, with backoff; each retry is said on stderr.  The
+ * server answers a repeated key with its first result, so a try whose
+ * answer was lost is not done twice.  `what` names the action for the
+ * messages ("the ticket was issued").  As cli_request otherwise;
+ * CLI_EXIT_UNKNOWN when no try was answered, or the last answer was another
+ * 5xx (a 500 may come after the write); the key is printed, to run the
+ * command again with --idempotency-key.
+ */
+int cli_write(struct cli *c, const char *const *segs, const char *json, const char *key,
+    const char *what, struct cli_reply *reply);
 
 /*
  * A 2xx reply's body parsed as a JSON object; the caller frees it with

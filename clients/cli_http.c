@@ -24,6 +24,7 @@ struct cli_http {
 
 	/* the request in flight */
 	struct cli_reply *reply;
+	int timeout_s;
 	int done;
 	int failed;
 };
@@ -250,7 +251,7 @@ static void on_error(enum evhttp_request_error e, void *arg)
 
 	switch (e) {
 	case EVREQ_HTTP_TIMEOUT:
-		set_err(h, "no answer from %s within %d s", h->t.url, CLI_HTTP_TIMEOUT_S);
+		set_err(h, "no answer from %s within %d s", h->t.url, h->timeout_s);
 		break;
 	case EVREQ_HTTP_DATA_TOO_LONG:
 		set_err(h, "the reply from %s is larger than %d MiB", h->t.url, CLI_HTTP_MAX_BODY >> 20);
@@ -293,6 +294,11 @@ static void on_done(struct evhttp_request *req, void *arg)
 	r->status = evhttp_request_get_response_code(req);
 	ctype = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	snprintf(r->content_type, sizeof r->content_type, "%s", ctype ? ctype : "");
+	ctype = evhttp_find_header(evhttp_request_get_input_headers(req), "Idempotency-Replayed");
+	r->replayed = ctype != NULL && strcasecmp(ctype, "true") == 0;
+	ctype = evhttp_find_header(evhttp_request_get_input_headers(req), "Retry-After");
+	if (ctype != NULL && strspn(ctype, "0123456789") == strlen(ctype) && strlen(ctype) <= 4)
+		r->retry_after_s = atoi(ctype);
 	in = evhttp_request_get_input_buffer(req);
 	r->len = evbuffer_get_length(in);
 	if ((r->body = malloc(r->len + 1)) == NULL) {
@@ -323,6 +329,12 @@ static int method_type(const char *method, enum evhttp_cmd_type *type)
 int cli_http_request(struct cli_http *h, const char *method, const char *path,
     const char *json, struct cli_reply *reply)
 {
+	return cli_http_send(h, method, path, json, NULL, CLI_HTTP_TIMEOUT_S, reply);
+}
+
+int cli_http_send(struct cli_http *h, const char *method, const char *path,
+    const char *json, const char *key, int timeout_s, struct cli_reply *reply)
+{
 	struct evhttp_request *req;
 	struct evkeyvalq *hdrs;
 	enum evhttp_cmd_type type;
@@ -340,6 +352,8 @@ int cli_http_request(struct cli_http *h, const char *method, const char *path,
 	}
 	if (h->conn == NULL && http_connect(h) == -1)
 		return -1;
+	h->timeout_s = timeout_s;
+	evhttp_connection_set_timeout(h->conn, timeout_s);
 	/* owned by evhttp from evhttp_make_request on, success or not */
 	if ((req = evhttp_request_new(on_done, h)) == NULL) {
 		set_err(h, "out of memory");
@@ -351,6 +365,8 @@ int cli_http_request(struct cli_http *h, const char *method, const char *path,
 	evhttp_add_header(hdrs, "User-Agent", "antre");
 	if (h->auth)
 		evhttp_add_header(hdrs, "Authorization", h->auth);
+	if (key)
+		evhttp_add_header(hdrs, "Idempotency-Key", key);
 	if (json) {
 		evhttp_add_header(hdrs, "Content-Type", "application/json");
 		evbuffer_add(evhttp_request_get_output_buffer(req), json, strlen(json));

@@ -36,6 +36,8 @@ struct cli_reply {
 	char *body;                /* len bytes plus a NUL (binary bodies too) */
 	size_t len;
 	char content_type[96];     /* "" when none was sent */
+	int replayed;              /* "Idempotency-Replayed: true": an earlier try's result */
+	int retry_after_s;         /* Retry-After in seconds, 0 when none */
 };
 
 /*
@@ -87,6 +89,13 @@ int cli_http_path(char *buf, size_t size, const char *const *segs, const char *q
  */
 int cli_http_request(struct cli_http *h, const char *method, const char *path,
     const char *json, struct cli_reply *reply);
+
+/*
+ * As cli_http_request, with an Idempotency-Key header (`key`, may be NULL)
+ * and `timeout_s` for connect, send and each read of this request.
+ */
+int cli_http_send(struct cli_http *h, const char *method, const char *path,
+    const char *json, const char *key, int timeout_s, struct cli_reply *reply);
 
 void cli_reply_free(struct cli_reply *reply);
 

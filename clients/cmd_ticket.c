@@ -32,9 +32,23 @@ enum {
 	OPT_PNG,
 	OPT_SVG,
 	OPT_SCALE,
+	OPT_KEY,
+	OPT_SERVICE,
 };
 
+static const char *one_id(const struct cli_cmd *cmd, int argc, char **argv, int *rc);
+
 /* ---- shared --------------------------------------------------------------- */
+
+/* --idempotency-key: CLI_EXIT_OK, or the usage error. */
+static int key_option(const struct cli_cmd *cmd, const char *s, const char **key)
+{
+	if (!cli_key_valid(s))
+		return cli_usage(cmd, "--idempotency-key is 1 to %d of A-Z a-z 0-9 . _ : -, not '%s'",
+		    CLI_KEY_MAX, s);
+	*key = s;
+	return CLI_EXIT_OK;
+}
 
 /* --width: the receipt paper, 58 or 80 (mm).  CLI_EXIT_OK, or the usage error. */
 static int paper_width(const struct cli_cmd *cmd, const char *s, int *width)
@@ -257,10 +271,11 @@ static int ticket_issue(struct cli *c, const struct cli_cmd *cmd, int argc, char
 		{ "invert", no_argument, NULL, OPT_INVERT },
 		{ "no-qr", no_argument, NULL, OPT_NO_QR },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "idempotency-key", required_argument, NULL, OPT_KEY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *service = NULL, *priority = NULL, *area = NULL, *nik = NULL;
+	const char *service = NULL, *priority = NULL, *area = NULL, *nik = NULL, *key = NULL;
 	const char *print = NULL, *url, *qrtext;
 	int width = 58, raster = 0, invert = 0, no_qr = 0, json = 0, ch, rc, off;
 	char nikbuf[NIK_MAX + 2] = "", *body = NULL;
@@ -290,6 +305,10 @@ static int ticket_issue(struct cli *c, const struct cli_cmd *cmd, int argc, char
 		case OPT_INVERT: invert = 1; break;
 		case OPT_NO_QR: no_qr = 1; break;
 		case OPT_JSON: json = 1; break;
+		case OPT_KEY:
+			if ((rc = key_option(cmd, optarg, &key)) != CLI_EXIT_OK)
+				return rc;
+			break;
 		case 'h':
 			cli_cmd_help(stdout, cmd);
 			return CLI_EXIT_OK;
@@ -324,7 +343,7 @@ static int ticket_issue(struct cli *c, const struct cli_cmd *cmd, int argc, char
 	{
 		const char *segs[] = { "v1", "events", c->event, "tickets", NULL };
 
-		rc = cli_request(c, "POST", segs, NULL, body, &reply);
+		rc = cli_write(c, segs, body, key, "the ticket was issued", &reply);
 	}
 	explicit_bzero(body, strlen(body));     /* the NIK is in it */
 	if (rc != CLI_EXIT_OK)
@@ -386,12 +405,242 @@ const struct cli_cmd cmd_ticket_issue = {
 	"                     a dark background)\n"
 	"      --no-qr        no QR code in the terminal\n"
 	"      --json         the server's answer as JSON instead of text\n"
+	"      --idempotency-key KEY\n"
+	"                     the request's key (1 to 64 of A-Z a-z 0-9 . _ : -; default:\n"
+	"                     a new random one): the same command with the same key\n"
+	"                     issues at most one ticket within 24 h, and shows it again\n"
+	"\n"
+	"With no answer (HTTP 502/503/504, a timeout, a dropped connection) the request\n"
+	"is sent again with the same key, up to 6 tries within 20 s; when none is\n"
+	"answered the exit status is 3 and the key is printed: run the command again\n"
+	"with it to get the ticket if it was issued, or issue it once.\n"
 	"\n"
 	"Prints: Nomor antrean (ticket number), Tiket (id), Layanan (service),\n"
 	"Prioritas (priority), Wilayah (area), Tahap (stage), Posisi (people ahead),\n"
 	"Perkiraan tunggu (estimated wait), Status (the person's status link), and\n"
 	"that link as a QR code to scan with a phone.\n",
 	ticket_issue,
+};
+
+/* ---- ticket find ---------------------------------------------------------- */
+
+/* The lookup's body, {"nik": …, "service": …}; NULL when out of memory.  The
+ * caller wipes the text (the NIK is in it) before freeing it. */
+static char *find_body(const char *nik, const char *service)
+{
+	cJSON *j = cJSON_CreateObject(), *jnik = NULL;
+	char *text = NULL;
+
+	if (j == NULL || (jnik = cJSON_AddStringToObject(j, "nik", nik)) == NULL)
+		goto done;
+	if (service && cJSON_AddStringToObject(j, "service", service) == NULL)
+		goto done;
+	text = cJSON_PrintUnformatted(j);
+done:
+	if (jnik)
+		explicit_bzero(jnik->valuestring, strlen(jnik->valuestring));
+	cJSON_Delete(j);
+	return text;
+}
+
+/* The found tickets, one line each, with the status link under it. */
+static int find_show(const cJSON *body)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(body, "tickets"), *x, *jt;
+	const char *url;
+	struct ticket t;
+	char err[PROTO_ERR_MAX], b1[16];
+	int off;
+
+	if (!cJSON_IsArray(list)) {
+		cli_warnx("the server's answer has no \"tickets\" list");
+		return CLI_EXIT_FAIL;
+	}
+	if (cJSON_GetArraySize(list) == 0) {
+		printf("Tidak ada tiket hari ini untuk NIK ini.\n");
+		return CLI_EXIT_OK;
+	}
+	printf("%-9s %-16s %-12s %-16s %s\n", "Nomor", "Tiket", "Layanan", "Status", "Diambil");
+	cJSON_ArrayForEach(x, list) {
+		/* a ticket as the issue's reply has it: {"ticket": {…}, "status_url": …},
+		 * or the ticket object itself with its status_url */
+		jt = cJSON_GetObjectItemCaseSensitive(x, "ticket");
+		if (!cJSON_IsObject(jt))
+			jt = x;
+		if (!cJSON_IsObject(jt) || proto_ticket_decode(jt, &t, err) == -1) {
+			cli_warnx("the server sent a ticket antre cannot read: %s",
+			    cJSON_IsObject(jt) ? err : "not an object");
+			return CLI_EXIT_FAIL;
+		}
+		off = cli_utc_offset(cJSON_GetStringValue(
+		    cJSON_GetObjectItemCaseSensitive(jt, "issued_at")));
+		url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(x, "status_url"));
+		if (url == NULL)
+			url = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(jt, "status_url"));
+		printf("%-9s %-16s %-12s %-16s %s\n", t.code, t.id, t.service, state_label(t.state),
+		    clock_of(t.issued_at, off, b1, sizeof b1));
+		if (url)
+			printf("          Status: %s\n", url);
+	}
+	return CLI_EXIT_OK;
+}
+
+static int ticket_find(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "nik", required_argument, NULL, 'n' },
+		{ "service", required_argument, NULL, OPT_SERVICE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *service = NULL;
+	char nik[NIK_MAX + 2] = "", *body = NULL;
+	struct cli_reply reply = { 0 };
+	cJSON *j = NULL;
+	int json = 0, have = 0, ch, rc;
+
+	while ((ch = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			/* copied and wiped from argv, so that ps shows it no longer */
+			snprintf(nik, sizeof nik, "%s", optarg);
+			if (strcmp(optarg, "-") != 0)
+				explicit_bzero(optarg, strlen(optarg));
+			have = 1;
+			break;
+		case OPT_SERVICE: service = optarg; break;
+		case OPT_JSON: json = 1; break;
+		case 'h':
+			cli_cmd_help(stdout, cmd);
+			return CLI_EXIT_OK;
+		default:
+			return cli_bad_option(cmd);
+		}
+	}
+	if (optind < argc)
+		rc = cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
+	else if (!have)
+		rc = cli_usage(cmd, "--nik is required ('--nik -' reads it from standard input)");
+	else if (strcmp(nik, "-") == 0 && nik_read_stdin(nik, sizeof nik) == -1)
+		rc = cli_usage(cmd, "--nik -: no line on standard input");
+	else if (nik[0] == '\0')
+		rc = cli_usage(cmd, "an empty NIK");
+	else
+		rc = cli_event(c);
+	if (rc != CLI_EXIT_OK)
+		goto done;
+	if ((body = find_body(nik, service)) == NULL) {
+		cli_warnx("out of memory");
+		rc = CLI_EXIT_FAIL;
+		goto done;
+	}
+	{
+		const char *segs[] = { "v1", "events", c->event, "tickets", "lookup", NULL };
+
+		rc = cli_request(c, "POST", segs, NULL, body, &reply);
+	}
+	explicit_bzero(body, strlen(body));     /* the NIK is in it */
+	if (rc != CLI_EXIT_OK)
+		goto done;
+	if (json)
+		cli_print_raw(&reply);
+	else if ((j = cli_reply_json(&reply)) == NULL)
+		rc = CLI_EXIT_FAIL;
+	else
+		rc = find_show(j);
+done:
+	explicit_bzero(nik, sizeof nik);
+	free(body);
+	cJSON_Delete(j);
+	cli_reply_free(&reply);
+	return rc;
+}
+
+const struct cli_cmd cmd_ticket_find = {
+	"ticket", "find", "--nik NIK|- [--service SERVICE] [--json]",
+	"today's tickets of one person, found by NIK (desk)",
+	"Options:\n"
+	"  -n, --nik N        the person's NIK (16 digits); '--nik -' reads it from the\n"
+	"                     first line of standard input, which keeps it out of the\n"
+	"                     shell history and the process list (prefer it)\n"
+	"      --service S    only the tickets of this service\n"
+	"      --json         the server's answer as JSON instead of text\n"
+	"\n"
+	"The NIK goes to the server in the request's body only, never in its URL.\n"
+	"Prints one line a ticket: Nomor (number), Tiket (id), Layanan (service),\n"
+	"Status (state), Diambil (issued at), and its status link; or \"Tidak ada\n"
+	"tiket hari ini untuk NIK ini\" (no ticket today for this NIK).  Print one\n"
+	"again with 'antre ticket print ID DEST'.\n",
+	ticket_find,
+};
+
+/* ---- ticket cancel -------------------------------------------------------- */
+
+static int ticket_cancel(struct cli *c, const struct cli_cmd *cmd, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "idempotency-key", required_argument, NULL, OPT_KEY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_reply reply;
+	struct ticket t;
+	const char *id, *key = NULL;
+	cJSON *j = NULL;
+	int json = 0, ch, rc, off;
+
+	while ((ch = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_JSON: json = 1; break;
+		case OPT_KEY:
+			if ((rc = key_option(cmd, optarg, &key)) != CLI_EXIT_OK)
+				return rc;
+			break;
+		case 'h':
+			cli_cmd_help(stdout, cmd);
+			return CLI_EXIT_OK;
+		default:
+			return cli_bad_option(cmd);
+		}
+	}
+	if ((id = one_id(cmd, argc, argv, &rc)) == NULL)
+		return rc;
+	if ((rc = cli_event(c)) != CLI_EXIT_OK)
+		return rc;
+	{
+		const char *segs[] = { "v1", "events", c->event, "tickets", id, "cancel", NULL };
+
+		if ((rc = cli_write(c, segs, NULL, key, "the ticket was cancelled", &reply)) !=
+		    CLI_EXIT_OK)
+			return rc;
+	}
+	if (json) {
+		cli_print_raw(&reply);
+	} else if ((j = cli_reply_json(&reply)) == NULL || ticket_from(j, &t, &off) != 0) {
+		rc = CLI_EXIT_FAIL;
+	} else {
+		printf("Tiket %s dibatalkan.\n", t.code);
+	}
+	cJSON_Delete(j);
+	cli_reply_free(&reply);
+	return rc;
+}
+
+const struct cli_cmd cmd_ticket_cancel = {
+	"ticket", "cancel", "ID [--idempotency-key KEY] [--json]",
+	"cancel a waiting or skipped ticket (desk)",
+	"ID is the ticket's id (20261123-A017) or today's code (A-017).\n"
+	"\n"
+	"Options:\n"
+	"      --idempotency-key KEY\n"
+	"               the request's key (default: a new random one); retried with it\n"
+	"               as 'ticket issue' is\n"
+	"      --json   the server's answer as JSON instead of text\n"
+	"\n"
+	"Prints: Tiket CODE dibatalkan (ticket CODE cancelled).\n",
+	ticket_cancel,
 };
 
 /* ---- ticket show ---------------------------------------------------------- */

@@ -101,30 +101,145 @@ var antre = (function () {
 
   // Resolves with the JSON body (null for 204) or a Blob; rejects with an
   // Error carrying status (0: no answer), code and detail (the API's error
-  // code and message) and body.
-  function api(token, method, path, body, asBlob) {
+  // code and message) and body.  o (optional): o.key, an Idempotency-Key
+  // header; o.timeout (ms), after which the try is aborted (code "timeout").
+  function api(token, method, path, body, asBlob, o) {
+    o = o || {};
     var opts = { method: method, cache: "no-store", headers: { Authorization: "Bearer " + token } };
+    var timer = null, timedOut = false;
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
     }
+    if (o.key) opts.headers["Idempotency-Key"] = o.key;
+    if (o.timeout && typeof AbortController === "function") {
+      var ctl = new AbortController();
+      opts.signal = ctl.signal;
+      timer = setTimeout(function () { timedOut = true; ctl.abort(); }, o.timeout);
+    }
+    // no answer: the request may or may not have reached the server
+    function noAnswer() {
+      var e = new Error(timedOut ? "timeout" : "network");
+      e.status = 0;
+      e.code = timedOut ? "timeout" : "network";
+      return e;
+    }
     return fetch(path, opts).then(function (r) {
-      if (r.ok) return r.status === 204 ? null : asBlob ? r.blob() : r.json();
+      if (r.ok) {
+        if (r.status === 204) return null;
+        // the body is part of the answer: cut off, it is no answer
+        return (asBlob ? r.blob() : r.json()).catch(function () { throw noAnswer(); });
+      }
       return r.json().catch(function () { return null; }).then(function (b) {
         var e = new Error("HTTP " + r.status);
         e.status = r.status;
         e.code = (b && b.error && b.error.code) || "";
         e.detail = (b && b.error && b.error.message) || "";
         e.body = b;
+        e.retryAfter = Number(r.headers.get("Retry-After")) || 0;     // seconds
         throw e;
       });
     }, function () {
-      var e = new Error("network");
-      e.status = 0;
-      e.code = "network";
+      throw noAnswer();
+    }).then(function (v) {
+      clearTimeout(timer);
+      return v;
+    }, function (e) {
+      clearTimeout(timer);
       throw e;
     });
   }
+
+  // ---- writes that survive a lost answer ------------------------------------
+
+  // One user action (an issue, a cancel, a station operation) is one write
+  // with one Idempotency-Key, sent on every try: the server answers a
+  // repeated key with the first result, so a try whose answer was lost (a
+  // 503, a timeout, a dropped connection) is repeated without doing the
+  // action twice.  Tries are bounded in number and in time; tests may lower
+  // these (antre.WRITE).
+  var WRITE = { tries: 6, budgetMs: 15000, tryMs: 5000, firstDelayMs: 400, maxDelayMs: 4000 };
+
+  // 32 hex digits from crypto.getRandomValues (crypto.randomUUID needs a
+  // secure context, and a venue LAN is plain http).
+  function newKey() {
+    var b = new Uint8Array(16), s = "";
+    crypto.getRandomValues(b);
+    for (var i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
+    return s;
+  }
+
+  // Worth another try with the same key: no answer, or the server (or a
+  // proxy in front of it) could not do it now.  A 503 is never recorded.
+  function retriable(e) {
+    return e.status === 0 || e.status === 502 || e.status === 503 || e.status === 504;
+  }
+
+  // Exponential backoff with jitter (half to all of the step), so that the
+  // desks of a hall do not retry in step after a stall.
+  function backoff(n) {
+    var step = Math.min(WRITE.maxDelayMs, WRITE.firstDelayMs * Math.pow(2, n - 1));
+    return Math.round(step / 2 + Math.random() * step / 2);
+  }
+
+  // The write `method path body` with o.key (a new key when none: keep
+  // err.key to try the same action again later).  o.retrying(n, max, err)
+  // is told before try n (2..).  Resolves with the JSON body; rejects with
+  // the last error, with err.key and err.tries, and err.unknown when every
+  // try went unanswered (or 5xx), or the last was a 5xx: then whether it was
+  // done is not known.
+  function write(token, method, path, body, o) {
+    o = o || {};
+    var key = o.key || newKey(), t0 = Date.now(), n = 0;
+    return new Promise(function (resolve, reject) {
+      function attempt() {
+        n++;
+        api(token, method, path, body, false, { key: key, timeout: WRITE.tryMs })
+          .then(resolve, function (e) {
+            e.key = key;
+            e.tries = n;
+            if (!retriable(e)) {
+              // a 4xx is the server's "not done"; any other 5xx may come after the write
+              if (e.status >= 500) e.unknown = true;
+              reject(e);
+              return;
+            }
+            // the server's Retry-After (503 says 1 s) is the least wait
+            var wait = Math.max(backoff(n), Math.min(WRITE.maxDelayMs, (e.retryAfter || 0) * 1000));
+            if (n >= WRITE.tries || Date.now() - t0 + wait >= WRITE.budgetMs) {
+              e.unknown = true;
+              reject(e);
+              return;
+            }
+            setTimeout(function () {
+              if (o.retrying) o.retrying(n + 1, WRITE.tries, e);
+              attempt();
+            }, wait);
+          });
+      }
+      attempt();
+    });
+  }
+
+  // "Menyambung ulang… coba ke-2 dari 6" while a write is tried again.
+  function retryText(n, max) {
+    return "Server belum menjawab. Menyambung ulang… coba ke-" + n + " dari " + max + ".";
+  }
+
+  // The "Coba lagi" button (#again, in #again-box) under the message: shown
+  // when an action's outcome is unknown; a press runs fn (which repeats the
+  // action with its key).  again(null) hides it.
+  var againFn = null;
+  function again(fn) {
+    againFn = fn;
+    if ($("again-box")) $("again-box").hidden = !fn;
+  }
+  document.addEventListener("click", function (e) {
+    if (!e.target.closest || !e.target.closest("#again") || !againFn) return;
+    var fn = againFn;
+    again(null);
+    fn();
+  });
 
   // ---- screens --------------------------------------------------------------
 
@@ -248,6 +363,11 @@ var antre = (function () {
     // api(method, path, body, asBlob) with this token
     s.api = function (method, path, body, asBlob) {
       return api(s.token, method, path, body, asBlob);
+    };
+
+    // write(method, path, body, o) with this token
+    s.write = function (method, path, body, o) {
+      return write(s.token, method, path, body, o);
     };
 
     // The server refused the token: the work stops, the form asks again.
@@ -379,6 +499,7 @@ var antre = (function () {
     priorityId: priorityId, priorityName: priorityName, serviceDef: serviceDef,
     serviceName: serviceName, stageDef: stageDef, stageName: stageName, deskName: deskName,
     isAuthError: isAuthError, api: api,
+    WRITE: WRITE, newKey: newKey, write: write, retryText: retryText, again: again,
     show: show, showLogin: showLogin, fatal: fatal, chooser: chooser, findEvent: findEvent,
     session: session, connectStream: connectStream, liveMark: liveMark,
   };

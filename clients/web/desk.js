@@ -157,6 +157,14 @@
     });
   }
 
+  // An issue is one action with one Idempotency-Key: retried by itself
+  // (common.js write) while the server does not answer, and, when the
+  // outcome stays unknown, offered again with the same key ("Coba lagi"),
+  // so that a ticket written just before a lost answer is found, never made
+  // twice.  The action's body (with the NIK) lives in this variable only,
+  // until the action ends or another begins.
+  var pending = null;              // {service, body, key, name}: outcome unknown
+
   function issue(service) {
     if (busy || !running) return;
     var s = serviceDef(service);
@@ -176,16 +184,32 @@
     }
     lastService = service;
     markLast();
+    // the same ticket asked again while the last one's outcome is unknown
+    // (a second press, Enter): the same action, with its key
+    if (pending && JSON.stringify(pending.body) === JSON.stringify(body)) {
+      sendIssue(pending);
+      return;
+    }
+    sendIssue({ service: service, body: body, key: null, name: s.name || service, asked: priority });
+  }
+
+  function sendIssue(action) {
+    if (busy || !running) return;
+    var service = action.service;
+    pending = null;
+    antre.again(null);
     setBusy(true);
-    say("Mengambil nomor " + s.name + "…", "info");
-    api("POST", evPath() + "/tickets", body).then(function (res) {
+    say("Mengambil nomor " + action.name + "…", "info");
+    session.write("POST", evPath() + "/tickets", action.body, {
+      key: action.key,
+      retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
+    }).then(function (res) {
       $("nik").value = "";
-      nik = "";
-      body = null;
+      action.body = null;
       var t = res.ticket;
       var entry = { id: t.id, code: t.code, service: t.service, priority: t.priority,
         at: t.issued_at, state: t.state, stage: t.stage, station: t.station,
-        position: t.position, asked: priority };
+        position: t.position, asked: action.asked };
       recent = [entry].concat(recent.filter(function (x) { return x.id !== t.id; }))
         .slice(0, RECENT_MAX);
       saveRecent();
@@ -196,10 +220,91 @@
       if ($("autoprint").checked) printTicket(entry);
     }, function (e) {
       if (isAuthError(e)) { loggedOut(e); return; }
+      if (e.unknown) {
+        action.key = e.key;
+        pending = action;
+        say(unknownText(e, "Tiket " + action.name + " mungkin sudah dibuat, mungkin belum.") +
+          " Tekan Coba lagi: aman, tidak membuat tiket ganda." +
+          (action.body.nik ? " Atau cari tiket orang ini dengan NIK-nya." : ""), "err");
+        $("again-find").hidden = !action.body.nik;
+        antre.again(function () { sendIssue(action); });
+        return;
+      }
+      action.body = null;
       say(issueError(e, service), "err");
       if (e.code === "invalid_nik") $("nik").focus();
       else if (e.code === "duplicate_person") $("nik").value = "";
     }).then(function () { setBusy(false); });
+  }
+
+  // Every try went unanswered: `what` may or may not have happened.
+  function unknownText(e, what) {
+    return (e.status === 0 ? "Server antrean tidak menjawab" :
+      e.code === "store_unavailable" ? "Penyimpanan antrean (Redis) tidak terjangkau" :
+        "Server menjawab galat " + e.status) + " setelah " + e.tries + " kali coba. " + what;
+  }
+
+  // ---- finding a person's tickets (by NIK) --------------------------------------
+
+  // POST …/tickets/lookup with the NIK in the body (never in a URL, never
+  // kept); `service` narrows it.  The tickets found are listed with a
+  // reprint.
+  function lookup(nik, service) {
+    var body = { nik: nik };
+    if (service) body.service = service;
+    $("find-submit").disabled = true;
+    findSay("Mencari…", "info");
+    antre.api(session.token, "POST", evPath() + "/tickets/lookup", body, false,
+      { timeout: antre.WRITE.tryMs }).then(function (res) {
+      body = null;
+      renderFound((res && res.tickets) || []);
+    }, function (e) {
+      body = null;
+      if (isAuthError(e)) { loggedOut(e); return; }
+      renderFound(null);
+      if (e.code === "invalid_nik") findSay("NIK tidak valid: " + nikProblem(e.detail), "err");
+      else findSay(generalError(e, "Belum bisa mencari") + " Coba cari lagi.", "err");
+    }).then(function () { $("find-submit").disabled = false; });
+  }
+
+  function findSay(text, kind) {
+    var m = $("find-msg");
+    m.textContent = text;
+    m.className = "msg " + (kind || "info");
+    m.hidden = !text;
+  }
+
+  var found = [];                  // the tickets the last lookup found, as recent entries
+
+  function renderFound(list) {
+    var body = $("found");
+    clear(body);
+    found = (list || []).map(function (x) {
+      var t = x.ticket || x;
+      return { id: t.id, code: t.code, service: t.service, priority: t.priority,
+        at: t.issued_at, state: t.state, stage: t.stage, station: t.station,
+        position: t.position };
+    });
+    found.forEach(function (x) {
+      var tr = el("tr", "s-" + x.state);
+      tr.setAttribute("data-id", x.id);
+      tr.appendChild(el("td", "code", x.code));
+      tr.appendChild(el("td", "", serviceName(x.service)));
+      tr.appendChild(el("td", "time", hhmm(x.at)));
+      tr.appendChild(el("td", "state", STATE_NAMES[x.state] || x.state));
+      var act = el("td", "acts");
+      var p = el("button", "link", "Cetak ulang");
+      p.type = "button";
+      p.setAttribute("data-act", "print");
+      act.appendChild(p);
+      tr.appendChild(act);
+      body.appendChild(tr);
+    });
+    $("find-table").hidden = found.length === 0;
+    if (list) {
+      findSay(found.length ? found.length + " tiket hari ini untuk NIK ini." :
+        "Tidak ada tiket hari ini untuk NIK ini.", found.length ? "ok" : "info");
+    }
   }
 
   // ---- the ticket card ------------------------------------------------------
@@ -340,13 +445,29 @@
       return;
     }
     resetConfirm();
+    sendCancel(btn, entry, null);
+  }
+
+  // One cancel: one key, retried as an issue is.
+  function sendCancel(btn, entry, key) {
     btn.disabled = true;
-    api("POST", ticketPath(entry.id) + "/cancel").then(function (res) {
+    antre.again(null);
+    session.write("POST", ticketPath(entry.id) + "/cancel", undefined, {
+      key: key,
+      retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
+    }).then(function (res) {
       update(res.ticket);
       say("Tiket " + entry.code + " dibatalkan.", "ok");
     }, function (e) {
       if (isAuthError(e)) { loggedOut(e); return; }
       btn.disabled = false;
+      if (e.unknown) {
+        say(unknownText(e, "Tiket " + entry.code + " mungkin sudah dibatalkan, mungkin belum.") +
+          " Tekan Coba lagi.", "err");
+        $("again-find").hidden = true;
+        antre.again(function () { sendCancel(btn, entry, e.key); });
+        return;
+      }
       if (e.code === "invalid_transition") {
         say("Tiket " + entry.code + " tidak bisa dibatalkan lagi: sudah dipanggil atau dilayani.",
           "err");
@@ -579,6 +700,32 @@
       cancelPressed(b, entry);
     }
   });
+  $("found").addEventListener("click", function (e) {
+    var b = e.target.closest ? e.target.closest("button[data-act]") : null;
+    if (!b) return;
+    var id = b.closest("tr").getAttribute("data-id"), entry = null;
+    found.forEach(function (x) { if (x.id === id) entry = x; });
+    if (!entry) return;
+    b.blur();
+    printTicket(entry);
+  });
+  // The NIK is read, the field cleared at once; it goes in the POST body only.
+  $("find-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var nik = $("find-nik").value.replace(/[\s.-]+/g, "");
+    $("find-nik").value = "";
+    if (!/^\d{16}$/.test(nik)) {
+      findSay("NIK harus 16 angka (tertulis " + nik.length + ").", "err");
+      $("find-nik").focus();
+      return;
+    }
+    lookup(nik);
+  });
+  // after an unknown issue: today's tickets of that NIK for that service
+  $("again-find").addEventListener("click", function () {
+    this.blur();
+    if (pending && pending.body && pending.body.nik) lookup(pending.body.nik, pending.service);
+  });
   window.addEventListener("afterprint", function () { document.body.classList.remove("printing"); });
   $("autoprint").addEventListener("change", function () { savePrefs(); this.blur(); });
   $("paper").addEventListener("change", function () { savePrefs(); this.blur(); });
@@ -610,6 +757,7 @@
   window.antreDesk = {
     current: function () { return current; },
     recent: function () { return recent.slice(); },
+    found: function () { return found.slice(); },
   };
 
   boot();

@@ -251,24 +251,49 @@
 
   function btn(op) { return $("actions").querySelector("[data-op='" + op + "']"); }
 
-  // Sends one operation; its answer is the new state.
-  function act(op, body, ref) {
+  // Sends one operation; its answer is the new state.  A press is one
+  // action with one Idempotency-Key, retried by itself while the server
+  // does not answer (common.js write); when the outcome stays unknown,
+  // "Coba lagi" sends it again with the same key (`key`), so a call that
+  // was made just before a lost answer is not made twice.
+  function act(op, body, ref, key) {
     if (busy) return;
     busy = true;
     gen++;
+    antre.again(null);
     var b = btn(op === "complete" ? body.outcome : op === "resume" ? "pause" : op);
     if (b) b.classList.add("working");
     var before = held;
-    api("POST", stPath(op), body).then(function (res) {
+    session.write("POST", stPath(op), body, {
+      key: key,
+      retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
+    }).then(function (res) {
       done(op, res, before, body, ref);
     }, function (e) {
       if (isAuthError(e)) { loggedOut(e); return; }
+      if (e.unknown) {
+        say((e.status === 0 ? "Server antrean tidak menjawab" : "Server belum bisa menjawab (" +
+          e.status + ")") + " setelah " + e.tries + " kali coba: belum diketahui apakah " +
+          opName(op, body) + " sudah terjadi. Tekan Coba lagi: aman, tidak terjadi dua kali.", "err");
+        antre.again(function () { act(op, body, ref, e.key); });
+        scheduleRefresh(0);
+        return;
+      }
       say(opError(e, ref ? "code" : op, ref), "err");
       if (e.status === 409 || e.status === 404) scheduleRefresh(0);
     }).then(function () {
       busy = false;
       if (b) b.classList.remove("working");
     });
+  }
+
+  // the operation in the desk's words, for "whether … happened"
+  function opName(op, body) {
+    var names = { call: "panggilan", recall: "panggilan ulang", start: "mulai layanan",
+      skip: "lewati", transfer: "pemindahan", pause: "jeda", resume: "lanjut" };
+    if (op === "complete")
+      return body.outcome === "done" ? "selesai" : body.outcome === "deferred" ? "tunda" : "tolak";
+    return names[op] || op;
   }
 
   function done(op, res, before, body, ref) {

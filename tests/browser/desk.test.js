@@ -365,3 +365,223 @@ exports.print_without_font_falls_back_to_html = async function () {
     await own.stop();
   }
 };
+
+// ---- writes that survive a lost answer (issue 10) ------------------------------
+
+const NIK2 = "3273014107900002";         // born 1 July 1990: regular
+const NIK3 = "3273015208850003";         // nobody's today
+const ISSUE_PATH = "/v1/events/demo/tickets";
+
+// Routes the desk's keyed issues (POST /tickets with an Idempotency-Key)
+// through `plan`, one step a try: "503" answers 503 without the server;
+// "lost" lets the server do it, then answers 503 (its answer is lost);
+// "lost-abort" lets the server do it, then drops the connection; "abort"
+// drops it before the server; "slow" lets it through after 600 ms; past the
+// plan, through.  Returns the list of keys seen, in order.
+async function routeIssues(page, plan) {
+  const keys = [];
+  await page.route((url) => url.pathname === ISSUE_PATH, async (route) => {
+    const req = route.request();
+    const key = req.headers()["idempotency-key"];
+    if (req.method() !== "POST" || !key) return route.continue();
+    const step = plan[keys.length] || "pass";
+    keys.push(key);
+    if (step === "503")
+      return route.fulfill({ status: 503, contentType: "application/json",
+        body: JSON.stringify({ error: { code: "store_unavailable", message: "stalled" } }) });
+    if (step === "abort") return route.abort("connectionreset");
+    if (step === "lost" || step === "lost-abort") {
+      const r = await route.fetch();
+      assert(r.status() === 201 || r.status() === 200, () => "the server's own answer: " + r.status());
+      if (step === "lost-abort") return route.abort("connectionreset");
+      return route.fulfill({ status: 503, contentType: "application/json",
+        body: JSON.stringify({ error: { code: "store_unavailable", message: "lost" } }) });
+    }
+    if (step === "slow") await new Promise((res) => setTimeout(res, 600));
+    return route.continue();
+  });
+  return keys;
+}
+
+// Only the page's own faults: the 503s and drops are the test's doing.
+function noScriptErrors(page) {
+  const errs = page.errors.filter((e) => e.startsWith("page error") || e.startsWith("console"));
+  assert(errs.length === 0, () => "the page reported:\n" + errs.join("\n"));
+  page.errors.length = 0;
+}
+
+async function openDesk() {
+  const p = await deskPage(TOKENS.desk);
+  await p.goto(stack.antred.base + "/web/desk.html?event=demo");
+  await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+  // quick retries: the same machinery, less waiting
+  await p.evaluate(() => Object.assign(window.antre.WRITE, { firstDelayMs: 100, maxDelayMs: 300 }));
+  return p;
+}
+
+// A Redis stall as the desk sees it: a 503, a reply lost after the write,
+// a dropped connection; the desk tries again by itself, says so, and every
+// try carries the same key: one ticket, shown once.
+exports.retries_after_503_with_the_same_key = async function () {
+  const p = await openDesk();
+  try {
+    const keys = await routeIssues(p, ["503", "lost", "lost-abort", "abort"]);
+    const before = (await board()).issued_today;
+    const shown = await text(p, "#code");
+    await p.click(".service[data-service=booster]");
+    await p.waitForFunction(() => /coba ke-\d/.test(document.getElementById("msg").textContent),
+      null, { timeout: 5000 });
+    const code = await nextCode(p, shown);
+    assert(keys.length === 5, () => "five tries: " + JSON.stringify(keys));
+    assert(/^[0-9a-f]{32}$/.test(keys[0]), () => "a random key: " + keys[0]);
+    assert(keys.every((k) => k === keys[0]), () => "one key on every try: " + JSON.stringify(keys));
+    const after = (await board()).issued_today;
+    assert(after === before + 1, () => "one ticket, not " + (after - before));
+    assert((await text(p, "#msg")) === "Tiket " + code + " (Booster) dibuat.", "said once");
+    assert(await p.locator("#again-box").isHidden(), "nothing to try again");
+    const listed = (await p.evaluate(() => window.antreDesk.recent())).filter((x) => x.code === code);
+    assert(listed.length === 1, "listed once");
+
+    // a double click and Enter twice while the first is in flight: one action
+    await p.unrouteAll({ behavior: "wait" });
+    const keys2 = await routeIssues(p, ["slow"]);
+    await p.dblclick(".service[data-service=booster]");
+    await p.evaluate(() => { if (document.activeElement) document.activeElement.blur(); });
+    await p.keyboard.press("Enter");
+    await p.keyboard.press("Enter");
+    const code2 = await nextCode(p, code);
+    await p.waitForTimeout(300);
+    assert(keys2.length === 1, () => "one request for a double click: " + JSON.stringify(keys2));
+    assert(keys2[0] !== keys[0], "a new action, a new key");
+    assert((await board()).issued_today === before + 2, "one more ticket");
+    assert(code2 !== code, "a new code");
+    noScriptErrors(p);
+  } finally {
+    await p.context().close();
+  }
+};
+
+// The tries run out with the outcome unknown (the first was done, its answer
+// lost): the desk does not say "not created"; "Coba lagi" sends the same key
+// and finds that ticket, never a second one.
+exports.coba_lagi_reuses_the_key = async function () {
+  const p = await openDesk();
+  try {
+    await p.evaluate(() => Object.assign(window.antre.WRITE, { tries: 3 }));
+    const keys = await routeIssues(p, ["lost", "abort", "503"]);
+    const before = (await board()).issued_today;
+    await p.fill("#nik", NIK2);
+    await p.click(".service[data-service=dose1]");
+    await p.locator("#again-box").waitFor({ state: "visible", timeout: 10000 });
+    const msg = await text(p, "#msg");
+    assert(msg.includes("mungkin sudah dibuat, mungkin belum") && msg.includes("Coba lagi") &&
+      !msg.includes("belum dibuat") && !msg.includes("tidak dibuat"), () => "unknown: " + msg);
+    assert(keys.length === 3, () => "three tries: " + keys.length);
+    assert(await p.locator("#again-find").isVisible(), "a lookup offered (a NIK was given)");
+    assert((await board()).issued_today === before + 1, "written by the first try");
+    // Coba lagi: the same key; the server answers with the first ticket
+    await p.click("#again");
+    const code = await nextCode(p, "–").catch(async (e) => {
+      throw new Error(e.message + "; the message: " + (await text(p, "#msg")) + "; keys " +
+        JSON.stringify(keys));
+    });
+    assert(keys.length === 4 && keys[3] === keys[0], () => "the same key: " + JSON.stringify(keys));
+    assert((await board()).issued_today === before + 1, "still one ticket");
+    const t = await ticket(code);
+    assert(t.service === "dose1", () => "that ticket: " + JSON.stringify(t));
+    assert((await p.inputValue("#nik")) === "", "the NIK field is cleared");
+    const stored = await p.evaluate(() => JSON.stringify([Object.entries(sessionStorage),
+      Object.entries(localStorage)]));
+    assert(!stored.includes(NIK2), "the NIK is not in storage");
+    noScriptErrors(p);
+  } finally {
+    await p.context().close();
+  }
+};
+
+// "Tiket belum dibuat" only when the server said so (a 4xx); a 500 is not
+// known.
+exports.a_4xx_says_not_created = async function () {
+  const p = await openDesk();
+  try {
+    let n = 0;
+    await p.route((url) => url.pathname === ISSUE_PATH, (route) => {
+      if (!route.request().headers()["idempotency-key"]) return route.continue();
+      n++;
+      return route.fulfill({ status: 422, contentType: "application/json",
+        body: JSON.stringify({ error: { code: "idempotency_key_reused", message: "reused" } }) });
+    });
+    const before = (await board()).issued_today;
+    await p.click(".service[data-service=dose2]");
+    await p.waitForFunction(() => document.getElementById("msg").className === "msg err", null,
+      { timeout: 5000 });
+    const msg = await text(p, "#msg");
+    assert(msg.includes("Tiket belum dibuat"), () => "not created: " + msg);
+    assert(n === 1, () => "a 4xx is not tried again: " + n);
+    assert(await p.locator("#again-box").isHidden(), "no Coba lagi");
+    assert((await board()).issued_today === before, "nothing issued");
+    // a 500 (not a 4xx) may come after the write: not known, Coba lagi
+    await p.unrouteAll({ behavior: "wait" });
+    await p.route((url) => url.pathname === ISSUE_PATH, (route) => {
+      if (!route.request().headers()["idempotency-key"]) return route.continue();
+      return route.fulfill({ status: 500, contentType: "application/json",
+        body: JSON.stringify({ error: { code: "internal_error", message: "odd" } }) });
+    });
+    await p.click(".service[data-service=dose2]");
+    await p.locator("#again-box").waitFor({ state: "visible", timeout: 5000 });
+    const m500 = await text(p, "#msg");
+    assert(m500.includes("mungkin sudah dibuat, mungkin belum") && !m500.includes("belum dibuat"),
+      () => "500: " + m500);
+    noScriptErrors(p);
+  } finally {
+    await p.context().close();
+  }
+};
+
+// "Cari tiket": the NIK in a POST body only, the field cleared; today's
+// tickets of that person with their state, and a reprint.
+exports.lookup_shows_and_reprints = async function () {
+  const p = await openDesk();
+  try {
+    const urls = [];
+    p.on("request", (r) => urls.push(r.url()));
+    const issued = await stack.antred.post(ISSUE_PATH, { service: "dose2", nik: NIK2 },
+      { role: "desk" });
+    assert(issued.status === 201, () => "issue: " + issued.status);
+    const code = issued.body.ticket.code;
+    // too short: said in the page, nothing asked
+    await p.fill("#find-nik", "3273");
+    await p.click("#find-submit");
+    await p.waitForFunction(() => document.getElementById("find-msg").textContent
+      .startsWith("NIK harus 16 angka"), null, { timeout: 5000 });
+    await p.fill("#find-nik", NIK2);
+    await p.press("#find-nik", "Enter");
+    await p.waitForFunction((c) => Array.prototype.some.call(
+      document.querySelectorAll("#found td.code"), (td) => td.textContent === c), code,
+    { timeout: 5000 });
+    assert((await p.inputValue("#find-nik")) === "", "the NIK field is cleared");
+    const found = await p.evaluate(() => window.antreDesk.found());
+    const row = found.find((x) => x.code === code);
+    assert(row && row.service === "dose2" && row.state === "waiting",
+      () => "found: " + JSON.stringify(found));
+    assert((await text(p, "#found tr[data-id='" + row.id + "'] td.state")) === "Menunggu", "state");
+    // reprint through the desk's print path
+    await p.click("#found tr[data-id='" + row.id + "'] button[data-act=print]");
+    await p.waitForFunction(() => window.antrePrints.length === 1, null, { timeout: 5000 });
+    const printed = await p.evaluate(() => window.antrePrints[0]);
+    assert(printed.src.startsWith("blob:") && printed.width > 0, () => JSON.stringify(printed));
+    // nobody: said so
+    await p.fill("#find-nik", NIK3);
+    await p.click("#find-submit");
+    await p.waitForFunction(() => document.getElementById("find-msg").textContent ===
+      "Tidak ada tiket hari ini untuk NIK ini.", null, { timeout: 5000 });
+    assert(await p.locator("#find-table").isHidden(), "no list");
+    assert(urls.every((u) => !u.includes(NIK2) && !u.includes(NIK3)), "no NIK in a URL");
+    const stored = await p.evaluate(() => JSON.stringify([Object.entries(sessionStorage),
+      Object.entries(localStorage), location.href]));
+    assert(!stored.includes(NIK2), "the NIK is not in storage nor the address");
+    noScriptErrors(p);
+  } finally {
+    await p.context().close();
+  }
+};

@@ -334,3 +334,75 @@ exports.last_calls_and_screenshot = async function () {
   await page.context().close();
   page = null;
 };
+
+// ---- operations that survive a lost answer (issue 10) ------------------------------
+
+// Routes the page's keyed station operations through `plan`, one step a
+// try: "503" answers 503 without the server, "lost" lets the server do it
+// and then answers 503, "abort" drops the connection before the server;
+// past the plan, through.  Returns [{op, key}] in order.
+async function routeOps(p, plan) {
+  const seen = [];
+  await p.route((url) => url.pathname.startsWith("/v1/events/demo/stations/"), async (route) => {
+    const req = route.request();
+    const key = req.headers()["idempotency-key"];
+    if (req.method() !== "POST" || !key) return route.continue();
+    const step = plan[seen.length] || "pass";
+    seen.push({ op: req.url().split("/").pop(), key });
+    if (step === "503" || step === "lost") {
+      if (step === "lost") await route.fetch();
+      return route.fulfill({ status: 503, contentType: "application/json",
+        body: JSON.stringify({ error: { code: "store_unavailable", message: "stalled" } }) });
+    }
+    if (step === "abort") return route.abort("connectionreset");
+    return route.continue();
+  });
+  return seen;
+}
+
+// A call whose answers are lost is tried again with its key: one call, the
+// next person still waiting; a start whose tries run out offers "Coba lagi",
+// which sends the same key (a second start would be refused).  Its own antred.
+exports.operations_retry_with_the_same_key = async function () {
+  const own = await startStack();
+  const saved = stack;
+  stack = own;
+  let p;
+  try {
+    await issue();
+    await issue();
+    p = await newPage(TOKENS.station);
+    await p.goto(own.antred.base + "/web/station.html?event=demo&station=" + ST);
+    await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+    await p.evaluate(() => Object.assign(window.antre.WRITE, { firstDelayMs: 100, maxDelayMs: 300 }));
+    let seen = await routeOps(p, ["lost", "abort", "503"]);
+    await key(p, " ");
+    await shows(p, "A-001");
+    await message(p, "Memanggil A-001.");     // the call's own answer, not a refusal
+    assert(seen.length === 4 && seen.every((s) => s.op === "call" && s.key === seen[0].key),
+      () => "four tries of one call: " + JSON.stringify(seen));
+    assert((await ticket("A-002")).state === "waiting", "one call: A-002 still waits");
+    assert((await stationState()).ticket.code === "A-001", "the station holds A-001");
+
+    await p.unrouteAll({ behavior: "wait" });
+    await p.evaluate(() => Object.assign(window.antre.WRITE, { tries: 2 }));
+    seen = await routeOps(p, ["lost", "503"]);
+    await key(p, "s");
+    await p.locator("#again-box").waitFor({ state: "visible", timeout: 10000 });
+    const msg = await text(p, "#msg");
+    assert(msg.includes("belum diketahui") && msg.includes("Coba lagi"), () => "unknown: " + msg);
+    assert((await ticket("A-001")).state === "serving", "the first try did it");
+    await p.click("#again");
+    await p.waitForFunction(() => document.getElementById("msg").textContent ===
+      "A-001 sedang dilayani.", null, { timeout: 5000 });
+    assert(seen.length === 3 && seen[2].key === seen[0].key && seen[2].op === "start",
+      () => "the same key: " + JSON.stringify(seen));
+    assert(await p.locator("#again-box").isHidden(), "done");
+    const errs = p.errors.filter((e) => e.startsWith("page error") || e.startsWith("console"));
+    assert(errs.length === 0, () => errs.join("\n"));
+  } finally {
+    if (p) await p.context().close();
+    stack = saved;
+    await own.stop();
+  }
+};
