@@ -168,15 +168,22 @@ static void totals_add(struct report_totals *tot, const struct report_row *row)
 	}
 }
 
-/* RFC 4180: quoted, with quotes doubled, when it holds a comma, a quote or
- * a line break. */
-static void csv_add_field(struct evbuffer *out, const char *s)
+/*
+ * RFC 4180: quoted, with quotes doubled, when it holds a comma, a quote or
+ * a line break.  A text cell that a spreadsheet would take for a formula
+ * (it begins with = + - @, TAB or CR: OWASP's CSV injection rule) gets a
+ * leading single quote and is quoted, so that it shows as the text it is.
+ * The numbers antred writes itself (wait_s, service_s) go out as they are.
+ */
+static void csv_add_field(struct evbuffer *out, const char *s, int text)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	int formula = text && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		evbuffer_add(out, s, strlen(s));
 		return;
 	}
-	evbuffer_add(out, "\"", 1);
+	evbuffer_add(out, formula ? "\"'" : "\"", formula ? 2 : 1);
 	for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
 		evbuffer_add(out, s, (size_t)(q - s) + 1);
 		evbuffer_add(out, "\"", 1);
@@ -195,12 +202,12 @@ static void csv_add_line(struct evbuffer *out, const struct report_sheet *sh, in
 		if (i)
 			evbuffer_add(out, ",", 1);
 		if (names)
-			csv_add_field(out, c->name);
+			csv_add_field(out, c->name, 1);
 		else if (c->kind == CELL_SECONDS) {
 			snprintf(num, sizeof num, "%lld", (long long)c->seconds);
-			csv_add_field(out, num);
+			csv_add_field(out, num, 0);
 		} else
-			csv_add_field(out, c->text);
+			csv_add_field(out, c->text, 1);
 	}
 	evbuffer_add(out, "\r\n", 2);
 }
