@@ -525,7 +525,8 @@ static void job_send(struct report_job *job)
 	char date[16], disposition[PROTO_ID_MAX + 64];
 	size_t n = 0;
 
-	qsort(job->lines, job->nlines, sizeof *job->lines, line_cmp);
+	if (job->nlines > 0)
+		qsort(job->lines, job->nlines, sizeof *job->lines, line_cmp);
 	/* HSCAN gives a ticket twice when the hash grew meanwhile: same key,
 	 * so the copies are next to each other */
 	for (size_t i = 0; i < job->nlines; i++) {

@@ -8,7 +8,7 @@
 -- size of the day; route_report.c walks the cursor, drops the duplicates
 -- HSCAN may give, and sorts.  Only the fields named are read: the person
 -- key stays in Redis.  Read-only.
-local PAGE = 200
+local PAGE = 100
 local day = ARGV[2] ~= '' and ARGV[2] or TODAY
 local page = redis.call('HSCAN', P .. 'codes:' .. day, ARGV[3], 'COUNT', PAGE)
 local flat, out = page[2], {}
