@@ -273,6 +273,7 @@ int main(int argc, char **argv)
 	}
 	if (server_load_secret(server.cfg.secret_file, server.secret, err) == -1) {
 		log_warnx("secret-file: %s", err);
+		event_set_free(&set);
 		return 2;
 	}
 	server_events_replace(&set);
