@@ -27,7 +27,7 @@ struct config_key {
  * here: listen falls back to 127.0.0.1:8080 after the file is read. */
 static const struct config_key config_keys[] = {
 	{ "listen", KEY_LISTEN, F(listen), NULL, 0, 0, "HOST:PORT to serve HTTP on (repeatable)" },
-	{ "redis", KEY_REDIS, F(redis), "redis://127.0.0.1:6379/0", 0, 0, "redis://HOST:PORT/DB or unix:/path" },
+	{ "redis", KEY_REDIS, F(redis), "redis://127.0.0.1:6379/0", 0, 0, "redis://[USER:PASSWORD@]HOST:PORT/DB or unix:/path[?db=N&user=U&password=P]" },
 	{ "secret-file", KEY_PATH, F(secret_file), "/var/lib/antre/secret", 0, 0, "HMAC key, created if missing" },
 	{ "token", KEY_TOKEN, F(tokens), NULL, 0, 0, "ROLE VALUE (repeatable)" },
 	{ "events-dir", KEY_PATH, F(events_dir), "/etc/antre/events", 0, 0, "one JSON file per event" },
@@ -112,10 +112,74 @@ int config_parse_listen(const char *s, struct listen_addr *out)
 	return parse_port(colon + 1, &out->port);
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* n bytes at s, percent-decoded, into dst (size bytes with the NUL); -1 for
+ * a bad escape, %00 or too long. */
+static int pct_decode(const char *s, size_t n, char *dst, size_t size)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)s[i];
+		if (c == '%') {
+			int hi, lo;
+			if (i + 2 >= n)
+				return -1;
+			if ((hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
+				return -1;
+			c = hi * 16 + lo;
+			i += 2;
+		}
+		if (c == 0 || o + 1 >= size)
+			return -1;
+		dst[o++] = (char)c;
+	}
+	dst[o] = '\0';
+	return 0;
+}
+
+/* "unix:" query: db=N, user=U, password=P, joined by &. */
+static int parse_unix_query(char *q, struct redis_addr *out)
+{
+	for (char *kv = strtok(q, "&"); kv; kv = strtok(NULL, "&")) {
+		char *eq = strchr(kv, '=');
+		if (eq == NULL)
+			return -1;
+		*eq++ = '\0';
+		if (strcmp(kv, "db") == 0) {
+			char *end;
+			long db = strtol(eq, &end, 10);
+			if (end == eq || *end || db < 0 || db > 15)
+				return -1;
+			out->db = (int)db;
+		} else if (strcmp(kv, "user") == 0) {
+			if (pct_decode(eq, strlen(eq), out->user, sizeof out->user) == -1 ||
+			    out->user[0] == '\0')
+				return -1;
+		} else if (strcmp(kv, "password") == 0) {
+			if (pct_decode(eq, strlen(eq), out->password, sizeof out->password) == -1 ||
+			    out->password[0] == '\0')
+				return -1;
+		} else
+			return -1;
+	}
+	return 0;
+}
+
 int config_parse_redis(const char *s, struct redis_addr *out)
 {
-	char buf[512];
-	char *p, *slash, *colon;
+	char buf[1024];
+	char *p, *slash, *colon, *at;
 	long db = 0;
 
 	memset(out, 0, sizeof *out);
@@ -125,19 +189,14 @@ int config_parse_redis(const char *s, struct redis_addr *out)
 	if (strncmp(buf, "unix:", 5) == 0) {
 		char *q = strchr(buf, '?');
 		if (q) {
-			char *end;
-			if (strncmp(q, "?db=", 4) != 0)
-				return -1;
-			db = strtol(q + 4, &end, 10);
-			if (end == q + 4 || *end || db < 0 || db > 15)
-				return -1;
-			*q = '\0';
+			*q++ = '\0';
+			if (*q == '\0' || parse_unix_query(q, out) == -1)
+				goto bad;
 		}
 		if (buf[5] != '/' || strlen(buf + 5) >= sizeof out->unix_path)
-			return -1;
+			goto bad;
 		strcpy(out->unix_path, buf + 5);
-		out->db = (int)db;
-		return 0;
+		goto check;
 	}
 	if (strncmp(buf, "redis://", 8) != 0)
 		return -1;
@@ -148,20 +207,39 @@ int config_parse_redis(const char *s, struct redis_addr *out)
 		if (slash[1] != '\0') {
 			db = strtol(slash + 1, &end, 10);
 			if (*end || db < 0 || db > 15)
-				return -1;
+				goto bad;
 		}
+	}
+	/* userinfo: USER:PASSWORD@ or :PASSWORD@ (the default user); the
+	 * last @ ends it, so a password may hold a raw @ too */
+	if ((at = strrchr(p, '@')) != NULL) {
+		char *sep = memchr(p, ':', (size_t)(at - p));
+		if (sep == NULL ||
+		    pct_decode(p, (size_t)(sep - p), out->user, sizeof out->user) == -1 ||
+		    pct_decode(sep + 1, (size_t)(at - sep - 1), out->password,
+		    sizeof out->password) == -1 || out->password[0] == '\0')
+			goto bad;
+		p = at + 1;
 	}
 	out->port = 6379;
 	if ((colon = strrchr(p, ':')) != NULL) {
 		*colon = '\0';
 		if (parse_port(colon + 1, &out->port) == -1)
-			return -1;
+			goto bad;
 	}
 	if (*p == '\0' || strlen(p) >= sizeof out->host)
-		return -1;
+		goto bad;
 	strcpy(out->host, p);
 	out->db = (int)db;
+check:
+	if (out->user[0] && out->password[0] == '\0')
+		goto bad;                /* a user without a password cannot AUTH */
+	explicit_bzero(buf, sizeof buf);
 	return 0;
+bad:
+	explicit_bzero(buf, sizeof buf);
+	explicit_bzero(out, sizeof *out);
+	return -1;
 }
 
 enum role config_token_role(const struct config *c, const char *token)
@@ -227,7 +305,9 @@ static int config_set(struct config *c, const struct config_key *k,
 		return 0;
 	case KEY_REDIS:
 		if (config_parse_redis(val, &c->redis) == -1) {
-			snprintf(why, whylen, "redis: '%s' is not redis://HOST:PORT/DB or unix:/path", val);
+			/* the value is not shown: it may hold a password */
+			snprintf(why, whylen, "redis: not redis://[USER:PASSWORD@]HOST:PORT/DB "
+			    "or unix:/path[?db=N&user=U&password=P]");
 			return -1;
 		}
 		return 0;

@@ -24,12 +24,15 @@ struct listen_addr {
 	int port;
 };
 
-/* Where Redis is: TCP host:port, or a unix socket path. */
+/* Where Redis is: TCP host:port, or a unix socket path; and who antred is
+ * there (AUTH before SELECT on every connection when password is set). */
 struct redis_addr {
 	char host[256];
 	int port;
 	char unix_path[108];
 	int db;
+	char user[128];                  /* "" = the default user */
+	char password[256];              /* "" = no AUTH; never logged */
 };
 
 struct token {
@@ -75,7 +78,9 @@ int config_load(struct config *c, const char *path, char *err);
 
 /* "HOST:PORT" (IPv6 as "[::1]:8080"); 0 or -1. */
 int config_parse_listen(const char *s, struct listen_addr *out);
-/* "redis://HOST[:PORT][/DB]" or "unix:/path[?db=N]"; 0 or -1. */
+/* "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]" or
+ * "unix:/path[?db=N][&user=U][&password=P]", user and password
+ * percent-decoded; 0 or -1. */
 int config_parse_redis(const char *s, struct redis_addr *out);
 
 /* The role a bearer token grants (ROLE_NONE when unknown); constant time in

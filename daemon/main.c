@@ -40,7 +40,8 @@ static void usage(FILE *f)
 	    "\n"
 	    "  -c, --config FILE     configuration file (antred.conf(5))\n"
 	    "  -l, --listen ADDR     HOST:PORT to serve on, replaces the file's listen lines\n"
-	    "  -r, --redis URL       redis://HOST:PORT/DB or unix:/path, overrides the file\n"
+	    "  -r, --redis URL       redis://[USER:PASSWORD@]HOST:PORT/DB or unix:/path,\n"
+	    "                        overrides the file (a password is better in the file)\n"
 	    "  -t, --check-config    check the configuration and events, then exit\n"
 	    "  -h, --help            this text\n"
 	    "  -V, --version         the version\n"
@@ -234,7 +235,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			if (config_parse_redis(optarg, &overrides.redis) == -1) {
-				fprintf(stderr, "antred: --redis: '%s' is not redis://HOST:PORT/DB or unix:/path\n", optarg);
+				/* not echoed: it may hold a password */
+				fprintf(stderr, "antred: --redis: not redis://[USER:PASSWORD@]HOST:PORT/DB"
+				    " or unix:/path[?db=N&user=U&password=P]\n");
 				return 2;
 			}
 			overrides.has_redis = 1;
@@ -270,6 +273,7 @@ int main(int argc, char **argv)
 	}
 	if (server_load_secret(server.cfg.secret_file, server.secret, err) == -1) {
 		log_warnx("secret-file: %s", err);
+		event_set_free(&set);
 		return 2;
 	}
 	server_events_replace(&set);

@@ -1,10 +1,19 @@
 /*
- * nik.c: parsing and checking of Indonesian NIKs (see nik.h).
- * Nothing here stores, logs or prints the NIK.
+ * nik.c: parsing and checking of Indonesian NIKs, and their keyed hash
+ * (see nik.h).  Nothing here stores, logs or prints the NIK.
  */
 #include "nik.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+
+#define PERSON_INFO "antre person key v1"
+#define INT_MAX_LEN 0x7fffffff   /* OpenSSL takes these lengths as int */
 
 #define NIK_LEN 16
 
@@ -127,4 +136,56 @@ const char *nik_result_message(enum nik_result r)
 		return "NIK has an invalid serial number";
 	}
 	return "NIK is invalid";
+}
+
+int nik_hkdf_sha256(const unsigned char *ikm, size_t ikm_len,
+    const unsigned char *salt, size_t salt_len,
+    const unsigned char *info, size_t info_len,
+    unsigned char *out, size_t out_len)
+{
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+	size_t len = out_len;
+	int rc = -1;
+
+	if (pctx == NULL || ikm_len > (size_t)INT_MAX_LEN || salt_len > (size_t)INT_MAX_LEN ||
+	    info_len > (size_t)INT_MAX_LEN)
+		goto done;
+	if (EVP_PKEY_derive_init(pctx) <= 0 ||
+	    EVP_PKEY_CTX_set_hkdf_md(pctx, EVP_sha256()) <= 0 ||
+	    EVP_PKEY_CTX_set1_hkdf_key(pctx, ikm, (int)ikm_len) <= 0 ||
+	    (salt_len > 0 && EVP_PKEY_CTX_set1_hkdf_salt(pctx, salt, (int)salt_len) <= 0) ||
+	    (info_len > 0 && EVP_PKEY_CTX_add1_hkdf_info(pctx, info, (int)info_len) <= 0) ||
+	    EVP_PKEY_derive(pctx, out, &len) <= 0 || len != out_len)
+		goto done;
+	rc = 0;
+done:
+	EVP_PKEY_CTX_free(pctx);
+	return rc;
+}
+
+int nik_person_key(const unsigned char *secret, size_t secret_len, const char *event,
+    const char *day, const char *nik, char *out)
+{
+	unsigned char key[32], mac[32];
+	unsigned int maclen = 0;
+	char msg[192];
+	int n, rc = -1;
+
+	out[0] = '\0';
+	/* one key for this purpose alone: the secret's own HMAC signs tickets */
+	if (nik_hkdf_sha256(secret, secret_len, NULL, 0, (const unsigned char *)PERSON_INFO,
+	    strlen(PERSON_INFO), key, sizeof key) == -1)
+		return -1;
+	n = snprintf(msg, sizeof msg, "%s\n%s\n%s", event, day, nik);
+	if (n > 0 && (size_t)n < sizeof msg &&
+	    HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)msg, (size_t)n,
+	    mac, &maclen) != NULL && maclen == sizeof mac) {
+		for (size_t i = 0; i < sizeof mac; i++)
+			sprintf(out + 2 * i, "%02x", mac[i]);
+		rc = 0;
+	}
+	OPENSSL_cleanse(key, sizeof key);
+	OPENSSL_cleanse(msg, sizeof msg);
+	OPENSSL_cleanse(mac, sizeof mac);
+	return rc;
 }

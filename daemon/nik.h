@@ -12,6 +12,9 @@
 #define ANTRE_NIK_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#define NIK_PERSON_LEN 64    /* hex digits of a person key */
 
 enum nik_result {
 	NIK_OK = 0,
@@ -44,5 +47,26 @@ int nik_age(const struct nik_info *n, int y, int m, int d);
 
 /* A short English reason for a result, for error messages. */
 const char *nik_result_message(enum nik_result r);
+
+/*
+ * HKDF-SHA256 (RFC 5869), extract then expand, through OpenSSL's
+ * EVP_PKEY_HKDF: out_len (at most 255 * 32) bytes of keying material from
+ * ikm, salt (may be empty) and info.  0, or -1 when libcrypto fails.
+ */
+int nik_hkdf_sha256(const unsigned char *ikm, size_t ikm_len,
+    const unsigned char *salt, size_t salt_len,
+    const unsigned char *info, size_t info_len,
+    unsigned char *out, size_t out_len);
+
+/*
+ * The person key of a NIK: HMAC-SHA256, keyed with a key derived from the
+ * deployment secret for this one purpose (HKDF, info "antre person key
+ * v1"), over the event and the event-local day (YYYYMMDD).  The same for
+ * one person on one day of one event, and unrelated across days and
+ * events: it cannot link a person's visits.  out gets NIK_PERSON_LEN hex
+ * digits and a NUL.  0, or -1 when libcrypto fails (out is then "").
+ */
+int nik_person_key(const unsigned char *secret, size_t secret_len, const char *event,
+    const char *day, const char *nik, char *out);
 
 #endif

@@ -3,15 +3,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "protocol.h"
 #include "queue.h"
+#include "store.h"
 
 /* code, service, priority, area, issued_at, two a stage, outcome, wait_s,
  * service_s */
@@ -164,15 +168,22 @@ static void totals_add(struct report_totals *tot, const struct report_row *row)
 	}
 }
 
-/* RFC 4180: quoted, with quotes doubled, when it holds a comma, a quote or
- * a line break. */
-static void csv_add_field(struct evbuffer *out, const char *s)
+/*
+ * RFC 4180: quoted, with quotes doubled, when it holds a comma, a quote or
+ * a line break.  A text cell that a spreadsheet would take for a formula
+ * (it begins with = + - @, TAB or CR: OWASP's CSV injection rule) gets a
+ * leading single quote and is quoted, so that it shows as the text it is.
+ * The numbers antred writes itself (wait_s, service_s) go out as they are.
+ */
+static void csv_add_field(struct evbuffer *out, const char *s, int text)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	int formula = text && s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL;
+
+	if (!formula && strpbrk(s, ",\"\r\n") == NULL) {
 		evbuffer_add(out, s, strlen(s));
 		return;
 	}
-	evbuffer_add(out, "\"", 1);
+	evbuffer_add(out, formula ? "\"'" : "\"", formula ? 2 : 1);
 	for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
 		evbuffer_add(out, s, (size_t)(q - s) + 1);
 		evbuffer_add(out, "\"", 1);
@@ -191,12 +202,12 @@ static void csv_add_line(struct evbuffer *out, const struct report_sheet *sh, in
 		if (i)
 			evbuffer_add(out, ",", 1);
 		if (names)
-			csv_add_field(out, c->name);
+			csv_add_field(out, c->name, 1);
 		else if (c->kind == CELL_SECONDS) {
 			snprintf(num, sizeof num, "%lld", (long long)c->seconds);
-			csv_add_field(out, num);
+			csv_add_field(out, num, 0);
 		} else
-			csv_add_field(out, c->text);
+			csv_add_field(out, c->text, 1);
 	}
 	evbuffer_add(out, "\r\n", 2);
 }
@@ -237,78 +248,346 @@ static cJSON *json_totals(const struct report_totals *tot)
 	return o;
 }
 
-/* The script's result (lives until return) into the report the route asks
- * for: r->params[1] is "csv" or "json", checked by report_get. */
-static void report_on_result(struct req *r, const cJSON *result)
-{
-	const struct event_def *ev = r->event;
-	const char *day = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(result, "day"));
-	const cJSON *tickets = cJSON_GetObjectItemCaseSensitive(result, "tickets"), *j;
-	int csv = strcmp(r->params[1], "csv") == 0;
-	struct report_sheet sheet, *sh = &sheet;
-	struct report_row row;
-	struct report_totals tot = { 0 };
-	struct evbuffer *out = NULL;
-	cJSON *body = NULL, *rows = NULL;
-	char date[16], disposition[PROTO_ID_MAX + 64];
+/*
+ * A report is built page by page: report.lua reads one HSCAN page of the
+ * day (a few ms of Redis each), every ticket is laid out at once as its
+ * line of output (a CSV line or a JSON object) and kept with its sort key;
+ * when the cursor comes back to 0 the lines are sorted (issue time, then
+ * id), HSCAN's duplicates dropped, and the answer streamed out in chunks,
+ * the next one only when the client has taken the last (backpressure).
+ * Memory: at most REPORT_MAX_BUSY reports at a time, each at most
+ * REPORT_MAX_BYTES of lines, freed as they go out; a client that stops
+ * reading is cut off after http-timeout (write timeout) and its report
+ * freed.  Each ticket's line is read in one script call, so a row is
+ * always self-consistent; a day still being written gives every ticket
+ * that existed throughout the read, each once.
+ */
+#define REPORT_MAX_BUSY 2
+#define REPORT_MAX_BYTES (128u << 20)
+#define REPORT_CHUNK 65536
 
-	if (day == NULL || strlen(day) != 8 || strspn(day, "0123456789") != 8 ||
-	    !cJSON_IsArray(tickets)) {
+struct report_line {
+	int64_t at;                      /* issued_at, ms */
+	char id[PROTO_TICKET_ID_MAX];
+	unsigned char state, dose;
+	size_t len;
+	char text[];                     /* the output line, len bytes */
+};
+
+struct report_job {
+	struct req *r;                   /* until the reply starts */
+	struct evhttp_request *req;      /* from then on */
+	struct evhttp_connection *evcon;
+	int csv;
+	char day[9];
+	char cursor[32];
+	char head[PROTO_ID_MAX + 64];    /* JSON: "event" and "date" */
+	struct evbuffer *first;          /* the CSV header / JSON opening */
+	struct report_line **lines;
+	size_t nlines, cap, next, bytes;
+	int tail_sent;                   /* JSON: the closing "]}" is out */
+	int ended;                       /* evhttp_send_reply_end called */
+	struct report_sheet sheet;
+	struct report_row row;
+};
+
+static int reports_busy;
+
+static void job_free(struct report_job *job)
+{
+	if (job->lines) {
+		for (size_t i = job->next; i < job->nlines; i++)
+			free(job->lines[i]);
+		free(job->lines);
+	}
+	if (job->first)
+		evbuffer_free(job->first);
+	free(job);
+	reports_busy--;
+}
+
+/* Ends the request with an error (before the reply started). */
+static void job_fail(struct report_job *job, int status, const char *code, const char *msg)
+{
+	if (status == 503 && msg == NULL)
+		http_reply_unavailable(job->r);
+	else
+		http_reply_error(job->r, status, code, msg);
+	job_free(job);
+}
+
+/* The sheet's current row as its line of output, kept with its sort key;
+ * -1 when the report would pass REPORT_MAX_BYTES. */
+static int job_keep_line(struct report_job *job, struct evbuffer *tmp)
+{
+	struct report_line *l;
+	size_t len;
+
+	evbuffer_drain(tmp, evbuffer_get_length(tmp));
+	if (job->csv)
+		csv_add_line(tmp, &job->sheet, 0);
+	else {
+		cJSON *o = json_row(&job->sheet);
+		char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+		if (text == NULL)
+			fatalx("out of memory");
+		evbuffer_add(tmp, text, strlen(text));
+		cJSON_free(text);
+		cJSON_Delete(o);
+	}
+	len = evbuffer_get_length(tmp);
+	if (job->bytes + len > REPORT_MAX_BYTES)
+		return -1;
+	if (job->nlines == job->cap) {
+		size_t cap = job->cap ? job->cap * 2 : 1024;
+		struct report_line **grown = realloc(job->lines, cap * sizeof *grown);
+		if (grown == NULL)
+			fatal("realloc");
+		job->lines = grown;
+		job->cap = cap;
+	}
+	if ((l = malloc(sizeof *l + len)) == NULL)
+		fatal("malloc");
+	l->at = job->row.t.issued_at;
+	snprintf(l->id, sizeof l->id, "%s", job->row.t.id);
+	l->state = (unsigned char)job->row.t.state;
+	l->dose = (unsigned char)job->row.dose;
+	l->len = len;
+	evbuffer_remove(tmp, l->text, len);
+	job->lines[job->nlines++] = l;
+	job->bytes += len;
+	return 0;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	const struct report_line *x = *(struct report_line *const *)a;
+	const struct report_line *y = *(struct report_line *const *)b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static void job_next_page(struct report_job *job);
+static void job_send(struct report_job *job);
+
+/* Owned by the store: reply dies after return.  arg is the job. */
+static void report_on_page(const redisReply *reply, void *arg)
+{
+	struct report_job *job = arg;
+	const struct event_def *ev = job->r->event;
+	const cJSON *day, *cursor, *tickets, *j;
+	struct evbuffer *tmp = NULL;
+	cJSON *res = NULL;
+
+	if (store_reply_unavailable(reply)) {
+		if (reply)
+			log_warnx("redis refused the report: %s", reply->str);
+		job_fail(job, 503, NULL, NULL);
+		return;
+	}
+	if (reply->type != REDIS_REPLY_STRING ||
+	    (res = cJSON_ParseWithLength(reply->str, reply->len)) == NULL) {
+		log_warnx("report: script failed: %s",
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+		goto bad;
+	}
+	day = cJSON_GetObjectItemCaseSensitive(res, "day");
+	cursor = cJSON_GetObjectItemCaseSensitive(res, "cursor");
+	tickets = cJSON_GetObjectItemCaseSensitive(res, "tickets");
+	if (!cJSON_IsString(day) || strlen(day->valuestring) != 8 ||
+	    strspn(day->valuestring, "0123456789") != 8 ||
+	    (job->day[0] && strcmp(job->day, day->valuestring) != 0) ||
+	    !cJSON_IsString(cursor) || strlen(cursor->valuestring) >= sizeof job->cursor ||
+	    strspn(cursor->valuestring, "0123456789") != strlen(cursor->valuestring) ||
+	    cursor->valuestring[0] == '\0' || !cJSON_IsArray(tickets)) {
 		log_warnx("report: the store gave an unexpected answer");
 		goto bad;
 	}
-	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", day, day + 4, day + 6);
-	memset(&row, 0, sizeof row);
-	sheet_init(sh, ev);
-	if (csv) {
-		if ((out = evbuffer_new()) == NULL)
-			fatalx("out of memory");
-		sheet_fill(sh, &row);
-		csv_add_line(out, sh, 1);
-	} else if ((body = cJSON_CreateObject()) == NULL ||
-	    (rows = cJSON_CreateArray()) == NULL)
-		fatalx("out of memory");
+	/* "today" is fixed by the first page: a report read across midnight
+	 * stays on one day */
+	memcpy(job->day, day->valuestring, 9);
+	snprintf(job->cursor, sizeof job->cursor, "%s", cursor->valuestring);
+	if ((tmp = evbuffer_new()) == NULL)
+		fatal("evbuffer_new");
 	cJSON_ArrayForEach(j, tickets) {
-		if (row_from_store(ev, j, &row) == -1) {
+		if (row_from_store(ev, j, &job->row) == -1) {
 			log_warnx("report: the store returned a malformed ticket");
 			goto bad;
 		}
-		totals_add(&tot, &row);
-		sheet_fill(sh, &row);
-		if (csv)
-			csv_add_line(out, sh, 0);
-		else {
-			cJSON *o = json_row(sh);
-			if (o == NULL)
-				fatalx("out of memory");
-			cJSON_AddItemToArray(rows, o);
+		sheet_fill(&job->sheet, &job->row);
+		if (job_keep_line(job, tmp) == -1) {
+			evbuffer_free(tmp);
+			cJSON_Delete(res);
+			log_warnx("report: %s %s passes %u MiB, refused", ev->id, job->day,
+			    REPORT_MAX_BYTES >> 20);
+			job_fail(job, 422, "report_too_large",
+			    "this day's report is too large to build");
+			return;
 		}
 	}
-	if (csv) {
+	evbuffer_free(tmp);
+	cJSON_Delete(res);
+	if (strcmp(job->cursor, "0") == 0)
+		job_send(job);
+	else
+		job_next_page(job);
+	return;
+bad:
+	if (tmp)
+		evbuffer_free(tmp);
+	cJSON_Delete(res);
+	job_fail(job, 500, "internal_error", "the queue store gave an unexpected answer");
+}
+
+static void job_next_page(struct report_job *job)
+{
+	char prefix[PROTO_ID_MAX + 16];
+	const char *keys[1] = { prefix };
+	const char *argv[3] = { job->r->event->script_ctx, job->day, job->cursor };
+
+	snprintf(prefix, sizeof prefix, "antre:{%s}:", job->r->event->id);
+	if (store_eval(server.store, store_script_get("report"), 1, keys, 3, argv, NULL,
+	    report_on_page, job) == -1)
+		job_fail(job, 503, NULL, NULL);
+}
+
+/*
+ * The connection is going (sent, client gone, cut off or shutdown).  A
+ * request libevent already detached from the connection is ours to end.
+ */
+static void report_on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct report_job *job = arg;
+
+	http_connection_gone(evcon);
+	if (!job->ended && evhttp_request_get_connection(job->req) == NULL)
+		evhttp_send_reply_end(job->req);
+	job_free(job);
+}
+
+static void report_on_flushed(struct evhttp_connection *evcon, void *arg);
+
+/* Sends the next chunk, or ends the reply when all is out; the connection
+ * closes after the reply (report_on_close frees the job). */
+static void job_pump(struct report_job *job)
+{
+	struct evbuffer *buf;
+
+	if (job->next == job->nlines && job->first == NULL) {
+		if (!job->csv && !job->tail_sent) {
+			/* the JSON's end goes in its own, last chunk */
+			job->tail_sent = 1;
+			if ((buf = evbuffer_new()) == NULL)
+				fatal("evbuffer_new");
+			evbuffer_add(buf, "]}", 2);
+			evhttp_send_reply_chunk_with_cb(job->req, buf, report_on_flushed, job);
+			evbuffer_free(buf);
+			return;
+		}
+		job->ended = 1;
+		evhttp_send_reply_end(job->req);  /* may free the job (on close) */
+		return;
+	}
+	if ((buf = evbuffer_new()) == NULL)
+		fatal("evbuffer_new");
+	if (job->first) {
+		evbuffer_add_buffer(buf, job->first);
+		evbuffer_free(job->first);
+		job->first = NULL;
+	}
+	while (job->next < job->nlines && evbuffer_get_length(buf) < REPORT_CHUNK) {
+		struct report_line *l = job->lines[job->next++];
+		if (!job->csv && job->next > 1)
+			evbuffer_add(buf, ",", 1);
+		evbuffer_add(buf, l->text, l->len);
+		free(l);
+	}
+	evhttp_send_reply_chunk_with_cb(job->req, buf, report_on_flushed, job);
+	evbuffer_free(buf);
+}
+
+/* The last chunk has gone to the kernel: the next one. */
+static void report_on_flushed(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	job_pump(arg);
+}
+
+static void job_send(struct report_job *job)
+{
+	struct req *r = job->r;
+	const struct event_def *ev = r->event;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	struct report_totals tot = { 0 };
+	struct timeval tv = { server.cfg.http_timeout_s, 0 }, now;
+	char date[16], disposition[PROTO_ID_MAX + 64];
+	size_t n = 0;
+
+	if (job->nlines > 0)
+		qsort(job->lines, job->nlines, sizeof *job->lines, line_cmp);
+	/* HSCAN gives a ticket twice when the hash grew meanwhile: same key,
+	 * so the copies are next to each other */
+	for (size_t i = 0; i < job->nlines; i++) {
+		if (n > 0 && strcmp(job->lines[n - 1]->id, job->lines[i]->id) == 0) {
+			free(job->lines[i]);
+			continue;
+		}
+		job->lines[n++] = job->lines[i];
+	}
+	job->nlines = n;
+	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", job->day, job->day + 4, job->day + 6);
+	if ((job->first = evbuffer_new()) == NULL)
+		fatal("evbuffer_new");
+	if (job->csv) {
+		memset(&job->row, 0, sizeof job->row);
+		sheet_fill(&job->sheet, &job->row);
+		csv_add_line(job->first, &job->sheet, 1);
 		snprintf(disposition, sizeof disposition,
 		    "attachment; filename=\"antre-%s-%s.csv\"", ev->id, date);
-		evhttp_add_header(evhttp_request_get_output_headers(r->ev),
-		    "Content-Disposition", disposition);
-		http_reply_raw(r, 200, "text/csv; charset=utf-8", evbuffer_pullup(out, -1),
-		    evbuffer_get_length(out));
+		evhttp_add_header(h, "Content-Type", "text/csv; charset=utf-8");
+		evhttp_add_header(h, "Content-Disposition", disposition);
 	} else {
-		if (!cJSON_AddStringToObject(body, "event", ev->id) ||
-		    !cJSON_AddStringToObject(body, "date", date))
+		cJSON *t;
+		char *text;
+		for (size_t i = 0; i < job->nlines; i++) {
+			job->row.t.state = (enum ticket_state)job->lines[i]->state;
+			job->row.dose = job->lines[i]->dose;
+			totals_add(&tot, &job->row);
+		}
+		t = json_totals(&tot);
+		if ((text = cJSON_PrintUnformatted(t)) == NULL)
 			fatalx("out of memory");
-		cJSON_AddItemToObject(body, "totals", json_totals(&tot));
-		cJSON_AddItemToObject(body, "tickets", rows);
-		rows = NULL;
-		http_reply_json(r, 200, body);
-		body = NULL;
+		/* event ids are [A-Za-z0-9_-] (event.c), safe in a JSON string */
+		evbuffer_add_printf(job->first, "{\"event\":\"%s\",\"date\":\"%s\",\"totals\":%s,"
+		    "\"tickets\":[", ev->id, date, text);
+		cJSON_free(text);
+		cJSON_Delete(t);
+		evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
 	}
-	goto done;
-bad:
-	http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
-done:
-	if (out)
-		evbuffer_free(out);
-	cJSON_Delete(rows);
-	cJSON_Delete(body);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Connection", "close");
+	job->req = r->ev;
+	job->evcon = evhttp_request_get_connection(r->ev);
+	gettimeofday(&now, NULL);
+	metrics_http_observe(r->route->name, 200,
+	    (int64_t)now.tv_sec * 1000000 + now.tv_usec - r->start_us);
+	job->r = NULL;
+	http_detach(r);              /* the job owns the request from here */
+	if (job->evcon == NULL) {    /* the client left while we read */
+		job->ended = 1;
+		evhttp_send_reply_end(job->req);
+		job_free(job);
+		return;
+	}
+	evhttp_send_reply_start(job->req, 200, "OK");
+	/* no read timeout while we write; a write that cannot go out for
+	 * http-timeout seconds ends it */
+	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(job->evcon), NULL, &tv);
+	evhttp_connection_set_closecb(job->evcon, report_on_close, job);
+	job_pump(job);
 }
 
 static int leap_year(int y)
@@ -364,16 +643,31 @@ static int report_query_day(struct req *r, char day[9])
 
 static void report_get(struct req *r)
 {
-	char day[9];
-	const char *args[1] = { day };
+	struct report_job *job;
 
 	if (strcmp(r->params[1], "csv") != 0 && strcmp(r->params[1], "json") != 0) {
 		http_reply_error(r, 404, "not_found", "no such endpoint");
 		return;
 	}
-	if (report_query_day(r, day) == -1)
+	if ((job = calloc(1, sizeof *job)) == NULL)
+		fatal("calloc");
+	if (report_query_day(r, job->day) == -1) {
+		free(job);
 		return;
-	queue_run(r, "report", 1, args, report_on_result);
+	}
+	if (reports_busy >= REPORT_MAX_BUSY) {
+		free(job);
+		evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Retry-After", "5");
+		http_reply_error(r, 503, "report_busy",
+		    "other reports are being built; try again in a few seconds");
+		return;
+	}
+	reports_busy++;
+	job->r = r;
+	job->csv = strcmp(r->params[1], "csv") == 0;
+	strcpy(job->cursor, "0");
+	sheet_init(&job->sheet, r->event);
+	job_next_page(job);
 }
 
 /* report.csv and report.json: one row, the format from the path. */

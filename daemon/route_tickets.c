@@ -88,11 +88,26 @@ static int tickets_nik(struct req *r, const char *nik, int status, struct nik_in
 	return -1;
 }
 
-/* The person key of a NIK in this event, without its ":service" (out:
- * SIGN_PERSON_LEN + 1 bytes): issue.lua's duplicate check and lookup.lua. */
-static void tickets_person(const struct event_def *ev, const char *nik, char *out)
+/*
+ * The person key of a NIK in this event on this event day, without its
+ * ":service" (out: NIK_PERSON_LEN + 1 bytes): issue.lua's duplicate check
+ * and lookup.lua.  Per day, so it links nobody across days; the service is
+ * appended rather than hashed in, as the desk's lookup finds a person's
+ * tickets of the day in every service with one key.  -1 (answered 500)
+ * when libcrypto fails.
+ */
+static int tickets_person(struct req *r, const struct event_def *ev, const char *nik,
+    const struct tm *today, char *out)
 {
-	sign_person(server.secret, sizeof server.secret, ev->id, nik, out);
+	char day[40];
+
+	snprintf(day, sizeof day, "%04d%02d%02d", today->tm_year + 1900, today->tm_mon + 1,
+	    today->tm_mday);
+	if (nik_person_key(server.secret, sizeof server.secret, ev->id, day, nik, out) == 0)
+		return 0;
+	log_warnx("libcrypto could not derive a person key");
+	http_reply_error(r, 500, "internal_error", "cannot derive the person key now");
+	return -1;
 }
 
 static void tickets_issue(struct req *r)
@@ -100,7 +115,7 @@ static void tickets_issue(struct req *r)
 	const struct event_def *ev = r->event;
 	cJSON *body;
 	const char *service, *priority, *area, *nik;
-	char prio_index[16], person[SIGN_PERSON_LEN + PROTO_ID_MAX + 2] = "", district[8];
+	char prio_index[16], person[NIK_PERSON_LEN + PROTO_ID_MAX + 2] = "", district[8];
 	int si, pi;
 
 	if (queue_idem_check(r) == -1 || (body = http_body_object(r)) == NULL)
@@ -141,7 +156,8 @@ static void tickets_issue(struct req *r)
 			district[sizeof info.district] = '\0';
 			area = district;
 		}
-		tickets_person(ev, nik, person);
+		if (tickets_person(r, ev, nik, &today, person) == -1)
+			goto done;
 		strcat(person, ":");
 		strcat(person, service);
 	}
@@ -238,7 +254,7 @@ static void tickets_lookup(struct req *r)
 	const struct event_def *ev = r->event;
 	cJSON *body;
 	const char *nik, *service;
-	char person[SIGN_PERSON_LEN + 1];
+	char person[NIK_PERSON_LEN + 1];
 	char services[EVENT_MAX_SERVICES * (PROTO_ID_MAX + 1) + 1] = "";
 	struct nik_info info;
 	struct tm today;
@@ -264,7 +280,8 @@ static void tickets_lookup(struct req *r)
 			strcat(services, i ? "," : "");
 			strcat(services, ev->services[i].id);
 		}
-	tickets_person(ev, nik, person);
+	if (tickets_person(r, ev, nik, &today, person) == -1)
+		goto done;
 	const char *args[] = { person, services };
 	queue_run(r, "lookup", 2, args, tickets_on_lookup);
 done:

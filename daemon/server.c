@@ -43,7 +43,8 @@ void server_events_replace(struct event_set *set)
 
 int server_load_secret(const char *path, unsigned char *secret, char *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 	ssize_t n;
 
 	if (fd == -1 && errno == ENOENT) {
@@ -68,6 +69,25 @@ int server_load_secret(const char *path, unsigned char *secret, char *err)
 	}
 	if (fd == -1) {
 		snprintf(err, 256, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* Checked on the opened file, not the name, so nothing can be swapped
+	 * in between.  Whoever can read the secret can forge tickets and link
+	 * person keys; whoever can write it can make them. */
+	if (fstat(fd, &st) == -1) {
+		snprintf(err, 256, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, 256, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, 256, "%s: mode %04o lets group or others at the secret; "
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+		close(fd);
 		return -1;
 	}
 	n = read(fd, secret, SECRET_LEN);

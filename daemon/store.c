@@ -207,13 +207,46 @@ static void on_select(redisAsyncContext *ac, void *reply, void *privdata)
 	log_info("%s: connected", s->name);
 }
 
+/* SELECT goes first (after AUTH) on the connection, so commands sent after
+ * it are in the right database even before its reply. */
+static void send_select(struct store *s, redisAsyncContext *ac)
+{
+	char db[16];
+	const char *argv[2] = { "SELECT", db };
+	size_t argvlen[2] = { 6, 0 };
+
+	argvlen[1] = (size_t)snprintf(db, sizeof db, "%d", s->addr.db);
+	if (redisAsyncCommandArgv(ac, on_select, s, 2, argv, argvlen) != REDIS_OK)
+		log_warnx("%s: cannot send SELECT", s->name);
+}
+
+/*
+ * Owned by hiredis: the reply dies after return.  A refused AUTH (wrong
+ * password, unknown or disabled user) is logged with Redis's words, never
+ * the password, and the connection is closed: on_disconnect schedules the
+ * retry with backoff, and the store stays down (healthz 503) meanwhile.
+ */
+static void on_auth(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store *s = privdata;
+	redisReply *r = reply;
+
+	if (r == NULL)
+		return;                  /* the connection went; on_disconnect retries */
+	if (r->type == REDIS_REPLY_ERROR) {
+		if (s->failures % 30 == 0)
+			log_warnx("%s: AUTH%s%s refused: %s", s->name, s->addr.user[0] ? " as " : "",
+			    s->addr.user, r->str);
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	send_select(s, ac);
+}
+
 static void on_connect(const redisAsyncContext *cac, int status)
 {
 	redisAsyncContext *ac = (redisAsyncContext *)cac;
 	struct store *s = ac->data;
-	char db[16];
-	const char *argv[2] = { "SELECT", db };
-	size_t argvlen[2] = { 6, 0 };
 
 	if (status != REDIS_OK) {
 		/* hiredis frees ac after this callback; a long outage is
@@ -224,11 +257,23 @@ static void on_connect(const redisAsyncContext *cac, int status)
 		schedule_retry(s);
 		return;
 	}
-	/* SELECT goes first on the connection, so commands sent after it are
-	 * in the right database even before its reply. */
-	argvlen[1] = (size_t)snprintf(db, sizeof db, "%d", s->addr.db);
-	if (redisAsyncCommandArgv(ac, on_select, s, 2, argv, argvlen) != REDIS_OK)
-		log_warnx("%s: cannot send SELECT", s->name);
+	/* AUTH (a Redis 6 ACL user, or the default user's password) before
+	 * anything else; SELECT only once it is accepted */
+	if (s->addr.password[0]) {
+		const char *argv[3] = { "AUTH" };
+		size_t argvlen[3] = { 4 };
+		int argc = 1;
+		if (s->addr.user[0]) {
+			argv[argc] = s->addr.user;
+			argvlen[argc++] = strlen(s->addr.user);
+		}
+		argv[argc] = s->addr.password;
+		argvlen[argc++] = strlen(s->addr.password);
+		if (redisAsyncCommandArgv(ac, on_auth, s, argc, argv, argvlen) != REDIS_OK)
+			log_warnx("%s: cannot send AUTH", s->name);
+		return;
+	}
+	send_select(s, ac);
 }
 
 static void store_connect(struct store *s)

@@ -1,14 +1,19 @@
 #!/bin/sh
 # make run: a private, durable Redis under ./var (unless REDIS_URL is set),
 # the demo event and tokens, and antred in the foreground on 127.0.0.1:8080.
-# Ctrl-C stops both.
+# Ctrl-C stops both.  ANTRE_VAR puts the data elsewhere (tests).
 set -eu
+# Tokens, config, secret and Redis's AOF are for this user alone, whatever
+# the caller's umask; Redis and antred inherit it and create their files so.
+umask 077
 top=$(cd "$(dirname "$0")/.." && pwd)
-var="$top/var"
+var="${ANTRE_VAR:-$top/var}"
 build="${BUILD:-$top/build}"
 listen="${LISTEN:-127.0.0.1:8080}"
 redis_port="${REDIS_PORT:-6390}"
 mkdir -p "$var/events" "$var/redis"
+# a var/ made before the umask (tokens, secret, AOF): close it up too
+chmod -R go-rwx "$var"
 
 # Demo tokens are made once and kept, so bookmarks keep working.
 if [ ! -f "$var/tokens" ]; then

@@ -4,6 +4,12 @@
 -- ARGV: ctx, day (YYYYMMDD, "" for today), then the services' ids.
 local day = ARGV[2] ~= '' and ARGV[2] or TODAY
 local out = { '"now":' .. NOW, '"day":"' .. day .. '"', '"minute":' .. MINUTE }
+-- Bounded: the day's hash has a field per station and active minute and
+-- kind (stations x 1,440 x 6 at most), per stage bucket, service and
+-- priority, and one per area that had a dose: a few thousand on a real day,
+-- a read of a few ms.  The areas are the one part that grows with the
+-- crowd (each distinct area typed); reading them in HSCAN pages is the next
+-- step if an event ever has tens of thousands.
 local flat = redis.call('HGETALL', P .. 'stats:' .. day)
 local fields = {}
 for i = 1, #flat, 2 do

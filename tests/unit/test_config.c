@@ -273,12 +273,15 @@ static void test_parse_listen(void **state)
 static void test_fail_redis(void **state)
 {
 	(void)state;
-	expect_fail("redis http://x\n", 1, "redis: 'http://x' is not");
+	expect_fail("redis http://x\n", 1, "redis: not redis://[USER:PASSWORD@]HOST:PORT/DB");
+	/* the value is never echoed: it may hold a password */
+	expect_fail("redis redis://antred:hunter2@h/16\n", 1, "redis: not");
+	assert_null(strstr(err, "hunter2"));
 	expect_fail("\n\n\nredis redis://\n", 4, "redis:");
 	expect_fail("redis redis://:6379/0\n", 1, "redis:");
 	expect_fail("redis redis://h/16\n", 1, "redis:");
 	expect_fail("redis redis://h:0\n", 1, "redis:");
-	expect_fail("redis unix:relative.sock\n", 1, "redis: 'unix:relative.sock'");
+	expect_fail("redis unix:relative.sock\n", 1, "unix:/path[?db=N&user=U&password=P]");
 	expect_fail("redis unix:/tmp/r.sock?db=16\n", 1, "redis:");
 }
 
@@ -385,6 +388,72 @@ static void test_parse_redis(void **state)
 	assert_int_equal(config_parse_redis("unix:/tmp/r.sock?x=1", &r), -1);
 }
 
+/* User and password (Redis 6 ACL): redis://USER:PASSWORD@..., the default
+ * user's password as redis://:PASSWORD@..., percent-decoded; the same as
+ * unix: query parameters. */
+static void test_parse_redis_auth(void **state)
+{
+	struct redis_addr r;
+
+	(void)state;
+	assert_int_equal(config_parse_redis("redis://antred:s3cret@h:1234/3", &r), 0);
+	assert_string_equal(r.user, "antred");
+	assert_string_equal(r.password, "s3cret");
+	assert_string_equal(r.host, "h");
+	assert_int_equal(r.port, 1234);
+	assert_int_equal(r.db, 3);
+
+	assert_int_equal(config_parse_redis("redis://:pw@h", &r), 0);
+	assert_string_equal(r.user, "");
+	assert_string_equal(r.password, "pw");
+	assert_string_equal(r.host, "h");
+	assert_int_equal(r.port, 6379);
+
+	/* special characters: escaped, and a raw @ or : in the password */
+	assert_int_equal(config_parse_redis("redis://u%3Ax:p%40%2F%25%3a%20@h:7000/1", &r), 0);
+	assert_string_equal(r.user, "u:x");
+	assert_string_equal(r.password, "p@/%: ");
+	assert_string_equal(r.host, "h");
+	assert_int_equal(r.port, 7000);
+	assert_int_equal(config_parse_redis("redis://u:a@b:c@h", &r), 0);
+	assert_string_equal(r.user, "u");
+	assert_string_equal(r.password, "a@b:c");
+	assert_string_equal(r.host, "h");
+
+	/* no userinfo: no AUTH */
+	assert_int_equal(config_parse_redis("redis://h", &r), 0);
+	assert_string_equal(r.user, "");
+	assert_string_equal(r.password, "");
+
+	assert_int_equal(config_parse_redis("unix:/tmp/r.sock?db=2&user=antred&password=a%26b%3D", &r), 0);
+	assert_string_equal(r.unix_path, "/tmp/r.sock");
+	assert_int_equal(r.db, 2);
+	assert_string_equal(r.user, "antred");
+	assert_string_equal(r.password, "a&b=");
+	assert_int_equal(config_parse_redis("unix:/tmp/r.sock?password=pw", &r), 0);
+	assert_string_equal(r.user, "");
+	assert_string_equal(r.password, "pw");
+	assert_int_equal(r.db, 0);
+
+	/* refused, and nothing of the password left behind */
+	assert_int_equal(config_parse_redis("redis://u@h", &r), -1);        /* no password */
+	assert_string_equal(r.password, "");
+	assert_int_equal(config_parse_redis("redis://u:@h", &r), -1);       /* empty one */
+	assert_int_equal(config_parse_redis("redis://:pw@", &r), -1);       /* no host */
+	assert_int_equal(config_parse_redis("redis://:p%4@h", &r), -1);     /* bad escape */
+	assert_int_equal(config_parse_redis("redis://:p%zz@h", &r), -1);
+	assert_int_equal(config_parse_redis("redis://:p%00w@h", &r), -1);   /* NUL */
+	assert_int_equal(config_parse_redis("redis://:pw%@h", &r), -1);
+	assert_int_equal(config_parse_redis("redis://:pw@h/16", &r), -1);
+	assert_string_equal(r.password, "");
+	assert_int_equal(config_parse_redis("unix:/tmp/r.sock?user=antred", &r), -1);
+	assert_int_equal(config_parse_redis("unix:/tmp/r.sock?password=", &r), -1);
+	assert_int_equal(config_parse_redis("unix:/tmp/r.sock?password=pw&x=1", &r), -1);
+	assert_string_equal(r.password, "");
+	assert_int_equal(config_parse_redis("unix:/tmp/r.sock?password", &r), -1);
+	assert_int_equal(config_parse_redis("unix:/tmp/r.sock?", &r), -1);
+}
+
 /* --- tokens and roles ---------------------------------------------------- */
 
 static void add_token(enum role r, const char *value)
@@ -462,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_fail_first_line_wins),
 		cmocka_unit_test(test_fail_unreadable),
 		cmocka_unit_test(test_parse_redis),
+		cmocka_unit_test(test_parse_redis_auth),
 		cmocka_unit_test(test_token_role),
 		cmocka_unit_test(test_role_names),
 	};

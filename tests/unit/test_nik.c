@@ -4,6 +4,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "nik.h"
 
@@ -186,6 +191,87 @@ static void test_messages(void **state)
 	}
 }
 
+
+static void unhex(const char *h, unsigned char *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
+		out[i] = (unsigned char)v;
+	}
+}
+
+/* RFC 5869 appendix A.1: basic SHA-256 test case. */
+static void test_hkdf_rfc5869_a1(void **state)
+{
+	(void)state;
+	unsigned char ikm[22], salt[13], info[10], okm[42], want[42];
+
+	memset(ikm, 0x0b, sizeof ikm);
+	unhex("000102030405060708090a0b0c", salt, sizeof salt);
+	unhex("f0f1f2f3f4f5f6f7f8f9", info, sizeof info);
+	unhex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+	    "34007208d5b887185865", want, sizeof want);
+	assert_int_equal(nik_hkdf_sha256(ikm, sizeof ikm, salt, sizeof salt, info, sizeof info,
+	    okm, sizeof okm), 0);
+	assert_memory_equal(okm, want, sizeof want);
+}
+
+/* RFC 5869 appendix A.3: SHA-256 with empty salt and info (as the person
+ * key's salt is). */
+static void test_hkdf_rfc5869_a3(void **state)
+{
+	(void)state;
+	unsigned char ikm[22], okm[42], want[42];
+
+	memset(ikm, 0x0b, sizeof ikm);
+	unhex("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+	    "9d201395faa4b61a96c8", want, sizeof want);
+	assert_int_equal(nik_hkdf_sha256(ikm, sizeof ikm, NULL, 0, NULL, 0, okm, sizeof okm), 0);
+	assert_memory_equal(okm, want, sizeof want);
+}
+
+static const unsigned char SECRET[32] = "0123456789abcdef0123456789abcde";
+
+/* The person key: HMAC under HKDF(secret, info "antre person key v1"),
+ * worked out here step by step; never the secret's own HMAC. */
+static void test_person_key(void **state)
+{
+	(void)state;
+	const char *nik = "3174051708850012";
+	char a[NIK_PERSON_LEN + 1], b[NIK_PERSON_LEN + 1], hex[NIK_PERSON_LEN + 1];
+	unsigned char key[32], mac[32];
+	unsigned int maclen;
+	const char *msg = "demo\n20250615\n3174051708850012";
+
+	assert_int_equal(nik_person_key(SECRET, sizeof SECRET, "demo", "20250615", nik, a), 0);
+	assert_int_equal(strlen(a), NIK_PERSON_LEN);
+	assert_int_equal(nik_hkdf_sha256(SECRET, sizeof SECRET, NULL, 0,
+	    (const unsigned char *)"antre person key v1", 19, key, sizeof key), 0);
+	HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)msg, strlen(msg), mac, &maclen);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", mac[i]);
+	assert_string_equal(a, hex);
+	/* the secret itself as the HMAC key gives something else */
+	HMAC(EVP_sha256(), SECRET, sizeof SECRET, (const unsigned char *)msg, strlen(msg), mac,
+	    &maclen);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", mac[i]);
+	assert_string_not_equal(a, hex);
+	/* stable for one person and day ... */
+	nik_person_key(SECRET, sizeof SECRET, "demo", "20250615", nik, b);
+	assert_string_equal(a, b);
+	/* ... and unlinkable across days, events, people, secrets */
+	nik_person_key(SECRET, sizeof SECRET, "demo", "20250616", nik, b);
+	assert_string_not_equal(a, b);
+	nik_person_key(SECRET, sizeof SECRET, "demo2", "20250615", nik, b);
+	assert_string_not_equal(a, b);
+	nik_person_key(SECRET, sizeof SECRET, "demo", "20250615", "3174051708850013", b);
+	assert_string_not_equal(a, b);
+	nik_person_key(SECRET, sizeof SECRET - 1, "demo", "20250615", nik, b);
+	assert_string_not_equal(a, b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -200,6 +286,9 @@ int main(void)
 		cmocka_unit_test(test_bad_date),
 		cmocka_unit_test(test_bad_serial),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_hkdf_rfc5869_a1),
+		cmocka_unit_test(test_hkdf_rfc5869_a3),
+		cmocka_unit_test(test_person_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
