@@ -39,6 +39,7 @@ CORE_SRC = \
 	daemon/server.c \
 	daemon/store.c \
 	daemon/http.c \
+	daemon/http_guard.c \
 	daemon/queue.c \
 	daemon/sign.c \
 	daemon/route_health.c \

@@ -16,6 +16,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include "http_guard.h"
 #include "log.h"
 #include "metrics.h"
 #include "protocol.h"
@@ -160,6 +161,7 @@ void http_connection_gone(struct evhttp_connection *evcon)
 
 	if (c)
 		c->evcon = NULL;
+	http_guard_forget(evhttp_connection_get_bufferevent(evcon));   /* http_guard */
 	server.connections--;
 	if (!accepting && server.connections < server.cfg.max_connections)
 		listeners_enable(1);
@@ -214,6 +216,7 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 	(void)arg;
 	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return NULL;
+	http_guard_attach(bev);      /* strict request heads: http_guard.c */
 	server.connections++;
 	new_bevs[nnew_bevs++] = bev;
 	event_active(adopt_event, EV_TIMEOUT, 0);
@@ -289,6 +292,13 @@ void http_detach(struct req *r)
 	req_free(r);
 }
 
+/* The pages' scripts and styles are files under /web/ (no inline code);
+ * images also come as data: (the pages' empty favicon) and blob: (the
+ * desk's QR and ticket previews); nothing may frame a page, and a status
+ * link's signature never leaves in a Referer. */
+#define HTTP_CSP "default-src 'self'; img-src 'self' data: blob:; " \
+	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
 static void add_common_headers(struct evhttp_request *ev, const char *type)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
@@ -297,6 +307,10 @@ static void add_common_headers(struct evhttp_request *ev, const char *type)
 		evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	/* every answer, pages and API alike (PROTOCOL.md, "Security headers") */
+	evhttp_add_header(h, "Content-Security-Policy", HTTP_CSP);
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	if (server.stopping)
 		evhttp_add_header(h, "Connection", "close");
 }
@@ -313,6 +327,7 @@ static const char *status_text(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
+	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 422: return "Unprocessable Entity";
 	case 500: return "Internal Server Error";
@@ -329,6 +344,18 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 	if (buf == NULL)
 		fatal("evbuffer_new");
 	add_common_headers(r->ev, content_type);
+	if (evhttp_request_get_command(r->ev) == EVHTTP_REQ_HEAD) {
+		/* GET's headers and length, no body: evhttp 2.1 would send the
+		 * body unannounced, and the client would read it as the next
+		 * response */
+		char n[24];
+
+		snprintf(n, sizeof n, "%zu", len);
+		if (status != 204)
+			evhttp_add_header(evhttp_request_get_output_headers(r->ev),
+			    "Content-Length", n);
+		len = 0;
+	}
 	if (len)
 		evbuffer_add(buf, data, len);
 	evhttp_send_reply(r->ev, status, status_text(status), buf);
@@ -492,7 +519,8 @@ static int role_allows(enum role have, unsigned roles, enum evhttp_cmd_type meth
 {
 	if (have == ROLE_ADMIN || (roles & ROLE_BIT(have)))
 		return 1;
-	return have == ROLE_ORGANISER && method == EVHTTP_REQ_GET;
+	return have == ROLE_ORGANISER &&
+	    (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD);
 }
 
 static const char *method_name(enum evhttp_cmd_type m)
@@ -509,6 +537,32 @@ static const char *method_name(enum evhttp_cmd_type m)
 	}
 }
 
+/* The methods a route may take, in the order an Allow header lists them. */
+static const char *const allow_methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH" };
+
+static unsigned allow_bit(const char *method)
+{
+	for (unsigned i = 0; i < sizeof allow_methods / sizeof allow_methods[0]; i++)
+		if (strcmp(allow_methods[i], method) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* 405's Allow header: the methods of every row that matched the path, and
+ * HEAD wherever GET is. */
+static void allow_header(struct evhttp_request *ev, unsigned mask)
+{
+	char text[64] = "";
+
+	if (mask & allow_bit("GET"))
+		mask |= allow_bit("HEAD");
+	for (unsigned i = 0; i < sizeof allow_methods / sizeof allow_methods[0]; i++)
+		if (mask & (1u << i))
+			snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s",
+			    text[0] ? ", " : "", allow_methods[i]);
+	evhttp_add_header(evhttp_request_get_output_headers(ev), "Allow", text);
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
@@ -516,7 +570,9 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	const char *method = method_name(evhttp_request_get_command(ev));
 	struct req *r = calloc(1, sizeof *r);
 	struct conn *c;
-	int path_matched = 0;
+	int path_matched = 0, status;
+	const char *code, *message;
+	unsigned allow = 0;
 
 	(void)arg;
 	if (r == NULL)
@@ -527,22 +583,32 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	r->ev = ev;
 	r->start_us = now_us();
 	r->events = server_events_hold();
+	/* a head http_guard found unsound: refused, and the connection closed */
+	if (http_guard_refusal(ev, &status, &code, &message) == -1) {
+		evhttp_add_header(evhttp_request_get_output_headers(ev), "Connection", "close");
+		http_reply_error(r, status, code, message);
+		return;
+	}
 	if (path == NULL || *path == '\0')
 		path = "/";
 	for (size_t i = 0; i < NROUTES; i++) {
 		if (!route_match(routes[i]->path, path, r))
 			continue;
 		path_matched = 1;
-		if (strcmp(routes[i]->method, method) == 0) {
+		allow |= allow_bit(routes[i]->method);
+		/* HEAD is GET without the body (http_reply_raw) */
+		if (strcmp(routes[i]->method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(routes[i]->method, "GET") == 0)) {
 			r->route = routes[i];
 			break;
 		}
 	}
 	if (r->route == NULL) {
-		if (path_matched)
+		if (path_matched) {
+			allow_header(ev, allow);
 			http_reply_error(r, 405, "method_not_allowed",
 			    "this path does not take that method");
-		else
+		} else
 			http_reply_error(r, 404, "not_found", "no such endpoint");
 		return;
 	}
@@ -627,6 +693,7 @@ void http_free(void)
 	if (server.http)
 		evhttp_free(server.http);
 	server.http = NULL;
+	http_guard_free();           /* after evhttp_free: its closes forget guards */
 	if (adopt_event)
 		event_free(adopt_event);
 	adopt_event = NULL;

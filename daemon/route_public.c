@@ -40,42 +40,78 @@ static const struct {
 	{ ".mp3", "audio/mpeg" },
 };
 
+/* A file name the web root may serve: one path component of letters,
+ * digits, '-', '_' and '.', not hidden, no "..". */
+static int web_name_ok(const char *name)
+{
+	if (name[0] == '.' || strstr(name, "..") != NULL)
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Opens web-root/name for reading: -1 unless it is a regular file there.
+ * Opened relative to the web root with O_NOFOLLOW (a symlink, even one
+ * pointing inside, is refused: nothing placed in the web root can lead out
+ * of it) and O_NONBLOCK (a FIFO opens at once instead of blocking the loop
+ * until a writer comes; fstat then refuses it, as it refuses directories
+ * and devices).
+ */
+static int web_open(const char *name, struct stat *st)
+{
+	int dir, fd;
+
+	if ((dir = open(server.cfg.web_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dir);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode) || st->st_size > WEB_FILE_MAX) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Sends web-root/name with its type; 404 for anything else. */
 static void web_send(struct req *r, const char *name, int status)
 {
 	const char *dot = strrchr(name, '.'), *type = NULL;
-	char path[PATH_MAX + 64];
 	struct stat st;
+	size_t got = 0;
 	char *buf;
 	int fd;
 
 	for (size_t i = 0; dot && i < sizeof web_types / sizeof web_types[0]; i++)
 		if (strcmp(dot, web_types[i].ext) == 0)
 			type = web_types[i].type;
-	/* no hidden files and no way out of web-root ({file} has no '/') */
-	if (type == NULL || name[0] == '.' || strstr(name, "..")) {
-		http_reply_error(r, 404, "not_found", "no such file");
-		return;
-	}
-	snprintf(path, sizeof path, "%s/%s", server.cfg.web_root, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1 ||
-	    !S_ISREG(st.st_mode) || st.st_size > WEB_FILE_MAX) {
-		if (fd != -1)
-			close(fd);
+	if (type == NULL || !web_name_ok(name) || (fd = web_open(name, &st)) == -1) {
 		http_reply_error(r, 404, "not_found", "no such file");
 		return;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
 		fatal("malloc");
-	if (read(fd, buf, (size_t)st.st_size) != st.st_size) {
-		log_warn("web: cannot read %s", path);
-		close(fd);
-		free(buf);
-		http_reply_error(r, 500, "internal_error", "the file could not be read");
-		return;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			log_warn("web: cannot read %s/%s", server.cfg.web_root, name);
+			close(fd);
+			free(buf);
+			http_reply_error(r, 500, "internal_error", "the file could not be read");
+			return;
+		}
+		got += (size_t)n;
 	}
 	close(fd);
-	http_reply_raw(r, status, type, buf, (size_t)st.st_size);
+	http_reply_raw(r, status, type, buf, got);
 	free(buf);
 }
 

@@ -254,6 +254,54 @@ class Antred {
   }
 }
 
+// Content-Security-Policy: every page of every browser launched while this
+// module is loaded (launchBrowser, or a test's own chromium.launch) is
+// watched for violations: Chromium's console report, and the page's
+// securitypolicyviolation event (logged by an init script).  Each one is
+// added to page.errors (which the tests check) and the browser's close()
+// throws with the list, so a page that needs more than antred's policy
+// allows fails its file's teardown even if no test looked.
+const CSP_MARK = /Content Security Policy|CSP violation/;
+
+function cspReport() {
+  document.addEventListener("securitypolicyviolation", (e) => {
+    console.error("CSP violation: " + e.effectiveDirective + " blocked " +
+      (e.blockedURI || "inline code") + " at " + e.sourceFile + ":" + e.lineNumber);
+  });
+}
+
+function watchCsp(browser) {
+  const violations = [];
+  const newContext = browser.newContext.bind(browser);
+  const close = browser.close.bind(browser);
+  browser.cspViolations = violations;
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    await context.addInitScript(cspReport);
+    context.on("page", (page) => page.on("console", (m) => {
+      if (!CSP_MARK.test(m.text()))
+        return;
+      violations.push(page.url() + ": " + m.text());
+      if (Array.isArray(page.errors)) page.errors.push("CSP: " + m.text());
+    }));
+    return context;
+  };
+  browser.close = async (...args) => {
+    await close(...args);
+    if (violations.length > 0)
+      throw new Error("Content-Security-Policy violations:\n" + violations.join("\n"));
+  };
+  return browser;
+}
+
+try {
+  const { chromium } = require("playwright-core");
+  const launch = chromium.launch.bind(chromium);
+  chromium.launch = async (...args) => watchCsp(await launch(...args));
+} catch (e) {
+  /* launchBrowser says what is missing */
+}
+
 // Debian's Chromium, headless, with a fresh profile (playwright's default).
 async function launchBrowser() {
   let chromium;
