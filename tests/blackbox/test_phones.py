@@ -421,3 +421,29 @@ def test_a_stream_past_its_lifetime_ends_and_a_reconnect_loses_nothing():
         crowd.close()
         d.stop()
         r.stop()
+
+
+# ---- 4. no count an event or a request controls ends antred ---------------------------
+
+def test_an_event_with_many_services_answers_its_stats():
+    """An event may have up to 16 services; its stats (a script argument per
+    service) must answer, not end the daemon (queue_run had room for 7)."""
+    services = [{"id": "s%d" % i, "prefix": chr(ord("A") + i), "name": "S%d" % i}
+                for i in range(16)]
+    r = Redis()
+    d = Antred(r.url, events=[dict(DEMO_EVENT, id="many", services=services)])
+    crowd = Crowd()
+    try:
+        d.wait_redis_up()
+        for sv in services:
+            post(d, "/v1/events/many/tickets", {"service": sv["id"]}, role="desk")
+        st, _, body = d.get("/v1/events/many/stats", role="organiser")
+        assert st == 200, (st, body)
+        # the organisers' stream asks for the same figures
+        tv = crowd.open(d.port, "/v1/events/many/stream?token=organiser-token-0001")
+        crowd.wait(lambda: tv.of("stats"), 10, "the stats on an organiser's stream")
+        assert d.proc.poll() is None and d.get("/healthz")[0] == 200
+    finally:
+        crowd.close()
+        d.stop()
+        r.stop()
