@@ -167,7 +167,7 @@ static struct payload *payload_raw(const char *text, size_t len)
 	int n;
 
 	if (p == NULL)
-		fatal("malloc");
+		fatal("malloc");   /* OOM only: a message is one entry or snapshot */
 	p->refs = 1;
 	n = sprintf(p->data, "%zx\r\n", len);
 	p->hdr = (size_t)n;
@@ -187,7 +187,7 @@ static struct payload *payload_event(const char *id, const char *type, const cha
 	int n = 0;
 
 	if (text == NULL)
-		fatal("malloc");
+		fatal("malloc");   /* OOM only: as above */
 	if (id)
 		n += snprintf(text + n, max - (size_t)n, "id: %s\n", id);
 	if (type)
@@ -241,7 +241,7 @@ static void watch_grow(struct hub *h)
 	struct watch **tab = calloc(cap, sizeof *tab);
 
 	if (tab == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: watches <= streams <= max-connections */
 	for (size_t i = 0; i < h->wcap; i++)
 		for (struct watch *w = h->wtab[i], *next; w; w = next) {
 			size_t k = hash_bytes(w->ticket, strlen(w->ticket)) & (cap - 1);
@@ -264,7 +264,7 @@ static void watch_add(struct hub *h, struct sub *s)
 		if (h->nwatch >= h->wcap)
 			watch_grow(h);
 		if ((w = calloc(1, sizeof *w)) == NULL)
-			fatal("calloc");
+			fatal("calloc");   /* OOM only: one per followed ticket, bounded as above */
 		snprintf(w->ticket, sizeof w->ticket, "%s", s->ticket);
 		w->stage = -1;
 		k = hash_bytes(w->ticket, strlen(w->ticket)) & (h->wcap - 1);
@@ -494,13 +494,13 @@ static struct hub *hub_get(const char *event, int create)
 	if (!create)
 		return NULL;
 	if ((h = calloc(1, sizeof *h)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: one hub per configured event */
 	snprintf(h->event, sizeof h->event, "%s", event);
 	h->board_timer = evtimer_new(server.base, hub_board_due, h);
 	h->views_timer = evtimer_new(server.base, hub_views_due, h);
 	h->stats_timer = evtimer_new(server.base, hub_stats_due, h);
 	if (h->board_timer == NULL || h->views_timer == NULL || h->stats_timer == NULL)
-		fatal("evtimer_new");
+		fatal("evtimer_new");   /* OOM only: as above */
 	h->next = hubs;
 	hubs = h;
 	return h;
@@ -572,7 +572,7 @@ static void hub_on_board(const redisReply *r, void *arg)
 		queue_board_from_store(ev, res, &b);
 		if ((wire = proto_board_encode(&b, ev->utc_offset_s)) == NULL ||
 		    (text = cJSON_PrintUnformatted(wire)) == NULL)
-			fatalx("out of memory");
+			fatalx("out of memory");   /* OOM only: a board of configured stations */
 		cJSON_Delete(wire);
 		payload_unref(h->board);
 		h->board = payload_event(NULL, "board", text);
@@ -620,7 +620,7 @@ static void hub_on_stats(const redisReply *r, void *arg)
 	    (c = stats_compute(ev, raw, server.cfg.idle_minutes)) != NULL) {
 		struct payload *p;
 		if ((text = cJSON_PrintUnformatted(c)) == NULL)
-			fatalx("out of memory");
+			fatalx("out of memory");   /* OOM only: the figures of one event */
 		cJSON_Delete(c);
 		p = payload_event(NULL, "stats", text);
 		free(text);
@@ -674,7 +674,7 @@ static char *view_to_json(const struct event_def *ev, const cJSON *v)
 	if (queue_ticket_from_store(v, &t) == -1)
 		return NULL;
 	if ((wire = proto_ticket_encode(&t, ev->utc_offset_s)) == NULL)
-		fatalx("out of memory");
+		fatalx("out of memory");   /* OOM only: one ticket */
 	/* what the person's page may see: no area, priority or visits */
 	cJSON_DeleteItemFromObjectCaseSensitive(wire, "area");
 	cJSON_DeleteItemFromObjectCaseSensitive(wire, "priority");
@@ -826,7 +826,7 @@ static void views_round_next(struct views_round *vr)
 		struct views_batch *vb = malloc(sizeof *vb);
 		int count = vr->n - vr->next < VIEWS_BATCH ? vr->n - vr->next : VIEWS_BATCH;
 		if (vb == NULL)
-			fatal("malloc");
+			fatal("malloc");   /* OOM only: one per batch in flight (2 at most) */
 		vb->round = vr;
 		vb->from = vr->next;
 		vb->count = count;
@@ -866,7 +866,7 @@ static void hub_views_due(evutil_socket_t fd, short what, void *arg)
 		return;
 	if ((vr = calloc(1, sizeof *vr)) == NULL ||
 	    (vr->ids = calloc(h->nwatch, sizeof *vr->ids)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: ids <= watches, bounded by max-connections */
 	vr->hub = h;
 	snprintf(vr->tip, sizeof vr->tip, "%s", follow_tip(h->event));
 	for (size_t i = 0; i < h->wcap; i++)
@@ -951,7 +951,7 @@ static char *entry_to_json(const struct event_def *ev, const char *type, const c
 	} else
 		return NULL;             /* a type this daemon does not know */
 	if (o == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("out of memory");
+		fatalx("out of memory");   /* OOM only: one stream entry */
 	cJSON_Delete(o);
 	return text;
 }
@@ -1006,7 +1006,7 @@ void sse_publish(const char *event, const char *id, const char *type,
 		;
 	if (b == NULL) {
 		if ((b = calloc(1, sizeof *b)) == NULL)
-			fatal("calloc");
+			fatal("calloc");   /* OOM only: one per event per read */
 		b->hub = h;
 		b->next = batches;
 		batches = b;
@@ -1015,7 +1015,7 @@ void sse_publish(const char *event, const char *id, const char *type,
 		struct pending *grown;
 		b->cap = b->cap ? 2 * b->cap : 16;
 		if ((grown = realloc(b->e, (size_t)b->cap * sizeof *b->e)) == NULL)
-			fatal("realloc");
+			fatal("realloc");   /* OOM only: entries per read <= the follower's COUNT */
 		b->e = grown;
 	}
 	e = &b->e[b->n++];
@@ -1027,7 +1027,7 @@ void sse_publish(const char *event, const char *id, const char *type,
 	if (strcmp(type, "call") == 0) {
 		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"));
 		if (t && (e->ticket = strdup(t)) == NULL)
-			fatal("strdup");
+			fatal("strdup");   /* OOM only: one ticket id */
 	}
 	cJSON_Delete(d);
 }
@@ -1046,7 +1046,7 @@ static void batch_send(struct batch *b)
 	for (int i = 0; i < b->n; i++)
 		total += strlen(b->e[i].id) + strlen(b->e[i].type) + strlen(b->e[i].text) + 24;
 	if ((text = malloc(total + 1)) == NULL)
-		fatal("malloc");
+		fatal("malloc");   /* OOM only: entries of one read */
 	for (int i = 0; i < b->n; i++)
 		at += (size_t)sprintf(text + at, "id: %s\nevent: %s\ndata: %s\n\n",
 		    b->e[i].id, b->e[i].type, b->e[i].text);
@@ -1351,7 +1351,7 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, in
 		return;
 	}
 	if ((s = calloc(1, sizeof *s)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: one per stream, bounded by max-connections */
 	s->hub = hub;
 	s->req = req;
 	s->evcon = evcon;

@@ -75,6 +75,8 @@ const struct store_script *store_script_get(const char *name)
 		}
 		return sc;
 	}
+	/* unreachable from outside: callers pass literal names, all embedded
+	 * at build time (a missing one fails the first request of its kind) */
 	fatalx("no embedded script named %s", name);
 }
 
@@ -427,7 +429,7 @@ int store_command_wait(struct store *s, int extra_ms, store_reply_cb *cb, void *
 	if (s->state != STORE_UP)
 		return -1;
 	if ((op = calloc(1, sizeof *op)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: one op per command */
 	op->store = s;
 	op->cb = cb;
 	op->arg = arg;
@@ -467,7 +469,7 @@ int store_eval(struct store *s, const struct store_script *script,
 	 * for the NOSCRIPT retry.  Out of memory is the only way to fatal. */
 	if ((op = calloc(1, sizeof *op + (size_t)argc * (sizeof *op->argv +
 	    sizeof *op->argvlen) + total)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: callers bound their argument counts */
 	op->store = s;
 	op->cb = cb;
 	op->arg = arg;

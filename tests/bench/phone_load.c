@@ -351,7 +351,7 @@ int main(int argc, char **argv)
 		cpu0[i] = proc_cpu_s(pids[i]);
 	for (int k = 0; k < opt_calls; k++) {
 		char path[256], station[80];
-		int64_t t0, next = t_calls0 + (int64_t)k * opt_interval * 1000000;
+		int64_t t0, t_reply, next = t_calls0 + (int64_t)k * opt_interval * 1000000;
 		const char *id;
 		cJSON *j;
 		int st, who = -1;
@@ -365,6 +365,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "phone_load: call %d: status %d\n", k, st);
 			return 1;
 		}
+		t_reply = now_ns();
 		id = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "ticket"), "id"));
 		for (int i = 0; id && i < opt_n && who < 0; i++)
 			if (strcmp(phones[i].id, id) == 0)
@@ -382,6 +383,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		lat[ncalled] = (double)(phones[who].call_at - t0) / 1e6;
+		if (lat[ncalled] > 250)
+			printf("call %d: %.1f ms to its phone (the call's reply after %.1f ms)\n", k,
+			    lat[ncalled], (double)(t_reply - t0) / 1e6);
 		called[ncalled++] = who;
 		snprintf(path, sizeof path, "/v1/events/%s/stations/%s/skip", opt_event, station);
 		if ((st = http_do("POST", path, opt_station, "{}", body, sizeof body)) != 200) {
