@@ -27,8 +27,12 @@
 #define VIEWS_EVERY_MS 1000      /* per-ticket views: one a second at most */
 #define STATS_EVERY_MS 5000      /* organisers' figures: one every five seconds at most */
 #define CATCHUP_COUNT "500"
-#define VIEWS_BATCH 200          /* ticket ids per views.lua call: ~1 ms of Redis */
-#define VIEWS_IN_FLIGHT 2        /* calls of one refresh in flight at once */
+/* Views are read VIEWS_BATCH tickets a script, one script at a time: a
+ * request's own script then waits behind one short script at most (about
+ * a millisecond of Redis), and this daemon's loop behind the fan-out of
+ * one batch, however many phones follow. */
+#define VIEWS_BATCH 100
+#define VIEWS_IN_FLIGHT 1
 #define LIFETIME_CHECK_MS 1000   /* how often stream lifetimes are looked at */
 
 /*
@@ -112,6 +116,7 @@ struct hub {
 	struct event *board_timer, *views_timer, *stats_timer;
 	int64_t board_at, views_at, stats_at; /* when they were last sent */
 	int board_busy, stats_busy;  /* a refresh is in flight */
+	int dead;                    /* shut down: freed when no refresh is out */
 	int board_again, views_again, stats_again; /* changes came during it */
 	struct watch **wtab;         /* watches by ticket id; wcap a power of 2 */
 	size_t wcap, nwatch;
@@ -506,6 +511,14 @@ static struct hub *hub_get(const char *event, int create)
 	return h;
 }
 
+/* Frees a hub shut down once no board or stats reply is still due (the
+ * store calls those back with NULL when it is freed, after sse_shutdown). */
+static void hub_release(struct hub *h)
+{
+	if (h->dead && !h->board_busy && !h->stats_busy)
+		free(h);
+}
+
 /* Schedules a refresh no sooner than `every` after the last one. */
 static void schedule(struct event *timer, int64_t last, int every)
 {
@@ -566,6 +579,10 @@ static void hub_on_board(const redisReply *r, void *arg)
 	char *text;
 
 	h->board_busy = 0;
+	if (h->dead) {               /* shutdown: the reply is NULL */
+		hub_release(h);
+		return;
+	}
 	h->board_at = now_ms();
 	if (r && r->type == REDIS_REPLY_STRING && ev &&
 	    (res = cJSON_ParseWithLength(r->str, r->len)) != NULL) {
@@ -614,6 +631,10 @@ static void hub_on_stats(const redisReply *r, void *arg)
 	char *text;
 
 	h->stats_busy = 0;
+	if (h->dead) {
+		hub_release(h);
+		return;
+	}
 	h->stats_at = now_ms();
 	if (r && r->type == REDIS_REPLY_STRING && ev &&
 	    (raw = cJSON_ParseWithLength(r->str, r->len)) != NULL &&
@@ -862,6 +883,8 @@ static void hub_views_due(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (h->vround)
+		h->views_again = 1;      /* after the round in flight */
 	if (ev == NULL || h->nwatch == 0 || h->vround)
 		return;
 	if ((vr = calloc(1, sizeof *vr)) == NULL ||
@@ -1507,7 +1530,8 @@ void sse_shutdown(void)
 		event_free(h->board_timer);
 		event_free(h->views_timer);
 		event_free(h->stats_timer);
-		free(h);
+		h->dead = 1;
+		hub_release(h);
 	}
 	hubs = NULL;
 }
