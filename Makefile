@@ -133,13 +133,16 @@ test: deps-check
 
 bench:
 	@sh tools/deps.sh check bench
-	$(MAKE) all $(BUILD)/tests/bench-hello $(BUILD)/tests/bench-sse
+	$(MAKE) all $(BUILD)/tests/bench-hello $(BUILD)/tests/bench-sse $(BUILD)/tests/bench-phone
 	sh tests/bench/bench.sh
 
 $(BUILD)/tests/bench-hello: $(BUILD)/tests/bench/hello.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/bench-sse: $(BUILD)/tests/bench/sse_load.o
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/bench-phone: $(BUILD)/tests/bench/phone_load.o
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # --- fuzz -------------------------------------------------------------------

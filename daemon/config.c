@@ -42,6 +42,7 @@ static const struct config_key config_keys[] = {
 	{ "sse-max-buffer", KEY_INT, F(sse_max_buffer), "65536", 4096, 16 << 20, "bytes a live stream may fall behind before it is cut" },
 	{ "sse-heartbeat", KEY_INT, F(sse_heartbeat_s), "15", 1, 300, "seconds between keep-alive comments on streams" },
 	{ "retention-days", KEY_INT, F(retention_days), "30", 1, 3650, "days a ticket is kept in Redis after its day's last issue" },
+	{ "sse-max-lifetime", KEY_INT, F(sse_max_lifetime_s), "3600", 5, 86400, "seconds a live stream lasts before it is ended (clients reconnect with Last-Event-ID)" },
 	{ "idle-minutes", KEY_INT, F(idle_minutes), "5", 1, 240, "minutes without a call before an open station with people waiting is idle" },
 #ifdef ANTRE_TEST_CLOCK
 	/* only in antred-test, the tests' build: never in a production binary */

@@ -55,7 +55,7 @@ static void tips_sync(void)
 		if (tip_find(set->events[i].id))
 			continue;
 		if ((grown = realloc(tips, (size_t)(ntips + 1) * sizeof *tips)) == NULL)
-			fatal("realloc");
+			fatal("realloc");   /* OOM only: one tip per configured event */
 		tips = grown;
 		memset(&tips[ntips], 0, sizeof tips[ntips]);
 		snprintf(tips[ntips].event, sizeof tips[ntips].event, "%s", set->events[i].id);
@@ -174,7 +174,7 @@ static void follow_next(void)
 	lens = calloc((size_t)(6 + 2 * ntips), sizeof *lens);
 	keys = calloc((size_t)ntips, sizeof *keys);
 	if (argv == NULL || lens == NULL || keys == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: two arguments per configured event */
 	argv[argc++] = "XREAD";
 	argv[argc++] = "COUNT";
 	argv[argc++] = FOLLOW_COUNT;

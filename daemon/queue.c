@@ -115,11 +115,15 @@ static void queue_eval(struct req *r, const char *script, int nargs, const char 
 {
 	char prefix[PROTO_ID_MAX + 16];
 	const char *keys[2] = { prefix, idem_key };
-	const char *argv[9];
+	/* the most any caller passes: stats' day and every service of the
+	 * event (event files may have EVENT_MAX_SERVICES), with the context
+	 * and fp; more is a bug in a caller, never something a request or an
+	 * event file can cause */
+	const char *argv[3 + EVENT_MAX_SERVICES];
 	int n = 0;
 
-	if (nargs > 7)
-		fatalx("queue_run: too many arguments");   /* callers pass a fixed count */
+	if (nargs > 1 + EVENT_MAX_SERVICES)
+		fatalx("queue_run: too many arguments");
 	key_prefix(r->event->id, prefix, sizeof prefix);
 	argv[n++] = r->event->script_ctx;
 	for (int i = 0; i < nargs; i++)

@@ -27,6 +27,13 @@
 #define VIEWS_EVERY_MS 1000      /* per-ticket views: one a second at most */
 #define STATS_EVERY_MS 5000      /* organisers' figures: one every five seconds at most */
 #define CATCHUP_COUNT "500"
+/* Views are read VIEWS_BATCH tickets a script, one script at a time: a
+ * request's own script then waits behind one short script at most (about
+ * a millisecond of Redis), and this daemon's loop behind the fan-out of
+ * one batch, however many phones follow. */
+#define VIEWS_BATCH 100
+#define VIEWS_IN_FLIGHT 1
+#define LIFETIME_CHECK_MS 1000   /* how often stream lifetimes are looked at */
 
 /*
  * One serialised message, shared by every output buffer it is added to
@@ -41,9 +48,11 @@ struct payload {
 };
 
 struct hub;
+struct watch;
 
 struct sub {
 	struct hub *hub;
+	struct watch *watch;         /* the ticket it follows; NULL for a display */
 	struct evhttp_request *req;
 	struct evhttp_connection *evcon;
 	char ticket[PROTO_TICKET_ID_MAX]; /* "" for a display */
@@ -56,7 +65,46 @@ struct sub {
 	int waiting;                 /* catching up must be tried again */
 	unsigned round;              /* the fan-out round `behind` was measured in */
 	int behind;                  /* over sse-max-buffer at that round's start */
+	int ended;                   /* its lifetime is over: unlinked, closing */
+	int64_t end_ms;              /* when its lifetime is over (sse-max-lifetime) */
 	struct sub *prev, *next;
+	struct sub *wprev, *wnext;   /* the other subscribers of its watch */
+};
+
+/*
+ * Everyone in this daemon following one ticket (a phone; a second tab is a
+ * second subscriber), found by id in the hub's table, so that a call or a
+ * view reaches its phones without a walk over every subscriber.  What the
+ * last view said decides which changes can move it: a waiting ticket's
+ * position and estimate move with its stage's queue, anything else's only
+ * with its own changes.
+ */
+struct watch {
+	char ticket[PROTO_TICKET_ID_MAX];
+	struct sub *subs;
+	int stage;                   /* its last view's stage index; -1 none yet */
+	int waiting;                 /* its last view was waiting */
+	int dirty;                   /* needs a fresh view */
+	uint64_t sent;               /* hash of the last view sent; 0 none */
+	struct watch *hnext;         /* hash chain */
+};
+
+/*
+ * One refresh of the per-ticket views: the ids it covers, asked of Redis
+ * VIEWS_BATCH at a time with at most VIEWS_IN_FLIGHT calls out, so that no
+ * script holds Redis long however many phones follow.  Its own object: a
+ * reply may come after the hub is gone (shutdown), when hub is NULL.
+ */
+struct views_round {
+	struct hub *hub;
+	char tip[32];                /* the follower's tip when it began */
+	int n, next, inflight;
+	char (*ids)[PROTO_TICKET_ID_MAX];
+};
+
+struct views_batch {
+	struct views_round *round;
+	int from, count;
 };
 
 /* One event's subscribers in this daemon. */
@@ -67,8 +115,13 @@ struct hub {
 	struct payload *board;       /* the latest board snapshot, for newcomers */
 	struct event *board_timer, *views_timer, *stats_timer;
 	int64_t board_at, views_at, stats_at; /* when they were last sent */
-	int board_busy, views_busy, stats_busy; /* a refresh is in flight */
+	int board_busy, stats_busy;  /* a refresh is in flight */
+	int dead;                    /* shut down: freed when no refresh is out */
 	int board_again, views_again, stats_again; /* changes came during it */
+	struct watch **wtab;         /* watches by ticket id; wcap a power of 2 */
+	size_t wcap, nwatch;
+	unsigned dirty_stages;       /* stages whose queue moved, by index bit */
+	struct views_round *vround;  /* the refresh in flight, if any */
 	struct hub *next;
 };
 
@@ -77,6 +130,7 @@ static int nsubs;
 static int nwaiting;             /* subscribers with waiting set */
 static unsigned fanout_round = 1; /* fan-out rounds: see sub_send */
 static int64_t last_heartbeat;
+static int64_t last_lifetime_check;
 
 static int64_t now_ms(void)
 {
@@ -118,7 +172,7 @@ static struct payload *payload_raw(const char *text, size_t len)
 	int n;
 
 	if (p == NULL)
-		fatal("malloc");
+		fatal("malloc");   /* OOM only: a message is one entry or snapshot */
 	p->refs = 1;
 	n = sprintf(p->data, "%zx\r\n", len);
 	p->hdr = (size_t)n;
@@ -138,7 +192,7 @@ static struct payload *payload_event(const char *id, const char *type, const cha
 	int n = 0;
 
 	if (text == NULL)
-		fatal("malloc");
+		fatal("malloc");   /* OOM only: as above */
 	if (id)
 		n += snprintf(text + n, max - (size_t)n, "id: %s\n", id);
 	if (type)
@@ -162,6 +216,126 @@ static void payload_release(const void *data, size_t len, void *arg)
 	payload_unref(arg);
 }
 
+/* ---- watches ------------------------------------------------------------ */
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037u;      /* FNV-1a */
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*p++) * 1099511628211u;
+	return h ? h : 1;
+}
+
+static struct watch *watch_find(const struct hub *h, const char *ticket)
+{
+	struct watch *w;
+
+	if (h->wcap == 0)
+		return NULL;
+	w = h->wtab[hash_bytes(ticket, strlen(ticket)) & (h->wcap - 1)];
+	while (w && strcmp(w->ticket, ticket) != 0)
+		w = w->hnext;
+	return w;
+}
+
+/* Doubles the table (from 64) once it holds as many watches as slots. */
+static void watch_grow(struct hub *h)
+{
+	size_t cap = h->wcap ? 2 * h->wcap : 64;
+	struct watch **tab = calloc(cap, sizeof *tab);
+
+	if (tab == NULL)
+		fatal("calloc");   /* OOM only: watches <= streams <= max-connections */
+	for (size_t i = 0; i < h->wcap; i++)
+		for (struct watch *w = h->wtab[i], *next; w; w = next) {
+			size_t k = hash_bytes(w->ticket, strlen(w->ticket)) & (cap - 1);
+			next = w->hnext;
+			w->hnext = tab[k];
+			tab[k] = w;
+		}
+	free(h->wtab);
+	h->wtab = tab;
+	h->wcap = cap;
+}
+
+/* Adds the subscriber to its ticket's watch (made when it is the first). */
+static void watch_add(struct hub *h, struct sub *s)
+{
+	struct watch *w = watch_find(h, s->ticket);
+
+	if (w == NULL) {
+		size_t k;
+		if (h->nwatch >= h->wcap)
+			watch_grow(h);
+		if ((w = calloc(1, sizeof *w)) == NULL)
+			fatal("calloc");   /* OOM only: one per followed ticket, bounded as above */
+		snprintf(w->ticket, sizeof w->ticket, "%s", s->ticket);
+		w->stage = -1;
+		k = hash_bytes(w->ticket, strlen(w->ticket)) & (h->wcap - 1);
+		w->hnext = h->wtab[k];
+		h->wtab[k] = w;
+		h->nwatch++;
+	}
+	s->watch = w;
+	s->wprev = NULL;
+	s->wnext = w->subs;
+	if (w->subs)
+		w->subs->wprev = s;
+	w->subs = s;
+}
+
+/* Takes the subscriber off its watch; the last one frees it. */
+static void watch_del(struct hub *h, struct sub *s)
+{
+	struct watch *w = s->watch, **pp;
+
+	if (s->wprev)
+		s->wprev->wnext = s->wnext;
+	else
+		w->subs = s->wnext;
+	if (s->wnext)
+		s->wnext->wprev = s->wprev;
+	s->watch = NULL;
+	s->wprev = s->wnext = NULL;
+	if (w->subs)
+		return;
+	pp = &h->wtab[hash_bytes(w->ticket, strlen(w->ticket)) & (h->wcap - 1)];
+	while (*pp != w)
+		pp = &(*pp)->hnext;
+	*pp = w->hnext;
+	h->nwatch--;
+	free(w);
+}
+
+/* Marks a stream entry's effect on the views: the ticket it names, and the
+ * stages whose queue it may have moved (a call takes the head of its stage
+ * and changes its pace; a ticket that now waits may have left the stage
+ * before, as a timed wait that ended does). */
+static void watch_mark(struct hub *h, const struct event_def *ev, const char *type,
+    const cJSON *d)
+{
+	const char *ticket, *stage, *state;
+	struct watch *w;
+	int i;
+
+	if (strcmp(type, "call") == 0)
+		ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"));
+	else if (strcmp(type, "ticket") == 0)
+		ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "id"));
+	else
+		return;                  /* a station paused: no position moves */
+	if (ticket && (w = watch_find(h, ticket)) != NULL)
+		w->dirty = 1;
+	stage = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "stage"));
+	state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "state"));
+	if (stage == NULL || (i = event_stage_index(ev, stage)) < 0)
+		return;
+	h->dirty_stages |= 1u << i;
+	if (i > 0 && state && strcmp(state, "waiting") == 0)
+		h->dirty_stages |= 1u << (i - 1);
+}
+
 /* ---- subscribers -------------------------------------------------------- */
 
 static void sub_unlink(struct sub *s)
@@ -175,6 +349,8 @@ static void sub_unlink(struct sub *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	h->nstats -= s->stats;
+	if (s->watch)
+		watch_del(h, s);
 	if (s->ticket[0])
 		h->ntickets--;
 	else if (--h->ndisplays == 0) {
@@ -206,8 +382,9 @@ static void sub_on_close(struct evhttp_connection *evcon, void *arg)
 	struct sub *s = arg;
 
 	http_connection_gone(evcon);
-	sub_unlink(s);
-	if (evhttp_request_get_connection(s->req) == NULL)
+	if (!s->ended)
+		sub_unlink(s);
+	if (s->req && evhttp_request_get_connection(s->req) == NULL)
 		evhttp_send_reply_end(s->req);
 	s->req = NULL;
 	s->closed = 1;
@@ -273,26 +450,37 @@ static int sub_send(struct sub *s, struct payload *p)
 	return 0;
 }
 
-/* Sends a payload to the hub's live subscribers: displays, and/or those
- * following `ticket`.  Entries a subscriber already has are skipped. */
-static void hub_send(struct hub *h, struct payload *p, int displays, const char *ticket,
-    const char *id)
+/* Sends a snapshot (no id) to the hub's live displays. */
+static void hub_send_displays(struct hub *h, struct payload *p)
 {
 	struct sub *s, *next;
 
 	for (s = h->subs; s; s = next) {
 		next = s->next;
-		if (s->catching_up || (s->ticket[0] ? !(ticket && strcmp(s->ticket, ticket) == 0) :
-		    !displays))
+		if (s->catching_up || s->ticket[0])
 			continue;
-		if (id) {
-			if (!sse_id_after(id, s->last_id))
-				continue;
-			snprintf(s->last_id, sizeof s->last_id, "%s", id);
-		}
 		if (sub_send(s, p) == -1)
 			sub_cut(s);
 	}
+}
+
+/*
+ * Ends a stream whose lifetime is over, cleanly: a retry hint, the end of
+ * the reply, and the connection closes once that is sent (Connection:
+ * close; sub_on_close then frees it; it may run before this returns).  The
+ * client reconnects with Last-Event-ID, which it has for everything sent.
+ */
+static void sub_end(struct sub *s)
+{
+	struct payload *p = payload_raw("retry: 1000\n\n", 13);
+	struct evhttp_request *req = s->req;
+
+	sub_send(s, p);              /* behind: the end still waits for the rest */
+	payload_unref(p);
+	sub_unlink(s);
+	s->ended = 1;
+	s->req = NULL;
+	evhttp_send_reply_end(req);
 }
 
 /* ---- hubs --------------------------------------------------------------- */
@@ -311,16 +499,24 @@ static struct hub *hub_get(const char *event, int create)
 	if (!create)
 		return NULL;
 	if ((h = calloc(1, sizeof *h)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: one hub per configured event */
 	snprintf(h->event, sizeof h->event, "%s", event);
 	h->board_timer = evtimer_new(server.base, hub_board_due, h);
 	h->views_timer = evtimer_new(server.base, hub_views_due, h);
 	h->stats_timer = evtimer_new(server.base, hub_stats_due, h);
 	if (h->board_timer == NULL || h->views_timer == NULL || h->stats_timer == NULL)
-		fatal("evtimer_new");
+		fatal("evtimer_new");   /* OOM only: as above */
 	h->next = hubs;
 	hubs = h;
 	return h;
+}
+
+/* Frees a hub shut down once no board or stats reply is still due (the
+ * store calls those back with NULL when it is freed, after sse_shutdown). */
+static void hub_release(struct hub *h)
+{
+	if (h->dead && !h->board_busy && !h->stats_busy)
+		free(h);
 }
 
 /* Schedules a refresh no sooner than `every` after the last one. */
@@ -352,7 +548,7 @@ static void hub_touch_views(struct hub *h)
 {
 	if (h->ntickets == 0)
 		return;
-	if (h->views_busy)
+	if (h->vround)
 		h->views_again = 1;
 	else
 		schedule(h->views_timer, h->views_at, VIEWS_EVERY_MS);
@@ -383,19 +579,23 @@ static void hub_on_board(const redisReply *r, void *arg)
 	char *text;
 
 	h->board_busy = 0;
+	if (h->dead) {               /* shutdown: the reply is NULL */
+		hub_release(h);
+		return;
+	}
 	h->board_at = now_ms();
 	if (r && r->type == REDIS_REPLY_STRING && ev &&
 	    (res = cJSON_ParseWithLength(r->str, r->len)) != NULL) {
 		queue_board_from_store(ev, res, &b);
 		if ((wire = proto_board_encode(&b, ev->utc_offset_s)) == NULL ||
 		    (text = cJSON_PrintUnformatted(wire)) == NULL)
-			fatalx("out of memory");
+			fatalx("out of memory");   /* OOM only: a board of configured stations */
 		cJSON_Delete(wire);
 		payload_unref(h->board);
 		h->board = payload_event(NULL, "board", text);
 		free(text);
 		fanout_round++;
-		hub_send(h, h->board, 1, NULL, NULL);
+		hub_send_displays(h, h->board);
 	}
 	cJSON_Delete(res);
 	if (h->board_again) {
@@ -431,13 +631,17 @@ static void hub_on_stats(const redisReply *r, void *arg)
 	char *text;
 
 	h->stats_busy = 0;
+	if (h->dead) {
+		hub_release(h);
+		return;
+	}
 	h->stats_at = now_ms();
 	if (r && r->type == REDIS_REPLY_STRING && ev &&
 	    (raw = cJSON_ParseWithLength(r->str, r->len)) != NULL &&
 	    (c = stats_compute(ev, raw, server.cfg.idle_minutes)) != NULL) {
 		struct payload *p;
 		if ((text = cJSON_PrintUnformatted(c)) == NULL)
-			fatalx("out of memory");
+			fatalx("out of memory");   /* OOM only: the figures of one event */
 		cJSON_Delete(c);
 		p = payload_event(NULL, "stats", text);
 		free(text);
@@ -491,7 +695,7 @@ static char *view_to_json(const struct event_def *ev, const cJSON *v)
 	if (queue_ticket_from_store(v, &t) == -1)
 		return NULL;
 	if ((wire = proto_ticket_encode(&t, ev->utc_offset_s)) == NULL)
-		fatalx("out of memory");
+		fatalx("out of memory");   /* OOM only: one ticket */
 	/* what the person's page may see: no area, priority or visits */
 	cJSON_DeleteItemFromObjectCaseSensitive(wire, "area");
 	cJSON_DeleteItemFromObjectCaseSensitive(wire, "priority");
@@ -501,70 +705,211 @@ static char *view_to_json(const struct event_def *ev, const cJSON *v)
 	return text;
 }
 
-/* Owned by the store: reply dies after return.  arg is the hub. */
-static void hub_on_views(const redisReply *r, void *arg)
+/* 1 when some subscriber of the watch is live (not catching up). */
+static int watch_live(const struct watch *w)
 {
-	struct hub *h = arg;
-	const struct event_def *ev = event_find(&server.events->set, h->event);
-	cJSON *res = NULL;
-	const cJSON *v;
+	for (const struct sub *s = w->subs; s; s = s->wnext)
+		if (!s->catching_up)
+			return 1;
+	return 0;
+}
 
-	h->views_busy = 0;
-	h->views_at = now_ms();
-	if (r && r->type == REDIS_REPLY_STRING && ev &&
-	    (res = cJSON_ParseWithLength(r->str, r->len)) != NULL) {
-		fanout_round++;
-		cJSON_ArrayForEach(v, res) {
-			const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id"));
-			char *text = view_to_json(ev, v);
-			struct payload *p;
-			if (id == NULL || text == NULL) {
-				free(text);
-				continue;
-			}
-			p = payload_event(NULL, "ticket", text);
-			free(text);
-			hub_send(h, p, 0, id, NULL);
-			payload_unref(p);
-		}
-	}
-	cJSON_Delete(res);
+static void views_round_next(struct views_round *vr);
+
+/* The round is over: free it, and start the next if changes came. */
+static void views_round_done(struct views_round *vr)
+{
+	struct hub *h = vr->hub;
+
+	free(vr->ids);
+	free(vr);
+	if (h == NULL)
+		return;
+	h->vround = NULL;
 	if (h->views_again) {
 		h->views_again = 0;
 		hub_touch_views(h);
 	}
 }
 
+/* Marks the ids of a batch that got no answer for the next round. */
+static void views_redo(struct views_round *vr, int from, int count)
+{
+	struct watch *w;
+
+	for (int i = from; i < from + count; i++)
+		if ((w = watch_find(vr->hub, vr->ids[i])) != NULL)
+			w->dirty = 1;
+	vr->hub->views_again = 1;
+}
+
+/*
+ * Sends one view to the live subscribers of its watch, unless it is what
+ * they last had.  With the id of the follower's tip when the round began
+ * (every change up to it is in the view, and every call up to it was sent
+ * before), so that a phone's Last-Event-ID keeps up and its reconnect
+ * replays little; a subscriber that already has a later id gets it
+ * without one.
+ */
+static void watch_send_view(struct watch *w, const struct event_def *ev,
+    const cJSON *v, const char *tip)
+{
+	const char *stage = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "stage"));
+	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "state"));
+	struct payload *with = NULL, *without = NULL;
+	char *text = view_to_json(ev, v);
+	uint64_t hash;
+
+	w->stage = stage ? event_stage_index(ev, stage) : -1;
+	w->waiting = state && strcmp(state, "waiting") == 0;
+	if (text == NULL)
+		return;
+	hash = hash_bytes(text, strlen(text));
+	if (hash == w->sent) {
+		free(text);
+		return;
+	}
+	w->sent = hash;
+	for (struct sub *s = w->subs, *next; s; s = next) {
+		struct payload *p;
+		next = s->wnext;
+		if (s->catching_up)
+			continue;
+		if (tip[0] && sse_id_after(tip, s->last_id)) {
+			if (with == NULL)
+				with = payload_event(tip, "ticket", text);
+			snprintf(s->last_id, sizeof s->last_id, "%s", tip);
+			p = with;
+		} else {
+			if (without == NULL)
+				without = payload_event(NULL, "ticket", text);
+			p = without;
+		}
+		if (sub_send(s, p) == -1) {
+			/* cutting the watch's only subscriber frees the watch */
+			int only = w->subs == s && s->wnext == NULL;
+			sub_cut(s);
+			if (only)
+				break;
+		}
+	}
+	payload_unref(with);
+	payload_unref(without);
+	free(text);
+}
+
+/* Owned by the store: reply dies after return.  arg is the batch. */
+static void hub_on_views(const redisReply *r, void *arg)
+{
+	struct views_batch *vb = arg;
+	struct views_round *vr = vb->round;
+	struct hub *h = vr->hub;
+	const struct event_def *ev;
+	cJSON *res = NULL;
+	const cJSON *v;
+
+	vr->inflight--;
+	if (h == NULL) {
+		if (vr->inflight == 0)
+			views_round_done(vr);
+		free(vb);
+		return;
+	}
+	ev = event_find(&server.events->set, h->event);
+	if (r && r->type == REDIS_REPLY_STRING && ev &&
+	    (res = cJSON_ParseWithLength(r->str, r->len)) != NULL) {
+		fanout_round++;
+		cJSON_ArrayForEach(v, res) {
+			const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id"));
+			struct watch *w;
+			if (id && (w = watch_find(h, id)) != NULL)
+				watch_send_view(w, ev, v, vr->tip);
+		}
+	} else if (ev)
+		views_redo(vr, vb->from, vb->count);   /* Redis away: next round */
+	cJSON_Delete(res);
+	free(vb);
+	views_round_next(vr);
+}
+
+/* Sends the round's next batches, up to VIEWS_IN_FLIGHT at once. */
+static void views_round_next(struct views_round *vr)
+{
+	struct hub *h = vr->hub;
+	const struct event_def *ev = event_find(&server.events->set, h->event);
+	char prefix[PROTO_ID_MAX + 16];
+	const char *keys[1] = { prefix };
+	const char *argv[1 + VIEWS_BATCH];
+
+	if (ev)
+		key_prefix(ev->id, prefix, sizeof prefix);
+	while (ev && vr->inflight < VIEWS_IN_FLIGHT && vr->next < vr->n) {
+		struct views_batch *vb = malloc(sizeof *vb);
+		int count = vr->n - vr->next < VIEWS_BATCH ? vr->n - vr->next : VIEWS_BATCH;
+		if (vb == NULL)
+			fatal("malloc");   /* OOM only: one per batch in flight (2 at most) */
+		vb->round = vr;
+		vb->from = vr->next;
+		vb->count = count;
+		argv[0] = ev->script_ctx;
+		for (int i = 0; i < count; i++)
+			argv[1 + i] = vr->ids[vr->next + i];
+		vr->next += count;
+		if (store_eval(server.store, store_script_get("views"), 1, keys, 1 + count,
+		    argv, NULL, hub_on_views, vb) == -1) {
+			free(vb);
+			views_redo(vr, vr->next - count, vr->n - (vr->next - count));
+			vr->next = vr->n;
+			break;
+		}
+		vr->inflight++;
+	}
+	if (vr->inflight == 0 && (ev == NULL || vr->next >= vr->n))
+		views_round_done(vr);
+}
+
+/*
+ * A refresh of the views that may have changed: tickets named by a change
+ * since the last round, waiting ones at a stage whose queue moved, and new
+ * subscribers; only those with a live subscriber (one catching up is
+ * marked when it goes live).
+ */
 static void hub_views_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct hub *h = arg;
 	const struct event_def *ev = event_find(&server.events->set, h->event);
-	char prefix[PROTO_ID_MAX + 16];
-	const char *keys[1] = { prefix };
-	const char **argv;
-	int n = 1;
+	unsigned stages = h->dirty_stages;
+	struct views_round *vr;
 
 	(void)fd;
 	(void)what;
-	if (ev == NULL || h->ntickets == 0)
+	if (h->vround)
+		h->views_again = 1;      /* after the round in flight */
+	if (ev == NULL || h->nwatch == 0 || h->vround)
 		return;
-	if ((argv = calloc((size_t)h->ntickets + 1, sizeof *argv)) == NULL)
-		fatal("calloc");
-	argv[0] = ev->script_ctx;
-	for (struct sub *s = h->subs; s; s = s->next) {
-		int seen = 0;
-		if (s->ticket[0] == '\0' || s->catching_up)
-			continue;
-		for (int i = 1; i < n && !seen; i++)   /* one view per ticket */
-			seen = strcmp(argv[i], s->ticket) == 0;
-		if (!seen)
-			argv[n++] = s->ticket;
+	if ((vr = calloc(1, sizeof *vr)) == NULL ||
+	    (vr->ids = calloc(h->nwatch, sizeof *vr->ids)) == NULL)
+		fatal("calloc");   /* OOM only: ids <= watches, bounded by max-connections */
+	vr->hub = h;
+	snprintf(vr->tip, sizeof vr->tip, "%s", follow_tip(h->event));
+	for (size_t i = 0; i < h->wcap; i++)
+		for (struct watch *w = h->wtab[i]; w; w = w->hnext) {
+			if (!(w->dirty || w->stage < 0 ||
+			    (w->waiting && (stages >> w->stage & 1))) || !watch_live(w))
+				continue;
+			w->dirty = 0;
+			memcpy(vr->ids[vr->n++], w->ticket, sizeof w->ticket);
+		}
+	h->dirty_stages = 0;
+	h->views_again = 0;
+	if (vr->n == 0) {
+		free(vr->ids);
+		free(vr);
+		return;
 	}
-	key_prefix(ev->id, prefix, sizeof prefix);
-	if (n > 1 && store_eval(server.store, store_script_get("views"), 1, keys, n,
-	    argv, NULL, hub_on_views, h) == 0)
-		h->views_busy = 1;
-	free(argv);
+	h->views_at = now_ms();
+	h->vround = vr;
+	views_round_next(vr);
 }
 
 /* ---- entries from the stream -------------------------------------------- */
@@ -629,7 +974,7 @@ static char *entry_to_json(const struct event_def *ev, const char *type, const c
 	} else
 		return NULL;             /* a type this daemon does not know */
 	if (o == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("out of memory");
+		fatalx("out of memory");   /* OOM only: one stream entry */
 	cJSON_Delete(o);
 	return text;
 }
@@ -675,6 +1020,7 @@ void sse_publish(const char *event, const char *id, const char *type,
 		return;
 	if ((d = cJSON_ParseWithLength(data, len)) == NULL)
 		return;
+	watch_mark(h, ev, type, d);
 	if ((text = entry_to_json(ev, type, d)) == NULL) {
 		cJSON_Delete(d);
 		return;
@@ -683,7 +1029,7 @@ void sse_publish(const char *event, const char *id, const char *type,
 		;
 	if (b == NULL) {
 		if ((b = calloc(1, sizeof *b)) == NULL)
-			fatal("calloc");
+			fatal("calloc");   /* OOM only: one per event per read */
 		b->hub = h;
 		b->next = batches;
 		batches = b;
@@ -692,7 +1038,7 @@ void sse_publish(const char *event, const char *id, const char *type,
 		struct pending *grown;
 		b->cap = b->cap ? 2 * b->cap : 16;
 		if ((grown = realloc(b->e, (size_t)b->cap * sizeof *b->e)) == NULL)
-			fatal("realloc");
+			fatal("realloc");   /* OOM only: entries per read <= the follower's COUNT */
 		b->e = grown;
 	}
 	e = &b->e[b->n++];
@@ -704,14 +1050,14 @@ void sse_publish(const char *event, const char *id, const char *type,
 	if (strcmp(type, "call") == 0) {
 		const char *t = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"));
 		if (t && (e->ticket = strdup(t)) == NULL)
-			fatal("strdup");
+			fatal("strdup");   /* OOM only: one ticket id */
 	}
 	cJSON_Delete(d);
 }
 
 /* Sends one hub's batch: the block to displays that have none of it, entry
  * by entry to those that have some (just caught up), and calls to the
- * people called. */
+ * people called, found through their watch. */
 static void batch_send(struct batch *b)
 {
 	struct hub *h = b->hub;
@@ -723,7 +1069,7 @@ static void batch_send(struct batch *b)
 	for (int i = 0; i < b->n; i++)
 		total += strlen(b->e[i].id) + strlen(b->e[i].type) + strlen(b->e[i].text) + 24;
 	if ((text = malloc(total + 1)) == NULL)
-		fatal("malloc");
+		fatal("malloc");   /* OOM only: entries of one read */
 	for (int i = 0; i < b->n; i++)
 		at += (size_t)sprintf(text + at, "id: %s\nevent: %s\ndata: %s\n\n",
 		    b->e[i].id, b->e[i].type, b->e[i].text);
@@ -732,9 +1078,9 @@ static void batch_send(struct batch *b)
 	fanout_round++;
 	for (s = h->subs; s; s = next) {
 		next = s->next;
-		if (s->catching_up)
+		if (s->catching_up || s->ticket[0])
 			continue;
-		if (s->ticket[0] == '\0' && sse_id_after(b->e[0].id, s->last_id)) {
+		if (sse_id_after(b->e[0].id, s->last_id)) {
 			snprintf(s->last_id, sizeof s->last_id, "%s", b->e[b->n - 1].id);
 			if (sub_send(s, block) == -1)
 				sub_cut(s);
@@ -744,8 +1090,7 @@ static void batch_send(struct batch *b)
 			struct pending *e = &b->e[i];
 			struct payload *p;
 			int rc;
-			if (!sse_id_after(e->id, s->last_id) || (s->ticket[0] &&
-			    !(e->ticket && strcmp(e->ticket, s->ticket) == 0)))
+			if (!sse_id_after(e->id, s->last_id))
 				continue;
 			snprintf(s->last_id, sizeof s->last_id, "%s", e->id);
 			p = payload_event(e->id, e->type, e->text);
@@ -758,6 +1103,29 @@ static void batch_send(struct batch *b)
 		}
 	}
 	payload_unref(block);
+	for (int i = 0; i < b->n; i++) {
+		struct pending *e = &b->e[i];
+		struct watch *w;
+		struct payload *p = NULL;
+		if (e->ticket == NULL || (w = watch_find(h, e->ticket)) == NULL)
+			continue;
+		for (s = w->subs; s; s = next) {
+			int only;
+			next = s->wnext;
+			if (s->catching_up || !sse_id_after(e->id, s->last_id))
+				continue;
+			snprintf(s->last_id, sizeof s->last_id, "%s", e->id);
+			if (p == NULL)
+				p = payload_event(e->id, e->type, e->text);
+			if (sub_send(s, p) == 0)
+				continue;
+			only = w->subs == s && s->wnext == NULL;
+			sub_cut(s);          /* the watch's only subscriber: it goes too */
+			if (only)
+				break;
+		}
+		payload_unref(p);
+	}
 	hub_touch_board(h);
 	hub_touch_views(h);
 	hub_touch_stats(h);
@@ -784,6 +1152,15 @@ void sse_flush(void)
 /* ---- catching up -------------------------------------------------------- */
 
 static void sub_catch_up(struct sub *s);
+
+/* A phone that goes live gets its view in the next refresh, even when its
+ * watch's other subscribers have it already. */
+static void sub_want_view(struct sub *s)
+{
+	s->watch->dirty = 1;
+	s->watch->sent = 0;
+	hub_touch_views(s->hub);
+}
 
 /* Owned by the store: reply dies after return.  arg is the subscriber. */
 static void sub_on_range(const redisReply *r, void *arg)
@@ -886,8 +1263,8 @@ static void sub_catch_up(struct sub *s)
 		return;
 	if (tip[0] && !sse_id_after(tip, s->last_id)) {
 		s->catching_up = 0;
-		if (s->ticket[0])
-			hub_touch_views(s->hub);
+		if (s->watch)
+			sub_want_view(s);
 		else if (s->hub->board == NULL)
 			hub_touch_board(s->hub);   /* the first display: make one */
 		else if (sub_send(s, s->hub->board) == -1)
@@ -907,16 +1284,19 @@ static void sub_catch_up(struct sub *s)
 	}
 }
 
-/* Tells the client where it starts (an id-only message sets EventSource's
- * last event id), so that a display that has had only board snapshots
- * still reconnects with a Last-Event-ID. */
+/* Tells the client where it starts (a `start` message with the id, so
+ * that a display that has had only board snapshots still reconnects with
+ * a Last-Event-ID).  It carries data: EventSource keeps the id of a
+ * message without any, but other clients (npm eventsource, sseclient-py)
+ * drop such a message whole, id included. */
 static int sub_send_start(struct sub *s)
 {
-	char text[48];
+	char text[128];
 	struct payload *p;
 	int rc;
 
-	snprintf(text, sizeof text, "id: %s\n\n", s->last_id);
+	snprintf(text, sizeof text, "id: %s\nevent: start\ndata: {\"id\":\"%s\"}\n\n",
+	    s->last_id, s->last_id);
 	p = payload_raw(text, strlen(text));
 	rc = sub_send(s, p);
 	payload_unref(p);
@@ -952,6 +1332,18 @@ static void sub_on_start(const redisReply *r, void *arg)
 
 /* ---- subscribing -------------------------------------------------------- */
 
+/* When a new stream's lifetime ends: sse-max-lifetime from now, less up to
+ * a tenth at random, so that streams opened together (every phone after a
+ * restart) do not all reconnect together. */
+static int64_t lifetime_end(const struct sub *s)
+{
+	int64_t life = (int64_t)server.cfg.sse_max_lifetime_s * 1000;
+	uint64_t r = (uint64_t)now_ms() ^ (uint64_t)(uintptr_t)s;
+
+	r = hash_bytes((const char *)&r, sizeof r);
+	return now_ms() + life - (int64_t)(r % (uint64_t)(life / 10 + 1));
+}
+
 static int valid_stream_id(const char *id)
 {
 	uint64_t ms, seq;
@@ -982,16 +1374,19 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, in
 		return;
 	}
 	if ((s = calloc(1, sizeof *s)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: one per stream, bounded by max-connections */
 	s->hub = hub;
 	s->req = req;
 	s->evcon = evcon;
 	if (ticket_id)
 		snprintf(s->ticket, sizeof s->ticket, "%s", ticket_id);
 	s->stats = stats && ticket_id == NULL;
+	s->end_ms = lifetime_end(s);
 	evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
 	evhttp_add_header(h, "Cache-Control", "no-cache, no-store");
 	evhttp_add_header(h, "X-Accel-Buffering", "no");
+	/* when the stream ends (its lifetime is over) so does the connection */
+	evhttp_add_header(h, "Connection", "close");
 	evhttp_send_reply_start(req, 200, "OK");
 	s->chunked = req->chunked;
 	/* a stream is silent for long stretches: no read timeout; a write that
@@ -1004,9 +1399,10 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, in
 	if (hub->subs)
 		hub->subs->prev = s;
 	hub->subs = s;
-	if (s->ticket[0])
+	if (s->ticket[0]) {
 		hub->ntickets++;
-	else
+		watch_add(hub, s);
+	} else
 		hub->ndisplays++;
 	hub->nstats += s->stats;
 	nsubs++;
@@ -1045,8 +1441,8 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, in
 		sub_cut(s);
 		return;
 	}
-	if (s->ticket[0])
-		hub_touch_views(hub);
+	if (s->watch)
+		sub_want_view(s);
 	/* the cached board is never older than the last change (every change
 	 * refreshes it); only the first display makes one, for itself and
 	 * whoever comes while it is made */
@@ -1075,6 +1471,18 @@ void sse_tick(void)
 				sub_catch_up(s);
 			}
 
+	/* streams past their lifetime end (not while catching up: they end
+	 * once live) */
+	if (now - last_lifetime_check >= LIFETIME_CHECK_MS) {
+		last_lifetime_check = now;
+		for (struct hub *h = hubs; h; h = h->next)
+			for (struct sub *s = h->subs, *next; s; s = next) {
+				next = s->next;
+				if (now >= s->end_ms && !s->catching_up && s->pending == 0)
+					sub_end(s);
+			}
+	}
+
 	/* a comment now and then keeps proxies from closing idle streams */
 	if (now - last_heartbeat < (int64_t)server.cfg.sse_heartbeat_s * 1000)
 		return;
@@ -1094,7 +1502,7 @@ void sse_tick(void)
 
 void sse_init(void)
 {
-	last_heartbeat = now_ms();
+	last_heartbeat = last_lifetime_check = now_ms();
 }
 
 void sse_shutdown(void)
@@ -1115,11 +1523,15 @@ void sse_shutdown(void)
 			evhttp_send_reply_end(req);
 			sub_release(s);
 		}
+		if (h->vround)
+			h->vround->hub = NULL;   /* its replies come with NULL */
+		free(h->wtab);
 		payload_unref(h->board);
 		event_free(h->board_timer);
 		event_free(h->views_timer);
 		event_free(h->stats_timer);
-		free(h);
+		h->dead = 1;
+		hub_release(h);
 	}
 	hubs = NULL;
 }

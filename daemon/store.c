@@ -75,6 +75,8 @@ const struct store_script *store_script_get(const char *name)
 		}
 		return sc;
 	}
+	/* unreachable from outside: callers pass literal names, all embedded
+	 * at build time (a missing one fails the first request of its kind) */
 	fatalx("no embedded script named %s", name);
 }
 
@@ -427,7 +429,7 @@ int store_command_wait(struct store *s, int extra_ms, store_reply_cb *cb, void *
 	if (s->state != STORE_UP)
 		return -1;
 	if ((op = calloc(1, sizeof *op)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: one op per command */
 	op->store = s;
 	op->cb = cb;
 	op->arg = arg;
@@ -452,24 +454,22 @@ int store_eval(struct store *s, const struct store_script *script,
 	char nk[16];
 	int argc = 3 + nkeys + nargs;
 	const char *src[3] = { "EVALSHA", script->sha, nk };
-	size_t lens[64], total = 0;
+	size_t total = 0;
 	char *p;
 
 	if (s->state != STORE_UP)
 		return -1;
-	if (argc > 64)
-		fatalx("store_eval: too many arguments");
 	snprintf(nk, sizeof nk, "%d", nkeys);
-	for (int i = 0; i < argc; i++) {
-		lens[i] = i < 3 ? strlen(src[i]) : i < 3 + nkeys ? strlen(keys[i - 3]) :
-		    arglens ? arglens[i - 3 - nkeys] : strlen(args[i - 3 - nkeys]);
-		total += lens[i] + 1;
-	}
+	/* Any number of arguments (callers bound their batches): the lengths
+	 * are summed first, then the op is one block of that size. */
+	for (int i = 0; i < argc; i++)
+		total += (i < 3 ? strlen(src[i]) : i < 3 + nkeys ? strlen(keys[i - 3]) :
+		    arglens ? arglens[i - 3 - nkeys] : strlen(args[i - 3 - nkeys])) + 1;
 	/* One block: the op, then argv, argvlen and the argument bytes, kept
-	 * for the NOSCRIPT retry. */
+	 * for the NOSCRIPT retry.  Out of memory is the only way to fatal. */
 	if ((op = calloc(1, sizeof *op + (size_t)argc * (sizeof *op->argv +
 	    sizeof *op->argvlen) + total)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: callers bound their argument counts */
 	op->store = s;
 	op->cb = cb;
 	op->arg = arg;
@@ -481,11 +481,13 @@ int store_eval(struct store *s, const struct store_script *script,
 	for (int i = 0; i < argc; i++) {
 		const char *from = i < 3 ? src[i] : i < 3 + nkeys ? keys[i - 3] :
 		    args[i - 3 - nkeys];
-		memcpy(p, from, lens[i]);
-		p[lens[i]] = '\0';
+		size_t len = i < 3 + nkeys ? strlen(from) :
+		    arglens ? arglens[i - 3 - nkeys] : strlen(from);
+		memcpy(p, from, len);
+		p[len] = '\0';
 		op->argv[i] = p;
-		op->argvlen[i] = lens[i];
-		p += lens[i] + 1;
+		op->argvlen[i] = len;
+		p += len + 1;
 	}
 	if (op_send(s, op, argc, (const char **)op->argv, op->argvlen, 0) == -1) {
 		op_free(op);

@@ -15,14 +15,21 @@
 #    libnginx-mod-nchan are installed, and against a bare epoll loop that
 #    only send()s (this machine's floor for one thread).  The load client
 #    is tests/bench/sse_load.c (BENCH_SSE_THREADS threads, 1).
-# BENCH_PARTS="issue", "sse" or both (the default) chooses the parts.
+# 3. phones: BENCH_PHONES_N (10,000) people on their own ticket streams
+#    (signed, one ticket each, issued through the API) on one antred, then
+#    BENCH_PHONES_CALLS (50) calls, one every BENCH_PHONES_INTERVAL (200) ms;
+#    the time from a call to the called phone (p50, p99), antred's memory
+#    per phone stream, and antred's and Redis's CPU seconds per second per
+#    1,000 watched tickets while the calls go on.  The load client is
+#    tests/bench/phone_load.c.
+# BENCH_PARTS: any of "issue", "sse", "phones" (all three by default).
 # Loopback only; every run is bounded by its duration.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build="$top/build"
 dur="${BENCH_SECONDS:-10}"
 conns="${BENCH_CONNECTIONS:-50}"
-parts="${BENCH_PARTS:-issue sse}"   # either or both
+parts="${BENCH_PARTS:-issue sse phones}"   # any of them
 tmp=$(mktemp -d /var/tmp/antre-bench.XXXXXX)
 pids=
 cleanup() {
@@ -266,4 +273,71 @@ awk -v m="$(result antred median_all_ms)" -v w="$(result antred worst_all_ms)" \
 	printf "  targets (10,000 on one daemon): every subscriber within 60 ms (median %s, worst %s), <= 6 KiB each (%s)\n", \
 		(m <= 60 ? "met" : "NOT met"), (w <= 60 ? "met" : "NOT met"), (k <= 6 ? "met" : "NOT met")
 	if (n != 10000) printf "  (measured with %d subscribers, not 10,000)\n", n }'
+;; esac
+
+# ---- phones ------------------------------------------------------------------
+case " $parts " in *" phones "*)
+ph_n="${BENCH_PHONES_N:-10000}"
+ph_calls="${BENCH_PHONES_CALLS:-50}"
+ph_interval="${BENCH_PHONES_INTERVAL:-200}"
+if [ "$nofile" -lt $((ph_n + 100)) ]; then
+	echo "bench: $ph_n phones need $((ph_n + 100)) open files; the limit here is $nofile" >&2
+	exit 1
+fi
+echo
+echo "phones: $ph_n ticket streams (one ticket each), $ph_calls calls one every $ph_interval ms, this machine ($(nproc) cores)"
+mkdir -p "$tmp/ph/events"
+python3 - "$top/tools/demo/events/demo.json" "$tmp/ph/events/bench.json" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+e["id"], e["name"] = "bench", "antre bench"
+e["stages"][0]["stations"] = 2
+json.dump(e, open(sys.argv[2], "w"), indent=1)
+PY
+ph_stage=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["stages"][0]["id"])' "$tmp/ph/events/bench.json")
+prport=$(port); pport=$(port)
+redis-server "$top/tools/redis.conf" --port "$prport" --dir "$tmp/ph" --daemonize no \
+	--logfile "$tmp/ph/redis.log" &
+predis=$!
+pids="$pids $predis"
+i=0
+until redis-cli -p "$prport" ping >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $prport" >&2; exit 1; }
+	sleep 0.05
+done
+desk="desk-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+station="station-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+cat > "$tmp/ph/antred.conf" <<CONF
+listen 127.0.0.1:$pport
+redis redis://127.0.0.1:$prport/0
+secret-file $tmp/ph/secret
+events-dir $tmp/ph/events
+log-level warn
+token desk $desk
+token station $station
+max-connections $((ph_n + 1000))
+CONF
+"$build/antred" -c "$tmp/ph/antred.conf" 2>"$tmp/ph/antred.log" &
+pantred=$!
+pids="$pids $pantred"
+wait_port "$pport"
+until curl -sf "http://127.0.0.1:$pport/healthz" >/dev/null; do sleep 0.05; done
+"$build/tests/bench-phone" -p "$pport" -D "$desk" -S "$station" -e bench -s "$ph_stage" \
+	-x 2 -n "$ph_n" -k "$ph_calls" -i "$ph_interval" -r "$pantred,$predis" \
+	> "$tmp/ph/out" || {
+	cat "$tmp/ph/out"
+	echo "bench: the phone run failed" >&2
+	tail -5 "$tmp/ph/antred.log" >&2
+	exit 1
+}
+grep -v '^RESULT ' "$tmp/ph/out" | sed 's/^/  /'
+if [ -s "$tmp/ph/antred.log" ]; then
+	echo "  antred's log:"; sed 's/^/    /' "$tmp/ph/antred.log" | tail -5
+fi
+awk -v n="$ph_n" '/^RESULT / {
+	for (i = 2; i <= NF; i++) { split($i, kv, "="); r[kv[1]] = kv[2] }
+	printf "  target (10,000 phones on one daemon): the called phone within 250 ms p99: %s (p99 %s ms)\n", \
+		(r["p99_ms"] <= 250 ? "met" : "NOT met"), r["p99_ms"]
+	if (n != 10000) printf "  (measured with %d phones, not 10,000)\n", n }' "$tmp/ph/out"
+stop "$pantred" "$predis"
 ;; esac
