@@ -299,7 +299,7 @@ void http_detach(struct req *r)
 #define HTTP_CSP "default-src 'self'; img-src 'self' data: blob:; " \
 	"frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
-static void add_common_headers(struct evhttp_request *ev, const char *type)
+void http_add_common_headers(struct evhttp_request *ev, const char *type)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
 
@@ -343,13 +343,15 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 
 	if (buf == NULL)
 		fatal("evbuffer_new");
-	add_common_headers(r->ev, content_type);
+	http_add_common_headers(r->ev, content_type);
 	if (evhttp_request_get_command(r->ev) == EVHTTP_REQ_HEAD) {
 		/* GET's headers and length, no body: evhttp 2.1 would send the
 		 * body unannounced, and the client would read it as the next
 		 * response */
 		char n[24];
 
+		/* data NULL: the caller gives GET's length only (a streamed
+		 * answer such as the report) */
 		snprintf(n, sizeof n, "%zu", len);
 		if (status != 204)
 			evhttp_add_header(evhttp_request_get_output_headers(r->ev),

@@ -91,7 +91,12 @@ void http_reply_error(struct req *r, int status, const char *code,
 void http_reply_unavailable(struct req *r);
 /* 503 store_unavailable for a write Redis refused (OOM, MISCONF, READONLY). */
 void http_reply_refused(struct req *r);
-/* A raw body with a content type (images, text). */
+/* The headers every answer carries (type, no-store, the security policy),
+ * for a module that sends its answer itself (streams, the report). */
+void http_add_common_headers(struct evhttp_request *ev, const char *type);
+
+/* A raw body with a content type (images, text).  On HEAD no body is sent
+ * and Content-Length says len, so data may be NULL there. */
 void http_reply_raw(struct req *r, int status, const char *content_type,
     const void *data, size_t len);
 

@@ -522,8 +522,9 @@ static void job_send(struct report_job *job)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
 	struct report_totals tot = { 0 };
 	struct timeval tv = { server.cfg.http_timeout_s, 0 }, now;
-	char date[16], disposition[PROTO_ID_MAX + 64];
-	size_t n = 0;
+	char date[16], disposition[PROTO_ID_MAX + 64], length[24];
+	const char *type;
+	size_t n = 0, total;
 
 	if (job->nlines > 0)
 		qsort(job->lines, job->nlines, sizeof *job->lines, line_cmp);
@@ -546,7 +547,7 @@ static void job_send(struct report_job *job)
 		csv_add_line(job->first, &job->sheet, 1);
 		snprintf(disposition, sizeof disposition,
 		    "attachment; filename=\"antre-%s-%s.csv\"", ev->id, date);
-		evhttp_add_header(h, "Content-Type", "text/csv; charset=utf-8");
+		type = "text/csv; charset=utf-8";
 		evhttp_add_header(h, "Content-Disposition", disposition);
 	} else {
 		cJSON *t;
@@ -564,10 +565,25 @@ static void job_send(struct report_job *job)
 		    "\"tickets\":[", ev->id, date, text);
 		cJSON_free(text);
 		cJSON_Delete(t);
-		evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+		type = "application/json; charset=utf-8";
 	}
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	/* every line is here already: the length is known, so the answer
+	 * is not chunked, and HEAD gets it without the body */
+	total = evbuffer_get_length(job->first);
+	for (size_t i = 0; i < job->nlines; i++)
+		total += job->lines[i]->len;
+	if (!job->csv)
+		total += (job->nlines > 0 ? job->nlines - 1 : 0) + 2;   /* commas, "]}" */
+	if (evhttp_request_get_command(r->ev) == EVHTTP_REQ_HEAD) {
+		job->r = NULL;
+		http_reply_raw(r, 200, type, NULL, total);
+		job_free(job);
+		return;
+	}
+	snprintf(length, sizeof length, "%zu", total);
+	http_add_common_headers(r->ev, type);
+	evhttp_add_header(h, "Content-Length", length);
+	/* the connection ends with the report: report_on_close frees the job */
 	evhttp_add_header(h, "Connection", "close");
 	job->req = r->ev;
 	job->evcon = evhttp_request_get_connection(r->ev);

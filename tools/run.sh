@@ -47,7 +47,7 @@ if [ -z "${REDIS_URL:-}" ]; then
 	i=0
 	until redis-cli -p "$redis_port" ping >/dev/null 2>&1; do
 		i=$((i + 1))
-		if [ $i -gt 50 ] || ! kill -0 "$redis_pid" 2>/dev/null; then
+		if [ $i -gt 300 ] || ! kill -0 "$redis_pid" 2>/dev/null; then
 			echo "run: redis-server did not start; see $var/redis/redis.log" >&2
 			exit 1
 		fi
