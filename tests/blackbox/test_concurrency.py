@@ -46,6 +46,7 @@ def run_threads(n, fn):
     for t in threads:
         t.join(60)
     assert not errors, errors[:5]
+    assert not any(t.is_alive() for t in threads), "a thread is still running after 60 s"
 
 
 def test_300_tickets_from_30_clients_are_unique_and_gapless():
@@ -106,12 +107,20 @@ def test_kill_redis_while_issuing_loses_no_acknowledged_ticket():
     d2 = Antred(r2.url)
     acked = []
     unavailable = [0]
+    errors = []                  # a desk thread's failure, for the test
     lock = threading.Lock()
     stop = threading.Event()
     try:
         d2.wait_redis_up()
 
         def desk(i):
+            try:
+                desk_loop(i)
+            except BaseException as e:  # reaches the test below
+                with lock:
+                    errors.append("desk %d: %r" % (i, e))
+
+        def desk_loop(i):
             deadline = time.monotonic() + 20  # bounded however Redis behaves
             while not stop.is_set() and time.monotonic() < deadline:
                 st, _, body = d2.post("/v1/events/demo/tickets", {"service": "dose2"}, role="desk")
@@ -129,15 +138,19 @@ def test_kill_redis_while_issuing_loses_no_acknowledged_ticket():
         threads = [threading.Thread(target=desk, args=(i,)) for i in range(8)]
         for t in threads:
             t.start()
-        wait_until(lambda: len(acked) >= 100, timeout=10, what="100 tickets")
+        wait_until(lambda: len(acked) >= 100 or errors, timeout=10, what="100 tickets")
+        assert not errors, errors[:5]
         r2.kill(signal.SIGKILL)
         before_kill = len(acked)
         time.sleep(0.5)
         r2.start()
-        wait_until(lambda: len(acked) >= before_kill + 100, timeout=15, what="issuing to resume")
+        wait_until(lambda: len(acked) >= before_kill + 100 or errors, timeout=15,
+                   what="issuing to resume")
         stop.set()
         for t in threads:
             t.join(30)
+        assert not errors, errors[:5]
+        assert not any(t.is_alive() for t in threads), "a desk thread is still running"
         assert unavailable[0] > 0, "no request saw Redis down"
         codes = [t["code"] for t in acked]
         assert len(codes) == len(set(codes)), "a code was issued twice"
