@@ -73,7 +73,7 @@ static int load_all(const char *path, struct config *c, struct event_set *set)
 		return -1;
 	}
 	apply_overrides(c);
-	event_set_test_clock(c->test_clock);
+	event_set_test_clock(c->test_clock, &c->redis);
 	event_set_retention_days(c->retention_days);
 	if (event_load_dir(c->events_dir, set, eerr) == -1) {
 		log_warnx("events: %s", eerr);
