@@ -17,7 +17,8 @@ import subprocess
 import tempfile
 import threading
 
-from harness import DEMO_EVENT, SANITIZER_MARKS, TOKENS, TOP, Antred, Redis, free_port
+from harness import (ANTRED_TEST, DEMO_EVENT, SANITIZER_MARKS, TOKENS, TOP, Antred, Redis,
+                     free_port, set_test_clock, wib_ms)
 
 CLI = os.environ.get("ANTRE_CLI", os.path.join(TOP, "build", "antre"))
 
@@ -41,12 +42,17 @@ def setup_module():
     global redis, d1, d2, tmp
     tmp = tempfile.mkdtemp(prefix="antre-cli-")
     redis = Redis()
-    d1 = Antred(redis.url)
+    # codes are looked up by code (today's ticket of that code): the events'
+    # clocks are pinned mid-morning, so a run across midnight WIB does not
+    # look up a code on the new day
+    for ev in ("demo", "one", "two"):
+        set_test_clock(redis, ev, wib_ms(2026, 7, 15, 10, 0, 0))
+    d1 = Antred(redis.url, binary=ANTRED_TEST, extra=["test-clock 1"])
     one = copy.deepcopy(DEMO_EVENT)
     one["id"] = "one"
     two = copy.deepcopy(DEMO_EVENT)
     two["id"] = "two"
-    d2 = Antred(redis.url, events=(one, two))
+    d2 = Antred(redis.url, events=(one, two), binary=ANTRED_TEST, extra=["test-clock 1"])
     d1.wait_redis_up()
     d2.wait_redis_up()
 

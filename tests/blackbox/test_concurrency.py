@@ -6,7 +6,8 @@ import signal
 import threading
 import time
 
-from harness import DEMO_EVENT, Antred, Redis, wait_until
+from harness import (ANTRED_TEST, DEMO_EVENT, Antred, Redis, set_test_clock, wait_until,
+                     wib_ms)
 
 redis = None
 d = None
@@ -22,7 +23,11 @@ ISSUE["id"] = "issue"
 def setup_module():
     global redis, d
     redis = Redis()
-    d = Antred(redis.url, events=(CROWD, ISSUE))
+    d = Antred(redis.url, events=(CROWD, ISSUE), binary=ANTRED_TEST, extra=["test-clock 1"])
+    # codes A-001 .. A-300 are one day's: the clock is pinned to mid-morning
+    # so that a run at midnight WIB does not start a second numbering
+    for ev in (CROWD, ISSUE):
+        set_test_clock(redis, ev["id"], wib_ms(2026, 7, 15, 10, 0, 0))
     d.wait_redis_up()
 
 
