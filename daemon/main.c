@@ -22,6 +22,7 @@
 #define ANTRE_VERSION "0.1.0"
 #define STOP_GRACE_MS 5000
 #define STOP_FLUSH_MS 500       /* after the grace: for the 503s to go out */
+#define STOP_SETTLE_MS 300      /* no request for this long: none is coming */
 
 /* Command-line overrides, applied over the file at start and on reload. */
 static struct {
@@ -34,6 +35,7 @@ static struct {
 static struct event *cron_event;
 static int64_t stop_deadline_ms;
 static int64_t stop_flush_ms;           /* 0 until the grace has run out */
+static int64_t stop_idle_ms;            /* since when none was in flight, or 0 */
 
 static void usage(FILE *f)
 {
@@ -164,9 +166,17 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 			stop_give_up(now);
 			return;          /* the answers go out on the next turns */
 		}
+		/* A connection accepted just before the stop may have its
+		 * request on the way, not yet read: ending the moment nothing
+		 * is in flight would close it unanswered.  So nothing must
+		 * have been in flight for a little while. */
+		if (server.inflight)
+			stop_idle_ms = 0;
+		else if (stop_idle_ms == 0)
+			stop_idle_ms = now;
 		/* after giving up: until every connection closed (the 503s
 		 * carry Connection: close) or the flush time is over */
-		if ((server.inflight == 0 && stop_flush_ms == 0) ||
+		if ((stop_idle_ms && now - stop_idle_ms >= STOP_SETTLE_MS && stop_flush_ms == 0) ||
 		    (stop_flush_ms && server.connections == 0) ||
 		    (stop_flush_ms && now >= stop_flush_ms)) {
 			if (server.inflight)
