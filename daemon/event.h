@@ -81,9 +81,16 @@ int event_station_parse(const struct event_def *ev, const char *station,
 /* The UTC offset of an IANA zone at time t; 0 or -1 for an unknown zone. */
 int event_tz_offset(const char *tz, time_t t, int *offset_s);
 
+struct redis_addr;
+
 /* antred-test only: contexts built from now on tell the scripts to read
- * the test clock. */
-void event_set_test_clock(int on);
+ * the test clock, and event_now reads it from the Redis at `redis`. */
+void event_set_test_clock(int on, const struct redis_addr *redis);
+
+/* Now, for the calendar logic done in C (a NIK's age today): the real
+ * clock; in antred-test with test-clock on, the event's key test:clock
+ * when it is set, the very clock its scripts read. */
+time_t event_now(const struct event_def *ev);
 
 /* Contexts built from now on tell the scripts to keep a ticket this many
  * days (config retention-days; 30 until set). */

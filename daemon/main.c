@@ -21,6 +21,8 @@
 
 #define ANTRE_VERSION "0.1.0"
 #define STOP_GRACE_MS 5000
+#define STOP_FLUSH_MS 500       /* after the grace: for the 503s to go out */
+#define STOP_SETTLE_MS 300      /* no request for this long: none is coming */
 
 /* Command-line overrides, applied over the file at start and on reload. */
 static struct {
@@ -32,6 +34,8 @@ static struct {
 
 static struct event *cron_event;
 static int64_t stop_deadline_ms;
+static int64_t stop_flush_ms;           /* 0 until the grace has run out */
+static int64_t stop_idle_ms;            /* since when none was in flight, or 0 */
 
 static void usage(FILE *f)
 {
@@ -71,7 +75,7 @@ static int load_all(const char *path, struct config *c, struct event_set *set)
 		return -1;
 	}
 	apply_overrides(c);
-	event_set_test_clock(c->test_clock);
+	event_set_test_clock(c->test_clock, &c->redis);
 	event_set_retention_days(c->retention_days);
 	if (event_load_dir(c->events_dir, set, eerr) == -1) {
 		log_warnx("events: %s", eerr);
@@ -130,6 +134,22 @@ static void report_status(void)
 	    store_is_up(server.store) ? "up" : "down");
 }
 
+/*
+ * The grace has run out (or a second signal came) with requests still
+ * waiting, nearly always on Redis.  Freeing the connections under them would
+ * leave their callbacks a freed request, so the store lets go of Redis first:
+ * every waiting callback hears NULL and answers 503 (with Connection: close,
+ * as everything while stopping), and the loop runs a little longer to send
+ * those answers before it ends.
+ */
+static void stop_give_up(int64_t now)
+{
+	log_warnx("stopping with %d requests unanswered: dropping Redis, answering 503",
+	    server.inflight);
+	store_close(server.store);
+	stop_flush_ms = now + STOP_FLUSH_MS;
+}
+
 /* The one periodic timer: keeps zone offsets current, ends a graceful stop,
  * answers the service manager's watchdog. */
 static void on_cron(evutil_socket_t fd, short what, void *arg)
@@ -142,9 +162,25 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	(void)arg;
 	notify_watchdog(now);
 	if (server.stopping) {
-		if (server.inflight == 0 || now >= stop_deadline_ms) {
+		if (server.inflight && now >= stop_deadline_ms && stop_flush_ms == 0) {
+			stop_give_up(now);
+			return;          /* the answers go out on the next turns */
+		}
+		/* A connection accepted just before the stop may have its
+		 * request on the way, not yet read: ending the moment nothing
+		 * is in flight would close it unanswered.  So nothing must
+		 * have been in flight for a little while. */
+		if (server.inflight)
+			stop_idle_ms = 0;
+		else if (stop_idle_ms == 0)
+			stop_idle_ms = now;
+		/* after giving up: until every connection closed (the 503s
+		 * carry Connection: close) or the flush time is over */
+		if ((stop_idle_ms && now - stop_idle_ms >= STOP_SETTLE_MS && stop_flush_ms == 0) ||
+		    (stop_flush_ms && server.connections == 0) ||
+		    (stop_flush_ms && now >= stop_flush_ms)) {
 			if (server.inflight)
-				log_warnx("stopping with %d requests unanswered", server.inflight);
+				log_warnx("stopping with %d requests still unanswered", server.inflight);
 			event_base_loopexit(server.base, NULL);
 		}
 		return;
@@ -190,7 +226,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	}
 	if (server.stopping) {
 		log_info("second signal, stopping now");
-		event_base_loopexit(server.base, NULL);
+		if (server.inflight == 0)
+			event_base_loopexit(server.base, NULL);
+		else if (stop_flush_ms == 0)
+			stop_give_up(mono_ms());   /* on_cron ends the loop */
 		return;
 	}
 	log_info("stopping: no new connections, finishing %d requests", server.inflight);
@@ -308,6 +347,9 @@ int main(int argc, char **argv)
 
 	event_base_dispatch(server.base);
 
+	/* Redis first: a callback still waiting (a stream's start) then meets
+	 * live requests and connections, not freed ones. */
+	store_close(server.store);
 	sse_shutdown();
 	follow_stop();
 	http_free();

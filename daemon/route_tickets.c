@@ -77,7 +77,7 @@ static int area_valid(const char *s)
 static int tickets_nik(struct req *r, const char *nik, int status, struct nik_info *info,
     struct tm *today)
 {
-	time_t now = time(NULL) + r->event->utc_offset_s;
+	time_t now = event_now(r->event) + r->event->utc_offset_s;   /* the event's day */
 	enum nik_result res;
 
 	gmtime_r(&now, today);

@@ -384,17 +384,26 @@ void store_set_addr(struct store *s, const struct redis_addr *addr, int timeout_
 	}
 }
 
-void store_free(struct store *s)
+void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	s->state = STORE_DOWN;           /* commands from the callbacks fail */
+	if (s->retry_timer)
+		evtimer_del(s->retry_timer);
 	if (s->ac) {
 		redisAsyncContext *ac = s->ac;
 		s->ac = NULL;
 		ac->data = NULL;         /* on_disconnect must not reschedule */
-		s->state = STORE_DOWN;
 		redisAsyncFree(ac);
 	}
+}
+
+void store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	store_close(s);
 	if (s->retry_timer)
 		event_free(s->retry_timer);
 	if (s->watch_timer)

@@ -38,6 +38,9 @@ struct store *store_new(struct event_base *base, const char *name,
     const struct redis_addr *addr, int timeout_ms);
 /* Drops the connection; pending callbacks are called with NULL first. */
 void store_free(struct store *s);
+/* Drops the connection for good (a stop that cannot wait any longer):
+ * pending callbacks are called with NULL, later commands fail at once. */
+void store_close(struct store *s);
 /* Points the store at another Redis (SIGHUP); reconnects if it changed. */
 void store_set_addr(struct store *s, const struct redis_addr *addr, int timeout_ms);
 

@@ -2,12 +2,24 @@
 # make test: every unit test binary, black-box test and browser test, once
 # for each build directory given (the plain build, then the sanitizer
 # build), then a short run of every fuzzer, and one closing line
-# "N passed, N failed" over everything.
+# "N passed, N failed" over everything.  Each layer must pass at least its
+# floor in tests/floors (a missing unit binary or fuzzer, a module that no
+# longer loads, or a filter such as BB_ONLY left set cannot pass as green).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 passed=0
 failed=0
+# cmocka's summary lines are read below: its other formats (TAP, subunit,
+# XML) would count every passing test as none
+CMOCKA_MESSAGE_OUTPUT=STDOUT
+export CMOCKA_MESSAGE_OUTPUT
+unset CMOCKA_XML_FILE
+
+# The least a layer must pass (tests/floors): fewer fails the run.
+floor() {
+	sed -n "s/^$1[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p" tests/floors
+}
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -33,8 +45,15 @@ count() {
 
 for build in "$@"; do
 	echo "== unit tests ($build)"
-	for t in "$build"/tests/test_*; do
-		[ -x "$t" ] || continue
+	unit_passed=0
+	# every test source has its binary: a missing one is a failure
+	for src in tests/unit/test_*.c; do
+		t="$build/tests/$(basename "$src" .c)"
+		if [ ! -x "$t" ]; then
+			echo "   $(basename "$t"): missing ($t was not built): 1 failed"
+			failed=$((failed + 1))
+			continue
+		fi
 		"$t" >"$log" 2>&1
 		rc=$?
 		p=$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -n 1)
@@ -52,7 +71,13 @@ for build in "$@"; do
 		echo "   $(basename "$t"): $p passed, $f failed"
 		passed=$((passed + p))
 		failed=$((failed + f))
+		unit_passed=$((unit_passed + p))
 	done
+	least=$(floor unit)
+	if [ "$unit_passed" -lt "${least:-1}" ]; then
+		echo "   FAIL only $unit_passed unit tests passed, tests/floors wants ${least:-a floor}"
+		failed=$((failed + 1))
+	fi
 	echo "== black-box tests ($build)"
 	ANTRED="$top/$build/antred" ANTRE_CLI="$top/$build/antre" \
 		python3 tests/blackbox/runner.py >"$log" 2>&1

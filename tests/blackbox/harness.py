@@ -1,6 +1,7 @@
 """Black-box test harness: a real redis-server and a real antred on free
 loopback ports, started and stopped by the tests, spoken to over HTTP."""
 
+import datetime
 import http.client
 import json
 import os
@@ -224,3 +225,27 @@ def assert_error(resp, status, code=None):
     assert isinstance(body["error"].get("message"), str) and body["error"]["message"], body
     if code:
         assert body["error"]["code"] == code, "expected code %s, got %r" % (code, body)
+
+
+# ---- the test clock (antred-test, "test-clock 1") ---------------------------
+# Tests that check calendar figures (issued today, doses today, a NIK's age
+# today, a day's report) set the event's clock rather than read the real
+# one, so that they pass at any hour, on any day, 29 February included.
+
+WIB = datetime.timezone(datetime.timedelta(hours=7))
+
+
+def wib_ms(y, mo, d, h=0, mi=0, s=0, ms=0):
+    """Milliseconds since the epoch of a wall-clock time in Jakarta (WIB)."""
+    return int(datetime.datetime(y, mo, d, h, mi, s, ms * 1000, tzinfo=WIB).timestamp() * 1000)
+
+
+def set_test_clock(redis, event, ms):
+    """Sets event's clock (key antre:{EVENT}:test:clock, milliseconds):
+    antred-test's scripts and its calendar logic in C read it from now on."""
+    assert redis.cli("SET", "antre:{%s}:test:clock" % event, int(ms)) == "OK"
+
+
+def clear_test_clock(redis, event):
+    """Back to the real clock for that event."""
+    redis.cli("DEL", "antre:{%s}:test:clock" % event)

@@ -6,7 +6,8 @@ import signal
 import threading
 import time
 
-from harness import DEMO_EVENT, Antred, Redis, wait_until
+from harness import (ANTRED_TEST, DEMO_EVENT, Antred, Redis, set_test_clock, wait_until,
+                     wib_ms)
 
 redis = None
 d = None
@@ -22,7 +23,11 @@ ISSUE["id"] = "issue"
 def setup_module():
     global redis, d
     redis = Redis()
-    d = Antred(redis.url, events=(CROWD, ISSUE))
+    d = Antred(redis.url, events=(CROWD, ISSUE), binary=ANTRED_TEST, extra=["test-clock 1"])
+    # codes A-001 .. A-300 are one day's: the clock is pinned to mid-morning
+    # so that a run at midnight WIB does not start a second numbering
+    for ev in (CROWD, ISSUE):
+        set_test_clock(redis, ev["id"], wib_ms(2026, 7, 15, 10, 0, 0))
     d.wait_redis_up()
 
 
@@ -46,6 +51,7 @@ def run_threads(n, fn):
     for t in threads:
         t.join(60)
     assert not errors, errors[:5]
+    assert not any(t.is_alive() for t in threads), "a thread is still running after 60 s"
 
 
 def test_300_tickets_from_30_clients_are_unique_and_gapless():
@@ -106,12 +112,20 @@ def test_kill_redis_while_issuing_loses_no_acknowledged_ticket():
     d2 = Antred(r2.url)
     acked = []
     unavailable = [0]
+    errors = []                  # a desk thread's failure, for the test
     lock = threading.Lock()
     stop = threading.Event()
     try:
         d2.wait_redis_up()
 
         def desk(i):
+            try:
+                desk_loop(i)
+            except BaseException as e:  # reaches the test below
+                with lock:
+                    errors.append("desk %d: %r" % (i, e))
+
+        def desk_loop(i):
             deadline = time.monotonic() + 20  # bounded however Redis behaves
             while not stop.is_set() and time.monotonic() < deadline:
                 st, _, body = d2.post("/v1/events/demo/tickets", {"service": "dose2"}, role="desk")
@@ -129,15 +143,19 @@ def test_kill_redis_while_issuing_loses_no_acknowledged_ticket():
         threads = [threading.Thread(target=desk, args=(i,)) for i in range(8)]
         for t in threads:
             t.start()
-        wait_until(lambda: len(acked) >= 100, timeout=10, what="100 tickets")
+        wait_until(lambda: len(acked) >= 100 or errors, timeout=10, what="100 tickets")
+        assert not errors, errors[:5]
         r2.kill(signal.SIGKILL)
         before_kill = len(acked)
         time.sleep(0.5)
         r2.start()
-        wait_until(lambda: len(acked) >= before_kill + 100, timeout=15, what="issuing to resume")
+        wait_until(lambda: len(acked) >= before_kill + 100 or errors, timeout=15,
+                   what="issuing to resume")
         stop.set()
         for t in threads:
             t.join(30)
+        assert not errors, errors[:5]
+        assert not any(t.is_alive() for t in threads), "a desk thread is still running"
         assert unavailable[0] > 0, "no request saw Redis down"
         codes = [t["code"] for t in acked]
         assert len(codes) == len(set(codes)), "a code was issued twice"

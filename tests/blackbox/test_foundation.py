@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import ANTRED, DEMO_EVENT, Antred, Redis, assert_error, wait_until
+from harness import ANTRED, DEMO_EVENT, Antred, Redis, assert_error, free_port, wait_until
 
 redis = None
 d = None
@@ -152,14 +152,31 @@ def test_cli_overrides_listen_and_redis():
     d2 = Antred("redis://127.0.0.1:1/0", start=False)
     port = d2.port
     other = Redis()
+    # the file listens on another free port: a daemon that ignored --listen
+    # would be found there, and not on `port`
+    file_port = free_port()
+    while file_port == port:
+        file_port = free_port()
+    with open(d2.conf) as f:
+        conf = f.read()
+    assert "listen 127.0.0.1:%d\n" % port in conf
+    with open(d2.conf, "w") as f:
+        f.write(conf.replace("listen 127.0.0.1:%d\n" % port, "listen 127.0.0.1:%d\n" % file_port))
     try:
         # the file says port 1 for Redis; --redis points it at the real one
         d2.proc = subprocess.Popen([ANTRED, "-c", d2.conf, "--redis", other.url,
                                     "--listen", "127.0.0.1:%d" % port],
                                    stdout=open(d2.log, "ab"), stderr=subprocess.STDOUT)
         d2.logf = open(d2.log, "ab")
-        wait_until(d2._listening, what="listen")
+        wait_until(d2._listening, what="listen on the --listen port")
         d2.wait_redis_up()
+        try:
+            socket.create_connection(("127.0.0.1", file_port), timeout=1).close()
+            raise AssertionError("antred listens on the file's port despite --listen")
+        except ConnectionRefusedError:
+            pass
+        assert "listening on http://127.0.0.1:%d" % port in d2.logtext()
+        assert "listening on http://127.0.0.1:%d" % file_port not in d2.logtext()
     finally:
         d2.stop()
         other.stop()

@@ -7,23 +7,20 @@
 "use strict";
 
 const net = require("net");
-const { assert, startStack, launchBrowser, DEMO_EVENT, TOKENS, waitUntil } = require("./lib");
+const { assert, startStack, launchBrowser, DEMO_EVENT, TOKENS, waitUntil, ANTRED_TEST,
+  setTestClock, wibMs } = require("./lib");
 
 const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT || "/tmp/dashboard.png";
 const ORG = TOKENS.organiser;
 let stack, browser, dash;          // dash: the page the later tests share
 
-// Opening hours around the current time in Jakarta, so that the event is
-// open whenever the test runs: the series, the rate and the forecast are live.
-function hoursAroundNow() {
-  const h = Number(new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Jakarta",
-    hour: "2-digit", hourCycle: "h23" }).format(new Date()));
-  const open = Math.max(0, h - 3), close = Math.min(24, Math.max(open + 8, h + 2));
-  const hm = (x) => String(x).padStart(2, "0") + ":00";
-  return { open: hm(open), close: hm(close) };
-}
+// The events' clock (antred-test, key test:clock): a Wednesday at 11:00 in
+// Jakarta, inside the opening hours 08:00-15:00, so that the series, the
+// rate and the forecast are live and the day's figures are the same
+// whenever the tests run.  The last test steps it across midnight.
+const CLOCK = wibMs(2026, 7, 15, 11, 0, 0);
 
-const DEMO = { ...DEMO_EVENT, hours: hoursAroundNow() };
+const DEMO = { ...DEMO_EVENT, hours: { open: "08:00", close: "15:00" } };
 const BALAI = { ...DEMO_EVENT, id: "balai", name: "Vaksinasi Balai Desa Mekarsari",
   daily_target: 400 };
 
@@ -115,7 +112,9 @@ async function shown(page) {
 // ---- setup: two events, tickets through the stages --------------------------
 
 exports.setup = async function () {
-  stack = await startStack({ events: [DEMO, BALAI] });
+  stack = await startStack({ events: [DEMO, BALAI], binary: ANTRED_TEST,
+    extra: ["test-clock 1"] });
+  for (const ev of ["demo", "balai"]) setTestClock(stack.redis, ev, CLOCK);
   browser = await launchBrowser();
   const people = [
     ["dose1", "RT 01 Sukamaju", "elderly"], ["dose1", "RT 01 Sukamaju"], ["dose1", "RT 02 Sukamaju"],
@@ -461,5 +460,53 @@ exports.the_only_event_is_the_default = async function () {
   } finally {
     await p.context().close();
     await one.stop();
+  }
+};
+
+// Midnight in Jakarta, on purpose: the clock goes to 23:59:58 WIB, a ticket
+// is issued, then to 00:00:01 the next day, where a dose is given and a
+// ticket issued.  The open page follows live to the new day's figures (and
+// its date), and the previous day's report still has that day's tickets.
+exports.crosses_midnight_wib = async function () {
+  const p = await desktopPage(ORG);
+  try {
+    setTestClock(stack.redis, "demo", wibMs(2026, 7, 15, 23, 59, 58));
+    const late = await issue("demo", { service: "dose1" });
+    assert(late.id.startsWith("20260715-"), () => "issued on the 15th: " + late.id);
+    await openDashboard(p);
+    await shown(p);
+    const before = await stats();
+    assert(before.day === "2026-07-15" || before.day === "20260715",
+      () => "stats day before midnight: " + before.day);
+    assert(await text(p, "#issued") === n(before.today.issued), "issued before midnight");
+    assert(before.today.issued === 12, () => "11 seeded and one late: " + before.today.issued);
+    assert((await text(p, "#event-meta")).includes("15 Juli 2026"), "the 15th on the page");
+
+    setTestClock(stack.redis, "demo", wibMs(2026, 7, 16, 0, 0, 1));
+    const early = await issue("demo", { service: "dose2" });
+    assert(early.id === "20260716-B001", () => "numbering starts again: " + early.id);
+    // a ticket through to the dose: today's dose, whichever day it was issued
+    for (const st of ["registration-1", "screening-1", "vaccination-1"]) await serve("demo", st);
+    const after = await stats();
+    assert(after.today.issued === 1 && after.today.doses === 1,
+      () => "the new day's figures: " + JSON.stringify(after.today));
+    await p.waitForFunction(([d, i]) => document.getElementById("doses").textContent === d &&
+      document.getElementById("issued").textContent === i, [n(1), n(1)],
+    { timeout: 8000, polling: 50 });
+    await p.waitForFunction(() => document.getElementById("event-meta").textContent
+      .includes("16 Juli 2026"), null, { timeout: 8000 });
+
+    // the day before, by date: its twelve tickets, the late one last
+    const r = await stack.antred.get("/v1/events/demo/report.json?date=2026-07-15",
+      { role: "organiser" });
+    assert(r.status === 200 && r.body.totals.issued === 12, () => "report: " +
+      JSON.stringify(r.body.totals));
+    assert(r.body.tickets[r.body.tickets.length - 1].code === late.code, "the late one is there");
+    const today = await stack.antred.get("/v1/events/demo/report.json", { role: "organiser" });
+    assert(today.status === 200 && today.body.date === "2026-07-16" &&
+      today.body.totals.issued === 1, () => "today's report: " + JSON.stringify(today.body.totals));
+    noErrors(p);
+  } finally {
+    await p.context().close();
   }
 };

@@ -11,6 +11,9 @@ const { spawn } = require("child_process");
 
 const TOP = path.resolve(__dirname, "..", "..");
 const ANTRED = process.env.ANTRED || path.join(TOP, "build", "antred");
+// antred-test: its scripts take the time from the Redis key
+// antre:{EVENT}:test:clock (config "test-clock 1"); see setTestClock
+const ANTRED_TEST = ANTRED + "-test";
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const SANITIZER_MARKS = ["ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"];
 
@@ -149,7 +152,9 @@ class Redis {
 
 // antred with its own config, events dir and secret in a temp dir.
 class Antred {
-  constructor(redisUrl, { events = [DEMO_EVENT], extra = [], tokens = TOKENS } = {}) {
+  constructor(redisUrl, { events = [DEMO_EVENT], extra = [], tokens = TOKENS,
+    binary = ANTRED } = {}) {
+    this.binary = binary;
     this.redisUrl = redisUrl;
     this.events = events;
     this.extra = extra;
@@ -189,12 +194,12 @@ class Antred {
     fs.writeFileSync(this.conf, lines.join("\n") + "\n");
     this.log = path.join(this.tmp, "antred.log");
     const fd = fs.openSync(this.log, "a");
-    this.proc = track(spawn(ANTRED, ["-c", this.conf], { stdio: ["ignore", fd, fd] }));
+    this.proc = track(spawn(this.binary, ["-c", this.conf], { stdio: ["ignore", fd, fd] }));
     fs.closeSync(fd);
     let spawnError = null;
     this.proc.on("error", (e) => { spawnError = e; });
     await waitUntil(async () => {
-      if (spawnError) throw new Error("cannot start " + ANTRED + ": " + spawnError.message);
+      if (spawnError) throw new Error("cannot start " + this.binary + ": " + spawnError.message);
       if (this.proc.exitCode !== null || this.proc.signalCode !== null)
         throw new Error("antred exited with " + (this.proc.exitCode ?? this.proc.signalCode) +
           ":\n" + this.logText());
@@ -366,7 +371,21 @@ async function startStack(opts) {
   };
 }
 
+// Sets an event's test clock (antred-test) to `ms` since the epoch.
+function setTestClock(redis, ev, ms) {
+  const out = require("child_process").execFileSync("redis-cli",
+    ["-p", String(redis.port), "SET", "antre:{" + ev + "}:test:clock", String(ms)],
+    { encoding: "utf8", timeout: 10000 });
+  assert(out.trim() === "OK", () => "SET test:clock: " + out);
+}
+
+// Milliseconds since the epoch of a wall-clock time in Jakarta (WIB, +07:00).
+function wibMs(y, mo, d, h = 0, mi = 0, s = 0) {
+  return Date.UTC(y, mo - 1, d, h, mi, s) - 7 * 3600 * 1000;
+}
+
 module.exports = {
+  ANTRED_TEST, setTestClock, wibMs,
   TOP, ANTRED, CHROMIUM, DEMO_EVENT, TOKENS, SANITIZER_MARKS,
   sleep, assert, freePort, waitUntil, Redis, Antred, launchBrowser, phonePage, startStack,
 };

@@ -5,7 +5,9 @@
 // are not tests.  A failing setup fails all of that file's tests; a failing
 // teardown (say, a sanitizer report when antred stops) counts as one failed
 // test.  BROWSER_ONLY=substring selects tests by "file.name".  Each test
-// has BROWSER_TEST_TIMEOUT ms (60000).  The last line is
+// has BROWSER_TEST_TIMEOUT ms (60000).  BROWSER_ONLY is refused under
+// CI=true (a filtered run is not the suite); unfiltered, the run fails when
+// fewer tests pass than tests/floors says for "browser".  The last line is
 // "browser: N passed, N failed"; the exit code is 1 when any failed.
 "use strict";
 
@@ -25,12 +27,31 @@ function withTimeout(promise, ms, what) {
   return Promise.race([promise, t]).finally(() => clearTimeout(timer));
 }
 
+function isCI() {
+  return !["", "0", "false"].includes(process.env.CI || "");
+}
+
+// The layer's least number of passed tests (tests/floors), or null.
+function floor(layer) {
+  const text = fs.readFileSync(path.join(HERE, "..", "floors"), "utf8");
+  for (const line of text.split("\n")) {
+    const w = line.split("#")[0].trim().split(/\s+/);
+    if (w.length === 2 && w[0] === layer) return Number(w[1]);
+  }
+  return null;
+}
+
 function describe(e) {
   return (e && e.stack) ? e.stack : String(e);
 }
 
 async function main() {
   let passed = 0, failed = 0;
+  if (ONLY && isCI()) {
+    console.log("browser: BROWSER_ONLY=" + ONLY + " is refused under CI: the suite runs whole");
+    console.log("browser: 0 passed, 1 failed");
+    return 1;
+  }
   const files = fs.readdirSync(HERE).filter((f) => f.endsWith(".test.js")).sort();
   for (const file of files) {
     const name = file.slice(0, -".test.js".length);
@@ -77,6 +98,21 @@ async function main() {
         console.log("FAIL " + name + ".teardown\n" + describe(e));
       }
     }
+  }
+  const least = floor("browser");
+  if (ONLY && passed + failed === 0) {
+    console.log("FAIL BROWSER_ONLY=" + ONLY + " selects no test");
+    failed++;
+  } else if (ONLY) {
+    console.log("browser: BROWSER_ONLY=" + ONLY + ": a filtered run, the floor (" + least +
+      ") is not checked");
+  } else if (least === null) {
+    console.log("FAIL no browser floor in tests/floors");
+    failed++;
+  } else if (passed < least) {
+    console.log("FAIL only " + passed + " passed, tests/floors wants at least " + least +
+      ": tests went missing");
+    failed++;
   }
   console.log("browser: " + passed + " passed, " + failed + " failed");
   return failed ? 1 : 0;

@@ -3,7 +3,9 @@
 # FUZZ_SECONDS each (default 20), starting from a copy of its seed corpus in
 # tests/fuzz/corpus/NAME, so that the repository is never written to.  One
 # line per target, "fuzz_X: N execs, N crashes", then "fuzz: N passed,
-# N failed".  A crashing (or leaking, or hanging) input is kept in
+# N failed".  A target must execute (0 execs fails), every
+# tests/fuzz/fuzz_*.c must have its binary, and at least the "fuzz" floor
+# of tests/floors must pass.  A crashing (or leaking, or hanging) input is kept in
 # build/fuzz-crashes/ with the report; rerun it with
 #   build/fuzz/fuzz_X build/fuzz-crashes/fuzz_X-crash-...
 # FUZZ_SEED=N makes a run repeatable (libFuzzer prints the seed it used).
@@ -31,9 +33,15 @@ max_len() {
 	esac
 }
 
-for bin in "$bindir"/fuzz_*; do
-	[ -f "$bin" ] && [ -x "$bin" ] || continue
-	name=${bin##*/}
+# every fuzzer source has its binary: a missing one fails
+for src in tests/fuzz/fuzz_*.c; do
+	name=$(basename "$src" .c)
+	bin="$bindir/$name"
+	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
+		echo "$name: missing ($bin was not built: run make fuzz)"
+		failed=$((failed + 1))
+		continue
+	fi
 	corpus="$work/$name"
 	log="$work/$name.log"
 	mkdir -p "$corpus" "$crashdir"
@@ -45,10 +53,18 @@ for bin in "$bindir"/fuzz_*; do
 		${FUZZ_SEED:+-seed="$FUZZ_SEED"} \
 		-artifact_prefix="$crashdir/$name-" "$corpus" >"$log" 2>&1
 	rc=$?
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	# executions: the final stats, or else libFuzzer's "Done N runs"
+	execs=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$log" | tail -n 1)
+	[ -n "$execs" ] || execs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
+	execs=${execs:-0}
 	crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
-	if [ "$rc" -eq 0 ] && [ -z "$crash" ]; then
-		echo "$name: ${execs:-0} execs, 0 crashes"
+	if [ "$rc" -eq 0 ] && [ -z "$crash" ] && [ "$execs" -eq 0 ]; then
+		# a fuzzer that ran nothing checked nothing
+		echo "$name: 0 execs, no input was run (exit $rc)"
+		tail -n 5 "$log" | cut -c 1-200 | sed 's/^/   /'
+		failed=$((failed + 1))
+	elif [ "$rc" -eq 0 ] && [ -z "$crash" ]; then
+		echo "$name: $execs execs, 0 crashes"
 		passed=$((passed + 1))
 	else
 		echo "$name: ${execs:-0} execs, 1 crashes (exit $rc)"
@@ -66,9 +82,10 @@ for bin in "$bindir"/fuzz_*; do
 		failed=$((failed + 1))
 	fi
 done
-if [ $((passed + failed)) -eq 0 ]; then
-	echo "no fuzzers in $bindir: run make fuzz"
-	failed=1
+least=$(sed -n 's/^fuzz[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p' tests/floors)
+if [ "$passed" -lt "${least:-1}" ]; then
+	echo "FAIL only $passed fuzzers ran clean, tests/floors wants ${least:-a floor}"
+	failed=$((failed + 1))
 fi
 
 echo "fuzz: $passed passed, $failed failed"
