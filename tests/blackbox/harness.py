@@ -70,7 +70,16 @@ class Redis:
         self.tmp = tmp or tempfile.mkdtemp(prefix="antre-redis-")
         self.port = port or free_port()
         self.proc = None
-        self.start()
+        # free_port() can race with another process taking the port before
+        # redis-server binds it: a port we chose is chosen again
+        for attempt in range(3):
+            try:
+                self.start()
+                return
+            except AssertionError:
+                if port or attempt == 2 or self.proc.poll() is None:
+                    raise
+                self.port = free_port()
 
     @property
     def url(self):
@@ -82,7 +91,11 @@ class Redis:
              "--dir", self.tmp, "--appendonly", "yes", "--appendfsync", "always",
              "--save", "", "--daemonize", "no", "--logfile", os.path.join(self.tmp, "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self.ping, what="redis-server to answer")
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError("redis-server exited with %s" % self.proc.returncode)
+            return self.ping()
+        wait_until(up, what="redis-server to answer")
 
     def ping(self):
         try:
@@ -136,7 +149,26 @@ class Antred:
         self.log = os.path.join(self.tmp, "antred.log")
         self.proc = None
         if start:
-            self.start()
+            # free_port() can race with another process binding the port
+            # first: then the same daemon is started on another port
+            for attempt in range(3):
+                try:
+                    self.start()
+                    return
+                except AssertionError:
+                    if attempt == 2 or "Address already in use" not in self.logtext():
+                        raise
+                    self._move_to(free_port())
+
+    def _move_to(self, port):
+        with open(self.conf) as f:
+            text = f.read()
+        text = text.replace("127.0.0.1:%d" % self.port, "127.0.0.1:%d" % port)
+        with open(self.conf, "w") as f:
+            f.write(text)
+        with open(self.log, "wb"):
+            pass
+        self.port = port
 
     def start(self):
         self.logf = open(self.log, "ab")
