@@ -73,7 +73,7 @@ redis-server "$top/tools/redis.conf" --port "$rport" --dir "$tmp" --daemonize no
 pids="$pids $!"
 mkdir "$tmp/events"
 cp "$top/tools/demo/events/demo.json" "$tmp/events/"
-token="desk-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+token="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 cat > "$tmp/antred.conf" <<CONF
 listen 127.0.0.1:$aport
 redis redis://127.0.0.1:$rport/0
@@ -181,8 +181,8 @@ until redis-cli -p "$srport" ping >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $srport" >&2; exit 1; }
 	sleep 0.05
 done
-desk="desk-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-station="station-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+desk="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+station="station-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 cat > "$tmp/sse/antred.conf" <<CONF
 listen 127.0.0.1:$sport
 redis redis://127.0.0.1:$srport/0

@@ -952,7 +952,7 @@ def test_slow_and_bad_clients_do_not_hurt_others():
 
         head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         post = (b"POST /v1/events/slow/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                b"Authorization: Bearer desk-token-0001\r\nContent-Type: application/json\r\n")
+                b"Authorization: Bearer desk-6f1c0a9e4b7d2385c1e0f9a7b3d6c248\r\nContent-Type: application/json\r\n")
         cases = {
             # a byte every 0.5 s for 6 s, then given up (judged not cut)
             "slowloris": [(0, head + b"X-Slow: ")] + [(0.5, b"a") for _ in range(12)],
