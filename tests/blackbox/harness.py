@@ -127,7 +127,10 @@ class Antred:
                  "web-root %s" % os.path.join(TOP, "clients", "web"),
                  "public-url http://127.0.0.1:%d" % self.port,
                  "redis-timeout-ms 1000",
-                 "log-level debug"]
+                 "log-level debug",
+                 # tests send wrong tokens on purpose, all from 127.0.0.1;
+                 # test_hostile tests the limit with its own
+                 "auth-fail-limit 100000"]
         lines += ["token %s %s" % (r, t) for r, t in tokens.items()]
         lines += list(extra)
         with open(self.conf, "w") as f:

@@ -1103,7 +1103,7 @@ def test_many_idle_connections_bounded_memory():
         # antred inherits the raised limit; its limit is above n
         d = Antred(r.url, events=[event("idle")],
                    extra=["max-connections %d" % (n + 100), "http-timeout 300",
-                          "log-level info"])
+                          "log-level info", "staff-reserve-connections 0"])
         d.wait_redis_up()
         for _ in range(50):
             assert d.get("/healthz")[0] == 200
@@ -1144,7 +1144,8 @@ def test_many_idle_connections_bounded_memory():
 
         # max-connections 1000: the 1001st and later wait in the backlog
         d2 = Antred(r.url, events=[event("idle")],
-                    extra=["max-connections 1000", "http-timeout 300", "log-level info"])
+                    extra=["max-connections 1000", "http-timeout 300", "log-level info",
+                           "staff-reserve-connections 0"])   # the bound alone
         d2.wait_redis_up()
         open_idle(d2.port, 999, socks, daemon=d2)
         assert metric(d2, "antre_http_connections") == 1000   # 999 + this request
