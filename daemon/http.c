@@ -725,13 +725,16 @@ static int admit_request(struct req *r, struct conn *c)
 		conn_prove(c);
 		return 0;
 	}
-	if (c->reserve && !req_holds_token(r)) {
-		reply_closes(r, 1);
-		http_reply_error(r, 503, "server_busy",
-		    "the server is full; the connections left are kept for staff; try again");
-		return -1;
+	if (!c->reserve)
+		return 0;
+	if (req_holds_token(r)) {       /* ?token= on a stream */
+		conn_prove(c);
+		return 0;
 	}
-	return 0;
+	reply_closes(r, 1);
+	http_reply_error(r, 503, "server_busy",
+	    "the server is full; the connections left are kept for staff; try again");
+	return -1;
 }
 
 int http_stream_admit(struct req *r)

@@ -22,6 +22,10 @@ from harness import ANTRED, TOKENS, Antred, Redis, wait_until
 
 redis = None
 
+# the sanitizer build keeps freed memory in quarantine: no RSS bound there
+with open(ANTRED, "rb") as _f:
+    SAN = b"__asan_init" in _f.read()
+
 
 def setup_module():
     global redis
@@ -124,6 +128,23 @@ def closed_by_peer(s, wait=3.0):
         return True
 
 
+def closed_now(socks, settle=0.5):
+    """The sockets of socks the server has closed, after `settle` seconds."""
+    time.sleep(settle)
+    closed = []
+    for s in socks:
+        s.setblocking(False)
+        try:
+            if not s.recv(65536):
+                closed.append(s)
+        except BlockingIOError:
+            pass
+        except OSError:
+            closed.append(s)
+        s.setblocking(True)
+    return closed
+
+
 def error_code(payload):
     return payload["error"]["code"] if isinstance(payload, dict) and "error" in payload else None
 
@@ -162,7 +183,7 @@ def test_connections_per_address_closed_at_accept():
     socks = []
     try:
         socks = [connect(d, "127.0.0.3") for _ in range(30)]
-        closed = [s for s in socks if closed_by_peer(s, wait=0.3)]
+        closed = closed_now(socks)
         assert len(closed) == 10, "%d of 30 closed, want the 10 over the limit" % len(closed)
         # the address's requests on its open connections still work
         live = [s for s in socks if s not in closed]
@@ -175,7 +196,7 @@ def test_connections_per_address_closed_at_accept():
         wait_until(lambda: request(d, "127.0.0.3", "GET", "/healthz")[0] == 200,
                    what="the address to be let in again")
         socks = [connect(d, "127.0.0.3") for _ in range(20)]
-        assert not any(closed_by_peer(s, wait=0.05) for s in socks[:5])
+        assert not closed_now(socks)
     finally:
         close_all(socks)
         d.stop()
@@ -238,6 +259,10 @@ def test_staff_reserve_keeps_desks_working():
             st, _, body = request(d, src, "POST", "/v1/events/demo/tickets",
                                   token=TOKENS["desk"], body=issue_body())
             assert st == 201, (st, body)
+        # a display with an organiser's ?token= too (EventSource sends no headers)
+        st, _, s = open_stream(d, "127.0.0.7", "/v1/events/demo/stream?token=" + TOKENS["organiser"])
+        assert st == 200, st
+        streams.append(s)
         desk = connect(d, "127.0.0.8")
         for _ in range(5):
             assert exchange(desk, "POST", "/v1/events/demo/tickets", TOKENS["desk"],
@@ -402,8 +427,8 @@ def test_stranger_flood_desks_keep_working():
 
         def stranger():
             deadline = time.monotonic() + 25
-            for _ in range(4000):
-                if stop.is_set() or time.monotonic() > deadline:
+            for _ in range(4000):             # 4 of these: 16,000 stream requests
+                if time.monotonic() > deadline:
                     return
                 t0 = time.monotonic()
                 try:
@@ -419,8 +444,8 @@ def test_stranger_flood_desks_keep_working():
                         refused["slow"] += took > 1.0
 
         def desk(sock, fresh_src):
-            for i in range(60):
-                if stop.is_set():
+            for i in range(1000):
+                if stop.is_set() and i >= 30:
                     return
                 t0 = time.monotonic()
                 try:
@@ -446,21 +471,28 @@ def test_stranger_flood_desks_keep_working():
                    threading.Thread(target=desk, args=(desks[1], "127.0.0.12"))]
         for t in workers:
             t.start()
+        for t in flood:
+            t.join(40)
+        stop.set()
         for t in workers:
             t.join(60)
-        stop.set()
-        for t in flood:
-            t.join(30)
         assert not errors, errors[:10]
-        assert len(lat) == 120
+        assert len(lat) >= 60
         lat.sort()
-        p99 = lat[int(len(lat) * 0.99) - 1]
+        p50, p99 = lat[len(lat) // 2], lat[int(len(lat) * 0.99) - 1]
+        attempts = len(kept) + refused["n"]
+        print("    stranger: %d stream requests, %d let in, %d refused (%d took over 1 s); "
+              "desk issues during it: %d, p50 %.1f ms, p99 %.1f ms"
+              % (attempts, len(kept), refused["n"], refused["slow"], len(lat),
+                 p50 * 1000, p99 * 1000))
+        assert attempts >= 2000, attempts
         assert p99 < 1.0, "desk issue p99 %.3f s during the flood" % p99
         # the stranger has its 300 streams and not one more; the rest were
         # refused, quickly, and cost the daemon little memory
         assert len(kept) == 300, len(kept)
         assert refused["n"] > 0 and refused["slow"] <= refused["n"] // 100, refused
-        assert rss_kb(d.proc.pid) - rss0 < 64 * 1024, (rss0, rss_kb(d.proc.pid))
+        if not SAN:
+            assert rss_kb(d.proc.pid) - rss0 < 64 * 1024, (rss0, rss_kb(d.proc.pid))
         assert d.get("/healthz")[0] == 200
     finally:
         stop.set()
