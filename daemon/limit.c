@@ -55,21 +55,16 @@ static int table_grow(void)
 }
 
 /* The key of an address: IPv4 (also IPv4-mapped IPv6) whole, IPv6 its /64. */
-static int peer_key(int fd, uint8_t *family, uint8_t *addr)
+static int peer_key(const struct sockaddr *sa, uint8_t *family, uint8_t *addr)
 {
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof ss;
-
 	memset(addr, 0, 16);
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
-		return -1;
-	if (ss.ss_family == AF_INET) {
+	if (sa->sa_family == AF_INET) {
 		*family = 4;
-		memcpy(addr, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+		memcpy(addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
 		return 0;
 	}
-	if (ss.ss_family == AF_INET6) {
-		const uint8_t *a = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+	if (sa->sa_family == AF_INET6) {
+		const uint8_t *a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
 		static const uint8_t mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
 		if (memcmp(a, mapped, 12) == 0) {
 			*family = 4;
@@ -85,11 +80,21 @@ static int peer_key(int fd, uint8_t *family, uint8_t *addr)
 
 struct peer *limit_peer_get(int fd)
 {
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		return NULL;
+	return limit_peer_get_addr((struct sockaddr *)&ss);
+}
+
+struct peer *limit_peer_get_addr(const struct sockaddr *sa)
+{
 	uint8_t family, addr[16];
 	struct peer *p;
 	unsigned k;
 
-	if (peer_key(fd, &family, addr) == -1)
+	if (peer_key(sa, &family, addr) == -1)
 		return NULL;
 	if (nbuckets == 0 && table_grow() == -1)
 		return NULL;

@@ -14,6 +14,8 @@
 
 #include "config.h"
 
+struct sockaddr;
+
 #define LIMIT_LINGER_MAX 4096   /* entries kept for failures alone */
 #define LIMIT_FD_RESERVE 64     /* descriptors kept from max-connections */
 
@@ -37,6 +39,8 @@ struct peer {
  * calls limit_peer_put after each decrement.
  */
 struct peer *limit_peer_get(int fd);
+/* The same for an address (AF_INET or AF_INET6); NULL for other families. */
+struct peer *limit_peer_get_addr(const struct sockaddr *sa);
 /* Frees the entry if nothing holds it any more (no connection, no live
  * window of failures, or too many entries kept for failures alone). */
 void limit_peer_put(struct peer *p, int64_t now_ms);
