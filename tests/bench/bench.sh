@@ -25,7 +25,8 @@
 # 4. strangers: a desk's issue latency (p50/p99, one keep-alive
 #    connection from 127.0.0.2) before and while one client address
 #    (127.0.0.1) sends BENCH_STRANGER_N (16,000) stream requests, antred
-#    with its default limits (tests/bench/strangers.py).
+#    with its default limits, or BENCH_STRANGER_STREAMS as
+#    max-streams-per-address (tests/bench/strangers.py).
 # BENCH_PARTS: any of "issue", "sse", "phones", "strangers" (all by
 # default).
 # Loopback only; every run is bounded by its duration.
@@ -377,12 +378,14 @@ events-dir $tmp/strangers/events
 log-level warn
 token desk $xdesk
 CONF
+[ -n "${BENCH_STRANGER_STREAMS:-}" ] &&
+	echo "max-streams-per-address $BENCH_STRANGER_STREAMS" >> "$tmp/strangers/antred.conf"
 "$build/antred" -c "$tmp/strangers/antred.conf" 2>"$tmp/strangers/antred.log" &
 xantred=$!
 pids="$pids $xantred"
 wait_port "$xport"
 until curl -sf "http://127.0.0.1:$xport/healthz" >/dev/null; do sleep 0.05; done
-echo "strangers: desk issues (AOF, appendfsync always) while one address sends $stranger_n stream requests, this machine ($(nproc) cores)"
+echo "strangers: desk issues (AOF, appendfsync always), 20 a second, while one address sends $stranger_n stream requests (max-streams-per-address ${BENCH_STRANGER_STREAMS:-2048}), this machine ($(nproc) cores)"
 python3 "$top/tests/bench/strangers.py" "$xport" "$xdesk" "$stranger_n" | grep -v '^RESULT '
 if [ -s "$tmp/strangers/antred.log" ]; then
 	echo "  antred's log:"; sed 's/^/    /' "$tmp/strangers/antred.log" | tail -5
