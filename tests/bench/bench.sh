@@ -385,6 +385,7 @@ xantred=$!
 pids="$pids $xantred"
 wait_port "$xport"
 until curl -sf "http://127.0.0.1:$xport/healthz" >/dev/null; do sleep 0.05; done
+echo
 echo "strangers: desk issues (AOF, appendfsync always), 20 a second, while one address sends $stranger_n stream requests (max-streams-per-address ${BENCH_STRANGER_STREAMS:-2048}), this machine ($(nproc) cores)"
 python3 "$top/tests/bench/strangers.py" "$xport" "$xdesk" "$stranger_n" | grep -v '^RESULT '
 if [ -s "$tmp/strangers/antred.log" ]; then
