@@ -40,6 +40,7 @@ CORE_SRC = \
 	daemon/store.c \
 	daemon/http.c \
 	daemon/http_guard.c \
+	daemon/limit.c \
 	daemon/queue.c \
 	daemon/sign.c \
 	daemon/route_health.c \

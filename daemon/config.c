@@ -38,6 +38,11 @@ static const struct config_key config_keys[] = {
 	{ "max-header-bytes", KEY_INT, F(max_header_bytes), "8192", 1024, 1 << 16, "largest request head" },
 	{ "http-timeout", KEY_INT, F(http_timeout_s), "30", 1, 3600, "seconds a connection may stay silent, or take to send a whole request" },
 	{ "max-connections", KEY_INT, F(max_connections), "16000", 1, 1000000, "open HTTP connections at most" },
+	{ "max-connections-per-address", KEY_INT, F(max_connections_per_address), "4096", 1, 1000000, "open HTTP connections from one client address (an IPv6 /64) at most" },
+	{ "max-streams-per-address", KEY_INT, F(max_streams_per_address), "2048", 1, 1000000, "live streams opened without a token from one client address at most" },
+	{ "staff-reserve-connections", KEY_INT, F(staff_reserve_connections), "512", 0, 1000000, "connections of max-connections kept for token holders (at most half)" },
+	{ "auth-fail-limit", KEY_INT, F(auth_fail_limit), "10", 1, 100000, "wrong bearer tokens one address may send in auth-fail-window before 429" },
+	{ "auth-fail-window", KEY_INT, F(auth_fail_window_s), "60", 1, 86400, "seconds of the failed-token window" },
 	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
 	{ "sse-max-buffer", KEY_INT, F(sse_max_buffer), "65536", 4096, 16 << 20, "bytes a live stream may fall behind before it is cut" },
 	{ "sse-heartbeat", KEY_INT, F(sse_heartbeat_s), "15", 1, 300, "seconds between keep-alive comments on streams" },
@@ -262,6 +267,36 @@ enum role config_token_role(const struct config *c, const char *token)
 	return found;
 }
 
+/*
+ * A token's length floor: 128 bits at the bits a character of its alphabet
+ * can carry.  Digits only carry log2(10) = 3.3 bits, hex 4, base64url (and
+ * anything wider) 6 for this count.  It measures the alphabet, not the
+ * randomness: a made-up word of 22 letters passes, so tokens must come
+ * from a random source (tools/run.sh, or the command in the message).
+ */
+static int only_of(const char *s, const char *set)
+{
+	return s[strspn(s, set)] == '\0';
+}
+
+static size_t token_min_length(const char *v)
+{
+	if (only_of(v, "0123456789"))
+		return CONFIG_TOKEN_MIN_DIGITS;
+	if (only_of(v, "0123456789abcdef") || only_of(v, "0123456789ABCDEF"))
+		return CONFIG_TOKEN_MIN_HEX;
+	return CONFIG_TOKEN_MIN;
+}
+
+static const char *token_alphabet(const char *v)
+{
+	if (only_of(v, "0123456789"))
+		return "a token of digits only";
+	if (only_of(v, "0123456789abcdef") || only_of(v, "0123456789ABCDEF"))
+		return "a hex token";
+	return "a token";
+}
+
 /* Applies one key's value; 0, or -1 with the reason in why. */
 static int config_set(struct config *c, const struct config_key *k,
     const char *val, char *why, size_t whylen)
@@ -328,9 +363,16 @@ static int config_set(struct config *c, const struct config_key *k,
 			snprintf(why, whylen, "token: unknown role '%s' (desk, station, organiser, admin)", role);
 			return -1;
 		}
-		if (strlen(value) < CONFIG_TOKEN_MIN || strlen(value) > CONFIG_TOKEN_MAX) {
-			snprintf(why, whylen, "token: value must be %d to %d characters",
-			    CONFIG_TOKEN_MIN, CONFIG_TOKEN_MAX);
+		if (strlen(value) > CONFIG_TOKEN_MAX) {
+			snprintf(why, whylen, "token: value must be at most %d characters",
+			    CONFIG_TOKEN_MAX);
+			return -1;
+		}
+		if (strlen(value) < token_min_length(value)) {
+			snprintf(why, whylen, "token: too short to hold 128 bits: %s needs "
+			    "at least %zu characters (make one with: "
+			    "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n')",
+			    token_alphabet(value), token_min_length(value));
 			return -1;
 		}
 		strcpy(t->value, value);

@@ -12,7 +12,11 @@
 
 #define CONFIG_MAX_LISTEN 8
 #define CONFIG_MAX_TOKENS 64
-#define CONFIG_TOKEN_MIN 8
+/* A token must carry at least 128 bits by its alphabet: 22 characters of
+ * base64url or wider, 32 of hex, 39 of digits (config_token_strength). */
+#define CONFIG_TOKEN_MIN 22
+#define CONFIG_TOKEN_MIN_HEX 32
+#define CONFIG_TOKEN_MIN_DIGITS 39
 #define CONFIG_TOKEN_MAX 128
 #define CONFIG_ERR_MAX 512
 
@@ -56,6 +60,11 @@ struct config {
 	int max_header_bytes;
 	int http_timeout_s;
 	int max_connections;
+	int max_connections_per_address; /* open connections from one address */
+	int max_streams_per_address;     /* live streams without a token from one address */
+	int staff_reserve_connections;   /* of max-connections, kept for token holders */
+	int auth_fail_limit;             /* wrong tokens an address may send in a window */
+	int auth_fail_window_s;          /* that window */
 	int redis_timeout_ms;
 	char qr_ecc;                     /* 'L', 'M', 'Q' or 'H' */
 	int sse_max_buffer;              /* bytes a stream may fall behind */

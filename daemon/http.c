@@ -17,6 +17,7 @@
 #include <event2/listener.h>
 
 #include "http_guard.h"
+#include "limit.h"
 #include "log.h"
 #include "metrics.h"
 #include "protocol.h"
@@ -85,9 +86,26 @@ static int nnew_bevs;
 static struct event *adopt_event;
 static int accepting = 1;
 
-static void listeners_enable(int on)
+/* After accept() fails for want of descriptors (EMFILE, ENFILE) the
+ * listeners rest this long: the pending connection stays in the backlog
+ * and would fail again at once, a spin that logs without end. */
+#define ACCEPT_REST_MS 250
+static struct event *rest_event;
+static int resting;                      /* the listeners rest (a timer runs) */
+static int rest_logged;                  /* the episode has been logged */
+
+/* The listeners accept exactly when all of these hold. */
+static int should_accept(void)
 {
-	if (server.stopping && on)
+	return !server.stopping && !resting && nbound > 0 &&
+	    server.connections < server.cfg.max_connections && nnew_bevs < NEW_BEV_MAX;
+}
+
+static void listeners_update(void)
+{
+	int on = should_accept();
+
+	if (on == accepting)
 		return;
 	for (int i = 0; i < nbound; i++) {
 		struct evconnlistener *l = evhttp_bound_socket_get_listener(bound[i]);
@@ -99,6 +117,37 @@ static void listeners_enable(int on)
 	accepting = on;
 }
 
+static void on_rest_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	resting = 0;
+	listeners_update();
+}
+
+/* accept() failed with an error that is not the peer's doing: rest, then
+ * try again; logged once for each run of failures (an episode ends with the
+ * next connection accepted). */
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = { 0, ACCEPT_REST_MS * 1000 };
+
+	(void)l;
+	(void)arg;
+	if (!rest_logged) {
+		log_warnx("http: accept: %s (open connections %d, max-connections %d); "
+		    "pausing new connections for %d ms at a time until one is accepted",
+		    evutil_socket_error_to_string(err), server.connections,
+		    server.cfg.max_connections, ACCEPT_REST_MS);
+		rest_logged = 1;
+	}
+	resting = 1;
+	listeners_update();
+	evtimer_add(rest_event, &tv);
+}
+
 /*
  * Every open connection, by file descriptor: when its last request ended
  * (or it opened), whether one is being served, whether it became a stream.
@@ -106,16 +155,33 @@ static void listeners_enable(int on)
  * a request head a byte at a time (slowloris) would hold its slot forever;
  * http_tick closes a connection that has not completed a request within
  * http-timeout of the previous one.
+ *
+ * Each connection also counts in its client address's entry (limit.h),
+ * and is "public" until a request on it carries a valid token ("staff").
+ * Of max-connections, staff-reserve-connections are kept for token
+ * holders: a connection opened while the public ones already fill the
+ * rest is a "reserve" one, on which a request without a token is refused
+ * (503 server_busy, closed) and which must prove itself within
+ * RESERVE_PROOF_MS.  So strangers, whatever they do, hold at most
+ * max-connections less the reserve for longer than a moment, and a desk
+ * that connects always finds a slot within max-connections.
  */
+#define RESERVE_PROOF_MS 2000
+
 struct conn {
 	struct evhttp_connection *evcon;     /* NULL: the slot is free */
 	int64_t since_ms;
 	int busy;                            /* requests being served */
 	int stream;                          /* a live stream: never idle */
+	struct peer *peer;                   /* its address's entry, or NULL */
+	int staff;                           /* a request carried a valid token */
+	int reserve;                         /* opened into the staff reserve */
+	int counted_stream;                  /* counted in peer->streams */
 };
 
 static struct conn *conns;
 static int nconns;                       /* slots (the highest fd + 1 seen) */
+static int npublic;                      /* open connections not (yet) staff */
 
 static int64_t mono_ms(void)
 {
@@ -137,12 +203,15 @@ static struct conn *conn_of(struct evhttp_connection *evcon)
 	return &conns[fd];
 }
 
-static void conn_add(struct evhttp_connection *evcon)
+/* Takes a new connection into the table; 0, or -1 when its address is at
+ * max-connections-per-address (the caller closes it). */
+static int conn_add(struct evhttp_connection *evcon)
 {
 	int fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	struct conn *c;
 
 	if (fd < 0)
-		return;
+		return 0;
 	if (fd >= nconns) {
 		int n = fd + 1024;
 		struct conn *grown = realloc(conns, (size_t)n * sizeof *conns);
@@ -152,19 +221,50 @@ static void conn_add(struct evhttp_connection *evcon)
 		conns = grown;
 		nconns = n;
 	}
-	conns[fd] = (struct conn){ evcon, mono_ms(), 0, 0 };
+	c = &conns[fd];
+	*c = (struct conn){ evcon, mono_ms(), 0, 0, NULL, 0, 0, 0 };
+	c->reserve = npublic >= server.cfg.max_connections - limit_staff_reserve(&server.cfg);
+	npublic++;
+	if ((c->peer = limit_peer_get(fd)) != NULL) {
+		c->peer->conns++;
+		c->peer->public_conns++;
+		if (c->peer->public_conns > server.cfg.max_connections_per_address)
+			return -1;
+	}
+	return 0;
+}
+
+/* A request on c carried a valid token: c no longer counts as public. */
+static void conn_prove(struct conn *c)
+{
+	if (c == NULL || c->staff)
+		return;
+	c->staff = 1;
+	npublic--;
+	if (c->peer)
+		c->peer->public_conns--;
 }
 
 void http_connection_gone(struct evhttp_connection *evcon)
 {
 	struct conn *c = conn_of(evcon);
 
-	if (c)
-		c->evcon = NULL;
+	if (c) {
+		if (!c->staff)
+			npublic--;
+		if (c->peer) {
+			c->peer->conns--;
+			if (!c->staff)
+				c->peer->public_conns--;
+			if (c->counted_stream)
+				c->peer->streams--;
+			limit_peer_put(c->peer, mono_ms());
+		}
+		*c = (struct conn){ 0 };
+	}
 	http_guard_forget(evhttp_connection_get_bufferevent(evcon));   /* http_guard */
 	server.connections--;
-	if (!accepting && server.connections < server.cfg.max_connections)
-		listeners_enable(1);
+	listeners_update();
 }
 
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
@@ -175,15 +275,22 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 
 void http_tick(void)
 {
+	static int64_t last_sweep_ms;
 	int64_t now = mono_ms(), limit = (int64_t)server.cfg.http_timeout_s * 1000;
+	int64_t proof = limit < RESERVE_PROOF_MS ? limit : RESERVE_PROOF_MS;
 
 	for (int fd = 0; fd < nconns; fd++) {
 		struct conn *c = &conns[fd];
-		if (c->evcon && !c->busy && !c->stream && now - c->since_ms > limit) {
+		if (c->evcon && !c->busy && !c->stream &&
+		    now - c->since_ms > (c->reserve && !c->staff ? proof : limit)) {
 			log_debug("http: closing a connection with no whole request in %d s",
 			    server.cfg.http_timeout_s);
 			evhttp_connection_free(c->evcon);   /* on_conn_close frees the slot */
 		}
+	}
+	if (now - last_sweep_ms >= 1000) {
+		limit_sweep(now);
+		last_sweep_ms = now;
 	}
 }
 
@@ -198,15 +305,15 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
 		bufferevent_getcb(new_bevs[i], &rcb, NULL, NULL, &evcon);
 		if (evcon) {
 			evhttp_connection_set_closecb(evcon, on_conn_close, NULL);
-			conn_add(evcon);
+			/* over its address's share: closed before a byte is read */
+			if (conn_add(evcon) == -1)
+				evhttp_connection_free(evcon);
 		}
 	}
 	nnew_bevs = 0;
 	/* on_new_bev paused accepting when the list was full, not only at the
 	 * connection limit: accept again if below it */
-	if (!accepting && !server.stopping && nbound > 0 &&
-	    server.connections < server.cfg.max_connections)
-		listeners_enable(1);
+	listeners_update();
 }
 
 static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
@@ -218,12 +325,12 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 		return NULL;
 	http_guard_attach(bev);      /* strict request heads: http_guard.c */
 	server.connections++;
+	rest_logged = 0;                     /* accepting works again */
 	new_bevs[nnew_bevs++] = bev;
 	event_active(adopt_event, EV_TIMEOUT, 0);
 	/* Pause accepting at the limit, or when the adoption list is full
 	 * (it empties before the loop polls again). */
-	if (server.connections >= server.cfg.max_connections || nnew_bevs == NEW_BEV_MAX)
-		listeners_enable(0);
+	listeners_update();
 	return bev;
 }
 
@@ -330,6 +437,7 @@ static const char *status_text(int status)
 	case 411: return "Length Required";
 	case 413: return "Payload Too Large";
 	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "";
@@ -565,6 +673,89 @@ static void allow_header(struct evhttp_request *ev, unsigned mask)
 	evhttp_add_header(evhttp_request_get_output_headers(ev), "Allow", text);
 }
 
+/* Asks the client to close: evhttp closes after a reply that says so. */
+static void reply_closes(struct req *r, int retry_after_s)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	char secs[16];
+
+	snprintf(secs, sizeof secs, "%d", retry_after_s);
+	evhttp_add_header(h, "Retry-After", secs);
+	if (!server.stopping)      /* add_common_headers says it then */
+		evhttp_add_header(h, "Connection", "close");
+}
+
+/* The request has a token that is valid: the bearer header, or ?token=
+ * (the streams' way, since EventSource cannot send headers). */
+static int req_holds_token(struct req *r)
+{
+	char token[CONFIG_TOKEN_MAX + 1];
+
+	return r->role != ROLE_NONE ||
+	    (http_query(r, "token", token, sizeof token) &&
+	    config_token_role(&server.cfg, token) != ROLE_NONE);
+}
+
+/*
+ * The limits that come before routing: an address over auth-fail-limit
+ * may not try tokens (even a right one) until its window ends; a wrong
+ * token counts against it; a connection opened into the staff reserve
+ * serves token holders only.  0 to go on, or -1 with r answered.
+ */
+static int admit_request(struct req *r, struct conn *c)
+{
+	struct peer *p = c ? c->peer : NULL;
+	int has_auth = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
+	    "Authorization") != NULL;
+	int wait;
+
+	if (p && has_auth && (wait = limit_auth_blocked(p, mono_ms())) > 0) {
+		reply_closes(r, wait);
+		http_reply_error(r, 429, "too_many_auth_failures",
+		    "too many wrong tokens from this address; try again after Retry-After seconds");
+		return -1;
+	}
+	if (p && has_auth && r->role == ROLE_NONE && limit_auth_failed(p, mono_ms())) {
+		reply_closes(r, limit_auth_blocked(p, mono_ms()));
+		http_reply_error(r, 429, "too_many_auth_failures",
+		    "too many wrong tokens from this address; try again after Retry-After seconds");
+		return -1;
+	}
+	if (c == NULL || c->staff)
+		return 0;
+	if (r->role != ROLE_NONE) {
+		conn_prove(c);
+		return 0;
+	}
+	if (!c->reserve)
+		return 0;
+	if (req_holds_token(r)) {       /* ?token= on a stream */
+		conn_prove(c);
+		return 0;
+	}
+	reply_closes(r, 1);
+	http_reply_error(r, 503, "server_busy",
+	    "the server is full; the connections left are kept for staff; try again");
+	return -1;
+}
+
+int http_stream_admit(struct req *r)
+{
+	struct conn *c = conn_of(evhttp_request_get_connection(r->ev));
+
+	if (c == NULL || c->peer == NULL || c->staff || c->counted_stream || req_holds_token(r))
+		return 0;
+	if (c->peer->streams >= server.cfg.max_streams_per_address) {
+		reply_closes(r, 5);
+		http_reply_error(r, 429, "too_many_streams",
+		    "this address has as many live streams as it may; close one or try later");
+		return -1;
+	}
+	c->peer->streams++;
+	c->counted_stream = 1;
+	return 0;
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
@@ -591,6 +782,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		http_reply_error(r, status, code, message);
 		return;
 	}
+	/* known on public routes too: some show more to operators (streams) */
+	r->role = bearer_role(ev);
+	if (admit_request(r, c) == -1)
+		return;
 	if (path == NULL || *path == '\0')
 		path = "/";
 	for (size_t i = 0; i < NROUTES; i++) {
@@ -614,8 +809,6 @@ static void on_request(struct evhttp_request *ev, void *arg)
 			http_reply_error(r, 404, "not_found", "no such endpoint");
 		return;
 	}
-	/* known on public routes too: some show more to operators (streams) */
-	r->role = bearer_role(ev);
 	if (r->route->roles != ROLES_PUBLIC) {
 		/* a signed link opens a public view; the handler checks it */
 		if (r->role == ROLE_NONE && r->route->signed_ok &&
@@ -650,7 +843,8 @@ int http_start(void)
 	const struct config *c = &server.cfg;
 
 	if ((server.http = evhttp_new(server.base)) == NULL ||
-	    (adopt_event = event_new(server.base, -1, 0, on_adopt, NULL)) == NULL) {
+	    (adopt_event = event_new(server.base, -1, 0, on_adopt, NULL)) == NULL ||
+	    (rest_event = evtimer_new(server.base, on_rest_done, NULL)) == NULL) {
 		log_warnx("http: out of memory");
 		return -1;
 	}
@@ -671,6 +865,7 @@ int http_start(void)
 			return -1;
 		}
 		bound[nbound++] = b;
+		evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(b), on_accept_error);
 		log_info("listening on http://%s:%d", c->listen[i].host, c->listen[i].port);
 	}
 	return 0;
@@ -699,5 +894,9 @@ void http_free(void)
 	if (adopt_event)
 		event_free(adopt_event);
 	adopt_event = NULL;
+	if (rest_event)
+		event_free(rest_event);
+	rest_event = NULL;
+	limit_free();
 	nbound = 0;
 }

@@ -61,6 +61,11 @@ int http_start(void);
 void http_stop_accepting(void);
 void http_free(void);
 
+/* Before a stream starts: 0 when the client's address may open one more
+ * (token holders always may; the stream is counted), else -1 with r
+ * answered 429 too_many_streams. */
+int http_stream_admit(struct req *r);
+
 /* Frees r without replying: the caller has taken r->ev over (streams). */
 void http_detach(struct req *r);
 

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "http.h"
+#include "limit.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -75,6 +76,7 @@ static int load_all(const char *path, struct config *c, struct event_set *set)
 		return -1;
 	}
 	apply_overrides(c);
+	limit_clamp_connections(c);
 	event_set_test_clock(c->test_clock, &c->redis);
 	event_set_retention_days(c->retention_days);
 	if (event_load_dir(c->events_dir, set, eerr) == -1) {

@@ -40,6 +40,8 @@ static void stream_event(struct req *r)
 {
 	char last[40];
 
+	if (http_stream_admit(r) == -1)
+		return;
 	sse_subscribe(r, NULL, last_event_id(r, last, sizeof last), stream_wants_stats(r));
 }
 
@@ -57,6 +59,8 @@ static void stream_on_ticket(struct req *r, const cJSON *result)
 		return;
 	}
 	snprintf(id, sizeof id, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "id")));
+	if (http_stream_admit(r) == -1)
+		return;
 	sse_subscribe(r, id, last_event_id(r, last, sizeof last), 0);
 }
 

@@ -15,10 +15,17 @@ mkdir -p "$var/events" "$var/redis"
 # a var/ made before the umask (tokens, secret, AOF): close it up too
 chmod -R go-rwx "$var"
 
-# Demo tokens are made once and kept, so bookmarks keep working.
+# Demo tokens are made once and kept, so bookmarks keep working; 16 random
+# bytes each (128 bits), as antred requires.
+# Tokens made by an older run.sh (96 bits) are made again.
+if [ -f "$var/tokens" ] && awk '{ sub(/^[a-z]+-/, "", $2); if (length($2) < 32) bad = 1 }
+    END { exit !bad }' "$var/tokens"; then
+	echo "run: $var/tokens holds tokens under 128 bits; making new ones" >&2
+	rm -f "$var/tokens"
+fi
 if [ ! -f "$var/tokens" ]; then
 	for role in desk station organiser admin; do
-		printf '%s %s-%s\n' "$role" "$role" "$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+		printf '%s %s-%s\n' "$role" "$role" "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 	done > "$var/tokens"
 fi
 cp "$top/tools/demo/events/demo.json" "$var/events/demo.json"

@@ -22,14 +22,20 @@
 #    per phone stream, and antred's and Redis's CPU seconds per second per
 #    1,000 watched tickets while the calls go on.  The load client is
 #    tests/bench/phone_load.c.
-# BENCH_PARTS: any of "issue", "sse", "phones" (all three by default).
+# 4. strangers: a desk's issue latency (p50/p99, one keep-alive
+#    connection from 127.0.0.2) before and while one client address
+#    (127.0.0.1) sends BENCH_STRANGER_N (16,000) stream requests, antred
+#    with its default limits, or BENCH_STRANGER_STREAMS as
+#    max-streams-per-address (tests/bench/strangers.py).
+# BENCH_PARTS: any of "issue", "sse", "phones", "strangers" (all by
+# default).
 # Loopback only; every run is bounded by its duration.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build="$top/build"
 dur="${BENCH_SECONDS:-10}"
 conns="${BENCH_CONNECTIONS:-50}"
-parts="${BENCH_PARTS:-issue sse phones}"   # any of them
+parts="${BENCH_PARTS:-issue sse phones strangers}"   # any of them
 tmp=$(mktemp -d /var/tmp/antre-bench.XXXXXX)
 pids=
 cleanup() {
@@ -73,7 +79,7 @@ redis-server "$top/tools/redis.conf" --port "$rport" --dir "$tmp" --daemonize no
 pids="$pids $!"
 mkdir "$tmp/events"
 cp "$top/tools/demo/events/demo.json" "$tmp/events/"
-token="desk-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+token="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 cat > "$tmp/antred.conf" <<CONF
 listen 127.0.0.1:$aport
 redis redis://127.0.0.1:$rport/0
@@ -181,8 +187,8 @@ until redis-cli -p "$srport" ping >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $srport" >&2; exit 1; }
 	sleep 0.05
 done
-desk="desk-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-station="station-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+desk="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+station="station-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 cat > "$tmp/sse/antred.conf" <<CONF
 listen 127.0.0.1:$sport
 redis redis://127.0.0.1:$srport/0
@@ -305,8 +311,8 @@ until redis-cli -p "$prport" ping >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $prport" >&2; exit 1; }
 	sleep 0.05
 done
-desk="desk-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
-station="station-bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+desk="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+station="station-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 cat > "$tmp/ph/antred.conf" <<CONF
 listen 127.0.0.1:$pport
 redis redis://127.0.0.1:$prport/0
@@ -340,4 +346,50 @@ awk -v n="$ph_n" '/^RESULT / {
 		(r["p99_ms"] <= 250 ? "met" : "NOT met"), r["p99_ms"]
 	if (n != 10000) printf "  (measured with %d phones, not 10,000)\n", n }' "$tmp/ph/out"
 stop "$pantred" "$predis"
+;; esac
+
+# ---- strangers: a flood from one address while a desk issues ---------------
+case " $parts " in *" strangers "*)
+stranger_n="${BENCH_STRANGER_N:-16000}"
+if [ "$nofile" -lt $((stranger_n + 200)) ]; then
+	echo "bench: the stranger's $stranger_n connections need $((stranger_n + 200)) open files; the limit here is $nofile" >&2
+	exit 1
+fi
+mkdir -p "$tmp/strangers/events"
+cp "$top/tools/demo/events/demo.json" "$tmp/strangers/events/"
+xrport=$(port); xport=$(port)
+redis-server "$top/tools/redis.conf" --port "$xrport" --dir "$tmp/strangers" --daemonize no \
+	--logfile "$tmp/strangers/redis.log" &
+xredis=$!
+pids="$pids $xredis"
+i=0
+until redis-cli -p "$xrport" ping >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $xrport" >&2; exit 1; }
+	sleep 0.05
+done
+xdesk="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+# the default limits (max-connections 16000, 4096 connections and 2048
+# streams an address, 512 kept for token holders)
+cat > "$tmp/strangers/antred.conf" <<CONF
+listen 127.0.0.1:$xport
+redis redis://127.0.0.1:$xrport/0
+secret-file $tmp/strangers/secret
+events-dir $tmp/strangers/events
+log-level warn
+token desk $xdesk
+CONF
+[ -n "${BENCH_STRANGER_STREAMS:-}" ] &&
+	echo "max-streams-per-address $BENCH_STRANGER_STREAMS" >> "$tmp/strangers/antred.conf"
+"$build/antred" -c "$tmp/strangers/antred.conf" 2>"$tmp/strangers/antred.log" &
+xantred=$!
+pids="$pids $xantred"
+wait_port "$xport"
+until curl -sf "http://127.0.0.1:$xport/healthz" >/dev/null; do sleep 0.05; done
+echo
+echo "strangers: desk issues (AOF, appendfsync always), 20 a second, while one address sends $stranger_n stream requests (max-streams-per-address ${BENCH_STRANGER_STREAMS:-2048}), this machine ($(nproc) cores)"
+python3 "$top/tests/bench/strangers.py" "$xport" "$xdesk" "$stranger_n" | grep -v '^RESULT '
+if [ -s "$tmp/strangers/antred.log" ]; then
+	echo "  antred's log:"; sed 's/^/    /' "$tmp/strangers/antred.log" | tail -5
+fi
+stop "$xantred" "$xredis"
 ;; esac

@@ -40,10 +40,10 @@ DEMO_EVENT = {
 }
 
 TOKENS = {
-    "desk": "desk-token-0001",
-    "station": "station-token-0001",
-    "organiser": "organiser-token-0001",
-    "admin": "admin-token-0001",
+    "desk": "desk-6f1c0a9e4b7d2385c1e0f9a7b3d6c248",
+    "station": "station-2b8e5d1f7a3c9064e2b1d8f5a7c3e190",
+    "organiser": "organiser-9d4a7c1e3f6b8025d9a4c7e1f3b6a852",
+    "admin": "admin-5e2f8b1d9c6a3074e5f2b8d1c9a6e347",
 }
 
 
@@ -141,7 +141,10 @@ class Antred:
                  "web-root %s" % os.path.join(TOP, "clients", "web"),
                  "public-url http://127.0.0.1:%d" % self.port,
                  "redis-timeout-ms 1000",
-                 "log-level debug"]
+                 "log-level debug",
+                 # tests send wrong tokens on purpose, all from 127.0.0.1;
+                 # test_hostile tests the limit with its own
+                 "auth-fail-limit 100000"]
         lines += ["token %s %s" % (r, t) for r, t in tokens.items()]
         lines += list(extra)
         with open(self.conf, "w") as f:

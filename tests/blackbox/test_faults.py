@@ -952,7 +952,7 @@ def test_slow_and_bad_clients_do_not_hurt_others():
 
         head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         post = (b"POST /v1/events/slow/tickets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                b"Authorization: Bearer desk-token-0001\r\nContent-Type: application/json\r\n")
+                b"Authorization: Bearer desk-6f1c0a9e4b7d2385c1e0f9a7b3d6c248\r\nContent-Type: application/json\r\n")
         cases = {
             # a byte every 0.5 s for 6 s, then given up (judged not cut)
             "slowloris": [(0, head + b"X-Slow: ")] + [(0.5, b"a") for _ in range(12)],
@@ -1103,7 +1103,7 @@ def test_many_idle_connections_bounded_memory():
         # antred inherits the raised limit; its limit is above n
         d = Antred(r.url, events=[event("idle")],
                    extra=["max-connections %d" % (n + 100), "http-timeout 300",
-                          "log-level info"])
+                          "log-level info", "staff-reserve-connections 0"])
         d.wait_redis_up()
         for _ in range(50):
             assert d.get("/healthz")[0] == 200
@@ -1144,7 +1144,8 @@ def test_many_idle_connections_bounded_memory():
 
         # max-connections 1000: the 1001st and later wait in the backlog
         d2 = Antred(r.url, events=[event("idle")],
-                    extra=["max-connections 1000", "http-timeout 300", "log-level info"])
+                    extra=["max-connections 1000", "http-timeout 300", "log-level info",
+                           "staff-reserve-connections 0"])   # the bound alone
         d2.wait_redis_up()
         open_idle(d2.port, 999, socks, daemon=d2)
         assert metric(d2, "antre_http_connections") == 1000   # 999 + this request

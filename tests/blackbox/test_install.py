@@ -136,7 +136,7 @@ def test_paths_follow_prefix():
 
 def test_reinstall_keeps_configuration():
     """A second make install must not overwrite what the admin edited."""
-    edited = read("/etc/antre/antred.conf") + "token desk edited-by-admin-0001\n"
+    edited = read("/etc/antre/antred.conf") + "token desk edited-by-admin-0001-5d2c9e7f1a3b\n"
     with open(path("/etc/antre/antred.conf"), "w") as f:
         f.write(edited)
     out = make_install()

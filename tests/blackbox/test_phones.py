@@ -23,7 +23,7 @@ import socket
 import threading
 import time
 
-from harness import DEMO_EVENT, Antred, Redis, wait_until
+from harness import DEMO_EVENT, TOKENS, Antred, Redis, wait_until
 
 PHONES = 1000
 TVS = 8
@@ -218,7 +218,7 @@ def issue_all(d, ev, n):
             for i in range(k, n, step):
                 conn.request("POST", "/v1/events/%s/tickets" % ev,
                              body=json.dumps({"service": "dose1"}),
-                             headers={"Authorization": "Bearer desk-token-0001",
+                             headers={"Authorization": "Bearer " + TOKENS["desk"],
                                       "Content-Type": "application/json"})
                 r = conn.getresponse()
                 body = json.loads(r.read())
@@ -251,7 +251,9 @@ def test_a_thousand_phones_and_eight_tvs_through_sixty_calls():
     raise_nofile(PHONES + TVS + 200)
     ev = dict(DEMO_EVENT, id="venue")
     r = Redis()
-    d = Antred(r.url, events=[ev], extra=["max-connections %d" % (PHONES + TVS + 100)])
+    d = Antred(r.url, events=[ev], extra=["max-connections %d" % (PHONES + TVS + 100),
+                                           # the phones and TVs carry no token
+                                           "staff-reserve-connections 50"])
     crowd = None
     try:
         d.wait_redis_up()
@@ -440,7 +442,7 @@ def test_an_event_with_many_services_answers_its_stats():
         st, _, body = d.get("/v1/events/many/stats", role="organiser")
         assert st == 200, (st, body)
         # the organisers' stream asks for the same figures
-        tv = crowd.open(d.port, "/v1/events/many/stream?token=organiser-token-0001")
+        tv = crowd.open(d.port, "/v1/events/many/stream?token=" + TOKENS["organiser"])
         crowd.wait(lambda: tv.of("stats"), 10, "the stats on an organiser's stream")
         assert d.proc.poll() is None and d.get("/healthz")[0] == 200
     finally:

@@ -994,7 +994,8 @@ def test_redis_restart_under_a_subscriber():
 # ---- 9. streams count against max-connections ----------------------------------------------
 
 def test_streams_count_against_max_connections():
-    bd = Antred(redis.url, events=EVENTS, extra=["max-connections 5"])
+    # no staff reserve: the bound alone (test_hostile tests the reserve)
+    bd = Antred(redis.url, events=EVENTS, extra=["max-connections 5", "staff-reserve-connections 0"])
     subs = []
     sixth = None
     try:

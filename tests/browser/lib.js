@@ -39,10 +39,10 @@ const DEMO_EVENT = {
 };
 
 const TOKENS = {
-  desk: "desk-token-0001",
-  station: "station-token-0001",
-  organiser: "organiser-token-0001",
-  admin: "admin-token-0001",
+  desk: "desk-6f1c0a9e4b7d2385c1e0f9a7b3d6c248",
+  station: "station-2b8e5d1f7a3c9064e2b1d8f5a7c3e190",
+  organiser: "organiser-9d4a7c1e3f6b8025d9a4c7e1f3b6a852",
+  admin: "admin-5e2f8b1d9c6a3074e5f2b8d1c9a6e347",
 };
 
 // Children still running when node exits (a crash, a timeout) are killed.

@@ -72,6 +72,11 @@ static void test_defaults(void **state)
 	/* listen has no table default: it is filled in by config_load only */
 	assert_int_equal(cfg.nlisten, 0);
 	assert_int_equal(cfg.ntokens, 0);
+	assert_int_equal(cfg.max_connections_per_address, 4096);
+	assert_int_equal(cfg.max_streams_per_address, 2048);
+	assert_int_equal(cfg.staff_reserve_connections, 512);
+	assert_int_equal(cfg.auth_fail_limit, 10);
+	assert_int_equal(cfg.auth_fail_window_s, 60);
 	assert_string_equal(cfg.redis.host, "127.0.0.1");
 	assert_int_equal(cfg.redis.port, 6379);
 	assert_int_equal(cfg.redis.db, 0);
@@ -128,13 +133,13 @@ static void test_full_file(void **state)
 	assert_string_equal(cfg.secret_file, "/srv/antre/secret");
 	assert_int_equal(cfg.ntokens, 4);
 	assert_int_equal(cfg.tokens[0].role, ROLE_DESK);
-	assert_string_equal(cfg.tokens[0].value, "desk-token-1");
+	assert_string_equal(cfg.tokens[0].value, "desk-token-1-0f9e8d7c6b5a");
 	assert_int_equal(cfg.tokens[1].role, ROLE_STATION);
-	assert_string_equal(cfg.tokens[1].value, "station-token-2");
+	assert_string_equal(cfg.tokens[1].value, "station-token-2-0f9e8d7c6b5a");
 	assert_int_equal(cfg.tokens[2].role, ROLE_ORGANISER);
-	assert_string_equal(cfg.tokens[2].value, "organiser-token-3");
+	assert_string_equal(cfg.tokens[2].value, "organiser-token-3-0f9e8d7c6b5a");
 	assert_int_equal(cfg.tokens[3].role, ROLE_ADMIN);
-	assert_string_equal(cfg.tokens[3].value, "admin-token-4");
+	assert_string_equal(cfg.tokens[3].value, "admin-token-4-0f9e8d7c6b5a");
 
 	assert_string_equal(cfg.events_dir, "/srv/antre/events");
 	assert_string_equal(cfg.web_root, "/srv/antre/web");
@@ -182,16 +187,16 @@ static void test_token_repeat(void **state)
 {
 	(void)state;
 	assert_int_equal(load_text(
-	    "token desk 12345678\n"
-	    "token desk abcdefghij\n"
-	    "token admin ZZZZZZZZZZZZ\n"), 0);
+	    "token desk 123456789012345678901234567890123456789\n"
+	    "token desk abcdefghijklmnopqrstuv\n"
+	    "token admin ZZZZZZZZZZZZZZZZZZZZZZ\n"), 0);
 	assert_int_equal(cfg.ntokens, 3);
 	assert_int_equal(cfg.tokens[0].role, ROLE_DESK);
-	assert_string_equal(cfg.tokens[0].value, "12345678");
+	assert_string_equal(cfg.tokens[0].value, "123456789012345678901234567890123456789");
 	assert_int_equal(cfg.tokens[1].role, ROLE_DESK);
-	assert_string_equal(cfg.tokens[1].value, "abcdefghij");
+	assert_string_equal(cfg.tokens[1].value, "abcdefghijklmnopqrstuv");
 	assert_int_equal(cfg.tokens[2].role, ROLE_ADMIN);
-	assert_string_equal(cfg.tokens[2].value, "ZZZZZZZZZZZZ");
+	assert_string_equal(cfg.tokens[2].value, "ZZZZZZZZZZZZZZZZZZZZZZ");
 }
 
 /* --- failures, each "path:LINE: reason" ---------------------------------- */
@@ -288,10 +293,17 @@ static void test_fail_redis(void **state)
 static void test_fail_token(void **state)
 {
 	(void)state;
-	expect_fail("token desk 12345678\ntoken root 12345678\n", 2,
+	expect_fail("token desk abcdefghijklmnopqrstuv\ntoken root abcdefghijklmnopqrstuv\n", 2,
 	    "token: unknown role 'root'");
-	expect_fail("token none 12345678\n", 1, "unknown role 'none'");
-	expect_fail("\ntoken desk 1234567\n", 2, "token: value must be 8 to 128");
+	expect_fail("token none abcdefghijklmnopqrstuv\n", 1, "unknown role 'none'");
+	/* 128 bits by the alphabet: 22 of base64url, 32 of hex, 39 of digits */
+	expect_fail("\ntoken desk abcdefghijklmnopqrstu\n", 2, "token: too short to hold 128 bits");
+	expect_fail("token desk 0123456789abcdef0123456789abcde\n", 1, "a hex token needs at least 32");
+	expect_fail("token desk 0123456789ABCDEF0123456789ABCDE\n", 1, "a hex token needs at least 32");
+	expect_fail("token desk 12345678901234567890123456789012345678\n", 1,
+	    "digits only needs at least 39");
+	assert_int_equal(load_text("token desk 0123456789abcdef0123456789abcdef\n"
+	    "token desk abcdefghijklmnopqrst-_\n"), 0);
 	expect_fail("token desk\n", 1, "token: expected ROLE VALUE");
 }
 
