@@ -10,7 +10,8 @@ coverage build instruments the source at embed time instead:
       statement begins, the whole wrapped in pcall so that every way out
       (return, refusal, error) passes one flush: redis.log lines
       "antre-cov FILE LINE,LINE,..." in the Redis log.  No line moves, so
-      error messages keep their line numbers.
+      error messages keep their line numbers, and errors are raised again
+      as they came (a failed redis.call with its error code).
 
   coverage_lua.py report OUTDIR LOG... -- LIB.lua... SCRIPT.lua...
       reads the "antre-cov" lines from Redis logs and prints, per file, the
@@ -189,7 +190,14 @@ do
 		end
 	end
 end
-if not __cov_ok then error(__cov_ret, 0) end
+if not __cov_ok then
+	-- a failed redis.call reaches pcall as "CODE text": raised as a table,
+	-- its code (OOM, MISCONF...) reaches the daemon as it would unwrapped
+	if type(__cov_ret) == 'string' and string.find(__cov_ret, '^%%u[%%u_-]* ') then
+		error({ err = __cov_ret }, 0)
+	end
+	error(__cov_ret, 0)
+end
 return __cov_ret
 """ % (files, STRIDE, STRIDE)
     return head + text + tail
