@@ -202,7 +202,14 @@ coverage: deps-check
 	$(MAKE) coverage-build
 	sh tools/coverage.sh $(COV_BUILD)
 
+# (the scripts are embedded first, and again whenever the probes change:
+# they come from a tool the usual rule does not depend on)
 coverage-build:
+	@mkdir -p $(COV_BUILD)/gen
+	sh tools/embed-scripts.sh --coverage $(SCRIPTS) > $(COV_BUILD)/gen/scripts.c.new
+	cmp -s $(COV_BUILD)/gen/scripts.c.new $(COV_BUILD)/gen/scripts.c && \
+		rm $(COV_BUILD)/gen/scripts.c.new || \
+		mv $(COV_BUILD)/gen/scripts.c.new $(COV_BUILD)/gen/scripts.c
 	$(MAKE) BUILD=$(COV_BUILD) OPT=-O0 SAN_FLAGS=--coverage CI= \
 		EMBED_FLAGS=--coverage all
 
