@@ -196,7 +196,7 @@ $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libcore.a
 # the plain build there and prints which test caught it.
 COV_BUILD = build/cov
 
-.PHONY: coverage coverage-build mutate
+.PHONY: coverage coverage-build mutate mutate-check
 coverage: deps-check
 	@sh tools/deps.sh check coverage
 	$(MAKE) coverage-build
@@ -215,6 +215,10 @@ coverage-build:
 
 mutate: deps-check
 	python3 tools/mutate.py tests/mutate/mutations.txt build/mutate
+
+# after a merge: do the list's snippets still match the sources?
+mutate-check:
+	@python3 tools/mutate.py --check tests/mutate/mutations.txt
 
 # --- install ----------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 """make mutate: does the suite catch deliberate bugs?
 
   mutate.py LIST WORKDIR
+  mutate.py --check LIST      only checks that every mutation applies
 
 copies the tree (git's tracked and untracked-but-not-ignored files, as they
 are in the working tree) to WORKDIR/src, checks that every mutation of LIST
@@ -213,7 +214,25 @@ def run_tests(src, unit_names, bb_modules, log):
     return res
 
 
+def check(listfile):
+    """mutate.py --check LIST: every snippet applies to the working tree."""
+    bad = []
+    muts = parse(listfile)
+    for m in muts:
+        _, why = apply(m, TOP)
+        if why:
+            bad.append("%s: %s" % (m.name, why))
+    if bad:
+        print("mutate: MUTATIONS NO LONGER APPLY (update %s):\n  %s" % (listfile, "\n  ".join(bad)),
+              file=sys.stderr)
+        return 2
+    print("mutate: all %d mutations apply" % len(muts))
+    return 0
+
+
 def main(argv):
+    if len(argv) == 3 and argv[1] == "--check":
+        return check(argv[2])
     if len(argv) != 3:
         raise SystemExit(__doc__)
     listfile, work = argv[1], os.path.abspath(argv[2])
