@@ -172,8 +172,9 @@ def selection(m, src, full):
     return sorted(set(u)), sorted(set(b))
 
 
-def run_tests(src, unit_names, bb_modules, log):
-    """{test name: "ok" | "FAIL" | "timeout"} for what ran."""
+def run_tests(src, unit_names, bb_modules, log, only=None):
+    """{test name: "ok" | "FAIL" | "timeout"} for what ran (only: one
+    black-box test by "module.name" instead of the modules)."""
     res = {}
     build = os.path.join(src, "build")
     for u in unit_names:
@@ -197,8 +198,8 @@ def run_tests(src, unit_names, bb_modules, log):
             res[u] = "FAIL"              # missing binary
     env = clean_env()
     env.update(ANTRED=os.path.join(build, "antred"), ANTRE_CLI=os.path.join(build, "antre"))
-    for mod in bb_modules:
-        env["BB_ONLY"] = mod + "."
+    for mod in ([only] if only else bb_modules):
+        env["BB_ONLY"] = mod if only else mod + "."
         try:
             r = subprocess.run([sys.executable, "tests/blackbox/runner.py"], cwd=src, env=env,
                                capture_output=True, text=True, timeout=RUN_TIMEOUT)
@@ -228,6 +229,28 @@ def check(listfile):
         return 2
     print("mutate: all %d mutations apply" % len(muts))
     return 0
+
+
+def confirm(src, caught, res, log):
+    """The tests of caught that fail again when run alone (on the mutated
+    build still in place): a loaded machine makes some tests flaky (a port
+    taken between free_port() and bind), and a flake is no catch."""
+    units_again = sorted({c.split(".")[0] for c in caught
+                          if "." in c and c.split(".")[0] in units(src)})
+    bb_again = [c for c in caught if "." in c and c.split(".")[0] in modules(src)]
+    again = run_tests(src, units_again, [], log) if units_again else {}
+    for c in bb_again:
+        again.update({k: v for k, v in run_tests(src, [], [], log, only=c).items()
+                      if k == c})
+    out = []
+    for c in caught:
+        if "." not in c:
+            out.append(c)       # a crash or time-out of a whole module or binary
+        elif again.get(c, "ok") != "ok":
+            out.append(c)
+        else:
+            log.write("%s passed when run again: a flake, not a catch\n" % c)
+    return out
 
 
 def main(argv):
@@ -299,6 +322,16 @@ def main(argv):
         caught = sorted(k for k, v in res.items() if v != "ok" and base.get(k) == "ok")
         # a module that died or timed out names no test of its own
         caught += sorted(k for k, v in res.items() if v != "ok" and k not in base)
+        if caught:
+            with open(os.path.join(src, m.file), "w") as f:
+                f.write(text)
+            try:
+                with open(os.path.join(logdir, m.name + ".log"), "a") as log:
+                    log.write("\n== confirming %s\n" % " ".join(caught))
+                    caught = confirm(src, caught, res, log)
+            finally:
+                with open(path, "w") as f:
+                    f.write(orig)
         if caught:
             rows.append((m, "yes", ", ".join("%s%s" % (c, "" if res[c] == "FAIL" else " (" + res[c] + ")")
                                              for c in caught[:6]) +
