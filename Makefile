@@ -86,7 +86,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/gen/scripts.c: $(SCRIPTS) tools/embed-scripts.sh
 	@mkdir -p $(dir $@)
-	sh tools/embed-scripts.sh $(SCRIPTS) > $@.tmp && mv $@.tmp $@
+	sh tools/embed-scripts.sh $(EMBED_FLAGS) $(SCRIPTS) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/scripts.o: $(BUILD)/gen/scripts.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -183,6 +183,42 @@ $(FUZZ_BUILD)/libcore.a: $(FUZZ_CORE_OBJ)
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libcore.a
 	$(FUZZ_CC) $(FUZZ_SAN) -o $@ $^ $(PKG_LIBS) -lm
+
+# --- coverage and mutation --------------------------------------------------
+
+# `make coverage` builds everything with gcc --coverage (-O0) into build/cov,
+# its Lua scripts with a line probe before every statement
+# (tools/coverage_lua.py), runs the unit and black-box tests on it
+# (COV_BROWSER=1: the browser tests too) and prints the line coverage of
+# daemon/ and protocol/ (gcovr) and of daemon/scripts/*.lua.
+# `make mutate` applies each deliberate bug of tests/mutate/mutations.txt
+# to a copy of the tree in build/mutate, runs the tests that concern it on
+# the plain build there and prints which test caught it.
+COV_BUILD = build/cov
+
+.PHONY: coverage coverage-build mutate mutate-check
+coverage: deps-check
+	@sh tools/deps.sh check coverage
+	$(MAKE) coverage-build
+	sh tools/coverage.sh $(COV_BUILD)
+
+# (the scripts are embedded first, and again whenever the probes change:
+# they come from a tool the usual rule does not depend on)
+coverage-build:
+	@mkdir -p $(COV_BUILD)/gen
+	sh tools/embed-scripts.sh --coverage $(SCRIPTS) > $(COV_BUILD)/gen/scripts.c.new
+	cmp -s $(COV_BUILD)/gen/scripts.c.new $(COV_BUILD)/gen/scripts.c && \
+		rm $(COV_BUILD)/gen/scripts.c.new || \
+		mv $(COV_BUILD)/gen/scripts.c.new $(COV_BUILD)/gen/scripts.c
+	$(MAKE) BUILD=$(COV_BUILD) OPT=-O0 SAN_FLAGS=--coverage CI= \
+		EMBED_FLAGS=--coverage all
+
+mutate: deps-check
+	python3 tools/mutate.py tests/mutate/mutations.txt build/mutate
+
+# after a merge: do the list's snippets still match the sources?
+mutate-check:
+	@python3 tools/mutate.py --check tests/mutate/mutations.txt
 
 # --- install ----------------------------------------------------------------
 

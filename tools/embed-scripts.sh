@@ -2,7 +2,15 @@
 # Embeds Lua scripts into C: one store_script entry per file, named after it,
 # then a NULL sentinel.  Files named _*.lua are libraries, prepended to every
 # script (so each script sent to Redis is whole in itself).
+#   embed-scripts.sh [--coverage] FILE.lua...
+# --coverage (make coverage only) sends each script through
+# tools/coverage_lua.py, which puts a line probe in front of every statement.
 set -eu
+cov=
+if [ "${1:-}" = --coverage ]; then
+	cov=1
+	shift
+fi
 libs=
 scripts=
 for f in "$@"; do
@@ -19,9 +27,15 @@ echo '#include "store.h"'
 echo 'struct store_script store_scripts[] = {'
 for f in $scripts; do
 	printf '\t{ "%s",\n' "$(basename "$f" .lua)"
-	# shellcheck disable=SC2086
-	[ -n "$libs" ] && quote $libs
-	quote "$f"
+	if [ -n "$cov" ]; then
+		# shellcheck disable=SC2086
+		src=$(python3 "$(dirname "$0")/coverage_lua.py" instrument $libs "$f")
+		printf '%s\n' "$src" | quote
+	else
+		# shellcheck disable=SC2086
+		[ -n "$libs" ] && quote $libs
+		quote "$f"
+	fi
 	printf '\t, "" },\n'
 done
 printf '\t{ NULL, NULL, "" }\n'
