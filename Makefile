@@ -210,7 +210,7 @@ coverage-build:
 	cmp -s $(COV_BUILD)/gen/scripts.c.new $(COV_BUILD)/gen/scripts.c && \
 		rm $(COV_BUILD)/gen/scripts.c.new || \
 		mv $(COV_BUILD)/gen/scripts.c.new $(COV_BUILD)/gen/scripts.c
-	$(MAKE) BUILD=$(COV_BUILD) OPT=-O0 SAN_FLAGS=--coverage CI= \
+	$(MAKE) BUILD=$(COV_BUILD) OPT=-O0 SAN_FLAGS=--coverage \
 		EMBED_FLAGS=--coverage all
 
 mutate: deps-check

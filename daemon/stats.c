@@ -109,8 +109,12 @@ static void accumulate(const struct event_def *ev, const cJSON *raw, struct acc 
 	memset(a, 0, sizeof *a);
 	for (int i = 0; i < ev->nstages; i++)
 		for (int n = 1; n <= ev->stages[i].stations && a->nst < PROTO_MAX_STATIONS; n++) {
-			struct station_acc *st = &a->st[a->nst++];
-			snprintf(st->id, sizeof st->id, "%s-%d", ev->stages[i].id, n);
+			struct station_acc *st = &a->st[a->nst];
+			int w = snprintf(st->id, sizeof st->id, "%s-%d", ev->stages[i].id, n);
+			/* never true: event.c bounds stage ids and station counts */
+			if (w < 0 || (size_t)w >= sizeof st->id)
+				continue;
+			a->nst++;
 			st->stage = i;
 			st->open = 1;
 		}
