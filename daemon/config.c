@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -250,21 +251,33 @@ bad:
 
 enum role config_token_role(const struct config *c, const char *token)
 {
-	size_t len = strlen(token);
-	enum role found = ROLE_NONE;
+	return config_token_role_n(c, token, strlen(token));
+}
 
-	/* Compare against every token, all bytes, so that timing tells nothing
-	 * of which one matched or how much of it. */
+enum role config_token_role_n(const struct config *c, const char *token, size_t len)
+{
+	unsigned found = ROLE_NONE;
+
+	/* Compare against every token, all bytes, and pick the role without a
+	 * branch or an address that depends on the bytes compared, so that
+	 * timing tells nothing of which token matched or how much of it
+	 * (tests/unit/test_token_ct.c checks this under valgrind). */
 	for (int i = 0; i < c->ntokens; i++) {
 		const struct token *t = &c->tokens[i];
 		size_t tlen = strlen(t->value);
-		unsigned char diff = (unsigned char)(tlen != len);
+		unsigned diff = (unsigned)(tlen != len);
+		unsigned match, role, less;
 		for (size_t k = 0; k < tlen; k++)
 			diff |= (unsigned char)(t->value[k] ^ (k < len ? token[k] : 0));
-		if (diff == 0 && t->role > found)
-			found = t->role;
+		/* 1 when diff is 0: (diff | -diff) has its top bit set otherwise */
+		match = ((diff | (0u - diff)) >> (sizeof diff * CHAR_BIT - 1)) ^ 1u;
+		role = (unsigned)t->role & (0u - match);
+		/* found = max(found, role); both are small, so found - role has
+		 * its top bit set exactly when found < role */
+		less = (found - role) >> (sizeof found * CHAR_BIT - 1);
+		found ^= (found ^ role) & (0u - less);
 	}
-	return found;
+	return (enum role)found;
 }
 
 /*

@@ -96,6 +96,8 @@ int config_parse_redis(const char *s, struct redis_addr *out);
 /* The role a bearer token grants (ROLE_NONE when unknown); constant time in
  * the token's content. */
 enum role config_token_role(const struct config *c, const char *token);
+/* The same for a token of len bytes (not NUL-terminated). */
+enum role config_token_role_n(const struct config *c, const char *token, size_t len);
 
 const char *config_role_name(enum role r);
 int config_role_parse(const char *name, enum role *out);
