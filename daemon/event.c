@@ -391,6 +391,10 @@ static time_t test_clock_read(const char *id)
 	    redisConnectWithTimeout(test_redis.host, test_redis.port, tv);
 	if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK)
 		goto done;
+	if (test_redis.password[0])      /* an ACL user: its AUTH, as the store's */
+		freeReplyObject(test_redis.user[0] ?
+		    redisCommand(c, "AUTH %s %s", test_redis.user, test_redis.password) :
+		    redisCommand(c, "AUTH %s", test_redis.password));
 	freeReplyObject(redisCommand(c, "SELECT %d", test_redis.db));
 	r = redisCommand(c, "GET antre:{%s}:test:clock", id);
 	if (r && r->type == REDIS_REPLY_STRING)

@@ -284,3 +284,17 @@ def set_test_clock(redis, event, ms):
 def clear_test_clock(redis, event):
     """Back to the real clock for that event."""
     redis.cli("DEL", "antre:{%s}:test:clock" % event)
+
+
+# A Wednesday mid-morning in Jakarta, inside the demo event's hours: where a
+# module pins its events' clocks (antred-test, "test-clock 1") so that its
+# calendar figures, numbering, codes and duplicate checks hold at any hour.
+PINNED_MS = wib_ms(2026, 7, 15, 10, 0, 0)
+# Antred(..., **TEST_CLOCK): antred-test with its scripts reading test:clock
+TEST_CLOCK = {"binary": ANTRED_TEST, "extra": ["test-clock 1"]}
+
+
+def pin_clocks(redis, events, ms=PINNED_MS):
+    """Pins the clock of each event (an id or an event dict) to ms."""
+    for ev in events:
+        set_test_clock(redis, ev if isinstance(ev, str) else ev["id"], ms)

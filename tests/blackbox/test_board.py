@@ -22,7 +22,8 @@ import tempfile
 import threading
 import time
 
-from harness import SANITIZER_MARKS, TOP, Antred, Redis, free_port, wait_until
+from harness import (SANITIZER_MARKS, TEST_CLOCK, TOP, Antred, Redis, free_port, pin_clocks,
+                     wait_until)
 
 CLI = os.environ.get("ANTRE_CLI", os.path.join(TOP, "build", "antre"))
 EV = "/v1/events/demo"
@@ -37,8 +38,10 @@ def setup_module():
     global redis, d1, d2, tmp
     tmp = tempfile.mkdtemp(prefix="antre-board-")
     redis = Redis()
-    d1 = Antred(redis.url)
-    d2 = Antred(redis.url)
+    # the frames show the day's figures, compared with /board's: one day
+    pin_clocks(redis, ["demo"])
+    d1 = Antred(redis.url, **TEST_CLOCK)
+    d2 = Antred(redis.url, **TEST_CLOCK)
     d1.wait_redis_up()
     d2.wait_redis_up()
     # registration: 3 waiting; screening: 1 (one went through registration)

@@ -23,7 +23,7 @@ import subprocess
 import threading
 import time
 
-from harness import SANITIZER_MARKS, TOKENS, TOP, Antred, Redis
+from harness import SANITIZER_MARKS, TEST_CLOCK, TOKENS, TOP, Antred, Redis, pin_clocks
 
 CLI = os.environ.get("ANTRE_CLI", os.path.join(TOP, "build", "antre"))
 NIK = "3273014107900002"             # 327301, 1 July 1990
@@ -36,7 +36,10 @@ d = None
 def setup_module():
     global redis, d
     redis = Redis()
-    d = Antred(redis.url)
+    # issued_today before and after, codes looked up, a NIK's tickets of the
+    # day: one event day, whatever the hour
+    pin_clocks(redis, ["demo"])
+    d = Antred(redis.url, **TEST_CLOCK)
     d.wait_redis_up()
 
 

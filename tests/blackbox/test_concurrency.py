@@ -109,7 +109,9 @@ def test_kill_redis_while_issuing_loses_no_acknowledged_ticket():
     """kill -9 of redis-server in the middle of issuing, then a restart:
     every ticket answered 201 is still there, no code was issued twice."""
     r2 = Redis()
-    d2 = Antred(r2.url)
+    # codes are unique within one day: the clock is pinned as above
+    set_test_clock(r2, "demo", wib_ms(2026, 7, 15, 10, 0, 0))
+    d2 = Antred(r2.url, binary=ANTRED_TEST, extra=["test-clock 1"])
     acked = []
     unavailable = [0]
     errors = []                  # a desk thread's failure, for the test

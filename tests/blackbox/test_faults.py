@@ -27,7 +27,8 @@ import subprocess
 import threading
 import time
 
-from harness import ANTRED, DEMO_EVENT, Antred, Redis, free_port, wait_until
+from harness import (ANTRED, ANTRED_TEST, DEMO_EVENT, Antred, Redis, free_port, pin_clocks,
+                     wait_until)
 
 # The sanitizer build keeps freed memory in a quarantine and pads every
 # allocation: its memory bounds are looser.
@@ -37,6 +38,14 @@ with open(ANTRED, "rb") as _f:
 SERVICES = ("dose1", "dose2", "booster")
 RANK = {"waiting": 0, "called": 1, "serving": 2, "done": 3}
 IP_BIND_ADDRESS_NO_PORT = 24     # linux/in.h: the port is chosen at connect()
+
+
+def pinned(r, ev, extra):
+    """antred-test on Redis r with event ev's clock pinned: the tests that
+    check the day's report, numbers or issued_today stay in one event day
+    whenever they run."""
+    pin_clocks(r, [ev])
+    return Antred(r.url, events=[event(ev)], binary=ANTRED_TEST, extra=["test-clock 1"] + extra)
 
 
 def event(eid, stations=4):
@@ -270,7 +279,7 @@ def test_ten_redis_kills_during_issuing_and_calling():
     or a reset); antred recovers by itself each time."""
     ev = "kills"
     r = Redis()
-    d = Antred(r.url, events=[event(ev)], extra=["log-level info"])   # redis-timeout-ms 1000
+    d = pinned(r, ev, ["log-level info"])   # redis-timeout-ms 1000
     rec, stop = Recorder(), threading.Event()
     threads = []
     outages = []                   # (killed, restarting, healthz 200 again)
@@ -610,7 +619,9 @@ def test_kill_antred_under_load_and_restart():
     order over its connections (compared with XRANGE)."""
     ev = "crash"
     r = Redis()
-    d = Antred(r.url, events=[event(ev, stations=2)], extra=["log-level info"])
+    pin_clocks(r, [ev])
+    d = Antred(r.url, events=[event(ev, stations=2)], binary=ANTRED_TEST,
+               extra=["log-level info", "test-clock 1"])
     rec, stop = Recorder(), threading.Event()
     threads, lines = [], []
     dead = []                                  # (killed, restarting)
@@ -732,7 +743,7 @@ def test_redis_out_of_memory_refuses_issues_cleanly():
     advance: the next issue after the limit is lifted has no gap)."""
     ev = "oom"
     r = ConfigurableRedis()
-    d = Antred(r.url, events=[event(ev)], extra=["log-level info"])
+    d = pinned(r, ev, ["log-level info"])
     try:
         d.wait_redis_up()
         base = "/v1/events/%s/" % ev
@@ -817,7 +828,7 @@ def test_redis_misconf_refuses_writes_but_reads_work():
     work; once saving works again, so do writes, with no gap."""
     ev = "misconf"
     r = ConfigurableRedis()
-    d = Antred(r.url, events=[event(ev)], extra=["log-level info"])
+    d = pinned(r, ev, ["log-level info"])
     try:
         d.wait_redis_up()
         base = "/v1/events/%s/" % ev

@@ -13,7 +13,7 @@ import re
 import socket
 import time
 
-from harness import TOKENS, Antred, Redis, assert_error
+from harness import TEST_CLOCK, TOKENS, Antred, Redis, assert_error, pin_clocks
 
 redis = None
 d = None
@@ -28,7 +28,9 @@ def setup_module():
     global redis, d
     redis = Redis()
     redis.start()
-    d = Antred(redis.url)
+    # numbers that follow on, the day's report: one event day
+    pin_clocks(redis, ["demo"])
+    d = Antred(redis.url, **TEST_CLOCK)
     d.wait_redis_up()
 
 

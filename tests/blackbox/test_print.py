@@ -19,7 +19,8 @@ import tempfile
 import urllib.parse
 import zlib
 
-from harness import DEMO_EVENT, SANITIZER_MARKS, TOP, Antred, Redis, assert_error
+from harness import (DEMO_EVENT, SANITIZER_MARKS, TEST_CLOCK, TOP, Antred, Redis, assert_error,
+                     pin_clocks)
 
 redis = None
 d = None
@@ -56,7 +57,10 @@ def setup_module():
     global redis, d
     redis = Redis()
     try:
-        d = Antred(redis.url, events=EVENTS)
+        # codes resolve among the day's tickets, two events' first tickets
+        # share an id: one event day
+        pin_clocks(redis, EVENTS + [event("par")])
+        d = Antred(redis.url, events=EVENTS, **TEST_CLOCK)
         d.wait_redis_up()
     except Exception:
         redis.stop()
@@ -468,7 +472,7 @@ def test_print_parameters_out_of_range_are_refused():
     # daemon with it (print_get once wrote to the freed request after
     # query_int had answered 400).
     global d
-    shared, d = d, Antred(redis.url, events=[event("par")])
+    shared, d = d, Antred(redis.url, events=[event("par")], **TEST_CLOCK)
     failure = None
     try:
         d.wait_redis_up()

@@ -10,7 +10,7 @@ import re
 import socket
 import time
 
-from harness import TOP, Antred, Redis, wait_until
+from harness import PINNED_MS, TEST_CLOCK, TOP, Antred, Redis, wait_until
 
 redis = None
 ADMIN = ("admin", "admin-pw-0001")
@@ -63,7 +63,10 @@ def sse_first_call(port, timeout=10):
 
 
 def test_everything_works_with_the_minimal_acl():
-    d = Antred(url("antred", PASS))
+    # the duplicate check and the day's report: one event day, pinned (the
+    # test clock is read as the user antred too)
+    assert cli("SET", "antre:{demo}:test:clock", PINNED_MS) == "OK"
+    d = Antred(url("antred", PASS), **TEST_CLOCK)
     try:
         d.wait_redis_up()
         stream = sse_first_call(d.port)
@@ -87,6 +90,11 @@ def test_everything_works_with_the_minimal_acl():
             assert st == 200, (path, body)
         st, _, body = d.get("/v1/events/demo/report.json", role="organiser")
         assert [t["code"] for t in body["tickets"]] == [code], body
+        # 59 on the pinned day (60 the next): the daemon's own reading of the
+        # clock, with AUTH, is the pinned one too
+        st, _, body = d.post("/v1/events/demo/tickets", {"service": "dose1",
+                                                          "nik": "3273011607660001"}, role="desk")
+        assert st == 201 and body["ticket"]["priority"] == "regular", body
         st, _, _ = d.get("/healthz")
         assert st == 200
     finally:

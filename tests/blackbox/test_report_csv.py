@@ -7,7 +7,7 @@ put into the ticket hash directly, as an older or foreign writer might."""
 import csv
 import io
 
-from harness import Antred, Redis
+from harness import TEST_CLOCK, Antred, Redis, pin_clocks
 
 redis = None
 d = None
@@ -20,7 +20,8 @@ RAW = ["\tx", "\rx"]
 def setup_module():
     global redis, d
     redis = Redis()
-    d = Antred(redis.url)
+    pin_clocks(redis, ["demo"])       # the day's report has the day's tickets
+    d = Antred(redis.url, **TEST_CLOCK)
     d.wait_redis_up()
 
 

@@ -14,7 +14,8 @@ import socket
 import threading
 import time
 
-from harness import ANTRED, Antred, Redis, TOKENS, assert_error, wait_until
+from harness import (ANTRED, ANTRED_TEST, PINNED_MS, Antred, Redis, TOKENS, assert_error,
+                     pin_clocks, wait_until)
 
 redis = None
 d = None
@@ -50,7 +51,10 @@ return n
 def setup_module():
     global redis, d
     redis = Redis()
-    d = Antred(redis.url, extra=["http-timeout 3"])
+    # the day filled here is the day the desk issues on and the report
+    # reads: the event's clock is pinned
+    pin_clocks(redis, ["demo"])
+    d = Antred(redis.url, binary=ANTRED_TEST, extra=["http-timeout 3", "test-clock 1"])
     d.wait_redis_up()
 
 
@@ -62,12 +66,13 @@ def teardown_module():
 
 
 def today():
-    return datetime.datetime.now(WIB).strftime("%Y%m%d")
+    """The event's day, by the clock its scripts read."""
+    return datetime.datetime.fromtimestamp(PINNED_MS / 1000, WIB).strftime("%Y%m%d")
 
 
 def test_fill():
     day = today()
-    t0 = int(time.time() * 1000) - 3600 * 1000
+    t0 = PINNED_MS - 3600 * 1000
     for first in range(1, N + 1, FILL_STEP):
         assert redis.cli("EVAL", FILL, 1, "antre:{demo}:", FILL_STEP, first, day, t0) == \
             str(FILL_STEP)

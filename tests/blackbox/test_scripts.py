@@ -15,9 +15,8 @@ import json
 import os
 import random
 import socket
-import time
 
-from harness import TOP, Redis
+from harness import PINNED_MS, TOP, Redis
 
 SCRIPTS_DIR = os.path.join(TOP, "daemon", "scripts")
 SCRIPT_NAMES = ("board", "call", "cancel", "issue", "station", "sweep", "ticket")
@@ -184,15 +183,17 @@ def teardown_module():
 # ---------------------------------------------------------------------------
 # One event under a fresh prefix
 
-def make_ctx(every=0, hold=None, off=OFF, stages=STAGES):
+def make_ctx(every=0, hold=None, off=OFF, stages=STAGES, clock=None):
     st = []
     for sid, h, n in stages:
         if hold is not None and sid == "observation":
             h = hold
         st.append({"id": sid, "hold": h, "n": n})
-    return json.dumps({"off": off, "stages": st, "regular": REGULAR, "every": every,
-                       "dose": 2, "maxlen": 10000, "retention": 30 * 86400},
-                      separators=(",", ":"))
+    ctx = {"off": off, "stages": st, "regular": REGULAR, "every": every,
+           "dose": 2, "maxlen": 10000, "retention": 30 * 86400}
+    if clock is not None:
+        ctx["test_clock"] = 1          # NOW from the key test:clock, as antred-test
+    return json.dumps(ctx, separators=(",", ":"))
 
 
 def glob_escape(s):
@@ -202,12 +203,21 @@ def glob_escape(s):
 class Event:
     count = 0
 
-    def __init__(self, every=0, hold=None, off=OFF, stages=STAGES):
+    def __init__(self, every=0, hold=None, off=OFF, stages=STAGES, clock=PINNED_MS):
+        """clock: the event's time in ms, pinned (its numbers, codes and
+        persons are one day's whenever the test runs); None: Redis's clock."""
         Event.count += 1
         self.id = "ev%d" % Event.count
         self.P = "antre:{%s}:" % self.id
         self.stages = [s[0] for s in stages]
-        self.ctx = make_ctx(every, hold, off, stages)
+        self.ctx = make_ctx(every, hold, off, stages, clock)
+        self.clock = clock
+        if clock is not None:
+            self.set_clock(clock)
+
+    def set_clock(self, ms):
+        self.clock = ms
+        assert conn("SET", self.P + "test:clock", str(ms)) == "OK"
 
     def cmd(self, name, *args):
         return (name, [self.P], [self.ctx] + [str(a) for a in args])
@@ -310,6 +320,12 @@ def err_of(reply):
     assert set(reply) == {"err", "msg"}, reply
     assert isinstance(reply["msg"], str) and reply["msg"], reply
     return reply["err"]
+
+
+def redis_ms():
+    """Redis's clock (TIME), in ms: the one the scripts read in production."""
+    sec, usec = conn("TIME")
+    return int(sec) * 1000 + int(usec) // 1000
 
 
 def local_day(ms, off=OFF):
@@ -739,7 +755,7 @@ def test_observation_hold_and_sweep():
     # y is being looked at when its time is up: the sweep leaves it alone
     assert ev.call(4, 1, ty["code"])["ticket"]["state"] == "called"
     assert ev.op("start", 4, 1)["ticket"]["state"] == "serving"
-    time.sleep(1.1)
+    ev.set_clock(ev.clock + 1100)      # the hold is over
     assert ev.sweep() == {"moved": 1}
     tx = ev.ticket(x["id"])
     assert tx["state"] == "done" and tx["hold_until"] == 0 and tx["position"] == -1, tx
@@ -892,11 +908,20 @@ def test_day_of_random_against_python():
 def test_today_is_local_day():
     """A ticket's id starts with today's date at UTC+7, and its issued_at
     (Redis's clock) falls on that day."""
-    ev = Event()
-    before = local_day(int(time.time() * 1000))
+    ev = Event(clock=None)             # Redis's own clock, the one in production
+    before = local_day(redis_ms())
     t = ev.issue()["ticket"]
-    after = local_day(int(time.time() * 1000))
+    after = local_day(redis_ms())
     day = t["id"].split("-")[0]
     assert day in (before, after), (t["id"], before, after)
     assert local_day(t["issued_at"]) == day, t
-    assert ev.ticket(t["code"])["id"] == t["id"], "the code resolves among today's"
+    # the code resolves among today's tickets: this one while its day lasts,
+    # none once the next day has begun (Redis's clock read around the lookup;
+    # a lookup on the stroke of midnight may be either)
+    before = local_day(redis_ms())
+    got = ev.run("ticket", t["code"])
+    after = local_day(redis_ms())
+    if before == after == day:
+        assert got.get("ticket", {}).get("id") == t["id"], got
+    elif before == after:
+        assert err_of(got) == "ticket_not_found", got
