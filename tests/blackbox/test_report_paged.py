@@ -147,17 +147,18 @@ def test_reports_while_issuing():
     assert slow < 1.0 * SLOW, "an issue took %.3f s during the report" % slow
     print("     %d tickets: csv %.2f s, json %.2f s; %d issues meanwhile, slowest %.0f ms"
           % (N, csv_s, json_s, len(results), slow * 1000))
-    # SLOWLOG (20 ms threshold): one script over the whole day took 1.3 s.
-    # A page takes a few ms; on a loaded machine (2 cores, many processes)
-    # Redis can be preempted mid-script, so the check is loose: nothing
-    # near a whole-day read, and what passed 20 ms is printed.
+    # SLOWLOG (20 ms threshold): one script over the whole day took 1.3 s
+    # on a quiet machine.  A page takes a few ms, but on a loaded machine
+    # (2 cores, many processes) Redis is preempted mid-script (311 ms seen),
+    # so the check is only that no script comes near a whole-day read;
+    # what passed 20 ms is printed, and make bench has the exact figures.
     lines = redis.cli("SLOWLOG", "GET", "1000").split("\n")
     took = [int(lines[i + 2]) for i in range(len(lines) - 3)
             if lines[i + 3] in ("EVALSHA", "EVAL") and lines[i + 2].isdigit()
             and lines[i + 1].isdigit() and lines[i].isdigit()]
     print("     SLOWLOG: %d scripts over 20 ms, longest %.1f ms"
           % (len(took), max(took, default=0) / 1000))
-    assert max(took, default=0) < 100000 * SLOW, took
+    assert max(took, default=0) < 1000000, took
 
 
 def stalled_report(fmt):
