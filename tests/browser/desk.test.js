@@ -6,12 +6,17 @@
 // The tests run in order on one antred and share one desk page.
 "use strict";
 
-const { assert, startStack, launchBrowser, TOKENS } = require("./lib");
+const { assert, startPinnedStack, launchBrowser, TOKENS, wibMs } = require("./lib");
 
 const SCREENSHOT = process.env.DESK_SCREENSHOT || "/tmp/desk.png";
 const NIK = "3273011507550001";          // born 15 July 1955: elderly
 const BAD_NIK = "3273013507550001";      // day 35: no such birth date
 let stack, browser, desk;
+
+// The event's clock (antred-test, key test:clock): a fixed morning in
+// Jakarta, so that the codes start at A-001, issued_today counts these
+// tickets and lookups by code find them whatever the real day (issue 17).
+const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
 
 // A 1280x800 page recording script errors and failed loads; window.print
 // is replaced by a recorder; with `token`, the desk token is in
@@ -88,7 +93,7 @@ async function qrLoaded(page) {
 }
 
 exports.setup = async function () {
-  stack = await startStack();
+  stack = await startPinnedStack(CLOCK);
   browser = await launchBrowser();
 };
 
@@ -338,7 +343,7 @@ exports.reload_keeps_list_and_screenshot = async function () {
 // Without the ticket font, ticket.png is 503 font_unavailable: the desk
 // prints a plain HTML ticket with the QR code instead.  Its own antred.
 exports.print_without_font_falls_back_to_html = async function () {
-  const own = await startStack({ extra: ["ticket-font /nonexistent/font.psf.gz"] });
+  const own = await startPinnedStack(CLOCK, { extra: ["ticket-font /nonexistent/font.psf.gz"] });
   const saved = stack;
   stack = own;
   let p;

@@ -12,11 +12,24 @@
 "use strict";
 
 const net = require("net");
-const { assert, startStack, sleep, waitUntil, CHROMIUM } = require("./lib");
+const { assert, startPinnedStack, sleep, waitUntil, CHROMIUM, setTestClock, wibMs } =
+  require("./lib");
 
 const SCREENSHOT = process.env.BROWSER_DISPLAY_SCREENSHOT || "/tmp/display.png";
 const SOUND_KEY = "antre.display.sound";
 let stack, proxy, browser;
+
+// The event's clock (antred-test, key test:clock): a fixed morning in
+// Jakarta, so that the first ticket is A-001 whatever the real day (issue 17).
+// It steps a second before each write, as real time would: the page tells
+// a recall from the call by its time (callKey).
+const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
+let clockMs = CLOCK;
+
+function clockStep() {
+  clockMs += 1000;
+  setTestClock(stack.redis, "demo", clockMs);
+}
 
 // A TCP proxy to antred that can drop everything and refuse for a while.
 class Proxy {
@@ -115,12 +128,14 @@ function noErrors(page, allowed = () => false) {
 }
 
 async function issue(service = "dose1") {
+  clockStep();
   const r = await stack.antred.post("/v1/events/demo/tickets", { service }, { role: "desk" });
   assert(r.status === 201, () => "issue: " + r.status + " " + JSON.stringify(r.body));
   return r.body.ticket;
 }
 
 async function station(st, op, body) {
+  clockStep();
   const r = await stack.antred.post("/v1/events/demo/stations/" + st + "/" + op, body,
     { role: "station" });
   assert(r.status === 200, () => st + " " + op + ": " + r.status + " " + JSON.stringify(r.body));
@@ -138,7 +153,7 @@ async function waitSpoken(page, text, { timeout = 4000, count = 1 } = {}) {
 }
 
 exports.setup = async function () {
-  stack = await startStack();
+  stack = await startPinnedStack(CLOCK);
   proxy = await new Proxy(stack.antred.port).start();
   browser = await launchKioskBrowser();
 };

@@ -9,7 +9,12 @@
 // share one station page; tickets are issued through the API.
 "use strict";
 
-const { assert, startStack, launchBrowser, TOKENS } = require("./lib");
+const { assert, startPinnedStack, launchBrowser, TOKENS, wibMs } = require("./lib");
+
+// The event's clock (antred-test, key test:clock): a fixed morning in
+// Jakarta, so that the codes start at A-001, issued_today counts these
+// tickets and lookups by code find them whatever the real day (issue 17).
+const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
 
 const SCREENSHOT = process.env.STATION_SCREENSHOT || "/tmp/station.png";
 const ST = "registration-1";
@@ -91,7 +96,7 @@ async function key(p, k) {
 }
 
 exports.setup = async function () {
-  stack = await startStack();
+  stack = await startPinnedStack(CLOCK);
   browser = await launchBrowser();
   for (let i = 0; i < 3; i++) await issue();       // A-001 … A-003
 };
@@ -364,7 +369,7 @@ async function routeOps(p, plan) {
 // next person still waiting; a start whose tries run out offers "Coba lagi",
 // which sends the same key (a second start would be refused).  Its own antred.
 exports.operations_retry_with_the_same_key = async function () {
-  const own = await startStack();
+  const own = await startPinnedStack(CLOCK);
   const saved = stack;
   stack = own;
   let p;

@@ -7,7 +7,12 @@
 // and watches the page the first opened; the later ones follow the queue on.
 "use strict";
 
-const { assert, startStack, launchBrowser, phonePage } = require("./lib");
+const { assert, startPinnedStack, launchBrowser, phonePage, wibMs } = require("./lib");
+
+// The event's clock (antred-test, key test:clock): a fixed morning in
+// Jakarta, so that the codes start at A-001, issued_today counts these
+// tickets and lookups by code find them whatever the real day (issue 17).
+const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
 
 const SCREENSHOT = process.env.BROWSER_SCREENSHOT || "/tmp/status.png";
 let stack, browser, first, second, firstPage;
@@ -65,7 +70,7 @@ function noErrors(page, expected = []) {
 }
 
 exports.setup = async function () {
-  stack = await startStack();
+  stack = await startPinnedStack(CLOCK);
   browser = await launchBrowser();
 };
 
