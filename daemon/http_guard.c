@@ -105,7 +105,7 @@ static void map_put(struct guard *g)
 
 		map_size = map_size ? map_size * 2 : 1024;
 		if ((map = calloc(map_size, sizeof *map)) == NULL)
-			fatal("calloc");
+			fatal("calloc");   /* OOM only: entries <= open connections, bounded by max-connections */
 		map_used = 0;
 		for (size_t j = 0; j < old_size; j++)
 			if (old[j])
@@ -385,7 +385,7 @@ void http_guard_attach(struct bufferevent *bev)
 	struct guard *g = calloc(1, sizeof *g), **old;
 
 	if (g == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: one small guard per accepted connection */
 	g->bev = bev;
 	head_begin(g);
 	/* a connection whose close was never reported: its bufferevent is
@@ -396,7 +396,7 @@ void http_guard_attach(struct bufferevent *bev)
 	}
 	map_put(g);
 	if (evbuffer_add_cb(bufferevent_get_input(bev), guard_on_input, g) == NULL)
-		fatal("evbuffer_add_cb");
+		fatal("evbuffer_add_cb");   /* OOM only: it fails only when malloc does */
 }
 
 void http_guard_forget(struct bufferevent *bev)

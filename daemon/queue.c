@@ -204,7 +204,7 @@ static void idem_fingerprint(struct req *r, char *hex)
 	    EVP_DigestUpdate(c, path, strlen(path) + 1) != 1 ||   /* with its NUL */
 	    (len && EVP_DigestUpdate(c, body, len) != 1) ||
 	    EVP_DigestFinal_ex(c, md, &mdlen) != 1)
-		fatalx("sha-256 failed");
+		fatalx("sha-256 failed");   /* OOM only: SHA-256 of bounded bytes cannot fail otherwise */
 	EVP_MD_CTX_free(c);
 	for (unsigned int i = 0; i < mdlen; i++)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);

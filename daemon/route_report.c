@@ -330,7 +330,7 @@ static int job_keep_line(struct report_job *job, struct evbuffer *tmp)
 		cJSON *o = json_row(&job->sheet);
 		char *text = o ? cJSON_PrintUnformatted(o) : NULL;
 		if (text == NULL)
-			fatalx("out of memory");
+			fatalx("out of memory");   /* OOM only: one ticket's row */
 		evbuffer_add(tmp, text, strlen(text));
 		cJSON_free(text);
 		cJSON_Delete(o);
@@ -342,12 +342,12 @@ static int job_keep_line(struct report_job *job, struct evbuffer *tmp)
 		size_t cap = job->cap ? job->cap * 2 : 1024;
 		struct report_line **grown = realloc(job->lines, cap * sizeof *grown);
 		if (grown == NULL)
-			fatal("realloc");
+			fatal("realloc");   /* OOM only: the report is capped at REPORT_MAX_BYTES above */
 		job->lines = grown;
 		job->cap = cap;
 	}
 	if ((l = malloc(sizeof *l + len)) == NULL)
-		fatal("malloc");
+		fatal("malloc");   /* OOM only: one row, within the cap */
 	l->at = job->row.t.issued_at;
 	snprintf(l->id, sizeof l->id, "%s", job->row.t.id);
 	l->state = (unsigned char)job->row.t.state;
@@ -410,7 +410,7 @@ static void report_on_page(const redisReply *reply, void *arg)
 	memcpy(job->day, day->valuestring, 9);
 	snprintf(job->cursor, sizeof job->cursor, "%s", cursor->valuestring);
 	if ((tmp = evbuffer_new()) == NULL)
-		fatal("evbuffer_new");
+		fatal("evbuffer_new");   /* OOM only */
 	cJSON_ArrayForEach(j, tickets) {
 		if (row_from_store(ev, j, &job->row) == -1) {
 			log_warnx("report: the store returned a malformed ticket");
@@ -480,7 +480,7 @@ static void job_pump(struct report_job *job)
 			/* the JSON's end goes in its own, last chunk */
 			job->tail_sent = 1;
 			if ((buf = evbuffer_new()) == NULL)
-				fatal("evbuffer_new");
+				fatal("evbuffer_new");   /* OOM only */
 			evbuffer_add(buf, "]}", 2);
 			evhttp_send_reply_chunk_with_cb(job->req, buf, report_on_flushed, job);
 			evbuffer_free(buf);
@@ -491,7 +491,7 @@ static void job_pump(struct report_job *job)
 		return;
 	}
 	if ((buf = evbuffer_new()) == NULL)
-		fatal("evbuffer_new");
+		fatal("evbuffer_new");   /* OOM only */
 	if (job->first) {
 		evbuffer_add_buffer(buf, job->first);
 		evbuffer_free(job->first);
@@ -540,7 +540,7 @@ static void job_send(struct report_job *job)
 	job->nlines = n;
 	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", job->day, job->day + 4, job->day + 6);
 	if ((job->first = evbuffer_new()) == NULL)
-		fatal("evbuffer_new");
+		fatal("evbuffer_new");   /* OOM only */
 	if (job->csv) {
 		memset(&job->row, 0, sizeof job->row);
 		sheet_fill(&job->sheet, &job->row);
@@ -559,7 +559,7 @@ static void job_send(struct report_job *job)
 		}
 		t = json_totals(&tot);
 		if ((text = cJSON_PrintUnformatted(t)) == NULL)
-			fatalx("out of memory");
+			fatalx("out of memory");   /* OOM only: the day's totals */
 		/* event ids are [A-Za-z0-9_-] (event.c), safe in a JSON string */
 		evbuffer_add_printf(job->first, "{\"event\":\"%s\",\"date\":\"%s\",\"totals\":%s,"
 		    "\"tickets\":[", ev->id, date, text);
@@ -666,7 +666,7 @@ static void report_get(struct req *r)
 		return;
 	}
 	if ((job = calloc(1, sizeof *job)) == NULL)
-		fatal("calloc");
+		fatal("calloc");   /* OOM only: at most two reports at a time */
 	if (report_query_day(r, job->day) == -1) {
 		free(job);
 		return;

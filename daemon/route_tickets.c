@@ -226,12 +226,12 @@ static void tickets_on_lookup(struct req *r, const cJSON *result)
 	cJSON *body = cJSON_CreateObject(), *list = cJSON_CreateArray();
 
 	if (body == NULL || list == NULL)
-		fatalx("out of memory");
+		fatalx("out of memory");   /* OOM only */
 	cJSON_AddItemToObject(body, "tickets", list);
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(result, "tickets")) {
 		cJSON *one, *wrap = cJSON_CreateObject();
 		if (wrap == NULL)
-			fatalx("out of memory");
+			fatalx("out of memory");   /* OOM only: one per service at most */
 		/* tickets_body_with_link reads {"ticket": …}: lend it the item */
 		cJSON_AddItemReferenceToObject(wrap, "ticket", (cJSON *)it);
 		one = tickets_body_with_link(r, wrap);
