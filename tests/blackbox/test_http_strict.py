@@ -26,8 +26,7 @@ CSP = ("default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; 
 
 def setup_module():
     global redis, d
-    redis = Redis()
-    redis.start()
+    redis = Redis()                  # started by its constructor
     # numbers that follow on, the day's report: one event day
     pin_clocks(redis, ["demo"])
     d = Antred(redis.url, **TEST_CLOCK)

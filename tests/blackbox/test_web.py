@@ -45,8 +45,7 @@ def setup_module():
     os.symlink("page.html", os.path.join(root, "alias.html"))
     os.symlink("/dev/zero", os.path.join(root, "zero.css"))
     os.mkfifo(os.path.join(root, "fifo.html"))
-    redis = Redis()
-    redis.start()
+    redis = Redis()                  # started by its constructor
     # the harness's web-root line comes first; the last one holds
     d = Antred(redis.url, extra=["web-root %s" % root])
     d.wait_redis_up()
