@@ -286,19 +286,7 @@
         position: t.position };
     });
     found.forEach(function (x) {
-      var tr = el("tr", "s-" + x.state);
-      tr.setAttribute("data-id", x.id);
-      tr.appendChild(el("td", "code", x.code));
-      tr.appendChild(el("td", "", serviceName(x.service)));
-      tr.appendChild(el("td", "time", hhmm(x.at)));
-      tr.appendChild(el("td", "state", STATE_NAMES[x.state] || x.state));
-      var act = el("td", "acts");
-      var p = el("button", "link", "Cetak ulang");
-      p.type = "button";
-      p.setAttribute("data-act", "print");
-      act.appendChild(p);
-      tr.appendChild(act);
-      body.appendChild(tr);
+      body.appendChild(ticketRow(x, "s-" + x.state, el("td", "", serviceName(x.service))).tr);
     });
     $("find-table").hidden = found.length === 0;
     if (list) {
@@ -561,29 +549,37 @@
     var body = $("recent");
     clear(body);
     recent.forEach(function (x) {
-      var tr = el("tr", "s-" + x.state + (current && current.id === x.id ? " current" : ""));
-      tr.setAttribute("data-id", x.id);
-      tr.appendChild(el("td", "code", x.code));
       var sv = el("td", "", serviceName(x.service));
       if (x.priority !== defaultPriority) sv.appendChild(el("span", "prio", shortPriority(x.priority)));
-      tr.appendChild(sv);
-      tr.appendChild(el("td", "time", hhmm(x.at)));
-      tr.appendChild(el("td", "state", STATE_NAMES[x.state] || x.state));
-      var act = el("td", "acts");
-      var p = el("button", "link", "Cetak ulang");
-      p.type = "button";
-      p.setAttribute("data-act", "print");
-      act.appendChild(p);
+      var row = ticketRow(x, "s-" + x.state + (current && current.id === x.id ? " current" : ""), sv);
+      var tr = row.tr, act = row.act;
       if (cancellable(x)) {
         var c = el("button", "link danger", "Batalkan");
         c.type = "button";
         c.setAttribute("data-act", "cancel");
         act.appendChild(c);
       }
-      tr.appendChild(act);
       body.appendChild(tr);
     });
     $("recent-none").hidden = recent.length > 0;
+  }
+
+  // A ticket's row in the desk's tables: code, service cell, time, state,
+  // and an actions cell holding "Cetak ulang" (the caller may add more).
+  function ticketRow(x, cls, serviceCell) {
+    var tr = el("tr", cls);
+    tr.setAttribute("data-id", x.id);
+    tr.appendChild(el("td", "code", x.code));
+    tr.appendChild(serviceCell);
+    tr.appendChild(el("td", "time", hhmm(x.at)));
+    tr.appendChild(el("td", "state", STATE_NAMES[x.state] || x.state));
+    var act = el("td", "acts");
+    var p = el("button", "link", "Cetak ulang");
+    p.type = "button";
+    p.setAttribute("data-act", "print");
+    act.appendChild(p);
+    tr.appendChild(act);
+    return { tr: tr, act: act };
   }
 
   function renderBoard(b) {
