@@ -36,19 +36,30 @@ static int stream_wants_stats(struct req *r)
 	return role == ROLE_ORGANISER || role == ROLE_ADMIN;
 }
 
-static void stream_event(struct req *r)
+/* Admits the stream and hands it to sse.c; HEAD gets the stream's headers
+ * only (http_reply_raw sends no body) and no stream is started. */
+static void stream_start(struct req *r, const char *ticket_id, int stats)
 {
 	char last[40];
 
+	if (evhttp_request_get_command(r->ev) == EVHTTP_REQ_HEAD) {
+		http_reply_raw(r, 200, "text/event-stream; charset=utf-8", NULL, 0);
+		return;
+	}
 	if (http_stream_admit(r) == -1)
 		return;
-	sse_subscribe(r, NULL, last_event_id(r, last, sizeof last), stream_wants_stats(r));
+	sse_subscribe(r, ticket_id, last_event_id(r, last, sizeof last), stats);
+}
+
+static void stream_event(struct req *r)
+{
+	stream_start(r, NULL, stream_wants_stats(r));
 }
 
 static void stream_on_ticket(struct req *r, const cJSON *result)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(result, "ticket");
-	char last[40], id[PROTO_TICKET_ID_MAX];
+	char id[PROTO_TICKET_ID_MAX];
 
 	if (r->role == ROLE_NONE && !public_signature_ok(r, r->event, t)) {
 		http_reply_error(r, 403, "invalid_signature", "this ticket link is not valid");
@@ -59,9 +70,7 @@ static void stream_on_ticket(struct req *r, const cJSON *result)
 		return;
 	}
 	snprintf(id, sizeof id, "%s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(t, "id")));
-	if (http_stream_admit(r) == -1)
-		return;
-	sse_subscribe(r, id, last_event_id(r, last, sizeof last), 0);
+	stream_start(r, id, 0);
 }
 
 /* The ticket is looked up first: its link must be proven, and the stream

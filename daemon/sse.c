@@ -1363,11 +1363,6 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, in
 	struct sub *s;
 	struct payload *hello;
 
-	/* HEAD: the stream's headers only (http_reply_raw sends no body) */
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		http_reply_raw(r, 200, "text/event-stream; charset=utf-8", NULL, 0);
-		return;
-	}
 	http_detach(r);              /* the stream owns the request from here */
 	if (evcon == NULL) {         /* the client left while we checked */
 		evhttp_send_reply_end(req);
