@@ -689,11 +689,17 @@ static void reply_closes(struct req *r, int retry_after_s)
  * (the streams' way, since EventSource cannot send headers). */
 static int req_holds_token(struct req *r)
 {
+	return r->role != ROLE_NONE || http_query_role(r) != ROLE_NONE;
+}
+
+enum role http_query_role(struct req *r)
+{
 	char token[CONFIG_TOKEN_MAX + 1];
 
-	return r->role != ROLE_NONE ||
-	    (http_query(r, "token", token, sizeof token) &&
-	    config_token_role(&server.cfg, token) != ROLE_NONE);
+	if (r->query_role == 0)
+		r->query_role = 1 + (http_query(r, "token", token, sizeof token) ?
+		    config_token_role(&server.cfg, token) : ROLE_NONE);
+	return (enum role)(r->query_role - 1);
 }
 
 /*

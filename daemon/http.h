@@ -46,6 +46,7 @@ struct req {
 	int nparams;
 	char params[HTTP_MAX_PARAMS][HTTP_PARAM_MAX];
 	enum role role;                  /* of the bearer token, ROLE_NONE if none */
+	int query_role;                  /* of ?token= plus 1; 0: not looked up yet */
 	char sig[128];                   /* ?sig= when let in by it, else "" */
 	struct event_ref *events;        /* held until the reply */
 	const struct event_def *event;   /* when the path has {ev} first */
@@ -84,6 +85,9 @@ size_t http_body_length(struct req *r);
 /* The request's body parsed as a JSON object; on failure the request has
  * been answered with 400 and NULL is returned.  The caller frees. */
 struct cJSON *http_body_object(struct req *r);
+/* The role of the request's ?token= (the streams' way of sending a token,
+ * since EventSource cannot send headers); looked up once per request. */
+enum role http_query_role(struct req *r);
 /* A query parameter, or NULL. */
 const char *http_query(struct req *r, const char *name, char *buf, size_t size);
 

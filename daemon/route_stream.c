@@ -28,11 +28,8 @@ static const char *last_event_id(struct req *r, char *buf, size_t size)
  * cannot send headers. */
 static int stream_wants_stats(struct req *r)
 {
-	char token[CONFIG_TOKEN_MAX + 1];
-	enum role role = r->role;
+	enum role role = r->role != ROLE_NONE ? r->role : http_query_role(r);
 
-	if (role == ROLE_NONE && http_query(r, "token", token, sizeof token))
-		role = config_token_role(&server.cfg, token);
 	return role == ROLE_ORGANISER || role == ROLE_ADMIN;
 }
 
