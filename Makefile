@@ -213,6 +213,13 @@ coverage-build:
 	$(MAKE) BUILD=$(COV_BUILD) OPT=-O0 SAN_FLAGS=--coverage \
 		EMBED_FLAGS=--coverage all
 
+# `make check-shape`: no cycle among the daemon's modules (includes or
+# calls), every edge down the layers, files and functions within bounds
+# (tools/check_shape.py; daemon/README tells the layers).
+.PHONY: check-shape
+check-shape: all
+	python3 tools/check_shape.py $(BUILD)
+
 mutate: deps-check
 	python3 tools/mutate.py tests/mutate/mutations.txt build/mutate
 
