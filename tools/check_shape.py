@@ -9,8 +9,10 @@
   - Files stay under MAX_FILE_LINES lines and functions under
     MAX_FUNC_LINES (daemon/, protocol/, clients/).
 
-Usage: check_shape.py [--graph] BUILD_DIR
+Usage: check_shape.py [--graph] [--root DIR] BUILD_DIR
   --graph  also prints both graphs, one "from -> to, to" line a module.
+  --root   the source tree (default: the one this tool is in); BUILD_DIR
+           holds its objects as DIR/daemon/x.c builds them, BUILD_DIR/daemon/x.o.
 Exit 0 when every rule holds, else 1 with one line a breach.
 """
 import os
@@ -53,7 +55,7 @@ def layer_of(module):
 def modules(root):
     mods = {}
     for d in SOURCE_DIRS:
-        for f in sorted(os.listdir(os.path.join(root, d))):
+        for f in sorted(os.listdir(os.path.join(root, d)) if os.path.isdir(os.path.join(root, d)) else []):
             if f.endswith((".c", ".h")):
                 mods.setdefault(f[:-2], []).append(os.path.join(d, f))
     return mods
@@ -183,7 +185,7 @@ def functions(path):
 def size_breaches(root):
     bad = []
     for d in SIZE_DIRS:
-        for f in sorted(os.listdir(os.path.join(root, d))):
+        for f in sorted(os.listdir(os.path.join(root, d)) if os.path.isdir(os.path.join(root, d)) else []):
             if not f.endswith((".c", ".h")):
                 continue
             path = os.path.join(root, d, f)
@@ -204,9 +206,12 @@ def main():
     args = sys.argv[1:]
     show = "--graph" in args
     args = [a for a in args if a != "--graph"]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if len(args) == 3 and args[0] == "--root":
+        root = os.path.abspath(args[1])
+        args = args[2:]
     if len(args) != 1:
         sys.exit(__doc__)
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     build = args[0]
     mods = modules(root)
     inc = include_graph(root, mods)
