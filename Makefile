@@ -213,6 +213,14 @@ coverage-build:
 	$(MAKE) BUILD=$(COV_BUILD) OPT=-O0 SAN_FLAGS=--coverage \
 		EMBED_FLAGS=--coverage all
 
+# `make simulate`: a normal and an overloaded vaccination day played
+# against antred-test on its test clock (tools/simulate.py), the server's
+# estimates and forecasts beside the truth.
+.PHONY: simulate
+simulate: all
+	ANTRED=$(CURDIR)/$(BUILD)/antred python3 tools/simulate.py --scenario normal
+	ANTRED=$(CURDIR)/$(BUILD)/antred python3 tools/simulate.py --scenario overloaded
+
 # `make check-shape`: no cycle among the daemon's modules (includes or
 # calls), every edge down the layers, files and functions within bounds
 # (tools/check_shape.py; daemon/README tells the layers).
