@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "blackbox"))
 import harness  # noqa: E402  (the tests' Redis and Antred, reused)
 
 MIN = 60000
+LULL_MS = 2 * MIN                    # an estimate made after this long without a call
 
 # A scenario: the site, the crowd and the desks.  Times are "HH:MM" of the
 # event's day; service times lognormal with that mean (seconds) and sigma.
@@ -209,7 +210,10 @@ class Day:
 
     def enter(self, p, k, ms, ticket):
         p.entered[k] = ms
-        p.said[k] = (ticket.get("eta_s"), ticket.get("position"), self.open_desks(k))
+        # what the server said, the desks open then, and how long the stage
+        # had gone without a call (a lull, when minutes)
+        since = ms - self.last_call[k] if k in self.last_call else None
+        p.said[k] = (ticket.get("eta_s"), ticket.get("position"), self.open_desks(k), since)
 
     def on_arrive(self, ms, p):
         _, res = self.c.call("POST", "/tickets", "desk", {
@@ -296,14 +300,20 @@ def estimates(day):
     for k, st in enumerate(day.stages):
         if day.timed[k]:
             continue
-        srv, ref, bias = [], [], {"elderly": [], "regular": []}
-        for p in day.people:
+        srv, ref, lull, first = [], [], [], None
+        bias = {"elderly": [], "regular": []}
+        for p in sorted(day.people, key=lambda p: p.entered.get(k, 0)):
             if k not in p.called or k not in p.said:
                 continue
             true_min = (p.called[k] - p.entered[k]) / MIN
-            eta, pos, desks = p.said[k]
+            eta, pos, desks, since = p.said[k]
             if eta is not None:
-                srv.append(abs(eta / 60 - true_min))
+                err = abs(eta / 60 - true_min)
+                srv.append(err)
+                if first is None:
+                    first = err
+                if since is not None and since >= LULL_MS:
+                    lull.append(err)
                 bias["elderly" if p.elderly else "regular"].append(eta / 60 - true_min)
             if pos is not None and desks:
                 ref.append(abs((pos + 1) * st["mean_s"] / desks / 60 - true_min))
@@ -311,6 +321,8 @@ def estimates(day):
             "stage": st["id"], "n": len(srv),
             "median_err_min": statistics.median(srv) if srv else None,
             "p90_err_min": pct(srv, 0.9),
+            "first_err_min": first,
+            "lull_n": len(lull), "lull_median_err_min": statistics.median(lull) if lull else None,
             "ref_median_err_min": statistics.median(ref) if ref else None,
             "ref_p90_err_min": pct(ref, 0.9),
             "bias_regular_min": statistics.mean(bias["regular"]) if bias["regular"] else None,
@@ -339,12 +351,14 @@ def table(result):
     lines = ["%s day %d (seed %d): %d people, %d doses, %d requests" % (
         result["scenario"], result["day"], result["seed"], result["people"], result["doses"],
         result["requests"]),
-        "  stage          n   median   p90   ref-med  ref-p90  bias-reg  bias-eld  (minutes)"]
+        "  stage          n   median   p90   ref-med  ref-p90  bias-reg  bias-eld  first  "
+        "lull(n)  (minutes)"]
     for r in result["estimates"]:
-        lines.append("  %-12s %4d  %s  %s  %s   %s    %s     %s" % (
+        lines.append("  %-12s %4d  %s  %s  %s   %s    %s     %s  %s  %s(%d)" % (
             r["stage"], r["n"], f(r["median_err_min"]), f(r["p90_err_min"]),
             f(r["ref_median_err_min"]), f(r["ref_p90_err_min"]), f(r["bias_regular_min"]),
-            f(r["bias_elderly_min"])))
+            f(r["bias_elderly_min"]), f(r["first_err_min"]), f(r["lull_median_err_min"]),
+            r["lull_n"]))
     lines.append("  at     doses  forecast  error%  bottleneck      extra  advice")
     for r in result["forecasts"]:
         lines.append("  %s  %5d  %8s  %6s  %-14s  %5s  %s" % (
