@@ -358,35 +358,6 @@ int http_stream_admit(struct req *r)
 	return 0;
 }
 
-/* Sets r->route to the row for r's path and method, with r->params filled
- * in: 0, or -1 with r answered 404 (no row has the path) or 405. */
-static int route_lookup(struct req *r, const char *path)
-{
-	const char *method = method_name(evhttp_request_get_command(r->ev));
-	int path_matched = 0;
-	unsigned allow = 0;
-
-	for (size_t i = 0; i < NROUTES; i++) {
-		if (!route_match(routes[i]->path, path, r))
-			continue;
-		path_matched = 1;
-		allow |= allow_bit(routes[i]->method);
-		/* HEAD is GET without the body (http_reply_raw) */
-		if (strcmp(routes[i]->method, method) == 0 ||
-		    (strcmp(method, "HEAD") == 0 && strcmp(routes[i]->method, "GET") == 0)) {
-			r->route = routes[i];
-			return 0;
-		}
-	}
-	if (path_matched) {
-		allow_header(r->ev, allow);
-		http_reply_error(r, 405, "method_not_allowed",
-		    "this path does not take that method");
-	} else
-		http_reply_error(r, 404, "not_found", "no such endpoint");
-	return -1;
-}
-
 /* May r use its route?  0 to go on, or -1 with r answered 401 or 403. */
 static int route_permits(struct req *r)
 {
@@ -417,10 +388,12 @@ static void on_request(struct evhttp_request *ev, void *arg)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *method = method_name(evhttp_request_get_command(ev));
 	struct req *r = calloc(1, sizeof *r);
 	struct conn *c;
-	int status;
+	int path_matched = 0, status;
 	const char *code, *message;
+	unsigned allow = 0;
 
 	(void)arg;
 	if (r == NULL)
@@ -441,7 +414,28 @@ static void on_request(struct evhttp_request *ev, void *arg)
 		return;
 	if (path == NULL || *path == '\0')
 		path = "/";
-	if (route_lookup(r, path) == -1 || route_permits(r) == -1)
+	for (size_t i = 0; i < NROUTES; i++) {
+		if (!route_match(routes[i]->path, path, r))
+			continue;
+		path_matched = 1;
+		allow |= allow_bit(routes[i]->method);
+		/* HEAD is GET without the body (http_reply_raw) */
+		if (strcmp(routes[i]->method, method) == 0 ||
+		    (strcmp(method, "HEAD") == 0 && strcmp(routes[i]->method, "GET") == 0)) {
+			r->route = routes[i];
+			break;
+		}
+	}
+	if (r->route == NULL) {
+		if (path_matched) {
+			allow_header(ev, allow);
+			http_reply_error(r, 405, "method_not_allowed",
+			    "this path does not take that method");
+		} else
+			http_reply_error(r, 404, "not_found", "no such endpoint");
+		return;
+	}
+	if (route_permits(r) == -1)
 		return;
 	if (strncmp(r->route->path, "/v1/events/{ev}", 15) == 0 &&
 	    (r->event = event_find(&r->events->set, r->params[0])) == NULL) {
