@@ -67,8 +67,6 @@ static const struct route *const routes[] = {
 
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-#include "http_conn.h"
-
 /* Matches `path` against a pattern, capturing {params}; 1 on a match. */
 static int route_match(const char *pattern, const char *path, struct req *r)
 {
@@ -312,7 +310,7 @@ static int auth_refused(struct req *r, struct peer *p, int *wait)
  */
 static int admit_request(struct req *r, struct conn *c)
 {
-	struct peer *p = c ? c->peer : NULL;
+	struct peer *p = http_conn_peer(c);
 	int has_auth = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
 	    "Authorization") != NULL;
 	int wait;
@@ -323,13 +321,13 @@ static int admit_request(struct req *r, struct conn *c)
 		    "too many wrong tokens from this address; try again after Retry-After seconds");
 		return -1;
 	}
-	if (c == NULL || c->staff)
+	if (http_conn_is_staff(c))
 		return 0;
 	if (r->role != ROLE_NONE) {
 		http_conn_prove(c);
 		return 0;
 	}
-	if (!c->reserve)
+	if (!http_conn_is_reserve(c))
 		return 0;
 	if (req_holds_token(r)) {       /* ?token= on a stream */
 		http_conn_prove(c);
@@ -345,16 +343,14 @@ int http_stream_admit(struct req *r)
 {
 	struct conn *c = http_conn_of(r->ev);
 
-	if (c == NULL || c->peer == NULL || c->staff || c->counted_stream || req_holds_token(r))
+	if (!http_conn_counts_streams(c) || req_holds_token(r))
 		return 0;
-	if (c->peer->streams >= server.cfg.max_streams_per_address) {
+	if (http_conn_stream_add(c) == -1) {
 		reply_closes(r, 5);
 		http_reply_error(r, 429, "too_many_streams",
 		    "this address has as many live streams as it may; close one or try later");
 		return -1;
 	}
-	c->peer->streams++;
-	c->counted_stream = 1;
 	return 0;
 }
 
@@ -398,6 +394,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	(void)arg;
 	if (r == NULL)
 		fatal("calloc");
+	server.inflight++;
 	c = http_conn_begin(ev);
 	r->ev = ev;
 	r->start_us = http_clock_us();

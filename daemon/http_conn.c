@@ -15,6 +15,7 @@
 #include "http_guard.h"
 #include "limit.h"
 #include "log.h"
+#include "server.h"
 
 #define MAX_BOUND 8
 static struct evhttp_bound_socket *bound[MAX_BOUND];
@@ -43,9 +44,36 @@ static struct event *rest_event;
 static int resting;                      /* the listeners rest (a timer runs) */
 static int rest_logged;                  /* the episode has been logged */
 
-/* How long a connection opened into the staff reserve may go without a
- * token (struct conn in http_conn.h). */
+/*
+ * Every open connection, by file descriptor: when its last request ended
+ * (or it opened), whether one is being served, whether it became a stream.
+ * libevent 2.1's timeout is only for inactivity, so a client that trickles
+ * a request head a byte at a time (slowloris) would hold its slot forever;
+ * http_tick closes a connection that has not completed a request within
+ * http-timeout of the previous one.
+ *
+ * Each connection also counts in its client address's entry (limit.h),
+ * and is "public" until a request on it carries a valid token ("staff").
+ * Of max-connections, staff-reserve-connections are kept for token
+ * holders: a connection opened while the public ones already fill the
+ * rest is a "reserve" one, on which a request without a token is refused
+ * (503 server_busy, closed) and which must prove itself within
+ * RESERVE_PROOF_MS.  So strangers, whatever they do, hold at most
+ * max-connections less the reserve for longer than a moment, and a desk
+ * that connects always finds a slot within max-connections.
+ */
 #define RESERVE_PROOF_MS 2000
+
+struct conn {
+	struct evhttp_connection *evcon;     /* NULL: the slot is free */
+	int64_t since_ms;
+	int busy;                            /* requests being served */
+	int stream;                          /* a live stream: never idle */
+	struct peer *peer;                   /* its address's entry, or NULL */
+	int staff;                           /* a request carried a valid token */
+	int reserve;                         /* opened into the staff reserve */
+	int counted_stream;                  /* counted in peer->streams */
+};
 
 static struct conn *conns;
 static int nconns;                       /* slots (the highest fd + 1 seen) */
@@ -289,32 +317,56 @@ struct conn *http_conn_begin(struct evhttp_request *ev)
 {
 	struct conn *c = http_conn_of(ev);
 
-	server.inflight++;
 	if (c != NULL)
 		c->busy++;
 	return c;
 }
 
-void http_conn_release(struct req *r)
+void http_conn_end(struct evhttp_request *ev)
 {
-	struct conn *c = http_conn_of(r->ev);
+	struct conn *c = http_conn_of(ev);
 
 	if (c && c->busy > 0) {
 		c->busy--;
 		c->since_ms = http_clock_ms();
 	}
-	server.inflight--;
-	server_events_release(r->events);
-	free(r);
 }
 
-void http_detach(struct req *r)
+void http_conn_stream(struct evhttp_request *ev)
 {
-	struct conn *c = http_conn_of(r->ev);
+	struct conn *c = http_conn_of(ev);
 
 	if (c)
 		c->stream = 1;
-	http_conn_release(r);
+}
+
+struct peer *http_conn_peer(const struct conn *c)
+{
+	return c ? c->peer : NULL;
+}
+
+int http_conn_is_staff(const struct conn *c)
+{
+	return c == NULL || c->staff;
+}
+
+int http_conn_is_reserve(const struct conn *c)
+{
+	return c != NULL && c->reserve;
+}
+
+int http_conn_counts_streams(const struct conn *c)
+{
+	return c != NULL && c->peer != NULL && !c->staff && !c->counted_stream;
+}
+
+int http_conn_stream_add(struct conn *c)
+{
+	if (c->peer->streams >= server.cfg.max_streams_per_address)
+		return -1;
+	c->peer->streams++;
+	c->counted_stream = 1;
+	return 0;
 }
 
 void http_stop_accepting(void)

@@ -1,5 +1,5 @@
-/* http_reply.c: the replies that end a request, and the headers every
- * answer carries. */
+/* http_reply.c: the replies that end a request (and http_detach, which
+ * ends one without a reply), and the headers every answer carries. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,21 @@
 #include "log.h"
 #include "metrics.h"
 #include "protocol.h"
+
+/* Ends r: its connection's count, the events it held, r itself. */
+static void req_free(struct req *r)
+{
+	http_conn_end(r->ev);
+	server.inflight--;
+	server_events_release(r->events);
+	free(r);
+}
+
+void http_detach(struct req *r)
+{
+	http_conn_stream(r->ev);
+	req_free(r);
+}
 
 /* The pages' scripts and styles are files under /web/ (no inline code);
  * images also come as data: (the pages' empty favicon) and blob: (the
@@ -92,7 +107,7 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 		log_debug("%s %s -> %d (%lld us)", r->route ? r->route->name : "-",
 		    evhttp_request_get_uri(r->ev), status,
 		    (long long)(http_clock_us() - r->start_us));
-	http_conn_release(r);
+	req_free(r);
 }
 
 void http_reply_json(struct req *r, int status, cJSON *body)

@@ -4,8 +4,8 @@
  * The daemon's own function is driven: a bare evhttp_request (no
  * connection) carries the input as its body inside a struct req.  On
  * refusal http_body_object answers 400 through http_reply_error, and with no
- * connection libevent frees the request there, and http_conn_release
- * frees the req; on acceptance both are ours to free.
+ * connection libevent frees the request there, and req_free frees the req;
+ * on acceptance both are ours to free.
  *
  * The contract checked against an independent reference:
  *   accepted  => the body is non-empty, well-formed UTF-8 (checked here by
