@@ -39,6 +39,8 @@ CORE_SRC = \
 	daemon/server.c \
 	daemon/store.c \
 	daemon/http.c \
+	daemon/http_conn.c \
+	daemon/http_reply.c \
 	daemon/http_guard.c \
 	daemon/limit.c \
 	daemon/queue.c \

@@ -11,6 +11,7 @@
  * names from the event are taken as one cell a character.
  */
 #include "board_render.h"
+#include "board_canvas.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,35 +19,6 @@
 #include <string.h>
 
 #define TWO_COLUMNS_MIN 64           /* narrower: the lists go one under the other */
-
-/* Cell attributes, as SGR parameters at output. */
-enum {
-	AT_BOLD = 1,
-	AT_REVERSE = 2,
-	AT_DIM = 4,
-	AT_CODE = 8,                 /* the called code: yellow */
-	AT_ALERT = 16,               /* the status line: white on red */
-};
-
-struct cell {
-	char g[4];                   /* one UTF-8 character, NUL-padded; "" is a blank */
-	unsigned char attr;
-};
-
-/* The frame being drawn.  Unbounded (height 0), rows are added as drawn. */
-struct canvas {
-	int w, h;
-	int bounded;
-	struct cell *cells;          /* w * h, row by row */
-	int failed;                  /* out of memory: the frame is lost */
-};
-
-/* A growing output string. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
 
 /* ---- fonts -------------------------------------------------------------- */
 
@@ -190,56 +162,6 @@ static int big_width(const struct bigsize *s, const char *code)
 
 /* ---- text --------------------------------------------------------------- */
 
-/*
- * The next character of *s into g (NUL-padded), *s moved past it.  Control
- * characters (C0, DEL, C1) and malformed UTF-8 come out as '?', so nothing
- * from the server can reach the terminal as an escape sequence.
- */
-static void utf8_next(const char **s, char g[4])
-{
-	const unsigned char *p = (const unsigned char *)*s;
-	int n = 0;
-
-	memset(g, 0, 4);
-	if (p[0] < 0x80)
-		n = 1;
-	else if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		n = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		n = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		n = 4;
-	for (int i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			n = 0;
-	if (n > 1 && ((p[0] == 0xc2 && p[1] < 0xa0) ||        /* C1 controls */
-	    (p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90)))
-		n = 0;
-	if (n == 1 && (p[0] < 0x20 || p[0] == 0x7f))
-		n = 0;
-	if (n == 0) {
-		g[0] = '?';
-		*s += 1;
-		return;
-	}
-	memcpy(g, p, (size_t)n);
-	*s += n;
-}
-
-/* Cells the text takes: one a character. */
-static int text_width(const char *s)
-{
-	char g[4];
-	int n = 0;
-
-	while (*s) {
-		utf8_next(&s, g);
-		n++;
-	}
-	return n;
-}
-
 static void tfmt(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -273,166 +195,6 @@ static void zone_name(int off, char *buf, size_t size)
 	else
 		tfmt(buf, size, "UTC%c%02d:%02d", off < 0 ? '-' : '+', abs(off) / 3600,
 		    abs(off) % 3600 / 60);
-}
-
-/* ---- canvas ------------------------------------------------------------- */
-
-/* The row, or NULL when it is outside a bounded frame (or memory ran out). */
-static struct cell *canvas_row(struct canvas *cv, int y)
-{
-	if (y < 0 || cv->failed)
-		return NULL;
-	if (y >= cv->h) {
-		struct cell *c;
-		int h = cv->h ? cv->h : 32;
-
-		if (cv->bounded || y >= BOARD_RENDER_MAX_H * 4)
-			return NULL;
-		while (h <= y)
-			h *= 2;
-		if ((c = realloc(cv->cells, (size_t)h * (size_t)cv->w * sizeof *c)) == NULL) {
-			cv->failed = 1;
-			return NULL;
-		}
-		memset(c + (size_t)cv->h * (size_t)cv->w, 0,
-		    (size_t)(h - cv->h) * (size_t)cv->w * sizeof *c);
-		cv->cells = c;
-		cv->h = h;
-	}
-	return cv->cells + (size_t)y * (size_t)cv->w;
-}
-
-/* n cells from (y, x) set to the character g ("" for blanks) with attr. */
-static void fill(struct canvas *cv, int y, int x, int n, unsigned char attr, const char *g)
-{
-	struct cell *row = canvas_row(cv, y);
-
-	if (row == NULL)
-		return;
-	for (int i = x < 0 ? 0 : x; i < x + n && i < cv->w; i++) {
-		memset(row[i].g, 0, sizeof row[i].g);
-		memcpy(row[i].g, g, strnlen(g, sizeof row[i].g));
-		row[i].attr = attr;
-	}
-}
-
-/*
- * Writes text at (y, x) in at most `max` cells (and within the frame); a
- * text that does not fit ends in "…".  Returns the cells written.
- */
-static int put(struct canvas *cv, int y, int x, int max, unsigned char attr, const char *text)
-{
-	struct cell *row = canvas_row(cv, y);
-	int w = text_width(text), n = 0;
-	char g[4];
-
-	if (row == NULL || x < 0 || x >= cv->w)
-		return 0;
-	if (max > cv->w - x)
-		max = cv->w - x;
-	if (max <= 0)
-		return 0;
-	while (*text && n < max) {
-		utf8_next(&text, g);
-		if (w > max && n == max - 1)
-			memcpy(g, "\xe2\x80\xa6", 4);   /* … */
-		memcpy(row[x + n].g, g, 4);
-		row[x + n].attr = attr;
-		n++;
-	}
-	return n;
-}
-
-/* The text centred on row y. */
-static void put_centred(struct canvas *cv, int y, unsigned char attr, const char *text)
-{
-	int w = text_width(text), x = (cv->w - w) / 2;
-
-	put(cv, y, x < 0 ? 0 : x, cv->w, attr, text);
-}
-
-/* ---- output ------------------------------------------------------------- */
-
-static void sb_add(struct sbuf *sb, const char *s, size_t n)
-{
-	if (sb->failed)
-		return;
-	if (sb->len + n + 1 > sb->cap) {
-		size_t cap = sb->cap ? sb->cap : 4096;
-		char *p;
-
-		while (sb->len + n + 1 > cap)
-			cap *= 2;
-		if ((p = realloc(sb->p, cap)) == NULL) {
-			sb->failed = 1;
-			return;
-		}
-		sb->p = p;
-		sb->cap = cap;
-	}
-	memcpy(sb->p + sb->len, s, n);
-	sb->len += n;
-	sb->p[sb->len] = '\0';
-}
-
-static void sb_str(struct sbuf *sb, const char *s)
-{
-	sb_add(sb, s, strlen(s));
-}
-
-static void sgr(struct sbuf *sb, unsigned char attr)
-{
-	char buf[32] = "\033[0";
-
-	if (attr & AT_BOLD)
-		strcat(buf, ";1");
-	if (attr & AT_DIM)
-		strcat(buf, ";2");
-	if (attr & AT_REVERSE)
-		strcat(buf, ";7");
-	if (attr & AT_CODE)
-		strcat(buf, ";33");
-	if (attr & AT_ALERT)
-		strcat(buf, ";1;37;41");
-	strcat(buf, "m");
-	sb_str(sb, buf);
-}
-
-/* Rows [0, rows) of the canvas as text. */
-static char *canvas_out(const struct canvas *cv, int rows, enum board_out out)
-{
-	struct sbuf sb = { NULL, 0, 0, 0 };
-	char pos[32];
-
-	sb_add(&sb, "", 0);
-	for (int y = 0; y < rows; y++) {
-		const struct cell *row = cv->cells + (size_t)y * (size_t)cv->w;
-		int end = cv->w, attr = -1;
-
-		if (out == BOARD_OUT_PLAIN)
-			while (end > 0 && (row[end - 1].g[0] == '\0' || row[end - 1].g[0] == ' '))
-				end--;
-		else {
-			tfmt(pos, sizeof pos, "\033[%d;1H", y + 1);
-			sb_str(&sb, pos);
-		}
-		for (int x = 0; x < end; x++) {
-			if (out == BOARD_OUT_ANSI && row[x].attr != attr) {
-				attr = row[x].attr;
-				sgr(&sb, row[x].attr);
-			}
-			if (row[x].g[0])
-				sb_add(&sb, row[x].g, strnlen(row[x].g, sizeof row[x].g));
-			else
-				sb_add(&sb, " ", 1);
-		}
-		sb_str(&sb, out == BOARD_OUT_ANSI ? "\033[0m" : "\n");
-	}
-	if (sb.failed) {
-		free(sb.p);
-		return NULL;
-	}
-	return sb.p;
 }
 
 /* ---- the board's content ------------------------------------------------ */
@@ -502,8 +264,8 @@ static int grid(struct canvas *cv, int y, int x, int width, int rows, int draw,
 		if (pick == NULL || pick(v, i)) {
 			idx[m++] = i;
 			text(v, i, buf, sizeof buf);
-			if (text_width(buf) > itemw)
-				itemw = text_width(buf);
+			if (canvas_text_width(buf) > itemw)
+				itemw = canvas_text_width(buf);
 		}
 	if (m == 0 || width <= 0 || rows == 0)
 		return 0;
@@ -523,12 +285,12 @@ static int grid(struct canvas *cv, int y, int x, int width, int rows, int draw,
 	for (int k = 0; k < shown; k++) {
 		int cx = x + k / rows * (itemw + 3), cy = y + k % rows;
 		text(v, idx[k], buf, sizeof buf);
-		put(cv, cy, cx, x + width - cx, 0, buf);
+		canvas_put(cv, cy, cx, x + width - cx, 0, buf);
 	}
 	if (shown < m) {
 		int cx = x + shown / rows * (itemw + 3);
 		tfmt(buf, sizeof buf, "+%d lagi", m - shown);
-		put(cv, y + shown % rows, cx, x + width - cx, AT_DIM, buf);
+		canvas_put(cv, y + shown % rows, cx, x + width - cx, AT_DIM, buf);
 	}
 	return rows;
 }
@@ -539,16 +301,16 @@ static void stage_line(struct canvas *cv, int y, int x, int width, int namew,
 {
 	char buf[64];
 
-	put(cv, y, x, namew, 0, s->name[0] ? s->name : s->id);
+	canvas_put(cv, y, x, namew, 0, s->name[0] ? s->name : s->id);
 	tfmt(buf, sizeof buf, "%4d orang", s->waiting);
-	put(cv, y, x + namew, width - namew, AT_BOLD, buf);
+	canvas_put(cv, y, x + namew, width - namew, AT_BOLD, buf);
 	if (s->waiting == 0 || s->eta_s < 0)
 		return;
 	if (s->eta_s < 60)
 		tfmt(buf, sizeof buf, "< 1 menit");
 	else
 		tfmt(buf, sizeof buf, "\xc2\xb1 %d menit", (s->eta_s + 59) / 60);
-	put(cv, y, x + namew + 13, width - namew - 13, 0, buf);
+	canvas_put(cv, y, x + namew + 13, width - namew - 13, 0, buf);
 }
 
 /* The waiting list: a header and one line a stage.  Returns rows used. */
@@ -561,7 +323,7 @@ static int draw_waiting(struct canvas *cv, int y, int x, int width, int rows,
 	if (rows == 0)
 		return 0;
 	for (int i = 0; i < b->nstages; i++) {
-		int w = text_width(b->stages[i].name[0] ? b->stages[i].name : b->stages[i].id);
+		int w = canvas_text_width(b->stages[i].name[0] ? b->stages[i].name : b->stages[i].id);
 		if (w > namew)
 			namew = w;
 	}
@@ -569,7 +331,7 @@ static int draw_waiting(struct canvas *cv, int y, int x, int width, int rows,
 	namew += 1;
 	if (namew > 12 && namew > width - 23)
 		namew = width - 23 > 12 ? width - 23 : 12;
-	put(cv, y, x, width, AT_BOLD, "ANTREAN MENUNGGU");
+	canvas_put(cv, y, x, width, AT_BOLD, "ANTREAN MENUNGGU");
 	for (n = 1; n - 1 < b->nstages && (rows < 0 || n < rows); n++)
 		stage_line(cv, y + n, x, width, namew, &b->stages[n - 1]);
 	return n;
@@ -593,7 +355,7 @@ static int draw_desks(struct canvas *cv, int y, int x, int width, int rows, int 
 	if (n == 0)
 		return 0;
 	if (draw)
-		put(cv, y, x, width, AT_BOLD, "DI MEJA LAIN");
+		canvas_put(cv, y, x, width, AT_BOLD, "DI MEJA LAIN");
 	return n + 1;
 }
 
@@ -608,7 +370,7 @@ static int draw_holds(struct canvas *cv, int y, int width, int rows, int draw,
 	n = grid(cv, y + 1, 1, width - 2, rows < 0 ? -1 : rows - 1, draw, v, v->board->nholds,
 	    NULL, hold_text);
 	if (draw)
-		put(cv, y, 1, width - 2, AT_BOLD, "OBSERVASI \xe2\x80\x94 boleh pulang pukul");
+		canvas_put(cv, y, 1, width - 2, AT_BOLD, "OBSERVASI \xe2\x80\x94 boleh pulang pukul");
 	return n + 1;
 }
 
@@ -652,13 +414,13 @@ static int draw_call(struct canvas *cv, int y, const struct bigsize *s,
 	char buf[PROTO_CODE_MAX + PROTO_NAME_MAX + 64];
 	int y0 = y;
 
-	put_centred(cv, y++, AT_BOLD, "SEDANG DIPANGGIL");
+	canvas_put_centred(cv, y++, AT_BOLD, "SEDANG DIPANGGIL");
 	if (v->board == NULL) {
-		put_centred(cv, y++, AT_DIM, "Menunggu data antrean\xe2\x80\xa6");
+		canvas_put_centred(cv, y++, AT_DIM, "Menunggu data antrean\xe2\x80\xa6");
 		return y - y0;
 	}
 	if (c == NULL) {
-		put_centred(cv, y++, AT_DIM, "Belum ada panggilan");
+		canvas_put_centred(cv, y++, AT_DIM, "Belum ada panggilan");
 		return y - y0;
 	}
 	if (s) {
@@ -667,7 +429,7 @@ static int draw_call(struct canvas *cv, int y, const struct bigsize *s,
 
 		/* the flash lights a box around the letters, a little wider */
 		for (int r = 0; r < s->f->h * s->ys; r++)
-			fill(cv, y + r, x0 - pad, bw + 2 * pad, hi | AT_CODE | AT_BOLD, "");
+			canvas_fill(cv, y + r, x0 - pad, bw + 2 * pad, hi | AT_CODE | AT_BOLD, "");
 		for (int i = 0; i < n; i++) {
 			const struct glyph *g = glyph_find(s->f, c->code[i]);
 			int gx = x0 + i * (s->f->w + 1) * s->xs;
@@ -675,17 +437,17 @@ static int draw_call(struct canvas *cv, int y, const struct bigsize *s,
 				for (int k = 0; k < s->f->w; k++)
 					if (g->rows[r][k] == '#')
 						for (int yy = 0; yy < s->ys; yy++)
-							fill(cv, y + r * s->ys + yy, gx + k * s->xs, s->xs,
+							canvas_fill(cv, y + r * s->ys + yy, gx + k * s->xs, s->xs,
 							    hi | AT_CODE | AT_BOLD, "\xe2\x96\x88");
 		}
 		y += s->f->h * s->ys + 1;
 	}
 	tfmt(buf, sizeof buf, "Nomor %s silakan ke meja %s %d%s", c->code,
 	    stage_name(v->board, c->stage), c->station_number, c->recall ? " (panggilan ulang)" : "");
-	if (text_width(buf) + 2 > cv->w)      /* narrow: the essentials */
+	if (canvas_text_width(buf) + 2 > cv->w)      /* narrow: the essentials */
 		tfmt(buf, sizeof buf, "%s \xe2\x86\x92 %s %d", c->code, stage_name(v->board, c->stage),
 		    c->station_number);
-	put_centred(cv, y++, hi | AT_BOLD, buf);
+	canvas_put_centred(cv, y++, hi | AT_BOLD, buf);
 	return y - y0;
 }
 
@@ -701,18 +463,18 @@ static void draw_title(struct canvas *cv, const struct board_view *v)
 	char clock[48], hm[16], zone[16];
 	int room = cv->w - 2, cw;
 
-	fill(cv, 0, 0, cv->w, AT_REVERSE | AT_BOLD, "");
+	canvas_fill(cv, 0, 0, cv->w, AT_REVERSE | AT_BOLD, "");
 	if (v->now_ms > 0 && v->board) {
 		clock_hm(v->now_ms, v->utc_offset_s, hm, sizeof hm);
 		zone_name(v->utc_offset_s, zone, sizeof zone);
 		tfmt(clock, sizeof clock, "%s %s", hm, zone);
-		cw = text_width(clock);
+		cw = canvas_text_width(clock);
 		if (cw + 2 <= cv->w / 3) {
-			put(cv, 0, cv->w - cw - 1, cw, AT_REVERSE | AT_BOLD, clock);
+			canvas_put(cv, 0, cv->w - cw - 1, cw, AT_REVERSE | AT_BOLD, clock);
 			room -= cw + 3;
 		}
 	}
-	put(cv, 0, 1, room, AT_REVERSE | AT_BOLD,
+	canvas_put(cv, 0, 1, room, AT_REVERSE | AT_BOLD,
 	    v->title && v->title[0] ? v->title : "Papan Antrean");
 }
 
@@ -730,11 +492,11 @@ static void draw_footer(struct canvas *cv, int y, const struct board_view *v)
 	else
 		tfmt(left, sizeof left, "Dosis hari ini: %d", b->doses_today);
 	tfmt(right, sizeof right, "Tiket hari ini: %d", b->issued_today);
-	lw = put(cv, y, 1, cv->w - 2, AT_BOLD, left);
-	rw = text_width(right);
+	lw = canvas_put(cv, y, 1, cv->w - 2, AT_BOLD, left);
+	rw = canvas_text_width(right);
 	if (lw + rw + 6 > cv->w)
 		return;
-	put(cv, y, cv->w - rw - 1, rw, 0, right);
+	canvas_put(cv, y, cv->w - rw - 1, rw, 0, right);
 	bar = cv->w - lw - rw - 8;
 	if (bar > 40)
 		bar = 40;
@@ -742,8 +504,8 @@ static void draw_footer(struct canvas *cv, int y, const struct board_view *v)
 		int done = (int)((int64_t)bar * (b->doses_today > b->target ? b->target :
 		    b->doses_today) / b->target);
 		int x = 1 + lw + 3;
-		fill(cv, y, x, done, 0, "\xe2\x96\x88");
-		fill(cv, y, x + done, bar - done, AT_DIM, "\xe2\x96\x91");
+		canvas_fill(cv, y, x, done, 0, "\xe2\x96\x88");
+		canvas_fill(cv, y, x + done, bar - done, AT_DIM, "\xe2\x96\x91");
 	}
 }
 
@@ -796,7 +558,7 @@ char *board_render(const struct board_view *v, int width, int height, enum board
 	y += draw_call(&cv, y, big, v);
 	y += 1;
 	if (v->board) {
-		fill(&cv, y, 0, width, AT_DIM, "\xe2\x94\x80");   /* ─ */
+		canvas_fill(&cv, y, 0, width, AT_DIM, "\xe2\x94\x80");   /* ─ */
 		y += 1;
 		rows = cv.bounded ? height - bottom - y - 1 : -1;   /* -1: all */
 		if (!cv.bounded || rows > 0)
@@ -806,12 +568,12 @@ char *board_render(const struct board_view *v, int width, int height, enum board
 		/* the call may have run into the bottom rows of a tiny screen */
 		y = height - bottom;
 		for (int r = y; r < height; r++)
-			fill(&cv, r, 0, width, 0, "");
+			canvas_fill(&cv, r, 0, width, 0, "");
 	} else
 		y += 1;
 	if (v->status) {
-		fill(&cv, y, 0, width, AT_ALERT, "");
-		put_centred(&cv, y, AT_ALERT, v->status);
+		canvas_fill(&cv, y, 0, width, AT_ALERT, "");
+		canvas_put_centred(&cv, y, AT_ALERT, v->status);
 		y++;
 	}
 	draw_footer(&cv, y, v);

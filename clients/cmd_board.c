@@ -12,14 +12,16 @@
  * "TERPUTUS" line and the step runs again after 1, 2, 4, 8, then every 10
  * seconds, sending Last-Event-ID so that the server replays what was missed.
  *
- * The stream is read as it arrives (evhttp's chunked callback) by a small
- * Server-Sent Events parser: `board` snapshots replace the picture, `call`
- * events show at once (and flash), `ticket` and `station` events are left
- * to the board snapshot that follows them.
+ * The stream is read as it arrives (evhttp's chunked callback) by the
+ * Server-Sent Events parser of cli_sse.c; board_screen.c keeps the picture:
+ * `board` snapshots replace it, `call` events show at once (and flash),
+ * `ticket` and `station` events are left to the board snapshot that
+ * follows them.
  *
  * The screen is plain ANSI: the alternate screen with the cursor hidden and
- * autowrap off, every row rewritten in place on each change (board_render.c
- * lays it out), the size from TIOCGWINSZ again on SIGWINCH.  SIGINT, SIGTERM
+ * autowrap off, every row rewritten in place on each change (board_screen.c
+ * writes it, board_render.c lays it out), the size from TIOCGWINSZ again on
+ * SIGWINCH.  SIGINT, SIGTERM
  * and SIGHUP end the loop, and the terminal is restored on the way out.
  */
 #include <errno.h>
@@ -29,110 +31,27 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/time.h>
-#include <termios.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "board_render.h"
+#include "board_ctx.h"
 #include "cli.h"
 #include "cli_http.h"
 
 #define STREAM_IDLE_S 45          /* silent this long (3 heartbeats): the stream is dead */
 #define BACKOFF_MAX_S 10
 #define TICK_MS 250               /* the clock, and the flash */
-#define FLASH_MS 6000             /* a call flashes this long */
-#define FLASH_PHASE_MS 500
 #define ONCE_TIMEOUT_S 15         /* --once: the first board must come by then */
-#define SSE_MAX (1024 * 1024)     /* a line, or an event's data (a full board is ~40 KiB) */
 #define INFO_MAX (1024 * 1024)    /* the event's definition */
 #define ERRBODY_MAX 2048
 
-#define MSG_LOST "TERPUTUS \xe2\x80\x94 menyambung ulang\xe2\x80\xa6"
-#define MSG_CONNECTING "Menyambung ke server\xe2\x80\xa6"
-
 enum { OPT_ONCE = 256, OPT_HEIGHT };
-
-enum link_state {
-	LINK_WAIT,                    /* nothing in flight: the step comes */
-	LINK_INFO,                    /* GET /v1/events/{ev} in flight */
-	LINK_OPENING,                 /* GET …/stream sent, no status yet */
-	LINK_LIVE,                    /* the stream is open */
-};
-
-/* The Server-Sent Events parser (the WHATWG event stream format). */
-struct sse {
-	char *line;                   /* the line being received */
-	size_t len, cap;
-	int after_cr;                 /* a '\n' right after a '\r' ends no line */
-	char type[32];                /* the event type buffer */
-	char *data;                   /* the data buffer: lines joined by '\n' */
-	size_t dlen, dcap;
-	char id[64];                  /* the last event ID buffer; kept across events */
-};
-
-struct board_ctx {
-	char event[PROTO_ID_MAX];
-	struct cli_http_target t;     /* the server, from the URL */
-	struct event_base *base;
-	int once;
-	int width, height;            /* --width, --height; 0: the terminal's */
-
-	/* the link */
-	enum link_state state;
-	struct evhttp_connection *conn;  /* the latest; freed by the next step */
-	struct evhttp_request *req;      /* in flight, evhttp's; NULL when none */
-	int status;                      /* the stream reply's status, 0 until known */
-	struct evbuffer *errbody;        /* a refused stream's body */
-	int abort;                       /* drop this stream: the step is armed */
-	int backoff_s;
-	int failures;                    /* connections lost or refused so far */
-	int events_here;                 /* events read on this connection */
-	char why[256];                   /* the last failure, for --once */
-	char last_id[64];                /* Last-Event-ID for the next stream */
-	struct sse sse;
-
-	/* what is shown */
-	char name[PROTO_NAME_MAX];
-	int have_name;
-	struct board board, scratch;
-	int have_board;
-	int utc_offset_s;
-	struct call last_call;           /* the newest call event */
-	int have_call;
-	int64_t flash_from;              /* ms; 0: no flash */
-
-	/* the screen */
-	int tty;                         /* the alternate screen is on */
-	int echo_off;                    /* keys typed are not echoed: saved_tio */
-	struct termios saved_tio;
-	int w, h;
-	int64_t shown_minute;
-	int shown_phase;
-
-	struct event *step_ev, *tick_ev, *once_ev;
-	struct event *sig_ev[4];
-	int done;
-	int exit_code;
-	char fatal[320];                 /* printed after the screen is restored */
-};
 
 static void link_arm(struct board_ctx *b, int seconds);
 static void link_retry(struct board_ctx *b);
-static void redraw(struct board_ctx *b);
-
-static int64_t now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 static void set_why(struct board_ctx *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -144,345 +63,6 @@ static void set_why(struct board_ctx *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(b->why, sizeof b->why, fmt, ap);
 	va_end(ap);
-}
-
-/* Ends the run with exit status 1 and `msg` (printed once the screen is back). */
-static void board_fatal(struct board_ctx *b, const char *msg)
-{
-	snprintf(b->fatal, sizeof b->fatal, "%s", msg);
-	b->exit_code = CLI_EXIT_FAIL;
-	b->done = 1;
-	event_base_loopexit(b->base, NULL);
-}
-
-/* ---- the screen --------------------------------------------------------- */
-
-/* Writes all of buf to standard output; -1 when the terminal is gone. */
-static int out_write(const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int env_int(const char *name, int dflt)
-{
-	const char *s = getenv(name);
-	char *end;
-	long v;
-
-	if (s == NULL || *s == '\0')
-		return dflt;
-	v = strtol(s, &end, 10);
-	return *end == '\0' && v > 0 && v <= 10000 ? (int)v : dflt;
-}
-
-/* The frame's size: --width/--height, else the terminal's, else COLUMNS
- * and LINES, else 80x24. */
-static void screen_size(struct board_ctx *b)
-{
-	struct winsize ws;
-
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0) {
-		b->w = ws.ws_col;
-		b->h = ws.ws_row;
-	} else {
-		b->w = env_int("COLUMNS", 80);
-		b->h = env_int("LINES", 24);
-	}
-	if (b->width)
-		b->w = b->width;
-	if (b->height)
-		b->h = b->height;
-}
-
-/* The alternate screen, cursor hidden, autowrap off (a full last row must
- * not scroll), cleared; and keys typed on the terminal not echoed over the
- * board (Ctrl-C still works). */
-static void screen_enter(struct board_ctx *b)
-{
-	static const char seq[] = "\033[?1049h\033[?25l\033[?7l\033[0m\033[2J";
-	struct termios tio;
-
-	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &b->saved_tio) == 0) {
-		tio = b->saved_tio;
-		tio.c_lflag &= ~(tcflag_t)ECHO;
-		b->echo_off = tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0;
-	}
-	if (out_write(seq, sizeof seq - 1) == 0)
-		b->tty = 1;
-}
-
-static void screen_leave(struct board_ctx *b)
-{
-	static const char seq[] = "\033[0m\033[2J\033[?7h\033[?25h\033[?1049l";
-
-	if (b->tty)
-		(void)out_write(seq, sizeof seq - 1);
-	b->tty = 0;
-	if (b->echo_off)
-		(void)tcsetattr(STDIN_FILENO, TCSANOW, &b->saved_tio);
-	b->echo_off = 0;
-}
-
-static int flash_phase(const struct board_ctx *b, int64_t now)
-{
-	if (b->flash_from == 0 || now - b->flash_from >= FLASH_MS || now < b->flash_from)
-		return -1;
-	return (int)((now - b->flash_from) / FLASH_PHASE_MS);
-}
-
-static void view_fill(struct board_ctx *b, struct board_view *v, int64_t now)
-{
-	int phase = flash_phase(b, now);
-
-	memset(v, 0, sizeof *v);
-	v->title = b->have_name ? b->name : NULL;
-	v->board = b->have_board ? &b->board : NULL;
-	v->utc_offset_s = b->utc_offset_s;
-	v->now_ms = now;
-	v->flash = phase >= 0 && phase % 2 == 0;
-	if (b->state != LINK_LIVE)
-		v->status = b->failures > 0 ? MSG_LOST : MSG_CONNECTING;
-}
-
-/* Draws the whole screen again (not with --once, which prints once). */
-static void redraw(struct board_ctx *b)
-{
-	struct board_view v;
-	int64_t now = now_ms();
-	char *frame;
-
-	if (!b->tty || b->done)
-		return;
-	view_fill(b, &v, now);
-	b->shown_minute = (now + b->utc_offset_s * 1000LL) / 60000;
-	b->shown_phase = flash_phase(b, now);
-	if ((frame = board_render(&v, b->w, b->h, BOARD_OUT_ANSI)) == NULL) {
-		board_fatal(b, "out of memory");
-		return;
-	}
-	if (out_write(frame, strlen(frame)) == -1) {
-		/* the terminal went away: nobody to show anything to */
-		b->tty = 0;
-		board_fatal(b, "cannot write to the terminal");
-	}
-	free(frame);
-}
-
-/* --once: the frame, as plain text, and the end of the run. */
-static void print_once(struct board_ctx *b)
-{
-	struct board_view v;
-	char *frame;
-	int w = b->width ? b->width : env_int("COLUMNS", 80);
-
-	view_fill(b, &v, now_ms());
-	v.status = NULL;
-	v.flash = 0;
-	if ((frame = board_render(&v, w, b->height, BOARD_OUT_PLAIN)) == NULL) {
-		board_fatal(b, "out of memory");
-		return;
-	}
-	fputs(frame, stdout);
-	free(frame);
-	b->done = 1;
-	event_base_loopexit(b->base, NULL);
-}
-
-/* ---- what the stream says ----------------------------------------------- */
-
-/* A call into the picture: first of the last calls, and its desk's ticket. */
-static void board_apply_call(struct board *bd, const struct call *c)
-{
-	if (bd->ncalls > 0 && strcmp(bd->calls[0].ticket_id, c->ticket_id) == 0 &&
-	    bd->calls[0].at == c->at)
-		return;                  /* the board has it already */
-	if (bd->ncalls == PROTO_MAX_CALLS)
-		bd->ncalls--;
-	memmove(&bd->calls[1], &bd->calls[0], (size_t)bd->ncalls * sizeof bd->calls[0]);
-	bd->calls[0] = *c;
-	bd->ncalls++;
-	for (int i = 0; i < bd->nstations; i++)
-		if (strcmp(bd->stations[i].id, c->station) == 0) {
-			snprintf(bd->stations[i].ticket_id, sizeof bd->stations[i].ticket_id, "%s",
-			    c->ticket_id);
-			snprintf(bd->stations[i].ticket_code, sizeof bd->stations[i].ticket_code, "%s",
-			    c->code);
-		}
-}
-
-static void on_board(struct board_ctx *b, const cJSON *j)
-{
-	char err[PROTO_ERR_MAX];
-
-	if (proto_board_decode(j, &b->scratch, err) == -1)
-		return;                  /* a board antre cannot read: keep the last one */
-	b->board = b->scratch;
-	b->have_board = 1;
-	b->utc_offset_s = cli_utc_offset(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j,
-	    "at")));
-	/* a snapshot taken before the newest call (they race) must not hide it */
-	if (b->have_call && b->last_call.at > b->board.at)
-		board_apply_call(&b->board, &b->last_call);
-	if (b->once)
-		print_once(b);
-	else
-		redraw(b);
-}
-
-static void on_call(struct board_ctx *b, const cJSON *j)
-{
-	char err[PROTO_ERR_MAX];
-	struct call c;
-
-	if (proto_call_decode(j, &c, err) == -1)
-		return;
-	b->last_call = c;
-	b->have_call = 1;
-	if (b->have_board)
-		board_apply_call(&b->board, &c);
-	b->flash_from = now_ms();
-	redraw(b);
-}
-
-/* ---- the event stream parser -------------------------------------------- */
-
-/* Appends n bytes (and keeps a NUL after them); -1 past SSE_MAX or out of memory. */
-static int buf_add(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
-{
-	if (*len + n + 1 > SSE_MAX)
-		return -1;
-	if (*len + n + 1 > *cap) {
-		size_t c = *cap ? *cap : 1024;
-		char *q;
-
-		while (*len + n + 1 > c)
-			c *= 2;
-		if ((q = realloc(*buf, c)) == NULL)
-			return -1;
-		*buf = q;
-		*cap = c;
-	}
-	memcpy(*buf + *len, p, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return 0;
-}
-
-/* Forgets a half-received event (a new connection); the last event ID stays. */
-static void sse_reset(struct sse *s)
-{
-	s->len = 0;
-	s->dlen = 0;
-	s->after_cr = 0;
-	s->type[0] = '\0';
-}
-
-static void sse_free(struct sse *s)
-{
-	free(s->line);
-	free(s->data);
-}
-
-/* A blank line: the event is complete. */
-static void sse_dispatch(struct board_ctx *b)
-{
-	struct sse *s = &b->sse;
-	cJSON *j;
-
-	snprintf(b->last_id, sizeof b->last_id, "%s", s->id);
-	if (s->dlen == 0) {
-		s->type[0] = '\0';
-		return;
-	}
-	s->data[--s->dlen] = '\0';      /* the last line's '\n' */
-	if (b->events_here++ == 0)
-		b->backoff_s = 1;        /* the server is back for real */
-	if (strcmp(s->type, "board") == 0 || strcmp(s->type, "call") == 0) {
-		if ((j = cJSON_ParseWithLength(s->data, s->dlen)) != NULL) {
-			if (s->type[0] == 'b')
-				on_board(b, j);
-			else
-				on_call(b, j);
-			cJSON_Delete(j);
-		}
-	}
-	/* ticket, station: the board snapshot that follows shows them */
-	s->type[0] = '\0';
-	s->dlen = 0;
-}
-
-/* One line (without its end), NUL-terminated in s->line.  -1: too much data. */
-static int sse_line(struct board_ctx *b)
-{
-	struct sse *s = &b->sse;
-	char *value, *colon;
-	const char *field = s->line ? s->line : "";
-
-	if (s->len == 0) {
-		sse_dispatch(b);
-		return 0;
-	}
-	if (field[0] == ':')
-		return 0;                /* a comment: ": ping" */
-	if ((colon = strchr(s->line, ':')) != NULL) {
-		*colon = '\0';
-		value = colon + 1;
-		if (*value == ' ')
-			value++;
-	} else
-		value = s->line + s->len;        /* "" */
-	if (strcmp(field, "event") == 0)
-		snprintf(s->type, sizeof s->type, "%s", value);
-	else if (strcmp(field, "data") == 0)
-		return buf_add(&s->data, &s->dlen, &s->dcap, value, strlen(value)) == -1 ||
-		    buf_add(&s->data, &s->dlen, &s->dcap, "\n", 1) == -1 ? -1 : 0;
-	else if (strcmp(field, "id") == 0 && strlen(value) < sizeof s->id)
-		snprintf(s->id, sizeof s->id, "%s", value);
-	/* retry: the board keeps its own backoff; other fields are ignored */
-	return 0;
-}
-
-/* Bytes of the stream, as they come.  -1 when it is not a stream antre can
- * read (a line or an event over SSE_MAX). */
-static int sse_feed(struct board_ctx *b, const char *p, size_t n)
-{
-	struct sse *s = &b->sse;
-
-	while (n > 0 && !b->done) {
-		size_t k = 0;
-
-		if (s->after_cr) {
-			s->after_cr = 0;
-			if (*p == '\n') {
-				p++;
-				n--;
-				continue;
-			}
-		}
-		while (k < n && p[k] != '\r' && p[k] != '\n')
-			k++;
-		if (buf_add(&s->line, &s->len, &s->cap, p, k) == -1)
-			return -1;
-		if (k == n)
-			return 0;
-		s->after_cr = p[k] == '\r';
-		p += k + 1;
-		n -= k + 1;
-		if (sse_line(b) == -1)
-			return -1;
-		s->len = 0;
-	}
-	return 0;
 }
 
 /* ---- the link ----------------------------------------------------------- */
@@ -594,7 +174,7 @@ static int on_stream_header(struct evhttp_request *req, void *arg)
 	b->status = evhttp_request_get_response_code(req);
 	if (b->status == 200) {
 		b->state = LINK_LIVE;
-		redraw(b);               /* the TERPUTUS line goes */
+		board_redraw(b);               /* the TERPUTUS line goes */
 	}
 	return 0;
 }
@@ -616,8 +196,8 @@ static void on_stream_chunk(struct evhttp_request *req, void *arg)
 		return;
 	}
 	while (!b->done && (n = evbuffer_get_contiguous_space(in)) > 0) {
-		if (sse_feed(b, (const char *)evbuffer_pullup(in, (ev_ssize_t)n), n) == -1) {
-			set_why(b, "%s sent an event larger than %d bytes", b->t.url, SSE_MAX);
+		if (cli_sse_feed(&b->sse, (const char *)evbuffer_pullup(in, (ev_ssize_t)n), n) == -1) {
+			set_why(b, "%s sent an event larger than %d bytes", b->t.url, CLI_SSE_MAX);
 			b->abort = 1;    /* the step frees the connection */
 			link_retry(b);
 			return;
@@ -710,7 +290,7 @@ static void link_step(evutil_socket_t fd, short what, void *arg)
 	b->events_here = 0;
 	b->why[0] = '\0';
 	evbuffer_drain(b->errbody, evbuffer_get_length(b->errbody));
-	sse_reset(&b->sse);
+	cli_sse_reset(&b->sse);
 	b->conn = cli_http_target_connect(&b->t, b->base,
 	    b->have_name ? STREAM_IDLE_S : CLI_HTTP_TIMEOUT_S, b->why, sizeof b->why);
 	if (b->conn == NULL || link_request(b, b->have_name) == -1)
@@ -743,22 +323,16 @@ static void link_retry(struct board_ctx *b)
 	b->failures++;
 	link_arm(b, b->backoff_s);
 	b->backoff_s = b->backoff_s * 2 > BACKOFF_MAX_S ? BACKOFF_MAX_S : b->backoff_s * 2;
-	redraw(b);
+	board_redraw(b);
 }
 
 /* ---- timers and signals ------------------------------------------------- */
 
-/* Redraws when the clock's minute or the flash's phase changed. */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
-	struct board_ctx *b = arg;
-	int64_t now = now_ms();
-
 	(void)fd;
 	(void)what;
-	if ((now + b->utc_offset_s * 1000LL) / 60000 != b->shown_minute ||
-	    flash_phase(b, now) != b->shown_phase)
-		redraw(b);
+	board_screen_tick(arg);
 }
 
 static void on_once_timeout(evutil_socket_t fd, short what, void *arg)
@@ -779,10 +353,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGWINCH) {
-		screen_size(b);
-		if (b->tty)
-			(void)out_write("\033[0m\033[2J", 8);
-		redraw(b);
+		board_screen_resized(b);
 		return;
 	}
 	b->done = 1;
@@ -808,7 +379,7 @@ static void board_ctx_free(struct board_ctx *b)
 		evbuffer_free(b->errbody);
 	if (b->base)
 		event_base_free(b->base);
-	sse_free(&b->sse);
+	cli_sse_free(&b->sse);
 	cli_http_target_free(&b->t);
 	free(b);
 }
@@ -838,13 +409,13 @@ static int board_run(struct board_ctx *b)
 	if (b->once)
 		evtimer_add(b->once_ev, &once);
 	else {
-		screen_size(b);
-		screen_enter(b);
+		board_screen_size(b);
+		board_screen_enter(b);
 		evtimer_add(b->tick_ev, &tick);
-		redraw(b);
+		board_redraw(b);
 	}
 	event_base_dispatch(b->base);
-	screen_leave(b);
+	board_screen_leave(b);
 	if (b->fatal[0])
 		cli_warnx("%s", b->fatal);
 	return b->exit_code;
@@ -904,6 +475,8 @@ static int board_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char *
 	b->width = width;
 	b->height = height;
 	b->shown_phase = -1;
+	b->sse.on_event = board_on_event;
+	b->sse.arg = b;
 	rc = board_run(b);
 	board_ctx_free(b);
 	return rc;

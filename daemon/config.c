@@ -79,16 +79,21 @@ int config_role_parse(const char *name, enum role *out)
 	return -1;
 }
 
-static int parse_port(const char *s, int *port)
+/* s as a whole decimal number (nothing after it, no overflow): 0, or -1. */
+static int parse_long(const char *s, long *v)
 {
 	char *end;
+
+	errno = 0;
+	*v = strtol(s, &end, 10);
+	return errno || end == s || *end ? -1 : 0;
+}
+
+static int parse_port(const char *s, int *port)
+{
 	long v;
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 1 || v > 65535)
+	if (!isdigit((unsigned char)*s) || parse_long(s, &v) == -1 || v < 1 || v > 65535)
 		return -1;
 	*port = (int)v;
 	return 0;
@@ -164,9 +169,8 @@ static int parse_unix_query(char *q, struct redis_addr *out)
 			return -1;
 		*eq++ = '\0';
 		if (strcmp(kv, "db") == 0) {
-			char *end;
-			long db = strtol(eq, &end, 10);
-			if (end == eq || *end || db < 0 || db > 15)
+			long db;
+			if (parse_long(eq, &db) == -1 || db < 0 || db > 15)
 				return -1;
 			out->db = (int)db;
 		} else if (strcmp(kv, "user") == 0) {
@@ -209,13 +213,9 @@ int config_parse_redis(const char *s, struct redis_addr *out)
 		return -1;
 	p = buf + 8;
 	if ((slash = strchr(p, '/')) != NULL) {
-		char *end;
 		*slash = '\0';
-		if (slash[1] != '\0') {
-			db = strtol(slash + 1, &end, 10);
-			if (*end || db < 0 || db > 15)
-				goto bad;
-		}
+		if (slash[1] != '\0' && (parse_long(slash + 1, &db) == -1 || db < 0 || db > 15))
+			goto bad;
 	}
 	/* userinfo: USER:PASSWORD@ or :PASSWORD@ (the default user); the
 	 * last @ ends it, so a password may hold a raw @ too */
@@ -310,6 +310,60 @@ static const char *token_alphabet(const char *v)
 	return "a token";
 }
 
+/* KEY_INT: a whole number within the key's bounds. */
+static int set_int(const struct config_key *k, const char *val, int *dst,
+    char *why, size_t whylen)
+{
+	long v;
+
+	if (parse_long(val, &v) == -1) {
+		snprintf(why, whylen, "%s: '%s' is not a whole number", k->name, val);
+		return -1;
+	}
+	if (v < k->min || v > k->max) {
+		snprintf(why, whylen, "%s: %ld is outside %ld..%ld", k->name, v, k->min, k->max);
+		return -1;
+	}
+	*dst = (int)v;
+	return 0;
+}
+
+/* KEY_TOKEN: "ROLE VALUE", one more token. */
+static int set_token(struct config *c, const char *val, char *why, size_t whylen)
+{
+	char role[32], value[CONFIG_TOKEN_MAX + 2];
+	struct token *t;
+
+	if (sscanf(val, "%31s %129s", role, value) != 2) {
+		snprintf(why, whylen, "token: expected ROLE VALUE");
+		return -1;
+	}
+	if (c->ntokens == CONFIG_MAX_TOKENS) {
+		snprintf(why, whylen, "token: at most %d tokens", CONFIG_MAX_TOKENS);
+		return -1;
+	}
+	t = &c->tokens[c->ntokens];
+	if (config_role_parse(role, &t->role) == -1) {
+		snprintf(why, whylen, "token: unknown role '%s' (desk, station, organiser, admin)", role);
+		return -1;
+	}
+	if (strlen(value) > CONFIG_TOKEN_MAX) {
+		snprintf(why, whylen, "token: value must be at most %d characters",
+		    CONFIG_TOKEN_MAX);
+		return -1;
+	}
+	if (strlen(value) < token_min_length(value)) {
+		snprintf(why, whylen, "token: too short to hold 128 bits: %s needs "
+		    "at least %zu characters (make one with: "
+		    "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n')",
+		    token_alphabet(value), token_min_length(value));
+		return -1;
+	}
+	strcpy(t->value, value);
+	c->ntokens++;
+	return 0;
+}
+
 /* Applies one key's value; 0, or -1 with the reason in why. */
 static int config_set(struct config *c, const struct config_key *k,
     const char *val, char *why, size_t whylen)
@@ -317,22 +371,8 @@ static int config_set(struct config *c, const struct config_key *k,
 	char *dst = (char *)c + k->offset;
 
 	switch (k->type) {
-	case KEY_INT: {
-		char *end;
-		long v;
-		errno = 0;
-		v = strtol(val, &end, 10);
-		if (errno || end == val || *end) {
-			snprintf(why, whylen, "%s: '%s' is not a whole number", k->name, val);
-			return -1;
-		}
-		if (v < k->min || v > k->max) {
-			snprintf(why, whylen, "%s: %ld is outside %ld..%ld", k->name, v, k->min, k->max);
-			return -1;
-		}
-		*(int *)(void *)dst = (int)v;
-		return 0;
-	}
+	case KEY_INT:
+		return set_int(k, val, (int *)(void *)dst, why, whylen);
 	case KEY_PATH:
 	case KEY_STRING:
 		if (strlen(val) >= k->size) {
@@ -360,38 +400,8 @@ static int config_set(struct config *c, const struct config_key *k,
 			return -1;
 		}
 		return 0;
-	case KEY_TOKEN: {
-		char role[32], value[CONFIG_TOKEN_MAX + 2];
-		struct token *t;
-		if (sscanf(val, "%31s %129s", role, value) != 2) {
-			snprintf(why, whylen, "token: expected ROLE VALUE");
-			return -1;
-		}
-		if (c->ntokens == CONFIG_MAX_TOKENS) {
-			snprintf(why, whylen, "token: at most %d tokens", CONFIG_MAX_TOKENS);
-			return -1;
-		}
-		t = &c->tokens[c->ntokens];
-		if (config_role_parse(role, &t->role) == -1) {
-			snprintf(why, whylen, "token: unknown role '%s' (desk, station, organiser, admin)", role);
-			return -1;
-		}
-		if (strlen(value) > CONFIG_TOKEN_MAX) {
-			snprintf(why, whylen, "token: value must be at most %d characters",
-			    CONFIG_TOKEN_MAX);
-			return -1;
-		}
-		if (strlen(value) < token_min_length(value)) {
-			snprintf(why, whylen, "token: too short to hold 128 bits: %s needs "
-			    "at least %zu characters (make one with: "
-			    "head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n')",
-			    token_alphabet(value), token_min_length(value));
-			return -1;
-		}
-		strcpy(t->value, value);
-		c->ntokens++;
-		return 0;
-	}
+	case KEY_TOKEN:
+		return set_token(c, val, why, whylen);
 	case KEY_ECC:
 		if (strlen(val) != 1 || strchr("LMQH", val[0]) == NULL) {
 			snprintf(why, whylen, "%s: '%s' is not L, M, Q or H", k->name, val);

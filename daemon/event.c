@@ -165,122 +165,127 @@ static const cJSON *get_array(const cJSON *obj, const char *name, int max, char 
 	return a;
 }
 
-static int parse_services(const cJSON *root, struct event_def *ev, char *err)
+/* Reads one entry of an array of objects into ev (counting it there);
+ * where names the entry for the messages ("stages[2]."). */
+typedef int entry_parse(const cJSON *item, struct event_def *ev, const char *where,
+    char *err);
+
+/* The array `name` of 1..max objects, each read by parse in turn. */
+static int parse_objects(const cJSON *root, const char *name, int max,
+    struct event_def *ev, entry_parse *parse, char *err)
 {
-	const cJSON *a = get_array(root, "services", EVENT_MAX_SERVICES, err), *s;
+	const cJSON *a = get_array(root, name, max, err), *item;
 	char where[64];
+	int i = 0;
 
 	if (a == NULL)
 		return -1;
-	cJSON_ArrayForEach(s, a) {
-		struct event_service *sv = &ev->services[ev->nservices];
-		snprintf(where, sizeof where, "services[%d].", ev->nservices);
-		if (!cJSON_IsObject(s)) {
-			snprintf(err, EVENT_ERR_MAX, "services[%d]: expected an object", ev->nservices);
+	cJSON_ArrayForEach(item, a) {
+		snprintf(where, sizeof where, "%s[%d].", name, i);
+		if (!cJSON_IsObject(item)) {
+			snprintf(err, EVENT_ERR_MAX, "%s[%d]: expected an object", name, i);
 			return -1;
 		}
-		if (get_id(s, where, "id", sv->id, sizeof sv->id, err) == -1 ||
-		    get_string(s, where, "prefix", sv->prefix, 4, 1, err) == -1 ||
-		    get_string(s, where, "name", sv->name, sizeof sv->name, 1, err) == -1)
+		if (parse(item, ev, where, err) == -1)
 			return -1;
-		for (const char *p = sv->prefix; *p; p++)
-			if (!isupper((unsigned char)*p)) {
-				snprintf(err, EVENT_ERR_MAX, "%sprefix: 1 to 3 capital letters", where);
-				return -1;
-			}
-		for (int i = 0; i < ev->nservices; i++) {
-			const char *field = strcmp(ev->services[i].id, sv->id) == 0 ? "id" :
-			    strcmp(ev->services[i].prefix, sv->prefix) == 0 ? "prefix" : NULL;
-			if (field) {
-				snprintf(err, EVENT_ERR_MAX, "%s%s: used twice", where, field);
-				return -1;
-			}
-		}
-		ev->nservices++;
+		i++;
 	}
 	return 0;
 }
 
-static int parse_priorities(const cJSON *root, struct event_def *ev, char *err)
+static int service_parse(const cJSON *s, struct event_def *ev, const char *where, char *err)
 {
-	const cJSON *a = get_array(root, "priorities", EVENT_PRIORITIES_MAX, err), *p;
-	char where[64];
+	struct event_service *sv = &ev->services[ev->nservices];
 
-	if (a == NULL)
+	if (get_id(s, where, "id", sv->id, sizeof sv->id, err) == -1 ||
+	    get_string(s, where, "prefix", sv->prefix, 4, 1, err) == -1 ||
+	    get_string(s, where, "name", sv->name, sizeof sv->name, 1, err) == -1)
 		return -1;
-	cJSON_ArrayForEach(p, a) {
-		char *dst = ev->priorities[ev->npriorities];
-		snprintf(where, sizeof where, "priorities[%d].", ev->npriorities);
-		if (!cJSON_IsObject(p)) {
-			snprintf(err, EVENT_ERR_MAX, "priorities[%d]: expected an object", ev->npriorities);
+	for (const char *p = sv->prefix; *p; p++)
+		if (!isupper((unsigned char)*p)) {
+			snprintf(err, EVENT_ERR_MAX, "%sprefix: 1 to 3 capital letters", where);
 			return -1;
 		}
-		if (get_id(p, where, "id", dst, PROTO_ID_MAX, err) == -1)
-			return -1;
-		if (event_priority_index(ev, dst) != -1) {
-			snprintf(err, EVENT_ERR_MAX, "%sid: '%s' used twice", where, dst);
+	for (int i = 0; i < ev->nservices; i++) {
+		const char *field = strcmp(ev->services[i].id, sv->id) == 0 ? "id" :
+		    strcmp(ev->services[i].prefix, sv->prefix) == 0 ? "prefix" : NULL;
+		if (field) {
+			snprintf(err, EVENT_ERR_MAX, "%s%s: used twice", where, field);
 			return -1;
 		}
-		ev->npriorities++;
 	}
+	ev->nservices++;
+	return 0;
+}
+
+static int priority_parse(const cJSON *p, struct event_def *ev, const char *where, char *err)
+{
+	char *dst = ev->priorities[ev->npriorities];
+
+	if (get_id(p, where, "id", dst, PROTO_ID_MAX, err) == -1)
+		return -1;
+	if (event_priority_index(ev, dst) != -1) {
+		snprintf(err, EVENT_ERR_MAX, "%sid: '%s' used twice", where, dst);
+		return -1;
+	}
+	ev->npriorities++;
+	return 0;
+}
+
+/* A stage; dose_stage is -1 until a stage says "dose": true. */
+static int stage_parse(const cJSON *s, struct event_def *ev, const char *where, char *err)
+{
+	struct event_stage *st = &ev->stages[ev->nstages];
+	const cJSON *hold = cJSON_GetObjectItemCaseSensitive(s, "hold_minutes");
+	const cJSON *dose = cJSON_GetObjectItemCaseSensitive(s, "dose");
+
+	if (get_id(s, where, "id", st->id, sizeof st->id, err) == -1 ||
+	    get_string(s, where, "name", st->name, sizeof st->name, 1, err) == -1 ||
+	    get_int(s, where, "stations", &st->stations, 1,
+		EVENT_MAX_STATIONS_PER_STAGE, 1, err) == -1)
+		return -1;
+	/* minutes, fractions allowed (a test event holds for seconds) */
+	if (hold != NULL && (!cJSON_IsNumber(hold) ||
+	    !(hold->valuedouble >= 0 && hold->valuedouble <= 24 * 60))) {
+		snprintf(err, EVENT_ERR_MAX, "%shold_minutes: expected a number from 0 to 1440", where);
+		return -1;
+	}
+	st->hold_ms = hold ? (int64_t)(hold->valuedouble * 60000) : 0;
+	if (dose != NULL && !cJSON_IsBool(dose)) {
+		snprintf(err, EVENT_ERR_MAX, "%sdose: expected true or false", where);
+		return -1;
+	}
+	if (cJSON_IsTrue(dose)) {
+		if (ev->dose_stage != -1) {
+			snprintf(err, EVENT_ERR_MAX, "%sdose: only one stage gives the dose", where);
+			return -1;
+		}
+		ev->dose_stage = ev->nstages;
+	}
+	if (event_stage_index(ev, st->id) != -1) {
+		snprintf(err, EVENT_ERR_MAX, "%sid: '%s' used twice", where, st->id);
+		return -1;
+	}
+	ev->nstages++;
 	return 0;
 }
 
 static int parse_stages(const cJSON *root, struct event_def *ev, char *err)
 {
-	const cJSON *a = get_array(root, "stages", PROTO_MAX_STAGES, err), *s;
-	char where[64];
-	int total = 0, explicit_dose = 0;
+	int total = 0;
 
-	if (a == NULL)
+	ev->dose_stage = -1;
+	if (parse_objects(root, "stages", PROTO_MAX_STAGES, ev, stage_parse, err) == -1)
 		return -1;
-	cJSON_ArrayForEach(s, a) {
-		struct event_stage *st = &ev->stages[ev->nstages];
-		snprintf(where, sizeof where, "stages[%d].", ev->nstages);
-		if (!cJSON_IsObject(s)) {
-			snprintf(err, EVENT_ERR_MAX, "stages[%d]: expected an object", ev->nstages);
-			return -1;
-		}
-		const cJSON *hold = cJSON_GetObjectItemCaseSensitive(s, "hold_minutes");
-		const cJSON *dose = cJSON_GetObjectItemCaseSensitive(s, "dose");
-		if (get_id(s, where, "id", st->id, sizeof st->id, err) == -1 ||
-		    get_string(s, where, "name", st->name, sizeof st->name, 1, err) == -1 ||
-		    get_int(s, where, "stations", &st->stations, 1,
-			EVENT_MAX_STATIONS_PER_STAGE, 1, err) == -1)
-			return -1;
-		/* minutes, fractions allowed (a test event holds for seconds) */
-		if (hold != NULL && (!cJSON_IsNumber(hold) ||
-		    !(hold->valuedouble >= 0 && hold->valuedouble <= 24 * 60))) {
-			snprintf(err, EVENT_ERR_MAX, "%shold_minutes: expected a number from 0 to 1440", where);
-			return -1;
-		}
-		st->hold_ms = hold ? (int64_t)(hold->valuedouble * 60000) : 0;
-		if (dose != NULL && !cJSON_IsBool(dose)) {
-			snprintf(err, EVENT_ERR_MAX, "%sdose: expected true or false", where);
-			return -1;
-		}
-		if (cJSON_IsTrue(dose)) {
-			if (explicit_dose) {
-				snprintf(err, EVENT_ERR_MAX, "%sdose: only one stage gives the dose", where);
-				return -1;
-			}
-			explicit_dose = 1;
-			ev->dose_stage = ev->nstages;
-		}
-		if (event_stage_index(ev, st->id) != -1) {
-			snprintf(err, EVENT_ERR_MAX, "%sid: '%s' used twice", where, st->id);
-			return -1;
-		}
-		total += st->stations;
-		ev->nstages++;
-	}
+	for (int i = 0; i < ev->nstages; i++)
+		total += ev->stages[i].stations;
 	if (total > PROTO_MAX_STATIONS) {
 		snprintf(err, EVENT_ERR_MAX, "stages: at most %d stations in all", PROTO_MAX_STATIONS);
 		return -1;
 	}
 	/* Without "dose": true, the dose is given at "vaccination", or else at
 	 * the last stage. */
-	if (!explicit_dose) {
+	if (ev->dose_stage == -1) {
 		int v = event_stage_index(ev, "vaccination");
 		ev->dose_stage = v >= 0 ? v : ev->nstages - 1;
 	}
@@ -349,7 +354,8 @@ int event_parse(const char *json, size_t len, struct event_def *ev, char *err)
 		snprintf(err, EVENT_ERR_MAX, "hours: HH:MM times with open before close");
 		goto done;
 	}
-	if (parse_services(root, ev, err) == -1 || parse_priorities(root, ev, err) == -1 ||
+	if (parse_objects(root, "services", EVENT_MAX_SERVICES, ev, service_parse, err) == -1 ||
+	    parse_objects(root, "priorities", EVENT_PRIORITIES_MAX, ev, priority_parse, err) == -1 ||
 	    parse_stages(root, ev, err) == -1 || parse_policy(root, ev, err) == -1)
 		goto done;
 	event_build_script_ctx(ev);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "http_conn.h"
 #include "server.h"
 
 struct cJSON;
@@ -58,9 +59,6 @@ struct req {
 
 /* Binds every listen address and starts serving; 0 or -1 (logged). */
 int http_start(void);
-/* Stops accepting new connections (shutdown begins). */
-void http_stop_accepting(void);
-void http_free(void);
 
 /* Before a stream starts: 0 when the client's address may open one more
  * (token holders always may; the stream is counted), else -1 with r
@@ -69,16 +67,6 @@ int http_stream_admit(struct req *r);
 
 /* Frees r without replying: the caller has taken r->ev over (streams). */
 void http_detach(struct req *r);
-
-struct evhttp_connection;
-
-/* Every HTTP connection's close must end here, once (the connection count
- * and table); a module that replaces a connection's close callback calls it. */
-void http_connection_gone(struct evhttp_connection *evcon);
-
-/* Housekeeping, about every 100 ms: closes connections that have not
- * completed a request within http-timeout (a head trickled byte by byte). */
-void http_tick(void);
 
 /* Bytes in the request's body. */
 size_t http_body_length(struct req *r);

@@ -251,6 +251,90 @@ static void value_byte(struct guard *g, unsigned char c)
 	g->cl = g->cl > (UINT64_MAX - 9) / 10 ? UINT64_MAX : g->cl * 10 + (c - '0');
 }
 
+/* The bytes that end or spoil a line of the head: a CR (LF must come
+ * next; eol says what the pair ends), a bare LF, a control character (HT
+ * too unless tab_ok).  1 when c was one of them, 0 for any other byte. */
+static int line_control(struct guard *g, unsigned char c, enum guard_eol eol,
+    int tab_ok, const char *ctl_message)
+{
+	if (c == '\r') {
+		g->state = G_LF;
+		g->eol = eol;
+	} else if (c == '\n')
+		guard_refuse(g, 400, "a line of the request head ends in a bare LF");
+	else if (is_ctl(c) || (c == '\t' && !tab_ok))
+		guard_refuse(g, 400, ctl_message);
+	else
+		return 0;
+	return 1;
+}
+
+/* G_LINE: a byte of the request line; the method is kept (for HEAD). */
+static void line_byte(struct guard *g, unsigned char c)
+{
+	if (line_control(g, c, EOL_LINE, 0, "a control character in the request line"))
+		return;
+	g->line_len++;
+	if (c == ' ')
+		g->method_done = 1;
+	else if (!g->method_done && g->method_len < sizeof g->method)
+		g->method[g->method_len++] = (char)c;
+	else if (!g->method_done)
+		g->method_len = sizeof g->method + 1;   /* not HEAD */
+}
+
+/* G_FIELD: the first byte of a header line, or the CR of the empty line;
+ * 1 when c is to be read again as the first byte of a field name. */
+static int field_first_byte(struct guard *g, unsigned char c)
+{
+	if (c == '\r') {
+		g->state = G_LF;
+		g->eol = EOL_HEAD;
+	} else if (c == ' ' || c == '\t')
+		guard_refuse(g, 400, "a header line begins with white space "
+		    "(obs-fold is not accepted)");
+	else {
+		field_begin(g);
+		return 1;
+	}
+	return 0;
+}
+
+/* G_NAME: a byte of a field name, kept in lower case (cut short). */
+static void name_byte(struct guard *g, unsigned char c)
+{
+	if (c == ':') {
+		if (g->name_len == 0)
+			guard_refuse(g, 400, "a header line has no name");
+		else
+			field_named(g);
+	} else if (is_tchar(c)) {
+		if (g->name_len < sizeof g->name - 1)
+			g->name[g->name_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+		g->name_len++;
+	} else if (c == '\n')
+		guard_refuse(g, 400, "a line of the request head ends in a bare LF");
+	else
+		guard_refuse(g, 400, "a header name must be a token followed by ':'");
+}
+
+/* G_LF: the LF after a CR, which ends the line eol says. */
+static void lf_byte(struct guard *g, unsigned char c)
+{
+	if (c != '\n')
+		guard_refuse(g, 400, "a CR in the request head not followed by LF");
+	else if (g->eol == EOL_LINE) {
+		/* evhttp refuses an empty request line itself */
+		if (g->line_len == 0)
+			guard_refuse(g, 400, "an empty request line");
+		else
+			g->state = G_FIELD;
+	} else if (g->eol == EOL_FIELD)
+		field_end(g);
+	else
+		head_end(g);
+}
+
 /* Reads n bytes of the connection's input; stops at the first fault. */
 static void guard_scan(struct guard *g, const unsigned char *p, size_t n)
 {
@@ -268,76 +352,21 @@ static void guard_scan(struct guard *g, const unsigned char *p, size_t n)
 			break;
 		}
 		case G_LINE:
-			if (c == '\r') {
-				g->state = G_LF;
-				g->eol = EOL_LINE;
-			} else if (c == '\n')
-				guard_refuse(g, 400, "a line of the request head ends in a bare LF");
-			else if (is_ctl(c) || c == '\t')
-				guard_refuse(g, 400, "a control character in the request line");
-			else {
-				g->line_len++;
-				if (c == ' ')
-					g->method_done = 1;
-				else if (!g->method_done && g->method_len < sizeof g->method)
-					g->method[g->method_len++] = (char)c;
-				else if (!g->method_done)
-					g->method_len = sizeof g->method + 1;   /* not HEAD */
-			}
+			line_byte(g, c);
 			break;
 		case G_FIELD:
-			if (c == '\r') {
-				g->state = G_LF;
-				g->eol = EOL_HEAD;
-			} else if (c == ' ' || c == '\t')
-				guard_refuse(g, 400, "a header line begins with white space "
-				    "(obs-fold is not accepted)");
-			else {
-				field_begin(g);
+			if (field_first_byte(g, c))
 				i--;             /* read it as the name's first byte */
-			}
 			break;
 		case G_NAME:
-			if (c == ':') {
-				if (g->name_len == 0)
-					guard_refuse(g, 400, "a header line has no name");
-				else
-					field_named(g);
-			} else if (is_tchar(c)) {
-				if (g->name_len < sizeof g->name - 1)
-					g->name[g->name_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-				g->name_len++;
-			} else if (c == '\n')
-				guard_refuse(g, 400, "a line of the request head ends in a bare LF");
-			else
-				guard_refuse(g, 400, "a header name must be a token followed by ':'");
+			name_byte(g, c);
 			break;
 		case G_VALUE:
-			if (c == '\r') {
-				g->state = G_LF;
-				g->eol = EOL_FIELD;
-			} else if (c == '\n')
-				guard_refuse(g, 400, "a line of the request head ends in a bare LF");
-			else if (is_ctl(c))
-				guard_refuse(g, 400, "a control character in a header value");
-			else
+			if (!line_control(g, c, EOL_FIELD, 1, "a control character in a header value"))
 				value_byte(g, c);
 			break;
 		case G_LF:
-			if (c != '\n') {
-				guard_refuse(g, 400, "a CR in the request head not followed by LF");
-				break;
-			}
-			if (g->eol == EOL_LINE) {
-				/* evhttp refuses an empty request line itself */
-				if (g->line_len == 0)
-					guard_refuse(g, 400, "an empty request line");
-				else
-					g->state = G_FIELD;
-			} else if (g->eol == EOL_FIELD)
-				field_end(g);
-			else
-				head_end(g);
+			lf_byte(g, c);
 			break;
 		case G_STOP:
 			break;

@@ -242,7 +242,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	http_stop_accepting();
 }
 
-int main(int argc, char **argv)
+/* The command line into conf, check and the overrides: -1 to go on, or
+ * the exit status (--help, --version, a bad argument). */
+static int parse_args(int argc, char **argv, const char **conf, int *check)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -253,18 +255,12 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *conf = NULL;
-	int check = 0, ch;
-	struct event_set set;
-	struct event *sigs[4];
-	const int signums[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
-	char err[256];
-	struct timeval tick = { 0, 100 * 1000 };
+	int ch;
 
 	while ((ch = getopt_long(argc, argv, "c:l:r:thV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			conf = optarg;
+			*conf = optarg;
 			break;
 		case 'l':
 			if (overrides.nlisten == CONFIG_MAX_LISTEN ||
@@ -284,7 +280,7 @@ int main(int argc, char **argv)
 			overrides.has_redis = 1;
 			break;
 		case 't':
-			check = 1;
+			*check = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -297,10 +293,44 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (conf == NULL || optind != argc) {
+	if (*conf == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+/* After the loop, everything main started.  Redis first: a callback
+ * still waiting (a stream's start) then meets live requests and
+ * connections, not freed ones. */
+static void stop_free(struct event **sigs, const int *signums)
+{
+	store_close(server.store);
+	sse_shutdown();
+	follow_stop();
+	http_free();
+	metrics_free();
+	store_free(server.store);
+	event_free(cron_event);
+	for (int i = 0; signums[i]; i++)
+		event_free(sigs[i]);
+	server_events_release(server.events);
+	font_free(&server.font);
+	event_base_free(server.base);
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = NULL;
+	int check = 0, rc;
+	struct event_set set;
+	struct event *sigs[4];
+	const int signums[4] = { SIGTERM, SIGINT, SIGHUP, 0 };
+	char err[256];
+	struct timeval tick = { 0, 100 * 1000 };
+
+	if ((rc = parse_args(argc, argv, &conf, &check)) != -1)
+		return rc;
 	if (load_all(conf, &server.cfg, &set) == -1)
 		return 2;
 	log_set_level(server.cfg.log_level);
@@ -349,20 +379,7 @@ int main(int argc, char **argv)
 
 	event_base_dispatch(server.base);
 
-	/* Redis first: a callback still waiting (a stream's start) then meets
-	 * live requests and connections, not freed ones. */
-	store_close(server.store);
-	sse_shutdown();
-	follow_stop();
-	http_free();
-	metrics_free();
-	store_free(server.store);
-	event_free(cron_event);
-	for (int i = 0; signums[i]; i++)
-		event_free(sigs[i]);
-	server_events_release(server.events);
-	font_free(&server.font);
-	event_base_free(server.base);
+	stop_free(sigs, signums);
 	log_info("stopped");
 	return 0;
 }

@@ -34,10 +34,40 @@ static void board_get(struct req *r)
 
 /* ---- events ------------------------------------------------------------- */
 
+/* "HH:MM" of a minute of the day, as the event file writes it. */
+static void add_hhmm(cJSON *o, const char *name, int minute)
+{
+	char hm[32];
+
+	snprintf(hm, sizeof hm, "%02d:%02d", minute / 60, minute % 60);
+	cJSON_AddStringToObject(o, name, hm);
+}
+
+static cJSON *service_encode(const struct event_service *sv)
+{
+	cJSON *x = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(x, "id", sv->id);
+	cJSON_AddStringToObject(x, "prefix", sv->prefix);
+	cJSON_AddStringToObject(x, "name", sv->name);
+	return x;
+}
+
+static cJSON *stage_encode(const struct event_def *ev, int i)
+{
+	cJSON *x = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(x, "id", ev->stages[i].id);
+	cJSON_AddStringToObject(x, "name", ev->stages[i].name);
+	cJSON_AddNumberToObject(x, "stations", ev->stages[i].stations);
+	cJSON_AddNumberToObject(x, "hold_minutes", (double)ev->stages[i].hold_ms / 60000);
+	cJSON_AddBoolToObject(x, "dose", i == ev->dose_stage);
+	return x;
+}
+
 static cJSON *event_encode(const struct event_def *ev)
 {
 	cJSON *o = cJSON_CreateObject(), *a, *x;
-	char hm[32];
 
 	if (o == NULL)
 		fatalx("out of memory");
@@ -46,17 +76,11 @@ static cJSON *event_encode(const struct event_def *ev)
 	cJSON_AddStringToObject(o, "timezone", ev->timezone);
 	cJSON_AddNumberToObject(o, "daily_target", ev->daily_target);
 	x = cJSON_AddObjectToObject(o, "hours");
-	snprintf(hm, sizeof hm, "%02d:%02d", ev->open_min / 60, ev->open_min % 60);
-	cJSON_AddStringToObject(x, "open", hm);
-	snprintf(hm, sizeof hm, "%02d:%02d", ev->close_min / 60, ev->close_min % 60);
-	cJSON_AddStringToObject(x, "close", hm);
+	add_hhmm(x, "open", ev->open_min);
+	add_hhmm(x, "close", ev->close_min);
 	a = cJSON_AddArrayToObject(o, "services");
-	for (int i = 0; i < ev->nservices; i++) {
-		cJSON_AddItemToArray(a, x = cJSON_CreateObject());
-		cJSON_AddStringToObject(x, "id", ev->services[i].id);
-		cJSON_AddStringToObject(x, "prefix", ev->services[i].prefix);
-		cJSON_AddStringToObject(x, "name", ev->services[i].name);
-	}
+	for (int i = 0; i < ev->nservices; i++)
+		cJSON_AddItemToArray(a, service_encode(&ev->services[i]));
 	a = cJSON_AddArrayToObject(o, "priorities");
 	for (int i = 0; i < ev->npriorities; i++) {
 		cJSON_AddItemToArray(a, x = cJSON_CreateObject());
@@ -67,14 +91,8 @@ static cJSON *event_encode(const struct event_def *ev)
 	if (ev->policy == POLICY_INTERLEAVED)
 		cJSON_AddNumberToObject(x, "every", ev->interleave_every);
 	a = cJSON_AddArrayToObject(o, "stages");
-	for (int i = 0; i < ev->nstages; i++) {
-		cJSON_AddItemToArray(a, x = cJSON_CreateObject());
-		cJSON_AddStringToObject(x, "id", ev->stages[i].id);
-		cJSON_AddStringToObject(x, "name", ev->stages[i].name);
-		cJSON_AddNumberToObject(x, "stations", ev->stages[i].stations);
-		cJSON_AddNumberToObject(x, "hold_minutes", (double)ev->stages[i].hold_ms / 60000);
-		cJSON_AddBoolToObject(x, "dose", i == ev->dose_stage);
-	}
+	for (int i = 0; i < ev->nstages; i++)
+		cJSON_AddItemToArray(a, stage_encode(ev, i));
 	return o;
 }
 

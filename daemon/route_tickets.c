@@ -29,14 +29,21 @@ static cJSON *tickets_body_with_link(struct req *r, const cJSON *result)
 	return body;
 }
 
-static void tickets_on_issued(struct req *r, const cJSON *result)
+/* The ticket with its link as the answer, with that status; 500 when the
+ * store's answer was bad. */
+static void tickets_reply_with_link(struct req *r, const cJSON *result, int status)
 {
 	cJSON *body = tickets_body_with_link(r, result);
 
 	if (body == NULL)
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
 	else
-		http_reply_json(r, 201, body);
+		http_reply_json(r, status, body);
+}
+
+static void tickets_on_issued(struct req *r, const cJSON *result)
+{
+	tickets_reply_with_link(r, result, 201);
 }
 
 /* An optional string member: NULL when absent or null; 0 and *out set when
@@ -171,12 +178,7 @@ done:
 
 static void tickets_on_ticket(struct req *r, const cJSON *result)
 {
-	cJSON *body = tickets_body_with_link(r, result);
-
-	if (body == NULL)
-		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
-	else
-		http_reply_json(r, 200, body);
+	tickets_reply_with_link(r, result, 200);
 }
 
 /* Without a token, a valid signature shows what the person may see of
