@@ -42,6 +42,7 @@ CORE_SRC = \
 	daemon/http_guard.c \
 	daemon/limit.c \
 	daemon/queue.c \
+	daemon/record.c \
 	daemon/sign.c \
 	daemon/route_health.c \
 	daemon/route_board.c \

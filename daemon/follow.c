@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "record.h"
 #include "server.h"
 #include "sse.h"
 #include "store.h"
@@ -103,25 +104,15 @@ static void follow_stream(const redisReply *s)
 	event[close - open - 1] = '\0';
 	if ((t = tip_find(event)) == NULL)
 		return;
-	for (size_t i = 0; i < s->element[1]->elements; i++) {
-		const redisReply *e = s->element[1]->element[i], *f;
-		const char *type = NULL, *data = NULL;
-		size_t len = 0;
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+	for (size_t i = 0; s->element[1]->type == REDIS_REPLY_ARRAY &&
+	    i < s->element[1]->elements; i++) {
+		struct stream_entry e;
+		if (record_stream_entry(s->element[1]->element[i], &e) == -1)
 			continue;
-		f = e->element[1];
-		for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2) {
-			if (strcmp(f->element[k]->str, "type") == 0)
-				type = f->element[k + 1]->str;
-			else if (strcmp(f->element[k]->str, "data") == 0) {
-				data = f->element[k + 1]->str;
-				len = f->element[k + 1]->len;
-			}
-		}
 		/* the tip moves first: a display catching up compares with it */
-		snprintf(t->id, sizeof t->id, "%s", e->element[0]->str);
-		if (type && data)
-			sse_publish(event, e->element[0]->str, type, data, len);
+		snprintf(t->id, sizeof t->id, "%s", e.id);
+		if (e.type && e.data)
+			sse_publish(event, e.id, e.type, e.data, e.len);
 	}
 }
 

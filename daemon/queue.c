@@ -1,4 +1,4 @@
-/* queue.c: script runs for requests, refusals to statuses, store tickets to wire. */
+/* queue.c: script runs for requests, refusals to statuses. */
 #include "queue.h"
 
 #include <stdio.h>
@@ -230,142 +230,9 @@ void queue_write(struct req *r, const char *script, int nargs, const char **args
 	queue_eval(r, script, nargs, args, rec, fp, done);
 }
 
-/* Copies a string member; "" when absent or null; -1 when too long. */
-static int copy_str(const cJSON *o, const char *name, char *dst, size_t size)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	dst[0] = '\0';
-	if (!cJSON_IsString(j))
-		return 0;
-	if (strlen(j->valuestring) >= size)
-		return -1;
-	strcpy(dst, j->valuestring);
-	return 0;
-}
-
-static int64_t get_num(const cJSON *o, const char *name, int64_t dflt)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : dflt;
-}
-
-int queue_ticket_from_store(const cJSON *j, struct ticket *t)
-{
-	const cJSON *visits, *v;
-	char state[16];
-
-	memset(t, 0, sizeof *t);
-	if (!cJSON_IsObject(j) ||
-	    copy_str(j, "id", t->id, sizeof t->id) || copy_str(j, "code", t->code, sizeof t->code) ||
-	    copy_str(j, "service", t->service, sizeof t->service) ||
-	    copy_str(j, "priority", t->priority, sizeof t->priority) ||
-	    copy_str(j, "area", t->area, sizeof t->area) ||
-	    copy_str(j, "stage", t->stage, sizeof t->stage) ||
-	    copy_str(j, "station", t->station, sizeof t->station) ||
-	    copy_str(j, "state", state, sizeof state) ||
-	    proto_ticket_state_parse(state, &t->state) == -1)
-		return -1;
-	t->issued_at = get_num(j, "issued_at", 0);
-	t->hold_until = get_num(j, "hold_until", 0);
-	t->recalls = (int)get_num(j, "recalls", 0);
-	t->position = (int)get_num(j, "position", -1);
-	t->eta_s = (int)get_num(j, "eta_s", -1);
-	visits = cJSON_GetObjectItemCaseSensitive(j, "visits");
-	cJSON_ArrayForEach(v, visits) {
-		struct ticket_visit *tv;
-		/* a ticket sent round more stages than fit keeps its latest visits */
-		if (t->nvisits == (int)(sizeof t->visits / sizeof t->visits[0])) {
-			memmove(t->visits, t->visits + 1, sizeof t->visits - sizeof t->visits[0]);
-			t->nvisits--;
-		}
-		tv = &t->visits[t->nvisits++];
-		memset(tv, 0, sizeof *tv);
-		if (copy_str(v, "stage", tv->stage, sizeof tv->stage) ||
-		    copy_str(v, "station", tv->station, sizeof tv->station) ||
-		    copy_str(v, "outcome", tv->outcome, sizeof tv->outcome))
-			return -1;
-		tv->queued_at = get_num(v, "queued_at", 0);
-		tv->called_at = get_num(v, "called_at", 0);
-		tv->started_at = get_num(v, "started_at", 0);
-		tv->completed_at = get_num(v, "completed_at", 0);
-	}
-	return 0;
-}
-
-void queue_station_from_store(const cJSON *j, struct station *s)
-{
-	char state[16];
-
-	memset(s, 0, sizeof *s);
-	/* ids were checked by the daemon before they reached the store, so
-	 * they fit (copy_str leaves a field empty rather than overrun it) */
-	copy_str(j, "id", s->id, sizeof s->id);
-	copy_str(j, "stage", s->stage, sizeof s->stage);
-	s->number = (int)get_num(j, "number", 0);
-	copy_str(j, "state", state, sizeof state);
-	s->state = strcmp(state, "paused") == 0 ? STATION_PAUSED : STATION_OPEN;
-	copy_str(j, "ticket_id", s->ticket_id, sizeof s->ticket_id);
-	copy_str(j, "ticket_code", s->ticket_code, sizeof s->ticket_code);
-}
-
-void queue_board_from_store(const struct event_def *ev, const cJSON *res, struct board *b)
-{
-	const cJSON *it;
-
-	memset(b, 0, sizeof *b);
-	snprintf(b->event, sizeof b->event, "%s", ev->id);
-	b->at = get_num(res, "at", 0);
-	b->target = ev->daily_target;
-	b->doses_today = (int)get_num(res, "doses_today", 0);
-	b->issued_today = (int)get_num(res, "issued_today", 0);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stages")) {
-		struct board_stage *s;
-		int i;
-		if (b->nstages == PROTO_MAX_STAGES)
-			break;
-		s = &b->stages[b->nstages++];
-		copy_str(it, "id", s->id, sizeof s->id);
-		i = event_stage_index(ev, s->id);
-		snprintf(s->name, sizeof s->name, "%s", i >= 0 ? ev->stages[i].name : s->id);
-		s->waiting = (int)get_num(it, "waiting", 0);
-		s->eta_s = (int)get_num(it, "eta_s", 0);
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stations")) {
-		if (b->nstations == PROTO_MAX_STATIONS)
-			break;
-		queue_station_from_store(it, &b->stations[b->nstations++]);
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "calls")) {
-		struct call *c;
-		if (b->ncalls == PROTO_MAX_CALLS)
-			break;
-		c = &b->calls[b->ncalls++];
-		copy_str(it, "ticket", c->ticket_id, sizeof c->ticket_id);
-		copy_str(it, "code", c->code, sizeof c->code);
-		copy_str(it, "station", c->station, sizeof c->station);
-		copy_str(it, "stage", c->stage, sizeof c->stage);
-		c->station_number = (int)get_num(it, "station_number", 0);
-		c->recall = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "recall"));
-		c->at = get_num(it, "at", 0);
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "holds")) {
-		struct board_hold *h;
-		if (b->nholds == PROTO_MAX_HOLDS)
-			break;
-		h = &b->holds[b->nholds++];
-		copy_str(it, "ticket", h->ticket_id, sizeof h->ticket_id);
-		copy_str(it, "code", h->code, sizeof h->code);
-		copy_str(it, "stage", h->stage, sizeof h->stage);
-		h->until = get_num(it, "hold_until", 0);
-	}
-}
-
-cJSON *queue_ticket_body(struct req *r, const cJSON *result)
+cJSON *queue_ticket_body(struct req *r, const cJSON *result, enum record_view view)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
-	struct ticket t;
 	cJSON *body = cJSON_CreateObject(), *wire;
 
 	if (body == NULL)
@@ -374,13 +241,11 @@ cJSON *queue_ticket_body(struct req *r, const cJSON *result)
 		cJSON_AddNullToObject(body, "ticket");
 		return body;
 	}
-	if (queue_ticket_from_store(st, &t) == -1) {
+	if ((wire = record_ticket_wire(r->event, st, view)) == NULL) {
 		log_warnx("the store returned a malformed ticket");
 		cJSON_Delete(body);
 		return NULL;
 	}
-	if ((wire = proto_ticket_encode(&t, r->event->utc_offset_s)) == NULL)
-		fatalx("out of memory");
 	cJSON_AddItemToObject(body, "ticket", wire);
 	return body;
 }

@@ -15,20 +15,12 @@
 #include "metrics.h"
 #include "protocol.h"
 #include "queue.h"
+#include "record.h"
 #include "store.h"
 
 /* code, service, priority, area, issued_at, two a stage, outcome, wait_s,
  * service_s */
 #define REPORT_MAX_COLS (8 + 2 * PROTO_MAX_STAGES)
-
-/* One ticket's line, worked out from the store's record. */
-struct report_row {
-	struct ticket t;                 /* visits unused: see row_from_store */
-	int64_t called[PROTO_MAX_STAGES];    /* of the last visit there, 0 = none */
-	int64_t completed[PROTO_MAX_STAGES];
-	int64_t wait_s, service_s;
-	int dose;                        /* done at the dose stage */
-};
 
 struct report_totals {
 	int issued, done, deferred, refused, cancelled, open, doses;
@@ -101,58 +93,6 @@ static void sheet_fill(struct report_sheet *sh, const struct report_row *row)
 	sheet_add(sh, "outcome", CELL_TEXT, outcome ? outcome : "", 0);
 	sheet_add(sh, "wait_s", CELL_SECONDS, "", row->wait_s);
 	sheet_add(sh, "service_s", CELL_SECONDS, "", row->service_s);
-}
-
-static int64_t visit_ms(const cJSON *v, const char *name)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(v, name);
-
-	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
-}
-
-/* Milliseconds to whole seconds, half away from zero. */
-static int64_t round_s(int64_t ms)
-{
-	return ms >= 0 ? (ms + 500) / 1000 : -((-ms + 500) / 1000);
-}
-
-/*
- * A store record (report.lua) into a row; 0 or -1 when malformed.  The
- * visits are read here rather than from struct ticket, which keeps only the
- * latest PROTO_MAX_STAGES * 2 of them: the sums cover every visit.
- */
-static int row_from_store(const struct event_def *ev, const cJSON *j, struct report_row *row)
-{
-	int64_t wait_ms = 0, service_ms = 0;
-	const cJSON *v;
-
-	memset(row->called, 0, sizeof row->called);
-	memset(row->completed, 0, sizeof row->completed);
-	row->dose = 0;
-	if (queue_ticket_from_store(j, &row->t) == -1)
-		return -1;
-	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "visits")) {
-		const char *stage = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "stage"));
-		const char *outcome = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "outcome"));
-		int64_t queued = visit_ms(v, "queued_at"), called = visit_ms(v, "called_at");
-		int64_t started = visit_ms(v, "started_at"), completed = visit_ms(v, "completed_at");
-		int si = stage ? event_stage_index(ev, stage) : -1;
-
-		if (queued && called)
-			wait_ms += called - queued;
-		/* a timed wait that ran out was never called: no service time */
-		if (completed && (started || called))
-			service_ms += completed - (started ? started : called);
-		if (si >= 0) {           /* a stage of the event no longer: no column */
-			row->called[si] = called;
-			row->completed[si] = completed;
-			if (si == ev->dose_stage && outcome && strcmp(outcome, "done") == 0)
-				row->dose = 1;
-		}
-	}
-	row->wait_s = round_s(wait_ms);
-	row->service_s = round_s(service_ms);
-	return 0;
 }
 
 static void totals_add(struct report_totals *tot, const struct report_row *row)
@@ -377,9 +317,10 @@ static void report_on_page(const redisReply *reply, void *arg)
 {
 	struct report_job *job = arg;
 	const struct event_def *ev = job->r->event;
-	const cJSON *day, *cursor, *tickets, *j;
+	struct report_page pg;
 	struct evbuffer *tmp = NULL;
 	cJSON *res = NULL;
+	const cJSON *j;
 
 	if (store_reply_unavailable(reply)) {
 		if (reply)
@@ -393,26 +334,19 @@ static void report_on_page(const redisReply *reply, void *arg)
 		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
 		goto bad;
 	}
-	day = cJSON_GetObjectItemCaseSensitive(res, "day");
-	cursor = cJSON_GetObjectItemCaseSensitive(res, "cursor");
-	tickets = cJSON_GetObjectItemCaseSensitive(res, "tickets");
-	if (!cJSON_IsString(day) || strlen(day->valuestring) != 8 ||
-	    strspn(day->valuestring, "0123456789") != 8 ||
-	    (job->day[0] && strcmp(job->day, day->valuestring) != 0) ||
-	    !cJSON_IsString(cursor) || strlen(cursor->valuestring) >= sizeof job->cursor ||
-	    strspn(cursor->valuestring, "0123456789") != strlen(cursor->valuestring) ||
-	    cursor->valuestring[0] == '\0' || !cJSON_IsArray(tickets)) {
+	if (record_report_page(res, &pg) == -1 ||
+	    (job->day[0] && strcmp(job->day, pg.day) != 0)) {
 		log_warnx("report: the store gave an unexpected answer");
 		goto bad;
 	}
 	/* "today" is fixed by the first page: a report read across midnight
 	 * stays on one day */
-	memcpy(job->day, day->valuestring, 9);
-	snprintf(job->cursor, sizeof job->cursor, "%s", cursor->valuestring);
+	memcpy(job->day, pg.day, sizeof job->day);
+	memcpy(job->cursor, pg.cursor, sizeof job->cursor);
 	if ((tmp = evbuffer_new()) == NULL)
 		fatal("evbuffer_new");   /* OOM only */
-	cJSON_ArrayForEach(j, tickets) {
-		if (row_from_store(ev, j, &job->row) == -1) {
+	cJSON_ArrayForEach(j, pg.tickets) {
+		if (record_report_row(ev, j, &job->row) == -1) {
 			log_warnx("report: the store returned a malformed ticket");
 			goto bad;
 		}

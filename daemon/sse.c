@@ -19,7 +19,7 @@
 #include "http.h"
 #include "log.h"
 #include "protocol.h"
-#include "queue.h"
+#include "record.h"
 #include "stats.h"
 #include "store.h"
 
@@ -586,7 +586,7 @@ static void hub_on_board(const redisReply *r, void *arg)
 	h->board_at = now_ms();
 	if (r && r->type == REDIS_REPLY_STRING && ev &&
 	    (res = cJSON_ParseWithLength(r->str, r->len)) != NULL) {
-		queue_board_from_store(ev, res, &b);
+		record_board(ev, res, &b);
 		if ((wire = proto_board_encode(&b, ev->utc_offset_s)) == NULL ||
 		    (text = cJSON_PrintUnformatted(wire)) == NULL)
 			fatalx("out of memory");   /* OOM only: a board of configured stations */
@@ -685,22 +685,16 @@ static void hub_stats_due(evutil_socket_t fd, short what, void *arg)
 		h->stats_busy = 1;
 }
 
-/* A public ticket view (times in ms) into the wire ticket, as JSON text. */
+/* A store ticket's public view as JSON text; NULL when malformed. */
 static char *view_to_json(const struct event_def *ev, const cJSON *v)
 {
-	struct ticket t;
-	cJSON *wire;
+	cJSON *wire = record_ticket_wire(ev, v, RECORD_PUBLIC);
 	char *text;
 
-	if (queue_ticket_from_store(v, &t) == -1)
+	if (wire == NULL)
 		return NULL;
-	if ((wire = proto_ticket_encode(&t, ev->utc_offset_s)) == NULL)
+	if ((text = cJSON_PrintUnformatted(wire)) == NULL)
 		fatalx("out of memory");   /* OOM only: one ticket */
-	/* what the person's page may see: no area, priority or visits */
-	cJSON_DeleteItemFromObjectCaseSensitive(wire, "area");
-	cJSON_DeleteItemFromObjectCaseSensitive(wire, "priority");
-	cJSON_DeleteItemFromObjectCaseSensitive(wire, "visits");
-	text = cJSON_PrintUnformatted(wire);
 	cJSON_Delete(wire);
 	return text;
 }
@@ -914,71 +908,6 @@ static void hub_views_due(evutil_socket_t fd, short what, void *arg)
 
 /* ---- entries from the stream -------------------------------------------- */
 
-static void add_time(cJSON *o, const char *name, int64_t ms, int off)
-{
-	char buf[40];
-
-	if (ms > 0)
-		cJSON_AddStringToObject(o, name, proto_time_format(ms, off, buf, sizeof buf));
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-static void add_opt_string(cJSON *o, const char *name, const cJSON *from)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(from, name));
-
-	if (s && *s)
-		cJSON_AddStringToObject(o, name, s);
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-/* A stream entry (times in ms) as the wire JSON the displays get. */
-static char *entry_to_json(const struct event_def *ev, const char *type, const cJSON *d)
-{
-	int off = ev->utc_offset_s;
-	cJSON *o = NULL;
-	char *text;
-
-	if (strcmp(type, "call") == 0) {
-		struct call c;
-		memset(&c, 0, sizeof c);
-		snprintf(c.ticket_id, sizeof c.ticket_id, "%s",
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket")));
-		snprintf(c.code, sizeof c.code, "%s",
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "code")));
-		snprintf(c.station, sizeof c.station, "%s",
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "station")));
-		snprintf(c.stage, sizeof c.stage, "%s",
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "stage")));
-		c.station_number = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "station_number"));
-		c.recall = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "recall"));
-		c.at = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "at"));
-		o = proto_call_encode(&c, off);
-	} else if (strcmp(type, "ticket") == 0) {
-		if ((o = cJSON_CreateObject()) != NULL) {
-			cJSON_AddStringToObject(o, "id", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "id")));
-			cJSON_AddStringToObject(o, "code", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "code")));
-			cJSON_AddStringToObject(o, "state", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "state")));
-			cJSON_AddStringToObject(o, "stage", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "stage")));
-			add_opt_string(o, "station", d);
-			add_time(o, "hold_until", (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "hold_until")), off);
-			add_time(o, "at", (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "at")), off);
-		}
-	} else if (strcmp(type, "station") == 0) {
-		struct station st;
-		queue_station_from_store(d, &st);
-		if ((o = proto_station_encode(&st)) != NULL)
-			add_time(o, "at", (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "at")), off);
-	} else
-		return NULL;             /* a type this daemon does not know */
-	if (o == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("out of memory");   /* OOM only: one stream entry */
-	cJSON_Delete(o);
-	return text;
-}
-
 /*
  * Entries read from Redis at once are sent together: for each event, one
  * message block (every entry's SSE message in order) that every display
@@ -1021,7 +950,7 @@ void sse_publish(const char *event, const char *id, const char *type,
 	if ((d = cJSON_ParseWithLength(data, len)) == NULL)
 		return;
 	watch_mark(h, ev, type, d);
-	if ((text = entry_to_json(ev, type, d)) == NULL) {
+	if ((text = record_entry_json(ev, type, d)) == NULL) {
 		cJSON_Delete(d);
 		return;
 	}
@@ -1162,12 +1091,47 @@ static void sub_want_view(struct sub *s)
 	hub_touch_views(s->hub);
 }
 
+/* Marks the subscriber as waiting: sse_tick tries its catching up again. */
+static void sub_wait(struct sub *s)
+{
+	if (!s->waiting) {
+		s->waiting = 1;
+		nwaiting++;
+	}
+}
+
+/* Replays one entry of the stream to the subscriber catching up; a ticket
+ * stream replays only that ticket's calls. */
+static void sub_replay(struct sub *s, const struct event_def *ev,
+    const struct stream_entry *e, const cJSON *d)
+{
+	const char *ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"));
+	struct payload *p;
+	struct evbuffer *out;
+	char *text;
+
+	if (e->type == NULL || d == NULL)
+		return;
+	if (s->ticket[0] && (strcmp(e->type, "call") != 0 || ticket == NULL ||
+	    strcmp(s->ticket, ticket) != 0))
+		return;
+	if ((text = record_entry_json(ev, e->type, d)) == NULL)
+		return;
+	p = payload_event(e->id, e->type, text);
+	out = bufferevent_get_output(evhttp_connection_get_bufferevent(s->evcon));
+	p->refs++;
+	if (evbuffer_add_reference(out, s->chunked ? p->data : p->data + p->hdr,
+	    s->chunked ? p->hdr + p->len + 2 : p->len, payload_release, p) != 0)
+		p->refs--;
+	payload_unref(p);
+	free(text);
+}
+
 /* Owned by the store: reply dies after return.  arg is the subscriber. */
 static void sub_on_range(const redisReply *r, void *arg)
 {
 	struct sub *s = arg;
 	const struct event_def *ev;
-	size_t n = 0;
 
 	s->pending--;
 	if (s->closed) {
@@ -1176,52 +1140,23 @@ static void sub_on_range(const redisReply *r, void *arg)
 	}
 	ev = event_find(&server.events->set, s->hub->event);
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY || ev == NULL) {
-		/* Redis went away: wait, sse_tick tries again */
-		if (!s->waiting) {
-			s->waiting = 1;
-			nwaiting++;
-		}
+		sub_wait(s);             /* Redis went away: wait, sse_tick tries again */
 		return;
 	}
-	for (n = 0; n < r->elements; n++) {
-		const redisReply *e = r->element[n], *f;
-		const char *type = NULL;
-		cJSON *d = NULL;
-		char *text = NULL;
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+	for (size_t n = 0; n < r->elements; n++) {
+		struct stream_entry e;
+		cJSON *d;
+		if (record_stream_entry(r->element[n], &e) == -1)
 			continue;
-		f = e->element[1];
-		for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2) {
-			if (strcmp(f->element[k]->str, "type") == 0)
-				type = f->element[k + 1]->str;
-			else if (strcmp(f->element[k]->str, "data") == 0)
-				d = cJSON_ParseWithLength(f->element[k + 1]->str, f->element[k + 1]->len);
-		}
 		/* paced: once a batch's worth is queued, wait for it to drain
 		 * (sse_tick resumes from last_id), however long the gap */
 		if (sub_backlog(s) > (size_t)server.cfg.sse_max_buffer) {
-			cJSON_Delete(d);
-			if (!s->waiting) {
-				s->waiting = 1;
-				nwaiting++;
-			}
+			sub_wait(s);
 			return;
 		}
-		snprintf(s->last_id, sizeof s->last_id, "%s", e->element[0]->str);
-		/* a ticket stream replays only that ticket's calls */
-		if (type && d && (text = entry_to_json(ev, type, d)) != NULL &&
-		    (s->ticket[0] == '\0' || (strcmp(type, "call") == 0 && strcmp(s->ticket,
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"))) == 0))) {
-			struct payload *p = payload_event(e->element[0]->str, type, text);
-			struct evbuffer *out = bufferevent_get_output(
-			    evhttp_connection_get_bufferevent(s->evcon));
-			p->refs++;
-			if (evbuffer_add_reference(out, s->chunked ? p->data : p->data + p->hdr,
-			    s->chunked ? p->hdr + p->len + 2 : p->len, payload_release, p) != 0)
-				p->refs--;
-			payload_unref(p);
-		}
-		free(text);
+		snprintf(s->last_id, sizeof s->last_id, "%s", e.id);
+		d = e.data ? cJSON_ParseWithLength(e.data, e.len) : NULL;
+		sub_replay(s, ev, &e, d);
 		cJSON_Delete(d);
 	}
 	if (r->elements > 0) {
@@ -1233,10 +1168,7 @@ static void sub_on_range(const redisReply *r, void *arg)
 	}
 	if (r->elements == 0 && follow_tip(s->hub->event)[0] == '\0') {
 		/* all there is, but the follower has not started: wait for it */
-		if (!s->waiting) {
-			s->waiting = 1;
-			nwaiting++;
-		}
+		sub_wait(s);
 		return;
 	}
 	/* Nothing after last_id when Redis ran the XRANGE: sub_catch_up goes
@@ -1278,10 +1210,8 @@ static void sub_catch_up(struct sub *s)
 		lens[i] = strlen(argv[i]);
 	if (store_command(server.store, sub_on_range, s, 6, argv, lens) == 0)
 		s->pending++;
-	else if (!s->waiting) {
-		s->waiting = 1;
-		nwaiting++;
-	}
+	else
+		sub_wait(s);
 }
 
 /* Tells the client where it starts (a `start` message with the id, so
