@@ -25,11 +25,6 @@ static struct tip *tips;
 static int ntips;
 static int busy;                 /* a command is in flight */
 
-static void key_of(const char *event, char *buf, size_t size)
-{
-	snprintf(buf, size, "antre:{%s}:stream", event);
-}
-
 static struct tip *tip_find(const char *event)
 {
 	for (int i = 0; i < ntips; i++)
@@ -141,7 +136,7 @@ static void follow_next(void)
 {
 	const char **argv;
 	size_t *lens;
-	char (*keys)[PROTO_ID_MAX + 24];
+	char (*keys)[STORE_KEY_MAX];
 	int argc = 0;
 
 	if (busy || follower == NULL || !store_is_up(follower))
@@ -149,10 +144,10 @@ static void follow_next(void)
 	tips_sync();
 	for (int i = 0; i < ntips; i++)
 		if (tips[i].id[0] == '\0') {
-			char key[PROTO_ID_MAX + 24];
+			char key[STORE_KEY_MAX];
 			const char *a[] = { "XREVRANGE", key, "+", "-", "COUNT", "1" };
 			size_t l[6];
-			key_of(tips[i].event, key, sizeof key);
+			store_key(key, sizeof key, tips[i].event, "stream");
 			for (int k = 0; k < 6; k++)
 				l[k] = strlen(a[k]);
 			if (store_command(follower, follow_on_tip, (void *)(intptr_t)i, 6, a, l) == 0)
@@ -173,7 +168,7 @@ static void follow_next(void)
 	argv[argc++] = "2000";
 	argv[argc++] = "STREAMS";
 	for (int i = 0; i < ntips; i++) {
-		key_of(tips[i].event, keys[i], sizeof keys[i]);
+		store_key(keys[i], sizeof keys[i], tips[i].event, "stream");
 		argv[argc++] = keys[i];
 	}
 	for (int i = 0; i < ntips; i++)

@@ -41,11 +41,6 @@ static int refusal_status(const char *code)
 	return 500;
 }
 
-static void key_prefix(const char *event, char *buf, size_t size)
-{
-	snprintf(buf, size, "antre:{%s}:", event);
-}
-
 /* The script's result text: a string, or on a replayed Idempotency-Key
  * {result, "replayed"} (_lib.lua idempotent()); NULL for anything else. */
 static const redisReply *result_text(const redisReply *reply, int *replayed)
@@ -113,7 +108,7 @@ static void queue_on_reply(const redisReply *reply, void *arg)
 static void queue_eval(struct req *r, const char *script, int nargs, const char **args,
     const char *idem_key, const char *fp, queue_done *done)
 {
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[2] = { prefix, idem_key };
 	/* the most any caller passes: stats' day and every service of the
 	 * event (event files may have EVENT_MAX_SERVICES), with the context
@@ -124,7 +119,7 @@ static void queue_eval(struct req *r, const char *script, int nargs, const char 
 
 	if (nargs > 1 + EVENT_MAX_SERVICES)
 		fatalx("queue_run: too many arguments");
-	key_prefix(r->event->id, prefix, sizeof prefix);
+	store_key(prefix, sizeof prefix, r->event->id, "");
 	argv[n++] = r->event->script_ctx;
 	for (int i = 0; i < nargs; i++)
 		argv[n++] = args[i];
@@ -213,7 +208,7 @@ static void idem_fingerprint(struct req *r, char *hex)
 void queue_write(struct req *r, const char *script, int nargs, const char **args,
     queue_done *done)
 {
-	char key[IDEM_KEY_MAX + 1], rec[PROTO_ID_MAX + IDEM_KEY_MAX + 24];
+	char key[IDEM_KEY_MAX + 1], suffix[IDEM_KEY_MAX + 8], rec[STORE_KEY_MAX];
 	char fp[2 * EVP_MAX_MD_SIZE + 1];
 
 	if (idem_key_get(r, key) == -1) {
@@ -225,7 +220,8 @@ void queue_write(struct req *r, const char *script, int nargs, const char **args
 		queue_run(r, script, nargs, args, done);
 		return;
 	}
-	snprintf(rec, sizeof rec, "antre:{%s}:idem:%s", r->event->id, key);
+	snprintf(suffix, sizeof suffix, "idem:%s", key);
+	store_key(rec, sizeof rec, r->event->id, suffix);
 	idem_fingerprint(r, fp);
 	queue_eval(r, script, nargs, args, rec, fp, done);
 }
@@ -268,7 +264,7 @@ static void queue_on_sweep(const redisReply *reply, void *arg)
 void queue_sweep(void)
 {
 	const struct event_set *set = &server.events->set;
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[1] = { prefix };
 
 	/* one round at a time: a slow Redis must not pile sweeps up */
@@ -276,7 +272,7 @@ void queue_sweep(void)
 		return;
 	for (int i = 0; i < set->n; i++) {
 		const char *argv[1] = { set->events[i].script_ctx };
-		key_prefix(set->events[i].id, prefix, sizeof prefix);
+		store_key(prefix, sizeof prefix, set->events[i].id, "");
 		if (store_eval(server.store, store_script_get("sweep"), 1, keys, 1, argv,
 		    NULL, queue_on_sweep, NULL) == 0)
 			sweeps_in_flight++;

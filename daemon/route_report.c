@@ -377,11 +377,11 @@ bad:
 
 static void job_next_page(struct report_job *job)
 {
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[1] = { prefix };
 	const char *argv[3] = { job->r->event->script_ctx, job->day, job->cursor };
 
-	snprintf(prefix, sizeof prefix, "antre:{%s}:", job->r->event->id);
+	store_key(prefix, sizeof prefix, job->r->event->id, "");
 	if (store_eval(server.store, store_script_get("report"), 1, keys, 3, argv, NULL,
 	    report_on_page, job) == -1)
 		job_fail(job, 503, NULL, NULL);

@@ -564,11 +564,6 @@ static void hub_touch_stats(struct hub *h)
 		schedule(h->stats_timer, h->stats_at, STATS_EVERY_MS);
 }
 
-static void key_prefix(const char *event, char *buf, size_t size)
-{
-	snprintf(buf, size, "antre:{%s}:", event);
-}
-
 /* Owned by the store: reply dies after return.  arg is the hub. */
 static void hub_on_board(const redisReply *r, void *arg)
 {
@@ -608,14 +603,14 @@ static void hub_board_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct hub *h = arg;
 	const struct event_def *ev = event_find(&server.events->set, h->event);
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[1] = { prefix };
 
 	(void)fd;
 	(void)what;
 	if (ev == NULL || h->ndisplays == 0)
 		return;
-	key_prefix(ev->id, prefix, sizeof prefix);
+	store_key(prefix, sizeof prefix, ev->id, "");
 	const char *argv[1] = { ev->script_ctx };
 	if (store_eval(server.store, store_script_get("board"), 1, keys, 1, argv, NULL,
 	    hub_on_board, h) == 0)
@@ -665,7 +660,7 @@ static void hub_stats_due(evutil_socket_t fd, short what, void *arg)
 {
 	struct hub *h = arg;
 	const struct event_def *ev = event_find(&server.events->set, h->event);
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[1] = { prefix };
 	const char *argv[2 + EVENT_MAX_SERVICES];
 	int n = 0;
@@ -679,7 +674,7 @@ static void hub_stats_due(evutil_socket_t fd, short what, void *arg)
 	argv[n++] = "";
 	for (int i = 0; i < ev->nservices; i++)
 		argv[n++] = ev->services[i].id;
-	key_prefix(ev->id, prefix, sizeof prefix);
+	store_key(prefix, sizeof prefix, ev->id, "");
 	if (store_eval(server.store, store_script_get("stats"), 1, keys, n, argv, NULL,
 	    hub_on_stats, h) == 0)
 		h->stats_busy = 1;
@@ -831,12 +826,12 @@ static void views_round_next(struct views_round *vr)
 {
 	struct hub *h = vr->hub;
 	const struct event_def *ev = event_find(&server.events->set, h->event);
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[1] = { prefix };
 	const char *argv[1 + VIEWS_BATCH];
 
 	if (ev)
-		key_prefix(ev->id, prefix, sizeof prefix);
+		store_key(prefix, sizeof prefix, ev->id, "");
 	while (ev && vr->inflight < VIEWS_IN_FLIGHT && vr->next < vr->n) {
 		struct views_batch *vb = malloc(sizeof *vb);
 		int count = vr->n - vr->next < VIEWS_BATCH ? vr->n - vr->next : VIEWS_BATCH;
@@ -1187,7 +1182,7 @@ static void sub_on_range(const redisReply *r, void *arg)
  */
 static void sub_catch_up(struct sub *s)
 {
-	char key[PROTO_ID_MAX + 24], from[40];
+	char key[STORE_KEY_MAX], from[40];
 	const char *tip = follow_tip(s->hub->event);
 	size_t lens[6];
 
@@ -1203,7 +1198,7 @@ static void sub_catch_up(struct sub *s)
 			sub_cut(s);
 		return;
 	}
-	snprintf(key, sizeof key, "antre:{%s}:stream", s->hub->event);
+	store_key(key, sizeof key, s->hub->event, "stream");
 	snprintf(from, sizeof from, "(%s", s->last_id);
 	const char *argv[] = { "XRANGE", key, from, "+", "COUNT", CATCHUP_COUNT };
 	for (int i = 0; i < 6; i++)
@@ -1348,10 +1343,10 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, in
 	 * follower's tip; before the follower has looked, it is asked of Redis,
 	 * so that nothing between this moment and the follower's start is lost. */
 	if (follow_tip(hub->event)[0] == '\0') {
-		char key[PROTO_ID_MAX + 24];
+		char key[STORE_KEY_MAX];
 		const char *argv[] = { "XREVRANGE", key, "+", "-", "COUNT", "1" };
 		size_t lens[6];
-		snprintf(key, sizeof key, "antre:{%s}:stream", hub->event);
+		store_key(key, sizeof key, hub->event, "stream");
 		for (int i = 0; i < 6; i++)
 			lens[i] = strlen(argv[i]);
 		s->catching_up = 1;
