@@ -8,7 +8,6 @@
 #include "log.h"
 #include "record.h"
 #include "server.h"
-#include "sse.h"
 #include "store.h"
 
 #define FOLLOW_BLOCK_MS 2000     /* how long one XREAD waits for news */
@@ -21,6 +20,7 @@ struct tip {
 };
 
 static struct store *follower;
+static const struct follow_sink *sink;
 static struct tip *tips;
 static int ntips;
 static int busy;                 /* a command is in flight */
@@ -107,7 +107,7 @@ static void follow_stream(const redisReply *s)
 		/* the tip moves first: a display catching up compares with it */
 		snprintf(t->id, sizeof t->id, "%s", e.id);
 		if (e.type && e.data)
-			sse_publish(event, e.id, e.type, e.data, e.len);
+			sink->entry(event, e.id, e.type, e.data, e.len);
 	}
 }
 
@@ -123,10 +123,10 @@ static void follow_on_read(const redisReply *r, void *arg)
 		return;
 	}
 	if (r->type == REDIS_REPLY_ARRAY) {
-		sse_round();
+		sink->round();
 		for (size_t i = 0; i < r->elements; i++)
 			follow_stream(r->element[i]);
-		sse_flush();
+		sink->flush();
 	}
 	follow_next();               /* nil: nothing new within the block time */
 }
@@ -188,8 +188,10 @@ void follow_tick(void)
 	follow_next();
 }
 
-int follow_start(const struct redis_addr *addr, int timeout_ms)
+int follow_start(const struct redis_addr *addr, int timeout_ms,
+    const struct follow_sink *to)
 {
+	sink = to;
 	follower = store_new(server.base, "redis follow", addr, timeout_ms);
 	return follower ? 0 : -1;
 }
