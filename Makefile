@@ -58,6 +58,9 @@ CORE_SRC = \
 	daemon/route_report.c \
 	daemon/stats.c \
 	daemon/sse.c \
+	daemon/sse_refresh.c \
+	daemon/sse_replay.c \
+	daemon/sse_sub.c \
 	daemon/follow.c \
 	daemon/qr.c \
 	daemon/font.c \
