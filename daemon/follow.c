@@ -65,6 +65,7 @@ static void follow_next(void);
 static void follow_on_tip(const redisReply *r, void *arg)
 {
 	struct tip *t = &tips[(intptr_t)arg];
+	struct stream_entry e;
 
 	busy = 0;
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
@@ -73,9 +74,8 @@ static void follow_on_tip(const redisReply *r, void *arg)
 		return;                  /* follow_tick tries again */
 	}
 	/* XREVRANGE + - COUNT 1: the newest entry, or none yet */
-	if (r->elements > 0 && r->element[0]->type == REDIS_REPLY_ARRAY &&
-	    r->element[0]->elements > 0)
-		snprintf(t->id, sizeof t->id, "%s", r->element[0]->element[0]->str);
+	if (r->elements > 0 && record_stream_entry(r->element[0], &e) == 0)
+		snprintf(t->id, sizeof t->id, "%s", e.id);
 	else
 		snprintf(t->id, sizeof t->id, "0-0");
 	follow_next();

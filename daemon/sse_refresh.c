@@ -80,7 +80,8 @@ static const struct refresh_def {
 /* ---- the table's machinery ---------------------------------------------- */
 
 /* Frees a hub shut down once no board or stats reply is still due (the
- * store calls those back with NULL when it is freed, after sse_shutdown). */
+ * store calls those back with NULL when it is freed, after sse_shutdown);
+ * a views round lets go of its hub at shutdown instead (refresh_stop). */
 static void hub_release(struct hub *h)
 {
 	if (!h->dead)
@@ -142,8 +143,8 @@ static void refresh_on_reply(const redisReply *r, void *arg)
 	const struct event_def *ev = event_find(&server.events->set, h->event);
 	cJSON *res;
 
+	rf->busy = 0;
 	if (h->dead) {               /* shutdown: the reply is NULL */
-		rf->busy = 0;
 		hub_release(h);
 		return;
 	}
