@@ -449,16 +449,10 @@ static void report_on_flushed(struct evhttp_connection *evcon, void *arg)
 	job_pump(arg);
 }
 
-static void job_send(struct report_job *job)
+/* Sorts the lines (issue time, then id) and drops HSCAN's duplicates. */
+static void job_sort_lines(struct report_job *job)
 {
-	struct req *r = job->r;
-	const struct event_def *ev = r->event;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
-	struct report_totals tot = { 0 };
-	struct timeval tv = { server.cfg.http_timeout_s, 0 }, now;
-	char date[16], disposition[PROTO_ID_MAX + 64], length[24];
-	const char *type;
-	size_t n = 0, total;
+	size_t n = 0;
 
 	if (job->nlines > 0)
 		qsort(job->lines, job->nlines, sizeof *job->lines, line_cmp);
@@ -472,7 +466,18 @@ static void job_send(struct report_job *job)
 		job->lines[n++] = job->lines[i];
 	}
 	job->nlines = n;
-	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", job->day, job->day + 4, job->day + 6);
+}
+
+/* What goes before the lines: the CSV header, or the JSON's opening with
+ * the day's totals.  Returns the Content-Type. */
+static const char *job_first(struct report_job *job, const char *date)
+{
+	const struct event_def *ev = job->r->event;
+	struct report_totals tot = { 0 };
+	char disposition[PROTO_ID_MAX + 64];
+	cJSON *t;
+	char *text;
+
 	if ((job->first = evbuffer_new()) == NULL)
 		fatal("evbuffer_new");   /* OOM only */
 	if (job->csv) {
@@ -481,26 +486,38 @@ static void job_send(struct report_job *job)
 		csv_add_line(job->first, &job->sheet, 1);
 		snprintf(disposition, sizeof disposition,
 		    "attachment; filename=\"antre-%s-%s.csv\"", ev->id, date);
-		type = "text/csv; charset=utf-8";
-		evhttp_add_header(h, "Content-Disposition", disposition);
-	} else {
-		cJSON *t;
-		char *text;
-		for (size_t i = 0; i < job->nlines; i++) {
-			job->row.t.state = (enum ticket_state)job->lines[i]->state;
-			job->row.dose = job->lines[i]->dose;
-			totals_add(&tot, &job->row);
-		}
-		t = json_totals(&tot);
-		if ((text = cJSON_PrintUnformatted(t)) == NULL)
-			fatalx("out of memory");   /* OOM only: the day's totals */
-		/* event ids are [A-Za-z0-9_-] (event.c), safe in a JSON string */
-		evbuffer_add_printf(job->first, "{\"event\":\"%s\",\"date\":\"%s\",\"totals\":%s,"
-		    "\"tickets\":[", ev->id, date, text);
-		cJSON_free(text);
-		cJSON_Delete(t);
-		type = "application/json; charset=utf-8";
+		evhttp_add_header(evhttp_request_get_output_headers(job->r->ev),
+		    "Content-Disposition", disposition);
+		return "text/csv; charset=utf-8";
 	}
+	for (size_t i = 0; i < job->nlines; i++) {
+		job->row.t.state = (enum ticket_state)job->lines[i]->state;
+		job->row.dose = job->lines[i]->dose;
+		totals_add(&tot, &job->row);
+	}
+	t = json_totals(&tot);
+	if ((text = cJSON_PrintUnformatted(t)) == NULL)
+		fatalx("out of memory");   /* OOM only: the day's totals */
+	/* event ids are [A-Za-z0-9_-] (event.c), safe in a JSON string */
+	evbuffer_add_printf(job->first, "{\"event\":\"%s\",\"date\":\"%s\",\"totals\":%s,"
+	    "\"tickets\":[", ev->id, date, text);
+	cJSON_free(text);
+	cJSON_Delete(t);
+	return "application/json; charset=utf-8";
+}
+
+static void job_send(struct report_job *job)
+{
+	struct req *r = job->r;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	struct timeval tv = { server.cfg.http_timeout_s, 0 }, now;
+	char date[16], length[24];
+	const char *type;
+	size_t total;
+
+	job_sort_lines(job);
+	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", job->day, job->day + 4, job->day + 6);
+	type = job_first(job, date);
 	/* every line is here already: the length is known, so the answer
 	 * is not chunked, and HEAD gets it without the body */
 	total = evbuffer_get_length(job->first);
