@@ -24,24 +24,6 @@ static struct hub *hubs;
 static int64_t last_heartbeat;
 static int64_t last_lifetime_check;
 
-/* "ms-seq" into its two numbers (0-0 for anything else). */
-static void id_split(const char *id, uint64_t *ms, uint64_t *seq)
-{
-	char *end;
-
-	*ms = strtoull(id, &end, 10);
-	*seq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
-}
-
-int sse_id_after(const char *a, const char *b)
-{
-	uint64_t ams, aseq, bms, bseq;
-
-	id_split(a, &ams, &aseq);
-	id_split(b, &bms, &bseq);
-	return ams > bms || (ams == bms && aseq > bseq);
-}
-
 static struct hub *hub_get(const char *event, int create)
 {
 	struct hub *h;

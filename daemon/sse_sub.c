@@ -43,6 +43,24 @@ uint64_t sse_hash(const char *p, size_t n)
 	return h ? h : 1;
 }
 
+/* "ms-seq" into its two numbers (0-0 for anything else). */
+static void id_split(const char *id, uint64_t *ms, uint64_t *seq)
+{
+	char *end;
+
+	*ms = strtoull(id, &end, 10);
+	*seq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
+}
+
+int sse_id_after(const char *a, const char *b)
+{
+	uint64_t ams, aseq, bms, bseq;
+
+	id_split(a, &ams, &aseq);
+	id_split(b, &bms, &bseq);
+	return ams > bms || (ams == bms && aseq > bseq);
+}
+
 /* ---- payloads ----------------------------------------------------------- */
 
 /* A payload of SSE text as it is ("retry: 3000\n\n", ": ping\n\n"). */
