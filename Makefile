@@ -44,6 +44,7 @@ CORE_SRC = \
 	daemon/http_guard.c \
 	daemon/limit.c \
 	daemon/queue.c \
+	daemon/record.c \
 	daemon/sign.c \
 	daemon/route_health.c \
 	daemon/route_board.c \
@@ -59,6 +60,9 @@ CORE_SRC = \
 	daemon/route_report.c \
 	daemon/stats.c \
 	daemon/sse.c \
+	daemon/sse_refresh.c \
+	daemon/sse_replay.c \
+	daemon/sse_sub.c \
 	daemon/follow.c \
 	daemon/qr.c \
 	daemon/font.c \

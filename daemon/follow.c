@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "log.h"
+#include "record.h"
 #include "server.h"
-#include "sse.h"
 #include "store.h"
 
 #define FOLLOW_BLOCK_MS 2000     /* how long one XREAD waits for news */
@@ -20,14 +20,10 @@ struct tip {
 };
 
 static struct store *follower;
+static const struct follow_sink *sink;
 static struct tip *tips;
 static int ntips;
 static int busy;                 /* a command is in flight */
-
-static void key_of(const char *event, char *buf, size_t size)
-{
-	snprintf(buf, size, "antre:{%s}:stream", event);
-}
 
 static struct tip *tip_find(const char *event)
 {
@@ -69,6 +65,7 @@ static void follow_next(void);
 static void follow_on_tip(const redisReply *r, void *arg)
 {
 	struct tip *t = &tips[(intptr_t)arg];
+	struct stream_entry e;
 
 	busy = 0;
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
@@ -77,9 +74,8 @@ static void follow_on_tip(const redisReply *r, void *arg)
 		return;                  /* follow_tick tries again */
 	}
 	/* XREVRANGE + - COUNT 1: the newest entry, or none yet */
-	if (r->elements > 0 && r->element[0]->type == REDIS_REPLY_ARRAY &&
-	    r->element[0]->elements > 0)
-		snprintf(t->id, sizeof t->id, "%s", r->element[0]->element[0]->str);
+	if (r->elements > 0 && record_stream_entry(r->element[0], &e) == 0)
+		snprintf(t->id, sizeof t->id, "%s", e.id);
 	else
 		snprintf(t->id, sizeof t->id, "0-0");
 	follow_next();
@@ -103,25 +99,15 @@ static void follow_stream(const redisReply *s)
 	event[close - open - 1] = '\0';
 	if ((t = tip_find(event)) == NULL)
 		return;
-	for (size_t i = 0; i < s->element[1]->elements; i++) {
-		const redisReply *e = s->element[1]->element[i], *f;
-		const char *type = NULL, *data = NULL;
-		size_t len = 0;
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+	for (size_t i = 0; s->element[1]->type == REDIS_REPLY_ARRAY &&
+	    i < s->element[1]->elements; i++) {
+		struct stream_entry e;
+		if (record_stream_entry(s->element[1]->element[i], &e) == -1)
 			continue;
-		f = e->element[1];
-		for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2) {
-			if (strcmp(f->element[k]->str, "type") == 0)
-				type = f->element[k + 1]->str;
-			else if (strcmp(f->element[k]->str, "data") == 0) {
-				data = f->element[k + 1]->str;
-				len = f->element[k + 1]->len;
-			}
-		}
 		/* the tip moves first: a display catching up compares with it */
-		snprintf(t->id, sizeof t->id, "%s", e->element[0]->str);
-		if (type && data)
-			sse_publish(event, e->element[0]->str, type, data, len);
+		snprintf(t->id, sizeof t->id, "%s", e.id);
+		if (e.type && e.data)
+			sink->entry(event, e.id, e.type, e.data, e.len);
 	}
 }
 
@@ -137,10 +123,10 @@ static void follow_on_read(const redisReply *r, void *arg)
 		return;
 	}
 	if (r->type == REDIS_REPLY_ARRAY) {
-		sse_round();
+		sink->round();
 		for (size_t i = 0; i < r->elements; i++)
 			follow_stream(r->element[i]);
-		sse_flush();
+		sink->flush();
 	}
 	follow_next();               /* nil: nothing new within the block time */
 }
@@ -150,7 +136,7 @@ static void follow_next(void)
 {
 	const char **argv;
 	size_t *lens;
-	char (*keys)[PROTO_ID_MAX + 24];
+	char (*keys)[STORE_KEY_MAX];
 	int argc = 0;
 
 	if (busy || follower == NULL || !store_is_up(follower))
@@ -158,10 +144,10 @@ static void follow_next(void)
 	tips_sync();
 	for (int i = 0; i < ntips; i++)
 		if (tips[i].id[0] == '\0') {
-			char key[PROTO_ID_MAX + 24];
+			char key[STORE_KEY_MAX];
 			const char *a[] = { "XREVRANGE", key, "+", "-", "COUNT", "1" };
 			size_t l[6];
-			key_of(tips[i].event, key, sizeof key);
+			store_key(key, sizeof key, tips[i].event, "stream");
 			for (int k = 0; k < 6; k++)
 				l[k] = strlen(a[k]);
 			if (store_command(follower, follow_on_tip, (void *)(intptr_t)i, 6, a, l) == 0)
@@ -182,7 +168,7 @@ static void follow_next(void)
 	argv[argc++] = "2000";
 	argv[argc++] = "STREAMS";
 	for (int i = 0; i < ntips; i++) {
-		key_of(tips[i].event, keys[i], sizeof keys[i]);
+		store_key(keys[i], sizeof keys[i], tips[i].event, "stream");
 		argv[argc++] = keys[i];
 	}
 	for (int i = 0; i < ntips; i++)
@@ -202,8 +188,10 @@ void follow_tick(void)
 	follow_next();
 }
 
-int follow_start(const struct redis_addr *addr, int timeout_ms)
+int follow_start(const struct redis_addr *addr, int timeout_ms,
+    const struct follow_sink *to)
 {
+	sink = to;
 	follower = store_new(server.base, "redis follow", addr, timeout_ms);
 	return follower ? 0 : -1;
 }

@@ -38,6 +38,9 @@ static int64_t stop_deadline_ms;
 static int64_t stop_flush_ms;           /* 0 until the grace has run out */
 static int64_t stop_idle_ms;            /* since when none was in flight, or 0 */
 
+/* The follower hands every new stream entry to the fan-out (follow.h). */
+static const struct follow_sink sse_sink = { sse_round, sse_publish, sse_flush };
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -366,7 +369,7 @@ int main(int argc, char **argv)
 	if ((server.store = store_new(server.base, "redis", &server.cfg.redis,
 	    server.cfg.redis_timeout_ms)) == NULL)
 		fatalx("out of memory");
-	if (follow_start(&server.cfg.redis, server.cfg.redis_timeout_ms) == -1)
+	if (follow_start(&server.cfg.redis, server.cfg.redis_timeout_ms, &sse_sink) == -1)
 		fatalx("out of memory");
 	sse_init();
 	if (http_start() == -1)

@@ -1,4 +1,4 @@
-/* queue.c: script runs for requests, refusals to statuses, store tickets to wire. */
+/* queue.c: script runs for requests, refusals to statuses. */
 #include "queue.h"
 
 #include <stdio.h>
@@ -39,11 +39,6 @@ static int refusal_status(const char *code)
 		if (strcmp(refusals[i].code, code) == 0)
 			return refusals[i].status;
 	return 500;
-}
-
-static void key_prefix(const char *event, char *buf, size_t size)
-{
-	snprintf(buf, size, "antre:{%s}:", event);
 }
 
 /* The script's result text: a string, or on a replayed Idempotency-Key
@@ -113,7 +108,7 @@ static void queue_on_reply(const redisReply *reply, void *arg)
 static void queue_eval(struct req *r, const char *script, int nargs, const char **args,
     const char *idem_key, const char *fp, queue_done *done)
 {
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[2] = { prefix, idem_key };
 	/* the most any caller passes: stats' day and every service of the
 	 * event (event files may have EVENT_MAX_SERVICES), with the context
@@ -124,7 +119,7 @@ static void queue_eval(struct req *r, const char *script, int nargs, const char 
 
 	if (nargs > 1 + EVENT_MAX_SERVICES)
 		fatalx("queue_run: too many arguments");
-	key_prefix(r->event->id, prefix, sizeof prefix);
+	store_key(prefix, sizeof prefix, r->event->id, "");
 	argv[n++] = r->event->script_ctx;
 	for (int i = 0; i < nargs; i++)
 		argv[n++] = args[i];
@@ -213,7 +208,7 @@ static void idem_fingerprint(struct req *r, char *hex)
 void queue_write(struct req *r, const char *script, int nargs, const char **args,
     queue_done *done)
 {
-	char key[IDEM_KEY_MAX + 1], rec[PROTO_ID_MAX + IDEM_KEY_MAX + 24];
+	char key[IDEM_KEY_MAX + 1], suffix[IDEM_KEY_MAX + 8], rec[STORE_KEY_MAX];
 	char fp[2 * EVP_MAX_MD_SIZE + 1];
 
 	if (idem_key_get(r, key) == -1) {
@@ -225,147 +220,15 @@ void queue_write(struct req *r, const char *script, int nargs, const char **args
 		queue_run(r, script, nargs, args, done);
 		return;
 	}
-	snprintf(rec, sizeof rec, "antre:{%s}:idem:%s", r->event->id, key);
+	snprintf(suffix, sizeof suffix, "idem:%s", key);
+	store_key(rec, sizeof rec, r->event->id, suffix);
 	idem_fingerprint(r, fp);
 	queue_eval(r, script, nargs, args, rec, fp, done);
 }
 
-/* Copies a string member; "" when absent or null; -1 when too long. */
-static int copy_str(const cJSON *o, const char *name, char *dst, size_t size)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	dst[0] = '\0';
-	if (!cJSON_IsString(j))
-		return 0;
-	if (strlen(j->valuestring) >= size)
-		return -1;
-	strcpy(dst, j->valuestring);
-	return 0;
-}
-
-static int64_t get_num(const cJSON *o, const char *name, int64_t dflt)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : dflt;
-}
-
-int queue_ticket_from_store(const cJSON *j, struct ticket *t)
-{
-	const cJSON *visits, *v;
-	char state[16];
-
-	memset(t, 0, sizeof *t);
-	if (!cJSON_IsObject(j) ||
-	    copy_str(j, "id", t->id, sizeof t->id) || copy_str(j, "code", t->code, sizeof t->code) ||
-	    copy_str(j, "service", t->service, sizeof t->service) ||
-	    copy_str(j, "priority", t->priority, sizeof t->priority) ||
-	    copy_str(j, "area", t->area, sizeof t->area) ||
-	    copy_str(j, "stage", t->stage, sizeof t->stage) ||
-	    copy_str(j, "station", t->station, sizeof t->station) ||
-	    copy_str(j, "state", state, sizeof state) ||
-	    proto_ticket_state_parse(state, &t->state) == -1)
-		return -1;
-	t->issued_at = get_num(j, "issued_at", 0);
-	t->hold_until = get_num(j, "hold_until", 0);
-	t->recalls = (int)get_num(j, "recalls", 0);
-	t->position = (int)get_num(j, "position", -1);
-	t->eta_s = (int)get_num(j, "eta_s", -1);
-	visits = cJSON_GetObjectItemCaseSensitive(j, "visits");
-	cJSON_ArrayForEach(v, visits) {
-		struct ticket_visit *tv;
-		/* a ticket sent round more stages than fit keeps its latest visits */
-		if (t->nvisits == (int)(sizeof t->visits / sizeof t->visits[0])) {
-			memmove(t->visits, t->visits + 1, sizeof t->visits - sizeof t->visits[0]);
-			t->nvisits--;
-		}
-		tv = &t->visits[t->nvisits++];
-		memset(tv, 0, sizeof *tv);
-		if (copy_str(v, "stage", tv->stage, sizeof tv->stage) ||
-		    copy_str(v, "station", tv->station, sizeof tv->station) ||
-		    copy_str(v, "outcome", tv->outcome, sizeof tv->outcome))
-			return -1;
-		tv->queued_at = get_num(v, "queued_at", 0);
-		tv->called_at = get_num(v, "called_at", 0);
-		tv->started_at = get_num(v, "started_at", 0);
-		tv->completed_at = get_num(v, "completed_at", 0);
-	}
-	return 0;
-}
-
-void queue_station_from_store(const cJSON *j, struct station *s)
-{
-	char state[16];
-
-	memset(s, 0, sizeof *s);
-	/* ids were checked by the daemon before they reached the store, so
-	 * they fit (copy_str leaves a field empty rather than overrun it) */
-	copy_str(j, "id", s->id, sizeof s->id);
-	copy_str(j, "stage", s->stage, sizeof s->stage);
-	s->number = (int)get_num(j, "number", 0);
-	copy_str(j, "state", state, sizeof state);
-	s->state = strcmp(state, "paused") == 0 ? STATION_PAUSED : STATION_OPEN;
-	copy_str(j, "ticket_id", s->ticket_id, sizeof s->ticket_id);
-	copy_str(j, "ticket_code", s->ticket_code, sizeof s->ticket_code);
-}
-
-void queue_board_from_store(const struct event_def *ev, const cJSON *res, struct board *b)
-{
-	const cJSON *it;
-
-	memset(b, 0, sizeof *b);
-	snprintf(b->event, sizeof b->event, "%s", ev->id);
-	b->at = get_num(res, "at", 0);
-	b->target = ev->daily_target;
-	b->doses_today = (int)get_num(res, "doses_today", 0);
-	b->issued_today = (int)get_num(res, "issued_today", 0);
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stages")) {
-		struct board_stage *s;
-		int i;
-		if (b->nstages == PROTO_MAX_STAGES)
-			break;
-		s = &b->stages[b->nstages++];
-		copy_str(it, "id", s->id, sizeof s->id);
-		i = event_stage_index(ev, s->id);
-		snprintf(s->name, sizeof s->name, "%s", i >= 0 ? ev->stages[i].name : s->id);
-		s->waiting = (int)get_num(it, "waiting", 0);
-		s->eta_s = (int)get_num(it, "eta_s", 0);
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stations")) {
-		if (b->nstations == PROTO_MAX_STATIONS)
-			break;
-		queue_station_from_store(it, &b->stations[b->nstations++]);
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "calls")) {
-		struct call *c;
-		if (b->ncalls == PROTO_MAX_CALLS)
-			break;
-		c = &b->calls[b->ncalls++];
-		copy_str(it, "ticket", c->ticket_id, sizeof c->ticket_id);
-		copy_str(it, "code", c->code, sizeof c->code);
-		copy_str(it, "station", c->station, sizeof c->station);
-		copy_str(it, "stage", c->stage, sizeof c->stage);
-		c->station_number = (int)get_num(it, "station_number", 0);
-		c->recall = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "recall"));
-		c->at = get_num(it, "at", 0);
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "holds")) {
-		struct board_hold *h;
-		if (b->nholds == PROTO_MAX_HOLDS)
-			break;
-		h = &b->holds[b->nholds++];
-		copy_str(it, "ticket", h->ticket_id, sizeof h->ticket_id);
-		copy_str(it, "code", h->code, sizeof h->code);
-		copy_str(it, "stage", h->stage, sizeof h->stage);
-		h->until = get_num(it, "hold_until", 0);
-	}
-}
-
-cJSON *queue_ticket_body(struct req *r, const cJSON *result)
+cJSON *queue_ticket_body(struct req *r, const cJSON *result, enum record_view view)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
-	struct ticket t;
 	cJSON *body = cJSON_CreateObject(), *wire;
 
 	if (body == NULL)
@@ -374,13 +237,11 @@ cJSON *queue_ticket_body(struct req *r, const cJSON *result)
 		cJSON_AddNullToObject(body, "ticket");
 		return body;
 	}
-	if (queue_ticket_from_store(st, &t) == -1) {
+	if ((wire = record_ticket_wire(r->event, st, view)) == NULL) {
 		log_warnx("the store returned a malformed ticket");
 		cJSON_Delete(body);
 		return NULL;
 	}
-	if ((wire = proto_ticket_encode(&t, r->event->utc_offset_s)) == NULL)
-		fatalx("out of memory");
 	cJSON_AddItemToObject(body, "ticket", wire);
 	return body;
 }
@@ -403,7 +264,7 @@ static void queue_on_sweep(const redisReply *reply, void *arg)
 void queue_sweep(void)
 {
 	const struct event_set *set = &server.events->set;
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[1] = { prefix };
 
 	/* one round at a time: a slow Redis must not pile sweeps up */
@@ -411,7 +272,7 @@ void queue_sweep(void)
 		return;
 	for (int i = 0; i < set->n; i++) {
 		const char *argv[1] = { set->events[i].script_ctx };
-		key_prefix(set->events[i].id, prefix, sizeof prefix);
+		store_key(prefix, sizeof prefix, set->events[i].id, "");
 		if (store_eval(server.store, store_script_get("sweep"), 1, keys, 1, argv,
 		    NULL, queue_on_sweep, NULL) == 0)
 			sweeps_in_flight++;

@@ -7,11 +7,9 @@
 #define ANTRE_QUEUE_H
 
 #include "http.h"
+#include "record.h"
 
-struct board;
 struct cJSON;
-struct station;
-struct ticket;
 
 /* Called with the script's JSON result, which lives until return; must
  * end the request with one http_reply_*. */
@@ -39,19 +37,10 @@ void queue_write(struct req *r, const char *script, int nargs, const char **args
  * Handlers call it first, before they look at the body. */
 int queue_idem_check(struct req *r);
 
-/* A ticket as the scripts return it into the wire type; 0 or -1. */
-int queue_ticket_from_store(const struct cJSON *j, struct ticket *t);
-
-/* A station as the scripts return it ({"id", "stage", "number", "state",
- * "ticket_id", "ticket_code"}) into the wire type. */
-void queue_station_from_store(const struct cJSON *j, struct station *s);
-
-/* The board script's result into the wire board of that event. */
-void queue_board_from_store(const struct event_def *ev, const struct cJSON *res,
-    struct board *b);
-
-/* {"ticket": wire ticket} for result's "ticket" member (null if none). */
-struct cJSON *queue_ticket_body(struct req *r, const struct cJSON *result);
+/* {"ticket": wire ticket in that view} for result's "ticket" member (null
+ * if none); NULL when the store's ticket is malformed (record.h). */
+struct cJSON *queue_ticket_body(struct req *r, const struct cJSON *result,
+    enum record_view view);
 
 /* 1 when the request's ?sig= belongs to this store ticket of this event
  * (route_public.c); constant time. */

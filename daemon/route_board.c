@@ -8,6 +8,7 @@
 #include "log.h"
 #include "protocol.h"
 #include "queue.h"
+#include "record.h"
 
 static struct board *board_scratch(void)
 {
@@ -21,7 +22,7 @@ static void board_on_result(struct req *r, const cJSON *result)
 	struct board *b = board_scratch();
 	cJSON *body;
 
-	queue_board_from_store(r->event, result, b);
+	record_board(r->event, result, b);
 	if ((body = proto_board_encode(b, r->event->utc_offset_s)) == NULL)
 		fatalx("out of memory");
 	http_reply_json(r, 200, body);
@@ -113,7 +114,7 @@ static void events_on_board(struct req *r, const cJSON *result)
 	struct board *b = board_scratch();
 	cJSON *body = cJSON_CreateObject(), *ev = event_encode(r->event), *a;
 
-	queue_board_from_store(r->event, result, b);
+	record_board(r->event, result, b);
 	if (body == NULL)
 		fatalx("out of memory");
 	a = cJSON_GetObjectItemCaseSensitive(ev, "stages");

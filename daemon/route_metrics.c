@@ -80,7 +80,7 @@ static void metrics_get(struct req *r)
 	for (int i = 0; i < set->n && store_is_up(server.store); i++) {
 		const struct event_def *ev = &set->events[i];
 		const char *args[2 + EVENT_MAX_SERVICES];
-		char prefix[PROTO_ID_MAX + 16];
+		char prefix[STORE_KEY_MAX];
 		const char *keys[1] = { prefix };
 		struct scrape_slot *slot = malloc(sizeof *slot);
 		int n = 0;
@@ -93,7 +93,7 @@ static void metrics_get(struct req *r)
 		args[n++] = "";
 		for (int s = 0; s < ev->nservices; s++)
 			args[n++] = ev->services[s].id;
-		snprintf(prefix, sizeof prefix, "antre:{%s}:", ev->id);
+		store_key(prefix, sizeof prefix, ev->id, "");
 		if (store_eval(server.store, store_script_get("stats"), 1, keys, n, args,
 		    NULL, scrape_on_reply, slot) == 0)
 			sc->waiting++;

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "qr.h"
 #include "queue.h"
+#include "record.h"
 #include "sign.h"
 #include "ticket_print.h"
 
@@ -71,7 +72,7 @@ static void print_on_ticket(struct req *r, const cJSON *result)
 
 	if (out == NULL)
 		fatalx("out of memory");
-	if (queue_ticket_from_store(cJSON_GetObjectItemCaseSensitive(result, "ticket"), &t) == -1) {
+	if (record_ticket(cJSON_GetObjectItemCaseSensitive(result, "ticket"), &t) == -1) {
 		evbuffer_free(out);
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
 		return;

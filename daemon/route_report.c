@@ -15,20 +15,12 @@
 #include "metrics.h"
 #include "protocol.h"
 #include "queue.h"
+#include "record.h"
 #include "store.h"
 
 /* code, service, priority, area, issued_at, two a stage, outcome, wait_s,
  * service_s */
 #define REPORT_MAX_COLS (8 + 2 * PROTO_MAX_STAGES)
-
-/* One ticket's line, worked out from the store's record. */
-struct report_row {
-	struct ticket t;                 /* visits unused: see row_from_store */
-	int64_t called[PROTO_MAX_STAGES];    /* of the last visit there, 0 = none */
-	int64_t completed[PROTO_MAX_STAGES];
-	int64_t wait_s, service_s;
-	int dose;                        /* done at the dose stage */
-};
 
 struct report_totals {
 	int issued, done, deferred, refused, cancelled, open, doses;
@@ -101,58 +93,6 @@ static void sheet_fill(struct report_sheet *sh, const struct report_row *row)
 	sheet_add(sh, "outcome", CELL_TEXT, outcome ? outcome : "", 0);
 	sheet_add(sh, "wait_s", CELL_SECONDS, "", row->wait_s);
 	sheet_add(sh, "service_s", CELL_SECONDS, "", row->service_s);
-}
-
-static int64_t visit_ms(const cJSON *v, const char *name)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(v, name);
-
-	return cJSON_IsNumber(j) ? (int64_t)j->valuedouble : 0;
-}
-
-/* Milliseconds to whole seconds, half away from zero. */
-static int64_t round_s(int64_t ms)
-{
-	return ms >= 0 ? (ms + 500) / 1000 : -((-ms + 500) / 1000);
-}
-
-/*
- * A store record (report.lua) into a row; 0 or -1 when malformed.  The
- * visits are read here rather than from struct ticket, which keeps only the
- * latest PROTO_MAX_STAGES * 2 of them: the sums cover every visit.
- */
-static int row_from_store(const struct event_def *ev, const cJSON *j, struct report_row *row)
-{
-	int64_t wait_ms = 0, service_ms = 0;
-	const cJSON *v;
-
-	memset(row->called, 0, sizeof row->called);
-	memset(row->completed, 0, sizeof row->completed);
-	row->dose = 0;
-	if (queue_ticket_from_store(j, &row->t) == -1)
-		return -1;
-	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "visits")) {
-		const char *stage = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "stage"));
-		const char *outcome = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "outcome"));
-		int64_t queued = visit_ms(v, "queued_at"), called = visit_ms(v, "called_at");
-		int64_t started = visit_ms(v, "started_at"), completed = visit_ms(v, "completed_at");
-		int si = stage ? event_stage_index(ev, stage) : -1;
-
-		if (queued && called)
-			wait_ms += called - queued;
-		/* a timed wait that ran out was never called: no service time */
-		if (completed && (started || called))
-			service_ms += completed - (started ? started : called);
-		if (si >= 0) {           /* a stage of the event no longer: no column */
-			row->called[si] = called;
-			row->completed[si] = completed;
-			if (si == ev->dose_stage && outcome && strcmp(outcome, "done") == 0)
-				row->dose = 1;
-		}
-	}
-	row->wait_s = round_s(wait_ms);
-	row->service_s = round_s(service_ms);
-	return 0;
 }
 
 static void totals_add(struct report_totals *tot, const struct report_row *row)
@@ -377,9 +317,10 @@ static void report_on_page(const redisReply *reply, void *arg)
 {
 	struct report_job *job = arg;
 	const struct event_def *ev = job->r->event;
-	const cJSON *day, *cursor, *tickets, *j;
+	struct report_page pg;
 	struct evbuffer *tmp = NULL;
 	cJSON *res = NULL;
+	const cJSON *j;
 
 	if (store_reply_unavailable(reply)) {
 		if (reply)
@@ -393,26 +334,19 @@ static void report_on_page(const redisReply *reply, void *arg)
 		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
 		goto bad;
 	}
-	day = cJSON_GetObjectItemCaseSensitive(res, "day");
-	cursor = cJSON_GetObjectItemCaseSensitive(res, "cursor");
-	tickets = cJSON_GetObjectItemCaseSensitive(res, "tickets");
-	if (!cJSON_IsString(day) || strlen(day->valuestring) != 8 ||
-	    strspn(day->valuestring, "0123456789") != 8 ||
-	    (job->day[0] && strcmp(job->day, day->valuestring) != 0) ||
-	    !cJSON_IsString(cursor) || strlen(cursor->valuestring) >= sizeof job->cursor ||
-	    strspn(cursor->valuestring, "0123456789") != strlen(cursor->valuestring) ||
-	    cursor->valuestring[0] == '\0' || !cJSON_IsArray(tickets)) {
+	if (record_report_page(res, &pg) == -1 ||
+	    (job->day[0] && strcmp(job->day, pg.day) != 0)) {
 		log_warnx("report: the store gave an unexpected answer");
 		goto bad;
 	}
 	/* "today" is fixed by the first page: a report read across midnight
 	 * stays on one day */
-	memcpy(job->day, day->valuestring, 9);
-	snprintf(job->cursor, sizeof job->cursor, "%s", cursor->valuestring);
+	memcpy(job->day, pg.day, sizeof job->day);
+	memcpy(job->cursor, pg.cursor, sizeof job->cursor);
 	if ((tmp = evbuffer_new()) == NULL)
 		fatal("evbuffer_new");   /* OOM only */
-	cJSON_ArrayForEach(j, tickets) {
-		if (row_from_store(ev, j, &job->row) == -1) {
+	cJSON_ArrayForEach(j, pg.tickets) {
+		if (record_report_row(ev, j, &job->row) == -1) {
 			log_warnx("report: the store returned a malformed ticket");
 			goto bad;
 		}
@@ -443,11 +377,11 @@ bad:
 
 static void job_next_page(struct report_job *job)
 {
-	char prefix[PROTO_ID_MAX + 16];
+	char prefix[STORE_KEY_MAX];
 	const char *keys[1] = { prefix };
 	const char *argv[3] = { job->r->event->script_ctx, job->day, job->cursor };
 
-	snprintf(prefix, sizeof prefix, "antre:{%s}:", job->r->event->id);
+	store_key(prefix, sizeof prefix, job->r->event->id, "");
 	if (store_eval(server.store, store_script_get("report"), 1, keys, 3, argv, NULL,
 	    report_on_page, job) == -1)
 		job_fail(job, 503, NULL, NULL);
@@ -515,16 +449,10 @@ static void report_on_flushed(struct evhttp_connection *evcon, void *arg)
 	job_pump(arg);
 }
 
-static void job_send(struct report_job *job)
+/* Sorts the lines (issue time, then id) and drops HSCAN's duplicates. */
+static void job_sort_lines(struct report_job *job)
 {
-	struct req *r = job->r;
-	const struct event_def *ev = r->event;
-	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
-	struct report_totals tot = { 0 };
-	struct timeval tv = { server.cfg.http_timeout_s, 0 }, now;
-	char date[16], disposition[PROTO_ID_MAX + 64], length[24];
-	const char *type;
-	size_t n = 0, total;
+	size_t n = 0;
 
 	if (job->nlines > 0)
 		qsort(job->lines, job->nlines, sizeof *job->lines, line_cmp);
@@ -538,7 +466,18 @@ static void job_send(struct report_job *job)
 		job->lines[n++] = job->lines[i];
 	}
 	job->nlines = n;
-	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", job->day, job->day + 4, job->day + 6);
+}
+
+/* What goes before the lines: the CSV header, or the JSON's opening with
+ * the day's totals.  Returns the Content-Type. */
+static const char *job_first(struct report_job *job, const char *date)
+{
+	const struct event_def *ev = job->r->event;
+	struct report_totals tot = { 0 };
+	char disposition[PROTO_ID_MAX + 64];
+	cJSON *t;
+	char *text;
+
 	if ((job->first = evbuffer_new()) == NULL)
 		fatal("evbuffer_new");   /* OOM only */
 	if (job->csv) {
@@ -547,26 +486,38 @@ static void job_send(struct report_job *job)
 		csv_add_line(job->first, &job->sheet, 1);
 		snprintf(disposition, sizeof disposition,
 		    "attachment; filename=\"antre-%s-%s.csv\"", ev->id, date);
-		type = "text/csv; charset=utf-8";
-		evhttp_add_header(h, "Content-Disposition", disposition);
-	} else {
-		cJSON *t;
-		char *text;
-		for (size_t i = 0; i < job->nlines; i++) {
-			job->row.t.state = (enum ticket_state)job->lines[i]->state;
-			job->row.dose = job->lines[i]->dose;
-			totals_add(&tot, &job->row);
-		}
-		t = json_totals(&tot);
-		if ((text = cJSON_PrintUnformatted(t)) == NULL)
-			fatalx("out of memory");   /* OOM only: the day's totals */
-		/* event ids are [A-Za-z0-9_-] (event.c), safe in a JSON string */
-		evbuffer_add_printf(job->first, "{\"event\":\"%s\",\"date\":\"%s\",\"totals\":%s,"
-		    "\"tickets\":[", ev->id, date, text);
-		cJSON_free(text);
-		cJSON_Delete(t);
-		type = "application/json; charset=utf-8";
+		evhttp_add_header(evhttp_request_get_output_headers(job->r->ev),
+		    "Content-Disposition", disposition);
+		return "text/csv; charset=utf-8";
 	}
+	for (size_t i = 0; i < job->nlines; i++) {
+		job->row.t.state = (enum ticket_state)job->lines[i]->state;
+		job->row.dose = job->lines[i]->dose;
+		totals_add(&tot, &job->row);
+	}
+	t = json_totals(&tot);
+	if ((text = cJSON_PrintUnformatted(t)) == NULL)
+		fatalx("out of memory");   /* OOM only: the day's totals */
+	/* event ids are [A-Za-z0-9_-] (event.c), safe in a JSON string */
+	evbuffer_add_printf(job->first, "{\"event\":\"%s\",\"date\":\"%s\",\"totals\":%s,"
+	    "\"tickets\":[", ev->id, date, text);
+	cJSON_free(text);
+	cJSON_Delete(t);
+	return "application/json; charset=utf-8";
+}
+
+static void job_send(struct report_job *job)
+{
+	struct req *r = job->r;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	struct timeval tv = { server.cfg.http_timeout_s, 0 }, now;
+	char date[16], length[24];
+	const char *type;
+	size_t total;
+
+	job_sort_lines(job);
+	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", job->day, job->day + 4, job->day + 6);
+	type = job_first(job, date);
 	/* every line is here already: the length is known, so the answer
 	 * is not chunked, and HEAD gets it without the body */
 	total = evbuffer_get_length(job->first);

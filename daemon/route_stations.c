@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "queue.h"
+#include "record.h"
 
 static void stations_on_ticket(struct req *r, const cJSON *result)
 {
@@ -17,7 +18,7 @@ static void stations_on_ticket(struct req *r, const cJSON *result)
 		http_reply_json(r, 204, NULL);
 		return;
 	}
-	if ((body = queue_ticket_body(r, result)) == NULL) {
+	if ((body = queue_ticket_body(r, result, RECORD_FULL)) == NULL) {
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
 		return;
 	}
@@ -31,7 +32,7 @@ static void stations_on_station(struct req *r, const cJSON *result)
 
 	if (body == NULL)
 		fatalx("out of memory");
-	queue_station_from_store(cJSON_GetObjectItemCaseSensitive(result, "station"), &st);
+	record_station(cJSON_GetObjectItemCaseSensitive(result, "station"), &st);
 	cJSON_AddItemToObject(body, "station", proto_station_encode(&st));
 	http_reply_json(r, 200, body);
 }

@@ -103,7 +103,7 @@ static void rollup_get(struct req *r)
 	for (int i = 0; i < set->n && !ru->failed; i++) {
 		const struct event_def *ev = &set->events[i];
 		const char *args[2 + EVENT_MAX_SERVICES];
-		char prefix[PROTO_ID_MAX + 16];
+		char prefix[STORE_KEY_MAX];
 		const char *keys[1] = { prefix };
 		struct rollup_slot *slot = malloc(sizeof *slot);
 		int n;
@@ -113,7 +113,7 @@ static void rollup_get(struct req *r)
 		slot->index = i;
 		args[0] = ev->script_ctx;
 		n = 1 + stats_args(ev, args + 1);
-		snprintf(prefix, sizeof prefix, "antre:{%s}:", ev->id);
+		store_key(prefix, sizeof prefix, ev->id, "");
 		if (store_eval(server.store, store_script_get("stats"), 1, keys, n, args,
 		    NULL, rollup_on_reply, slot) == 0)
 			ru->waiting++;

@@ -15,7 +15,7 @@
 static cJSON *tickets_body_with_link(struct req *r, const cJSON *result)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
-	cJSON *body = queue_ticket_body(r, result);
+	cJSON *body = queue_ticket_body(r, result, RECORD_FULL);
 	char url[512];
 
 	if (body == NULL)
@@ -186,20 +186,16 @@ static void tickets_on_ticket(struct req *r, const cJSON *result)
 static void tickets_on_signed(struct req *r, const cJSON *result)
 {
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
-	cJSON *body, *t;
+	cJSON *body;
 
 	if (!public_signature_ok(r, r->event, st)) {
 		http_reply_error(r, 403, "invalid_signature", "this ticket link is not valid");
 		return;
 	}
-	if ((body = queue_ticket_body(r, result)) == NULL) {
+	if ((body = queue_ticket_body(r, result, RECORD_PUBLIC)) == NULL) {
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
 		return;
 	}
-	t = cJSON_GetObjectItemCaseSensitive(body, "ticket");
-	cJSON_DeleteItemFromObjectCaseSensitive(t, "area");
-	cJSON_DeleteItemFromObjectCaseSensitive(t, "priority");
-	cJSON_DeleteItemFromObjectCaseSensitive(t, "visits");
 	http_reply_json(r, 200, body);
 }
 

@@ -1,493 +1,28 @@
-/* sse.c: event streams, their subscribers, fan-out and coalescing. */
+/* sse.c: event streams, the public face: subscribing, the follower's
+ * entries fanned out in batches, housekeeping and shutdown. */
 #include "sse.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 #include <cjson/cJSON.h>
-#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
 
-#include "follow.h"
 #include "http.h"
 #include "log.h"
-#include "protocol.h"
-#include "queue.h"
-#include "stats.h"
-#include "store.h"
+#include "record.h"
+#include "server.h"
+#include "sse_int.h"
 
-#define BOARD_EVERY_MS 1000      /* board snapshots: one a second at most */
-#define VIEWS_EVERY_MS 1000      /* per-ticket views: one a second at most */
-#define STATS_EVERY_MS 5000      /* organisers' figures: one every five seconds at most */
-#define CATCHUP_COUNT "500"
-/* Views are read VIEWS_BATCH tickets a script, one script at a time: a
- * request's own script then waits behind one short script at most (about
- * a millisecond of Redis), and this daemon's loop behind the fan-out of
- * one batch, however many phones follow. */
-#define VIEWS_BATCH 100
-#define VIEWS_IN_FLIGHT 1
 #define LIFETIME_CHECK_MS 1000   /* how often stream lifetimes are looked at */
 
-/*
- * One serialised message, shared by every output buffer it is added to
- * (evbuffer_add_reference); freed when the last one lets go.  data holds
- * the chunk header, the text and the chunk trailer, so that HTTP/1.1
- * (chunked) subscribers take it whole and HTTP/1.0 ones the text alone.
- */
-struct payload {
-	int refs;
-	size_t hdr, len;             /* text starts at data + hdr, len bytes */
-	char data[];
-};
-
-struct hub;
-struct watch;
-
-struct sub {
-	struct hub *hub;
-	struct watch *watch;         /* the ticket it follows; NULL for a display */
-	struct evhttp_request *req;
-	struct evhttp_connection *evcon;
-	char ticket[PROTO_TICKET_ID_MAX]; /* "" for a display */
-	int stats;                   /* an organiser's display: gets `stats` too */
-	char last_id[32];            /* newest stream entry it has had */
-	int chunked;
-	int catching_up;             /* replaying from Redis; live entries wait */
-	int closed;                  /* the connection is gone; free when idle */
-	int pending;                 /* Redis replies it still waits for */
-	int waiting;                 /* catching up must be tried again */
-	unsigned round;              /* the fan-out round `behind` was measured in */
-	int behind;                  /* over sse-max-buffer at that round's start */
-	int ended;                   /* its lifetime is over: unlinked, closing */
-	int64_t end_ms;              /* when its lifetime is over (sse-max-lifetime) */
-	struct sub *prev, *next;
-	struct sub *wprev, *wnext;   /* the other subscribers of its watch */
-};
-
-/*
- * Everyone in this daemon following one ticket (a phone; a second tab is a
- * second subscriber), found by id in the hub's table, so that a call or a
- * view reaches its phones without a walk over every subscriber.  What the
- * last view said decides which changes can move it: a waiting ticket's
- * position and estimate move with its stage's queue, anything else's only
- * with its own changes.
- */
-struct watch {
-	char ticket[PROTO_TICKET_ID_MAX];
-	struct sub *subs;
-	int stage;                   /* its last view's stage index; -1 none yet */
-	int waiting;                 /* its last view was waiting */
-	int dirty;                   /* needs a fresh view */
-	uint64_t sent;               /* hash of the last view sent; 0 none */
-	struct watch *hnext;         /* hash chain */
-};
-
-/*
- * One refresh of the per-ticket views: the ids it covers, asked of Redis
- * VIEWS_BATCH at a time with at most VIEWS_IN_FLIGHT calls out, so that no
- * script holds Redis long however many phones follow.  Its own object: a
- * reply may come after the hub is gone (shutdown), when hub is NULL.
- */
-struct views_round {
-	struct hub *hub;
-	char tip[32];                /* the follower's tip when it began */
-	int n, next, inflight;
-	char (*ids)[PROTO_TICKET_ID_MAX];
-};
-
-struct views_batch {
-	struct views_round *round;
-	int from, count;
-};
-
-/* One event's subscribers in this daemon. */
-struct hub {
-	char event[PROTO_ID_MAX];
-	struct sub *subs;
-	int ndisplays, ntickets, nstats;
-	struct payload *board;       /* the latest board snapshot, for newcomers */
-	struct event *board_timer, *views_timer, *stats_timer;
-	int64_t board_at, views_at, stats_at; /* when they were last sent */
-	int board_busy, stats_busy;  /* a refresh is in flight */
-	int dead;                    /* shut down: freed when no refresh is out */
-	int board_again, views_again, stats_again; /* changes came during it */
-	struct watch **wtab;         /* watches by ticket id; wcap a power of 2 */
-	size_t wcap, nwatch;
-	unsigned dirty_stages;       /* stages whose queue moved, by index bit */
-	struct views_round *vround;  /* the refresh in flight, if any */
-	struct hub *next;
-};
-
 static struct hub *hubs;
-static int nsubs;
-static int nwaiting;             /* subscribers with waiting set */
-static unsigned fanout_round = 1; /* fan-out rounds: see sub_send */
 static int64_t last_heartbeat;
 static int64_t last_lifetime_check;
-
-static int64_t now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-int sse_count(void)
-{
-	return nsubs;
-}
-
-/* "ms-seq" into its two numbers (0-0 for anything else). */
-static void id_split(const char *id, uint64_t *ms, uint64_t *seq)
-{
-	char *end;
-
-	*ms = strtoull(id, &end, 10);
-	*seq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
-}
-
-int sse_id_after(const char *a, const char *b)
-{
-	uint64_t ams, aseq, bms, bseq;
-
-	id_split(a, &ams, &aseq);
-	id_split(b, &bms, &bseq);
-	return ams > bms || (ams == bms && aseq > bseq);
-}
-
-/* ---- payloads ----------------------------------------------------------- */
-
-/* A payload of SSE text as it is ("retry: 3000\n\n", ": ping\n\n"). */
-static struct payload *payload_raw(const char *text, size_t len)
-{
-	struct payload *p = malloc(sizeof *p + 20 + len + 3);
-	int n;
-
-	if (p == NULL)
-		fatal("malloc");   /* OOM only: a message is one entry or snapshot */
-	p->refs = 1;
-	n = sprintf(p->data, "%zx\r\n", len);
-	p->hdr = (size_t)n;
-	p->len = len;
-	memcpy(p->data + n, text, len);
-	memcpy(p->data + n + len, "\r\n", 3);
-	return p;
-}
-
-/* An SSE message: optional id and event lines, then one data line (JSON
- * as cJSON prints it has no raw newline). */
-static struct payload *payload_event(const char *id, const char *type, const char *data)
-{
-	size_t dl = strlen(data), max = dl + 128;
-	char *text = malloc(max);
-	struct payload *p;
-	int n = 0;
-
-	if (text == NULL)
-		fatal("malloc");   /* OOM only: as above */
-	if (id)
-		n += snprintf(text + n, max - (size_t)n, "id: %s\n", id);
-	if (type)
-		n += snprintf(text + n, max - (size_t)n, "event: %s\n", type);
-	n += snprintf(text + n, max - (size_t)n, "data: %s\n\n", data);
-	p = payload_raw(text, (size_t)n);
-	free(text);
-	return p;
-}
-
-static void payload_unref(struct payload *p)
-{
-	if (p && --p->refs == 0)
-		free(p);
-}
-
-static void payload_release(const void *data, size_t len, void *arg)
-{
-	(void)data;
-	(void)len;
-	payload_unref(arg);
-}
-
-/* ---- watches ------------------------------------------------------------ */
-
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 14695981039346656037u;      /* FNV-1a */
-
-	while (n-- > 0)
-		h = (h ^ (unsigned char)*p++) * 1099511628211u;
-	return h ? h : 1;
-}
-
-static struct watch *watch_find(const struct hub *h, const char *ticket)
-{
-	struct watch *w;
-
-	if (h->wcap == 0)
-		return NULL;
-	w = h->wtab[hash_bytes(ticket, strlen(ticket)) & (h->wcap - 1)];
-	while (w && strcmp(w->ticket, ticket) != 0)
-		w = w->hnext;
-	return w;
-}
-
-/* Doubles the table (from 64) once it holds as many watches as slots. */
-static void watch_grow(struct hub *h)
-{
-	size_t cap = h->wcap ? 2 * h->wcap : 64;
-	struct watch **tab = calloc(cap, sizeof *tab);
-
-	if (tab == NULL)
-		fatal("calloc");   /* OOM only: watches <= streams <= max-connections */
-	for (size_t i = 0; i < h->wcap; i++)
-		for (struct watch *w = h->wtab[i], *next; w; w = next) {
-			size_t k = hash_bytes(w->ticket, strlen(w->ticket)) & (cap - 1);
-			next = w->hnext;
-			w->hnext = tab[k];
-			tab[k] = w;
-		}
-	free(h->wtab);
-	h->wtab = tab;
-	h->wcap = cap;
-}
-
-/* Adds the subscriber to its ticket's watch (made when it is the first). */
-static void watch_add(struct hub *h, struct sub *s)
-{
-	struct watch *w = watch_find(h, s->ticket);
-
-	if (w == NULL) {
-		size_t k;
-		if (h->nwatch >= h->wcap)
-			watch_grow(h);
-		if ((w = calloc(1, sizeof *w)) == NULL)
-			fatal("calloc");   /* OOM only: one per followed ticket, bounded as above */
-		snprintf(w->ticket, sizeof w->ticket, "%s", s->ticket);
-		w->stage = -1;
-		k = hash_bytes(w->ticket, strlen(w->ticket)) & (h->wcap - 1);
-		w->hnext = h->wtab[k];
-		h->wtab[k] = w;
-		h->nwatch++;
-	}
-	s->watch = w;
-	s->wprev = NULL;
-	s->wnext = w->subs;
-	if (w->subs)
-		w->subs->wprev = s;
-	w->subs = s;
-}
-
-/* Takes the subscriber off its watch; the last one frees it. */
-static void watch_del(struct hub *h, struct sub *s)
-{
-	struct watch *w = s->watch, **pp;
-
-	if (s->wprev)
-		s->wprev->wnext = s->wnext;
-	else
-		w->subs = s->wnext;
-	if (s->wnext)
-		s->wnext->wprev = s->wprev;
-	s->watch = NULL;
-	s->wprev = s->wnext = NULL;
-	if (w->subs)
-		return;
-	pp = &h->wtab[hash_bytes(w->ticket, strlen(w->ticket)) & (h->wcap - 1)];
-	while (*pp != w)
-		pp = &(*pp)->hnext;
-	*pp = w->hnext;
-	h->nwatch--;
-	free(w);
-}
-
-/* Marks a stream entry's effect on the views: the ticket it names, and the
- * stages whose queue it may have moved (a call takes the head of its stage
- * and changes its pace; a ticket that now waits may have left the stage
- * before, as a timed wait that ended does). */
-static void watch_mark(struct hub *h, const struct event_def *ev, const char *type,
-    const cJSON *d)
-{
-	const char *ticket, *stage, *state;
-	struct watch *w;
-	int i;
-
-	if (strcmp(type, "call") == 0)
-		ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"));
-	else if (strcmp(type, "ticket") == 0)
-		ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "id"));
-	else
-		return;                  /* a station paused: no position moves */
-	if (ticket && (w = watch_find(h, ticket)) != NULL)
-		w->dirty = 1;
-	stage = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "stage"));
-	state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "state"));
-	if (stage == NULL || (i = event_stage_index(ev, stage)) < 0)
-		return;
-	h->dirty_stages |= 1u << i;
-	if (i > 0 && state && strcmp(state, "waiting") == 0)
-		h->dirty_stages |= 1u << (i - 1);
-}
-
-/* ---- subscribers -------------------------------------------------------- */
-
-static void sub_unlink(struct sub *s)
-{
-	struct hub *h = s->hub;
-
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		h->subs = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	h->nstats -= s->stats;
-	if (s->watch)
-		watch_del(h, s);
-	if (s->ticket[0])
-		h->ntickets--;
-	else if (--h->ndisplays == 0) {
-		/* nobody keeps it fresh now: the next display waits for a new one */
-		payload_unref(h->board);
-		h->board = NULL;
-	}
-	if (s->waiting) {
-		s->waiting = 0;
-		nwaiting--;
-	}
-	nsubs--;
-	s->prev = s->next = NULL;
-}
-
-static void sub_release(struct sub *s)
-{
-	if (s->closed && s->pending == 0)
-		free(s);
-}
-
-/*
- * The connection is going (client gone, cut off, or shutdown): forget the
- * subscriber.  A request libevent already detached from the connection is
- * ours to free; an attached one goes with the connection.
- */
-static void sub_on_close(struct evhttp_connection *evcon, void *arg)
-{
-	struct sub *s = arg;
-
-	http_connection_gone(evcon);
-	if (!s->ended)
-		sub_unlink(s);
-	if (s->req && evhttp_request_get_connection(s->req) == NULL)
-		evhttp_send_reply_end(s->req);
-	s->req = NULL;
-	s->closed = 1;
-	sub_release(s);
-}
-
-/* Hangs up on a subscriber that cannot keep up; it will reconnect. */
-static void sub_cut(struct sub *s)
-{
-	log_info("sse: cutting off a slow subscriber of %s (%zu bytes waiting)",
-	    s->hub->event, evbuffer_get_length(bufferevent_get_output(
-		evhttp_connection_get_bufferevent(s->evcon))));
-	evhttp_connection_free(s->evcon);   /* calls sub_on_close */
-}
-
-/* Bytes queued on the subscriber's connection and not yet sent. */
-static size_t sub_backlog(const struct sub *s)
-{
-	return evbuffer_get_length(bufferevent_get_output(
-	    evhttp_connection_get_bufferevent(s->evcon)));
-}
-
-/*
- * Queues a payload on the subscriber's connection, without copying it;
- * 0, or -1 when the subscriber is too far behind (the caller cuts it).
- * "Behind" is measured once per fan-out round, before the round adds
- * anything: a burst (a backlog read from Redis at once) must not count
- * against a reader that keeps up, only what it left unread before.
- */
-static int sub_send(struct sub *s, struct payload *p)
-{
-	struct evbuffer *out = bufferevent_get_output(evhttp_connection_get_bufferevent(s->evcon));
-	const char *data;
-	size_t len;
-
-	if (s->round != fanout_round) {
-		s->round = fanout_round;
-		s->behind = sub_backlog(s) > (size_t)server.cfg.sse_max_buffer;
-	}
-	if (s->behind)
-		return -1;
-	data = s->chunked ? p->data : p->data + p->hdr;
-	len = s->chunked ? p->hdr + p->len + 2 : p->len;
-	/* Nothing queued: straight to the socket.  Through the output buffer
-	 * every message would cost two epoll_ctl calls and a deferred writev
-	 * per subscriber, and ten thousand of those delay the first byte. */
-	if (evbuffer_get_length(out) == 0) {
-		ssize_t n = send(bufferevent_getfd(evhttp_connection_get_bufferevent(s->evcon)),
-		    data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n == (ssize_t)len)
-			return 0;
-		if (n > 0) {
-			data += n;
-			len -= (size_t)n;
-		}
-		/* else: full or failing; the buffer (and its error handling) has it */
-	}
-	p->refs++;
-	if (evbuffer_add_reference(out, data, len, payload_release, p) != 0) {
-		p->refs--;
-		return -1;
-	}
-	return 0;
-}
-
-/* Sends a snapshot (no id) to the hub's live displays. */
-static void hub_send_displays(struct hub *h, struct payload *p)
-{
-	struct sub *s, *next;
-
-	for (s = h->subs; s; s = next) {
-		next = s->next;
-		if (s->catching_up || s->ticket[0])
-			continue;
-		if (sub_send(s, p) == -1)
-			sub_cut(s);
-	}
-}
-
-/*
- * Ends a stream whose lifetime is over, cleanly: a retry hint, the end of
- * the reply, and the connection closes once that is sent (Connection:
- * close; sub_on_close then frees it; it may run before this returns).  The
- * client reconnects with Last-Event-ID, which it has for everything sent.
- */
-static void sub_end(struct sub *s)
-{
-	struct payload *p = payload_raw("retry: 1000\n\n", 13);
-	struct evhttp_request *req = s->req;
-
-	sub_send(s, p);              /* behind: the end still waits for the rest */
-	payload_unref(p);
-	sub_unlink(s);
-	s->ended = 1;
-	s->req = NULL;
-	evhttp_send_reply_end(req);
-}
-
-/* ---- hubs --------------------------------------------------------------- */
-
-static void hub_board_due(evutil_socket_t fd, short what, void *arg);
-static void hub_views_due(evutil_socket_t fd, short what, void *arg);
-static void hub_stats_due(evutil_socket_t fd, short what, void *arg);
 
 static struct hub *hub_get(const char *event, int create)
 {
@@ -501,483 +36,13 @@ static struct hub *hub_get(const char *event, int create)
 	if ((h = calloc(1, sizeof *h)) == NULL)
 		fatal("calloc");   /* OOM only: one hub per configured event */
 	snprintf(h->event, sizeof h->event, "%s", event);
-	h->board_timer = evtimer_new(server.base, hub_board_due, h);
-	h->views_timer = evtimer_new(server.base, hub_views_due, h);
-	h->stats_timer = evtimer_new(server.base, hub_stats_due, h);
-	if (h->board_timer == NULL || h->views_timer == NULL || h->stats_timer == NULL)
-		fatal("evtimer_new");   /* OOM only: as above */
+	refresh_init(h);
 	h->next = hubs;
 	hubs = h;
 	return h;
 }
 
-/* Frees a hub shut down once no board or stats reply is still due (the
- * store calls those back with NULL when it is freed, after sse_shutdown). */
-static void hub_release(struct hub *h)
-{
-	if (h->dead && !h->board_busy && !h->stats_busy)
-		free(h);
-}
-
-/* Schedules a refresh no sooner than `every` after the last one. */
-static void schedule(struct event *timer, int64_t last, int every)
-{
-	int64_t wait = last + every - now_ms();
-	struct timeval tv;
-
-	if (evtimer_pending(timer, NULL))
-		return;
-	if (wait < 0)
-		wait = 0;
-	tv.tv_sec = (time_t)(wait / 1000);
-	tv.tv_usec = (suseconds_t)(wait % 1000 * 1000);
-	evtimer_add(timer, &tv);
-}
-
-static void hub_touch_board(struct hub *h)
-{
-	if (h->ndisplays == 0)
-		return;
-	if (h->board_busy)
-		h->board_again = 1;
-	else
-		schedule(h->board_timer, h->board_at, BOARD_EVERY_MS);
-}
-
-static void hub_touch_views(struct hub *h)
-{
-	if (h->ntickets == 0)
-		return;
-	if (h->vround)
-		h->views_again = 1;
-	else
-		schedule(h->views_timer, h->views_at, VIEWS_EVERY_MS);
-}
-
-static void hub_touch_stats(struct hub *h)
-{
-	if (h->nstats == 0)
-		return;
-	if (h->stats_busy)
-		h->stats_again = 1;
-	else
-		schedule(h->stats_timer, h->stats_at, STATS_EVERY_MS);
-}
-
-static void key_prefix(const char *event, char *buf, size_t size)
-{
-	snprintf(buf, size, "antre:{%s}:", event);
-}
-
-/* Owned by the store: reply dies after return.  arg is the hub. */
-static void hub_on_board(const redisReply *r, void *arg)
-{
-	struct hub *h = arg;
-	const struct event_def *ev = event_find(&server.events->set, h->event);
-	static struct board b;       /* filled and sent without yielding */
-	cJSON *res = NULL, *wire;
-	char *text;
-
-	h->board_busy = 0;
-	if (h->dead) {               /* shutdown: the reply is NULL */
-		hub_release(h);
-		return;
-	}
-	h->board_at = now_ms();
-	if (r && r->type == REDIS_REPLY_STRING && ev &&
-	    (res = cJSON_ParseWithLength(r->str, r->len)) != NULL) {
-		queue_board_from_store(ev, res, &b);
-		if ((wire = proto_board_encode(&b, ev->utc_offset_s)) == NULL ||
-		    (text = cJSON_PrintUnformatted(wire)) == NULL)
-			fatalx("out of memory");   /* OOM only: a board of configured stations */
-		cJSON_Delete(wire);
-		payload_unref(h->board);
-		h->board = payload_event(NULL, "board", text);
-		free(text);
-		fanout_round++;
-		hub_send_displays(h, h->board);
-	}
-	cJSON_Delete(res);
-	if (h->board_again) {
-		h->board_again = 0;
-		hub_touch_board(h);
-	}
-}
-
-static void hub_board_due(evutil_socket_t fd, short what, void *arg)
-{
-	struct hub *h = arg;
-	const struct event_def *ev = event_find(&server.events->set, h->event);
-	char prefix[PROTO_ID_MAX + 16];
-	const char *keys[1] = { prefix };
-
-	(void)fd;
-	(void)what;
-	if (ev == NULL || h->ndisplays == 0)
-		return;
-	key_prefix(ev->id, prefix, sizeof prefix);
-	const char *argv[1] = { ev->script_ctx };
-	if (store_eval(server.store, store_script_get("board"), 1, keys, 1, argv, NULL,
-	    hub_on_board, h) == 0)
-		h->board_busy = 1;
-}
-
-/* Owned by the store: reply dies after return.  arg is the hub. */
-static void hub_on_stats(const redisReply *r, void *arg)
-{
-	struct hub *h = arg;
-	const struct event_def *ev = event_find(&server.events->set, h->event);
-	cJSON *raw = NULL, *c;
-	char *text;
-
-	h->stats_busy = 0;
-	if (h->dead) {
-		hub_release(h);
-		return;
-	}
-	h->stats_at = now_ms();
-	if (r && r->type == REDIS_REPLY_STRING && ev &&
-	    (raw = cJSON_ParseWithLength(r->str, r->len)) != NULL &&
-	    (c = stats_compute(ev, raw, server.cfg.idle_minutes)) != NULL) {
-		struct payload *p;
-		if ((text = cJSON_PrintUnformatted(c)) == NULL)
-			fatalx("out of memory");   /* OOM only: the figures of one event */
-		cJSON_Delete(c);
-		p = payload_event(NULL, "stats", text);
-		free(text);
-		fanout_round++;
-		for (struct sub *s = h->subs, *next; s; s = next) {
-			next = s->next;
-			/* a snapshot: fine to send while a subscriber catches up */
-			if (s->stats && sub_send(s, p) == -1)
-				sub_cut(s);
-		}
-		payload_unref(p);
-	}
-	cJSON_Delete(raw);
-	if (h->stats_again) {
-		h->stats_again = 0;
-		hub_touch_stats(h);
-	}
-}
-
-static void hub_stats_due(evutil_socket_t fd, short what, void *arg)
-{
-	struct hub *h = arg;
-	const struct event_def *ev = event_find(&server.events->set, h->event);
-	char prefix[PROTO_ID_MAX + 16];
-	const char *keys[1] = { prefix };
-	const char *argv[2 + EVENT_MAX_SERVICES];
-	int n = 0;
-
-	(void)fd;
-	(void)what;
-	if (ev == NULL || h->nstats == 0)
-		return;
-	/* the stats script: the event's context, today, the services */
-	argv[n++] = ev->script_ctx;
-	argv[n++] = "";
-	for (int i = 0; i < ev->nservices; i++)
-		argv[n++] = ev->services[i].id;
-	key_prefix(ev->id, prefix, sizeof prefix);
-	if (store_eval(server.store, store_script_get("stats"), 1, keys, n, argv, NULL,
-	    hub_on_stats, h) == 0)
-		h->stats_busy = 1;
-}
-
-/* A public ticket view (times in ms) into the wire ticket, as JSON text. */
-static char *view_to_json(const struct event_def *ev, const cJSON *v)
-{
-	struct ticket t;
-	cJSON *wire;
-	char *text;
-
-	if (queue_ticket_from_store(v, &t) == -1)
-		return NULL;
-	if ((wire = proto_ticket_encode(&t, ev->utc_offset_s)) == NULL)
-		fatalx("out of memory");   /* OOM only: one ticket */
-	/* what the person's page may see: no area, priority or visits */
-	cJSON_DeleteItemFromObjectCaseSensitive(wire, "area");
-	cJSON_DeleteItemFromObjectCaseSensitive(wire, "priority");
-	cJSON_DeleteItemFromObjectCaseSensitive(wire, "visits");
-	text = cJSON_PrintUnformatted(wire);
-	cJSON_Delete(wire);
-	return text;
-}
-
-/* 1 when some subscriber of the watch is live (not catching up). */
-static int watch_live(const struct watch *w)
-{
-	for (const struct sub *s = w->subs; s; s = s->wnext)
-		if (!s->catching_up)
-			return 1;
-	return 0;
-}
-
-static void views_round_next(struct views_round *vr);
-
-/* The round is over: free it, and start the next if changes came. */
-static void views_round_done(struct views_round *vr)
-{
-	struct hub *h = vr->hub;
-
-	free(vr->ids);
-	free(vr);
-	if (h == NULL)
-		return;
-	h->vround = NULL;
-	if (h->views_again) {
-		h->views_again = 0;
-		hub_touch_views(h);
-	}
-}
-
-/* Marks the ids of a batch that got no answer for the next round. */
-static void views_redo(struct views_round *vr, int from, int count)
-{
-	struct watch *w;
-
-	for (int i = from; i < from + count; i++)
-		if ((w = watch_find(vr->hub, vr->ids[i])) != NULL)
-			w->dirty = 1;
-	vr->hub->views_again = 1;
-}
-
-/*
- * Sends one view to the live subscribers of its watch, unless it is what
- * they last had.  With the id of the follower's tip when the round began
- * (every change up to it is in the view, and every call up to it was sent
- * before), so that a phone's Last-Event-ID keeps up and its reconnect
- * replays little; a subscriber that already has a later id gets it
- * without one.
- */
-static void watch_send_view(struct watch *w, const struct event_def *ev,
-    const cJSON *v, const char *tip)
-{
-	const char *stage = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "stage"));
-	const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "state"));
-	struct payload *with = NULL, *without = NULL;
-	char *text = view_to_json(ev, v);
-	uint64_t hash;
-
-	w->stage = stage ? event_stage_index(ev, stage) : -1;
-	w->waiting = state && strcmp(state, "waiting") == 0;
-	if (text == NULL)
-		return;
-	hash = hash_bytes(text, strlen(text));
-	if (hash == w->sent) {
-		free(text);
-		return;
-	}
-	w->sent = hash;
-	for (struct sub *s = w->subs, *next; s; s = next) {
-		struct payload *p;
-		next = s->wnext;
-		if (s->catching_up)
-			continue;
-		if (tip[0] && sse_id_after(tip, s->last_id)) {
-			if (with == NULL)
-				with = payload_event(tip, "ticket", text);
-			snprintf(s->last_id, sizeof s->last_id, "%s", tip);
-			p = with;
-		} else {
-			if (without == NULL)
-				without = payload_event(NULL, "ticket", text);
-			p = without;
-		}
-		if (sub_send(s, p) == -1) {
-			/* cutting the watch's only subscriber frees the watch */
-			int only = w->subs == s && s->wnext == NULL;
-			sub_cut(s);
-			if (only)
-				break;
-		}
-	}
-	payload_unref(with);
-	payload_unref(without);
-	free(text);
-}
-
-/* Owned by the store: reply dies after return.  arg is the batch. */
-static void hub_on_views(const redisReply *r, void *arg)
-{
-	struct views_batch *vb = arg;
-	struct views_round *vr = vb->round;
-	struct hub *h = vr->hub;
-	const struct event_def *ev;
-	cJSON *res = NULL;
-	const cJSON *v;
-
-	vr->inflight--;
-	if (h == NULL) {
-		if (vr->inflight == 0)
-			views_round_done(vr);
-		free(vb);
-		return;
-	}
-	ev = event_find(&server.events->set, h->event);
-	if (r && r->type == REDIS_REPLY_STRING && ev &&
-	    (res = cJSON_ParseWithLength(r->str, r->len)) != NULL) {
-		fanout_round++;
-		cJSON_ArrayForEach(v, res) {
-			const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "id"));
-			struct watch *w;
-			if (id && (w = watch_find(h, id)) != NULL)
-				watch_send_view(w, ev, v, vr->tip);
-		}
-	} else if (ev)
-		views_redo(vr, vb->from, vb->count);   /* Redis away: next round */
-	cJSON_Delete(res);
-	free(vb);
-	views_round_next(vr);
-}
-
-/* Sends the round's next batches, up to VIEWS_IN_FLIGHT at once. */
-static void views_round_next(struct views_round *vr)
-{
-	struct hub *h = vr->hub;
-	const struct event_def *ev = event_find(&server.events->set, h->event);
-	char prefix[PROTO_ID_MAX + 16];
-	const char *keys[1] = { prefix };
-	const char *argv[1 + VIEWS_BATCH];
-
-	if (ev)
-		key_prefix(ev->id, prefix, sizeof prefix);
-	while (ev && vr->inflight < VIEWS_IN_FLIGHT && vr->next < vr->n) {
-		struct views_batch *vb = malloc(sizeof *vb);
-		int count = vr->n - vr->next < VIEWS_BATCH ? vr->n - vr->next : VIEWS_BATCH;
-		if (vb == NULL)
-			fatal("malloc");   /* OOM only: one per batch in flight (2 at most) */
-		vb->round = vr;
-		vb->from = vr->next;
-		vb->count = count;
-		argv[0] = ev->script_ctx;
-		for (int i = 0; i < count; i++)
-			argv[1 + i] = vr->ids[vr->next + i];
-		vr->next += count;
-		if (store_eval(server.store, store_script_get("views"), 1, keys, 1 + count,
-		    argv, NULL, hub_on_views, vb) == -1) {
-			free(vb);
-			views_redo(vr, vr->next - count, vr->n - (vr->next - count));
-			vr->next = vr->n;
-			break;
-		}
-		vr->inflight++;
-	}
-	if (vr->inflight == 0 && (ev == NULL || vr->next >= vr->n))
-		views_round_done(vr);
-}
-
-/*
- * A refresh of the views that may have changed: tickets named by a change
- * since the last round, waiting ones at a stage whose queue moved, and new
- * subscribers; only those with a live subscriber (one catching up is
- * marked when it goes live).
- */
-static void hub_views_due(evutil_socket_t fd, short what, void *arg)
-{
-	struct hub *h = arg;
-	const struct event_def *ev = event_find(&server.events->set, h->event);
-	unsigned stages = h->dirty_stages;
-	struct views_round *vr;
-
-	(void)fd;
-	(void)what;
-	if (h->vround)
-		h->views_again = 1;      /* after the round in flight */
-	if (ev == NULL || h->nwatch == 0 || h->vround)
-		return;
-	if ((vr = calloc(1, sizeof *vr)) == NULL ||
-	    (vr->ids = calloc(h->nwatch, sizeof *vr->ids)) == NULL)
-		fatal("calloc");   /* OOM only: ids <= watches, bounded by max-connections */
-	vr->hub = h;
-	snprintf(vr->tip, sizeof vr->tip, "%s", follow_tip(h->event));
-	for (size_t i = 0; i < h->wcap; i++)
-		for (struct watch *w = h->wtab[i]; w; w = w->hnext) {
-			if (!(w->dirty || w->stage < 0 ||
-			    (w->waiting && (stages >> w->stage & 1))) || !watch_live(w))
-				continue;
-			w->dirty = 0;
-			memcpy(vr->ids[vr->n++], w->ticket, sizeof w->ticket);
-		}
-	h->dirty_stages = 0;
-	h->views_again = 0;
-	if (vr->n == 0) {
-		free(vr->ids);
-		free(vr);
-		return;
-	}
-	h->views_at = now_ms();
-	h->vround = vr;
-	views_round_next(vr);
-}
-
 /* ---- entries from the stream -------------------------------------------- */
-
-static void add_time(cJSON *o, const char *name, int64_t ms, int off)
-{
-	char buf[40];
-
-	if (ms > 0)
-		cJSON_AddStringToObject(o, name, proto_time_format(ms, off, buf, sizeof buf));
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-static void add_opt_string(cJSON *o, const char *name, const cJSON *from)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(from, name));
-
-	if (s && *s)
-		cJSON_AddStringToObject(o, name, s);
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-/* A stream entry (times in ms) as the wire JSON the displays get. */
-static char *entry_to_json(const struct event_def *ev, const char *type, const cJSON *d)
-{
-	int off = ev->utc_offset_s;
-	cJSON *o = NULL;
-	char *text;
-
-	if (strcmp(type, "call") == 0) {
-		struct call c;
-		memset(&c, 0, sizeof c);
-		snprintf(c.ticket_id, sizeof c.ticket_id, "%s",
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket")));
-		snprintf(c.code, sizeof c.code, "%s",
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "code")));
-		snprintf(c.station, sizeof c.station, "%s",
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "station")));
-		snprintf(c.stage, sizeof c.stage, "%s",
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "stage")));
-		c.station_number = (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "station_number"));
-		c.recall = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "recall"));
-		c.at = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "at"));
-		o = proto_call_encode(&c, off);
-	} else if (strcmp(type, "ticket") == 0) {
-		if ((o = cJSON_CreateObject()) != NULL) {
-			cJSON_AddStringToObject(o, "id", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "id")));
-			cJSON_AddStringToObject(o, "code", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "code")));
-			cJSON_AddStringToObject(o, "state", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "state")));
-			cJSON_AddStringToObject(o, "stage", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "stage")));
-			add_opt_string(o, "station", d);
-			add_time(o, "hold_until", (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "hold_until")), off);
-			add_time(o, "at", (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "at")), off);
-		}
-	} else if (strcmp(type, "station") == 0) {
-		struct station st;
-		queue_station_from_store(d, &st);
-		if ((o = proto_station_encode(&st)) != NULL)
-			add_time(o, "at", (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "at")), off);
-	} else
-		return NULL;             /* a type this daemon does not know */
-	if (o == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
-		fatalx("out of memory");   /* OOM only: one stream entry */
-	cJSON_Delete(o);
-	return text;
-}
 
 /*
  * Entries read from Redis at once are sent together: for each event, one
@@ -1002,7 +67,7 @@ static struct batch *batches;
 
 void sse_round(void)
 {
-	fanout_round++;
+	sub_round();
 }
 
 void sse_publish(const char *event, const char *id, const char *type,
@@ -1015,13 +80,13 @@ void sse_publish(const char *event, const char *id, const char *type,
 	cJSON *d;
 	char *text;
 
-	if (h == NULL || h->subs == NULL ||
+	if (h == NULL || LIST_EMPTY(&h->subs) ||
 	    (ev = event_find(&server.events->set, event)) == NULL)
 		return;
 	if ((d = cJSON_ParseWithLength(data, len)) == NULL)
 		return;
 	watch_mark(h, ev, type, d);
-	if ((text = entry_to_json(ev, type, d)) == NULL) {
+	if ((text = record_entry_json(ev, type, d)) == NULL) {
 		cJSON_Delete(d);
 		return;
 	}
@@ -1055,14 +120,10 @@ void sse_publish(const char *event, const char *id, const char *type,
 	cJSON_Delete(d);
 }
 
-/* Sends one hub's batch: the block to displays that have none of it, entry
- * by entry to those that have some (just caught up), and calls to the
- * people called, found through their watch. */
-static void batch_send(struct batch *b)
+/* Every entry of the batch's SSE message, in order, as one payload. */
+static struct payload *batch_block(const struct batch *b)
 {
-	struct hub *h = b->hub;
 	struct payload *block;
-	struct sub *s, *next;
 	size_t total = 0, at = 0;
 	char *text;
 
@@ -1075,43 +136,43 @@ static void batch_send(struct batch *b)
 		    b->e[i].id, b->e[i].type, b->e[i].text);
 	block = payload_raw(text, at);
 	free(text);
-	fanout_round++;
-	for (s = h->subs; s; s = next) {
-		next = s->next;
-		if (s->catching_up || s->ticket[0])
+	return block;
+}
+
+/* The entries of the batch after s->last_id, one message each (a display
+ * that just caught up has some of them already); -1 when it was cut. */
+static int batch_send_after(const struct batch *b, struct sub *s)
+{
+	for (int i = 0; i < b->n; i++) {
+		const struct pending *e = &b->e[i];
+		struct payload *p;
+		int rc;
+		if (!sse_id_after(e->id, s->last_id))
 			continue;
-		if (sse_id_after(b->e[0].id, s->last_id)) {
-			snprintf(s->last_id, sizeof s->last_id, "%s", b->e[b->n - 1].id);
-			if (sub_send(s, block) == -1)
-				sub_cut(s);
-			continue;
-		}
-		for (int i = 0; i < b->n; i++) {
-			struct pending *e = &b->e[i];
-			struct payload *p;
-			int rc;
-			if (!sse_id_after(e->id, s->last_id))
-				continue;
-			snprintf(s->last_id, sizeof s->last_id, "%s", e->id);
-			p = payload_event(e->id, e->type, e->text);
-			rc = sub_send(s, p);
-			payload_unref(p);
-			if (rc == -1) {
-				sub_cut(s);
-				break;
-			}
+		snprintf(s->last_id, sizeof s->last_id, "%s", e->id);
+		p = payload_event(e->id, e->type, e->text);
+		rc = sub_send(s, p);
+		payload_unref(p);
+		if (rc == -1) {
+			sub_cut(s);
+			return -1;
 		}
 	}
-	payload_unref(block);
+	return 0;
+}
+
+/* The batch's calls to the people called, found through their watch. */
+static void batch_send_calls(const struct batch *b)
+{
 	for (int i = 0; i < b->n; i++) {
-		struct pending *e = &b->e[i];
+		const struct pending *e = &b->e[i];
 		struct watch *w;
 		struct payload *p = NULL;
-		if (e->ticket == NULL || (w = watch_find(h, e->ticket)) == NULL)
+		if (e->ticket == NULL || (w = watch_find(b->hub, e->ticket)) == NULL)
 			continue;
-		for (s = w->subs; s; s = next) {
+		for (struct sub *s = LIST_FIRST(&w->subs), *next; s; s = next) {
 			int only;
-			next = s->wnext;
+			next = LIST_NEXT(s, wlink);
 			if (s->catching_up || !sse_id_after(e->id, s->last_id))
 				continue;
 			snprintf(s->last_id, sizeof s->last_id, "%s", e->id);
@@ -1119,16 +180,39 @@ static void batch_send(struct batch *b)
 				p = payload_event(e->id, e->type, e->text);
 			if (sub_send(s, p) == 0)
 				continue;
-			only = w->subs == s && s->wnext == NULL;
+			only = LIST_FIRST(&w->subs) == s && LIST_NEXT(s, wlink) == NULL;
 			sub_cut(s);          /* the watch's only subscriber: it goes too */
 			if (only)
 				break;
 		}
 		payload_unref(p);
 	}
-	hub_touch_board(h);
-	hub_touch_views(h);
-	hub_touch_stats(h);
+}
+
+/* Sends one hub's batch: the block to displays that have none of it, entry
+ * by entry to those that have some (just caught up), and calls to the
+ * people called, found through their watch. */
+static void batch_send(struct batch *b)
+{
+	struct hub *h = b->hub;
+	struct payload *block = batch_block(b);
+
+	sub_round();
+	for (struct sub *s = LIST_FIRST(&h->subs), *next; s; s = next) {
+		next = LIST_NEXT(s, link);
+		if (s->catching_up || s->ticket[0])
+			continue;
+		if (!sse_id_after(b->e[0].id, s->last_id)) {
+			batch_send_after(b, s);
+			continue;
+		}
+		snprintf(s->last_id, sizeof s->last_id, "%s", b->e[b->n - 1].id);
+		if (sub_send(s, block) == -1)
+			sub_cut(s);
+	}
+	payload_unref(block);
+	batch_send_calls(b);
+	hub_touch_all(h);
 }
 
 void sse_flush(void)
@@ -1149,187 +233,6 @@ void sse_flush(void)
 	batches = NULL;
 }
 
-/* ---- catching up -------------------------------------------------------- */
-
-static void sub_catch_up(struct sub *s);
-
-/* A phone that goes live gets its view in the next refresh, even when its
- * watch's other subscribers have it already. */
-static void sub_want_view(struct sub *s)
-{
-	s->watch->dirty = 1;
-	s->watch->sent = 0;
-	hub_touch_views(s->hub);
-}
-
-/* Owned by the store: reply dies after return.  arg is the subscriber. */
-static void sub_on_range(const redisReply *r, void *arg)
-{
-	struct sub *s = arg;
-	const struct event_def *ev;
-	size_t n = 0;
-
-	s->pending--;
-	if (s->closed) {
-		sub_release(s);
-		return;
-	}
-	ev = event_find(&server.events->set, s->hub->event);
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || ev == NULL) {
-		/* Redis went away: wait, sse_tick tries again */
-		if (!s->waiting) {
-			s->waiting = 1;
-			nwaiting++;
-		}
-		return;
-	}
-	for (n = 0; n < r->elements; n++) {
-		const redisReply *e = r->element[n], *f;
-		const char *type = NULL;
-		cJSON *d = NULL;
-		char *text = NULL;
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
-			continue;
-		f = e->element[1];
-		for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2) {
-			if (strcmp(f->element[k]->str, "type") == 0)
-				type = f->element[k + 1]->str;
-			else if (strcmp(f->element[k]->str, "data") == 0)
-				d = cJSON_ParseWithLength(f->element[k + 1]->str, f->element[k + 1]->len);
-		}
-		/* paced: once a batch's worth is queued, wait for it to drain
-		 * (sse_tick resumes from last_id), however long the gap */
-		if (sub_backlog(s) > (size_t)server.cfg.sse_max_buffer) {
-			cJSON_Delete(d);
-			if (!s->waiting) {
-				s->waiting = 1;
-				nwaiting++;
-			}
-			return;
-		}
-		snprintf(s->last_id, sizeof s->last_id, "%s", e->element[0]->str);
-		/* a ticket stream replays only that ticket's calls */
-		if (type && d && (text = entry_to_json(ev, type, d)) != NULL &&
-		    (s->ticket[0] == '\0' || (strcmp(type, "call") == 0 && strcmp(s->ticket,
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "ticket"))) == 0))) {
-			struct payload *p = payload_event(e->element[0]->str, type, text);
-			struct evbuffer *out = bufferevent_get_output(
-			    evhttp_connection_get_bufferevent(s->evcon));
-			p->refs++;
-			if (evbuffer_add_reference(out, s->chunked ? p->data : p->data + p->hdr,
-			    s->chunked ? p->hdr + p->len + 2 : p->len, payload_release, p) != 0)
-				p->refs--;
-			payload_unref(p);
-		}
-		free(text);
-		cJSON_Delete(d);
-	}
-	if (r->elements > 0) {
-		/* changes the follower may not have seen (it had not started):
-		 * the snapshots must show them too */
-		hub_touch_board(s->hub);
-		hub_touch_views(s->hub);
-		hub_touch_stats(s->hub);
-	}
-	if (r->elements == 0 && follow_tip(s->hub->event)[0] == '\0') {
-		/* all there is, but the follower has not started: wait for it */
-		if (!s->waiting) {
-			s->waiting = 1;
-			nwaiting++;
-		}
-		return;
-	}
-	/* Nothing after last_id when Redis ran the XRANGE: sub_catch_up goes
-	 * live if the follower has seen no more, else asks again (an entry
-	 * written since).  Never jump to the follower's tip: an entry it
-	 * delivered while this one was held back would be lost. */
-	sub_catch_up(s);
-}
-
-/*
- * Replays what the subscriber missed, from the stream, until it has all
- * that this daemon's follower has seen; then it goes live.  Live entries
- * are held back from it meanwhile, and skipped after if it already has
- * them.  While Redis is away, or before the follower knows where the
- * stream ends, it waits and sse_tick tries again.
- */
-static void sub_catch_up(struct sub *s)
-{
-	char key[PROTO_ID_MAX + 24], from[40];
-	const char *tip = follow_tip(s->hub->event);
-	size_t lens[6];
-
-	if (s->pending)
-		return;
-	if (tip[0] && !sse_id_after(tip, s->last_id)) {
-		s->catching_up = 0;
-		if (s->watch)
-			sub_want_view(s);
-		else if (s->hub->board == NULL)
-			hub_touch_board(s->hub);   /* the first display: make one */
-		else if (sub_send(s, s->hub->board) == -1)
-			sub_cut(s);
-		return;
-	}
-	snprintf(key, sizeof key, "antre:{%s}:stream", s->hub->event);
-	snprintf(from, sizeof from, "(%s", s->last_id);
-	const char *argv[] = { "XRANGE", key, from, "+", "COUNT", CATCHUP_COUNT };
-	for (int i = 0; i < 6; i++)
-		lens[i] = strlen(argv[i]);
-	if (store_command(server.store, sub_on_range, s, 6, argv, lens) == 0)
-		s->pending++;
-	else if (!s->waiting) {
-		s->waiting = 1;
-		nwaiting++;
-	}
-}
-
-/* Tells the client where it starts (a `start` message with the id, so
- * that a display that has had only board snapshots still reconnects with
- * a Last-Event-ID).  It carries data: EventSource keeps the id of a
- * message without any, but other clients (npm eventsource, sseclient-py)
- * drop such a message whole, id included. */
-static int sub_send_start(struct sub *s)
-{
-	char text[128];
-	struct payload *p;
-	int rc;
-
-	snprintf(text, sizeof text, "id: %s\nevent: start\ndata: {\"id\":\"%s\"}\n\n",
-	    s->last_id, s->last_id);
-	p = payload_raw(text, strlen(text));
-	rc = sub_send(s, p);
-	payload_unref(p);
-	return rc;
-}
-
-/* Owned by the store: reply dies after return.  arg is the subscriber
- * whose starting point (the stream's newest entry) this is. */
-static void sub_on_start(const redisReply *r, void *arg)
-{
-	struct sub *s = arg;
-
-	s->pending--;
-	if (s->closed) {
-		sub_release(s);
-		return;
-	}
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		evhttp_connection_free(s->evcon);   /* the client reconnects */
-		return;
-	}
-	if (r->elements > 0 && r->element[0]->type == REDIS_REPLY_ARRAY &&
-	    r->element[0]->elements > 0)
-		snprintf(s->last_id, sizeof s->last_id, "%s", r->element[0]->element[0]->str);
-	else
-		snprintf(s->last_id, sizeof s->last_id, "0-0");
-	if (sub_send_start(s) == -1) {
-		sub_cut(s);
-		return;
-	}
-	sub_catch_up(s);
-}
-
 /* ---- subscribing -------------------------------------------------------- */
 
 /* When a new stream's lifetime ends: sse-max-lifetime from now, less up to
@@ -1338,28 +241,36 @@ static void sub_on_start(const redisReply *r, void *arg)
 static int64_t lifetime_end(const struct sub *s)
 {
 	int64_t life = (int64_t)server.cfg.sse_max_lifetime_s * 1000;
-	uint64_t r = (uint64_t)now_ms() ^ (uint64_t)(uintptr_t)s;
+	uint64_t r = (uint64_t)sse_now_ms() ^ (uint64_t)(uintptr_t)s;
 
-	r = hash_bytes((const char *)&r, sizeof r);
-	return now_ms() + life - (int64_t)(r % (uint64_t)(life / 10 + 1));
+	r = sse_hash((const char *)&r, sizeof r);
+	return sse_now_ms() + life - (int64_t)(r % (uint64_t)(life / 10 + 1));
 }
 
-static int valid_stream_id(const char *id)
+/* The reply's start: an event stream that ends with the connection. */
+static void sub_open(struct sub *s)
 {
-	uint64_t ms, seq;
-	char end;
+	struct evkeyvalq *h = evhttp_request_get_output_headers(s->req);
+	struct timeval tv = { server.cfg.http_timeout_s, 0 };
 
-	return id && strlen(id) < 32 && sscanf(id, "%" SCNu64 "-%" SCNu64 "%c", &ms, &seq, &end) == 2;
+	evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-cache, no-store");
+	evhttp_add_header(h, "X-Accel-Buffering", "no");
+	/* when the stream ends (its lifetime is over) so does the connection */
+	evhttp_add_header(h, "Connection", "close");
+	evhttp_send_reply_start(s->req, 200, "OK");
+	s->chunked = s->req->chunked;
+	/* a stream is silent for long stretches: no read timeout; a write that
+	 * cannot go out for http-timeout seconds still ends it */
+	bufferevent_set_timeouts(evhttp_connection_get_bufferevent(s->evcon), NULL, &tv);
+	evhttp_connection_set_closecb(s->evcon, sub_on_close, s);
 }
 
 void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, int stats)
 {
 	struct evhttp_request *req = r->ev;
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct hub *hub = hub_get(r->event->id, 1);
-	struct bufferevent *bev;
-	struct timeval tv = { server.cfg.http_timeout_s, 0 };
 	struct sub *s;
 	struct payload *hello;
 
@@ -1377,92 +288,31 @@ void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, in
 		snprintf(s->ticket, sizeof s->ticket, "%s", ticket_id);
 	s->stats = stats && ticket_id == NULL;
 	s->end_ms = lifetime_end(s);
-	evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
-	evhttp_add_header(h, "Cache-Control", "no-cache, no-store");
-	evhttp_add_header(h, "X-Accel-Buffering", "no");
-	/* when the stream ends (its lifetime is over) so does the connection */
-	evhttp_add_header(h, "Connection", "close");
-	evhttp_send_reply_start(req, 200, "OK");
-	s->chunked = req->chunked;
-	/* a stream is silent for long stretches: no read timeout; a write that
-	 * cannot go out for http-timeout seconds still ends it */
-	bev = evhttp_connection_get_bufferevent(evcon);
-	bufferevent_set_timeouts(bev, NULL, &tv);
-	evhttp_connection_set_closecb(evcon, sub_on_close, s);
-
-	s->next = hub->subs;
-	if (hub->subs)
-		hub->subs->prev = s;
-	hub->subs = s;
-	if (s->ticket[0]) {
-		hub->ntickets++;
-		watch_add(hub, s);
-	} else
-		hub->ndisplays++;
-	hub->nstats += s->stats;
-	nsubs++;
+	sub_open(s);
+	sub_link(s);
 	if (s->stats)
-		hub_touch_stats(hub);    /* an organiser gets the figures at once */
-
+		hub_touch(s->hub, REFRESH_STATS);   /* an organiser gets the figures at once */
 	hello = payload_raw("retry: 3000\n\n", 13);
 	sub_send(s, hello);
 	payload_unref(hello);
-
-	if (valid_stream_id(last_id)) {
-		snprintf(s->last_id, sizeof s->last_id, "%s", last_id);
-		s->catching_up = 1;
-		sub_catch_up(s);
-		return;
-	}
-	/* New: from now on, with the current state first.  "Now" is the
-	 * follower's tip; before the follower has looked, it is asked of Redis,
-	 * so that nothing between this moment and the follower's start is lost. */
-	if (follow_tip(hub->event)[0] == '\0') {
-		char key[PROTO_ID_MAX + 24];
-		const char *argv[] = { "XREVRANGE", key, "+", "-", "COUNT", "1" };
-		size_t lens[6];
-		snprintf(key, sizeof key, "antre:{%s}:stream", hub->event);
-		for (int i = 0; i < 6; i++)
-			lens[i] = strlen(argv[i]);
-		s->catching_up = 1;
-		if (store_command(server.store, sub_on_start, s, 6, argv, lens) == 0)
-			s->pending++;
-		else
-			evhttp_connection_free(s->evcon);   /* Redis is away: reconnect later */
-		return;
-	}
-	snprintf(s->last_id, sizeof s->last_id, "%s", follow_tip(hub->event));
-	if (sub_send_start(s) == -1) {
-		sub_cut(s);
-		return;
-	}
-	if (s->watch)
-		sub_want_view(s);
-	/* the cached board is never older than the last change (every change
-	 * refreshes it); only the first display makes one, for itself and
-	 * whoever comes while it is made */
-	else if (hub->board == NULL)
-		hub_touch_board(hub);
-	else if (sub_send(s, hub->board) == -1)
-		sub_cut(s);
+	sub_start(s, last_id);
 }
 
 /* ---- housekeeping ------------------------------------------------------- */
 
 void sse_tick(void)
 {
-	int64_t now = now_ms();
+	int64_t now = sse_now_ms();
 	struct payload *p;
 
-	if (nwaiting > 0)
+	if (sub_nwaiting() > 0)
 		for (struct hub *h = hubs; h; h = h->next)
-			for (struct sub *s = h->subs, *next; s; s = next) {
-				next = s->next;
+			for (struct sub *s = LIST_FIRST(&h->subs), *next; s; s = next) {
+				next = LIST_NEXT(s, link);
 				if (!s->waiting ||
 				    sub_backlog(s) > (size_t)server.cfg.sse_max_buffer / 2)
 					continue;
-				s->waiting = 0;
-				nwaiting--;
+				sub_unwait(s);
 				sub_catch_up(s);
 			}
 
@@ -1471,8 +321,8 @@ void sse_tick(void)
 	if (now - last_lifetime_check >= LIFETIME_CHECK_MS) {
 		last_lifetime_check = now;
 		for (struct hub *h = hubs; h; h = h->next)
-			for (struct sub *s = h->subs, *next; s; s = next) {
-				next = s->next;
+			for (struct sub *s = LIST_FIRST(&h->subs), *next; s; s = next) {
+				next = LIST_NEXT(s, link);
 				if (now >= s->end_ms && !s->catching_up && s->pending == 0)
 					sub_end(s);
 			}
@@ -1483,11 +333,11 @@ void sse_tick(void)
 		return;
 	last_heartbeat = now;
 	p = payload_raw(": ping\n\n", 8);
-	fanout_round++;
+	sub_round();
 	for (struct hub *h = hubs; h; h = h->next) {
 		struct sub *s, *next;
-		for (s = h->subs; s; s = next) {
-			next = s->next;
+		for (s = LIST_FIRST(&h->subs); s; s = next) {
+			next = LIST_NEXT(s, link);
 			if (sub_send(s, p) == -1)
 				sub_cut(s);
 		}
@@ -1497,7 +347,7 @@ void sse_tick(void)
 
 void sse_init(void)
 {
-	last_heartbeat = last_lifetime_check = now_ms();
+	last_heartbeat = last_lifetime_check = sse_now_ms();
 }
 
 void sse_shutdown(void)
@@ -1506,8 +356,8 @@ void sse_shutdown(void)
 
 	for (h = hubs; h; h = hn) {
 		hn = h->next;
-		while (h->subs) {
-			struct sub *s = h->subs;
+		while (!LIST_EMPTY(&h->subs)) {
+			struct sub *s = LIST_FIRST(&h->subs);
 			struct evhttp_request *req = s->req;
 			/* ends the chunked reply; the connection closes after it */
 			sub_unlink(s);
@@ -1518,15 +368,9 @@ void sse_shutdown(void)
 			evhttp_send_reply_end(req);
 			sub_release(s);
 		}
-		if (h->vround)
-			h->vround->hub = NULL;   /* its replies come with NULL */
 		free(h->wtab);
 		payload_unref(h->board);
-		event_free(h->board_timer);
-		event_free(h->views_timer);
-		event_free(h->stats_timer);
-		h->dead = 1;
-		hub_release(h);
+		refresh_stop(h);             /* frees the hub, now or later */
 	}
 	hubs = NULL;
 }

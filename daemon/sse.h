@@ -1,7 +1,9 @@
 /*
  * sse.h: Server-Sent Events.  Each daemon keeps, per event, the list of its
  * own subscribers (waiting-room displays, and people following their own
- * ticket), fed by follow.c with every new entry of the event's Redis Stream.
+ * ticket), fed with every new entry of the event's Redis Stream by follow.c
+ * through the follow_sink main.c makes of sse_round, sse_publish and
+ * sse_flush.
  *
  * An entry is serialised once and the same bytes are referenced by every
  * subscriber's output buffer.  Calls go out at once; board snapshots and
@@ -29,12 +31,12 @@ void sse_shutdown(void);
  */
 void sse_subscribe(struct req *r, const char *ticket_id, const char *last_id, int stats);
 
-/* Starts a fan-out round: follow.c calls it before each batch of entries
- * it read at once (see sub_send for why). */
+/* Starts a fan-out round: called before each batch of entries the
+ * follower read at once (see sub_send for why). */
 void sse_round(void);
 
-/* A new entry of an event's stream (follow.c), in stream order; held until
- * sse_flush sends every entry of the round together. */
+/* A new entry of an event's stream (from the follower), in stream order;
+ * held until sse_flush sends every entry of the round together. */
 void sse_publish(const char *event, const char *id, const char *type,
     const char *data, size_t len);
 void sse_flush(void);

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -503,4 +504,16 @@ int store_eval(struct store *s, const struct store_script *script,
 		return -1;
 	}
 	return 0;
+}
+
+int store_key(char *buf, size_t size, const char *event, const char *suffix)
+{
+	int n = snprintf(buf, size, "antre:{%s}:%s", event, suffix);
+
+	if (n < 0 || (size_t)n >= size) {
+		if (size > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	return n;
 }

@@ -71,6 +71,19 @@ int store_eval(struct store *s, const struct store_script *script,
 /* The embedded script with that name; fatal at start if it is missing. */
 const struct store_script *store_script_get(const char *name);
 
+/*
+ * Every Redis key of an event is "antre:{EVENT}:SUFFIX": the braces put all
+ * of an event's keys in one hash slot, so that one script may touch them
+ * all (Redis Cluster).  The scripts get the prefix (suffix "") as KEYS[1]
+ * and add their own names.  STORE_KEY_MAX fits every key antred builds (an
+ * event id, and at most an Idempotency-Key record's "idem:" and 64 bytes).
+ */
+#define STORE_KEY_MAX 128
+
+/* Writes the key into buf; its length, or -1 (and buf "") when it does
+ * not fit in size bytes. */
+int store_key(char *buf, size_t size, const char *event, const char *suffix);
+
 /* 1 for error replies that mean "Redis cannot take writes now" (MISCONF,
  * OOM, READONLY, LOADING, MASTERDOWN, BUSY), which callers turn into 503. */
 int store_reply_unavailable(const redisReply *r);

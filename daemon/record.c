@@ -1,0 +1,344 @@
+/* record.c: script results and stream entries into the wire types. */
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <hiredis.h>
+
+#include "log.h"
+
+/* Copies a string member; "" when absent or not a string; -1 (and "")
+ * when it does not fit. */
+static int copy_str(const cJSON *o, const char *name, char *dst, size_t size)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	dst[0] = '\0';
+	if (!cJSON_IsString(j))
+		return 0;
+	if (strlen(j->valuestring) >= size)
+		return -1;
+	strcpy(dst, j->valuestring);
+	return 0;
+}
+
+/* A number member, or dflt when absent, not a number or beyond int64_t
+ * (converting such a double would be undefined). */
+static int64_t get_num(const cJSON *o, const char *name, int64_t dflt)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!cJSON_IsNumber(j) || !(j->valuedouble > -9.2e18 && j->valuedouble < 9.2e18))
+		return dflt;
+	return (int64_t)j->valuedouble;
+}
+
+/* ---- tickets, stations, boards ------------------------------------------ */
+
+static int visit_from_store(const cJSON *v, struct ticket_visit *tv)
+{
+	memset(tv, 0, sizeof *tv);
+	if (copy_str(v, "stage", tv->stage, sizeof tv->stage) ||
+	    copy_str(v, "station", tv->station, sizeof tv->station) ||
+	    copy_str(v, "outcome", tv->outcome, sizeof tv->outcome))
+		return -1;
+	tv->queued_at = get_num(v, "queued_at", 0);
+	tv->called_at = get_num(v, "called_at", 0);
+	tv->started_at = get_num(v, "started_at", 0);
+	tv->completed_at = get_num(v, "completed_at", 0);
+	return 0;
+}
+
+int record_ticket(const cJSON *j, struct ticket *t)
+{
+	const int maxvisits = (int)(sizeof t->visits / sizeof t->visits[0]);
+	const cJSON *v;
+	char state[16];
+
+	memset(t, 0, sizeof *t);
+	if (!cJSON_IsObject(j) ||
+	    copy_str(j, "id", t->id, sizeof t->id) || copy_str(j, "code", t->code, sizeof t->code) ||
+	    copy_str(j, "service", t->service, sizeof t->service) ||
+	    copy_str(j, "priority", t->priority, sizeof t->priority) ||
+	    copy_str(j, "area", t->area, sizeof t->area) ||
+	    copy_str(j, "stage", t->stage, sizeof t->stage) ||
+	    copy_str(j, "station", t->station, sizeof t->station) ||
+	    copy_str(j, "state", state, sizeof state) ||
+	    proto_ticket_state_parse(state, &t->state) == -1)
+		return -1;
+	t->issued_at = get_num(j, "issued_at", 0);
+	t->hold_until = get_num(j, "hold_until", 0);
+	t->recalls = (int)get_num(j, "recalls", 0);
+	t->position = (int)get_num(j, "position", -1);
+	t->eta_s = (int)get_num(j, "eta_s", -1);
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "visits")) {
+		/* a ticket sent round more stages than fit keeps its latest visits */
+		if (t->nvisits == maxvisits) {
+			memmove(t->visits, t->visits + 1, sizeof t->visits - sizeof t->visits[0]);
+			t->nvisits--;
+		}
+		if (visit_from_store(v, &t->visits[t->nvisits++]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+void record_station(const cJSON *j, struct station *s)
+{
+	char state[16];
+
+	memset(s, 0, sizeof *s);
+	/* ids were checked by the daemon before they reached the store, so
+	 * they fit (copy_str leaves a field empty rather than overrun it) */
+	copy_str(j, "id", s->id, sizeof s->id);
+	copy_str(j, "stage", s->stage, sizeof s->stage);
+	s->number = (int)get_num(j, "number", 0);
+	copy_str(j, "state", state, sizeof state);
+	s->state = strcmp(state, "paused") == 0 ? STATION_PAUSED : STATION_OPEN;
+	copy_str(j, "ticket_id", s->ticket_id, sizeof s->ticket_id);
+	copy_str(j, "ticket_code", s->ticket_code, sizeof s->ticket_code);
+}
+
+/* A call as the scripts write it ({"ticket", "code", "station", "stage",
+ * "station_number", "recall", "at"}): on the board and in the stream. */
+static void call_from_store(const cJSON *j, struct call *c)
+{
+	memset(c, 0, sizeof *c);
+	copy_str(j, "ticket", c->ticket_id, sizeof c->ticket_id);
+	copy_str(j, "code", c->code, sizeof c->code);
+	copy_str(j, "station", c->station, sizeof c->station);
+	copy_str(j, "stage", c->stage, sizeof c->stage);
+	c->station_number = (int)get_num(j, "station_number", 0);
+	c->recall = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "recall"));
+	c->at = get_num(j, "at", 0);
+}
+
+static void board_stage_from_store(const struct event_def *ev, const cJSON *j,
+    struct board_stage *s)
+{
+	int i;
+
+	memset(s, 0, sizeof *s);
+	copy_str(j, "id", s->id, sizeof s->id);
+	i = event_stage_index(ev, s->id);
+	snprintf(s->name, sizeof s->name, "%s", i >= 0 ? ev->stages[i].name : s->id);
+	s->waiting = (int)get_num(j, "waiting", 0);
+	s->eta_s = (int)get_num(j, "eta_s", 0);
+}
+
+static void board_hold_from_store(const cJSON *j, struct board_hold *h)
+{
+	memset(h, 0, sizeof *h);
+	copy_str(j, "ticket", h->ticket_id, sizeof h->ticket_id);
+	copy_str(j, "code", h->code, sizeof h->code);
+	copy_str(j, "stage", h->stage, sizeof h->stage);
+	h->until = get_num(j, "hold_until", 0);
+}
+
+void record_board(const struct event_def *ev, const cJSON *res, struct board *b)
+{
+	const cJSON *it;
+
+	memset(b, 0, sizeof *b);
+	snprintf(b->event, sizeof b->event, "%s", ev->id);
+	b->at = get_num(res, "at", 0);
+	b->target = ev->daily_target;
+	b->doses_today = (int)get_num(res, "doses_today", 0);
+	b->issued_today = (int)get_num(res, "issued_today", 0);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stages"))
+		if (b->nstages < PROTO_MAX_STAGES)
+			board_stage_from_store(ev, it, &b->stages[b->nstages++]);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "stations"))
+		if (b->nstations < PROTO_MAX_STATIONS)
+			record_station(it, &b->stations[b->nstations++]);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "calls"))
+		if (b->ncalls < PROTO_MAX_CALLS)
+			call_from_store(it, &b->calls[b->ncalls++]);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(res, "holds"))
+		if (b->nholds < PROTO_MAX_HOLDS)
+			board_hold_from_store(it, &b->holds[b->nholds++]);
+}
+
+cJSON *record_ticket_wire(const struct event_def *ev, const cJSON *j, enum record_view view)
+{
+	struct ticket t;
+	cJSON *wire;
+
+	if (record_ticket(j, &t) == -1)
+		return NULL;
+	if ((wire = proto_ticket_encode(&t, ev->utc_offset_s)) == NULL)
+		fatalx("out of memory");   /* OOM only: one ticket */
+	if (view == RECORD_PUBLIC) {
+		/* what the person's page may see: no area, priority or visits */
+		cJSON_DeleteItemFromObjectCaseSensitive(wire, "area");
+		cJSON_DeleteItemFromObjectCaseSensitive(wire, "priority");
+		cJSON_DeleteItemFromObjectCaseSensitive(wire, "visits");
+	}
+	return wire;
+}
+
+/* ---- stream entries ----------------------------------------------------- */
+
+static void add_time(cJSON *o, const char *name, int64_t ms, int off)
+{
+	char buf[40];
+
+	if (ms > 0)
+		cJSON_AddStringToObject(o, name, proto_time_format(ms, off, buf, sizeof buf));
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+/* A string member as it is; left out when it is not a string. */
+static void add_str(cJSON *o, const char *name, const cJSON *from)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(from, name));
+
+	if (s)
+		cJSON_AddStringToObject(o, name, s);
+}
+
+/* A string member, null when absent or empty. */
+static void add_opt_str(cJSON *o, const char *name, const cJSON *from)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(from, name));
+
+	if (s && *s)
+		cJSON_AddStringToObject(o, name, s);
+	else
+		cJSON_AddNullToObject(o, name);
+}
+
+/* A "ticket" entry: a ticket's new state, as the displays need it. */
+static cJSON *ticket_entry(const cJSON *d, int off)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	add_str(o, "id", d);
+	add_str(o, "code", d);
+	add_str(o, "state", d);
+	add_str(o, "stage", d);
+	add_opt_str(o, "station", d);
+	add_time(o, "hold_until", get_num(d, "hold_until", 0), off);
+	add_time(o, "at", get_num(d, "at", 0), off);
+	return o;
+}
+
+char *record_entry_json(const struct event_def *ev, const char *type, const cJSON *d)
+{
+	int off = ev->utc_offset_s;
+	cJSON *o;
+	char *text;
+
+	if (strcmp(type, "call") == 0) {
+		struct call c;
+		call_from_store(d, &c);
+		o = proto_call_encode(&c, off);
+	} else if (strcmp(type, "ticket") == 0)
+		o = ticket_entry(d, off);
+	else if (strcmp(type, "station") == 0) {
+		struct station st;
+		record_station(d, &st);
+		if ((o = proto_station_encode(&st)) != NULL)
+			add_time(o, "at", get_num(d, "at", 0), off);
+	} else
+		return NULL;             /* a type this daemon does not know */
+	if (o == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
+		fatalx("out of memory");   /* OOM only: one stream entry */
+	cJSON_Delete(o);
+	return text;
+}
+
+int record_stream_entry(const redisReply *e, struct stream_entry *out)
+{
+	const redisReply *f;
+
+	memset(out, 0, sizeof *out);
+	if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING)
+		return -1;
+	out->id = e->element[0]->str;
+	f = e->element[1];
+	for (size_t k = 0; f->type == REDIS_REPLY_ARRAY && k + 1 < f->elements; k += 2) {
+		const redisReply *name = f->element[k], *value = f->element[k + 1];
+		if (name->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(name->str, "type") == 0)
+			out->type = value->str;
+		else if (strcmp(name->str, "data") == 0) {
+			out->data = value->str;
+			out->len = value->len;
+		}
+	}
+	return 0;
+}
+
+/* ---- the day's report --------------------------------------------------- */
+
+/* Milliseconds to whole seconds, half away from zero. */
+static int64_t round_s(int64_t ms)
+{
+	return ms >= 0 ? (ms + 500) / 1000 : -((-ms + 500) / 1000);
+}
+
+/*
+ * The visits are read here rather than from struct ticket, which keeps only
+ * the latest PROTO_MAX_STAGES * 2 of them: the sums cover every visit.
+ */
+int record_report_row(const struct event_def *ev, const cJSON *j, struct report_row *row)
+{
+	int64_t wait_ms = 0, service_ms = 0;
+	const cJSON *v;
+
+	memset(row->called, 0, sizeof row->called);
+	memset(row->completed, 0, sizeof row->completed);
+	row->dose = 0;
+	if (record_ticket(j, &row->t) == -1)
+		return -1;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "visits")) {
+		const char *stage = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "stage"));
+		const char *outcome = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(v, "outcome"));
+		int64_t queued = get_num(v, "queued_at", 0), called = get_num(v, "called_at", 0);
+		int64_t started = get_num(v, "started_at", 0), completed = get_num(v, "completed_at", 0);
+		int si = stage ? event_stage_index(ev, stage) : -1;
+
+		if (queued && called)
+			wait_ms += called - queued;
+		/* a timed wait that ran out was never called: no service time */
+		if (completed && (started || called))
+			service_ms += completed - (started ? started : called);
+		if (si >= 0) {           /* a stage of the event no longer: no column */
+			row->called[si] = called;
+			row->completed[si] = completed;
+			if (si == ev->dose_stage && outcome && strcmp(outcome, "done") == 0)
+				row->dose = 1;
+		}
+	}
+	row->wait_s = round_s(wait_ms);
+	row->service_s = round_s(service_ms);
+	return 0;
+}
+
+int record_report_page(const cJSON *res, struct report_page *pg)
+{
+	const cJSON *day = cJSON_GetObjectItemCaseSensitive(res, "day");
+	const cJSON *cursor = cJSON_GetObjectItemCaseSensitive(res, "cursor");
+	const cJSON *tickets = cJSON_GetObjectItemCaseSensitive(res, "tickets");
+
+	memset(pg, 0, sizeof *pg);
+	if (!cJSON_IsString(day) || strlen(day->valuestring) != 8 ||
+	    strspn(day->valuestring, "0123456789") != 8 ||
+	    !cJSON_IsString(cursor) || strlen(cursor->valuestring) >= sizeof pg->cursor ||
+	    strspn(cursor->valuestring, "0123456789") != strlen(cursor->valuestring) ||
+	    cursor->valuestring[0] == '\0' || !cJSON_IsArray(tickets))
+		return -1;
+	memcpy(pg->day, day->valuestring, 9);
+	memcpy(pg->cursor, cursor->valuestring, strlen(cursor->valuestring) + 1);
+	pg->tickets = tickets;
+	return 0;
+}
