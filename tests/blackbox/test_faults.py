@@ -1004,7 +1004,7 @@ def test_slow_and_bad_clients_do_not_hurt_others():
         assert rss1 - rss0 < (64 if SAN else 8) * 1024, "RSS grew by %d KiB" % (rss1 - rss0)
         # http-timeout is also a deadline for a whole request: libevent's own
         # timeout is only for inactivity, so a head trickled a byte every 0.5 s
-        # was kept forever (http.c http_tick now closes it).
+        # was kept forever (http_conn.c http_tick now closes it).
         reply, how, t = results["slowloris"]
         assert how in ("eof", "reset") and t <= 3.5, \
             "slowloris not cut at http-timeout 2 s: %s after %.1f s" % (how, t)
@@ -1256,7 +1256,7 @@ def test_a_burst_of_connections_does_not_stop_accepting():
         stopped = False
         time.sleep(0.5)
         # antred once stopped accepting after 256 accepts in one turn of its
-        # loop, until some connection closed (http.c on_adopt now accepts again).
+        # loop, until some connection closed (http_conn.c on_adopt now accepts again).
         got = [healthz_on_new_connection(port, 1.5) for port in (d.port, p2)]
         queued = [listen_queue(d.port), listen_queue(p2)]
         print("    after a burst of 280 on two listeners: newcomers got %r; listen queues %r"
