@@ -35,12 +35,6 @@ static unsigned long long durations[NDURATIONS + 1];  /* per bucket, last open *
 static unsigned long long durations_n;
 static int64_t durations_sum_us;
 
-/* Upper bounds of the stats' wait histogram, seconds (stats.h). */
-static const char *const wait_le[METRICS_WAIT_BUCKETS - 1] = {
-	"60", "120", "300", "600", "900", "1200", "1800", "2700", "3600", "5400",
-	"7200", "10800"
-};
-
 static int count_cmp(const char *route, int status, const struct http_count *c)
 {
 	int d = strcmp(route, c->route);
@@ -99,62 +93,23 @@ void metrics_free(void)
 
 /* ---- an event's figures from the stats script ------------------------- */
 
-/* A number member, 0 when absent (counters not yet written are zero). */
-static long long num(const cJSON *o, const char *name)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsNumber(j) ? (long long)j->valuedouble : 0;
-}
-
 int metrics_event_from_stats(const struct event_def *ev, const cJSON *raw,
     struct metrics_event *m)
 {
-	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(raw, "fields");
-	const cJSON *waiting = cJSON_GetObjectItemCaseSensitive(raw, "waiting");
-	const cJSON *issued = cJSON_GetObjectItemCaseSensitive(raw, "issued");
-	const cJSON *f;
+	struct stats_counters *c = malloc(sizeof *c);
+	int rc;
 
+	if (c == NULL)
+		fatal("malloc");
 	memset(m, 0, sizeof *m);
-	if (!cJSON_IsObject(fields) || !cJSON_IsObject(waiting) || !cJSON_IsObject(issued))
-		return -1;
-	for (int i = 0; i < ev->nservices; i++)
-		m->issued += num(issued, ev->services[i].id);
-	for (int i = 0; i < ev->nstages; i++)
-		m->sg[i].waiting = num(waiting, ev->stages[i].id);
-	cJSON_ArrayForEach(f, fields) {
-		char kind[8], name[PROTO_STATION_MAX];
-		const char *rest;
-		long long v = cJSON_IsNumber(f) ? (long long)f->valuedouble : 0;
-		struct metrics_stage *sg;
-		int si, n;
-		if (stats_split_field(f->string, kind, sizeof kind, name, sizeof name, &rest) == -1)
-			continue;
-		if (strcmp(kind, "wh") == 0) {
-			n = atoi(rest);
-			if ((si = event_stage_index(ev, name)) >= 0 &&
-			    n >= 1 && n <= METRICS_WAIT_BUCKETS)
-				m->sg[si].hist[n - 1] += v;
-			continue;
-		}
-		/* the rest are per station; stations no longer in the event file
-		 * are left out */
-		if (event_station_parse(ev, name, &si, &n) == -1)
-			continue;
-		sg = &m->sg[si];
-		if (strcmp(kind, "c") == 0)
-			sg->calls += v;
-		else if (strcmp(kind, "d") == 0)
-			sg->done += v;
-		else if (strcmp(kind, "x") == 0)
-			sg->deferred += v;
-		else if (strcmp(kind, "r") == 0)
-			sg->refused += v;
-		else if (strcmp(kind, "ws") == 0)
-			sg->wait_ms += v;
+	if ((rc = stats_counters_read(ev, raw, c)) == 0) {
+		m->ok = 1;
+		m->issued = c->issued;
+		memcpy(m->sg, c->sg, sizeof m->sg);
 	}
-	m->ok = 1;
-	return 0;
+	stats_counters_free(c);
+	free(c);
+	return rc;
 }
 
 /* ---- the text format -------------------------------------------------- */
@@ -279,7 +234,7 @@ static void write_events(struct evbuffer *out, const struct event_set *set,
 		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
 			sample_stage(out, "antre_calls_total", set->events[e].id,
 			    set->events[e].stages[s].id);
-			evbuffer_add_printf(out, "} %lld\n", m[e].sg[s].calls);
+			evbuffer_add_printf(out, "} %lld\n", m[e].sg[s].w.calls);
 		}
 
 	family(out, "antre_completions_total", "counter",
@@ -287,8 +242,8 @@ static void write_events(struct evbuffer *out, const struct event_set *set,
 	    "day boundary.");
 	for (int e = 0; e < set->n; e++)
 		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			const struct metrics_stage *sg = &m[e].sg[s];
-			const long long v[] = { sg->done, sg->deferred, sg->refused };
+			const struct stats_stage_counts *sg = &m[e].sg[s];
+			const long long v[] = { sg->w.done, sg->w.deferred, sg->w.refused };
 			for (int o = 0; o < 3; o++) {
 				sample_stage(out, "antre_completions_total", set->events[e].id,
 				    set->events[e].stages[s].id);
@@ -310,18 +265,21 @@ static void write_events(struct evbuffer *out, const struct event_set *set,
 	    "the event-local day boundary.");
 	for (int e = 0; e < set->n; e++)
 		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			const struct metrics_stage *sg = &m[e].sg[s];
+			const struct stats_stage_counts *sg = &m[e].sg[s];
 			const char *ev = set->events[e].id, *st = set->events[e].stages[s].id;
 			long long cum = 0;
-			for (int b = 0; b < METRICS_WAIT_BUCKETS; b++) {
+			for (int b = 0; b < PROTO_WAIT_BUCKETS; b++) {
 				cum += sg->hist[b];
 				sample_stage(out, "antre_wait_seconds_bucket", ev, st);
-				evbuffer_add_printf(out, ",le=\"%s\"} %lld\n",
-				    b < METRICS_WAIT_BUCKETS - 1 ? wait_le[b] : "+Inf", cum);
+				if (b < PROTO_WAIT_BUCKETS - 1)
+					evbuffer_add_printf(out, ",le=\"%d\"} %lld\n",
+					    proto_wait_bucket_max_min[b] * 60, cum);
+				else
+					evbuffer_add_printf(out, ",le=\"+Inf\"} %lld\n", cum);
 			}
 			sample_stage(out, "antre_wait_seconds_sum", ev, st);
 			put(out, "} ");
-			put_fixed(out, sg->wait_ms, 3);
+			put_fixed(out, sg->w.wait_ms, 3);
 			put(out, "\n");
 			sample_stage(out, "antre_wait_seconds_count", ev, st);
 			evbuffer_add_printf(out, "} %lld\n", cum);

@@ -17,24 +17,17 @@
 
 #include "event.h"
 #include "protocol.h"
+#include "stats.h"
 
 struct cJSON;
 struct evbuffer;
 
-#define METRICS_WAIT_BUCKETS 13          /* the stats' wait histogram, last open */
-
-/* One stage's figures of the day. */
-struct metrics_stage {
-	long long calls, done, deferred, refused, waiting;
-	long long wait_ms;                   /* sum of waits over the calls */
-	long long hist[METRICS_WAIT_BUCKETS];
-};
-
-/* One event's figures of the day; ok is 0 when they did not come back. */
+/* One event's figures of the day, as stats.c reads them from the stats
+ * script's counters; ok is 0 when they did not come back. */
 struct metrics_event {
 	int ok;
 	long long issued;
-	struct metrics_stage sg[PROTO_MAX_STAGES];
+	struct stats_stage_counts sg[PROTO_MAX_STAGES];
 };
 
 /* Counts one answered request: route is the route table's name, NULL when
@@ -42,8 +35,9 @@ struct metrics_event {
  * name is kept by pointer: it must live as long as the daemon (route rows). */
 void metrics_http_observe(const char *route, int status, int64_t elapsed_us);
 
-/* Fills *m from the stats script's result for ev (the raw JSON, borrowed);
- * 0, or -1 when it is not the script's object (m->ok is then 0). */
+/* Fills *m from the stats script's result for ev (the raw JSON, borrowed,
+ * read by stats_counters_read); 0, or -1 when it is not the script's
+ * object (m->ok is then 0). */
 int metrics_event_from_stats(const struct event_def *ev, const struct cJSON *raw,
     struct metrics_event *m);
 

@@ -74,14 +74,19 @@ static void rollup_on_reply(const redisReply *reply, void *arg)
 	struct rollup_slot *slot = arg;
 	struct rollup *ru = slot->ru;
 	const struct event_def *ev = &ru->r->events->set.events[slot->index];
-	cJSON *raw = NULL, *c;
+	cJSON *raw = NULL;
+	struct stats *s;
 
 	if (store_reply_unavailable(reply) || reply->type != REDIS_REPLY_STRING ||
 	    (raw = cJSON_ParseWithLength(reply->str, reply->len)) == NULL)
 		ru->failed = 1;
-	else if ((c = stats_compute(ev, raw, server.cfg.idle_minutes)) != NULL) {
-		cJSON_ReplaceItemInArray(ru->events, slot->index, stats_summary(ev, c));
-		cJSON_Delete(c);
+	else {
+		if ((s = malloc(sizeof *s)) == NULL || stats_read(ev, raw,
+		    server.cfg.idle_minutes, s) == -1)
+			fatalx("out of memory");   /* OOM only: one event's figures */
+		cJSON_ReplaceItemInArray(ru->events, slot->index, stats_summary(ev, s));
+		proto_stats_free(s);
+		free(s);
 	}
 	cJSON_Delete(raw);
 	free(slot);

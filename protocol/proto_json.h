@@ -114,6 +114,9 @@ struct pj_table {
 
 #define PJ_ROW(type, member, kind) \
 	{ #member, kind, offsetof(type, member), sizeof(((type *)0)->member), NULL }
+/* A member of a member (the JSON name is the inner one's). */
+#define PJ_ROW_IN(type, outer, member, kind) \
+	{ #member, kind, offsetof(type, outer.member), sizeof(((type *)0)->outer.member), NULL }
 #define PJ_SUB(type, member, table) \
 	{ #member, PJ_OBJECT, offsetof(type, member), 0, &(table) }
 #define PJ_TABLE(rows) { rows, (int)(sizeof rows / sizeof rows[0]) }

@@ -176,26 +176,30 @@ struct stats_throughput {
 	long long last_15, last_60;      /* per hour */
 };
 
-struct stats_station {
-	int stage;                       /* index in stats.stages */
-	char id[PROTO_STATION_MAX];
-	enum station_state state;
+/* What a station and a stage have alike. */
+struct stats_work {
 	long long served, calls;
 	long long avg_wait_s, avg_service_s; /* nullable */
 	struct stats_throughput throughput;
 	long long deferred, refused, no_show;
+};
+
+struct stats_station {
+	int stage;                       /* index in stats.stages */
+	char id[PROTO_STATION_MAX];
+	enum station_state state;
+	struct stats_work work;
 	int64_t last_call_at;            /* 0 = null */
 };
 
 struct stats_stage {
 	char id[PROTO_ID_MAX];
 	char name[PROTO_NAME_MAX];
-	long long waiting, served, calls;
-	long long avg_wait_s, p50_wait_s, p90_wait_s, avg_service_s; /* nullable */
-	struct stats_throughput throughput;
+	long long waiting;
+	struct stats_work work;
+	long long p50_wait_s, p90_wait_s; /* nullable */
 	long long arrivals_per_hour;
 	long long stations_open;
-	long long deferred, refused, no_show;
 	double capacity_per_hour;        /* nullable; one decimal */
 };
 
