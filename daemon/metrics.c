@@ -2,6 +2,7 @@
 #include "metrics.h"
 #include "stats.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,8 +10,6 @@
 #include <event2/buffer.h>
 
 #include "log.h"
-#include "server.h"
-#include "sse.h"
 
 /* ---- this daemon's requests ------------------------------------------- */
 
@@ -169,19 +168,19 @@ static void sample_stage(struct evbuffer *out, const char *name, const char *eve
 	put(out, "\"");
 }
 
-static void write_daemon(struct evbuffer *out, int redis_up)
+static void write_daemon(struct evbuffer *out, const struct metrics_gauges *g)
 {
 	unsigned long long cum = 0;
 
 	family(out, "antre_redis_up", "gauge",
 	    "1 when this daemon's connection to Redis is up and answering, else 0.");
-	evbuffer_add_printf(out, "antre_redis_up %d\n", redis_up ? 1 : 0);
+	evbuffer_add_printf(out, "antre_redis_up %d\n", g->redis_up ? 1 : 0);
 	family(out, "antre_http_connections", "gauge",
 	    "Open HTTP connections to this daemon, streams included.");
-	evbuffer_add_printf(out, "antre_http_connections %d\n", server.connections);
+	evbuffer_add_printf(out, "antre_http_connections %d\n", g->connections);
 	family(out, "antre_sse_subscribers", "gauge",
 	    "Open live streams (Server-Sent Events) of this daemon.");
-	evbuffer_add_printf(out, "antre_sse_subscribers %d\n", sse_count());
+	evbuffer_add_printf(out, "antre_sse_subscribers %d\n", g->sse_subscribers);
 
 	family(out, "antre_http_requests_total", "counter",
 	    "HTTP requests answered by this daemon since it started, by route and "
@@ -208,17 +207,103 @@ static void write_daemon(struct evbuffer *out, int redis_up)
 	    durations_n);
 }
 
+/* Writes one stage's samples of a family: ev and st are the event's and
+ * the stage's ids, arg what each_stage was given. */
+typedef void stage_writer(struct evbuffer *out, const char *ev, const char *st,
+    const struct stats_stage_counts *sg, const void *arg);
+
+/* w for every stage of every event that came back. */
+static void each_stage(struct evbuffer *out, const struct event_set *set,
+    const struct metrics_event *m, stage_writer *w, const void *arg)
+{
+	for (int e = 0; e < set->n; e++)
+		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++)
+			w(out, set->events[e].id, set->events[e].stages[s].id, &m[e].sg[s], arg);
+}
+
+/* A count of struct stats_stage_counts; arg is its struct stage_count. */
+struct stage_count {
+	const char *name;
+	size_t offset;
+};
+
+static void write_count(struct evbuffer *out, const char *ev, const char *st,
+    const struct stats_stage_counts *sg, const void *arg)
+{
+	const struct stage_count *c = arg;
+
+	sample_stage(out, c->name, ev, st);
+	evbuffer_add_printf(out, "} %lld\n", *(const long long *)((const char *)sg + c->offset));
+}
+
+static void write_outcomes(struct evbuffer *out, const char *ev, const char *st,
+    const struct stats_stage_counts *sg, const void *arg)
+{
+	static const char *const outcomes[] = { "done", "deferred", "refused" };
+	const long long v[] = { sg->w.done, sg->w.deferred, sg->w.refused };
+
+	(void)arg;
+	for (int o = 0; o < 3; o++) {
+		sample_stage(out, "antre_completions_total", ev, st);
+		evbuffer_add_printf(out, ",outcome=\"%s\"} %lld\n", outcomes[o], v[o]);
+	}
+}
+
+/* Buckets cumulative, with the bounds in seconds; the sum to the ms. */
+static void write_histogram(struct evbuffer *out, const char *ev, const char *st,
+    const struct stats_stage_counts *sg, const void *arg)
+{
+	long long cum = 0;
+
+	(void)arg;
+	for (int b = 0; b < PROTO_WAIT_BUCKETS; b++) {
+		cum += sg->hist[b];
+		sample_stage(out, "antre_wait_seconds_bucket", ev, st);
+		if (b < PROTO_WAIT_BUCKETS - 1)
+			evbuffer_add_printf(out, ",le=\"%d\"} %lld\n",
+			    proto_wait_bucket_max_min[b] * 60, cum);
+		else
+			evbuffer_add_printf(out, ",le=\"+Inf\"} %lld\n", cum);
+	}
+	sample_stage(out, "antre_wait_seconds_sum", ev, st);
+	put(out, "} ");
+	put_fixed(out, sg->w.wait_ms, 3);
+	put(out, "\n");
+	sample_stage(out, "antre_wait_seconds_count", ev, st);
+	evbuffer_add_printf(out, "} %lld\n", cum);
+}
+
+static const struct stage_count calls_count = {
+	"antre_calls_total", offsetof(struct stats_stage_counts, w.calls) };
+static const struct stage_count waiting_count = {
+	"antre_waiting", offsetof(struct stats_stage_counts, waiting) };
+
+/* The families with a sample (or several) per stage, in exposition order. */
+static const struct {
+	const char *name, *type, *help;
+	stage_writer *write;
+	const void *arg;
+} stage_families[] = {
+	{ "antre_calls_total", "counter", "Calls from a stage's queue today (recalls and "
+	  "skipped tickets called back not counted); resets at the event-local day boundary.",
+	  write_count, &calls_count },
+	{ "antre_completions_total", "counter", "Completions at a stage today by outcome; "
+	  "resets at the event-local day boundary.", write_outcomes, NULL },
+	{ "antre_waiting", "gauge", "Tickets in a stage's queue now (timed waits included).",
+	  write_count, &waiting_count },
+	{ "antre_wait_seconds", "histogram", "Waits today from entering a stage's queue to "
+	  "being called; resets at the event-local day boundary.", write_histogram, NULL },
+};
+
 static void write_events(struct evbuffer *out, const struct event_set *set,
     const struct metrics_event *m)
 {
-	static const char *const outcomes[] = { "done", "deferred", "refused" };
 	int any = 0;
 
 	for (int e = 0; e < set->n; e++)
 		any |= m[e].ok;
 	if (!any)
 		return;
-
 	family(out, "antre_tickets_issued_total", "counter",
 	    "Tickets issued today; resets at the event-local day boundary (midnight).");
 	for (int e = 0; e < set->n; e++)
@@ -226,70 +311,17 @@ static void write_events(struct evbuffer *out, const struct event_set *set,
 			sample_event(out, "antre_tickets_issued_total", set->events[e].id);
 			evbuffer_add_printf(out, "} %lld\n", m[e].issued);
 		}
-
-	family(out, "antre_calls_total", "counter",
-	    "Calls from a stage's queue today (recalls and skipped tickets called "
-	    "back not counted); resets at the event-local day boundary.");
-	for (int e = 0; e < set->n; e++)
-		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			sample_stage(out, "antre_calls_total", set->events[e].id,
-			    set->events[e].stages[s].id);
-			evbuffer_add_printf(out, "} %lld\n", m[e].sg[s].w.calls);
-		}
-
-	family(out, "antre_completions_total", "counter",
-	    "Completions at a stage today by outcome; resets at the event-local "
-	    "day boundary.");
-	for (int e = 0; e < set->n; e++)
-		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			const struct stats_stage_counts *sg = &m[e].sg[s];
-			const long long v[] = { sg->w.done, sg->w.deferred, sg->w.refused };
-			for (int o = 0; o < 3; o++) {
-				sample_stage(out, "antre_completions_total", set->events[e].id,
-				    set->events[e].stages[s].id);
-				evbuffer_add_printf(out, ",outcome=\"%s\"} %lld\n", outcomes[o], v[o]);
-			}
-		}
-
-	family(out, "antre_waiting", "gauge",
-	    "Tickets in a stage's queue now (timed waits included).");
-	for (int e = 0; e < set->n; e++)
-		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			sample_stage(out, "antre_waiting", set->events[e].id,
-			    set->events[e].stages[s].id);
-			evbuffer_add_printf(out, "} %lld\n", m[e].sg[s].waiting);
-		}
-
-	family(out, "antre_wait_seconds", "histogram",
-	    "Waits today from entering a stage's queue to being called; resets at "
-	    "the event-local day boundary.");
-	for (int e = 0; e < set->n; e++)
-		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			const struct stats_stage_counts *sg = &m[e].sg[s];
-			const char *ev = set->events[e].id, *st = set->events[e].stages[s].id;
-			long long cum = 0;
-			for (int b = 0; b < PROTO_WAIT_BUCKETS; b++) {
-				cum += sg->hist[b];
-				sample_stage(out, "antre_wait_seconds_bucket", ev, st);
-				if (b < PROTO_WAIT_BUCKETS - 1)
-					evbuffer_add_printf(out, ",le=\"%d\"} %lld\n",
-					    proto_wait_bucket_max_min[b] * 60, cum);
-				else
-					evbuffer_add_printf(out, ",le=\"+Inf\"} %lld\n", cum);
-			}
-			sample_stage(out, "antre_wait_seconds_sum", ev, st);
-			put(out, "} ");
-			put_fixed(out, sg->w.wait_ms, 3);
-			put(out, "\n");
-			sample_stage(out, "antre_wait_seconds_count", ev, st);
-			evbuffer_add_printf(out, "} %lld\n", cum);
-		}
+	for (size_t i = 0; i < sizeof stage_families / sizeof stage_families[0]; i++) {
+		family(out, stage_families[i].name, stage_families[i].type,
+		    stage_families[i].help);
+		each_stage(out, set, m, stage_families[i].write, stage_families[i].arg);
+	}
 }
 
-void metrics_write(struct evbuffer *out, const struct event_set *set,
-    const struct metrics_event *m, int redis_up)
+void metrics_write(struct evbuffer *out, const struct metrics_gauges *g,
+    const struct event_set *set, const struct metrics_event *m)
 {
-	write_daemon(out, redis_up);
+	write_daemon(out, g);
 	if (m != NULL)
 		write_events(out, set, m);
 }

@@ -8,7 +8,8 @@
  * the same per-event values and they reset at the event-local midnight.
  *
  * route_metrics.c gathers the events' figures (one script per event) and
- * has the whole text written by metrics_write once all are back.
+ * the daemon's gauges, and has the whole text written by metrics_write once
+ * all are back.
  */
 #ifndef ANTRE_METRICS_H
 #define ANTRE_METRICS_H
@@ -41,14 +42,21 @@ void metrics_http_observe(const char *route, int status, int64_t elapsed_us);
 int metrics_event_from_stats(const struct event_def *ev, const struct cJSON *raw,
     struct metrics_event *m);
 
+/* The daemon's gauges at the time of a scrape, gathered by its caller. */
+struct metrics_gauges {
+	int redis_up;                        /* its Redis connection up and answering */
+	int connections;                     /* open HTTP connections, streams included */
+	int sse_subscribers;                 /* open live streams */
+};
+
 /*
- * Appends the whole exposition to out: the daemon's families, then for
- * every event of set whose m[i].ok is set, its families (none at all when
- * no event's figures are there, as while Redis is down).  m has set->n
- * entries and may be NULL when set->n is 0 or none came back.
+ * Appends the whole exposition to out: the daemon's families (gauges g),
+ * then for every event of set whose m[i].ok is set, its families (none at
+ * all when no event's figures are there, as while Redis is down).  m has
+ * set->n entries and may be NULL when set->n is 0 or none came back.
  */
-void metrics_write(struct evbuffer *out, const struct event_set *set,
-    const struct metrics_event *m, int redis_up);
+void metrics_write(struct evbuffer *out, const struct metrics_gauges *g,
+    const struct event_set *set, const struct metrics_event *m);
 
 /* Frees the request counters (at shutdown; optional, they stay reachable). */
 void metrics_free(void);
