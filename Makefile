@@ -74,6 +74,7 @@ CORE_SRC = \
 PROTO_SRC = \
 	protocol/protocol.c \
 	protocol/proto_json.c \
+	protocol/proto_ticket.c \
 	protocol/proto_board.c \
 	protocol/proto_stats.c
 

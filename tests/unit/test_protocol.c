@@ -147,6 +147,15 @@ static void make_board(struct board *b)
 	b->target = 400;
 }
 
+/* One of each: what the encode tests start from. */
+static void make_fixtures(struct ticket *t, struct station *s, struct call *c, struct board *b)
+{
+	make_ticket(t);
+	make_station(s, "v", 1, STATION_OPEN, "t_1", "A-1");
+	make_call(c, "t_1", "A-1", "v", 1, true, 1795396502000);
+	make_board(b);
+}
+
 /* ---- equality ----------------------------------------------------------- */
 
 static void assert_visit_eq(const struct ticket_visit *a, const struct ticket_visit *b)
@@ -928,10 +937,7 @@ static void test_encode_oom(void **state)
 	assert_non_null(b);
 	assert_non_null(back);
 
-	make_ticket(&t);
-	make_station(&s, "v", 1, STATION_OPEN, "t_1", "A-1");
-	make_call(&c, "t_1", "A-1", "v", 1, true, 1795396502000);
-	make_board(b);
+	make_fixtures(&t, &s, &c, b);
 
 	cJSON *j = encode_under_oom(enc_ticket, &t);
 	assert_int_equal(proto_ticket_decode(j, &tback, err), 0);
@@ -1251,10 +1257,7 @@ static void test_every_type_roundtrip_and_types(void **state)
 
 	assert_non_null(b);
 	assert_non_null(s);
-	make_ticket(&t);
-	make_station(&st, "v", 1, STATION_OPEN, "t_1", "A-1");
-	make_call(&c, "t_1", "A-1", "v", 1, true, 1795396502000);
-	make_board(b);
+	make_fixtures(&t, &st, &c, b);
 	assert_int_equal(proto_stats_decode(j, s, err), 0);
 	cJSON_Delete(j);
 	const void *values[] = { &t, &st, &c, b, &e, s };

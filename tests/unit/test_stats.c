@@ -370,40 +370,51 @@ static void test_bottleneck(void **state)
 	assert_false(s.bottleneck.set);
 }
 
+/* The advice on a busy morning changed one way: the doses given, the
+ * minute, registration's queue and arrivals, the doses of the last hour. */
+struct advice_case {
+	long long doses;
+	int minute, reg_waiting;
+	long long reg_arrivals, doses60;
+	const char *want;
+};
+
 static void test_advice(void **state)
 {
+	static const struct advice_case cases[] = {
+		/* no queue at the bottleneck: no desks, and too few people come */
+		{ 10, 600, 1, 40, 0,
+		  "peserta yang datang kurang untuk mencapai target; perluas ajakan ke warga" },
+		/* a queue growing past what the desks do, with no target left */
+		{ 300, 600, 4, 40, 0, "antrean pendaftaran bertambah; tambah petugas bila bisa" },
+		/* target reached, flowing */
+		{ 300, 600, 1, 40, 0, "alur lancar; target tercapai dengan kecepatan sekarang" },
+		/* after closing with the target not reached */
+		{ 10, 930, 1, 40, 0, "waktu layanan habis; target tidak tercapai hari ini" },
+		/* enough people come, but not fast enough yet */
+		{ 10, 600, 1, 200, 5, "kecepatan sekarang belum cukup untuk mencapai target" },
+	};
+
 	(void)state;
-	/* no queue at the bottleneck: no desks, and too few people come */
-	busy_morning(1);
-	figures();
-	assert_int_equal(s.bottleneck.extra_stations, 0);
-	assert_string_equal(s.bottleneck.recommendation,
-	    "peserta yang datang kurang untuk mencapai target; perluas ajakan ke warga");
-	/* a queue growing past what the desks do, with no target left */
-	busy_morning(4);
-	c.doses = 300;
-	figures();
-	assert_string_equal(s.bottleneck.recommendation,
-	    "antrean pendaftaran bertambah; tambah petugas bila bisa");
-	/* target reached, flowing */
-	busy_morning(1);
-	c.doses = 300;
-	figures();
-	assert_string_equal(s.bottleneck.recommendation,
-	    "alur lancar; target tercapai dengan kecepatan sekarang");
-	/* after closing with the target not reached */
-	busy_morning(1);
-	c.minute = 930;
-	figures();
-	assert_string_equal(s.bottleneck.recommendation,
-	    "waktu layanan habis; target tidak tercapai hari ini");
-	/* enough people come, but not fast enough yet */
-	busy_morning(1);
-	c.sg[REG].arrivals60 = 200;
-	c.doses60 = 5;
-	figures();
-	assert_string_equal(s.bottleneck.recommendation,
-	    "kecepatan sekarang belum cukup untuk mencapai target");
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		busy_morning(cases[i].reg_waiting);
+		c.doses = cases[i].doses;
+		c.minute = cases[i].minute;
+		c.sg[REG].arrivals60 = cases[i].reg_arrivals;
+		c.doses60 = cases[i].doses60;
+		figures();
+		assert_int_equal(s.bottleneck.extra_stations, 0);
+		assert_string_equal(s.bottleneck.recommendation, cases[i].want);
+	}
+}
+
+/* One idle desk as expected. */
+static void assert_idle(const struct stats_idle *d, const char *station, const char *stage,
+    long long idle_s, long long waiting)
+{
+	assert_string_equal(d->station, station);
+	assert_string_equal(d->stage, stage);
+	assert_true(d->idle_s == idle_s && d->waiting == waiting);
 }
 
 static void test_idle(void **state)
@@ -423,12 +434,8 @@ static void test_idle(void **state)
 	/* VAC3 never called: idle; OBS1 a timed wait: never idle */
 	figures();
 	assert_int_equal(s.nidle, 2);
-	assert_string_equal(s.idle[0].station, "registration-1");
-	assert_string_equal(s.idle[0].stage, "registration");
-	assert_int_equal(s.idle[0].idle_s, 360);
-	assert_int_equal(s.idle[0].waiting, 3);
-	assert_string_equal(s.idle[1].station, "vaccination-3");
-	assert_int_equal(s.idle[1].idle_s, -1);
+	assert_idle(&s.idle[0], "registration-1", "registration", 360, 3);
+	assert_idle(&s.idle[1], "vaccination-3", "vaccination", -1, 2);
 	/* nobody waiting: nobody idle */
 	c.sg[REG].waiting = c.sg[VAC].waiting = 0;
 	figures();
