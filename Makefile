@@ -59,6 +59,7 @@ CORE_SRC = \
 	daemon/notify.c \
 	daemon/route_report.c \
 	daemon/stats.c \
+	daemon/stats_counters.c \
 	daemon/stats_fetch.c \
 	daemon/sse.c \
 	daemon/sse_refresh.c \
