@@ -1,7 +1,6 @@
 /* stats_fetch.c: the stats script for every event of a set (stats_fetch.h). */
 #include "stats_fetch.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "log.h"
