@@ -59,6 +59,8 @@ CORE_SRC = \
 	daemon/notify.c \
 	daemon/route_report.c \
 	daemon/stats.c \
+	daemon/stats_counters.c \
+	daemon/stats_fetch.c \
 	daemon/sse.c \
 	daemon/sse_refresh.c \
 	daemon/sse_replay.c \
@@ -67,7 +69,15 @@ CORE_SRC = \
 	daemon/qr.c \
 	daemon/font.c \
 	daemon/ticket_print.c \
-	protocol/protocol.c
+	$(PROTO_SRC)
+
+# The wire types and their codecs, shared by the daemon and the client.
+PROTO_SRC = \
+	protocol/protocol.c \
+	protocol/proto_json.c \
+	protocol/proto_ticket.c \
+	protocol/proto_board.c \
+	protocol/proto_stats.c
 
 SCRIPTS = $(wildcard daemon/scripts/*.lua)
 
@@ -75,7 +85,7 @@ CORE_OBJ = $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/scripts.o
 
 # The command line client: desk, station and organiser work, and the boards.
 CLI_SRC  = $(wildcard clients/*.c)
-CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/protocol/protocol.o
+CLI_OBJ  = $(CLI_SRC:%.c=$(BUILD)/%.o) $(PROTO_SRC:%.c=$(BUILD)/%.o)
 DAEMON   = $(BUILD)/antred
 CLI      = $(BUILD)/antre
 

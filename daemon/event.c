@@ -444,6 +444,11 @@ void event_build_script_ctx(struct event_def *ev)
 		p += snprintf(p, (size_t)(end - p), "%s{\"id\":\"%s\",\"hold\":%lld,\"n\":%d}",
 		    i ? "," : "", ev->stages[i].id, (long long)ev->stages[i].hold_ms,
 		    ev->stages[i].stations);
+	/* the wait histogram's bounds (minutes), for _lib.lua's wait_bucket */
+	p += snprintf(p, (size_t)(end - p), "],\"wait\":[");
+	for (int i = 0; i < PROTO_WAIT_BUCKETS - 1; i++)
+		p += snprintf(p, (size_t)(end - p), "%s%d", i ? "," : "",
+		    proto_wait_bucket_max_min[i]);
 	snprintf(p, (size_t)(end - p),
 	    "],\"regular\":%d,\"every\":%d,\"dose\":%d,\"maxlen\":%d,\"retention\":%ld%s}",
 	    ev->npriorities - 1, ev->policy == POLICY_INTERLEAVED ? ev->interleave_every : 0,

@@ -2,6 +2,7 @@
 #include "metrics.h"
 #include "stats.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,8 +10,6 @@
 #include <event2/buffer.h>
 
 #include "log.h"
-#include "server.h"
-#include "sse.h"
 
 /* ---- this daemon's requests ------------------------------------------- */
 
@@ -34,12 +33,6 @@ static const char *const duration_le[NDURATIONS] = {
 static unsigned long long durations[NDURATIONS + 1];  /* per bucket, last open */
 static unsigned long long durations_n;
 static int64_t durations_sum_us;
-
-/* Upper bounds of the stats' wait histogram, seconds (stats.h). */
-static const char *const wait_le[METRICS_WAIT_BUCKETS - 1] = {
-	"60", "120", "300", "600", "900", "1200", "1800", "2700", "3600", "5400",
-	"7200", "10800"
-};
 
 static int count_cmp(const char *route, int status, const struct http_count *c)
 {
@@ -99,62 +92,23 @@ void metrics_free(void)
 
 /* ---- an event's figures from the stats script ------------------------- */
 
-/* A number member, 0 when absent (counters not yet written are zero). */
-static long long num(const cJSON *o, const char *name)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsNumber(j) ? (long long)j->valuedouble : 0;
-}
-
 int metrics_event_from_stats(const struct event_def *ev, const cJSON *raw,
     struct metrics_event *m)
 {
-	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(raw, "fields");
-	const cJSON *waiting = cJSON_GetObjectItemCaseSensitive(raw, "waiting");
-	const cJSON *issued = cJSON_GetObjectItemCaseSensitive(raw, "issued");
-	const cJSON *f;
+	struct stats_counters *c = malloc(sizeof *c);
+	int rc;
 
+	if (c == NULL)
+		fatal("malloc");
 	memset(m, 0, sizeof *m);
-	if (!cJSON_IsObject(fields) || !cJSON_IsObject(waiting) || !cJSON_IsObject(issued))
-		return -1;
-	for (int i = 0; i < ev->nservices; i++)
-		m->issued += num(issued, ev->services[i].id);
-	for (int i = 0; i < ev->nstages; i++)
-		m->sg[i].waiting = num(waiting, ev->stages[i].id);
-	cJSON_ArrayForEach(f, fields) {
-		char kind[8], name[PROTO_STATION_MAX];
-		const char *rest;
-		long long v = cJSON_IsNumber(f) ? (long long)f->valuedouble : 0;
-		struct metrics_stage *sg;
-		int si, n;
-		if (stats_split_field(f->string, kind, sizeof kind, name, sizeof name, &rest) == -1)
-			continue;
-		if (strcmp(kind, "wh") == 0) {
-			n = atoi(rest);
-			if ((si = event_stage_index(ev, name)) >= 0 &&
-			    n >= 1 && n <= METRICS_WAIT_BUCKETS)
-				m->sg[si].hist[n - 1] += v;
-			continue;
-		}
-		/* the rest are per station; stations no longer in the event file
-		 * are left out */
-		if (event_station_parse(ev, name, &si, &n) == -1)
-			continue;
-		sg = &m->sg[si];
-		if (strcmp(kind, "c") == 0)
-			sg->calls += v;
-		else if (strcmp(kind, "d") == 0)
-			sg->done += v;
-		else if (strcmp(kind, "x") == 0)
-			sg->deferred += v;
-		else if (strcmp(kind, "r") == 0)
-			sg->refused += v;
-		else if (strcmp(kind, "ws") == 0)
-			sg->wait_ms += v;
+	if ((rc = stats_counters_read(ev, raw, c)) == 0) {
+		m->ok = 1;
+		m->issued = c->issued;
+		memcpy(m->sg, c->sg, sizeof m->sg);
 	}
-	m->ok = 1;
-	return 0;
+	stats_counters_free(c);
+	free(c);
+	return rc;
 }
 
 /* ---- the text format -------------------------------------------------- */
@@ -214,19 +168,19 @@ static void sample_stage(struct evbuffer *out, const char *name, const char *eve
 	put(out, "\"");
 }
 
-static void write_daemon(struct evbuffer *out, int redis_up)
+static void write_daemon(struct evbuffer *out, const struct metrics_gauges *g)
 {
 	unsigned long long cum = 0;
 
 	family(out, "antre_redis_up", "gauge",
 	    "1 when this daemon's connection to Redis is up and answering, else 0.");
-	evbuffer_add_printf(out, "antre_redis_up %d\n", redis_up ? 1 : 0);
+	evbuffer_add_printf(out, "antre_redis_up %d\n", g->redis_up ? 1 : 0);
 	family(out, "antre_http_connections", "gauge",
 	    "Open HTTP connections to this daemon, streams included.");
-	evbuffer_add_printf(out, "antre_http_connections %d\n", server.connections);
+	evbuffer_add_printf(out, "antre_http_connections %d\n", g->connections);
 	family(out, "antre_sse_subscribers", "gauge",
 	    "Open live streams (Server-Sent Events) of this daemon.");
-	evbuffer_add_printf(out, "antre_sse_subscribers %d\n", sse_count());
+	evbuffer_add_printf(out, "antre_sse_subscribers %d\n", g->sse_subscribers);
 
 	family(out, "antre_http_requests_total", "counter",
 	    "HTTP requests answered by this daemon since it started, by route and "
@@ -253,17 +207,103 @@ static void write_daemon(struct evbuffer *out, int redis_up)
 	    durations_n);
 }
 
+/* Writes one stage's samples of a family: ev and st are the event's and
+ * the stage's ids, arg what each_stage was given. */
+typedef void stage_writer(struct evbuffer *out, const char *ev, const char *st,
+    const struct stats_stage_counts *sg, const void *arg);
+
+/* w for every stage of every event that came back. */
+static void each_stage(struct evbuffer *out, const struct event_set *set,
+    const struct metrics_event *m, stage_writer *w, const void *arg)
+{
+	for (int e = 0; e < set->n; e++)
+		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++)
+			w(out, set->events[e].id, set->events[e].stages[s].id, &m[e].sg[s], arg);
+}
+
+/* A count of struct stats_stage_counts; arg is its struct stage_count. */
+struct stage_count {
+	const char *name;
+	size_t offset;
+};
+
+static void write_count(struct evbuffer *out, const char *ev, const char *st,
+    const struct stats_stage_counts *sg, const void *arg)
+{
+	const struct stage_count *c = arg;
+
+	sample_stage(out, c->name, ev, st);
+	evbuffer_add_printf(out, "} %lld\n", *(const long long *)((const char *)sg + c->offset));
+}
+
+static void write_outcomes(struct evbuffer *out, const char *ev, const char *st,
+    const struct stats_stage_counts *sg, const void *arg)
+{
+	static const char *const outcomes[] = { "done", "deferred", "refused" };
+	const long long v[] = { sg->w.done, sg->w.deferred, sg->w.refused };
+
+	(void)arg;
+	for (int o = 0; o < 3; o++) {
+		sample_stage(out, "antre_completions_total", ev, st);
+		evbuffer_add_printf(out, ",outcome=\"%s\"} %lld\n", outcomes[o], v[o]);
+	}
+}
+
+/* Buckets cumulative, with the bounds in seconds; the sum to the ms. */
+static void write_histogram(struct evbuffer *out, const char *ev, const char *st,
+    const struct stats_stage_counts *sg, const void *arg)
+{
+	long long cum = 0;
+
+	(void)arg;
+	for (int b = 0; b < PROTO_WAIT_BUCKETS; b++) {
+		cum += sg->hist[b];
+		sample_stage(out, "antre_wait_seconds_bucket", ev, st);
+		if (b < PROTO_WAIT_BUCKETS - 1)
+			evbuffer_add_printf(out, ",le=\"%d\"} %lld\n",
+			    proto_wait_bucket_max_min[b] * 60, cum);
+		else
+			evbuffer_add_printf(out, ",le=\"+Inf\"} %lld\n", cum);
+	}
+	sample_stage(out, "antre_wait_seconds_sum", ev, st);
+	put(out, "} ");
+	put_fixed(out, sg->w.wait_ms, 3);
+	put(out, "\n");
+	sample_stage(out, "antre_wait_seconds_count", ev, st);
+	evbuffer_add_printf(out, "} %lld\n", cum);
+}
+
+static const struct stage_count calls_count = {
+	"antre_calls_total", offsetof(struct stats_stage_counts, w.calls) };
+static const struct stage_count waiting_count = {
+	"antre_waiting", offsetof(struct stats_stage_counts, waiting) };
+
+/* The families with a sample (or several) per stage, in exposition order. */
+static const struct {
+	const char *name, *type, *help;
+	stage_writer *write;
+	const void *arg;
+} stage_families[] = {
+	{ "antre_calls_total", "counter", "Calls from a stage's queue today (recalls and "
+	  "skipped tickets called back not counted); resets at the event-local day boundary.",
+	  write_count, &calls_count },
+	{ "antre_completions_total", "counter", "Completions at a stage today by outcome; "
+	  "resets at the event-local day boundary.", write_outcomes, NULL },
+	{ "antre_waiting", "gauge", "Tickets in a stage's queue now (timed waits included).",
+	  write_count, &waiting_count },
+	{ "antre_wait_seconds", "histogram", "Waits today from entering a stage's queue to "
+	  "being called; resets at the event-local day boundary.", write_histogram, NULL },
+};
+
 static void write_events(struct evbuffer *out, const struct event_set *set,
     const struct metrics_event *m)
 {
-	static const char *const outcomes[] = { "done", "deferred", "refused" };
 	int any = 0;
 
 	for (int e = 0; e < set->n; e++)
 		any |= m[e].ok;
 	if (!any)
 		return;
-
 	family(out, "antre_tickets_issued_total", "counter",
 	    "Tickets issued today; resets at the event-local day boundary (midnight).");
 	for (int e = 0; e < set->n; e++)
@@ -271,67 +311,17 @@ static void write_events(struct evbuffer *out, const struct event_set *set,
 			sample_event(out, "antre_tickets_issued_total", set->events[e].id);
 			evbuffer_add_printf(out, "} %lld\n", m[e].issued);
 		}
-
-	family(out, "antre_calls_total", "counter",
-	    "Calls from a stage's queue today (recalls and skipped tickets called "
-	    "back not counted); resets at the event-local day boundary.");
-	for (int e = 0; e < set->n; e++)
-		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			sample_stage(out, "antre_calls_total", set->events[e].id,
-			    set->events[e].stages[s].id);
-			evbuffer_add_printf(out, "} %lld\n", m[e].sg[s].calls);
-		}
-
-	family(out, "antre_completions_total", "counter",
-	    "Completions at a stage today by outcome; resets at the event-local "
-	    "day boundary.");
-	for (int e = 0; e < set->n; e++)
-		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			const struct metrics_stage *sg = &m[e].sg[s];
-			const long long v[] = { sg->done, sg->deferred, sg->refused };
-			for (int o = 0; o < 3; o++) {
-				sample_stage(out, "antre_completions_total", set->events[e].id,
-				    set->events[e].stages[s].id);
-				evbuffer_add_printf(out, ",outcome=\"%s\"} %lld\n", outcomes[o], v[o]);
-			}
-		}
-
-	family(out, "antre_waiting", "gauge",
-	    "Tickets in a stage's queue now (timed waits included).");
-	for (int e = 0; e < set->n; e++)
-		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			sample_stage(out, "antre_waiting", set->events[e].id,
-			    set->events[e].stages[s].id);
-			evbuffer_add_printf(out, "} %lld\n", m[e].sg[s].waiting);
-		}
-
-	family(out, "antre_wait_seconds", "histogram",
-	    "Waits today from entering a stage's queue to being called; resets at "
-	    "the event-local day boundary.");
-	for (int e = 0; e < set->n; e++)
-		for (int s = 0; m[e].ok && s < set->events[e].nstages; s++) {
-			const struct metrics_stage *sg = &m[e].sg[s];
-			const char *ev = set->events[e].id, *st = set->events[e].stages[s].id;
-			long long cum = 0;
-			for (int b = 0; b < METRICS_WAIT_BUCKETS; b++) {
-				cum += sg->hist[b];
-				sample_stage(out, "antre_wait_seconds_bucket", ev, st);
-				evbuffer_add_printf(out, ",le=\"%s\"} %lld\n",
-				    b < METRICS_WAIT_BUCKETS - 1 ? wait_le[b] : "+Inf", cum);
-			}
-			sample_stage(out, "antre_wait_seconds_sum", ev, st);
-			put(out, "} ");
-			put_fixed(out, sg->wait_ms, 3);
-			put(out, "\n");
-			sample_stage(out, "antre_wait_seconds_count", ev, st);
-			evbuffer_add_printf(out, "} %lld\n", cum);
-		}
+	for (size_t i = 0; i < sizeof stage_families / sizeof stage_families[0]; i++) {
+		family(out, stage_families[i].name, stage_families[i].type,
+		    stage_families[i].help);
+		each_stage(out, set, m, stage_families[i].write, stage_families[i].arg);
+	}
 }
 
-void metrics_write(struct evbuffer *out, const struct event_set *set,
-    const struct metrics_event *m, int redis_up)
+void metrics_write(struct evbuffer *out, const struct metrics_gauges *g,
+    const struct event_set *set, const struct metrics_event *m)
 {
-	write_daemon(out, redis_up);
+	write_daemon(out, g);
 	if (m != NULL)
 		write_events(out, set, m);
 }

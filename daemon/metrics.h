@@ -8,7 +8,8 @@
  * the same per-event values and they reset at the event-local midnight.
  *
  * route_metrics.c gathers the events' figures (one script per event) and
- * has the whole text written by metrics_write once all are back.
+ * the daemon's gauges, and has the whole text written by metrics_write once
+ * all are back.
  */
 #ifndef ANTRE_METRICS_H
 #define ANTRE_METRICS_H
@@ -17,24 +18,17 @@
 
 #include "event.h"
 #include "protocol.h"
+#include "stats.h"
 
 struct cJSON;
 struct evbuffer;
 
-#define METRICS_WAIT_BUCKETS 13          /* the stats' wait histogram, last open */
-
-/* One stage's figures of the day. */
-struct metrics_stage {
-	long long calls, done, deferred, refused, waiting;
-	long long wait_ms;                   /* sum of waits over the calls */
-	long long hist[METRICS_WAIT_BUCKETS];
-};
-
-/* One event's figures of the day; ok is 0 when they did not come back. */
+/* One event's figures of the day, as stats.c reads them from the stats
+ * script's counters; ok is 0 when they did not come back. */
 struct metrics_event {
 	int ok;
 	long long issued;
-	struct metrics_stage sg[PROTO_MAX_STAGES];
+	struct stats_stage_counts sg[PROTO_MAX_STAGES];
 };
 
 /* Counts one answered request: route is the route table's name, NULL when
@@ -42,19 +36,27 @@ struct metrics_event {
  * name is kept by pointer: it must live as long as the daemon (route rows). */
 void metrics_http_observe(const char *route, int status, int64_t elapsed_us);
 
-/* Fills *m from the stats script's result for ev (the raw JSON, borrowed);
- * 0, or -1 when it is not the script's object (m->ok is then 0). */
+/* Fills *m from the stats script's result for ev (the raw JSON, borrowed,
+ * read by stats_counters_read); 0, or -1 when it is not the script's
+ * object (m->ok is then 0). */
 int metrics_event_from_stats(const struct event_def *ev, const struct cJSON *raw,
     struct metrics_event *m);
 
+/* The daemon's gauges at the time of a scrape, gathered by its caller. */
+struct metrics_gauges {
+	int redis_up;                        /* its Redis connection up and answering */
+	int connections;                     /* open HTTP connections, streams included */
+	int sse_subscribers;                 /* open live streams */
+};
+
 /*
- * Appends the whole exposition to out: the daemon's families, then for
- * every event of set whose m[i].ok is set, its families (none at all when
- * no event's figures are there, as while Redis is down).  m has set->n
- * entries and may be NULL when set->n is 0 or none came back.
+ * Appends the whole exposition to out: the daemon's families (gauges g),
+ * then for every event of set whose m[i].ok is set, its families (none at
+ * all when no event's figures are there, as while Redis is down).  m has
+ * set->n entries and may be NULL when set->n is 0 or none came back.
  */
-void metrics_write(struct evbuffer *out, const struct event_set *set,
-    const struct metrics_event *m, int redis_up);
+void metrics_write(struct evbuffer *out, const struct metrics_gauges *g,
+    const struct event_set *set, const struct metrics_event *m);
 
 /* Frees the request counters (at shutdown; optional, they stay reachable). */
 void metrics_free(void);

@@ -1,4 +1,9 @@
-/* stats.c: throughput, waits, forecast, bottleneck, idle desks, areas. */
+/*
+ * stats.c: the organisers' figures (stats.h): each figure of struct stats
+ * computed from the day's counters (stats_counters.c reads them) in its
+ * own function: today, forecast, stages and their stations, idle desks,
+ * the bottleneck and its advice, areas, and doses per quarter hour.
+ */
 #include "stats.h"
 
 #include <math.h>
@@ -8,45 +13,18 @@
 
 #include <cjson/cJSON.h>
 
-#include "protocol.h"
-
-#define NBUCKETS 13
-static const int bucket_max_min[NBUCKETS - 1] = { 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180 };
-
-/* What one station did today. */
-struct station_acc {
-	char id[PROTO_STATION_MAX];
-	int stage, open, holding;
-	long long calls, done, refused, deferred, no_show;
-	long long done15, done60;        /* completions done in the last 15 / 60 min */
-	long long wait_ms, serv_ms, serv_n;
-	double last_call;                /* ms, 0 = never */
-};
-
-struct stage_acc {
-	long long arrivals60, waiting;
-	long long hist[NBUCKETS];
-};
-
-struct acc {
-	int nst;
-	struct station_acc st[PROTO_MAX_STATIONS];
-	struct stage_acc sg[PROTO_MAX_STAGES];
-	long long series[96];            /* doses per quarter hour of the day */
-	long long doses, doses30, doses60;
-};
-
-int stats_percentile(const long long counts[NBUCKETS], double q)
+int stats_percentile(const long long counts[PROTO_WAIT_BUCKETS], double q)
 {
+	const int *max_min = proto_wait_bucket_max_min;
 	long long total = 0, seen = 0;
 
-	for (int i = 0; i < NBUCKETS; i++)
+	for (int i = 0; i < PROTO_WAIT_BUCKETS; i++)
 		total += counts[i];
 	if (total == 0)
 		return -1;
-	for (int i = 0; i < NBUCKETS; i++) {
-		double lo = i ? bucket_max_min[i - 1] * 60.0 : 0;
-		double hi = i < NBUCKETS - 1 ? bucket_max_min[i] * 60.0 : lo;
+	for (int i = 0; i < PROTO_WAIT_BUCKETS; i++) {
+		double lo = i ? max_min[i - 1] * 60.0 : 0;
+		double hi = i < PROTO_WAIT_BUCKETS - 1 ? max_min[i] * 60.0 : lo;
 		if (counts[i] > 0 && seen + counts[i] >= q * (double)total) {
 			/* linear within the bucket: the histogram's best guess */
 			double frac = (q * (double)total - (double)seen) / (double)counts[i];
@@ -54,175 +32,170 @@ int stats_percentile(const long long counts[NBUCKETS], double q)
 		}
 		seen += counts[i];
 	}
-	return (int)lround(bucket_max_min[NBUCKETS - 2] * 60.0);
+	return (int)lround(max_min[PROTO_WAIT_BUCKETS - 2] * 60.0);
 }
 
-/* A number member, 0 when absent (counters not yet written are zero). */
-static double num(const cJSON *o, const char *name)
+/* Seconds on average, -1 (null) when there is nothing to average. */
+static long long avg_s(long long sum_ms, long long n)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsNumber(j) ? j->valuedouble : 0;
+	return n > 0 ? llround((double)sum_ms / (double)n / 1000.0) : -1;
 }
 
-static int station_index(const struct acc *a, const char *id)
+static void fill_today(const struct event_def *ev, const struct stats_counters *c,
+    struct stats_today *t)
 {
-	for (int i = 0; i < a->nst; i++)
-		if (strcmp(a->st[i].id, id) == 0)
-			return i;
-	return -1;
-}
-
-/* 1 when minute m is one of the `span` minutes up to and including now. */
-static int within(int m, int now, int span)
-{
-	return m <= now && m > now - span;
-}
-
-int stats_split_field(const char *f, char *kind, size_t ksize, char *name, size_t nsize,
-    const char **rest)
-{
-	const char *p = strchr(f, '|'), *q;
-
-	if (p == NULL || (size_t)(p - f) >= ksize)
-		return -1;
-	memcpy(kind, f, (size_t)(p - f));
-	kind[p - f] = '\0';
-	p++;
-	if ((q = strchr(p, '|')) != NULL)
-		*rest = q + 1;
-	else {
-		q = p + strlen(p);
-		*rest = q;
+	t->doses = c->doses;
+	t->issued = c->issued;
+	for (int i = 0; i < ev->nstages; i++)
+		t->waiting += c->sg[i].waiting;
+	for (int i = 0; i < c->nstations; i++) {
+		t->deferred += c->st[i].w.deferred;
+		t->refused += c->st[i].w.refused;
+		t->no_show += c->st[i].w.no_show;
 	}
-	if ((size_t)(q - p) >= nsize)
-		return -1;
-	memcpy(name, p, (size_t)(q - p));
-	name[q - p] = '\0';
+	t->nservices = ev->nservices;
+	for (int i = 0; i < ev->nservices; i++) {
+		snprintf(t->by_service[i].id, sizeof t->by_service[i].id, "%s", ev->services[i].id);
+		t->by_service[i].issued = c->service_issued[i];
+		t->by_service[i].doses = c->service_doses[i];
+	}
+	t->npriorities = ev->npriorities;
+	for (int i = 0; i < ev->npriorities; i++) {
+		snprintf(t->by_priority[i].id, sizeof t->by_priority[i].id, "%s", ev->priorities[i]);
+		t->by_priority[i].issued = c->priority_issued[i];
+		t->by_priority[i].doses = c->priority_doses[i];
+	}
+}
+
+/* Hours from now (or opening, before it) to closing, 0 after it. */
+static double hours_left(const struct event_def *ev, const struct stats_counters *c)
+{
+	double h = (double)(ev->close_min - (c->minute > ev->open_min ? c->minute :
+	    ev->open_min)) / 60.0;
+
+	return h < 0 ? 0 : h;
+}
+
+/* Doses per hour: of the last hour once open an hour, of the last half
+ * hour after half an hour, else of the time open. */
+static double dose_rate(const struct event_def *ev, const struct stats_counters *c)
+{
+	int since_open = c->minute - ev->open_min;
+
+	if (since_open >= 60)
+		return (double)c->doses60;
+	if (since_open >= 30)
+		return (double)c->doses30 * 2;
+	if (since_open > 0)
+		return (double)c->doses * 60.0 / since_open;
 	return 0;
 }
 
-static void accumulate(const struct event_def *ev, const cJSON *raw, struct acc *a, int now_min)
+static void fill_forecast(const struct event_def *ev, const struct stats_counters *c,
+    struct stats_forecast *f)
 {
-	const cJSON *f, *s;
+	double rate = dose_rate(ev, c), hours = hours_left(ev, c);
+	double expected = (double)c->doses + rate * hours;
 
-	memset(a, 0, sizeof *a);
-	for (int i = 0; i < ev->nstages; i++)
-		for (int n = 1; n <= ev->stages[i].stations && a->nst < PROTO_MAX_STATIONS; n++) {
-			struct station_acc *st = &a->st[a->nst];
-			int w = snprintf(st->id, sizeof st->id, "%s-%d", ev->stages[i].id, n);
-			/* never true: event.c bounds stage ids and station counts */
-			if (w < 0 || (size_t)w >= sizeof st->id)
-				continue;
-			a->nst++;
-			st->stage = i;
-			st->open = 1;
-		}
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(raw, "stations")) {
-		int i = station_index(a, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "id")));
-		const char *state = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "state"));
-		const char *ticket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "ticket"));
-		if (i < 0)
+	f->rate_per_hour_30 = c->doses30 * 2;
+	f->rate_per_hour_60 = c->doses60;
+	f->rate_per_hour = round(rate * 10) / 10;
+	f->hours_left = round(hours * 100) / 100;
+	f->expected_at_close = (long long)floor(expected);
+	f->margin = f->expected_at_close - ev->daily_target;
+	f->reached = c->doses >= ev->daily_target;
+	if (c->doses < ev->daily_target && rate > 0)
+		f->target_at = (int64_t)((double)c->now +
+		    (double)(ev->daily_target - c->doses) / rate * 3600000.0);
+}
+
+/* The figures a station and a stage have alike. */
+static void fill_work(const struct stats_work_counts *w, struct stats_work *o)
+{
+	o->served = w->done;
+	o->calls = w->calls;
+	o->avg_wait_s = avg_s(w->wait_ms, w->calls);
+	o->avg_service_s = avg_s(w->serv_ms, w->serv_n);
+	o->throughput.last_15 = w->done15 * 4;
+	o->throughput.last_60 = w->done60;
+	o->deferred = w->deferred;
+	o->refused = w->refused;
+	o->no_show = w->no_show;
+}
+
+static void fill_station(const struct stats_station_counts *st, struct stats_station *o)
+{
+	snprintf(o->id, sizeof o->id, "%s", st->id);
+	o->stage = st->stage;
+	o->state = st->open ? STATION_OPEN : STATION_PAUSED;
+	fill_work(&st->w, &o->work);
+	o->last_call_at = st->last_call > 0 ? st->last_call : 0;
+}
+
+/* What a stage's open stations complete in an hour, at the rate of those
+ * that completed anything in the last hour; -1 while none did. */
+static double capacity(const struct stats_stage_counts *sg)
+{
+	return sg->active > 0 ? (double)sg->w.done60 / sg->active * sg->open : -1;
+}
+
+static void fill_stage(const struct event_def *ev, const struct stats_counters *c,
+    int si, struct stats_stage *o)
+{
+	const struct stats_stage_counts *sg = &c->sg[si];
+	int p50 = stats_percentile(sg->hist, 0.5), p90 = stats_percentile(sg->hist, 0.9);
+	double cap = capacity(sg);
+
+	snprintf(o->id, sizeof o->id, "%s", ev->stages[si].id);
+	snprintf(o->name, sizeof o->name, "%s", ev->stages[si].name);
+	o->waiting = sg->waiting;
+	fill_work(&sg->w, &o->work);
+	o->p50_wait_s = p50;
+	o->p90_wait_s = p50 >= 0 ? p90 : -1;
+	o->arrivals_per_hour = sg->arrivals60;
+	o->stations_open = sg->open;
+	o->capacity_per_hour = cap >= 0 ? round(cap * 10) / 10 : -1;
+}
+
+/* Open stations holding nobody, with people waiting, no call for long;
+ * not at a timed wait, where nobody needs calling. */
+static void fill_idle(const struct event_def *ev, const struct stats_counters *c,
+    int idle_minutes, struct stats *s)
+{
+	for (int i = 0; i < c->nstations; i++) {
+		const struct stats_station_counts *st = &c->st[i];
+		long long waiting = c->sg[st->stage].waiting;
+		double since = st->last_call > 0 ? (double)(c->now - st->last_call) : -1;
+		struct stats_idle *d = &s->idle[s->nidle];
+		if (!st->open || st->holding || waiting <= 0 || ev->stages[st->stage].hold_ms != 0 ||
+		    !(since < 0 || since >= idle_minutes * 60000.0))
 			continue;
-		a->st[i].open = !(state && strcmp(state, "paused") == 0);
-		a->st[i].holding = ticket && *ticket;
-		a->st[i].last_call = num(s, "last_call");
+		snprintf(d->station, sizeof d->station, "%s", st->id);
+		snprintf(d->stage, sizeof d->stage, "%s", ev->stages[st->stage].id);
+		d->idle_s = since >= 0 ? (long long)floor(since / 1000) : -1;
+		d->waiting = waiting;
+		s->nidle++;
 	}
-	for (int i = 0; i < ev->nstages; i++)
-		a->sg[i].waiting = (long long)num(cJSON_GetObjectItemCaseSensitive(raw, "waiting"),
-		    ev->stages[i].id);
-	cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(raw, "fields")) {
-		char kind[8], name[PROTO_AREA_MAX + 8];
-		int m, i;
-		long long v = (long long)f->valuedouble;
-		const char *rest;
-		if (stats_split_field(f->string, kind, sizeof kind, name, sizeof name, &rest) == -1)
+}
+
+/* The stage whose capacity falls shortest of its arrivals in the last
+ * hour, -1 when none has both: a stage nobody arrives at limits nothing. */
+static int pick_bottleneck(const struct event_def *ev, const struct stats_counters *c)
+{
+	int worst = -1;
+	double worst_ratio = 0;
+
+	for (int si = 0; si < ev->nstages; si++) {
+		double cap = capacity(&c->sg[si]);
+		if (cap < 0 || c->sg[si].arrivals60 <= 0)
 			continue;
-		m = *rest ? atoi(rest) : -1;     /* the minute, when the field has one */
-		if (strcmp(kind, "dm") == 0) {
-			m = atoi(name);
-			a->doses += v;
-			if (m >= 0 && m < 1440)
-				a->series[m / 15] += v;
-			if (within(m, now_min, 30))
-				a->doses30 += v;
-			if (within(m, now_min, 60))
-				a->doses60 += v;
-		} else if (strcmp(kind, "a") == 0) {
-			if ((i = event_stage_index(ev, name)) >= 0 && within(m, now_min, 60))
-				a->sg[i].arrivals60 += v;
-		} else if (strcmp(kind, "wh") == 0) {
-			if ((i = event_stage_index(ev, name)) >= 0 && m >= 1 && m <= NBUCKETS)
-				a->sg[i].hist[m - 1] += v;
-		} else if ((i = station_index(a, name)) >= 0) {
-			struct station_acc *st = &a->st[i];
-			if (strcmp(kind, "c") == 0)
-				st->calls += v;
-			else if (strcmp(kind, "d") == 0) {
-				st->done += v;
-				if (within(m, now_min, 15))
-					st->done15 += v;
-				if (within(m, now_min, 60))
-					st->done60 += v;
-			} else if (strcmp(kind, "r") == 0)
-				st->refused += v;
-			else if (strcmp(kind, "x") == 0)
-				st->deferred += v;
-			else if (strcmp(kind, "n") == 0)
-				st->no_show += v;
-			else if (strcmp(kind, "ws") == 0)
-				st->wait_ms += v;
-			else if (strcmp(kind, "ss") == 0)
-				st->serv_ms += v;
-			else if (strcmp(kind, "sn") == 0)
-				st->serv_n += v;
+		double ratio = cap / (double)c->sg[si].arrivals60;
+		if (worst < 0 || ratio < worst_ratio) {
+			worst = si;
+			worst_ratio = ratio;
 		}
 	}
-}
-
-/* Stations of stage si open (not paused). */
-static int open_at(const struct acc *a, int si)
-{
-	int n = 0;
-
-	for (int i = 0; i < a->nst; i++)
-		n += a->st[i].stage == si && a->st[i].open;
-	return n;
-}
-
-static int area_cmp(const void *a, const void *b)
-{
-	const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
-
-	if (x->valuedouble != y->valuedouble)
-		return x->valuedouble < y->valuedouble ? 1 : -1;
-	return strcmp(x->string, y->string);
-}
-
-static void add_avg(cJSON *o, const char *name, long long sum_ms, long long n)
-{
-	if (n > 0)
-		cJSON_AddNumberToObject(o, name, (double)llround((double)sum_ms / (double)n / 1000.0));
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-static void add_time(cJSON *o, const char *name, double ms, int off)
-{
-	char buf[40];
-
-	if (ms > 0)
-		cJSON_AddStringToObject(o, name, proto_time_format((int64_t)ms, off, buf, sizeof buf));
-	else
-		cJSON_AddNullToObject(o, name);
-}
-
-static void add_throughput(cJSON *o, long long last15, long long last60)
-{
-	cJSON *t = cJSON_AddObjectToObject(o, "throughput_per_hour");
-
-	cJSON_AddNumberToObject(t, "last_15", (double)(last15 * 4));
-	cJSON_AddNumberToObject(t, "last_60", (double)last60);
+	return worst;
 }
 
 /* Lower-case copy of a stage name for the recommendation sentence. */
@@ -235,316 +208,189 @@ static void lower(const char *s, char *buf, size_t size)
 	buf[i] = '\0';
 }
 
+/* What the advice is made of. */
+struct advice {
+	int worst;                       /* the bottleneck stage */
+	int extra;                       /* desks to open there, <= 0 for none */
+	int queued;                      /* more waiting there than desks open */
+	long long left;                  /* doses still to give for the target */
+	double hours_left, cap;
+};
+
+/* The recommendation, in Bahasa Indonesia, into rec (PROTO_ADVICE_MAX). */
+static void advise(const struct event_def *ev, const struct stats_counters *c,
+    const struct advice *a, long long expected, char *rec)
+{
+	const size_t size = PROTO_ADVICE_MAX;
+	char name[PROTO_NAME_MAX];
+
+	lower(ev->stages[a->worst].name, name, sizeof name);
+	if (a->extra > 0)
+		snprintf(rec, size, "buka %d meja %s lagi untuk mencapai target", a->extra, name);
+	else if (a->left > 0 && a->hours_left <= 0)
+		snprintf(rec, size, "waktu layanan habis; target tidak tercapai hari ini");
+	else if (a->queued && c->sg[a->worst].arrivals60 > (long long)a->cap)
+		snprintf(rec, size, "antrean %s bertambah; tambah petugas bila bisa", name);
+	else if (a->left > 0 && (double)c->sg[0].arrivals60 * a->hours_left < (double)a->left)
+		snprintf(rec, size, "peserta yang datang kurang untuk mencapai target; "
+		    "perluas ajakan ke warga");
+	else if (expected < ev->daily_target)
+		snprintf(rec, size, "kecepatan sekarang belum cukup untuk mencapai target");
+	else
+		snprintf(rec, size, "alur lancar; target tercapai dengan kecepatan sekarang");
+}
+
+/* The bottleneck, and how many desks it needs for the target. */
+static void fill_bottleneck(const struct event_def *ev, const struct stats_counters *c,
+    struct stats *s)
+{
+	struct stats_bottleneck *b = &s->bottleneck;
+	struct advice a = { .worst = pick_bottleneck(ev, c) };
+	const struct stats_stage_counts *sg;
+	double rate;
+
+	if (a.worst < 0)
+		return;
+	sg = &c->sg[a.worst];
+	rate = (double)sg->w.done60 / sg->active;
+	a.cap = capacity(sg);
+	a.left = ev->daily_target - c->doses;
+	a.hours_left = hours_left(ev, c);
+	if (a.left > 0 && a.hours_left > 0 && rate > 0)
+		a.extra = (int)ceil((double)a.left / a.hours_left / rate - 1e-9) - sg->open;
+	/* More desks help only where people queue: without a queue the desks'
+	 * rate is set by arrivals, not by how many there are. */
+	a.queued = sg->waiting > sg->open;
+	if (!a.queued)
+		a.extra = 0;
+	b->set = true;
+	snprintf(b->stage, sizeof b->stage, "%s", ev->stages[a.worst].id);
+	b->capacity_per_hour = round(a.cap * 10) / 10;
+	b->arrivals_per_hour = sg->arrivals60;
+	b->per_station_per_hour = round(rate * 10) / 10;
+	b->extra_stations = a.extra > 0 ? a.extra : 0;
+	advise(ev, c, &a, s->forecast.expected_at_close, b->recommendation);
+}
+
+static int area_cmp(const void *x, const void *y)
+{
+	const struct stats_area_count *a = x, *b = y;
+
+	if (a->doses != b->doses)
+		return a->doses < b->doses ? 1 : -1;
+	return strcmp(a->area, b->area);
+}
+
+/* Doses by area, most first (then by name, for a stable order), at most
+ * PROTO_MAX_AREAS of them. */
+static int fill_areas(const struct stats_counters *c, struct stats *s)
+{
+	struct stats_area_count *sorted;
+	int n = c->nareas;
+
+	if (n == 0)
+		return 0;
+	if ((sorted = malloc((size_t)n * sizeof *sorted)) == NULL)
+		return -1;
+	memcpy(sorted, c->areas, (size_t)n * sizeof *sorted);
+	qsort(sorted, (size_t)n, sizeof *sorted, area_cmp);
+	n = n < PROTO_MAX_AREAS ? n : PROTO_MAX_AREAS;
+	if ((s->areas = calloc((size_t)n, sizeof *s->areas)) == NULL) {
+		free(sorted);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		/* "-" is how the scripts count doses without an area: null */
+		if (strcmp(sorted[i].area, "-") != 0)
+			snprintf(s->areas[i].area, sizeof s->areas[i].area, "%s", sorted[i].area);
+		s->areas[i].doses = sorted[i].doses;
+	}
+	s->nareas = n;
+	free(sorted);
+	return 0;
+}
+
+/* Doses per quarter hour, from opening to now (or closing). */
+static void fill_series(const struct event_def *ev, const struct stats_counters *c,
+    struct stats *s)
+{
+	int first = ev->open_min / 15;
+	int last = (c->minute < ev->close_min ? c->minute : ev->close_min - 1) / 15;
+	double now = (double)c->now;
+	double midnight = now - (double)c->minute * 60000.0 - fmod(now, 60000.0);
+
+	for (int q = first; q <= last && q < PROTO_MAX_QUARTERS; q++) {
+		s->series[s->nseries].start = (int64_t)(midnight + q * 15 * 60000.0);
+		s->series[s->nseries++].doses = c->quarters[q];
+	}
+}
+
+int stats_figures(const struct event_def *ev, const struct stats_counters *c,
+    int idle_minutes, struct stats *s)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->event, sizeof s->event, "%s", ev->id);
+	s->at = c->now > 0 ? c->now : 0;
+	snprintf(s->day, sizeof s->day, "%.4s-%.2s-%.2s", c->day,
+	    c->day + strnlen(c->day, 4), c->day + strnlen(c->day, 6));
+	fill_today(ev, c, &s->today);
+	s->target = ev->daily_target;
+	fill_forecast(ev, c, &s->forecast);
+	s->nstages = ev->nstages;
+	for (int si = 0; si < ev->nstages; si++)
+		fill_stage(ev, c, si, &s->stages[si]);
+	s->nstations = c->nstations;
+	for (int i = 0; i < c->nstations; i++)
+		fill_station(&c->st[i], &s->stations[i]);
+	fill_bottleneck(ev, c, s);
+	fill_idle(ev, c, idle_minutes, s);
+	fill_series(ev, c, s);
+	return fill_areas(c, s);
+}
+
+int stats_read(const struct event_def *ev, const cJSON *raw, int idle_minutes,
+    struct stats *s)
+{
+	struct stats_counters *c = malloc(sizeof *c);
+	int rc;
+
+	if (c == NULL) {
+		memset(s, 0, sizeof *s);
+		return -1;
+	}
+	stats_counters_read(ev, raw, c);     /* what is not there counts 0 */
+	rc = stats_figures(ev, c, idle_minutes, s);
+	stats_counters_free(c);
+	free(c);
+	return rc;
+}
+
 cJSON *stats_compute(const struct event_def *ev, const cJSON *raw, int idle_minutes)
 {
-	static struct acc a;             /* filled and used without yielding */
-	double now = num(raw, "now");
-	int now_min = (int)num(raw, "minute");
-	const char *day = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(raw, "day"));
-	int off = ev->utc_offset_s;
-	cJSON *o = cJSON_CreateObject(), *today, *by, *x, *stages, *idle, *areas, *series;
-	const cJSON *f;
-	long long issued = 0, waiting = 0, deferred = 0, refused = 0, no_show = 0;
-	char date[16];
+	struct stats *s = malloc(sizeof *s);
+	cJSON *o = NULL;
 
-	if (o == NULL)
-		return NULL;
-	accumulate(ev, raw, &a, now_min);
-	snprintf(date, sizeof date, "%.4s-%.2s-%.2s", day ? day : "", day ? day + 4 : "",
-	    day ? day + 6 : "");
-	cJSON_AddStringToObject(o, "event", ev->id);
-	add_time(o, "at", now, off);
-	cJSON_AddStringToObject(o, "day", date);
-
-	/* ---- today */
-	for (int i = 0; i < a.nst; i++) {
-		deferred += a.st[i].deferred;
-		refused += a.st[i].refused;
-		no_show += a.st[i].no_show;
-	}
-	for (int i = 0; i < ev->nstages; i++)
-		waiting += a.sg[i].waiting;
-	today = cJSON_AddObjectToObject(o, "today");
-	by = cJSON_CreateObject();
-	for (int i = 0; i < ev->nservices; i++) {
-		char field[PROTO_ID_MAX + 4];
-		long long v = (long long)num(cJSON_GetObjectItemCaseSensitive(raw, "issued"),
-		    ev->services[i].id);
-		issued += v;
-		x = cJSON_AddObjectToObject(by, ev->services[i].id);
-		cJSON_AddNumberToObject(x, "issued", (double)v);
-		snprintf(field, sizeof field, "ds|%s", ev->services[i].id);
-		cJSON_AddNumberToObject(x, "doses", num(cJSON_GetObjectItemCaseSensitive(raw, "fields"), field));
-	}
-	cJSON_AddNumberToObject(today, "doses", (double)a.doses);
-	cJSON_AddNumberToObject(today, "issued", (double)issued);
-	cJSON_AddNumberToObject(today, "waiting", (double)waiting);
-	cJSON_AddNumberToObject(today, "deferred", (double)deferred);
-	cJSON_AddNumberToObject(today, "refused", (double)refused);
-	cJSON_AddNumberToObject(today, "no_show", (double)no_show);
-	cJSON_AddItemToObject(today, "by_service", by);
-	by = cJSON_AddObjectToObject(today, "by_priority");
-	for (int i = 0; i < ev->npriorities; i++) {
-		char fi[PROTO_ID_MAX + 4], fd[PROTO_ID_MAX + 4];
-		const cJSON *fields = cJSON_GetObjectItemCaseSensitive(raw, "fields");
-		snprintf(fi, sizeof fi, "ip|%s", ev->priorities[i]);
-		snprintf(fd, sizeof fd, "dp|%s", ev->priorities[i]);
-		x = cJSON_AddObjectToObject(by, ev->priorities[i]);
-		cJSON_AddNumberToObject(x, "issued", num(fields, fi));
-		cJSON_AddNumberToObject(x, "doses", num(fields, fd));
-	}
-
-	/* ---- target and forecast: the recent rate until closing time */
-	double hours_left, expected;
-	{
-		int open = ev->open_min, close = ev->close_min;
-		int since_open = now_min - open;
-		double rate;
-		cJSON *fc;
-		if (since_open >= 60)
-			rate = (double)a.doses60;
-		else if (since_open >= 30)
-			rate = (double)a.doses30 * 2;
-		else if (since_open > 0)
-			rate = (double)a.doses * 60.0 / since_open;
-		else
-			rate = 0;
-		hours_left = (double)(close - (now_min > open ? now_min : open)) / 60.0;
-		if (hours_left < 0)
-			hours_left = 0;
-		expected = (double)a.doses + rate * hours_left;
-		cJSON_AddNumberToObject(o, "target", ev->daily_target);
-		fc = cJSON_AddObjectToObject(o, "forecast");
-		cJSON_AddNumberToObject(fc, "rate_per_hour_30", (double)(a.doses30 * 2));
-		cJSON_AddNumberToObject(fc, "rate_per_hour_60", (double)a.doses60);
-		cJSON_AddNumberToObject(fc, "rate_per_hour", round(rate * 10) / 10);
-		cJSON_AddNumberToObject(fc, "hours_left", round(hours_left * 100) / 100);
-		cJSON_AddNumberToObject(fc, "expected_at_close", floor(expected));
-		cJSON_AddNumberToObject(fc, "margin", floor(expected) - ev->daily_target);
-		cJSON_AddBoolToObject(fc, "reached", a.doses >= ev->daily_target);
-		if (a.doses < ev->daily_target && rate > 0)
-			add_time(fc, "target_at", now + (ev->daily_target - a.doses) / rate * 3600000.0, off);
-		else
-			cJSON_AddNullToObject(fc, "target_at");
-	}
-
-	/* ---- stages and stations */
-	stages = cJSON_AddArrayToObject(o, "stages");
-	idle = cJSON_CreateArray();
-	{
-		int worst = -1;
-		double worst_ratio = 0, worst_cap = 0, worst_rate = 0;
-		for (int si = 0; si < ev->nstages; si++) {
-			struct stage_acc *sg = &a.sg[si];
-			cJSON *so = cJSON_CreateObject(), *sts;
-			long long calls = 0, served = 0, d15 = 0, d60 = 0, wait = 0, serv = 0, sn = 0,
-			    def = 0, ref = 0, ns = 0;
-			int open = 0, active = 0;
-			cJSON_AddItemToArray(stages, so);
-			cJSON_AddStringToObject(so, "id", ev->stages[si].id);
-			cJSON_AddStringToObject(so, "name", ev->stages[si].name);
-			sts = cJSON_CreateArray();
-			for (int i = 0; i < a.nst; i++) {
-				struct station_acc *st = &a.st[i];
-				cJSON *t;
-				if (st->stage != si)
-					continue;
-				calls += st->calls;
-				served += st->done;
-				d15 += st->done15;
-				d60 += st->done60;
-				wait += st->wait_ms;
-				serv += st->serv_ms;
-				sn += st->serv_n;
-				def += st->deferred;
-				ref += st->refused;
-				ns += st->no_show;
-				open += st->open;
-				active += st->done60 > 0;
-				t = cJSON_CreateObject();
-				cJSON_AddItemToArray(sts, t);
-				cJSON_AddStringToObject(t, "id", st->id);
-				cJSON_AddStringToObject(t, "state", st->open ? "open" : "paused");
-				cJSON_AddNumberToObject(t, "served", (double)st->done);
-				cJSON_AddNumberToObject(t, "calls", (double)st->calls);
-				add_avg(t, "avg_wait_s", st->wait_ms, st->calls);
-				add_avg(t, "avg_service_s", st->serv_ms, st->serv_n);
-				add_throughput(t, st->done15, st->done60);
-				cJSON_AddNumberToObject(t, "deferred", (double)st->deferred);
-				cJSON_AddNumberToObject(t, "refused", (double)st->refused);
-				cJSON_AddNumberToObject(t, "no_show", (double)st->no_show);
-				add_time(t, "last_call_at", st->last_call, off);
-				/* idle: open, holding nobody, people waiting, no call for
-				 * long; not at a timed wait, where nobody needs calling */
-				if (st->open && !st->holding && sg->waiting > 0 &&
-				    ev->stages[si].hold_ms == 0) {
-					double since = st->last_call > 0 ? now - st->last_call : -1;
-					if (since < 0 || since >= idle_minutes * 60000.0) {
-						cJSON *d = cJSON_CreateObject();
-						cJSON_AddStringToObject(d, "station", st->id);
-						cJSON_AddStringToObject(d, "stage", ev->stages[si].id);
-						if (since >= 0)
-							cJSON_AddNumberToObject(d, "idle_s", floor(since / 1000));
-						else
-							cJSON_AddNullToObject(d, "idle_s");
-						cJSON_AddNumberToObject(d, "waiting", (double)sg->waiting);
-						cJSON_AddItemToArray(idle, d);
-					}
-				}
-			}
-			cJSON_AddNumberToObject(so, "waiting", (double)sg->waiting);
-			cJSON_AddNumberToObject(so, "served", (double)served);
-			cJSON_AddNumberToObject(so, "calls", (double)calls);
-			add_avg(so, "avg_wait_s", wait, calls);
-			{
-				int p50 = stats_percentile(sg->hist, 0.5), p90 = stats_percentile(sg->hist, 0.9);
-				if (p50 >= 0) {
-					cJSON_AddNumberToObject(so, "p50_wait_s", p50);
-					cJSON_AddNumberToObject(so, "p90_wait_s", p90);
-				} else {
-					cJSON_AddNullToObject(so, "p50_wait_s");
-					cJSON_AddNullToObject(so, "p90_wait_s");
-				}
-			}
-			add_avg(so, "avg_service_s", serv, sn);
-			add_throughput(so, d15, d60);
-			cJSON_AddNumberToObject(so, "arrivals_per_hour", (double)sg->arrivals60);
-			cJSON_AddNumberToObject(so, "stations_open", open);
-			cJSON_AddNumberToObject(so, "deferred", (double)def);
-			cJSON_AddNumberToObject(so, "refused", (double)ref);
-			cJSON_AddNumberToObject(so, "no_show", (double)ns);
-			cJSON_AddItemToObject(so, "stations", sts);
-			/* capacity: what its open stations complete in an hour at the
-			 * rate of those that completed anything in the last hour */
-			/* capacity is known once some desk of the stage completed
-			 * anything in the last hour; with every desk paused it is 0 */
-			if (active > 0) {
-				double per_station = (double)d60 / active;
-				double cap = per_station * open;
-				cJSON_AddNumberToObject(so, "capacity_per_hour", round(cap * 10) / 10);
-				/* a stage nobody arrives at limits nothing; among the
-				 * others, the lowest capacity for its arrivals */
-				if (sg->arrivals60 > 0) {
-					double ratio = cap / (double)sg->arrivals60;
-					if (worst < 0 || ratio < worst_ratio) {
-						worst = si;
-						worst_ratio = ratio;
-						worst_cap = cap;
-						worst_rate = per_station;
-					}
-				}
-			} else
-				cJSON_AddNullToObject(so, "capacity_per_hour");
-		}
-
-		/* ---- bottleneck: the stage whose capacity falls shortest of
-		 * its arrivals, and how many desks it needs for the target */
-		if (worst >= 0) {
-			cJSON *b = cJSON_AddObjectToObject(o, "bottleneck");
-			long long left = ev->daily_target - a.doses;
-			char name[PROTO_NAME_MAX], rec[256];
-			int extra = 0;
-			lower(ev->stages[worst].name, name, sizeof name);
-			cJSON_AddStringToObject(b, "stage", ev->stages[worst].id);
-			cJSON_AddNumberToObject(b, "capacity_per_hour", round(worst_cap * 10) / 10);
-			cJSON_AddNumberToObject(b, "arrivals_per_hour", (double)a.sg[worst].arrivals60);
-			cJSON_AddNumberToObject(b, "per_station_per_hour", round(worst_rate * 10) / 10);
-			if (left > 0 && hours_left > 0 && worst_rate > 0) {
-				double need = (double)left / hours_left;
-				int open = (int)num(cJSON_GetArrayItem(stages, worst), "stations_open");
-				extra = (int)ceil(need / worst_rate - 1e-9) - open;
-			}
-			/* More desks help only where people queue: without a queue the
-			 * desks' rate is set by arrivals, not by how many there are. */
-			int queued = a.sg[worst].waiting > open_at(&a, worst);
-			if (!queued)
-				extra = 0;
-			if (extra > 0)
-				snprintf(rec, sizeof rec, "buka %d meja %s lagi untuk mencapai target",
-				    extra, name);
-			else if (left > 0 && hours_left <= 0)
-				snprintf(rec, sizeof rec, "waktu layanan habis; target tidak tercapai hari ini");
-			else if (queued && a.sg[worst].arrivals60 > (long long)worst_cap)
-				snprintf(rec, sizeof rec, "antrean %s bertambah; tambah petugas bila bisa", name);
-			else if (left > 0 && (double)a.sg[0].arrivals60 * hours_left < (double)left)
-				snprintf(rec, sizeof rec, "peserta yang datang kurang untuk mencapai target; "
-				    "perluas ajakan ke warga");
-			else if (floor(expected) < ev->daily_target)
-				snprintf(rec, sizeof rec, "kecepatan sekarang belum cukup untuk mencapai target");
-			else
-				snprintf(rec, sizeof rec, "alur lancar; target tercapai dengan kecepatan sekarang");
-			cJSON_AddNumberToObject(b, "extra_stations", extra > 0 ? extra : 0);
-			cJSON_AddStringToObject(b, "recommendation", rec);
-		} else
-			cJSON_AddNullToObject(o, "bottleneck");
-	}
-	cJSON_AddItemToObject(o, "idle", idle);
-
-	/* ---- areas, most doses first (then by name, for a stable order) */
-	areas = cJSON_AddArrayToObject(o, "areas");
-	{
-		const cJSON **list = NULL;
-		int n = 0, cap = 0;
-		cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(raw, "fields")) {
-			if (strncmp(f->string, "da|", 3) != 0)
-				continue;
-			if (n == cap) {
-				const cJSON **grown;
-				cap = cap ? 2 * cap : 64;
-				if ((grown = realloc(list, (size_t)cap * sizeof *list)) == NULL) {
-					free(list);
-					cJSON_Delete(o);
-					return NULL;
-				}
-				list = grown;
-			}
-			list[n++] = f;
-		}
-		if (n > 0)
-			qsort(list, (size_t)n, sizeof list[0], area_cmp);
-		for (int i = 0; i < n; i++) {
-			cJSON *ar = cJSON_CreateObject();
-			if (strcmp(list[i]->string + 3, "-") == 0)
-				cJSON_AddNullToObject(ar, "area");
-			else
-				cJSON_AddStringToObject(ar, "area", list[i]->string + 3);
-			cJSON_AddNumberToObject(ar, "doses", list[i]->valuedouble);
-			cJSON_AddItemToArray(areas, ar);
-		}
-		free(list);
-	}
-
-	/* ---- doses per quarter hour, from opening to now (or closing) */
-	series = cJSON_AddArrayToObject(o, "series");
-	{
-		int first = ev->open_min / 15, last = (now_min < ev->close_min ? now_min : ev->close_min - 1) / 15;
-		double midnight = now - (double)now_min * 60000.0 - fmod(now, 60000.0);
-		for (int q = first; q <= last && q < 96; q++) {
-			cJSON *it = cJSON_CreateObject();
-			add_time(it, "start", midnight + q * 15 * 60000.0, off);
-			cJSON_AddNumberToObject(it, "doses", (double)a.series[q]);
-			cJSON_AddItemToArray(series, it);
-		}
-	}
+	if (s != NULL && stats_read(ev, raw, idle_minutes, s) == 0)
+		o = proto_stats_encode(s, ev->utc_offset_s);
+	if (s != NULL)
+		proto_stats_free(s);
+	free(s);
 	return o;
 }
 
-cJSON *stats_summary(const struct event_def *ev, const cJSON *c)
+cJSON *stats_summary(const struct event_def *ev, const struct stats *s)
 {
-	const cJSON *today = cJSON_GetObjectItemCaseSensitive(c, "today");
-	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(c, "forecast");
 	cJSON *o = cJSON_CreateObject();
 
 	if (o == NULL)
 		return NULL;
 	cJSON_AddStringToObject(o, "event", ev->id);
 	cJSON_AddStringToObject(o, "name", ev->name);
-	cJSON_AddNumberToObject(o, "doses", num(today, "doses"));
-	cJSON_AddNumberToObject(o, "issued", num(today, "issued"));
-	cJSON_AddNumberToObject(o, "waiting", num(today, "waiting"));
+	cJSON_AddNumberToObject(o, "doses", (double)s->today.doses);
+	cJSON_AddNumberToObject(o, "issued", (double)s->today.issued);
+	cJSON_AddNumberToObject(o, "waiting", (double)s->today.waiting);
 	cJSON_AddNumberToObject(o, "target", ev->daily_target);
-	cJSON_AddNumberToObject(o, "expected_at_close",
-	    num(fc, "expected_at_close"));
-	cJSON_AddNumberToObject(o, "margin", num(fc, "margin"));
+	cJSON_AddNumberToObject(o, "expected_at_close", (double)s->forecast.expected_at_close);
+	cJSON_AddNumberToObject(o, "margin", (double)s->forecast.margin);
 	return o;
 }

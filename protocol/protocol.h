@@ -34,6 +34,11 @@ struct cJSON;
 #define PROTO_MAX_STATIONS 128 /* over all stages of one event */
 #define PROTO_MAX_CALLS 10    /* last calls on a board */
 #define PROTO_MAX_HOLDS 50    /* people in a timed wait on a board */
+#define PROTO_MAX_SERVICES 16
+#define PROTO_MAX_PRIORITIES 8
+#define PROTO_MAX_QUARTERS 96 /* quarter hours of a day */
+#define PROTO_MAX_AREAS 100000 /* areas in one day's figures */
+#define PROTO_ADVICE_MAX 256
 
 enum ticket_state {
 	TICKET_WAITING,
@@ -135,6 +140,118 @@ struct board {
 	int target;
 };
 
+/* ---- the organisers' figures (GET /v1/events/{ev}/stats) ---------------
+ * Whole numbers are long long; -1 in a field said to be nullable stands for
+ * null (no data yet), as 0 does for a time and "" for a string. */
+
+/* The wait histogram's buckets: their upper bounds in minutes, the last
+ * bucket open-ended.  The one place they are written: the scripts get them
+ * in the event's context (event.c), the figures and /metrics from here. */
+#define PROTO_WAIT_BUCKETS 13
+extern const int proto_wait_bucket_max_min[PROTO_WAIT_BUCKETS - 1];
+
+struct stats_kind {                  /* by_service / by_priority */
+	char id[PROTO_ID_MAX];
+	long long issued, doses;
+};
+
+struct stats_today {
+	long long doses, issued, waiting, deferred, refused, no_show;
+	int nservices;
+	struct stats_kind by_service[PROTO_MAX_SERVICES];
+	int npriorities;
+	struct stats_kind by_priority[PROTO_MAX_PRIORITIES];
+};
+
+struct stats_forecast {
+	long long rate_per_hour_30, rate_per_hour_60;
+	double rate_per_hour;            /* one decimal */
+	double hours_left;               /* two decimals */
+	long long expected_at_close, margin;
+	bool reached;
+	int64_t target_at;               /* 0 = null */
+};
+
+struct stats_throughput {
+	long long last_15, last_60;      /* per hour */
+};
+
+/* What a station and a stage have alike. */
+struct stats_work {
+	long long served, calls;
+	long long avg_wait_s, avg_service_s; /* nullable */
+	struct stats_throughput throughput;
+	long long deferred, refused, no_show;
+};
+
+struct stats_station {
+	int stage;                       /* index in stats.stages */
+	char id[PROTO_STATION_MAX];
+	enum station_state state;
+	struct stats_work work;
+	int64_t last_call_at;            /* 0 = null */
+};
+
+struct stats_stage {
+	char id[PROTO_ID_MAX];
+	char name[PROTO_NAME_MAX];
+	long long waiting;
+	struct stats_work work;
+	long long p50_wait_s, p90_wait_s; /* nullable */
+	long long arrivals_per_hour;
+	long long stations_open;
+	double capacity_per_hour;        /* nullable; one decimal */
+};
+
+struct stats_bottleneck {
+	bool set;                        /* false: null */
+	char stage[PROTO_ID_MAX];
+	double capacity_per_hour;
+	long long arrivals_per_hour;
+	double per_station_per_hour;
+	long long extra_stations;
+	char recommendation[PROTO_ADVICE_MAX];
+};
+
+struct stats_idle {
+	char station[PROTO_STATION_MAX];
+	char stage[PROTO_ID_MAX];
+	long long idle_s;                /* nullable: never called */
+	long long waiting;
+};
+
+struct stats_area {
+	char area[PROTO_AREA_MAX];       /* "" = null (none given) */
+	long long doses;
+};
+
+struct stats_quarter {
+	int64_t start;
+	long long doses;
+};
+
+/* One event's figures of one day.  areas is allocated (by the decoder or
+ * whoever fills it): release with proto_stats_free. */
+struct stats {
+	char event[PROTO_ID_MAX];
+	int64_t at;                      /* 0 = null */
+	char day[16];                    /* "YYYY-MM-DD" */
+	struct stats_today today;
+	long long target;
+	struct stats_forecast forecast;
+	int nstages;
+	struct stats_stage stages[PROTO_MAX_STAGES];
+	int nstations;                   /* over all stages, grouped by stage */
+	struct stats_station stations[PROTO_MAX_STATIONS];
+	struct stats_bottleneck bottleneck;
+	int nidle;
+	struct stats_idle idle[PROTO_MAX_STATIONS];
+	int nareas;
+	struct stats_area *areas;        /* most doses first */
+	int nseries;
+	struct stats_quarter series[PROTO_MAX_QUARTERS];
+};
+
 struct proto_error {
 	char code[48];
 	char message[160];
@@ -157,6 +274,13 @@ int proto_call_decode(const struct cJSON *j, struct call *c, char *err);
 
 struct cJSON *proto_board_encode(const struct board *b, int utc_offset_s);
 int proto_board_decode(const struct cJSON *j, struct board *b, char *err);
+
+/* The stats decoder allocates s->areas (NULL when there are none); after
+ * a failed decode nothing is left to free.  proto_stats_free frees it and
+ * may be called on a zeroed struct. */
+struct cJSON *proto_stats_encode(const struct stats *s, int utc_offset_s);
+int proto_stats_decode(const struct cJSON *j, struct stats *s, char *err);
+void proto_stats_free(struct stats *s);
 
 /* {"error":{"code":..,"message":..}} */
 struct cJSON *proto_error_encode(const char *code, const char *message);

@@ -29,7 +29,7 @@ MAX_FUNC_LINES = 80
 LAYERS = [
     ("base", ["log", "config", "event", "protocol", "proto_*", "nik", "sign",
               "qr", "font", "ticket_print", "http_guard", "server"]),
-    ("store", ["store", "record", "stats", "metrics", "notify", "limit"]),
+    ("store", ["store", "record", "stats", "stats_*", "metrics", "notify", "limit"]),
     ("io", ["http", "http_*", "queue", "follow"]),
     ("fanout", ["sse", "sse_*"]),
     ("routes", ["route_*", "routes"]),

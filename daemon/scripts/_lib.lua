@@ -66,13 +66,14 @@ local function stats_keep()
 	end
 end
 
--- Upper bounds of the wait histogram's buckets, in minutes (then +inf).
-local WAIT_BUCKETS = { 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180 }
+-- The wait histogram's bucket of a wait: ctx.wait holds the buckets'
+-- upper bounds in minutes (then +inf), from the daemon's one table
+-- (proto_wait_bucket_max_min in protocol/).
 local function wait_bucket(ms)
-	for i, m in ipairs(WAIT_BUCKETS) do
+	for i, m in ipairs(ctx.wait) do
 		if ms <= m * 60000 then return i end
 	end
-	return #WAIT_BUCKETS + 1
+	return #ctx.wait + 1
 end
 
 local function refuse(code, msg)

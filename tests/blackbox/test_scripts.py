@@ -183,14 +183,19 @@ def teardown_module():
 # ---------------------------------------------------------------------------
 # One event under a fresh prefix
 
+# The wait histogram's bounds in minutes, as antred puts them in the
+# context (proto_wait_bucket_max_min, protocol/proto_stats.c).
+WAIT_BUCKETS = [1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180]
+
+
 def make_ctx(every=0, hold=None, off=OFF, stages=STAGES, clock=None):
     st = []
     for sid, h, n in stages:
         if hold is not None and sid == "observation":
             h = hold
         st.append({"id": sid, "hold": h, "n": n})
-    ctx = {"off": off, "stages": st, "regular": REGULAR, "every": every,
-           "dose": 2, "maxlen": 10000, "retention": 30 * 86400}
+    ctx = {"off": off, "stages": st, "wait": WAIT_BUCKETS, "regular": REGULAR,
+           "every": every, "dose": 2, "maxlen": 10000, "retention": 30 * 86400}
     if clock is not None:
         ctx["test_clock"] = 1          # NOW from the key test:clock, as antred-test
     return json.dumps(ctx, separators=(",", ":"))

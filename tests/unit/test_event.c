@@ -178,6 +178,7 @@ static void test_demo(void **state)
 	    "{\"off\":25200,\"stages\":[{\"id\":\"registration\",\"hold\":0,\"n\":2},"
 	    "{\"id\":\"screening\",\"hold\":0,\"n\":2},{\"id\":\"vaccination\",\"hold\":0,\"n\":3},"
 	    "{\"id\":\"observation\",\"hold\":1800000,\"n\":1}],"
+	    "\"wait\":[1,2,5,10,15,20,30,45,60,90,120,180],"
 	    "\"regular\":2,\"every\":0,\"dose\":2,\"maxlen\":10000,\"retention\":2592000}");
 
 	/* the index helpers over the same event */

@@ -147,6 +147,15 @@ static void make_board(struct board *b)
 	b->target = 400;
 }
 
+/* One of each: what the encode tests start from. */
+static void make_fixtures(struct ticket *t, struct station *s, struct call *c, struct board *b)
+{
+	make_ticket(t);
+	make_station(s, "v", 1, STATION_OPEN, "t_1", "A-1");
+	make_call(c, "t_1", "A-1", "v", 1, true, 1795396502000);
+	make_board(b);
+}
+
 /* ---- equality ----------------------------------------------------------- */
 
 static void assert_visit_eq(const struct ticket_visit *a, const struct ticket_visit *b)
@@ -909,6 +918,12 @@ static cJSON *enc_station(const void *p) { return proto_station_encode(p); }
 static cJSON *enc_call(const void *p) { return proto_call_encode(p, OFF_WIB); }
 static cJSON *enc_board(const void *p) { return proto_board_encode(p, OFF_WIB); }
 static cJSON *enc_error(const void *p) { (void)p; return proto_error_encode("not_found", "no such ticket"); }
+static cJSON *enc_error_value(const void *p)
+{
+	const struct proto_error *e = p;
+	return proto_error_encode(e->code, e->message);
+}
+static int dec_stats_keep(const cJSON *j, void *out, char *err) { return proto_stats_decode(j, out, err); }
 
 static void test_encode_oom(void **state)
 {
@@ -922,10 +937,7 @@ static void test_encode_oom(void **state)
 	assert_non_null(b);
 	assert_non_null(back);
 
-	make_ticket(&t);
-	make_station(&s, "v", 1, STATION_OPEN, "t_1", "A-1");
-	make_call(&c, "t_1", "A-1", "v", 1, true, 1795396502000);
-	make_board(b);
+	make_fixtures(&t, &s, &c, b);
 
 	cJSON *j = encode_under_oom(enc_ticket, &t);
 	assert_int_equal(proto_ticket_decode(j, &tback, err), 0);
@@ -968,6 +980,294 @@ static void test_fuzz_regressions(void **state)
 	assert_int_equal(back, ms);
 }
 
+
+/* ---- the organisers' figures -------------------------------------------- */
+
+/* Every member of struct stats, in the encoder's order, as cJSON prints it:
+ * nulls where a figure is unknown, a paused desk, a stage with no desks. */
+static const char stats_text[] =
+    "{\"event\":\"demo\",\"at\":\"2026-11-23T11:02:00+07:00\",\"day\":\"2026-11-23\","
+    "\"today\":{\"doses\":312,\"issued\":401,\"waiting\":57,\"deferred\":6,\"refused\":1,"
+    "\"no_show\":4,\"by_service\":{\"dose1\":{\"issued\":250,\"doses\":190},"
+    "\"booster\":{\"issued\":151,\"doses\":122}},"
+    "\"by_priority\":{\"elderly\":{\"issued\":88,\"doses\":70},"
+    "\"regular\":{\"issued\":313,\"doses\":242}}},"
+    "\"target\":1000,"
+    "\"forecast\":{\"rate_per_hour_30\":104,\"rate_per_hour_60\":98,\"rate_per_hour\":98.5,"
+    "\"hours_left\":3.97,\"expected_at_close\":701,\"margin\":-299,\"reached\":false,"
+    "\"target_at\":\"2026-11-23T18:03:00.250+07:00\"},"
+    "\"stages\":[{\"id\":\"vaccination\",\"name\":\"Vaksinasi\",\"waiting\":23,\"served\":312,"
+    "\"calls\":320,\"avg_wait_s\":540,\"p50_wait_s\":420,\"p90_wait_s\":1150,"
+    "\"avg_service_s\":95,\"throughput_per_hour\":{\"last_15\":96,\"last_60\":98},"
+    "\"arrivals_per_hour\":130,\"stations_open\":1,\"deferred\":0,\"refused\":0,"
+    "\"no_show\":1,\"stations\":[{\"id\":\"vaccination-1\",\"state\":\"open\",\"served\":110,"
+    "\"calls\":112,\"avg_wait_s\":530,\"avg_service_s\":90,"
+    "\"throughput_per_hour\":{\"last_15\":32,\"last_60\":33},\"deferred\":0,\"refused\":0,"
+    "\"no_show\":0,\"last_call_at\":\"2026-11-23T11:01:12+07:00\"},"
+    "{\"id\":\"vaccination-2\",\"state\":\"paused\",\"served\":0,\"calls\":0,"
+    "\"avg_wait_s\":null,\"avg_service_s\":null,"
+    "\"throughput_per_hour\":{\"last_15\":0,\"last_60\":0},\"deferred\":0,\"refused\":0,"
+    "\"no_show\":0,\"last_call_at\":null}],\"capacity_per_hour\":32.7},"
+    "{\"id\":\"observation\",\"name\":\"Observasi\",\"waiting\":0,\"served\":0,\"calls\":0,"
+    "\"avg_wait_s\":null,\"p50_wait_s\":null,\"p90_wait_s\":null,\"avg_service_s\":null,"
+    "\"throughput_per_hour\":{\"last_15\":0,\"last_60\":0},\"arrivals_per_hour\":0,"
+    "\"stations_open\":0,\"deferred\":0,\"refused\":0,\"no_show\":0,\"stations\":[],"
+    "\"capacity_per_hour\":null}],"
+    "\"bottleneck\":{\"stage\":\"vaccination\",\"capacity_per_hour\":98,"
+    "\"arrivals_per_hour\":130,\"per_station_per_hour\":32.7,\"extra_stations\":4,"
+    "\"recommendation\":\"buka 4 meja vaksinasi lagi untuk mencapai target\"},"
+    "\"idle\":[{\"station\":\"screening-2\",\"stage\":\"screening\",\"idle_s\":430,"
+    "\"waiting\":12},{\"station\":\"screening-3\",\"stage\":\"screening\",\"idle_s\":null,"
+    "\"waiting\":12}],"
+    "\"areas\":[{\"area\":\"327301\",\"doses\":120},{\"area\":null,\"doses\":40}],"
+    "\"series\":[{\"start\":\"2026-11-23T08:00:00+07:00\",\"doses\":21},"
+    "{\"start\":\"2026-11-23T08:15:00+07:00\",\"doses\":0}]}";
+
+static void test_stats_text_roundtrip(void **state)
+{
+	(void)state;
+	struct stats *s = calloc(1, sizeof *s);
+	char err[PROTO_ERR_MAX] = "";
+	cJSON *j = cJSON_Parse(stats_text);
+
+	assert_non_null(s);
+	assert_non_null(j);
+	if (proto_stats_decode(j, s, err) != 0)
+		fail_msg("decode: %s", err);
+	cJSON_Delete(j);
+	assert_int_equal(s->nstages, 2);
+	assert_int_equal(s->nstations, 2);
+	assert_int_equal(s->stations[1].stage, 0);
+	assert_int_equal(s->stations[1].state, STATION_PAUSED);
+	assert_true(s->stages[1].capacity_per_hour == -1);
+	assert_int_equal(s->forecast.margin, -299);
+	assert_int_equal(s->idle[1].idle_s, -1);
+	assert_int_equal(s->nareas, 2);
+	assert_string_equal(s->areas[1].area, "");
+	assert_true(s->bottleneck.set);
+	assert_json(proto_stats_encode(s, OFF_WIB), stats_text);
+	proto_stats_free(s);
+	free(s);
+}
+
+static void test_stats_without_bottleneck_or_lists(void **state)
+{
+	(void)state;
+	static const char text[] = "{\"event\":\"e\",\"at\":null,\"day\":\"2026-11-23\","
+	    "\"today\":{},\"forecast\":{},\"stages\":[],\"bottleneck\":null}";
+	struct stats *s = calloc(1, sizeof *s);
+	char err[PROTO_ERR_MAX] = "";
+	cJSON *j = cJSON_Parse(text);
+
+	assert_non_null(s);
+	assert_int_equal(proto_stats_decode(j, s, err), 0);
+	cJSON_Delete(j);
+	assert_false(s->bottleneck.set);
+	assert_null(s->areas);
+	assert_json(proto_stats_encode(s, OFF_WIB),
+	    "{\"event\":\"e\",\"at\":null,\"day\":\"2026-11-23\",\"today\":{\"doses\":0,"
+	    "\"issued\":0,\"waiting\":0,\"deferred\":0,\"refused\":0,\"no_show\":0,"
+	    "\"by_service\":{},\"by_priority\":{}},\"target\":0,\"forecast\":{"
+	    "\"rate_per_hour_30\":0,\"rate_per_hour_60\":0,\"rate_per_hour\":0,\"hours_left\":0,"
+	    "\"expected_at_close\":0,\"margin\":0,\"reached\":false,\"target_at\":null},"
+	    "\"stages\":[],\"bottleneck\":null,\"idle\":[],\"areas\":[],\"series\":[]}");
+	proto_stats_free(s);
+	free(s);
+}
+
+static int dec_stats(const cJSON *j, void *out, char *err)
+{
+	int rc = proto_stats_decode(j, out, err);
+	if (rc == 0)
+		proto_stats_free(out);
+	return rc;
+}
+
+static void test_stats_bad(void **state)
+{
+	(void)state;
+	static const struct bad_case cases[] = {
+		{"[]", "stats: expected an object"},
+		{"{\"event\":\"<del>\"}", "stats.event: missing"},
+		{"{\"day\":\"<del>\"}", "stats.day: missing"},
+		{"{\"today\":\"<del>\"}", "stats.today: missing"},
+		{"{\"forecast\":\"<del>\"}", "stats.forecast: missing"},
+		{"{\"stages\":\"<del>\"}", "stats.stages: missing"},
+		{"{\"at\":\"11:02\"}", "stats.at: invalid RFC 3339 time"},
+		{"{\"target\":-1}", "stats.target: out of range"},
+		{"{\"today\":{\"doses\":1.5}}", "stats.today.doses: expected an integer"},
+		{"{\"today\":{\"by_service\":[]}}", "stats.today.by_service: expected an object"},
+		{"{\"today\":{\"by_service\":{\"a\":{\"doses\":\"1\"}}}}",
+		 "stats.today.by_service.doses: expected an integer"},
+		{"{\"today\":{\"by_priority\":{\"a\":{},\"b\":{},\"c\":{},\"d\":{},\"e\":{},\"f\":{},"
+		 "\"g\":{},\"h\":{},\"i\":{}}}}", "stats.today.by_priority: too many entries (max 8)"},
+		{"{\"forecast\":{\"reached\":1}}", "stats.forecast.reached: expected a boolean"},
+		{"{\"forecast\":{\"rate_per_hour\":-2}}", "stats.forecast.rate_per_hour: out of range"},
+		{"{\"stages\":[{\"id\":\"v\",\"throughput_per_hour\":{},\"stations\":[{\"id\":\"v-1\","
+		 "\"state\":\"gone\",\"throughput_per_hour\":{}}]}]}",
+		 "stats.stages[0].stations[0].state: unknown state"},
+		{"{\"stages\":[{\"id\":\"v\",\"throughput_per_hour\":{\"last_15\":null,"
+		 "\"last_60\":\"9\"}}]}", "stats.stages[0].throughput_per_hour.last_60: expected"},
+		{"{\"stages\":[{}]}", "stats.stages[0].id: missing"},
+		{"{\"stages\":[{\"id\":\"v\"}]}", "stats.stages[0].throughput_per_hour: missing"},
+		{"{\"bottleneck\":{\"capacity_per_hour\":1}}", "stats.bottleneck.stage: missing"},
+		{"{\"bottleneck\":true}", "stats.bottleneck: expected an object"},
+		{"{\"idle\":{}}", "stats.idle: expected an array"},
+		{"{\"areas\":[{\"area\":5}]}", "stats.areas[0].area: expected a string"},
+		{"{\"series\":[{\"doses\":1}]}", "stats.series[0].start: missing"},
+	};
+	check_bad(dec_stats, sizeof(struct stats), stats_text, cases,
+	    sizeof cases / sizeof cases[0]);
+}
+
+/* A stage's stations count against PROTO_MAX_STATIONS over all stages. */
+static void test_stats_station_bound(void **state)
+{
+	(void)state;
+	struct stats *s = calloc(1, sizeof *s);
+	char err[PROTO_ERR_MAX] = "";
+	cJSON *j = cJSON_Parse(stats_text), *stages = cJSON_GetObjectItem(j, "stages");
+	int n = 0;
+
+	assert_non_null(s);
+	for (int si = 0; si < 2; si++) {
+		cJSON *sts = cJSON_GetObjectItem(cJSON_GetArrayItem(stages, si), "stations");
+		for (int i = 0; i < PROTO_MAX_STATIONS / 2 + 1; i++, n++) {
+			char id[32];
+			snprintf(id, sizeof id, "x-%d", n);
+			cJSON *st = cJSON_CreateObject();
+			cJSON_AddStringToObject(st, "id", id);
+			cJSON_AddObjectToObject(st, "throughput_per_hour");
+			cJSON_AddItemToArray(sts, st);
+		}
+	}
+	assert_int_equal(proto_stats_decode(j, s, err), -1);
+	assert_non_null(strstr(err, "stats.stages[1].stations: too many entries"));
+	cJSON_Delete(j);
+	free(s);
+}
+
+/* ---- every type: encode, decode, encode again; wrong types refused ------- */
+
+struct proto_type {
+	const char *name;
+	size_t size;
+	cJSON *(*encode)(const void *);
+	decode_fn decode;
+	void (*release)(void *);
+};
+
+static void release_stats(void *p) { proto_stats_free(p); }
+static cJSON *enc_stats(const void *p) { return proto_stats_encode(p, OFF_WIB); }
+
+/* A value of another JSON type than `it`'s; NULL for null (absent). */
+static cJSON *wrong_type(const cJSON *it)
+{
+	if (cJSON_IsNull(it))
+		return NULL;
+	if (cJSON_IsString(it))
+		return cJSON_CreateNumber(7);
+	return cJSON_CreateString("7");
+}
+
+/* Puts `v` in place of the i-th member or element of `node`, with its name. */
+static void put_at(cJSON *node, int i, cJSON *v)
+{
+	if (cJSON_IsObject(node))
+		assert_true(cJSON_ReplaceItemInObjectCaseSensitive(node,
+		    cJSON_GetArrayItem(node, i)->string, v));
+	else
+		assert_true(cJSON_ReplaceItemInArray(node, i, v));
+}
+
+/* Replaces each member below `node`, one at a time, by a value of a wrong
+ * type: the whole document `root` must then be refused. */
+static void refuse_each(const struct proto_type *t, cJSON *root, cJSON *node, void *out,
+    int *checked)
+{
+	char err[PROTO_ERR_MAX];
+
+	for (int i = 0; i < cJSON_GetArraySize(node); i++) {
+		cJSON *it = cJSON_GetArrayItem(node, i), *bad = wrong_type(it);
+		cJSON *keep = cJSON_Duplicate(it, 1);
+		if (!bad) {
+			cJSON_Delete(keep);
+			continue;
+		}
+		put_at(node, i, bad);
+		err[0] = '\0';
+		if (t->decode(root, out, err) != -1)
+			fail_msg("%s: accepted %s of the wrong type", t->name,
+			    keep->string ? keep->string : "an element");
+		/* refused for the type, not as missing */
+		if (strstr(err, "missing"))
+			fail_msg("%s: %s", t->name, err);
+		(*checked)++;
+		put_at(node, i, keep);
+		if (cJSON_IsObject(keep) || cJSON_IsArray(keep))
+			refuse_each(t, root, keep, out, checked);
+	}
+}
+
+static void check_type(const struct proto_type *t, const void *value)
+{
+	void *out = calloc(1, t->size);
+	char *first, *second, err[PROTO_ERR_MAX] = "";
+	cJSON *j = t->encode(value);
+	int checked = 0;
+
+	assert_non_null(out);
+	assert_non_null(j);
+	first = cJSON_PrintUnformatted(j);
+	if (t->decode(j, out, err) != 0)
+		fail_msg("%s: %s", t->name, err);
+	cJSON_Delete(j);
+	j = t->encode(out);
+	second = cJSON_PrintUnformatted(j);
+	assert_string_equal(first, second);
+	if (t->release)
+		t->release(out);
+	refuse_each(t, j, j, out, &checked);
+	assert_true(checked >= 3);
+	cJSON_Delete(j);
+	free(first);
+	free(second);
+	free(out);
+}
+
+static void test_every_type_roundtrip_and_types(void **state)
+{
+	(void)state;
+	static const struct proto_type types[] = {
+		{"ticket", sizeof(struct ticket), enc_ticket, dec_ticket, NULL},
+		{"station", sizeof(struct station), enc_station, dec_station, NULL},
+		{"call", sizeof(struct call), enc_call, dec_call, NULL},
+		{"board", sizeof(struct board), enc_board, dec_board, NULL},
+		{"error", sizeof(struct proto_error), enc_error_value, dec_error, NULL},
+		{"stats", sizeof(struct stats), enc_stats, dec_stats_keep, release_stats},
+	};
+	struct ticket t;
+	struct station st;
+	struct call c;
+	struct board *b = malloc(sizeof *b);
+	struct proto_error e = { "not_found", "no such ticket" };
+	struct stats *s = calloc(1, sizeof *s);
+	char err[PROTO_ERR_MAX] = "";
+	cJSON *j = cJSON_Parse(stats_text);
+
+	assert_non_null(b);
+	assert_non_null(s);
+	make_fixtures(&t, &st, &c, b);
+	assert_int_equal(proto_stats_decode(j, s, err), 0);
+	cJSON_Delete(j);
+	const void *values[] = { &t, &st, &c, b, &e, s };
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		check_type(&types[i], values[i]);
+	proto_stats_free(s);
+	free(s);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -993,6 +1293,11 @@ int main(void)
 		cmocka_unit_test(test_board_bad),
 		cmocka_unit_test(test_error_bad),
 		cmocka_unit_test(test_encode_oom),
+		cmocka_unit_test(test_stats_text_roundtrip),
+		cmocka_unit_test(test_stats_without_bottleneck_or_lists),
+		cmocka_unit_test(test_stats_bad),
+		cmocka_unit_test(test_stats_station_bound),
+		cmocka_unit_test(test_every_type_roundtrip_and_types),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,215 @@
+/*
+ * proto_ticket.c: the codecs of a ticket, a station, a call and the error
+ * body (protocol.h).  Encoders build with cJSON and, on allocation
+ * failure, free what they built and return NULL.
+ */
+#include "protocol.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proto_json.h"
+
+/* ---- ticket ------------------------------------------------------------- */
+
+static cJSON *visit_encode(const struct ticket_visit *v, int off)
+{
+	cJSON *o = cJSON_CreateObject();
+	return pj_finish(o, !o || pj_add_str(o, "stage", v->stage) ||
+	    pj_add_opt_str(o, "station", v->station) ||
+	    pj_add_opt_time(o, "queued_at", v->queued_at, off) ||
+	    pj_add_opt_time(o, "called_at", v->called_at, off) ||
+	    pj_add_opt_time(o, "started_at", v->started_at, off) ||
+	    pj_add_opt_time(o, "completed_at", v->completed_at, off) ||
+	    pj_add_opt_str(o, "outcome", v->outcome));
+}
+
+cJSON *proto_ticket_encode(const struct ticket *t, int utc_offset_s)
+{
+	int off = utc_offset_s;
+	cJSON *o = cJSON_CreateObject(), *visits = NULL;
+	int failed = !o || pj_add_str(o, "id", t->id) || pj_add_str(o, "code", t->code) ||
+	    pj_add_str(o, "service", t->service) ||
+	    pj_add_str(o, "priority", t->priority) ||
+	    pj_add_opt_str(o, "area", t->area) ||
+	    pj_add_opt_str(o, "state", proto_ticket_state_name(t->state)) ||
+	    pj_add_str(o, "stage", t->stage) ||
+	    pj_add_opt_str(o, "station", t->station) ||
+	    pj_add_time(o, "issued_at", t->issued_at, off) ||
+	    pj_add_opt_time(o, "hold_until", t->hold_until, off) ||
+	    pj_add_opt_int(o, "position", t->position) ||
+	    pj_add_opt_int(o, "eta_s", t->eta_s) ||
+	    pj_add_int(o, "recalls", t->recalls) ||
+	    !(visits = cJSON_AddArrayToObject(o, "visits"));
+
+	for (int i = 0; !failed && i < pj_clamp_count(t->nvisits, PROTO_MAX_STAGES * 2); i++)
+		failed = pj_add_to_array(visits, visit_encode(&t->visits[i], off));
+	return pj_finish(o, failed);
+}
+
+static int visit_decode(const cJSON *j, const char *ctx, void *dst, char *err)
+{
+	struct ticket_visit *v = dst;
+
+	if (pj_get_str(j, ctx, "stage", PJ_REQUIRED, v->stage, sizeof v->stage, err) ||
+	    pj_get_str(j, ctx, "station", PJ_OPTIONAL, v->station, sizeof v->station, err) ||
+	    pj_get_time(j, ctx, "queued_at", PJ_OPTIONAL, &v->queued_at, err) ||
+	    pj_get_time(j, ctx, "called_at", PJ_OPTIONAL, &v->called_at, err) ||
+	    pj_get_time(j, ctx, "started_at", PJ_OPTIONAL, &v->started_at, err) ||
+	    pj_get_time(j, ctx, "completed_at", PJ_OPTIONAL, &v->completed_at, err) ||
+	    pj_get_str(j, ctx, "outcome", PJ_OPTIONAL, v->outcome, sizeof v->outcome, err))
+		return -1;
+	return 0;
+}
+
+int proto_ticket_decode(const cJSON *j, struct ticket *t, char *err)
+{
+	static const char ctx[] = "ticket";
+	char state[32];
+	const cJSON *visits;
+
+	memset(t, 0, sizeof *t);
+	t->position = t->eta_s = -1;
+	if (pj_need_object(j, ctx, err) ||
+	    pj_get_str(j, ctx, "id", PJ_REQUIRED, t->id, sizeof t->id, err) ||
+	    pj_get_str(j, ctx, "code", PJ_REQUIRED, t->code, sizeof t->code, err) ||
+	    pj_get_str(j, ctx, "service", PJ_REQUIRED, t->service, sizeof t->service, err) ||
+	    pj_get_str(j, ctx, "priority", PJ_OPTIONAL, t->priority, sizeof t->priority, err) ||
+	    pj_get_str(j, ctx, "area", PJ_OPTIONAL, t->area, sizeof t->area, err) ||
+	    pj_get_str(j, ctx, "state", PJ_REQUIRED, state, sizeof state, err) ||
+	    pj_get_str(j, ctx, "stage", PJ_REQUIRED, t->stage, sizeof t->stage, err) ||
+	    pj_get_str(j, ctx, "station", PJ_OPTIONAL, t->station, sizeof t->station, err) ||
+	    pj_get_time(j, ctx, "issued_at", PJ_REQUIRED, &t->issued_at, err) ||
+	    pj_get_time(j, ctx, "hold_until", PJ_OPTIONAL, &t->hold_until, err) ||
+	    pj_get_int(j, ctx, "position", PJ_OPTIONAL, 0, -1, &t->position, err) ||
+	    pj_get_int(j, ctx, "eta_s", PJ_OPTIONAL, 0, -1, &t->eta_s, err) ||
+	    pj_get_int(j, ctx, "recalls", PJ_OPTIONAL, 0, 0, &t->recalls, err) ||
+	    pj_get_array(j, ctx, "visits", PJ_OPTIONAL, PROTO_MAX_STAGES * 2, &visits,
+		&t->nvisits, err))
+		return -1;
+	if (proto_ticket_state_parse(state, &t->state) != 0)
+		return pj_fail(err, ctx, "state", "unknown state \"%s\"", state);
+	return pj_decode_each(visits, "ticket.visits", t->visits, sizeof t->visits[0],
+	    visit_decode, NULL, err);
+}
+
+/* ---- station ------------------------------------------------------------ */
+
+static const char *station_state_name(enum station_state s)
+{
+	return s == STATION_OPEN ? "open" : s == STATION_PAUSED ? "paused" : NULL;
+}
+
+cJSON *proto_station_encode(const struct station *s)
+{
+	cJSON *o = cJSON_CreateObject(), *tk = NULL;
+	int failed = !o || pj_add_str(o, "id", s->id) || pj_add_str(o, "stage", s->stage) ||
+	    pj_add_int(o, "number", s->number) ||
+	    pj_add_opt_str(o, "state", station_state_name(s->state));
+
+	/* the encoder writes a station without a ticket id as "ticket": null */
+	if (!failed && !s->ticket_id[0])
+		failed = !cJSON_AddNullToObject(o, "ticket");
+	else if (!failed)
+		failed = !(tk = cJSON_AddObjectToObject(o, "ticket")) ||
+		    pj_add_str(tk, "id", s->ticket_id) || pj_add_str(tk, "code", s->ticket_code);
+	return pj_finish(o, failed);
+}
+
+int proto_station_decode_at(const cJSON *j, const char *ctx, void *dst, char *err)
+{
+	struct station *s = dst;
+	char state[16], sub[48];
+	const cJSON *tk;
+
+	memset(s, 0, sizeof *s);
+	if (pj_need_object(j, ctx, err) ||
+	    pj_get_str(j, ctx, "id", PJ_REQUIRED, s->id, sizeof s->id, err) ||
+	    pj_get_str(j, ctx, "stage", PJ_REQUIRED, s->stage, sizeof s->stage, err) ||
+	    pj_get_int(j, ctx, "number", PJ_REQUIRED, 1, 0, &s->number, err) ||
+	    pj_get_str(j, ctx, "state", PJ_REQUIRED, state, sizeof state, err))
+		return -1;
+	if (strcmp(state, "open") == 0)
+		s->state = STATION_OPEN;
+	else if (strcmp(state, "paused") == 0)
+		s->state = STATION_PAUSED;
+	else
+		return pj_fail(err, ctx, "state", "unknown state \"%s\"", state);
+	if ((tk = pj_field(j, "ticket")) != NULL) {
+		snprintf(sub, sizeof sub, "%s.ticket", ctx);
+		if (pj_need_object(tk, sub, err) ||
+		    pj_get_str(tk, sub, "id", PJ_REQUIRED, s->ticket_id, sizeof s->ticket_id, err) ||
+		    pj_get_str(tk, sub, "code", PJ_REQUIRED, s->ticket_code, sizeof s->ticket_code, err))
+			return -1;
+		/* the encoder writes a station without a ticket id as "ticket": null */
+		if (s->ticket_id[0] == '\0')
+			return pj_fail(err, sub, "id", "empty");
+	}
+	return 0;
+}
+
+int proto_station_decode(const cJSON *j, struct station *s, char *err)
+{
+	return proto_station_decode_at(j, "station", s, err);
+}
+
+/* ---- call --------------------------------------------------------------- */
+
+cJSON *proto_call_encode(const struct call *c, int utc_offset_s)
+{
+	cJSON *o = cJSON_CreateObject();
+	return pj_finish(o, !o || pj_add_str(o, "ticket", c->ticket_id) || pj_add_str(o, "code", c->code) ||
+	    pj_add_str(o, "station", c->station) || pj_add_str(o, "stage", c->stage) ||
+	    pj_add_int(o, "station_number", c->station_number) ||
+	    pj_add_bool(o, "recall", c->recall) ||
+	    pj_add_time(o, "at", c->at, utc_offset_s));
+}
+
+int proto_call_decode_at(const cJSON *j, const char *ctx, void *dst, char *err)
+{
+	struct call *c = dst;
+
+	memset(c, 0, sizeof *c);
+	if (pj_need_object(j, ctx, err) ||
+	    pj_get_str(j, ctx, "ticket", PJ_REQUIRED, c->ticket_id, sizeof c->ticket_id, err) ||
+	    pj_get_str(j, ctx, "code", PJ_REQUIRED, c->code, sizeof c->code, err) ||
+	    pj_get_str(j, ctx, "station", PJ_REQUIRED, c->station, sizeof c->station, err) ||
+	    pj_get_str(j, ctx, "stage", PJ_REQUIRED, c->stage, sizeof c->stage, err) ||
+	    pj_get_int(j, ctx, "station_number", PJ_OPTIONAL, 0, 0, &c->station_number, err) ||
+	    pj_get_time(j, ctx, "at", PJ_REQUIRED, &c->at, err) ||
+	    pj_get_bool(j, ctx, "recall", PJ_OPTIONAL, &c->recall, err))
+		return -1;
+	return 0;
+}
+
+int proto_call_decode(const cJSON *j, struct call *c, char *err)
+{
+	return proto_call_decode_at(j, "call", c, err);
+}
+
+/* ---- error -------------------------------------------------------------- */
+
+cJSON *proto_error_encode(const char *code, const char *message)
+{
+	cJSON *o = cJSON_CreateObject(), *e = NULL;
+	return pj_finish(o, !o || !(e = cJSON_AddObjectToObject(o, "error")) ||
+	    pj_add_str(e, "code", code ? code : "") ||
+	    pj_add_str(e, "message", message ? message : ""));
+}
+
+int proto_error_decode(const cJSON *j, struct proto_error *e, char *err)
+{
+	const cJSON *inner;
+
+	memset(e, 0, sizeof *e);
+	if (pj_need_object(j, "response", err))
+		return -1;
+	if (!(inner = pj_field(j, "error")))
+		return pj_fail(err, "error", NULL, "missing");
+	if (pj_need_object(inner, "error", err) ||
+	    pj_get_str(inner, "error", "code", PJ_REQUIRED, e->code, sizeof e->code, err) ||
+	    pj_get_str(inner, "error", "message", PJ_REQUIRED, e->message, sizeof e->message, err))
+		return -1;
+	return 0;
+}
