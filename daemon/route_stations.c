@@ -176,16 +176,22 @@ done:
 	cJSON_Delete(body);
 }
 
-#define STATION_ROUTE(op) \
-	const struct route route_station_##op = { "POST", \
-		"/v1/events/{ev}/stations/{st}/" #op, ROLE_BIT(ROLE_STATION), \
-		stations_act, "station_" #op, 0 }
+#define STATION_ROUTE(op) { "POST", "/v1/events/{ev}/stations/{st}/" #op, \
+	ROLE_BIT(ROLE_STATION), stations_act, "station_" #op, 0 }
 
-STATION_ROUTE(call);
-STATION_ROUTE(recall);
-STATION_ROUTE(start);
-STATION_ROUTE(complete);
-STATION_ROUTE(skip);
-STATION_ROUTE(transfer);
-STATION_ROUTE(pause);
-STATION_ROUTE(resume);
+static const struct route station_routes[] = {
+	STATION_ROUTE(call),
+	STATION_ROUTE(recall),
+	STATION_ROUTE(start),
+	STATION_ROUTE(complete),
+	STATION_ROUTE(skip),
+	STATION_ROUTE(transfer),
+	STATION_ROUTE(pause),
+	STATION_ROUTE(resume),
+};
+
+/* Row i of this file's routes (routes.c), NULL past the last. */
+const struct route *route_stations_row(size_t i)
+{
+	return i < sizeof station_routes / sizeof station_routes[0] ? &station_routes[i] : NULL;
+}
