@@ -3,17 +3,17 @@
 #include "routes.h"
 
 #include "log.h"
+#include "route_stations.h"
 
 /* Each route_*.c exports its rows: one `struct route` each, or, where the
  * rows are made from the file's own table, a function giving row i (NULL
- * past the last). */
+ * past the last; route_stations.h). */
 extern const struct route route_healthz, route_events_list, route_event_get,
     route_board, route_ticket_issue, route_ticket_get, route_ticket_cancel,
     route_ticket_lookup, route_ticket_qr_png, route_ticket_qr_svg,
     route_ticket_escpos, route_ticket_png, route_status_page, route_web,
     route_event_stream, route_ticket_stream, route_event_stats, route_rollup,
     route_metrics, route_event_report;
-const struct route *route_stations_row(size_t i);
 
 typedef const struct route *route_rows(size_t i);
 

@@ -121,6 +121,12 @@ local function jarray(items)
 	return '[' .. table.concat(items, ',') .. ']'
 end
 
+-- Whether `state` is one of `states`, space separated (the station
+-- operations' tables: station.lua's OPS, call.lua).
+local function state_in(states, state)
+	return string.find(' ' .. states .. ' ', ' ' .. state .. ' ', 1, true) ~= nil
+end
+
 local function stage_index(id)
 	for i, s in ipairs(ctx.stages) do
 		if s.id == id then return i end

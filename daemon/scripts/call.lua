@@ -4,6 +4,9 @@
 local station, si, number, ref = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local stage = ctx.stages[si].id
 local skey = P .. 'st:' .. station
+-- the states a ticket called by code may be in (route_stations.c's table
+-- says the same; station.lua's OPS are the other operations)
+local OPS = { call = { states = 'waiting skipped' } }
 return idempotent(function()
 	local held = redis.call('HGET', skey, 'ticket')
 	if held and held ~= '' then
@@ -58,7 +61,7 @@ return idempotent(function()
 		if t.stage ~= stage then
 			return refuse('wrong_stage', t.code .. ' is at ' .. t.stage .. ', not ' .. stage)
 		end
-		if t.state ~= 'waiting' and t.state ~= 'skipped' then
+		if not state_in(OPS.call.states, t.state) then
 			return refuse('invalid_transition', t.code .. ' is ' .. t.state .. ', it cannot be called')
 		end
 	end
