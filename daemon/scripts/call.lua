@@ -34,7 +34,7 @@ return idempotent(function()
 		local id
 		local prio_first = redis.call('ZRANGE', q, 0, 0)[1]
 		if prio_first == nil then
-			return '{"ticket":null}'
+			return ticket_reply(nil)
 		end
 		id = prio_first
 		if ctx.every > 0 then
@@ -52,7 +52,7 @@ return idempotent(function()
 			end
 		end
 		t = load(id)
-		if t == nil then return '{"ticket":null}' end   -- more than 100 gone
+		if t == nil then return ticket_reply(nil) end   -- more than 100 gone
 	else
 		t = resolve(ref)
 		if t == nil then
@@ -74,11 +74,7 @@ return idempotent(function()
 	save(t)
 	redis.call('HSET', skey, 'ticket', t.id, 'last_call', NOW)
 	note_call(stage)
-	local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
-		stage = stage, station_number = number, recall = false, at = NOW })
-	redis.call('LPUSH', P .. 'lastcalls', call)
-	redis.call('LTRIM', P .. 'lastcalls', 0, 9)
-	publish('call', call)
+	announce_call(t, station, stage, number, false)
 	publish_ticket(t)
 	return ticket_reply(t)
 end)

@@ -10,15 +10,13 @@ local function release()
 	redis.call('HSET', skey, 'ticket', '')
 end
 
+-- {"station": view}, published as the stream's "station" entry with `at`.
 local function station_reply()
-	local s = redis.call('HMGET', skey, 'state', 'ticket')
-	local code = ''
-	if s[2] and s[2] ~= '' then code = redis.call('HGET', tkey(s[2]), 'code') or '' end
-	local state = s[1] or 'open'
-	publish('station', cjson.encode({ id = station, stage = stage, number = number,
-		state = state, ticket_id = s[2] or '', ticket_code = code, at = NOW }))
-	return cjson.encode({ station = { id = station, stage = stage, number = number,
-		state = state, ticket_id = s[2] or '', ticket_code = code } })
+	local s = station_view(station, stage, number)
+	local reply = json({ station = s })
+	s.at = NOW
+	publish('station', json(s))
+	return reply
 end
 
 -- The operations, by the names of route_stations.c's table: `states` the
@@ -41,12 +39,8 @@ end }
 
 OPS.recall = { states = 'called', as = 'recalled', run = function(t)
 	t.recalls = tonumber(t.recalls) + 1
-	local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
-		stage = stage, station_number = number, recall = true, at = NOW })
-	redis.call('LPUSH', P .. 'lastcalls', call)
-	redis.call('LTRIM', P .. 'lastcalls', 0, 9)
 	save(t)
-	publish('call', call)
+	announce_call(t, station, stage, number, true)
 	return ticket_reply(t)
 end }
 
