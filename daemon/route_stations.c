@@ -91,19 +91,6 @@ static int parse_scanned(struct req *r, const char *text)
 	return 0;
 }
 
-/* A required string member of the body; NULL (request answered) if not. */
-static const char *body_string(struct req *r, const cJSON *body, const char *name)
-{
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(body, name);
-	char msg[96];
-
-	if (cJSON_IsString(j) && j->valuestring[0])
-		return j->valuestring;
-	snprintf(msg, sizeof msg, "\"%s\" is required and must be a non-empty string", name);
-	stations_refuse(r, "invalid_field", msg);
-	return NULL;
-}
-
 /* ---- how each operation reads its body ---------------------------------
  * A reader sets *arg (the script's last argument) and returns 0, or -1 when
  * it has answered the request or handed it on to another script. */
@@ -137,28 +124,52 @@ static int read_call(struct req *r, const cJSON *body, const char **arg)
 	return 0;
 }
 
+/* The required string member `name` of the body into *arg, where ok()
+ * must accept it (else `code`, `message`); 0, or -1 when answered. */
+static int read_member(struct req *r, const cJSON *body, const char *name,
+    int (*ok)(const struct req *r, const char *value), const char *code,
+    const char *message, const char **arg)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(body, name);
+	char msg[96];
+
+	if (!cJSON_IsString(j) || j->valuestring[0] == '\0') {
+		snprintf(msg, sizeof msg, "\"%s\" is required and must be a non-empty string", name);
+		stations_refuse(r, "invalid_field", msg);
+		return -1;
+	}
+	if (!ok(r, j->valuestring)) {
+		stations_refuse(r, code, message);
+		return -1;
+	}
+	*arg = j->valuestring;
+	return 0;
+}
+
+static int outcome_ok(const struct req *r, const char *value)
+{
+	(void)r;
+	return strcmp(value, "done") == 0 || strcmp(value, "deferred") == 0 ||
+	    strcmp(value, "refused") == 0;
+}
+
 /* complete: {"outcome": "done" | "deferred" | "refused"} */
 static int read_outcome(struct req *r, const cJSON *body, const char **arg)
 {
-	if ((*arg = body_string(r, body, "outcome")) == NULL)
-		return -1;
-	if (strcmp(*arg, "done") && strcmp(*arg, "deferred") && strcmp(*arg, "refused")) {
-		stations_refuse(r, "invalid_outcome", "outcome must be done, deferred or refused");
-		return -1;
-	}
-	return 0;
+	return read_member(r, body, "outcome", outcome_ok, "invalid_outcome",
+	    "outcome must be done, deferred or refused", arg);
+}
+
+static int stage_ok(const struct req *r, const char *value)
+{
+	return event_stage_index(r->event, value) != -1;
 }
 
 /* transfer: {"stage": a stage of the event} */
 static int read_stage(struct req *r, const cJSON *body, const char **arg)
 {
-	if ((*arg = body_string(r, body, "stage")) == NULL)
-		return -1;
-	if (event_stage_index(r->event, *arg) == -1) {
-		stations_refuse(r, "unknown_stage", "this event has no such stage");
-		return -1;
-	}
-	return 0;
+	return read_member(r, body, "stage", stage_ok, "unknown_stage",
+	    "this event has no such stage", arg);
 }
 
 /* ---- the operations ------------------------------------------------------ */
