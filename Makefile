@@ -41,6 +41,7 @@ CORE_SRC = \
 	daemon/http.c \
 	daemon/http_conn.c \
 	daemon/http_reply.c \
+	daemon/routes.c \
 	daemon/http_guard.c \
 	daemon/limit.c \
 	daemon/queue.c \

@@ -22,50 +22,12 @@
 #include "metrics.h"
 #include "protocol.h"
 
-/* The route table: every endpoint antred serves, one row each. */
-extern const struct route route_healthz, route_events_list, route_event_get,
-    route_board, route_ticket_issue, route_ticket_get, route_ticket_cancel,
-    route_station_call, route_station_recall, route_station_start,
-    route_station_complete, route_station_skip, route_station_transfer,
-    route_station_pause, route_station_resume, route_ticket_qr_png,
-    route_ticket_qr_svg, route_ticket_escpos, route_ticket_png,
-    route_status_page, route_web, route_event_stream, route_ticket_stream,
-    route_event_stats, route_rollup, route_ticket_lookup;
-extern const struct route route_metrics;
-extern const struct route route_event_report;
+/* The route table, in match order: routes.c holds THE list, http_start
+ * installs it (the array outlives the server). */
+static const struct route *const *routes;
+static size_t nroutes;
 
-static const struct route *const routes[] = {
-	&route_healthz,
-	&route_events_list,
-	&route_event_get,
-	&route_board,
-	&route_ticket_issue,
-	&route_ticket_lookup,
-	&route_ticket_get,
-	&route_ticket_cancel,
-	&route_station_call,
-	&route_station_recall,
-	&route_station_start,
-	&route_station_complete,
-	&route_station_skip,
-	&route_station_transfer,
-	&route_station_pause,
-	&route_station_resume,
-	&route_ticket_qr_png,
-	&route_ticket_qr_svg,
-	&route_ticket_escpos,
-	&route_ticket_png,
-	&route_status_page,
-	&route_web,
-	&route_event_stream,
-	&route_ticket_stream,
-	&route_event_stats,
-	&route_rollup,
-	&route_metrics,
-	&route_event_report,
-};
-
-#define NROUTES (sizeof routes / sizeof routes[0])
+#define NROUTES nroutes
 
 /* Matches `path` against a pattern, capturing {params}; 1 on a match. */
 static int route_match(const char *pattern, const char *path, struct req *r)
@@ -442,9 +404,12 @@ static void on_request(struct evhttp_request *ev, void *arg)
 	r->route->handler(r);
 }
 
-int http_start(void)
+int http_start(const struct route *const *list, size_t n)
 {
 	const struct config *c = &server.cfg;
+
+	routes = list;
+	nroutes = n;
 
 	if ((server.http = evhttp_new(server.base)) == NULL || http_conn_init() == -1) {
 		log_warnx("http: out of memory");

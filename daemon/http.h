@@ -2,8 +2,9 @@
  * http.h: the HTTP front: evhttp with bounded connections, the route table,
  * bearer-token roles, and JSON replies.
  *
- * Adding an endpoint is adding a row: each route_*.c defines `struct route`
- * values, listed once in http.c's table.  A handler validates first, then
+ * Adding an endpoint is adding a row: each route_*.c defines its `struct
+ * route` rows, listed once in routes.c (THE route list, which main.c hands
+ * to http_start).  A handler validates first, then
  * acts, and ends the request with exactly one http_reply_* call, at once or
  * later from a Redis callback; that call frees the struct req.
  */
@@ -57,8 +58,10 @@ struct req {
 	void (*on_result)(struct req *r, const struct cJSON *result);
 };
 
-/* Binds every listen address and starts serving; 0 or -1 (logged). */
-int http_start(void);
+/* Binds every listen address and starts serving the n routes (matched in
+ * their order; the array outlives the server: routes_list()); 0 or -1
+ * (logged). */
+int http_start(const struct route *const *routes, size_t n);
 
 /* Before a stream starts: 0 when the client's address may open one more
  * (token holders always may; the stream is counted), else -1 with r

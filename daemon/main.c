@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "follow.h"
 #include "queue.h"
+#include "routes.h"
 #include "sse.h"
 #include "server.h"
 #include "store.h"
@@ -372,7 +373,9 @@ int main(int argc, char **argv)
 	if (follow_start(&server.cfg.redis, server.cfg.redis_timeout_ms, &sse_sink) == -1)
 		fatalx("out of memory");
 	sse_init();
-	if (http_start() == -1)
+	size_t nroutes;
+	const struct route *const *routes = routes_list(&nroutes);
+	if (http_start(routes, nroutes) == -1)
 		return 1;
 	log_info("antred %s ready: %d events, redis %s", ANTRE_VERSION,
 	    server.events->set.n, server.cfg.redis.unix_path[0] ?

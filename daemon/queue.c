@@ -16,11 +16,16 @@
 #include "protocol.h"
 #include "store.h"
 
-/* What each refusal a script can give means in HTTP. */
+/* What each refusal a script can give means in HTTP; the station
+ * operations answer their own checks from here too (route_stations.c), so
+ * their errors and statuses are listed once. */
 static const struct {
 	const char *code;
 	int status;
 } refusals[] = {
+	{ "invalid_field", 400 },
+	{ "invalid_signature", 403 },
+	{ "unknown_station", 404 },
 	{ "duplicate_person", 409 },
 	{ "station_busy", 409 },
 	{ "station_paused", 409 },
@@ -33,7 +38,7 @@ static const struct {
 	{ "idempotency_key_reused", 422 },
 };
 
-static int refusal_status(const char *code)
+int queue_refusal_status(const char *code)
 {
 	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++)
 		if (strcmp(refusals[i].code, code) == 0)
@@ -92,7 +97,7 @@ static void queue_on_reply(const redisReply *reply, void *arg)
 	err = cJSON_GetObjectItemCaseSensitive(result, "err");
 	if (cJSON_IsString(err)) {
 		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(result, "msg");
-		int status = refusal_status(err->valuestring);
+		int status = queue_refusal_status(err->valuestring);
 		if (status == 500)
 			log_warnx("script for %s: unexpected refusal %s", r->route->name,
 			    err->valuestring);

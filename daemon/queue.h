@@ -32,6 +32,11 @@ void queue_run(struct req *r, const char *script, int nargs, const char **args,
 void queue_write(struct req *r, const char *script, int nargs, const char **args,
     queue_done *done);
 
+/* The HTTP status of an error code (queue.c's refusals[], the one map of
+ * the scripts' refusals and the station operations' errors); 500 for a
+ * code it does not know. */
+int queue_refusal_status(const char *code);
+
 /* 0 when the request's Idempotency-Key is absent or well formed; else the
  * request has been answered 400 invalid_idempotency_key and -1 returned.
  * Handlers call it first, before they look at the body. */

@@ -13,6 +13,8 @@
 -- Scripts check everything before their first write: Redis does not roll
 -- a script back, so a refusal must come before any change.
 -- Every script returns one JSON string; a refusal is {"err": code, "msg": text}.
+-- Every record a script returns or publishes is built as a table by its
+-- encoder below and written by json(): no JSON is put together by hand.
 
 local P = KEYS[1]
 local ctx = cjson.decode(ARGV[1])
@@ -76,8 +78,26 @@ local function wait_bucket(ms)
 	return #ctx.wait + 1
 end
 
+-- JSON of v: every key and value through cjson.encode, and a table made
+-- by array() written [..] even when empty (Redis's cjson writes an empty
+-- table as {}, and has no array marker of its own).  Other tables are
+-- objects with string keys.  Numbers keep 14 significant digits (cjson's
+-- default): times in ms (13) are exact; counters and sums stay far below.
+local ARRAY = {}
+local function array(t) return setmetatable(t or {}, ARRAY) end
+local function json(v)
+	if type(v) ~= 'table' then return cjson.encode(v) end
+	local out = {}
+	if getmetatable(v) == ARRAY then
+		for i, x in ipairs(v) do out[i] = json(x) end
+		return '[' .. table.concat(out, ',') .. ']'
+	end
+	for k, x in pairs(v) do out[#out + 1] = cjson.encode(tostring(k)) .. ':' .. json(x) end
+	return '{' .. table.concat(out, ',') .. '}'
+end
+
 local function refuse(code, msg)
-	return cjson.encode({ err = code, msg = msg })
+	return json({ err = code, msg = msg })
 end
 
 -- Seconds from NOW to the end of the event-local day.
@@ -116,9 +136,10 @@ local function idempotent(body)
 	return res
 end
 
--- "[a,b]" from already-encoded items (cjson writes an empty table as {}).
-local function jarray(items)
-	return '[' .. table.concat(items, ',') .. ']'
+-- Whether `state` is one of `states`, space separated (the station
+-- operations' tables: station.lua's OPS, call.lua).
+local function state_in(states, state)
+	return string.find(' ' .. states .. ' ', ' ' .. state .. ' ', 1, true) ~= nil
 end
 
 local function stage_index(id)
@@ -137,17 +158,15 @@ local function load(id)
 	if #flat == 0 then return nil end
 	local t = {}
 	for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
-	t.visits_json = t.visits      -- as stored; save() renews it after a change
 	t.visits = cjson.decode(t.visits)
 	return t
 end
 
 -- Writes the fields that change; visits are kept as their JSON text.
 local function save(t)
-	t.visits_json = cjson.encode(t.visits)
 	redis.call('HSET', tkey(t.id), 'state', t.state, 'stage', t.stage,
 		'station', t.station, 'hold_until', t.hold_until, 'recalls', t.recalls,
-		'visits', t.visits_json)
+		'visits', cjson.encode(t.visits))
 end
 
 local function visit(t) return t.visits[#t.visits] end
@@ -212,14 +231,30 @@ local function publish(kind, data)
 		'type', kind, 'data', data)
 end
 
--- ids, codes, stages and stations are [A-Za-z0-9_-] (checked by the daemon),
--- so they go into JSON as they are; anything a person typed goes through
--- cjson.  The ticket event carries nothing personal.
+-- The stream's "ticket" entry: nothing personal.
 local function publish_ticket(t)
-	publish('ticket', '{"id":"' .. t.id .. '","code":"' .. t.code ..
-		'","state":"' .. t.state .. '","stage":"' .. t.stage ..
-		'","station":"' .. t.station .. '","hold_until":' .. t.hold_until ..
-		',"at":' .. NOW .. '}')
+	publish('ticket', json({ id = t.id, code = t.code, state = t.state, stage = t.stage,
+		station = t.station, hold_until = tonumber(t.hold_until), at = NOW }))
+end
+
+-- A call (or recall) of t at a station: the stream's "call" entry, kept
+-- among the board's last ten calls.
+local function announce_call(t, station, stage, number, recall)
+	local call = json({ ticket = t.id, code = t.code, station = station, stage = stage,
+		station_number = number, recall = recall, at = NOW })
+	redis.call('LPUSH', P .. 'lastcalls', call)
+	redis.call('LTRIM', P .. 'lastcalls', 0, 9)
+	publish('call', call)
+end
+
+-- A station as the board, a pause or resume, and the stream's "station"
+-- entry (with `at`) show it.
+local function station_view(id, stage, number)
+	local s = redis.call('HMGET', P .. 'st:' .. id, 'state', 'ticket')
+	local code = ''
+	if s[2] and s[2] ~= '' then code = redis.call('HGET', tkey(s[2]), 'code') or '' end
+	return { id = id, stage = stage, number = number, state = s[1] or 'open',
+		ticket_id = s[2] or '', ticket_code = code }
 end
 
 -- How many will be called before t at its stage, under the event's policy;
@@ -274,17 +309,27 @@ end
 -- The ticket as the daemon reads it (times in ms, 0 = none).
 local function view(t)
 	local pos = position(t)
-	return '{"id":"' .. t.id .. '","code":"' .. t.code .. '","service":"' ..
-		t.service .. '","priority":"' .. t.priority .. '","area":' ..
-		cjson.encode(t.area) .. ',"state":"' .. t.state .. '","stage":"' ..
-		t.stage .. '","station":"' .. t.station .. '","issued_at":' ..
-		t.issued_at .. ',"hold_until":' .. t.hold_until .. ',"recalls":' ..
-		t.recalls .. ',"position":' .. pos .. ',"eta_s":' .. eta(t.stage, pos) ..
-		',"visits":' .. t.visits_json .. '}'
+	return { id = t.id, code = t.code, service = t.service, priority = t.priority,
+		area = t.area, state = t.state, stage = t.stage, station = t.station,
+		issued_at = tonumber(t.issued_at), hold_until = tonumber(t.hold_until),
+		recalls = tonumber(t.recalls), position = pos, eta_s = eta(t.stage, pos),
+		visits = array(t.visits) }
 end
 
+-- The public view of a ticket (views.lua: the people following their own
+-- tickets) from its fields code, service, state, stage, station,
+-- issued_at, hold_until, recalls.
+local function public_view(id, f)
+	local pos = position({ id = id, state = f.state, stage = f.stage })
+	return { id = id, code = f.code, service = f.service, state = f.state,
+		stage = f.stage, station = f.station, issued_at = tonumber(f.issued_at),
+		hold_until = tonumber(f.hold_until), recalls = tonumber(f.recalls),
+		position = pos, eta_s = eta(f.stage, pos) }
+end
+
+-- {"ticket": view}, or {"ticket": null} for none.
 local function ticket_reply(t)
-	return '{"ticket":' .. view(t) .. '}'
+	return json({ ticket = t and view(t) or cjson.null })
 end
 
 -- A ticket by id, or by code ("A-017") among today's.

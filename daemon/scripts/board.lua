@@ -2,31 +2,26 @@
 -- newcomer can expect, every station with what it holds, the last calls,
 -- who is in a timed wait and when they may leave, and today's doses.
 -- ARGV: ctx.
-local stages, stations = {}, {}
+local stages, stations = array(), array()
 for _, s in ipairs(ctx.stages) do
 	local waiting = redis.call('ZCARD', qkey(s.id))
-	stages[#stages + 1] = cjson.encode({ id = s.id, waiting = waiting,
-		eta_s = eta(s.id, waiting) })
+	stages[#stages + 1] = { id = s.id, waiting = waiting, eta_s = eta(s.id, waiting) }
 	for n = 1, s.n do
-		local id = s.id .. '-' .. n
-		local st = redis.call('HMGET', P .. 'st:' .. id, 'state', 'ticket')
-		local code = ''
-		if st[2] and st[2] ~= '' then code = redis.call('HGET', tkey(st[2]), 'code') or '' end
-		stations[#stations + 1] = cjson.encode({ id = id, stage = s.id, number = n,
-			state = st[1] or 'open', ticket_id = st[2] or '', ticket_code = code })
+		stations[#stations + 1] = station_view(s.id .. '-' .. n, s.id, n)
 	end
 end
-local holds = {}
+local holds = array()
 for _, id in ipairs(redis.call('ZRANGE', P .. 'holds', 0, 49)) do
 	local h = redis.call('HMGET', tkey(id), 'code', 'hold_until', 'stage')
 	if h[1] then
-		holds[#holds + 1] = cjson.encode({ ticket = id, code = h[1],
-			hold_until = tonumber(h[2]), stage = h[3] })
+		holds[#holds + 1] = { ticket = id, code = h[1], hold_until = tonumber(h[2]), stage = h[3] }
 	end
 end
-return '{"at":' .. NOW .. ',"stages":' .. jarray(stages) ..
-	',"stations":' .. jarray(stations) ..
-	',"calls":' .. jarray(redis.call('LRANGE', P .. 'lastcalls', 0, 9)) ..
-	',"holds":' .. jarray(holds) ..
-	',"doses_today":' .. tonumber(redis.call('GET', P .. 'doses:' .. TODAY) or '0') ..
-	',"issued_today":' .. redis.call('HLEN', P .. 'codes:' .. TODAY) .. '}'
+-- the last calls are kept as their stream entries (announce_call)
+local calls = array()
+for i, call in ipairs(redis.call('LRANGE', P .. 'lastcalls', 0, 9)) do
+	calls[i] = cjson.decode(call)
+end
+return json({ at = NOW, stages = stages, stations = stations, calls = calls, holds = holds,
+	doses_today = tonumber(redis.call('GET', P .. 'doses:' .. TODAY) or '0'),
+	issued_today = redis.call('HLEN', P .. 'codes:' .. TODAY) })

@@ -4,6 +4,9 @@
 local station, si, number, ref = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local stage = ctx.stages[si].id
 local skey = P .. 'st:' .. station
+-- the states a ticket called by code may be in (route_stations.c's table
+-- says the same; station.lua's OPS are the other operations)
+local OPS = { call = { states = 'waiting skipped' } }
 return idempotent(function()
 	local held = redis.call('HGET', skey, 'ticket')
 	if held and held ~= '' then
@@ -31,7 +34,7 @@ return idempotent(function()
 		local id
 		local prio_first = redis.call('ZRANGE', q, 0, 0)[1]
 		if prio_first == nil then
-			return '{"ticket":null}'
+			return ticket_reply(nil)
 		end
 		id = prio_first
 		if ctx.every > 0 then
@@ -49,7 +52,7 @@ return idempotent(function()
 			end
 		end
 		t = load(id)
-		if t == nil then return '{"ticket":null}' end   -- more than 100 gone
+		if t == nil then return ticket_reply(nil) end   -- more than 100 gone
 	else
 		t = resolve(ref)
 		if t == nil then
@@ -58,7 +61,7 @@ return idempotent(function()
 		if t.stage ~= stage then
 			return refuse('wrong_stage', t.code .. ' is at ' .. t.stage .. ', not ' .. stage)
 		end
-		if t.state ~= 'waiting' and t.state ~= 'skipped' then
+		if not state_in(OPS.call.states, t.state) then
 			return refuse('invalid_transition', t.code .. ' is ' .. t.state .. ', it cannot be called')
 		end
 	end
@@ -71,11 +74,7 @@ return idempotent(function()
 	save(t)
 	redis.call('HSET', skey, 'ticket', t.id, 'last_call', NOW)
 	note_call(stage)
-	local call = cjson.encode({ ticket = t.id, code = t.code, station = station,
-		stage = stage, station_number = number, recall = false, at = NOW })
-	redis.call('LPUSH', P .. 'lastcalls', call)
-	redis.call('LTRIM', P .. 'lastcalls', 0, 9)
-	publish('call', call)
+	announce_call(t, station, stage, number, false)
 	publish_ticket(t)
 	return ticket_reply(t)
 end)

@@ -33,12 +33,11 @@ return idempotent(function()
 		area = area, issued_at = NOW, recalls = 0, visits = {},
 	}
 	enqueue(t, 1)
-	t.visits_json = cjson.encode(t.visits)
 	redis.call('HSET', tkey(t.id), 'id', t.id, 'code', code, 'service', service,
 		'priority', priority, 'prio', prio, 'area', area, 'issued_at', NOW,
 		'day', TODAY, 'state', t.state, 'stage', t.stage,
 		'station', t.station, 'hold_until', t.hold_until, 'recalls', 0,
-		'visits', t.visits_json)
+		'visits', cjson.encode(t.visits))
 	-- today's codes: the lookup by code, and the day's list for reports
 	local codes = P .. 'codes:' .. TODAY
 	redis.call('HSET', codes, code, t.id)

@@ -10,4 +10,4 @@ for service in string.gmatch(services, '[^,]+') do
 	local t = id and load(id)
 	if t then found[#found + 1] = view(t) end
 end
-return '{"tickets":' .. jarray(found) .. '}'
+return json({ tickets = array(found) })

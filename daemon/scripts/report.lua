@@ -11,18 +11,15 @@
 local PAGE = 100
 local day = ARGV[2] ~= '' and ARGV[2] or TODAY
 local page = redis.call('HSCAN', P .. 'codes:' .. day, ARGV[3], 'COUNT', PAGE)
-local flat, out = page[2], {}
+local flat, out = page[2], array()
 for i = 2, #flat, 2 do
 	local id = flat[i]
 	local f = redis.call('HMGET', tkey(id), 'code', 'service', 'priority', 'area',
 		'issued_at', 'state', 'visits')
 	if f[1] then
-		-- ids, codes, services, priorities and states are [A-Za-z0-9_-];
-		-- the area is what a person typed, so it goes through cjson
-		out[#out + 1] = '{"id":"' .. id .. '","code":"' .. f[1] .. '","service":"' .. f[2] ..
-			'","priority":"' .. f[3] .. '","area":' .. cjson.encode(f[4] or '') ..
-			',"issued_at":' .. f[5] .. ',"state":"' .. f[6] .. '","visits":' ..
-			(f[7] or '[]') .. '}'
+		out[#out + 1] = { id = id, code = f[1], service = f[2], priority = f[3],
+			area = f[4] or '', issued_at = tonumber(f[5]), state = f[6],
+			visits = array(f[7] and cjson.decode(f[7])) }
 	end
 end
-return '{"day":"' .. day .. '","cursor":"' .. page[1] .. '","tickets":' .. jarray(out) .. '}'
+return json({ day = day, cursor = page[1], tickets = out })

@@ -19,4 +19,4 @@ for _, id in ipairs(due) do
 		moved = moved + 1
 	end
 end
-return cjson.encode({ moved = moved })
+return json({ moved = moved })

@@ -4,7 +4,7 @@
 -- not tell a missing ticket from a forged link).
 local t = resolve(ARGV[2])
 if t == nil then
-	if ARGV[3] == 'soft' then return '{"ticket":null}' end
+	if ARGV[3] == 'soft' then return ticket_reply(nil) end
 	return refuse('ticket_not_found', 'no ticket ' .. ARGV[2])
 end
 return ticket_reply(t)

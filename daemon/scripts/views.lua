@@ -8,13 +8,8 @@ for i = 2, #ARGV do
 	local f = redis.call('HMGET', tkey(ARGV[i]), 'code', 'service', 'state', 'stage',
 		'station', 'issued_at', 'hold_until', 'recalls')
 	if f[1] then
-		local t = { id = ARGV[i], state = f[3], stage = f[4] }
-		local pos = position(t)
-		out[#out + 1] = '{"id":"' .. t.id .. '","code":"' .. f[1] .. '","service":"' ..
-			f[2] .. '","state":"' .. f[3] .. '","stage":"' .. f[4] ..
-			'","station":"' .. f[5] .. '","issued_at":' .. f[6] ..
-			',"hold_until":' .. f[7] .. ',"recalls":' .. f[8] ..
-			',"position":' .. pos .. ',"eta_s":' .. eta(t.stage, pos) .. '}'
+		out[#out + 1] = public_view(ARGV[i], { code = f[1], service = f[2], state = f[3],
+			stage = f[4], station = f[5], issued_at = f[6], hold_until = f[7], recalls = f[8] })
 	end
 end
-return jarray(out)
+return json(array(out))

@@ -19,7 +19,8 @@ import socket
 from harness import PINNED_MS, TOP, Redis
 
 SCRIPTS_DIR = os.path.join(TOP, "daemon", "scripts")
-SCRIPT_NAMES = ("board", "call", "cancel", "issue", "station", "sweep", "ticket")
+SCRIPT_NAMES = ("board", "call", "cancel", "issue", "lookup", "report", "station", "stats",
+                "sweep", "ticket", "views")
 OFF = 25200  # UTC+7, Asia/Jakarta
 PRIORITIES = ("elderly", "disabled", "regular")
 REGULAR = 2
@@ -166,6 +167,8 @@ def setup_module():
     ev = Event()
     for name in SCRIPT_NAMES:
         args = {"ticket": ["X-1"], "cancel": ["X-1"], "sweep": [], "board": [],
+                "lookup": ["pk", "dose1"], "report": ["", "0"], "stats": ["", "dose1"],
+                "views": ["X-1"],
                 "issue": ["dose1", "A", "regular", "2", "", ""],
                 "call": [ev.station(1, 1), "1", "1", ""],
                 "station": ["pause", ev.station(2, 1), "2", "1", ""]}[name]
