@@ -47,11 +47,6 @@ int queue_idem_check(struct req *r);
 struct cJSON *queue_ticket_body(struct req *r, const struct cJSON *result,
     enum record_view view);
 
-/* 1 when the request's ?sig= belongs to this store ticket of this event
- * (route_public.c); constant time. */
-int public_signature_ok(const struct req *r, const struct event_def *ev,
-    const struct cJSON *ticket);
-
 /* Housekeeping: moves on tickets whose timed wait is over, in every event. */
 void queue_sweep(void);
 

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "queue.h"
+#include "route_public.h"
 #include "sign.h"
 
 #define WEB_FILE_MAX (1 << 20)

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "queue.h"
 #include "record.h"
+#include "route_public.h"
 
 static const struct station_op *op_of(const struct req *r);
 static void stations_run(struct req *r, const char *arg);

@@ -7,6 +7,7 @@
 #include <event2/http.h>
 
 #include "queue.h"
+#include "route_public.h"
 #include "sse.h"
 
 /* The client's Last-Event-ID: the header EventSource sends on reconnect,

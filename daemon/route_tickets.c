@@ -8,6 +8,7 @@
 
 #include "nik.h"
 #include "queue.h"
+#include "route_public.h"
 #include "sign.h"
 
 /* The body for a ticket an operator sees: the ticket, its signed status

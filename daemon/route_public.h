@@ -1,0 +1,16 @@
+/*
+ * route_public.h: what the other routes share of route_public.c: the check
+ * of a ticket's signed link, for the routes a person (or a station scanning
+ * a QR code) opens with ?sig= instead of a token.
+ */
+#ifndef ANTRE_ROUTE_PUBLIC_H
+#define ANTRE_ROUTE_PUBLIC_H
+
+#include "queue.h"
+
+/* 1 when the request's ?sig= belongs to this store ticket of this event;
+ * constant time. */
+int public_signature_ok(const struct req *r, const struct event_def *ev,
+    const struct cJSON *ticket);
+
+#endif
