@@ -43,6 +43,21 @@ count() {
 	failed=$((failed + f))
 }
 
+# the code's shape (tools/check_shape.py, issue 11): no include or call
+# cycle, no edge up the layers, files and functions within bounds; the
+# check itself is checked first on small trees with one breach each
+echo "== shape ($1)"
+python3 tests/shape/test_check_shape.py "$1" >"$log" 2>&1
+rc=$?
+cat "$log"
+count shape $rc
+least=$(floor shape)
+shape_passed=$(sed -n 's/^shape: \([0-9]*\) passed.*/\1/p' "$log")
+if [ "${shape_passed:-0}" -lt "${least:-1}" ]; then
+	echo "   FAIL only ${shape_passed:-0} shape checks passed, tests/floors wants ${least:-a floor}"
+	failed=$((failed + 1))
+fi
+
 for build in "$@"; do
 	echo "== unit tests ($build)"
 	unit_passed=0
