@@ -134,9 +134,12 @@ static void events_get(struct req *r)
 	queue_run(r, "board", 0, NULL, events_on_board);
 }
 
-const struct route route_board = { "GET", "/v1/events/{ev}/board", ROLES_PUBLIC,
-	board_get, "board", 0 };
-const struct route route_events_list = { "GET", "/v1/events", ROLES_PUBLIC,
-	events_list, "events_list", 0 };
-const struct route route_event_get = { "GET", "/v1/events/{ev}", ROLES_PUBLIC,
-	events_get, "event_get", 0 };
+const struct route board_routes[] = {
+	{ "GET", "/v1/events", ROLES_PUBLIC,
+	  events_list, "events_list", 0 },
+	{ "GET", "/v1/events/{ev}", ROLES_PUBLIC,
+	  events_get, "event_get", 0 },
+	{ "GET", "/v1/events/{ev}/board", ROLES_PUBLIC,
+	  board_get, "board", 0 },
+	{ 0 }                            /* the end */
+};

@@ -36,4 +36,7 @@ static void health_get(struct req *r)
 		http_reply_json(r, 503, health_body("unavailable", "down"));
 }
 
-const struct route route_healthz = { "GET", "/healthz", ROLES_PUBLIC, health_get, "healthz", 0 };
+const struct route health_routes[] = {
+	{ "GET", "/healthz", ROLES_PUBLIC, health_get, "healthz", 0 },
+	{ 0 }                            /* the end */
+};

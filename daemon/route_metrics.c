@@ -77,5 +77,8 @@ static void metrics_get(struct req *r)
 	stats_fetch_all(set, scrape_on_reply, scrape_done, sc);
 }
 
-const struct route route_metrics = { "GET", "/metrics", ROLES_PUBLIC, metrics_get,
-	"metrics", 0 };
+const struct route metrics_routes[] = {
+	{ "GET", "/metrics", ROLES_PUBLIC, metrics_get,
+	  "metrics", 0 },
+	{ 0 }                            /* the end */
+};

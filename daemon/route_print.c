@@ -168,11 +168,13 @@ static void print_get(struct req *r)
 	queue_run(r, "ticket", 1, args, print_on_ticket);
 }
 
-#define PRINT_ROUTE(var, file, name) \
-	const struct route var = { "GET", "/v1/events/{ev}/tickets/{id}/" file, \
-		ROLE_BIT(ROLE_DESK), print_get, name, 0 }
+#define PRINT_ROUTE(file, name) { "GET", "/v1/events/{ev}/tickets/{id}/" file, \
+	ROLE_BIT(ROLE_DESK), print_get, name, 0 }
 
-PRINT_ROUTE(route_ticket_qr_png, "qr.png", "ticket_qr_png");
-PRINT_ROUTE(route_ticket_qr_svg, "qr.svg", "ticket_qr_svg");
-PRINT_ROUTE(route_ticket_escpos, "ticket.escpos", "ticket_escpos");
-PRINT_ROUTE(route_ticket_png, "ticket.png", "ticket_png");
+const struct route print_routes[] = {
+	PRINT_ROUTE("qr.png", "ticket_qr_png"),
+	PRINT_ROUTE("qr.svg", "ticket_qr_svg"),
+	PRINT_ROUTE("ticket.escpos", "ticket_escpos"),
+	PRINT_ROUTE("ticket.png", "ticket_png"),
+	{ 0 }                            /* the end */
+};

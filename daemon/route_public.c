@@ -154,6 +154,9 @@ static void status_get(struct req *r)
 	queue_run(r, "ticket", 2, args, status_on_ticket);
 }
 
-const struct route route_status_page = { "GET", "/t/{ev}/{id}", ROLES_PUBLIC,
-	status_get, "status_page", 0 };
-const struct route route_web = { "GET", "/web/{file}", ROLES_PUBLIC, web_get, "web", 0 };
+const struct route public_routes[] = {
+	{ "GET", "/t/{ev}/{id}", ROLES_PUBLIC,
+	  status_get, "status_page", 0 },
+	{ "GET", "/web/{file}", ROLES_PUBLIC, web_get, "web", 0 },
+	{ 0 }                            /* the end */
+};

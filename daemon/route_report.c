@@ -638,5 +638,8 @@ static void report_get(struct req *r)
 }
 
 /* report.csv and report.json: one row, the format from the path. */
-const struct route route_event_report = { "GET", "/v1/events/{ev}/report.{fmt}",
-	ROLE_BIT(ROLE_ORGANISER), report_get, "event_report", 0 };
+const struct route report_routes[] = {
+	{ "GET", "/v1/events/{ev}/report.{fmt}",
+	  ROLE_BIT(ROLE_ORGANISER), report_get, "event_report", 0 },
+	{ 0 }                            /* the end */
+};

@@ -89,7 +89,10 @@ static void rollup_get(struct req *r)
 	stats_fetch_all(set, rollup_on_reply, rollup_done, ru);
 }
 
-const struct route route_event_stats = { "GET", "/v1/events/{ev}/stats",
-	ROLE_BIT(ROLE_ORGANISER), stats_get, "event_stats", 0 };
-const struct route route_rollup = { "GET", "/v1/stats", ROLE_BIT(ROLE_ORGANISER),
-	rollup_get, "stats_rollup", 0 };
+const struct route stats_routes[] = {
+	{ "GET", "/v1/events/{ev}/stats",
+	  ROLE_BIT(ROLE_ORGANISER), stats_get, "event_stats", 0 },
+	{ "GET", "/v1/stats", ROLE_BIT(ROLE_ORGANISER),
+	  rollup_get, "stats_rollup", 0 },
+	{ 0 }                            /* the end */
+};

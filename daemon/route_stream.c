@@ -80,7 +80,10 @@ static void stream_ticket(struct req *r)
 	queue_run(r, "ticket", 2, args, stream_on_ticket);
 }
 
-const struct route route_event_stream = { "GET", "/v1/events/{ev}/stream", ROLES_PUBLIC,
-	stream_event, "event_stream", 0 };
-const struct route route_ticket_stream = { "GET", "/v1/events/{ev}/tickets/{id}/stream",
-	ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), stream_ticket, "ticket_stream", 1 };
+const struct route stream_routes[] = {
+	{ "GET", "/v1/events/{ev}/stream", ROLES_PUBLIC,
+	  stream_event, "event_stream", 0 },
+	{ "GET", "/v1/events/{ev}/tickets/{id}/stream",
+	  ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), stream_ticket, "ticket_stream", 1 },
+	{ 0 }                            /* the end */
+};

@@ -287,11 +287,15 @@ done:
 	cJSON_Delete(body);
 }
 
-const struct route route_ticket_issue = { "POST", "/v1/events/{ev}/tickets",
-	ROLE_BIT(ROLE_DESK), tickets_issue, "ticket_issue", 0 };
-const struct route route_ticket_get = { "GET", "/v1/events/{ev}/tickets/{id}",
-	ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), tickets_get, "ticket_get", 1 };
-const struct route route_ticket_cancel = { "POST", "/v1/events/{ev}/tickets/{id}/cancel",
-	ROLE_BIT(ROLE_DESK), tickets_cancel, "ticket_cancel", 0 };
-const struct route route_ticket_lookup = { "POST", "/v1/events/{ev}/tickets/lookup",
-	ROLE_BIT(ROLE_DESK), tickets_lookup, "ticket_lookup", 0 };
+/* tickets/lookup before tickets/{id}: a fixed segment before a {param} */
+const struct route ticket_routes[] = {
+	{ "POST", "/v1/events/{ev}/tickets",
+	  ROLE_BIT(ROLE_DESK), tickets_issue, "ticket_issue", 0 },
+	{ "POST", "/v1/events/{ev}/tickets/lookup",
+	  ROLE_BIT(ROLE_DESK), tickets_lookup, "ticket_lookup", 0 },
+	{ "GET", "/v1/events/{ev}/tickets/{id}",
+	  ROLE_BIT(ROLE_STATION) | ROLE_BIT(ROLE_DESK), tickets_get, "ticket_get", 1 },
+	{ "POST", "/v1/events/{ev}/tickets/{id}/cancel",
+	  ROLE_BIT(ROLE_DESK), tickets_cancel, "ticket_cancel", 0 },
+	{ 0 }                            /* the end */
+};

@@ -5,45 +5,34 @@
 #include "log.h"
 #include "route_stations.h"
 
-/* Each route_*.c exports its rows: one `struct route` each, or, where the
- * rows are made from the file's own table, a function giving row i (NULL
- * past the last; route_stations.h). */
-extern const struct route route_healthz, route_events_list, route_event_get,
-    route_board, route_ticket_issue, route_ticket_get, route_ticket_cancel,
-    route_ticket_lookup, route_ticket_qr_png, route_ticket_qr_svg,
-    route_ticket_escpos, route_ticket_png, route_status_page, route_web,
-    route_event_stream, route_ticket_stream, route_event_stats, route_rollup,
-    route_metrics, route_event_report;
+/* Each route_*.c exports its rows as one array ending in a row without a
+ * method; route_stations.c makes its rows from its operations' table and
+ * gives row i (NULL past the last).  Adding an endpoint to a feature is a
+ * row in its file; a new feature file is a line here. */
+extern const struct route health_routes[], board_routes[], ticket_routes[],
+    print_routes[], public_routes[], stream_routes[], stats_routes[],
+    metrics_routes[], report_routes[];
 
 typedef const struct route *route_rows(size_t i);
 
-/* In match order: no two rows match one method and path today, but a
- * fixed path must come before a {param} one that also matches it. */
+/* The files in match order (the first row whose method and path match
+ * serves; within a file, rows in its order): no two rows match one method
+ * and path today, and a fixed path must come before a {param} one that
+ * also matches it. */
 static const struct {
-	const struct route *row;         /* one row */
-	route_rows *rows;                /* or a file's rows */
+	const struct route *rows;        /* a file's rows */
+	route_rows *row;                 /* or its row function */
 } list[] = {
-	{ &route_healthz, NULL },
-	{ &route_events_list, NULL },
-	{ &route_event_get, NULL },
-	{ &route_board, NULL },
-	{ &route_ticket_issue, NULL },
-	{ &route_ticket_lookup, NULL },  /* before tickets/{id} */
-	{ &route_ticket_get, NULL },
-	{ &route_ticket_cancel, NULL },
+	{ health_routes, NULL },
+	{ board_routes, NULL },
+	{ ticket_routes, NULL },
 	{ NULL, route_stations_row },    /* one per station operation */
-	{ &route_ticket_qr_png, NULL },
-	{ &route_ticket_qr_svg, NULL },
-	{ &route_ticket_escpos, NULL },
-	{ &route_ticket_png, NULL },
-	{ &route_status_page, NULL },
-	{ &route_web, NULL },
-	{ &route_event_stream, NULL },
-	{ &route_ticket_stream, NULL },
-	{ &route_event_stats, NULL },
-	{ &route_rollup, NULL },
-	{ &route_metrics, NULL },
-	{ &route_event_report, NULL },
+	{ print_routes, NULL },
+	{ public_routes, NULL },
+	{ stream_routes, NULL },
+	{ stats_routes, NULL },
+	{ metrics_routes, NULL },
+	{ report_routes, NULL },
 };
 
 #define ROUTES_MAX 64
@@ -53,15 +42,16 @@ const struct route *const *routes_list(size_t *n)
 	static const struct route *flat[ROUTES_MAX];
 	size_t k = 0;
 
-	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++) {
-		const struct route *rt = list[i].row;
-		for (size_t j = 0; list[i].rows ? (rt = list[i].rows(j)) != NULL : j == 0; j++) {
+	for (size_t i = 0; i < sizeof list / sizeof list[0]; i++)
+		for (size_t j = 0;; j++) {
+			const struct route *rt = list[i].rows ? &list[i].rows[j] : list[i].row(j);
+			if (rt == NULL || rt->method == NULL)
+				break;
 			/* the rows are fixed at build time: more is a bug here */
 			if (k == ROUTES_MAX)
 				fatalx("routes: more than %d routes", ROUTES_MAX);
 			flat[k++] = rt;
 		}
-	}
 	*n = k;
 	return flat;
 }

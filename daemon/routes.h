@@ -1,9 +1,10 @@
 /*
  * routes.h: THE route list, every endpoint antred serves (routes.c).
  *
- * Each route_*.c exports its rows; routes.c lists them once, in match
- * order, and main.c hands the list to http_start.  Adding an endpoint is
- * its row in its route_*.c plus, at most, one line in routes.c.
+ * Each route_*.c exports its rows as one array; routes.c lists the arrays
+ * once, in match order, and main.c hands the list to http_start.  Adding
+ * an endpoint is one row in its route_*.c (a new route_*.c: one line in
+ * routes.c).
  */
 #ifndef ANTRE_ROUTES_H
 #define ANTRE_ROUTES_H
