@@ -54,6 +54,7 @@ const char *ticket_state_label(enum ticket_state s)
 		[TICKET_DEFERRED] = "ditunda",
 		[TICKET_REFUSED] = "ditolak",
 		[TICKET_CANCELLED] = "dibatalkan",
+		[TICKET_EXPIRED] = "kedaluwarsa",
 	};
 
 	return (unsigned)s < TICKET_STATE_COUNT ? labels[s] : "?";
@@ -64,7 +65,7 @@ static const char *outcome_label(const char *outcome)
 	static const char *const map[][2] = {
 		{ "done", "selesai" }, { "deferred", "ditunda" }, { "refused", "ditolak" },
 		{ "skipped", "dilewati" }, { "transferred", "dipindah" },
-		{ "cancelled", "dibatalkan" },
+		{ "cancelled", "dibatalkan" }, { "expired", "kedaluwarsa" },
 	};
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)

@@ -281,9 +281,11 @@ local function position(t)
 end
 
 -- The pace of a stage: the time between its calls, smoothed (EWMA, 1/5
--- weight to the newest gap); call.lua keeps it in the hash "pace".
+-- weight to the newest gap); call.lua keeps it in the hash "pace:DAY" (PACE),
+-- one per event day, so that a day's first estimate never counts the night.
+local PACE = P .. 'pace:' .. TODAY
 local function note_call(stage)
-	local p = redis.call('HMGET', P .. 'pace', stage .. ':last', stage .. ':gap')
+	local p = redis.call('HMGET', PACE, stage .. ':last', stage .. ':gap')
 	local last, gap = tonumber(p[1]), tonumber(p[2])
 	local fields = { stage .. ':last', NOW }
 	if last then
@@ -291,7 +293,8 @@ local function note_call(stage)
 		gap = gap and (gap * 4 + g) / 5 or g
 		fields[3], fields[4] = stage .. ':gap', math.floor(gap)
 	end
-	redis.call('HSET', P .. 'pace', unpack(fields))
+	redis.call('HSET', PACE, unpack(fields))
+	redis.call('EXPIRE', PACE, day_left_s() + 3600)
 end
 
 -- Seconds until someone `pos` places from the front is called: (pos + 1)
@@ -299,7 +302,7 @@ end
 -- suggests; -1 until the stage has had two calls.
 local function eta(stage, pos)
 	if pos < 0 then return -1 end
-	local p = redis.call('HMGET', P .. 'pace', stage .. ':last', stage .. ':gap')
+	local p = redis.call('HMGET', PACE, stage .. ':last', stage .. ':gap')
 	local last, gap = tonumber(p[1]), tonumber(p[2])
 	if not gap then return -1 end
 	gap = math.max(gap, NOW - last)
@@ -341,3 +344,80 @@ local function resolve(ref)
 	end
 	return load(ref)
 end
+
+-- Days end.  The first script of a new event day (any script: an issue, a
+-- call, a station's operation, the sweep, a read) first closes out the
+-- earlier days' unfinished tickets (waiting, called, serving, skipped, in a
+-- timed wait): each becomes `expired` (its last visit's outcome too), leaves
+-- every queue, the holds and the station holding it (which is freed), and is
+-- counted in ITS day's statistics as e|STAGE.  Today's queues then hold only
+-- today's tickets.  One GET when there is nothing to do: the key "day" holds
+-- the last event day seen.  All in the one script, so a failure (Redis
+-- refusing the first write) changes nothing, and the next script does it.
+-- A clock set back (an earlier day than "day") expires nothing.
+local OPEN_STATES = 'waiting called serving skipped'
+
+local function expire_ticket(id, freed)
+	-- a ticket whose visits cannot be read must not stop every script of
+	-- the event: it is expired with its visits left as they are
+	local ok, t = pcall(load, id)
+	if not ok then
+		local f = redis.call('HMGET', tkey(id), 'state', 'stage')
+		t = { id = id, state = f[1] or '', stage = f[2] or '', station = '', visits = {} }
+	end
+	if t == nil or not state_in(OPEN_STATES, t.state) then return end
+	local day = t.day or string.sub(id, 1, 8)
+	if day >= TODAY then return end
+	redis.call('ZREM', qkey(t.stage), id)
+	redis.call('ZREM', P .. 'holds', id)
+	if t.station ~= '' then
+		local skey = P .. 'st:' .. t.station
+		if redis.call('HGET', skey, 'ticket') == id then
+			redis.call('HSET', skey, 'ticket', '')
+			freed[t.station] = true
+		end
+	end
+	if #t.visits > 0 then visit(t).outcome = 'expired' end
+	t.state, t.station, t.hold_until = 'expired', '', 0
+	if ok then save(t) else redis.call('HSET', tkey(id), 'state', 'expired', 'station', '', 'hold_until', 0) end
+	local stats = P .. 'stats:' .. day
+	redis.call('HINCRBY', stats, 'e|' .. t.stage, 1)
+	redis.call('EXPIRE', stats, 8 * 86400, 'NX')
+	publish_ticket(t)
+end
+
+local function rollover()
+	local last = redis.call('GET', P .. 'day')
+	if last and last >= TODAY then return end
+	-- who may be unfinished: the last day's tickets (the skipped ones are in
+	-- no queue), and whoever any queue, the holds or a station still has
+	local ids, seen = {}, {}
+	local function add(id)
+		if id and id ~= '' and not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+	end
+	if last then
+		for _, id in ipairs(redis.call('HVALS', P .. 'codes:' .. last)) do add(id) end
+	end
+	for _, s in ipairs(ctx.stages) do
+		for _, id in ipairs(redis.call('ZRANGE', qkey(s.id), 0, -1)) do add(id) end
+		for n = 1, s.n do add(redis.call('HGET', P .. 'st:' .. s.id .. '-' .. n, 'ticket')) end
+	end
+	for _, id in ipairs(redis.call('ZRANGE', P .. 'holds', 0, -1)) do add(id) end
+	local freed = {}
+	for _, id in ipairs(ids) do expire_ticket(id, freed) end
+	for _, s in ipairs(ctx.stages) do
+		redis.call('DEL', P .. 'il:' .. s.id)       -- the interleave starts afresh
+		for n = 1, s.n do
+			local id = s.id .. '-' .. n
+			if freed[id] then
+				local v = station_view(id, s.id, n)
+				v.at = NOW
+				publish('station', json(v))
+			end
+		end
+	end
+	redis.call('DEL', P .. 'lastcalls')             -- yesterday's calls are not today's
+	redis.call('SET', P .. 'day', TODAY)
+end
+
+rollover()

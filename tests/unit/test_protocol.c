@@ -252,6 +252,7 @@ static void test_ticket_state_names(void **state)
 		assert_int_equal(s, i);
 	}
 	assert_string_equal(proto_ticket_state_name(TICKET_CANCELLED), "cancelled");
+	assert_string_equal(proto_ticket_state_name(TICKET_EXPIRED), "expired");
 	assert_null(proto_ticket_state_name(TICKET_STATE_COUNT));
 	enum ticket_state s = TICKET_DONE;
 	assert_int_equal(proto_ticket_state_parse("Waiting", &s), -1);
