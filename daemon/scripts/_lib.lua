@@ -351,10 +351,12 @@ end
 -- timed wait): each becomes `expired` (its last visit's outcome too), leaves
 -- every queue, the holds and the station holding it (which is freed), and is
 -- counted in ITS day's statistics as e|STAGE.  Today's queues then hold only
--- today's tickets.  One GET when there is nothing to do: the key "day" holds
--- the last event day seen.  All in the one script, so a failure (Redis
--- refusing the first write) changes nothing, and the next script does it.
--- A clock set back (an earlier day than "day") expires nothing.
+-- today's tickets.  The key "day" is the event day of the last issue
+-- (mark_day, issue.lua), deleted once that day is closed out: one GET when
+-- there is nothing to do, and no write on an event with nothing to close.
+-- All in the one script, so a failure changes nothing or all of it, and a
+-- ticket already closed is not closed twice.  A clock set back (an earlier
+-- day than "day") closes nothing.
 local OPEN_STATES = 'waiting called serving skipped'
 
 local function expire_ticket(id, freed)
@@ -379,32 +381,43 @@ local function expire_ticket(id, freed)
 	end
 	if #t.visits > 0 then visit(t).outcome = 'expired' end
 	t.state, t.station, t.hold_until = 'expired', '', 0
-	if ok then save(t) else redis.call('HSET', tkey(id), 'state', 'expired', 'station', '', 'hold_until', 0) end
+	if ok then
+		save(t)
+	else
+		redis.call('HSET', tkey(id), 'state', 'expired', 'station', '', 'hold_until', 0)
+	end
 	local stats = P .. 'stats:' .. day
 	redis.call('HINCRBY', stats, 'e|' .. t.stage, 1)
 	redis.call('EXPIRE', stats, 8 * 86400, 'NX')
 	publish_ticket(t)
 end
 
-local function rollover()
-	local last = redis.call('GET', P .. 'day')
-	if last and last >= TODAY then return end
-	-- who may be unfinished: the last day's tickets (the skipped ones are in
-	-- no queue), and whoever any queue, the holds or a station still has
+-- Who may be unfinished: the last issue day's tickets (the skipped ones are
+-- in no queue), and whoever a queue, the holds or a station still has
+-- (tickets of any earlier day).
+local function unfinished(last)
 	local ids, seen = {}, {}
 	local function add(id)
-		if id and id ~= '' and not seen[id] then seen[id] = true; ids[#ids + 1] = id end
+		if id and id ~= '' and not seen[id] then
+			seen[id] = true
+			ids[#ids + 1] = id
+		end
 	end
-	if last then
-		for _, id in ipairs(redis.call('HVALS', P .. 'codes:' .. last)) do add(id) end
-	end
+	for _, id in ipairs(redis.call('HVALS', P .. 'codes:' .. last)) do add(id) end
 	for _, s in ipairs(ctx.stages) do
 		for _, id in ipairs(redis.call('ZRANGE', qkey(s.id), 0, -1)) do add(id) end
 		for n = 1, s.n do add(redis.call('HGET', P .. 'st:' .. s.id .. '-' .. n, 'ticket')) end
 	end
 	for _, id in ipairs(redis.call('ZRANGE', P .. 'holds', 0, -1)) do add(id) end
+	return ids
+end
+
+local day_marked = redis.call('GET', P .. 'day') or ''
+
+local function rollover()
+	if day_marked == '' or day_marked >= TODAY then return end
 	local freed = {}
-	for _, id in ipairs(ids) do expire_ticket(id, freed) end
+	for _, id in ipairs(unfinished(day_marked)) do expire_ticket(id, freed) end
 	for _, s in ipairs(ctx.stages) do
 		redis.call('DEL', P .. 'il:' .. s.id)       -- the interleave starts afresh
 		for n = 1, s.n do
@@ -417,7 +430,16 @@ local function rollover()
 		end
 	end
 	redis.call('DEL', P .. 'lastcalls')             -- yesterday's calls are not today's
-	redis.call('SET', P .. 'day', TODAY)
+	redis.call('DEL', P .. 'day')
+	day_marked = ''
+end
+
+-- issue.lua: today has a ticket, to be closed out when the day has ended.
+local function mark_day()
+	if day_marked < TODAY then
+		redis.call('SET', P .. 'day', TODAY)
+		day_marked = TODAY
+	end
 end
 
 rollover()
