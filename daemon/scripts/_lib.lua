@@ -360,6 +360,8 @@ end
 local OPEN_STATES = 'waiting called serving skipped'
 
 local function expire_ticket(id, freed)
+	-- most of a day's tickets are finished: one HGET for those
+	if not state_in(OPEN_STATES, redis.call('HGET', tkey(id), 'state') or '') then return end
 	-- a ticket whose visits cannot be read must not stop every script of
 	-- the event: it is expired with its visits left as they are
 	local ok, t = pcall(load, id)
@@ -430,6 +432,7 @@ local function rollover()
 		end
 	end
 	redis.call('DEL', P .. 'lastcalls')             -- yesterday's calls are not today's
+	redis.call('DEL', P .. 'pace')                  -- the undated pace of earlier releases
 	redis.call('DEL', P .. 'day')
 	day_marked = ''
 end
