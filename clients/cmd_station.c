@@ -53,7 +53,8 @@ static const char *state_word(const char *state)
 		{ "waiting", "menunggu" }, { "called", "dipanggil" },
 		{ "serving", "sedang dilayani" }, { "skipped", "dilewati" },
 		{ "done", "selesai" }, { "deferred", "ditunda" }, { "refused", "ditolak" },
-		{ "cancelled", "dibatalkan" }, { "open", "buka" }, { "paused", "dijeda" },
+		{ "cancelled", "dibatalkan" }, { "expired", "kedaluwarsa" },
+		{ "open", "buka" }, { "paused", "dijeda" },
 	};
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)

@@ -54,6 +54,7 @@ const char *ticket_state_label(enum ticket_state s)
 		[TICKET_DEFERRED] = "ditunda",
 		[TICKET_REFUSED] = "ditolak",
 		[TICKET_CANCELLED] = "dibatalkan",
+		[TICKET_EXPIRED] = "kedaluwarsa",
 	};
 
 	return (unsigned)s < TICKET_STATE_COUNT ? labels[s] : "?";
@@ -64,7 +65,7 @@ static const char *outcome_label(const char *outcome)
 	static const char *const map[][2] = {
 		{ "done", "selesai" }, { "deferred", "ditunda" }, { "refused", "ditolak" },
 		{ "skipped", "dilewati" }, { "transferred", "dipindah" },
-		{ "cancelled", "dibatalkan" },
+		{ "cancelled", "dibatalkan" }, { "expired", "kedaluwarsa" },
 	};
 
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -357,8 +358,9 @@ const struct cli_cmd cmd_ticket_show = {
 	"\n"
 	"Labels: Nomor antrean (number), Tiket (id), Status (state: menunggu waiting,\n"
 	"dipanggil called, sedang dilayani serving, dilewati skipped, selesai done,\n"
-	"ditunda deferred, ditolak refused, dibatalkan cancelled), Tahap (stage),\n"
-	"Meja (station), Layanan (service), Prioritas (priority), Wilayah (area),\n"
+	"ditunda deferred, ditolak refused, dibatalkan cancelled, kedaluwarsa expired:\n"
+	"left unfinished when its day ended), Tahap (stage), Meja (station),\n"
+	"Layanan (service), Prioritas (priority), Wilayah (area),\n"
 	"Diterbitkan (issued), Posisi (people ahead), Perkiraan tunggu (estimated\n"
 	"wait), Observasi s.d. (observation until), Dipanggil ulang (recalls).\n"
 	"Kunjungan (visits): Masuk (queued), Dipanggil (called), Mulai (started),\n"

@@ -23,7 +23,7 @@
 #define REPORT_MAX_COLS (8 + 2 * PROTO_MAX_STAGES)
 
 struct report_totals {
-	int issued, done, deferred, refused, cancelled, open, doses;
+	int issued, done, deferred, refused, cancelled, expired, open, doses;
 };
 
 enum cell_kind { CELL_TEXT, CELL_TIME, CELL_SECONDS };
@@ -104,6 +104,7 @@ static void totals_add(struct report_totals *tot, const struct report_row *row)
 	case TICKET_DEFERRED: tot->deferred++; break;
 	case TICKET_REFUSED: tot->refused++; break;
 	case TICKET_CANCELLED: tot->cancelled++; break;
+	case TICKET_EXPIRED: tot->expired++; break;
 	default: tot->open++; break;
 	}
 }
@@ -182,6 +183,7 @@ static cJSON *json_totals(const struct report_totals *tot)
 	    !cJSON_AddNumberToObject(o, "deferred", tot->deferred) ||
 	    !cJSON_AddNumberToObject(o, "refused", tot->refused) ||
 	    !cJSON_AddNumberToObject(o, "cancelled", tot->cancelled) ||
+	    !cJSON_AddNumberToObject(o, "expired", tot->expired) ||
 	    !cJSON_AddNumberToObject(o, "open", tot->open) ||
 	    !cJSON_AddNumberToObject(o, "doses", tot->doses))
 		fatalx("out of memory");

@@ -46,8 +46,10 @@ static void fill_today(const struct event_def *ev, const struct stats_counters *
 {
 	t->doses = c->doses;
 	t->issued = c->issued;
-	for (int i = 0; i < ev->nstages; i++)
+	for (int i = 0; i < ev->nstages; i++) {
 		t->waiting += c->sg[i].waiting;
+		t->expired += c->sg[i].expired;
+	}
 	for (int i = 0; i < c->nstations; i++) {
 		t->deferred += c->st[i].w.deferred;
 		t->refused += c->st[i].w.refused;
@@ -149,6 +151,7 @@ static void fill_stage(const struct event_def *ev, const struct stats_counters *
 	snprintf(o->id, sizeof o->id, "%s", ev->stages[si].id);
 	snprintf(o->name, sizeof o->name, "%s", ev->stages[si].name);
 	o->waiting = sg->waiting;
+	o->expired = sg->expired;
 	fill_work(&sg->w, &o->work);
 	o->p50_wait_s = p50;
 	o->p90_wait_s = p50 >= 0 ? p90 : -1;

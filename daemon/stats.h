@@ -49,6 +49,7 @@ struct stats_station_counts {
 /* One stage's: its own counters, and the sums over its stations. */
 struct stats_stage_counts {
 	long long waiting, arrivals60;
+	long long expired;               /* e|STAGE: left unfinished when the day ended */
 	long long hist[PROTO_WAIT_BUCKETS];
 	int open, active;                /* stations not paused; that did any in 60 min */
 	struct stats_work_counts w;

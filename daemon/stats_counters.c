@@ -162,6 +162,9 @@ static int field_count(const struct event_def *ev, struct stats_counters *c,
 	} else if (strcmp(kind, "a") == 0) {
 		if ((i = event_stage_index(ev, name)) >= 0 && within(m, c->minute, 60))
 			c->sg[i].arrivals60 += v;
+	} else if (strcmp(kind, "e") == 0 && !*rest) {
+		if ((i = event_stage_index(ev, name)) >= 0)
+			c->sg[i].expired += v;
 	} else if (strcmp(kind, "wh") == 0) {
 		if ((i = event_stage_index(ev, name)) >= 0 && m >= 1 && m <= PROTO_WAIT_BUCKETS)
 			c->sg[i].hist[m - 1] += v;

@@ -32,6 +32,7 @@ static const struct pj_member today_rows[] = {
 	PJ_ROW(struct stats_today, deferred, PJ_COUNT),
 	PJ_ROW(struct stats_today, refused, PJ_COUNT),
 	PJ_ROW(struct stats_today, no_show, PJ_COUNT),
+	PJ_ROW(struct stats_today, expired, PJ_COUNT),
 };
 static const struct pj_table today_table = PJ_TABLE(today_rows);
 
@@ -87,6 +88,7 @@ static const struct pj_member stage_rows[] = {
 	PJ_ROW_IN(struct stats_stage, work, deferred, PJ_COUNT),
 	PJ_ROW_IN(struct stats_stage, work, refused, PJ_COUNT),
 	PJ_ROW_IN(struct stats_stage, work, no_show, PJ_COUNT),
+	PJ_ROW(struct stats_stage, expired, PJ_COUNT),
 };
 static const struct pj_table stage_table = PJ_TABLE(stage_rows);
 static const struct pj_member stage_tail_rows[] = {

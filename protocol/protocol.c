@@ -20,6 +20,7 @@ static const char *const state_names[TICKET_STATE_COUNT] = {
 	[TICKET_DEFERRED] = "deferred",
 	[TICKET_REFUSED] = "refused",
 	[TICKET_CANCELLED] = "cancelled",
+	[TICKET_EXPIRED] = "expired",
 };
 
 const char *proto_ticket_state_name(enum ticket_state s)

@@ -49,6 +49,7 @@ enum ticket_state {
 	TICKET_DEFERRED,
 	TICKET_REFUSED,
 	TICKET_CANCELLED,
+	TICKET_EXPIRED,   /* left unfinished when its event day ended */
 	TICKET_STATE_COUNT
 };
 
@@ -157,6 +158,7 @@ struct stats_kind {                  /* by_service / by_priority */
 
 struct stats_today {
 	long long doses, issued, waiting, deferred, refused, no_show;
+	long long expired;               /* left unfinished when the day ended */
 	int nservices;
 	struct stats_kind by_service[PROTO_MAX_SERVICES];
 	int npriorities;
@@ -196,6 +198,7 @@ struct stats_stage {
 	char id[PROTO_ID_MAX];
 	char name[PROTO_NAME_MAX];
 	long long waiting;
+	long long expired;               /* left unfinished when the day ended */
 	struct stats_work work;
 	long long p50_wait_s, p90_wait_s; /* nullable */
 	long long arrivals_per_hour;

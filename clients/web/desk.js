@@ -23,6 +23,7 @@
   var STATE_NAMES = {
     waiting: "Menunggu", called: "Dipanggil", serving: "Dilayani", skipped: "Dilewati",
     done: "Selesai", deferred: "Ditunda", refused: "Ditolak", cancelled: "Dibatalkan",
+    expired: "Kedaluwarsa — silakan ambil nomor baru",
   };
 
   var params = new URLSearchParams(location.search);

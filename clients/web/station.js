@@ -24,6 +24,7 @@
   var STATE_NAMES = {
     waiting: "menunggu", called: "dipanggil", serving: "sedang dilayani", skipped: "dilewati",
     done: "selesai", deferred: "ditunda", refused: "ditolak", cancelled: "dibatalkan",
+    expired: "kedaluwarsa",
   };
   var KEYS = { " ": "call", n: "call", r: "recall", s: "start", d: "done", t: "deferred",
     x: "refused", l: "skip", m: "transfer", p: "pause" };

@@ -9,7 +9,7 @@
   var STREAM_RETRY_MS = 5000;       // after the stream gave up (an HTTP error)
   var STREAM_REST_MS = 60000;       // after it failed again and again
   var STREAM_MAX_FAILS = 5;
-  var FINAL = { done: 1, cancelled: 1, refused: 1 };
+  var FINAL = { done: 1, cancelled: 1, refused: 1, expired: 1 };
 
   var parts = location.pathname.split("/"); // "", "t", event, id
   var ev = parts[2], id = parts[3];
@@ -161,6 +161,10 @@
     case "deferred": head = "Ditunda"; detail = "Ikuti arahan petugas."; break;
     case "refused": head = "Tidak dapat dilayani hari ini"; break;
     case "cancelled": head = "Tiket dibatalkan"; break;
+    case "expired":
+      head = "Tiket kedaluwarsa";
+      detail = "Hari layanan tiket ini sudah berakhir. Silakan ambil nomor baru.";
+      break;
     }
     $("headline").textContent = head;
     $("detail").textContent = detail;

@@ -281,9 +281,11 @@ local function position(t)
 end
 
 -- The pace of a stage: the time between its calls, smoothed (EWMA, 1/5
--- weight to the newest gap); call.lua keeps it in the hash "pace".
+-- weight to the newest gap); call.lua keeps it in the hash "pace:DAY" (PACE),
+-- one per event day, so that a day's first estimate never counts the night.
+local PACE = P .. 'pace:' .. TODAY
 local function note_call(stage)
-	local p = redis.call('HMGET', P .. 'pace', stage .. ':last', stage .. ':gap')
+	local p = redis.call('HMGET', PACE, stage .. ':last', stage .. ':gap')
 	local last, gap = tonumber(p[1]), tonumber(p[2])
 	local fields = { stage .. ':last', NOW }
 	if last then
@@ -291,7 +293,8 @@ local function note_call(stage)
 		gap = gap and (gap * 4 + g) / 5 or g
 		fields[3], fields[4] = stage .. ':gap', math.floor(gap)
 	end
-	redis.call('HSET', P .. 'pace', unpack(fields))
+	redis.call('HSET', PACE, unpack(fields))
+	redis.call('EXPIRE', PACE, day_left_s() + 3600)
 end
 
 -- Seconds until someone `pos` places from the front is called: (pos + 1)
@@ -299,7 +302,7 @@ end
 -- suggests; -1 until the stage has had two calls.
 local function eta(stage, pos)
 	if pos < 0 then return -1 end
-	local p = redis.call('HMGET', P .. 'pace', stage .. ':last', stage .. ':gap')
+	local p = redis.call('HMGET', PACE, stage .. ':last', stage .. ':gap')
 	local last, gap = tonumber(p[1]), tonumber(p[2])
 	if not gap then return -1 end
 	gap = math.max(gap, NOW - last)
@@ -341,3 +344,105 @@ local function resolve(ref)
 	end
 	return load(ref)
 end
+
+-- Days end.  The first script of a new event day (any script: an issue, a
+-- call, a station's operation, the sweep, a read) first closes out the
+-- earlier days' unfinished tickets (waiting, called, serving, skipped, in a
+-- timed wait): each becomes `expired` (its last visit's outcome too), leaves
+-- every queue, the holds and the station holding it (which is freed), and is
+-- counted in ITS day's statistics as e|STAGE.  Today's queues then hold only
+-- today's tickets.  The key "day" is the event day of the last issue
+-- (mark_day, issue.lua), deleted once that day is closed out: one GET when
+-- there is nothing to do, and no write on an event with nothing to close.
+-- All in the one script, so a failure changes nothing or all of it, and a
+-- ticket already closed is not closed twice.  A clock set back (an earlier
+-- day than "day") closes nothing.
+local OPEN_STATES = 'waiting called serving skipped'
+
+local function expire_ticket(id, freed)
+	-- most of a day's tickets are finished: one HGET for those
+	if not state_in(OPEN_STATES, redis.call('HGET', tkey(id), 'state') or '') then return end
+	-- a ticket whose visits cannot be read must not stop every script of
+	-- the event: it is expired with its visits left as they are
+	local ok, t = pcall(load, id)
+	if not ok then
+		local f = redis.call('HMGET', tkey(id), 'state', 'stage')
+		t = { id = id, state = f[1] or '', stage = f[2] or '', station = '', visits = {} }
+	end
+	if t == nil or not state_in(OPEN_STATES, t.state) then return end
+	local day = t.day or string.sub(id, 1, 8)
+	if day >= TODAY then return end
+	redis.call('ZREM', qkey(t.stage), id)
+	redis.call('ZREM', P .. 'holds', id)
+	if t.station ~= '' then
+		local skey = P .. 'st:' .. t.station
+		if redis.call('HGET', skey, 'ticket') == id then
+			redis.call('HSET', skey, 'ticket', '')
+			freed[t.station] = true
+		end
+	end
+	if #t.visits > 0 then visit(t).outcome = 'expired' end
+	t.state, t.station, t.hold_until = 'expired', '', 0
+	if ok then
+		save(t)
+	else
+		redis.call('HSET', tkey(id), 'state', 'expired', 'station', '', 'hold_until', 0)
+	end
+	local stats = P .. 'stats:' .. day
+	redis.call('HINCRBY', stats, 'e|' .. t.stage, 1)
+	redis.call('EXPIRE', stats, 8 * 86400, 'NX')
+	publish_ticket(t)
+end
+
+-- Who may be unfinished: the last issue day's tickets (the skipped ones are
+-- in no queue), and whoever a queue, the holds or a station still has
+-- (tickets of any earlier day).
+local function unfinished(last)
+	local ids, seen = {}, {}
+	local function add(id)
+		if id and id ~= '' and not seen[id] then
+			seen[id] = true
+			ids[#ids + 1] = id
+		end
+	end
+	for _, id in ipairs(redis.call('HVALS', P .. 'codes:' .. last)) do add(id) end
+	for _, s in ipairs(ctx.stages) do
+		for _, id in ipairs(redis.call('ZRANGE', qkey(s.id), 0, -1)) do add(id) end
+		for n = 1, s.n do add(redis.call('HGET', P .. 'st:' .. s.id .. '-' .. n, 'ticket')) end
+	end
+	for _, id in ipairs(redis.call('ZRANGE', P .. 'holds', 0, -1)) do add(id) end
+	return ids
+end
+
+local day_marked = redis.call('GET', P .. 'day') or ''
+
+local function rollover()
+	if day_marked == '' or day_marked >= TODAY then return end
+	local freed = {}
+	for _, id in ipairs(unfinished(day_marked)) do expire_ticket(id, freed) end
+	for _, s in ipairs(ctx.stages) do
+		redis.call('DEL', P .. 'il:' .. s.id)       -- the interleave starts afresh
+		for n = 1, s.n do
+			local id = s.id .. '-' .. n
+			if freed[id] then
+				local v = station_view(id, s.id, n)
+				v.at = NOW
+				publish('station', json(v))
+			end
+		end
+	end
+	redis.call('DEL', P .. 'lastcalls')             -- yesterday's calls are not today's
+	redis.call('DEL', P .. 'pace')                  -- the undated pace of earlier releases
+	redis.call('DEL', P .. 'day')
+	day_marked = ''
+end
+
+-- issue.lua: today has a ticket, to be closed out when the day has ended.
+local function mark_day()
+	if day_marked < TODAY then
+		redis.call('SET', P .. 'day', TODAY)
+		day_marked = TODAY
+	end
+end
+
+rollover()

@@ -33,6 +33,7 @@ return idempotent(function()
 		area = area, issued_at = NOW, recalls = 0, visits = {},
 	}
 	enqueue(t, 1)
+	mark_day()                              -- to be closed out when the day ends
 	redis.call('HSET', tkey(t.id), 'id', t.id, 'code', code, 'service', service,
 		'priority', priority, 'prio', prio, 'area', area, 'issued_at', NOW,
 		'day', TODAY, 'state', t.state, 'stage', t.stage,

@@ -2,9 +2,9 @@
 set to 23:59:58 WIB on 29 February 2028 and then stepped past midnight
 while tickets are issued, called and completed, and both days' figures are
 checked: the board's issued_today and doses_today for the new day, the
-report of the previous day with ?date=, numbering that starts again, the
-queue that carries yesterday's tickets over, and a lookup by code that
-finds today's ticket.  The rest of the suite pins the clock where it
+report of the previous day with ?date=, numbering that starts again,
+yesterday's unfinished tickets closed out as expired (test_days.py has the
+whole of that), and a lookup by code that finds today's ticket.  The rest of the suite pins the clock where it
 checks calendar figures, so this is the one black-box run that crosses."""
 
 import copy
@@ -82,26 +82,29 @@ def test_a_day_ends_at_midnight_wib_and_both_days_add_up():
     set_test_clock(redis, EV, AFTER)
     b = board()
     assert (b["issued_today"], b["doses_today"]) == (0, 0), b
-    # yesterday's tickets are still queued: A-002 waits, A-001 in observation
-    assert [s["waiting"] for s in b["stages"]] == [1, 0, 0, 1], b
+    # yesterday's unfinished tickets are closed out: A-002 waited, A-001
+    # was in observation; today's queues are empty
+    assert [s["waiting"] for s in b["stages"]] == [0, 0, 0, 0], b
     t1 = issue()
     assert t1["id"] == "20280301-A001" and t1["code"] == "A-001", t1   # numbering starts again
     assert t1["issued_at"] == "2028-03-01T00:00:01+07:00", t1
-    # yesterday's A-002 came first, and is served today: today's dose
-    assert through_vaccination()["id"] == a2["id"]
+    # today's A-001 is the first called, not yesterday's A-002: today's dose
+    assert through_vaccination()["id"] == t1["id"]
     b = board()
     assert (b["issued_today"], b["doses_today"]) == (1, 1), b
 
-    # the report of the day before: its two tickets, each with its dose
+    # the report of the day before: its two tickets, expired, one dose
     prev = report("?date=2028-02-29")
     assert prev["date"] == "2028-02-29", prev
     assert [t["code"] for t in prev["tickets"]] == ["A-001", "A-002"], prev
-    assert prev["totals"]["issued"] == 2 and prev["totals"]["doses"] == 2, prev
+    assert [t["outcome"] for t in prev["tickets"]] == ["expired", "expired"], prev
+    assert prev["totals"]["issued"] == 2 and prev["totals"]["doses"] == 1, prev
+    assert prev["totals"]["expired"] == 2, prev
     # today's (by default and by date): the one ticket issued after midnight
     for today in (report(), report("?date=2028-03-01")):
         assert today["date"] == "2028-03-01", today
         assert [t["code"] for t in today["tickets"]] == ["A-001"], today
-        assert today["totals"]["issued"] == 1 and today["totals"]["doses"] == 0, today
+        assert today["totals"]["issued"] == 1 and today["totals"]["doses"] == 1, today
 
     # a code names today's ticket; yesterday's keeps its id
     st, _, b = d.get("/v1/events/%s/tickets/A-001" % EV, role="desk")

@@ -196,7 +196,8 @@ EXPECTED = [
     row("A-006", "dose1", "regular", E, rfc(8, 6),
         [(rfc(8, 30), E)] + [(E, E)] * 3, "serving", 1440, 0),
 ]
-TOTALS = {"issued": 8, "done": 1, "deferred": 1, "refused": 1, "cancelled": 1, "open": 4,
+TOTALS = {"issued": 8, "done": 1, "deferred": 1, "refused": 1, "cancelled": 1, "expired": 0,
+          "open": 4,
           "doses": 2}
 
 CSV_HEAD = (b"code,service,priority,area,issued_at,registration_called_at,"

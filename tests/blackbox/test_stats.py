@@ -430,6 +430,7 @@ def quiet_stages():
             "avg_wait_s": None, "p50_wait_s": None, "p90_wait_s": None, "avg_service_s": None,
             "throughput_per_hour": {"last_15": 0, "last_60": 0}, "arrivals_per_hour": 0,
             "stations_open": s["stations"], "deferred": 0, "refused": 0, "no_show": 0,
+            "expired": 0,
             "stations": [station("%s-%d" % (s["id"], n)) for n in range(1, s["stations"] + 1)],
             "capacity_per_hour": None})
     return out
@@ -437,7 +438,7 @@ def quiet_stages():
 
 def test_event_without_activity_is_all_zeros_and_nulls():
     zero_today = {"doses": 0, "issued": 0, "waiting": 0, "deferred": 0, "refused": 0,
-                  "no_show": 0,
+                  "no_show": 0, "expired": 0,
                   "by_service": {"dose1": {"issued": 0, "doses": 0},
                                  "booster": {"issued": 0, "doses": 0}},
                   "by_priority": {"elderly": {"issued": 0, "doses": 0},
@@ -481,6 +482,7 @@ def test_today_counts():
     # regular issued T2 T3 T4 T6 T7 T8 = 6, doses T2 T7 T8 = 3.
     assert b["today"] == {
         "doses": 5, "issued": 9, "waiting": 1, "deferred": 1, "refused": 1, "no_show": 1,
+        "expired": 0,
         "by_service": {"dose1": {"issued": 6, "doses": 4}, "booster": {"issued": 3, "doses": 1}},
         "by_priority": {"elderly": {"issued": 3, "doses": 2},
                         "regular": {"issued": 6, "doses": 3}}}, b["today"]
@@ -514,7 +516,7 @@ def test_stage_registration():
         "id": "registration", "name": "Pendaftaran", "waiting": 1, "served": 7, "calls": 8,
         "avg_wait_s": 410, "p50_wait_s": 210, "p90_wait_s": 960, "avg_service_s": 69,
         "throughput_per_hour": {"last_15": 4, "last_60": 3}, "arrivals_per_hour": 2,
-        "stations_open": 1, "deferred": 0, "refused": 0, "no_show": 1,
+        "stations_open": 1, "deferred": 0, "refused": 0, "no_show": 1, "expired": 0,
         "capacity_per_hour": 1.5,
         "stations": [
             station("registration-1", served=4, calls=4, avg_wait=505, avg_service=60,
@@ -545,7 +547,7 @@ def test_stage_screening():
         "id": "screening", "name": "Skrining", "waiting": 0, "served": 6, "calls": 7,
         "avg_wait_s": 139, "p50_wait_s": 105, "p90_wait_s": 390, "avg_service_s": 171,
         "throughput_per_hour": {"last_15": 4, "last_60": 4}, "arrivals_per_hour": 3,
-        "stations_open": 1, "deferred": 1, "refused": 0, "no_show": 0,
+        "stations_open": 1, "deferred": 1, "refused": 0, "no_show": 0, "expired": 0,
         "capacity_per_hour": 4,
         "stations": [
             station("screening-1", served=6, calls=7, avg_wait=139, avg_service=171,
@@ -575,7 +577,7 @@ def test_stage_vaccination_two_speeds():
         "id": "vaccination", "name": "Vaksinasi", "waiting": 0, "served": 5, "calls": 6,
         "avg_wait_s": 118, "p50_wait_s": 60, "p90_wait_s": 420, "avg_service_s": 190,
         "throughput_per_hour": {"last_15": 4, "last_60": 4}, "arrivals_per_hour": 4,
-        "stations_open": 2, "deferred": 0, "refused": 1, "no_show": 0,
+        "stations_open": 2, "deferred": 0, "refused": 1, "no_show": 0, "expired": 0,
         "capacity_per_hour": 4,
         "stations": [
             station("vaccination-1", served=3, calls=4, avg_wait=145, avg_service=105,
@@ -594,7 +596,7 @@ def test_stage_observation_timed_wait():
         "id": "observation", "name": "Observasi", "waiting": 0, "served": 0, "calls": 0,
         "avg_wait_s": None, "p50_wait_s": None, "p90_wait_s": None, "avg_service_s": None,
         "throughput_per_hour": {"last_15": 0, "last_60": 0}, "arrivals_per_hour": 4,
-        "stations_open": 1, "deferred": 0, "refused": 0, "no_show": 0,
+        "stations_open": 1, "deferred": 0, "refused": 0, "no_show": 0, "expired": 0,
         "capacity_per_hour": None,
         "stations": [station("observation-1")]})
     assert [s["id"] for s in b["stages"]] == ["registration", "screening", "vaccination",
@@ -817,7 +819,8 @@ def test_second_event_figures_and_idle_never():
                              "hours_left": 0.83, "expected_at_close": 1, "margin": -2,
                              "reached": False, "target_at": W("16:10:00")}, b["forecast"]
     assert b["today"] == {"doses": 1, "issued": 4, "waiting": 2, "deferred": 0, "refused": 0,
-                          "no_show": 0, "by_service": {"dose1": {"issued": 4, "doses": 1}},
+                          "no_show": 0, "expired": 0,
+                          "by_service": {"dose1": {"issued": 4, "doses": 1}},
                           "by_priority": {"elderly": {"issued": 1, "doses": 0},
                                           "regular": {"issued": 3, "doses": 1}}}, b["today"]
     # registration: calls U1 [w 60] U2 [w 90]: avg 75; histogram <=1m 1,
@@ -828,7 +831,8 @@ def test_second_event_figures_and_idle_never():
         "id": "registration", "name": "Pendaftaran", "waiting": 2, "served": 1, "calls": 2,
         "avg_wait_s": 75, "p50_wait_s": 60, "p90_wait_s": 108, "avg_service_s": 60,
         "throughput_per_hour": {"last_15": 4, "last_60": 1}, "arrivals_per_hour": 4,
-        "stations_open": 3, "deferred": 0, "refused": 0, "no_show": 0, "capacity_per_hour": 3,
+        "stations_open": 3, "deferred": 0, "refused": 0, "no_show": 0, "expired": 0,
+        "capacity_per_hour": 3,
         "stations": [
             station("registration-1", served=1, calls=1, avg_wait=60, avg_service=60,
                     last_15=4, last_60=1, last_call="14:01:00"),
@@ -841,7 +845,8 @@ def test_second_event_figures_and_idle_never():
         "id": "vaccination", "name": "Vaksinasi", "waiting": 0, "served": 1, "calls": 1,
         "avg_wait_s": 50, "p50_wait_s": 30, "p90_wait_s": 54, "avg_service_s": 120,
         "throughput_per_hour": {"last_15": 4, "last_60": 1}, "arrivals_per_hour": 1,
-        "stations_open": 1, "deferred": 0, "refused": 0, "no_show": 0, "capacity_per_hour": 1,
+        "stations_open": 1, "deferred": 0, "refused": 0, "no_show": 0, "expired": 0,
+        "capacity_per_hour": 1,
         "stations": [station("vaccination-1", served=1, calls=1, avg_wait=50, avg_service=120,
                              last_15=4, last_60=1, last_call="14:03:00")]})
     # registration 3 / 4 = 0.75 < vaccination 1 / 1: registration; 2
@@ -989,7 +994,8 @@ def test_histogram_edges_and_called_back_ticket():
         "id": "registration", "name": "Pendaftaran", "waiting": 0, "served": 3, "calls": 3,
         "avg_wait_s": 7610, "p50_wait_s": 9000, "p90_wait_s": 10800, "avg_service_s": 70,
         "throughput_per_hour": {"last_15": 4, "last_60": 2}, "arrivals_per_hour": 0,
-        "stations_open": 1, "deferred": 0, "refused": 0, "no_show": 1, "capacity_per_hour": 2,
+        "stations_open": 1, "deferred": 0, "refused": 0, "no_show": 1, "expired": 0,
+        "capacity_per_hour": 2,
         "stations": [station("registration-1", served=3, calls=3, avg_wait=7610, avg_service=70,
                              last_15=4, last_60=2, no_show=1, last_call="11:22:00")]})
     # all three wait at vaccination, whose station never called: idle, null

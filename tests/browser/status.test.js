@@ -7,7 +7,8 @@
 // and watches the page the first opened; the later ones follow the queue on.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, phonePage, wibMs } = require("./lib");
+const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock } =
+  require("./lib");
 
 // The event's clock (antred-test, key test:clock): a fixed morning in
 // Jakarta, so that the codes start at A-001, issued_today counts these
@@ -265,5 +266,29 @@ exports.tampered_link_is_refused = async function () {
     } finally {
       await page.context().close();
     }
+  }
+};
+
+// Days end (last: it moves the event's clock to the next day): a ticket
+// still waiting when its day ends is closed out at the next day's first
+// operation (antred's own sweep, within a second), and its open page says
+// so, live, in Indonesian: the number is no longer valid, take a new one.
+exports.expired_at_the_end_of_the_day = async function () {
+  const t = await issue();
+  const p = await openStatus(t);
+  try {
+    assert((await text(p, "#headline")).startsWith("Menunggu"), "waiting first");
+    setTestClock(stack.redis, "demo", wibMs(2026, 7, 16, 8, 0, 0));
+    await p.waitForFunction(() => document.getElementById("headline").textContent ===
+      "Tiket kedaluwarsa", null, { timeout: 10000 });
+    const detail = await text(p, "#detail");
+    assert(detail.includes("Silakan ambil nomor baru"), () => "detail: " + JSON.stringify(detail));
+    assert((await text(p, "#position")) === "–", "no position for an expired ticket");
+    const r = await stack.antred.get("/v1/events/demo/tickets/" + t.ticket.id, { role: "desk" });
+    assert(r.status === 200 && r.body.ticket.state === "expired", () => JSON.stringify(r.body));
+    // a final state ends the page's stream: its request is aborted
+    noErrors(p, (e) => /\/stream\?sig=.* net::ERR_ABORTED$/.test(e));
+  } finally {
+    await p.context().close();
   }
 };

@@ -252,6 +252,7 @@ static void test_ticket_state_names(void **state)
 		assert_int_equal(s, i);
 	}
 	assert_string_equal(proto_ticket_state_name(TICKET_CANCELLED), "cancelled");
+	assert_string_equal(proto_ticket_state_name(TICKET_EXPIRED), "expired");
 	assert_null(proto_ticket_state_name(TICKET_STATE_COUNT));
 	enum ticket_state s = TICKET_DONE;
 	assert_int_equal(proto_ticket_state_parse("Waiting", &s), -1);
@@ -988,7 +989,7 @@ static void test_fuzz_regressions(void **state)
 static const char stats_text[] =
     "{\"event\":\"demo\",\"at\":\"2026-11-23T11:02:00+07:00\",\"day\":\"2026-11-23\","
     "\"today\":{\"doses\":312,\"issued\":401,\"waiting\":57,\"deferred\":6,\"refused\":1,"
-    "\"no_show\":4,\"by_service\":{\"dose1\":{\"issued\":250,\"doses\":190},"
+    "\"no_show\":4,\"expired\":3,\"by_service\":{\"dose1\":{\"issued\":250,\"doses\":190},"
     "\"booster\":{\"issued\":151,\"doses\":122}},"
     "\"by_priority\":{\"elderly\":{\"issued\":88,\"doses\":70},"
     "\"regular\":{\"issued\":313,\"doses\":242}}},"
@@ -1000,7 +1001,7 @@ static const char stats_text[] =
     "\"calls\":320,\"avg_wait_s\":540,\"p50_wait_s\":420,\"p90_wait_s\":1150,"
     "\"avg_service_s\":95,\"throughput_per_hour\":{\"last_15\":96,\"last_60\":98},"
     "\"arrivals_per_hour\":130,\"stations_open\":1,\"deferred\":0,\"refused\":0,"
-    "\"no_show\":1,\"stations\":[{\"id\":\"vaccination-1\",\"state\":\"open\",\"served\":110,"
+    "\"no_show\":1,\"expired\":3,\"stations\":[{\"id\":\"vaccination-1\",\"state\":\"open\",\"served\":110,"
     "\"calls\":112,\"avg_wait_s\":530,\"avg_service_s\":90,"
     "\"throughput_per_hour\":{\"last_15\":32,\"last_60\":33},\"deferred\":0,\"refused\":0,"
     "\"no_show\":0,\"last_call_at\":\"2026-11-23T11:01:12+07:00\"},"
@@ -1011,7 +1012,8 @@ static const char stats_text[] =
     "{\"id\":\"observation\",\"name\":\"Observasi\",\"waiting\":0,\"served\":0,\"calls\":0,"
     "\"avg_wait_s\":null,\"p50_wait_s\":null,\"p90_wait_s\":null,\"avg_service_s\":null,"
     "\"throughput_per_hour\":{\"last_15\":0,\"last_60\":0},\"arrivals_per_hour\":0,"
-    "\"stations_open\":0,\"deferred\":0,\"refused\":0,\"no_show\":0,\"stations\":[],"
+    "\"stations_open\":0,\"deferred\":0,\"refused\":0,\"no_show\":0,\"expired\":0,"
+    "\"stations\":[],"
     "\"capacity_per_hour\":null}],"
     "\"bottleneck\":{\"stage\":\"vaccination\",\"capacity_per_hour\":98,"
     "\"arrivals_per_hour\":130,\"per_station_per_hour\":32.7,\"extra_stations\":4,"
@@ -1067,7 +1069,7 @@ static void test_stats_without_bottleneck_or_lists(void **state)
 	assert_json(proto_stats_encode(s, OFF_WIB),
 	    "{\"event\":\"e\",\"at\":null,\"day\":\"2026-11-23\",\"today\":{\"doses\":0,"
 	    "\"issued\":0,\"waiting\":0,\"deferred\":0,\"refused\":0,\"no_show\":0,"
-	    "\"by_service\":{},\"by_priority\":{}},\"target\":0,\"forecast\":{"
+	    "\"expired\":0,\"by_service\":{},\"by_priority\":{}},\"target\":0,\"forecast\":{"
 	    "\"rate_per_hour_30\":0,\"rate_per_hour_60\":0,\"rate_per_hour\":0,\"hours_left\":0,"
 	    "\"expected_at_close\":0,\"margin\":0,\"reached\":false,\"target_at\":null},"
 	    "\"stages\":[],\"bottleneck\":null,\"idle\":[],\"areas\":[],\"series\":[]}");
