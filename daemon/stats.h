@@ -52,7 +52,7 @@ struct stats_station_counts {
 /* One stage's: its own counters, and the sums over its stations. */
 struct stats_stage_counts {
 	long long waiting, arrivals60, arrivals;  /* arrivals: the day's */
-	long long held, held60;          /* timed waits finished (sweep: hd|STAGE|MIN) */
+	long long held, held15, held60;  /* timed waits finished (sweep: hd|STAGE|MIN) */
 	long long waits_n, p50_s, p90_s; /* the day's waits, exact (-1: none listed) */
 	long long hist[PROTO_WAIT_BUCKETS];
 	int open, active;                /* stations not paused; that did any in 60 min */
@@ -112,7 +112,7 @@ struct cJSON *stats_summary(const struct event_def *ev, const struct stats *s);
 
 /* The models (stats_model.c, stats_advice.c; PROTOCOL.md documents them). */
 double stats_hours_left(const struct event_def *ev, const struct stats_counters *c);
-double stats_pass(const struct event_def *ev, const struct stats_counters *c);
+double stats_pass(const struct event_def *ev, const struct stats_counters *c, int from);
 long long stats_in_building(const struct event_def *ev, const struct stats_counters *c);
 double stats_desk_rate(const struct stats_counters *c, int si);
 double stats_arrivals_expected(const struct event_def *ev, const struct stats_counters *c,

@@ -33,14 +33,11 @@ static int pick_bottleneck(const struct event_def *ev, const struct stats_counte
 		const struct stats_stage_counts *sg = &c->sg[si];
 		double cap = stage_capacity(c, si), score;
 		int q = sg->waiting > sg->open;
-		if (ev->stages[si].hold_ms != 0 || cap <= 0 || (queued && !q))
+		long long load = q ? sg->waiting : sg->arrivals60;
+		if (ev->stages[si].hold_ms != 0 || cap < 0 || (queued && !q) || load <= 0)
 			continue;
-		if (q)
-			score = (double)sg->waiting / cap;
-		else if (sg->arrivals60 > 0)
-			score = (double)sg->arrivals60 / cap;
-		else
-			continue;
+		/* every desk paused: nothing there moves at all */
+		score = cap > 0 ? (double)load / cap : HUGE_VAL;
 		if (worst < 0 || (q && !queued) || score > worst_score) {
 			worst = si;
 			worst_score = score;
@@ -123,15 +120,18 @@ static void advise(const struct event_def *ev, const struct stats_counters *c,
 {
 	char name[PROTO_NAME_MAX], move[PROTO_ADVICE_MAX / 2];
 	long long left = ev->daily_target - c->doses;
+	/* the extra time: with every desk the site has before close; after it,
+	 * with the desks open (or all of them, when none is) */
+	int desks = a->hours <= 0 && a->open > 0 ? a->open : a->max;
 	int more = a->unserved > 0 && a->rate > 0 ?
-	    (int)ceil((double)a->unserved / (a->rate * a->max) * 60.0) : 0;
+	    (int)ceil((double)a->unserved / (a->rate * desks) * 60.0 - 1e-9) : 0;
 
 	lower(ev->stages[a->worst].name, name, sizeof name);
 	move_text(ev, c, a, move, sizeof move);
 	if (a->unserved > 0 && a->hours <= 0)
 		say(rec, "waktu layanan habis; %lld orang masih menunggu di %s: "
 		    "perpanjang %d menit dengan %d meja, atau minta mereka datang di hari lain",
-		    a->unserved, name, more, a->max);
+		    a->unserved, name, more, desks);
 	else if (a->unserved > 0)
 		say(rec, "%lld orang tidak akan terlayani di %s sebelum tutup, bahkan "
 		    "dengan %d meja; pilihan: hentikan pengambilan nomor sekarang, perpanjang jam "
@@ -146,8 +146,11 @@ static void advise(const struct event_def *ev, const struct stats_counters *c,
 	    (f->capacity_to_close < 0 || f->capacity_to_close >= left))
 		say(rec, "peserta yang datang kurang untuk mencapai target; "
 		    "perluas ajakan ke warga");
-	else if (f->expected_at_close < ev->daily_target)
-		say(rec, "kecepatan sekarang belum cukup untuk mencapai target");
+	else if (f->expected_at_close < ev->daily_target) {
+		lower(ev->stages[ev->dose_stage].name, name, sizeof name);
+		say(rec, "kecepatan sekarang belum cukup untuk mencapai target: sampai tutup meja "
+		    "%s dapat memberi sekitar %lld dosis lagi", name, f->capacity_to_close);
+	}
 	else
 		say(rec, "alur lancar; target tercapai dengan kecepatan sekarang");
 }
@@ -158,7 +161,7 @@ static void drain(const struct event_def *ev, const struct stats_counters *c,
     const struct stats_forecast *f, struct advice *a)
 {
 	const struct stats_stage_counts *sg = &c->sg[a->worst];
-	double expected = (double)f->arrivals_expected * stats_pass(ev, c);
+	double expected = (double)f->arrivals_expected * stats_pass(ev, c, 0);
 	double desk_hours = a->rate * a->hours;
 
 	a->waiting = sg->waiting;

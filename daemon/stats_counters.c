@@ -147,6 +147,7 @@ static void stage_count(struct stats_counters *c, int i, int arrival, int m, lon
 
 	if (!arrival) {
 		sg->held += v;
+		sg->held15 += within(m, c->minute, 15) ? v : 0;
 		sg->held60 += within(m, c->minute, 60) ? v : 0;
 		return;
 	}
@@ -222,6 +223,7 @@ static void stages_sum(struct stats_counters *c)
 	/* a timed wait finishes without a station: served all the same */
 	for (int i = 0; i < PROTO_MAX_STAGES; i++) {
 		c->sg[i].w.done += c->sg[i].held;
+		c->sg[i].w.done15 += c->sg[i].held15;
 		c->sg[i].w.done60 += c->sg[i].held60;
 	}
 }

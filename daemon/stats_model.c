@@ -19,20 +19,35 @@ double stats_hours_left(const struct event_def *ev, const struct stats_counters 
 	return h < 0 ? 0 : h;
 }
 
-/* The share of the people who reach the dose: the product, over the desk
- * stages up to it, of the completions among those the desks dealt with
- * (refused and no-shows do not go on); 1 while there is nothing to count. */
-double stats_pass(const struct event_def *ev, const struct stats_counters *c)
+/* The share of those at stage `from` who reach the dose: the product, over
+ * the desk stages from there up to it, of the completions among those the
+ * desks dealt with (refused and no-shows do not go on); 1 while there is
+ * nothing to count. */
+double stats_pass(const struct event_def *ev, const struct stats_counters *c, int from)
 {
 	double p = 1;
 
-	for (int i = 0; i <= ev->dose_stage && i < ev->nstages; i++) {
+	for (int i = from; i <= ev->dose_stage && i < ev->nstages; i++) {
 		const struct stats_work_counts *w = &c->sg[i].w;
 		long long dealt = w->done + w->refused + w->no_show;
 		if (ev->stages[i].hold_ms == 0 && dealt > 0)
 			p *= (double)w->done / (double)dealt;
 	}
 	return p;
+}
+
+/* Those in the building who will get the dose: each one before it
+ * (waiting, or served now) times the share that passes from there. */
+static double building_doses(const struct event_def *ev, const struct stats_counters *c)
+{
+	double n = 0;
+
+	for (int i = 0; i <= ev->dose_stage && i < ev->nstages; i++)
+		n += (double)c->sg[i].waiting * stats_pass(ev, c, i);
+	for (int i = 0; i < c->nstations; i++)
+		if (c->st[i].holding && c->st[i].stage <= ev->dose_stage)
+			n += stats_pass(ev, c, c->st[i].stage);
+	return n;
 }
 
 /* The people before the dose: waiting at, or served now at, the stages up
@@ -134,10 +149,10 @@ static double dose_rate(const struct event_def *ev, const struct stats_counters 
 
 /* Doses by close for a given number of arrivals still to come: everyone
  * before the dose, who passes, up to the dose desks' capacity. */
-static double doses_by_close(const struct stats_counters *c, double pass, long long building,
+static double doses_by_close(const struct stats_counters *c, double pass, double building,
     double arrivals, double supply)
 {
-	double demand = (double)c->doses + pass * ((double)building + (arrivals > 0 ? arrivals : 0));
+	double demand = (double)c->doses + building + pass * (arrivals > 0 ? arrivals : 0);
 
 	return supply >= 0 && supply < demand ? supply : demand;
 }
@@ -145,11 +160,11 @@ static double doses_by_close(const struct stats_counters *c, double pass, long l
 void stats_forecast_fill(const struct event_def *ev, const struct stats_counters *c,
     struct stats_forecast *f)
 {
-	double hours = stats_hours_left(ev, c), sd, pass = stats_pass(ev, c);
+	double hours = stats_hours_left(ev, c), sd, pass = stats_pass(ev, c, 0);
 	double ae = stats_arrivals_expected(ev, c, &sd);
 	double rate = stats_desk_rate(c, ev->dose_stage), cap = -1, supply = -1, spread = 0;
 	double pace = dose_rate(ev, c);
-	long long building = stats_in_building(ev, c);
+	double building = building_doses(ev, c);
 
 	if (rate > 0) {
 		cap = rate * c->sg[ev->dose_stage].open * hours;
@@ -160,7 +175,7 @@ void stats_forecast_fill(const struct event_def *ev, const struct stats_counters
 	f->rate_per_hour_60 = c->doses60;
 	f->rate_per_hour = round(pace * 10) / 10;
 	f->hours_left = round(hours * 100) / 100;
-	f->in_building = building;
+	f->in_building = stats_in_building(ev, c);
 	f->arrivals_expected = llround(ae);
 	f->capacity_to_close = cap >= 0 ? llround(cap) : -1;
 	f->expected_at_close = llround(doses_by_close(c, pass, building, ae, supply));
