@@ -76,13 +76,15 @@ double stats_desk_rate(const struct stats_counters *c, int si)
 }
 
 /* A typical day's arrivals, cumulated to the share x of the hours open:
- * 0.7 of the peak at opening, the peak at a fifth of the day, then falling
- * in a line to none at close.  S(1) = 0.57. */
+ * 0.7 of the peak at opening, the peak at a fifth of the day, half of it
+ * at midday, none at close (straight lines between).  S(1) = 0.52. */
 static double typical_cum(double x)
 {
 	if (x <= 0.2)
 		return 0.7 * x + 0.75 * x * x;
-	return 0.17 + (x - 0.2) - (x - 0.2) * (x - 0.2) / 1.6;
+	if (x <= 0.5)
+		return 0.17 + (x - 0.2) - (x - 0.2) * (x - 0.2) / 1.2;
+	return 0.395 + 0.5 * (x - 0.5) - (x - 0.5) * (x - 0.5) / 2;
 }
 
 /* The earlier days' arrivals up to minute m of the day (by hour, linear
@@ -116,18 +118,36 @@ static double still_to_come(const struct event_def *ev, const struct stats_count
 	return (typical_cum(1) - typical_cum(x)) / typical_cum(x);
 }
 
+/* The first stage's arrivals an hour now: of the last hour, or of the time
+ * open when less. */
+static double arrival_rate(const struct event_def *ev, const struct stats_counters *c)
+{
+	int since_open = c->minute - ev->open_min;
+
+	if (since_open >= 60 || since_open <= 0)
+		return (double)c->sg[0].arrivals60;
+	return (double)c->sg[0].arrivals60 * 60.0 / since_open;
+}
+
 /* Arrivals expected at the first stage from now to close, and their
- * standard deviation (Poisson, plus the shape's own uncertainty). */
+ * standard deviation (Poisson, plus the shape's own uncertainty).  Two
+ * guesses blended by the share of the day seen, x: the day's shape scaled
+ * to this day's arrivals so far (weight 1 - x), and this day's rate of the
+ * last hour falling in a line to none at close (weight x; x / 2 when the
+ * shape is the earlier days' own). */
 double stats_arrivals_expected(const struct event_def *ev, const struct stats_counters *c,
     double *sd)
 {
 	long long so_far = 0;
-	int from_prev;
-	double ratio = still_to_come(ev, c, &from_prev), e;
+	int from_prev, len = ev->close_min - ev->open_min;
+	double ratio = still_to_come(ev, c, &from_prev), e, w;
+	double hours = stats_hours_left(ev, c);
 
 	for (int m = 0; m <= c->minute && m < 24 * 60; m++)
 		so_far += c->first_arrivals[m];
-	e = (double)so_far * ratio;
+	w = len > 0 && c->minute > ev->open_min ? (double)(c->minute - ev->open_min) / len : 0;
+	w = w > 1 ? 1 : from_prev ? w / 2 : w;
+	e = (1 - w) * (double)so_far * ratio + w * arrival_rate(ev, c) * hours / 2;
 	*sd = sqrt(e) + e * (from_prev ? 0.08 : 0.15);
 	return e;
 }

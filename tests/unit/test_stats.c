@@ -325,11 +325,12 @@ static void test_forecast_building_full(void **state)
 	assert_int_equal(s.forecast.expected_at_close, 100 + 27 + 21);
 }
 
-/* A building empty at 10:00 (2 of the 7 hours gone), 100 come so far: a
- * typical day's shape (0.7 of the peak at opening, the peak at a fifth of
- * the day, none at close) has S(2/7) = 0.2511 of S(1) = 0.57 come by now:
- * 100 x (0.57 - 0.2511) / 0.2511 = 127.0 still to come; sd = sqrt(127.0)
- * + 0.15 x 127.0 = 30.3. */
+/* A building empty at 10:00 (2 of the 7 hours gone: x = 2/7), 100 come so
+ * far, 60 in the last hour.  The typical day's shape (0.7 of the peak at
+ * opening, the peak at a fifth of the day, half at midday, none at close)
+ * has S(2/7) = 0.24959 of S(1) = 0.52: 100 x 1.08342 = 108.34 to come; the
+ * rate falling to none at close: 60 x 5 h / 2 = 150; blended 5/7 and 2/7:
+ * 77.39 + 42.86 = 120.2; sd = sqrt(120.2) + 0.15 x 120.2 = 29.0. */
 static void test_forecast_arrivals_expected(void **state)
 {
 	(void)state;
@@ -337,27 +338,30 @@ static void test_forecast_arrivals_expected(void **state)
 	c.first_arrivals[490] = 60;
 	c.first_arrivals[470] = 40;          /* before opening: counted */
 	c.first_arrivals[601] = 500;         /* a minute ahead: never */
+	c.sg[REG].arrivals60 = 60;
 	figures();
 	assert_int_equal(s.forecast.in_building, 0);
-	assert_int_equal(s.forecast.arrivals_expected, 127);
-	assert_int_equal(s.forecast.expected_at_close, 127);
-	assert_int_equal(s.forecast.low, 97);
-	assert_int_equal(s.forecast.high, 157);
+	assert_int_equal(s.forecast.arrivals_expected, 120);
+	assert_int_equal(s.forecast.expected_at_close, 120);
+	assert_int_equal(s.forecast.low, 91);
+	assert_int_equal(s.forecast.high, 149);
 	c.first_arrivals[601] = 0;
 	/* earlier days: 100 at 08 and at 09, 40 an hour 10 .. 14: by 10:00
-	 * half of their day had come: as many again (sd 10 + 8) */
+	 * half of their day had come: as many again, 100; their shape weighs
+	 * more (the rate 1/7): 85.71 + 21.43 = 107.1 (sd 10.35 + 8.57) */
 	c.prev_days = 2;
 	c.prev[8] = c.prev[9] = 100;
 	for (int h = 10; h < 15; h++)
 		c.prev[h] = 40;
 	figures();
-	assert_int_equal(s.forecast.arrivals_expected, 100);
-	assert_int_equal(s.forecast.low, 82);
-	assert_int_equal(s.forecast.high, 118);
-	/* at 14:00 a ninth of the earlier days' 360 by then is still to come */
+	assert_int_equal(s.forecast.arrivals_expected, 107);
+	assert_int_equal(s.forecast.low, 88);
+	assert_int_equal(s.forecast.high, 126);
+	/* at 14:00 a ninth of the earlier days' 360 by then is still to come
+	 * (11.1), the rate gives 60 x 1 h / 2 = 30: 4/7 and 3/7 -> 19.2 */
 	c.minute = 840;
 	figures();
-	assert_int_equal(s.forecast.arrivals_expected, 11);
+	assert_int_equal(s.forecast.arrivals_expected, 19);
 	/* at close nobody more */
 	c.minute = 900;
 	figures();
@@ -508,6 +512,7 @@ static void test_advice(void **state)
 	c.prev[8] = 100;
 	c.prev[10] = 100;
 	c.first_arrivals[500] = 300;
+	c.sg[REG].arrivals60 = 120;          /* the earlier days' 300, the rate's 300 */
 	figures();
 	assert_int_equal(s.forecast.arrivals_expected, 300);
 	assert_int_equal(s.bottleneck.extra_stations, 1);
