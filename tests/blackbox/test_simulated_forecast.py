@@ -43,7 +43,10 @@ def play(name, seed):
     d = None
     try:
         ev = sim.event_file(sc)
-        d = harness.Antred(redis.url, events=[ev], **harness.TEST_CLOCK)
+        # a loaded machine may stall Redis past the 2 s default deadline:
+        # this module tests the forecast, not the store's deadline
+        d = harness.Antred(redis.url, events=[ev], binary=harness.ANTRED_TEST,
+                           extra=list(harness.TEST_CLOCK["extra"]) + ["redis-timeout-ms 30000"])
         client = sim.Client(d, redis, ev["id"])
         day_ms = harness.wib_ms(2026, 7, 15, 0, 0)
         day = sim.Day(sc, client, random.Random(seed), day_ms, tuple(TARGETS)).run()
