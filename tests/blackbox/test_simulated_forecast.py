@@ -61,7 +61,7 @@ def play(name, seed):
     for hhmm, s in day.stats:
         f = s["forecast"]
         rows.append({"at": hhmm, "doses": s["today"]["doses"], "forecast": f["expected_at_close"],
-                     "low": f["low"], "high": f["high"], "truth": day.doses,
+                     "low": f.get("low", -1), "high": f.get("high", -1), "truth": day.doses,
                      "by_close": by_close, "bottleneck": s["bottleneck"]})
     return rows
 
