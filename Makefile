@@ -62,6 +62,8 @@ CORE_SRC = \
 	daemon/stats.c \
 	daemon/stats_counters.c \
 	daemon/stats_fetch.c \
+	daemon/stats_model.c \
+	daemon/stats_advice.c \
 	daemon/sse.c \
 	daemon/sse_refresh.c \
 	daemon/sse_replay.c \

@@ -240,7 +240,11 @@ static void show_today(FILE *out, const struct stats *s, const struct stats_info
 
 	show_counts(out, s);
 	cells_label(out, "Perkiraan saat tutup");
-	fprintf(out, "%s \xe2\x80\x94 ", cells_int(fc->expected_at_close, b1, sizeof b1));
+	fprintf(out, "%s", cells_int(fc->expected_at_close, b1, sizeof b1));
+	if (fc->low != fc->high)             /* the range the model gives */
+		fprintf(out, " (%s\xe2\x80\x93%s)", cells_int(fc->low, b2, sizeof b2),
+		    cells_int(fc->high, b3, sizeof b3));
+	fputs(" \xe2\x80\x94 ", out);
 	if (fc->margin < 0)
 		fprintf(out, "kurang %lld dari target", -fc->margin);
 	else if (fc->margin > 0)
@@ -401,6 +405,9 @@ static void show_bottleneck(FILE *out, const struct stats *s)
 	if (bn->extra_stations > 0)
 		snprintf(line + strlen(line), sizeof line - strlen(line),
 		    " \xc2\xb7 perlu %lld meja lagi", bn->extra_stations);
+	if (bn->unserved_at_close > 0)
+		snprintf(line + strlen(line), sizeof line - strlen(line),
+		    " \xc2\xb7 %lld tak terlayani", bn->unserved_at_close);
 	cells_put(out, "", CELLS_LABEL_W, 0);
 	cells_put(out, line, CELLS_WIDTH - CELLS_LABEL_W, 0);
 	fputc('\n', out);

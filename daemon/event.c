@@ -244,6 +244,11 @@ static int stage_parse(const cJSON *s, struct event_def *ev, const char *where, 
 	    get_int(s, where, "stations", &st->stations, 1,
 		EVENT_MAX_STATIONS_PER_STAGE, 1, err) == -1)
 		return -1;
+	/* the advice's bound on desks to add; by default twice the stations */
+	st->max_stations = 2 * st->stations;
+	if (get_int(s, where, "max_stations", &st->max_stations, st->stations,
+	    4 * EVENT_MAX_STATIONS_PER_STAGE, 0, err) == -1)
+		return -1;
 	/* minutes, fractions allowed (a test event holds for seconds) */
 	if (hold != NULL && (!cJSON_IsNumber(hold) ||
 	    !(hold->valuedouble >= 0 && hold->valuedouble <= 24 * 60))) {

@@ -28,6 +28,7 @@ struct event_stage {
 	char id[PROTO_ID_MAX];
 	char name[PROTO_NAME_MAX];
 	int stations;                    /* addressed "ID-1" .. "ID-N" */
+	int max_stations;                /* the most desks the site can open here */
 	int64_t hold_ms;                 /* timed wait after entering, 0 = none */
 };
 

@@ -1,8 +1,9 @@
 /*
  * stats.c: the organisers' figures (stats.h): each figure of struct stats
  * computed from the day's counters (stats_counters.c reads them) in its
- * own function: today, forecast, stages and their stations, idle desks,
- * the bottleneck and its advice, areas, and doses per quarter hour.
+ * own function: today, stages and their stations, idle desks, areas, and
+ * doses per quarter hour; the forecast (stats_model.c) and the bottleneck
+ * with its advice (stats_advice.c) from their models.
  */
 #include "stats.h"
 
@@ -69,48 +70,6 @@ static void fill_today(const struct event_def *ev, const struct stats_counters *
 	}
 }
 
-/* Hours from now (or opening, before it) to closing, 0 after it. */
-static double hours_left(const struct event_def *ev, const struct stats_counters *c)
-{
-	double h = (double)(ev->close_min - (c->minute > ev->open_min ? c->minute :
-	    ev->open_min)) / 60.0;
-
-	return h < 0 ? 0 : h;
-}
-
-/* Doses per hour: of the last hour once open an hour, of the last half
- * hour after half an hour, else of the time open. */
-static double dose_rate(const struct event_def *ev, const struct stats_counters *c)
-{
-	int since_open = c->minute - ev->open_min;
-
-	if (since_open >= 60)
-		return (double)c->doses60;
-	if (since_open >= 30)
-		return (double)c->doses30 * 2;
-	if (since_open > 0)
-		return (double)c->doses * 60.0 / since_open;
-	return 0;
-}
-
-static void fill_forecast(const struct event_def *ev, const struct stats_counters *c,
-    struct stats_forecast *f)
-{
-	double rate = dose_rate(ev, c), hours = hours_left(ev, c);
-	double expected = (double)c->doses + rate * hours;
-
-	f->rate_per_hour_30 = c->doses30 * 2;
-	f->rate_per_hour_60 = c->doses60;
-	f->rate_per_hour = round(rate * 10) / 10;
-	f->hours_left = round(hours * 100) / 100;
-	f->expected_at_close = (long long)floor(expected);
-	f->margin = f->expected_at_close - ev->daily_target;
-	f->reached = c->doses >= ev->daily_target;
-	if (c->doses < ev->daily_target && rate > 0)
-		f->target_at = (int64_t)((double)c->now +
-		    (double)(ev->daily_target - c->doses) / rate * 3600000.0);
-}
-
 /* The figures a station and a stage have alike. */
 static void fill_work(const struct stats_work_counts *w, struct stats_work *o)
 {
@@ -145,7 +104,9 @@ static void fill_stage(const struct event_def *ev, const struct stats_counters *
     int si, struct stats_stage *o)
 {
 	const struct stats_stage_counts *sg = &c->sg[si];
-	int p50 = stats_percentile(sg->hist, 0.5), p90 = stats_percentile(sg->hist, 0.9);
+	/* exact from the day's waits; the histogram for a day kept without them */
+	long long p50 = sg->waits_n > 0 ? sg->p50_s : stats_percentile(sg->hist, 0.5);
+	long long p90 = sg->waits_n > 0 ? sg->p90_s : stats_percentile(sg->hist, 0.9);
 	double cap = capacity(sg);
 
 	snprintf(o->id, sizeof o->id, "%s", ev->stages[si].id);
@@ -158,6 +119,7 @@ static void fill_stage(const struct event_def *ev, const struct stats_counters *
 	o->arrivals_per_hour = sg->arrivals60;
 	o->stations_open = sg->open;
 	o->capacity_per_hour = cap >= 0 ? round(cap * 10) / 10 : -1;
+	o->chairs_needed = stats_chairs(ev, c, si);
 }
 
 /* Open stations holding nobody, with people waiting, no call for long;
@@ -179,100 +141,6 @@ static void fill_idle(const struct event_def *ev, const struct stats_counters *c
 		d->waiting = waiting;
 		s->nidle++;
 	}
-}
-
-/* The stage whose capacity falls shortest of its arrivals in the last
- * hour, -1 when none has both: a stage nobody arrives at limits nothing. */
-static int pick_bottleneck(const struct event_def *ev, const struct stats_counters *c)
-{
-	int worst = -1;
-	double worst_ratio = 0;
-
-	for (int si = 0; si < ev->nstages; si++) {
-		double cap = capacity(&c->sg[si]);
-		if (cap < 0 || c->sg[si].arrivals60 <= 0)
-			continue;
-		double ratio = cap / (double)c->sg[si].arrivals60;
-		if (worst < 0 || ratio < worst_ratio) {
-			worst = si;
-			worst_ratio = ratio;
-		}
-	}
-	return worst;
-}
-
-/* Lower-case copy of a stage name for the recommendation sentence. */
-static void lower(const char *s, char *buf, size_t size)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < size; i++)
-		buf[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
-	buf[i] = '\0';
-}
-
-/* What the advice is made of. */
-struct advice {
-	int worst;                       /* the bottleneck stage */
-	int extra;                       /* desks to open there, <= 0 for none */
-	int queued;                      /* more waiting there than desks open */
-	long long left;                  /* doses still to give for the target */
-	double hours_left, cap;
-};
-
-/* The recommendation, in Bahasa Indonesia, into rec (PROTO_ADVICE_MAX). */
-static void advise(const struct event_def *ev, const struct stats_counters *c,
-    const struct advice *a, long long expected, char *rec)
-{
-	const size_t size = PROTO_ADVICE_MAX;
-	char name[PROTO_NAME_MAX];
-
-	lower(ev->stages[a->worst].name, name, sizeof name);
-	if (a->extra > 0)
-		snprintf(rec, size, "buka %d meja %s lagi untuk mencapai target", a->extra, name);
-	else if (a->left > 0 && a->hours_left <= 0)
-		snprintf(rec, size, "waktu layanan habis; target tidak tercapai hari ini");
-	else if (a->queued && c->sg[a->worst].arrivals60 > (long long)a->cap)
-		snprintf(rec, size, "antrean %s bertambah; tambah petugas bila bisa", name);
-	else if (a->left > 0 && (double)c->sg[0].arrivals60 * a->hours_left < (double)a->left)
-		snprintf(rec, size, "peserta yang datang kurang untuk mencapai target; "
-		    "perluas ajakan ke warga");
-	else if (expected < ev->daily_target)
-		snprintf(rec, size, "kecepatan sekarang belum cukup untuk mencapai target");
-	else
-		snprintf(rec, size, "alur lancar; target tercapai dengan kecepatan sekarang");
-}
-
-/* The bottleneck, and how many desks it needs for the target. */
-static void fill_bottleneck(const struct event_def *ev, const struct stats_counters *c,
-    struct stats *s)
-{
-	struct stats_bottleneck *b = &s->bottleneck;
-	struct advice a = { .worst = pick_bottleneck(ev, c) };
-	const struct stats_stage_counts *sg;
-	double rate;
-
-	if (a.worst < 0)
-		return;
-	sg = &c->sg[a.worst];
-	rate = (double)sg->w.done60 / sg->active;
-	a.cap = capacity(sg);
-	a.left = ev->daily_target - c->doses;
-	a.hours_left = hours_left(ev, c);
-	if (a.left > 0 && a.hours_left > 0 && rate > 0)
-		a.extra = (int)ceil((double)a.left / a.hours_left / rate - 1e-9) - sg->open;
-	/* More desks help only where people queue: without a queue the desks'
-	 * rate is set by arrivals, not by how many there are. */
-	a.queued = sg->waiting > sg->open;
-	if (!a.queued)
-		a.extra = 0;
-	b->set = true;
-	snprintf(b->stage, sizeof b->stage, "%s", ev->stages[a.worst].id);
-	b->capacity_per_hour = round(a.cap * 10) / 10;
-	b->arrivals_per_hour = sg->arrivals60;
-	b->per_station_per_hour = round(rate * 10) / 10;
-	b->extra_stations = a.extra > 0 ? a.extra : 0;
-	advise(ev, c, &a, s->forecast.expected_at_close, b->recommendation);
 }
 
 static int area_cmp(const void *x, const void *y)
@@ -338,14 +206,14 @@ int stats_figures(const struct event_def *ev, const struct stats_counters *c,
 	    c->day + strnlen(c->day, 4), c->day + strnlen(c->day, 6));
 	fill_today(ev, c, &s->today);
 	s->target = ev->daily_target;
-	fill_forecast(ev, c, &s->forecast);
+	stats_forecast_fill(ev, c, &s->forecast);
 	s->nstages = ev->nstages;
 	for (int si = 0; si < ev->nstages; si++)
 		fill_stage(ev, c, si, &s->stages[si]);
 	s->nstations = c->nstations;
 	for (int i = 0; i < c->nstations; i++)
 		fill_station(&c->st[i], &s->stations[i]);
-	fill_bottleneck(ev, c, s);
+	stats_advice_fill(ev, c, idle_minutes, s);
 	fill_idle(ev, c, idle_minutes, s);
 	fill_series(ev, c, s);
 	return fill_areas(c, s);

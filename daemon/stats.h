@@ -15,6 +15,9 @@
  *                      (bounds: proto_wait_bucket_max_min, protocol.h)
  *   dm|MIN             doses;  ds|SERVICE, dp|PRIORITY, da|AREA by kind
  *   ip|PRIORITY        tickets issued by priority
+ *   hd|STAGE|MIN       timed waits finished (the sweep moves them on)
+ * beside it, per stage, the list waits:DAY:STAGE (every wait, ms, for exact
+ * percentiles) and the earlier days' arrivals (stats.lua: waits, prev).
  *
  * Two steps: stats_counters_read reads the script's raw result once into
  * struct stats_counters (metrics.c reads the same), and stats_figures
@@ -48,7 +51,9 @@ struct stats_station_counts {
 
 /* One stage's: its own counters, and the sums over its stations. */
 struct stats_stage_counts {
-	long long waiting, arrivals60;
+	long long waiting, arrivals60, arrivals;  /* arrivals: the day's */
+	long long held, held15, held60;  /* timed waits finished (sweep: hd|STAGE|MIN) */
+	long long waits_n, p50_s, p90_s; /* the day's waits, exact (-1: none listed) */
 	long long expired;               /* e|STAGE: left unfinished when the day ended */
 	long long hist[PROTO_WAIT_BUCKETS];
 	int open, active;                /* stations not paused; that did any in 60 min */
@@ -70,6 +75,9 @@ struct stats_counters {
 	long long priority_issued[EVENT_PRIORITIES_MAX];
 	long long priority_doses[EVENT_PRIORITIES_MAX];
 	long long quarters[PROTO_MAX_QUARTERS]; /* doses per quarter hour */
+	long long first_arrivals[24 * 60]; /* at the first stage, by minute */
+	long long prev[24];              /* earlier days' first-stage arrivals by hour */
+	int prev_days;                   /* how many earlier days had any */
 	int nstations;                   /* the event's, grouped by stage */
 	struct stats_station_counts st[PROTO_MAX_STATIONS];
 	struct stats_stage_counts sg[PROTO_MAX_STAGES];
@@ -102,6 +110,19 @@ struct cJSON *stats_compute(const struct event_def *ev, const struct cJSON *raw,
 
 /* One event's line in the region roll-up. */
 struct cJSON *stats_summary(const struct event_def *ev, const struct stats *s);
+
+/* The models (stats_model.c, stats_advice.c; PROTOCOL.md documents them). */
+double stats_hours_left(const struct event_def *ev, const struct stats_counters *c);
+double stats_pass(const struct event_def *ev, const struct stats_counters *c, int from);
+long long stats_in_building(const struct event_def *ev, const struct stats_counters *c);
+double stats_desk_rate(const struct stats_counters *c, int si);
+double stats_arrivals_expected(const struct event_def *ev, const struct stats_counters *c,
+    double *sd);
+void stats_forecast_fill(const struct event_def *ev, const struct stats_counters *c,
+    struct stats_forecast *f);
+void stats_advice_fill(const struct event_def *ev, const struct stats_counters *c,
+    int idle_minutes, struct stats *s);
+long long stats_chairs(const struct event_def *ev, const struct stats_counters *c, int si);
 
 /* Percentile q (0..1) in seconds of a wait histogram (the last bucket open
  * ended), interpolated within its bucket; -1 when it is empty. */

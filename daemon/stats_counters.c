@@ -140,6 +140,23 @@ static void station_count(struct stats_work_counts *w, const char *kind, int m,
 	}
 }
 
+/* An arrival (a) or a finished timed wait (hd) at stage i in minute m. */
+static void stage_count(struct stats_counters *c, int i, int arrival, int m, long long v)
+{
+	struct stats_stage_counts *sg = &c->sg[i];
+
+	if (!arrival) {
+		sg->held += v;
+		sg->held15 += within(m, c->minute, 15) ? v : 0;
+		sg->held60 += within(m, c->minute, 60) ? v : 0;
+		return;
+	}
+	sg->arrivals += v;
+	sg->arrivals60 += within(m, c->minute, 60) ? v : 0;
+	if (i == 0 && m >= 0 && m < 24 * 60)
+		c->first_arrivals[m] += v;
+}
+
 /* One field of the day's hash; 0, or -1 when out of memory. */
 static int field_count(const struct event_def *ev, struct stats_counters *c,
     const cJSON *f)
@@ -159,9 +176,9 @@ static int field_count(const struct event_def *ev, struct stats_counters *c,
 			c->quarters[m / 15] += v;
 		c->doses30 += within(m, c->minute, 30) ? v : 0;
 		c->doses60 += within(m, c->minute, 60) ? v : 0;
-	} else if (strcmp(kind, "a") == 0) {
-		if ((i = event_stage_index(ev, name)) >= 0 && within(m, c->minute, 60))
-			c->sg[i].arrivals60 += v;
+	} else if (strcmp(kind, "a") == 0 || strcmp(kind, "hd") == 0) {
+		if ((i = event_stage_index(ev, name)) >= 0)
+			stage_count(c, i, kind[0] == 'a', m, v);
 	} else if (strcmp(kind, "e") == 0 && !*rest) {
 		if ((i = event_stage_index(ev, name)) >= 0)
 			c->sg[i].expired += v;
@@ -206,6 +223,33 @@ static void stages_sum(struct stats_counters *c)
 		sg->open += st->open;
 		sg->active += st->w.done60 > 0;
 	}
+	/* a timed wait finishes without a station: served all the same */
+	for (int i = 0; i < PROTO_MAX_STAGES; i++) {
+		c->sg[i].w.done += c->sg[i].held;
+		c->sg[i].w.done15 += c->sg[i].held15;
+		c->sg[i].w.done60 += c->sg[i].held60;
+	}
+}
+
+/* The exact waits by stage, and the earlier days' arrivals by hour. */
+static void extras_read(const struct event_def *ev, const cJSON *raw,
+    struct stats_counters *c)
+{
+	const cJSON *waits = member(raw, "waits"), *h;
+	int n = 0;
+
+	for (int i = 0; i < ev->nstages; i++) {
+		const cJSON *w = member(waits, ev->stages[i].id);
+		c->sg[i].waits_n = (long long)num(w, "n");
+		c->sg[i].p50_s = c->sg[i].waits_n > 0 ? (long long)num(w, "p50") : -1;
+		c->sg[i].p90_s = c->sg[i].waits_n > 0 ? (long long)num(w, "p90") : -1;
+	}
+	cJSON_ArrayForEach(h, member(raw, "prev"))
+		if (n < 24 && cJSON_IsNumber(h) && h->valuedouble > 0)
+			c->prev[n++] = (long long)h->valuedouble;
+		else if (n < 24)
+			c->prev[n++] = 0;
+	c->prev_days = (int)num(raw, "prev_days");
 }
 
 int stats_counters_read(const struct event_def *ev, const cJSON *raw,
@@ -229,6 +273,7 @@ int stats_counters_read(const struct event_def *ev, const cJSON *raw,
 		if (field_count(ev, c, f) == -1)
 			fatalx("out of memory");   /* OOM only: one event's areas */
 	stages_sum(c);
+	extras_read(ev, raw, c);
 	return cJSON_IsObject(fields) && cJSON_IsObject(waiting) && cJSON_IsObject(issued) ?
 	    0 : -1;
 }

@@ -45,6 +45,11 @@ static const struct pj_member forecast_rows[] = {
 	PJ_ROW(struct stats_forecast, margin, PJ_SIGNED),
 	PJ_ROW(struct stats_forecast, reached, PJ_BOOL),
 	PJ_ROW(struct stats_forecast, target_at, PJ_TIME_OR_NULL),
+	PJ_ROW(struct stats_forecast, low, PJ_COUNT),
+	PJ_ROW(struct stats_forecast, high, PJ_COUNT),
+	PJ_ROW(struct stats_forecast, in_building, PJ_COUNT),
+	PJ_ROW(struct stats_forecast, arrivals_expected, PJ_COUNT),
+	PJ_ROW(struct stats_forecast, capacity_to_close, PJ_COUNT_OR_NULL),
 };
 static const struct pj_table forecast_table = PJ_TABLE(forecast_rows);
 
@@ -93,6 +98,7 @@ static const struct pj_member stage_rows[] = {
 static const struct pj_table stage_table = PJ_TABLE(stage_rows);
 static const struct pj_member stage_tail_rows[] = {
 	PJ_ROW(struct stats_stage, capacity_per_hour, PJ_NUMBER_OR_NULL),
+	PJ_ROW(struct stats_stage, chairs_needed, PJ_COUNT_OR_NULL),
 };
 static const struct pj_table stage_tail_table = PJ_TABLE(stage_tail_rows);
 
@@ -102,6 +108,9 @@ static const struct pj_member bottleneck_rows[] = {
 	PJ_ROW(struct stats_bottleneck, arrivals_per_hour, PJ_COUNT),
 	PJ_ROW(struct stats_bottleneck, per_station_per_hour, PJ_NUMBER),
 	PJ_ROW(struct stats_bottleneck, extra_stations, PJ_COUNT),
+	PJ_ROW(struct stats_bottleneck, max_stations, PJ_COUNT),
+	PJ_ROW(struct stats_bottleneck, unserved_at_close, PJ_COUNT),
+	PJ_ROW(struct stats_bottleneck, move_station, PJ_STRING_OR_NULL),
 	PJ_ROW(struct stats_bottleneck, recommendation, PJ_STRING_OR_NULL),
 };
 static const struct pj_table bottleneck_table = PJ_TABLE(bottleneck_rows);

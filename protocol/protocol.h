@@ -38,7 +38,7 @@ struct cJSON;
 #define PROTO_MAX_PRIORITIES 8
 #define PROTO_MAX_QUARTERS 96 /* quarter hours of a day */
 #define PROTO_MAX_AREAS 100000 /* areas in one day's figures */
-#define PROTO_ADVICE_MAX 256
+#define PROTO_ADVICE_MAX 384
 
 enum ticket_state {
 	TICKET_WAITING,
@@ -172,6 +172,10 @@ struct stats_forecast {
 	long long expected_at_close, margin;
 	bool reached;
 	int64_t target_at;               /* 0 = null */
+	long long low, high;             /* the range around expected_at_close */
+	long long in_building;           /* before the dose, waiting or served now */
+	long long arrivals_expected;     /* at the first stage, from now to close */
+	long long capacity_to_close;     /* nullable: doses the dose desks can give */
 };
 
 struct stats_throughput {
@@ -204,6 +208,7 @@ struct stats_stage {
 	long long arrivals_per_hour;
 	long long stations_open;
 	double capacity_per_hour;        /* nullable; one decimal */
+	long long chairs_needed;         /* nullable: a timed wait's chairs */
 };
 
 struct stats_bottleneck {
@@ -213,6 +218,9 @@ struct stats_bottleneck {
 	long long arrivals_per_hour;
 	double per_station_per_hour;
 	long long extra_stations;
+	long long max_stations;
+	long long unserved_at_close;
+	char move_station[PROTO_STATION_MAX]; /* "" = null: a desk to move here */
 	char recommendation[PROTO_ADVICE_MAX];
 };
 

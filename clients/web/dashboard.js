@@ -242,6 +242,11 @@
 
     var closed = Date.parse(s.at) >= closeMs(s);
     $("forecast").textContent = num(f.expected_at_close);
+    // the model's range: who is in the building, who may still come, what
+    // the dose desks can give by close (PROTOCOL.md "Forecast")
+    $("forecast-range").textContent = f.low == null || f.high == null ? "" :
+      "rentang " + num(f.low) + "–" + num(f.high) + " · di dalam " + num(f.in_building) +
+      " · akan datang ±" + num(f.arrivals_expected);
     var m = Number(f.margin) || 0, mg = $("margin");
     mg.textContent = m < 0 ? "kurang " + num(-m) + " dari target" :
       m > 0 ? "lebih " + num(m) + " dari target" : "tepat sesuai target";
@@ -403,13 +408,14 @@
       return;
     }
     var rec = String(b.recommendation || "");
-    setClass(box, "panel bottleneck", b.extra_stations > 0 ? "bad" :
+    setClass(box, "panel bottleneck", b.extra_stations > 0 || b.unserved_at_close > 0 ? "bad" :
       /^alur lancar/.test(rec) ? "good" : "warn");
     $("bottleneck-stage").textContent = "Tahap " + stageName(b.stage);
     $("recommendation").textContent = rec;
     $("bottleneck-detail").textContent = "Kapasitas " + dec1(b.capacity_per_hour) + "/jam (" +
       dec1(b.per_station_per_hour) + " per meja) · kedatangan " + num(b.arrivals_per_hour) +
-      "/jam" + (b.extra_stations > 0 ? " · perlu " + num(b.extra_stations) + " meja lagi" : "");
+      "/jam" + (b.extra_stations > 0 ? " · perlu " + num(b.extra_stations) + " meja lagi" : "") +
+      (b.unserved_at_close > 0 ? " · " + num(b.unserved_at_close) + " tak terlayani" : "");
   }
 
   function renderIdle() {

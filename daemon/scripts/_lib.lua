@@ -179,6 +179,9 @@ local function stat_call(st, stage, v)
 	stat('c|' .. st .. '|' .. MINUTE)
 	stat('ws|' .. st, wait)
 	stat('wh|' .. stage .. '|' .. wait_bucket(wait))
+	local waits = P .. 'waits:' .. TODAY .. ':' .. stage  -- exact percentiles (stats.lua)
+	redis.call('RPUSH', waits, wait)
+	redis.call('EXPIRE', waits, 8 * 86400)
 end
 
 -- A completion at station st: by outcome and minute; service time (start,

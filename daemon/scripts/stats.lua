@@ -25,6 +25,41 @@ for _, s in ipairs(ctx.stages) do
 			ticket = st[2] or '', last_call = tonumber(st[3] or '0') }
 	end
 end
+-- Each stage's waits of the day, exact (stat_call keeps them in a list, one
+-- per call, so bounded by the day's tickets): the median and the 90th
+-- percentile (nearest rank), seconds.
+out.waits = {}
+for _, s in ipairs(ctx.stages) do
+	local w = redis.call('LRANGE', P .. 'waits:' .. day .. ':' .. s.id, 0, -1)
+	if #w > 0 then
+		for i = 1, #w do w[i] = tonumber(w[i]) end
+		table.sort(w)
+		local function at(q) return math.floor(w[math.max(1, math.ceil(q * #w))] / 1000 + 0.5) end
+		out.waits[s.id] = { n = #w, p50 = at(0.5), p90 = at(0.9) }
+	end
+end
+-- The earlier days of the event (up to a week, today's figures only):
+-- arrivals at the first stage by hour, summed over the days that had any.
+out.prev_days, out.prev = 0, array()
+for h = 1, 24 do out.prev[h] = 0 end
+if ARGV[2] == '' then
+	local fields = {}
+	for m = 0, 1439 do fields[m + 1] = 'a|' .. ctx.stages[1].id .. '|' .. m end
+	for k = 1, 7 do
+		local key = P .. 'stats:' .. day_of(NOW - k * 86400000)
+		if redis.call('EXISTS', key) == 1 then
+			local v, any = redis.call('HMGET', key, unpack(fields)), false
+			for m = 1, 1440 do
+				local n = tonumber(v[m] or '0')
+				if n > 0 then
+					any = true
+					out.prev[math.floor((m - 1) / 60) + 1] = out.prev[math.floor((m - 1) / 60) + 1] + n
+				end
+			end
+			if any then out.prev_days = out.prev_days + 1 end
+		end
+	end
+end
 out.issued = {}
 for i = 3, #ARGV do
 	out.issued[ARGV[i]] = tonumber(redis.call('GET', P .. 'num:' .. day .. ':' .. ARGV[i]) or '0')

@@ -12,6 +12,8 @@ for _, id in ipairs(due) do
 		local v = visit(t)
 		redis.call('ZREM', qkey(t.stage), t.id)
 		v.completed_at, v.outcome = NOW, 'done'
+		stats_keep()
+		stat('hd|' .. t.stage .. '|' .. MINUTE)  -- finished a timed wait (served)
 		t.hold_until = 0
 		advance(t, si)
 		save(t)

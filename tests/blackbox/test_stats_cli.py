@@ -235,8 +235,10 @@ def test_headline_figures_are_the_apis():
     assert line(out, "Ditunda / ditolak") == "%d / %d \u00b7 tidak hadir %d" % (
         t["deferred"], t["refused"], t["no_show"]), out
     m = f["margin"]
-    assert line(out, "Perkiraan saat tutup") == "%d \u2014 %s \u00b7 tutup pukul 15:00" % (
-        f["expected_at_close"], "kurang %d dari target" % -m if m < 0 else
+    rng = " (%d\u2013%d)" % (f["low"], f["high"]) if f["low"] != f["high"] else ""
+    assert f["low"] <= f["expected_at_close"] <= f["high"], f
+    assert line(out, "Perkiraan saat tutup") == "%d%s \u2014 %s \u00b7 tutup pukul 15:00" % (
+        f["expected_at_close"], rng, "kurang %d dari target" % -m if m < 0 else
         "lebih %d dari target" % m if m > 0 else "tepat sesuai target"), out
     assert line(out, "Kecepatan") == "%s dosis/jam (30 mnt terakhir: %d/jam \u00b7 60 mnt: " \
         "%d/jam)" % (dec(f["rate_per_hour"]), f["rate_per_hour_30"], f["rate_per_hour_60"]), out
@@ -316,12 +318,14 @@ def test_bottleneck_and_recommendation_are_the_apis():
     text = [lines[i][22:]] + [l[22:] for l in lines[i + 1:] if l.startswith(" " * 22)]
     # a long recommendation is broken between words, never cut
     assert " ".join(text) == bn["recommendation"], (text, bn)
-    assert len(bn["recommendation"]) > 79 - 22 and len(text) == 2, (text, bn)
+    assert len(bn["recommendation"]) > 2 * (79 - 22) and len(text) == 3, (text, bn)
     detail = lines[lines.index("Hambatan:             tahap %s" % stage["name"]) + 1].strip()
     want = "kapasitas %s/jam (%s per meja) \u00b7 kedatangan %d/jam" % (
         dec(bn["capacity_per_hour"]), dec(bn["per_station_per_hour"]), bn["arrivals_per_hour"])
     if bn["extra_stations"] > 0:
         want += " \u00b7 perlu %d meja lagi" % bn["extra_stations"]
+    if bn["unserved_at_close"] > 0:
+        want += " \u00b7 %d tak terlayani" % bn["unserved_at_close"]
     assert detail == want, (detail, want)
     # the bottleneck's stage is marked in the table
     assert any(l.startswith("    ") and l.endswith("HAMBATAN") for l in lines), out

@@ -227,6 +227,13 @@ exports.shows_what_the_stats_say = async function () {
     assert(got === n(v), () => sel + ": page " + JSON.stringify(got) + ", API " + v);
   }
   assert((await text(p, "#rate")) === d1(s.forecast.rate_per_hour), "rate per hour");
+  // the forecast as a range, with what it is made of
+  const range = await text(p, "#forecast-range");
+  assert(range === "rentang " + n(s.forecast.low) + "–" + n(s.forecast.high) + " · di dalam " +
+    n(s.forecast.in_building) + " · akan datang ±" + n(s.forecast.arrivals_expected),
+    () => "forecast range: " + range + " vs " + JSON.stringify(s.forecast));
+  assert(s.forecast.low <= s.forecast.expected_at_close &&
+    s.forecast.expected_at_close <= s.forecast.high, "the central figure in its range");
   const margin = await text(p, "#margin");
   const m = s.forecast.margin;
   assert(margin.startsWith(m < 0 ? "kurang " + n(-m) : m > 0 ? "lebih " + n(m) : "tepat"),

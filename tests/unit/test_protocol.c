@@ -996,7 +996,8 @@ static const char stats_text[] =
     "\"target\":1000,"
     "\"forecast\":{\"rate_per_hour_30\":104,\"rate_per_hour_60\":98,\"rate_per_hour\":98.5,"
     "\"hours_left\":3.97,\"expected_at_close\":701,\"margin\":-299,\"reached\":false,"
-    "\"target_at\":\"2026-11-23T18:03:00.250+07:00\"},"
+    "\"target_at\":\"2026-11-23T18:03:00.250+07:00\",\"low\":668,\"high\":733,"
+    "\"in_building\":88,\"arrivals_expected\":310,\"capacity_to_close\":389},"
     "\"stages\":[{\"id\":\"vaccination\",\"name\":\"Vaksinasi\",\"waiting\":23,\"served\":312,"
     "\"calls\":320,\"avg_wait_s\":540,\"p50_wait_s\":420,\"p90_wait_s\":1150,"
     "\"avg_service_s\":95,\"throughput_per_hour\":{\"last_15\":96,\"last_60\":98},"
@@ -1008,16 +1009,18 @@ static const char stats_text[] =
     "{\"id\":\"vaccination-2\",\"state\":\"paused\",\"served\":0,\"calls\":0,"
     "\"avg_wait_s\":null,\"avg_service_s\":null,"
     "\"throughput_per_hour\":{\"last_15\":0,\"last_60\":0},\"deferred\":0,\"refused\":0,"
-    "\"no_show\":0,\"last_call_at\":null}],\"capacity_per_hour\":32.7},"
+    "\"no_show\":0,\"last_call_at\":null}],\"capacity_per_hour\":32.7,"
+    "\"chairs_needed\":null},"
     "{\"id\":\"observation\",\"name\":\"Observasi\",\"waiting\":0,\"served\":0,\"calls\":0,"
     "\"avg_wait_s\":null,\"p50_wait_s\":null,\"p90_wait_s\":null,\"avg_service_s\":null,"
     "\"throughput_per_hour\":{\"last_15\":0,\"last_60\":0},\"arrivals_per_hour\":0,"
     "\"stations_open\":0,\"deferred\":0,\"refused\":0,\"no_show\":0,\"expired\":0,"
     "\"stations\":[],"
-    "\"capacity_per_hour\":null}],"
+    "\"capacity_per_hour\":null,\"chairs_needed\":65}],"
     "\"bottleneck\":{\"stage\":\"vaccination\",\"capacity_per_hour\":98,"
-    "\"arrivals_per_hour\":130,\"per_station_per_hour\":32.7,\"extra_stations\":4,"
-    "\"recommendation\":\"buka 4 meja vaksinasi lagi untuk mencapai target\"},"
+    "\"arrivals_per_hour\":130,\"per_station_per_hour\":32.7,\"extra_stations\":2,"
+    "\"max_stations\":5,\"unserved_at_close\":0,\"move_station\":\"screening-2\","
+    "\"recommendation\":\"buka 2 meja vaksinasi lagi agar antrean terlayani sebelum tutup\"},"
     "\"idle\":[{\"station\":\"screening-2\",\"stage\":\"screening\",\"idle_s\":430,"
     "\"waiting\":12},{\"station\":\"screening-3\",\"stage\":\"screening\",\"idle_s\":null,"
     "\"waiting\":12}],"
@@ -1047,6 +1050,10 @@ static void test_stats_text_roundtrip(void **state)
 	assert_int_equal(s->nareas, 2);
 	assert_string_equal(s->areas[1].area, "");
 	assert_true(s->bottleneck.set);
+	assert_int_equal(s->forecast.capacity_to_close, 389);
+	assert_int_equal(s->stages[0].chairs_needed, -1);
+	assert_int_equal(s->stages[1].chairs_needed, 65);
+	assert_string_equal(s->bottleneck.move_station, "screening-2");
 	assert_json(proto_stats_encode(s, OFF_WIB), stats_text);
 	proto_stats_free(s);
 	free(s);
@@ -1071,8 +1078,9 @@ static void test_stats_without_bottleneck_or_lists(void **state)
 	    "\"issued\":0,\"waiting\":0,\"deferred\":0,\"refused\":0,\"no_show\":0,"
 	    "\"expired\":0,\"by_service\":{},\"by_priority\":{}},\"target\":0,\"forecast\":{"
 	    "\"rate_per_hour_30\":0,\"rate_per_hour_60\":0,\"rate_per_hour\":0,\"hours_left\":0,"
-	    "\"expected_at_close\":0,\"margin\":0,\"reached\":false,\"target_at\":null},"
-	    "\"stages\":[],\"bottleneck\":null,\"idle\":[],\"areas\":[],\"series\":[]}");
+	    "\"expected_at_close\":0,\"margin\":0,\"reached\":false,\"target_at\":null,"
+	    "\"low\":0,\"high\":0,\"in_building\":0,\"arrivals_expected\":0,"
+	    "\"capacity_to_close\":null},\"stages\":[],\"bottleneck\":null,\"idle\":[],\"areas\":[],\"series\":[]}");
 	proto_stats_free(s);
 	free(s);
 }
