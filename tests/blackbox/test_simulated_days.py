@@ -3,8 +3,9 @@ played against a real antred-test on its test clock with three seeds, each
 in its own process (its own Redis and antred), and every ticket's estimate
 at its entry to a stage with desks held against the truth:
 
-  median error <= 1.5 min, p90 <= 7 min, no worse (median and p90) than the
-  position-aware M/M/c reference; the bias within +-1 min for regular and
+  median error <= 1.5 min and p90 <= 7 min, over all of them and at each
+  stage alone; over all, no worse (median and p90) than the position-aware
+  M/M/c reference; the bias within +-1 min for regular and
   elderly people alike; median <= 5 min for estimates made in a lull (the
   stage without a call for two minutes); the day's first estimate at each
   stage within 10 min; the true wait inside eta_range_s for most people.
@@ -48,16 +49,26 @@ def played():
     return [(seed, days[seed]) for seed in SEEDS]
 
 
+STAGES = ("registration", "screening", "vaccination")
+
+
+def fmt(x):
+    return "-" if x is None else "%.2f" % x
+
+
 def test_errors_at_stage_entry():
+    """Over all tickets, and at each stage with desks alone (the pooled
+    figures would hide a stage: registration's waits are short)."""
     for seed, rows in played():
         s = simulate.summary(rows)
-        print("     seed %d: n %d, median %.2f min, p90 %.2f min (reference %.2f, %.2f), "
-              "in range %.0f%%" % (seed, s["n"], s["median_err_min"], s["p90_err_min"],
-                                   s["ref_median_err_min"], s["ref_p90_err_min"],
-                                   s["in_range_pct"]))
+        print("     seed %d: n %d, median %s min, p90 %s min (reference %s, %s), in range %s%%"
+              % (seed, s["n"], fmt(s["median_err_min"]), fmt(s["p90_err_min"]),
+                 fmt(s["ref_median_err_min"]), fmt(s["ref_p90_err_min"]), fmt(s["in_range_pct"])))
         assert s["n"] > 2500, (seed, s)
-        assert s["median_err_min"] <= 1.5, (seed, s)
-        assert s["p90_err_min"] <= 7, (seed, s)
+        for st in (None,) + STAGES:
+            s = simulate.summary(rows, st)
+            assert s["median_err_min"] <= 1.5, (seed, s)
+            assert s["p90_err_min"] <= 7, (seed, s)
 
 
 def test_never_worse_than_the_reference():
@@ -69,11 +80,12 @@ def test_never_worse_than_the_reference():
 
 def test_no_bias_for_regular_or_elderly():
     for seed, rows in played():
-        s = simulate.summary(rows)
-        print("     seed %d: bias regular %+.2f, elderly %+.2f min"
-              % (seed, s["bias_regular_min"], s["bias_elderly_min"]))
-        assert abs(s["bias_regular_min"]) <= 1, (seed, s)
-        assert abs(s["bias_elderly_min"]) <= 1, (seed, s)
+        for st in (None,) + STAGES:
+            s = simulate.summary(rows, st)
+            print("     seed %d %s: bias regular %+.2f, elderly %+.2f min"
+                  % (seed, s["stage"], s["bias_regular_min"], s["bias_elderly_min"]))
+            assert abs(s["bias_regular_min"]) <= 1, (seed, s)
+            assert abs(s["bias_elderly_min"]) <= 1, (seed, s)
 
 
 def test_lulls_do_not_multiply():
@@ -85,7 +97,7 @@ def test_lulls_do_not_multiply():
 
 def test_first_estimates_of_the_day():
     for seed, rows in played():
-        for stage in ("registration", "screening", "vaccination"):
+        for stage in STAGES:
             s = simulate.summary(rows, stage)
             assert s["first_err_min"] is not None and s["first_err_min"] <= 10, (seed, s)
 
@@ -93,4 +105,4 @@ def test_first_estimates_of_the_day():
 def test_the_range_holds_the_truth():
     for seed, rows in played():
         s = simulate.summary(rows)
-        assert s["in_range_pct"] >= 75, (seed, s)
+        assert s["in_range_pct"] is not None and s["in_range_pct"] >= 75, (seed, s)
