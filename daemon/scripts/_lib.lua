@@ -445,6 +445,13 @@ local function wait_ms(i, pos, slack, lo, hi)
 	return w, 1.28 * math.sqrt(var) + 0.1 * w
 end
 
+-- ms as whole seconds, to the nearest ten: a waiting person's view then
+-- changes every ten seconds, not every second a desk works (each change
+-- is pushed to everyone following their ticket).
+local function to_10s(ms)
+	return math.floor(ms / 10000 + 0.5) * 10
+end
+
 -- Seconds until someone with that standing at stage i is called, and the
 -- range [low, high] in whole minutes, at least a minute either side; nil
 -- for a timed wait or a stage with no desk open.
@@ -454,7 +461,7 @@ local function estimate(i, pos, slack, lo, hi)
 	if not w then return nil end
 	h = math.max(h, 60000)
 	local low = math.max(math.floor((w - h) / 60000), 0) * 60
-	return math.floor(w / 1000 + 0.5), array({ low, math.ceil((w + h) / 60000) * 60 })
+	return to_10s(w), array({ low, math.ceil((w + h) / 60000) * 60 })
 end
 
 -- The wait a newcomer of priority index prio can expect at stage i.
@@ -491,7 +498,7 @@ local function leave_eta(f, eta_ms)
 			ms = ms + w * 1000 + stage_model(j).S
 		end
 	end
-	return math.floor(ms / 1000 + 0.5)
+	return to_10s(ms)
 end
 
 -- The estimate fields of a ticket's views: eta_s (-1 unknown), eta_range_s

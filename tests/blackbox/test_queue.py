@@ -214,9 +214,10 @@ def test_full_flow_through_four_stages_and_timed_observation():
     assert t["area"] is None and t["state"] == "waiting" and t["stage"] == "registration", t
     assert t["station"] is None and t["hold_until"] is None and t["position"] == 0, t
     # nobody ahead and a desk free: called at once, the range a minute wide;
-    # leaving: three services (60 s each before any data) and the hold
+    # leaving: three services (60 s each before any data) and the hold, to
+    # the nearest ten seconds
     assert t["eta_s"] == 0 and t["eta_range_s"] == [0, 60] and t["recalls"] == 0, t
-    assert t["leave_eta_s"] == round(3 * 60 + OBS_HOLD_MS / 1000), t
+    assert t["leave_eta_s"] == 10 * round((3 * 60 + OBS_HOLD_MS / 1000) / 10), t
     assert t["visits"] == [{"stage": "registration", "station": None, "queued_at": t["issued_at"],
                             "called_at": None, "started_at": None, "completed_at": None,
                             "outcome": None}], t
