@@ -205,7 +205,7 @@ end
 local PACE = P .. 'pace:' .. TODAY
 local SVC_KEEP, RATE_TAU = 30, 600000
 local pace_memo = nil           -- the hash, read once a script run
-local stage_memo = {}           -- stage_model's, as long as pace_memo
+local stage_memo = {}           -- what is worked out from it and the queues
 local function pace_touch(fields)
 	redis.call('HSET', PACE, unpack(fields))
 	redis.call('EXPIRE', PACE, day_left_s() + 3600)
@@ -350,6 +350,8 @@ end
 -- Arrivals per ms of priority indices lo..hi at a stage: the
 -- decayed counts over RATE_TAU, corrected for a day younger than that.
 local function arrival_rate(stage, lo, hi)
+	local memo = 'r|' .. stage .. '|' .. lo .. '|' .. hi
+	if stage_memo[memo] then return stage_memo[memo] end
 	local p = pace_get()
 	local t0 = tonumber(p[stage .. '|t0'])
 	if not t0 then return 0 end
@@ -362,7 +364,8 @@ local function arrival_rate(stage, lo, hi)
 			rate = rate + tonumber(n) * math.exp(-(NOW - at) / RATE_TAU)
 		end
 	end
-	return rate / RATE_TAU / warm
+	stage_memo[memo] = rate / RATE_TAU / warm
+	return stage_memo[memo]
 end
 
 -- A stage with desks as the model sees it now: its open desks (paused ones
@@ -465,8 +468,13 @@ local function estimate(i, pos, slack, lo, hi)
 end
 
 -- The wait a newcomer of priority index prio can expect at stage i.
+-- (Kept for the script run: views.lua asks it for every ticket.)
 local function newcomer(i, prio)
-	return estimate(i, standing(ctx.stages[i].id, (prio + 1) * PRIO_STEP - 1))
+	local k = 'n|' .. i .. '|' .. prio
+	if stage_memo[k] == nil then
+		stage_memo[k] = { estimate(i, standing(ctx.stages[i].id, (prio + 1) * PRIO_STEP - 1)) }
+	end
+	return unpack(stage_memo[k])
 end
 
 -- Seconds until a ticket may leave the venue: what is left of its wait and
