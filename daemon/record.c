@@ -52,6 +52,22 @@ static int visit_from_store(const cJSON *v, struct ticket_visit *tv)
 	return 0;
 }
 
+/* eta_range_s as the scripts write it, [low, high] seconds; -1s (null on
+ * the wire) when absent or not two numbers in order within an int. */
+static void range_from_store(const cJSON *j, int r[2])
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "eta_range_s");
+	const cJSON *lo = cJSON_GetArrayItem(a, 0), *hi = cJSON_GetArrayItem(a, 1);
+
+	r[0] = r[1] = -1;
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 2 || !cJSON_IsNumber(lo) ||
+	    !cJSON_IsNumber(hi) || !(lo->valuedouble >= 0 && hi->valuedouble >= lo->valuedouble &&
+	    hi->valuedouble < 1e9))
+		return;
+	r[0] = (int)lo->valuedouble;
+	r[1] = (int)hi->valuedouble;
+}
+
 int record_ticket(const cJSON *j, struct ticket *t)
 {
 	const int maxvisits = (int)(sizeof t->visits / sizeof t->visits[0]);
@@ -74,6 +90,8 @@ int record_ticket(const cJSON *j, struct ticket *t)
 	t->recalls = (int)get_num(j, "recalls", 0);
 	t->position = (int)get_num(j, "position", -1);
 	t->eta_s = (int)get_num(j, "eta_s", -1);
+	t->leave_eta_s = (int)get_num(j, "leave_eta_s", -1);
+	range_from_store(j, t->eta_range_s);
 	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "visits")) {
 		/* a ticket sent round more stages than fit keeps its latest visits */
 		if (t->nvisits == maxvisits) {

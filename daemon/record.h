@@ -26,7 +26,7 @@ struct redisReply;
  * A ticket as the scripts return it (times in ms) into the wire type; 0, or
  * -1 when it is not an object, a string member does not fit its field or
  * its state is unknown.  Missing members read as "", 0, and -1 for position
- * and eta_s; a ticket with more visits than fit keeps its latest ones.
+ * and eta_s, leave_eta_s, -1s (null) for eta_range_s; a ticket with more visits than fit keeps its latest ones.
  */
 int record_ticket(const struct cJSON *j, struct ticket *t);
 

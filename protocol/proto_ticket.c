@@ -25,6 +25,41 @@ static cJSON *visit_encode(const struct ticket_visit *v, int off)
 	    pj_add_opt_str(o, "outcome", v->outcome));
 }
 
+/* eta_range_s: [low, high], or null when unknown (low < 0). */
+static int range_encode(cJSON *o, const int r[2])
+{
+	cJSON *a;
+
+	if (r[0] < 0 || r[1] < r[0])
+		return !cJSON_AddNullToObject(o, "eta_range_s");
+	if (!(a = cJSON_AddArrayToObject(o, "eta_range_s")))
+		return -1;
+	return pj_add_to_array(a, cJSON_CreateNumber(r[0])) ||
+	    pj_add_to_array(a, cJSON_CreateNumber(r[1]));
+}
+
+static int range_decode(const cJSON *j, const char *ctx, int r[2], char *err)
+{
+	const cJSON *a;
+	int n;
+
+	r[0] = r[1] = -1;
+	if (pj_get_array(j, ctx, "eta_range_s", PJ_OPTIONAL, 2, &a, &n, err))
+		return -1;
+	if (!a)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		const cJSON *x = cJSON_GetArrayItem(a, i);
+		if (n != 2 || !cJSON_IsNumber(x) || x->valuedouble < 0 || x->valuedouble > 1e9 ||
+		    x->valuedouble != (double)(int)x->valuedouble)
+			return pj_fail(err, ctx, "eta_range_s", "expected [low, high] in seconds");
+		r[i] = (int)x->valuedouble;
+	}
+	if (r[1] < r[0])
+		return pj_fail(err, ctx, "eta_range_s", "low is above high");
+	return 0;
+}
+
 cJSON *proto_ticket_encode(const struct ticket *t, int utc_offset_s)
 {
 	int off = utc_offset_s;
@@ -40,6 +75,8 @@ cJSON *proto_ticket_encode(const struct ticket *t, int utc_offset_s)
 	    pj_add_opt_time(o, "hold_until", t->hold_until, off) ||
 	    pj_add_opt_int(o, "position", t->position) ||
 	    pj_add_opt_int(o, "eta_s", t->eta_s) ||
+	    range_encode(o, t->eta_range_s) ||
+	    pj_add_opt_int(o, "leave_eta_s", t->leave_eta_s) ||
 	    pj_add_int(o, "recalls", t->recalls) ||
 	    !(visits = cJSON_AddArrayToObject(o, "visits"));
 
@@ -70,7 +107,7 @@ int proto_ticket_decode(const cJSON *j, struct ticket *t, char *err)
 	const cJSON *visits;
 
 	memset(t, 0, sizeof *t);
-	t->position = t->eta_s = -1;
+	t->position = t->eta_s = t->leave_eta_s = -1;
 	if (pj_need_object(j, ctx, err) ||
 	    pj_get_str(j, ctx, "id", PJ_REQUIRED, t->id, sizeof t->id, err) ||
 	    pj_get_str(j, ctx, "code", PJ_REQUIRED, t->code, sizeof t->code, err) ||
@@ -84,6 +121,8 @@ int proto_ticket_decode(const cJSON *j, struct ticket *t, char *err)
 	    pj_get_time(j, ctx, "hold_until", PJ_OPTIONAL, &t->hold_until, err) ||
 	    pj_get_int(j, ctx, "position", PJ_OPTIONAL, 0, -1, &t->position, err) ||
 	    pj_get_int(j, ctx, "eta_s", PJ_OPTIONAL, 0, -1, &t->eta_s, err) ||
+	    range_decode(j, ctx, t->eta_range_s, err) ||
+	    pj_get_int(j, ctx, "leave_eta_s", PJ_OPTIONAL, 0, -1, &t->leave_eta_s, err) ||
 	    pj_get_int(j, ctx, "recalls", PJ_OPTIONAL, 0, 0, &t->recalls, err) ||
 	    pj_get_array(j, ctx, "visits", PJ_OPTIONAL, PROTO_MAX_STAGES * 2, &visits,
 		&t->nvisits, err))

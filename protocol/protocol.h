@@ -82,6 +82,8 @@ struct ticket {
 	int64_t hold_until;              /* observation end, 0 = none */
 	int position;                    /* ahead of it at its stage; -1 = n/a */
 	int eta_s;                       /* estimated wait; -1 = unknown (null) */
+	int eta_range_s[2];              /* its range [low, high]; -1 = unknown (null) */
+	int leave_eta_s;                 /* estimated time until it may leave; -1 = unknown */
 	int recalls;
 	int nvisits;
 	struct ticket_visit visits[PROTO_MAX_STAGES * 2];

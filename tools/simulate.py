@@ -162,7 +162,8 @@ class Person:
         self.ticket = None
         self.entered = {}                # stage index -> ms
         self.called = {}
-        self.said = {}                   # stage index -> (eta_s, position, open desks)
+        self.said = {}                   # stage index -> (eta_s, position, open desks,
+        #                                  ms since the stage's last call, eta_range_s)
 
 
 class Day:
@@ -213,7 +214,8 @@ class Day:
         # what the server said, the desks open then, and how long the stage
         # had gone without a call (a lull, when minutes)
         since = ms - self.last_call[k] if k in self.last_call else None
-        p.said[k] = (ticket.get("eta_s"), ticket.get("position"), self.open_desks(k), since)
+        p.said[k] = (ticket.get("eta_s"), ticket.get("position"), self.open_desks(k), since,
+                     ticket.get("eta_range_s"))
 
     def on_arrive(self, ms, p):
         _, res = self.c.call("POST", "/tickets", "desk", {
@@ -292,43 +294,58 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, int(math.ceil(q * len(xs))) - 1)]
 
 
-def estimates(day):
-    """Per stage with desks: the server's eta_s at entry and the M/M/c
-    position-aware reference ((position + 1) x mean service / open desks)
-    beside the true wait, in minutes."""
+def entries(day):
+    """One row per person per stage with desks, at their entry there: the
+    server's estimate and the M/M/c position-aware reference ((position + 1)
+    x the true mean service / open desks) beside the true wait, minutes."""
     rows = []
     for k, st in enumerate(day.stages):
         if day.timed[k]:
             continue
-        srv, ref, lull, first = [], [], [], None
-        bias = {"elderly": [], "regular": []}
         for p in sorted(day.people, key=lambda p: p.entered.get(k, 0)):
             if k not in p.called or k not in p.said:
                 continue
+            eta, pos, desks, since, rng = p.said[k]
             true_min = (p.called[k] - p.entered[k]) / MIN
-            eta, pos, desks, since = p.said[k]
-            if eta is not None:
-                err = abs(eta / 60 - true_min)
-                srv.append(err)
-                if first is None:
-                    first = err
-                if since is not None and since >= LULL_MS:
-                    lull.append(err)
-                bias["elderly" if p.elderly else "regular"].append(eta / 60 - true_min)
-            if pos is not None and desks:
-                ref.append(abs((pos + 1) * st["mean_s"] / desks / 60 - true_min))
-        rows.append({
-            "stage": st["id"], "n": len(srv),
-            "median_err_min": statistics.median(srv) if srv else None,
-            "p90_err_min": pct(srv, 0.9),
-            "first_err_min": first,
-            "lull_n": len(lull), "lull_median_err_min": statistics.median(lull) if lull else None,
-            "ref_median_err_min": statistics.median(ref) if ref else None,
-            "ref_p90_err_min": pct(ref, 0.9),
-            "bias_regular_min": statistics.mean(bias["regular"]) if bias["regular"] else None,
-            "bias_elderly_min": statistics.mean(bias["elderly"]) if bias["elderly"] else None,
-        })
+            rows.append({
+                "stage": st["id"], "elderly": p.elderly, "true_min": true_min,
+                "eta_min": None if eta is None else eta / 60,
+                "lull": since is not None and since >= LULL_MS,
+                "in_range": None if not rng else rng[0] / 60 <= true_min <= rng[1] / 60,
+                "ref_min": None if pos is None or not desks else (pos + 1) * st["mean_s"] / desks / 60,
+            })
     return rows
+
+
+def summary(rows, stage=None):
+    """The error figures of entries() rows (all of them, or one stage's)."""
+    rows = [r for r in rows if stage is None or r["stage"] == stage]
+    said = [r for r in rows if r["eta_min"] is not None]
+    err = [abs(r["eta_min"] - r["true_min"]) for r in said]
+    ref = [abs(r["ref_min"] - r["true_min"]) for r in rows if r["ref_min"] is not None]
+    lull = [abs(r["eta_min"] - r["true_min"]) for r in said if r["lull"]]
+    ranged = [r["in_range"] for r in said if r["in_range"] is not None]
+
+    def bias(elderly):
+        xs = [r["eta_min"] - r["true_min"] for r in said if r["elderly"] == elderly]
+        return statistics.mean(xs) if xs else None
+    return {
+        "stage": stage or "all", "n": len(err),
+        "median_err_min": statistics.median(err) if err else None,
+        "p90_err_min": pct(err, 0.9),
+        "first_err_min": err[0] if err else None,
+        "lull_n": len(lull), "lull_median_err_min": statistics.median(lull) if lull else None,
+        "ref_median_err_min": statistics.median(ref) if ref else None,
+        "ref_p90_err_min": pct(ref, 0.9),
+        "bias_regular_min": bias(False), "bias_elderly_min": bias(True),
+        "in_range_pct": 100.0 * sum(ranged) / len(ranged) if ranged else None,
+    }
+
+
+def estimates(day):
+    """Per stage with desks: summary() of its entries."""
+    rows = entries(day)
+    return [summary(rows, st["id"]) for k, st in enumerate(day.stages) if not day.timed[k]]
 
 
 def forecasts(day):
@@ -352,13 +369,13 @@ def table(result):
         result["scenario"], result["day"], result["seed"], result["people"], result["doses"],
         result["requests"]),
         "  stage          n   median   p90   ref-med  ref-p90  bias-reg  bias-eld  first  "
-        "lull(n)  (minutes)"]
+        "lull(n)  in-range%  (minutes)"]
     for r in result["estimates"]:
-        lines.append("  %-12s %4d  %s  %s  %s   %s    %s     %s  %s  %s(%d)" % (
+        lines.append("  %-12s %4d  %s  %s  %s   %s    %s     %s  %s  %s(%d)  %s" % (
             r["stage"], r["n"], f(r["median_err_min"]), f(r["p90_err_min"]),
             f(r["ref_median_err_min"]), f(r["ref_p90_err_min"]), f(r["bias_regular_min"]),
             f(r["bias_elderly_min"]), f(r["first_err_min"]), f(r["lull_median_err_min"]),
-            r["lull_n"]))
+            r["lull_n"], f(r["in_range_pct"])))
     lines.append("  at     doses  forecast  error%  bottleneck      extra  advice")
     for r in result["forecasts"]:
         lines.append("  %s  %5d  %8s  %6s  %-14s  %5s  %s" % (
@@ -387,6 +404,7 @@ def simulate(name="normal", seed=1, days=1, samples=("10:00", "12:00", "14:30"))
             out.append({"scenario": name, "seed": seed, "day": n + 1,
                         "people": len(day.people), "doses": day.doses,
                         "requests": client.requests, "estimates": estimates(day),
+                        "entries": entries(day),
                         "forecasts": forecasts(day)})
         return out
     finally:
@@ -404,7 +422,7 @@ def main():
     a = ap.parse_args()
     res = simulate(a.scenario, a.seed, a.days)
     if a.json:
-        print(json.dumps(res, indent=1))
+        print(json.dumps([{k: v for k, v in r.items() if k != "entries"} for r in res], indent=1))
     else:
         print("\n\n".join(table(r) for r in res))
 

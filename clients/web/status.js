@@ -31,6 +31,26 @@
     return "sekitar " + Math.round(s / 60) + " menit";
   }
 
+  // The wait as a range people believe: "20–30 menit", "kurang dari 5
+  // menit" (eta_range_s, whole minutes); eta_s alone from an older daemon.
+  function waitRange(t) {
+    var r = t.eta_range_s;
+    if (!r || r.length !== 2) return minutes(t.eta_s);
+    var lo = Math.round(r[0] / 60), hi = Math.round(r[1] / 60);
+    if (hi <= 5) return "kurang dari 5 menit";
+    return lo + "–" + hi + " menit";
+  }
+
+  // Until the person may leave the venue (leave_eta_s): "sekitar 45 menit
+  // lagi (pukul 10:32)"; "–" when not known or not on the way.
+  function leaveText(t) {
+    var s = t.leave_eta_s;
+    if (s === null || s === undefined || FINAL[t.state] || t.state === "skipped") return "–";
+    var at = clock(new Date(Date.now() + s * 1000).toISOString());
+    if (s < 60) return "sebentar lagi (pukul " + at + ")";
+    return "sekitar " + Math.round(s / 60) + " menit lagi (pukul " + at + ")";
+  }
+
   // "10:32", in the event's time zone when it is known.
   function clock(iso, seconds) {
     var o = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
@@ -146,7 +166,8 @@
     $("stage").textContent = stage;
     $("position").textContent = t.state !== "waiting" || t.position === null ||
       t.position === undefined ? "–" : t.position + " orang";
-    $("eta").textContent = t.state === "waiting" && !t.hold_until ? minutes(t.eta_s) : "–";
+    $("eta").textContent = t.state === "waiting" && !t.hold_until ? waitRange(t) : "–";
+    $("leave").textContent = leaveText(t);
     var head = "", detail = "";
     switch (t.state) {
     case "waiting":
@@ -180,7 +201,7 @@
   function onCall(c) {
     if (!ticket) return;
     var t = Object.assign({}, ticket, { state: "called", station: c.station, stage: c.stage,
-      position: null, eta_s: null, hold_until: null });
+      position: null, eta_s: null, eta_range_s: null, hold_until: null });
     if (c.recall && ticket.state === "called") t.recalls = (ticket.recalls || 0) + 1;
     show(t);
   }

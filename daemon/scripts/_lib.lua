@@ -195,6 +195,41 @@ local function stat_done(st, outcome, v)
 	end
 end
 
+-- The estimates' state, one hash a stage per event day (a new day starts
+-- with none: yesterday's pace says nothing of this morning):
+--   last, gap   the stage's last call and the smoothed gap between calls
+--   svc         its last SVC_KEEP service times, call to completion (ms)
+--   r|P, rt|P   arrivals of priority index P there, an exponentially
+--               decayed count (time constant RATE_TAU) and when it was
+--               last decayed; t0 the stage's first arrival of the day
+local PACE = P .. 'pace:' .. TODAY
+local SVC_KEEP, RATE_TAU = 30, 600000
+local pace_memo = nil           -- the hash, read once a script run
+local stage_memo = {}           -- what is worked out from it and the queues
+local function pace_touch(fields)
+	redis.call('HSET', PACE, unpack(fields))
+	redis.call('EXPIRE', PACE, day_left_s() + 3600)
+	pace_memo, stage_memo = nil, {}
+end
+local function pace_get()
+	if not pace_memo then
+		pace_memo = {}
+		local flat = redis.call('HGETALL', PACE)
+		for i = 1, #flat, 2 do pace_memo[flat[i]] = flat[i + 1] end
+	end
+	return pace_memo
+end
+
+-- An arrival of priority index prio at a stage (enqueue): the rate at
+-- which people who may overtake a waiting ticket come.
+local function note_arrival(stage, prio)
+	local p, k = pace_get(), stage .. '|r|' .. prio
+	local n, at = tonumber(p[k] or '0'), tonumber(p[stage .. '|rt|' .. prio] or NOW)
+	local fields = { k, n * math.exp(-(NOW - at) / RATE_TAU) + 1, stage .. '|rt|' .. prio, NOW }
+	if not p[stage .. '|t0'] then fields[5], fields[6] = stage .. '|t0', NOW end
+	pace_touch(fields)
+end
+
 -- Puts t at the back of its priority band in stage i's queue.
 local function enqueue(t, i)
 	local s = ctx.stages[i]
@@ -204,6 +239,7 @@ local function enqueue(t, i)
 	redis.call('ZADD', qkey(s.id), tonumber(t.prio) * PRIO_STEP + seq, t.id)
 	stats_keep()
 	stat('a|' .. s.id .. '|' .. MINUTE)     -- arrivals at the stage
+	note_arrival(s.id, t.prio)
 	if s.hold > 0 then
 		t.hold_until = NOW + s.hold
 		redis.call('ZADD', P .. 'holds', t.hold_until, t.id)
@@ -260,77 +296,252 @@ local function station_view(id, stage, number)
 		ticket_id = s[2] or '', ticket_code = code }
 end
 
+-- A call at a stage: the smoothed gap between calls (EWMA, 1/5 to the
+-- newest gap), the service time's fallback before any completion.
+local function note_call(stage)
+	local p = pace_get()
+	local last, gap = tonumber(p[stage .. '|last']), tonumber(p[stage .. '|gap'])
+	local fields = { stage .. '|last', NOW }
+	if last then
+		local g = math.min(NOW - last, 1800000) -- a long pause is not the pace
+		gap = gap and (gap * 4 + g) / 5 or g
+		fields[3], fields[4] = stage .. '|gap', math.floor(gap)
+	end
+	pace_touch(fields)
+end
+
+-- A completion at a stage (station.lua): the desk was taken from the call
+-- to now; the last SVC_KEEP such times are kept.
+local function note_done(stage, v)
+	if not v.called_at then return end
+	local raw = pace_get()[stage .. '|svc']
+	local svc = raw and cjson.decode(raw) or {}
+	svc[#svc + 1] = NOW - v.called_at
+	while #svc > SVC_KEEP do table.remove(svc, 1) end
+	pace_touch({ stage .. '|svc', cjson.encode(svc) })
+end
+
+local SVC_DEFAULT = 60000       -- ms a desk takes per person before any data
+
+-- A robust service time (ms) and its spread: the mean of the recent times,
+-- each clipped to [median / 3, 3 x median] (one forgotten ticket does not
+-- move it, and the skew of real services is kept); before any completion
+-- the gap between calls times the desks, then SVC_DEFAULT.
+local function service_time(stage, desks)
+	local p = pace_get()
+	local svc = p[stage .. '|svc'] and cjson.decode(p[stage .. '|svc']) or {}
+	if #svc == 0 then
+		local gap = tonumber(p[stage .. '|gap'])
+		local s = gap and math.max(gap * math.max(desks, 1), 1000) or SVC_DEFAULT
+		return s, s * 0.4
+	end
+	table.sort(svc)
+	local med = svc[math.floor((#svc + 1) / 2)]
+	local sum, sq = 0, 0
+	for _, x in ipairs(svc) do
+		x = math.min(math.max(x, med / 3), med * 3)
+		sum, sq = sum + x, sq + x * x
+	end
+	local mean = sum / #svc
+	local sd = #svc >= 3 and math.sqrt(math.max(sq / #svc - mean * mean, 0)) or mean * 0.4
+	return math.max(mean, 1000), sd
+end
+
+-- Arrivals per ms of priority indices lo..hi at a stage: the
+-- decayed counts over RATE_TAU, corrected for a day younger than that.
+local function arrival_rate(stage, lo, hi)
+	local memo = 'r|' .. stage .. '|' .. lo .. '|' .. hi
+	if stage_memo[memo] then return stage_memo[memo] end
+	local p = pace_get()
+	local t0 = tonumber(p[stage .. '|t0'])
+	if not t0 then return 0 end
+	local warm = 1 - math.exp(-math.max(NOW - t0, 300000) / RATE_TAU)
+	local rate = 0
+	for k, n in pairs(p) do
+		local st, idx = string.match(k, '^(.+)|r|(%d+)$')
+		if st == stage and tonumber(idx) >= lo and tonumber(idx) <= hi then
+			local at = tonumber(p[stage .. '|rt|' .. idx]) or NOW
+			rate = rate + tonumber(n) * math.exp(-(NOW - at) / RATE_TAU)
+		end
+	end
+	stage_memo[memo] = rate / RATE_TAU / warm
+	return stage_memo[memo]
+end
+
+-- A stage with desks as the model sees it now: its open desks (paused ones
+-- serve nobody new), when each will be free (0 free now; a desk serving
+-- since e is free after the service time less e, at least 0.3 of it: an
+-- overlong service may end any moment), sorted; the service time and its
+-- spread.  Read once a script run.
+local function stage_model(i)
+	local s = ctx.stages[i]
+	if stage_memo[s.id] then return stage_memo[s.id] end
+	local busy = {}
+	for n = 1, s.n do
+		local st = redis.call('HMGET', P .. 'st:' .. s.id .. '-' .. n, 'state', 'ticket', 'last_call')
+		if st[1] ~= 'paused' then
+			busy[#busy + 1] = (st[2] and st[2] ~= '') and NOW - (tonumber(st[3]) or NOW) or -1
+		end
+	end
+	local S, sd = service_time(s.id, #busy)
+	local free = {}
+	for k, e in ipairs(busy) do free[k] = e < 0 and 0 or math.max(S - e, 0.3 * S) end
+	table.sort(free)
+	local m = { id = s.id, free = free, S = S, sd = sd }
+	stage_memo[s.id] = m
+	return m
+end
+
+-- Where a score would stand in a stage's queue under the event's policy:
+-- how many will be called before it if nobody new comes (pos), how many
+-- who come later may still go before it (slack), and their priority
+-- indices (lo..hi).
+local function standing(stage, score, member)
+	local q = qkey(stage)
+	local band = math.floor(score / PRIO_STEP)
+	if ctx.every == 0 then
+		local pos = redis.call('ZCOUNT', q, '-inf', '(' .. score)
+		return pos, math.huge, 0, band - 1
+	end
+	local n, base = ctx.every, ctx.regular * PRIO_STEP
+	local c = math.min(tonumber(redis.call('GET', P .. 'il:' .. stage) or '0'), n)
+	if score >= base then
+		local ahead = redis.call('ZCOUNT', q, base, '(' .. score)
+		local prio = redis.call('ZCOUNT', q, '-inf', '(' .. base)
+		local cap = math.floor((c + ahead) / n)
+		return ahead + math.min(prio, cap), math.max(cap - prio, 0), 0, ctx.regular - 1
+	end
+	local ahead = redis.call('ZCOUNT', q, '-inf', '(' .. score)
+	local regular = redis.call('ZCOUNT', q, base, '+inf')
+	local allow = math.max(0, n - c) + ahead * n
+	return ahead + math.min(regular, allow), math.max(allow - regular, 0), ctx.regular, 1e9
+end
+
 -- How many will be called before t at its stage, under the event's policy;
 -- -1 when t does not wait.
 local function position(t)
 	if t.state ~= 'waiting' then return -1 end
-	local q = qkey(t.stage)
-	if ctx.every == 0 then
-		return redis.call('ZRANK', q, t.id) or -1
-	end
-	local score = tonumber(redis.call('ZSCORE', q, t.id))
+	local score = tonumber(redis.call('ZSCORE', qkey(t.stage), t.id))
 	if score == nil then return -1 end
-	local n = ctx.every
-	local base = ctx.regular * PRIO_STEP
-	local c = math.min(tonumber(redis.call('GET', P .. 'il:' .. t.stage) or '0'), n)
-	if score >= base then
-		local ahead = redis.call('ZCOUNT', q, base, '(' .. score)
-		local prio = redis.call('ZCOUNT', q, '-inf', '(' .. base)
-		return ahead + math.min(prio, math.floor((c + ahead) / n))
-	end
-	local ahead = redis.call('ZCOUNT', q, '-inf', '(' .. score)
-	local regular = redis.call('ZCOUNT', q, base, '+inf')
-	return ahead + math.min(regular, math.max(0, n - c) + ahead * n)
+	return (standing(t.stage, score))
 end
 
--- The pace of a stage: the time between its calls, smoothed (EWMA, 1/5
--- weight to the newest gap); call.lua keeps it in the hash "pace:DAY" (PACE),
--- one per event day, so that a day's first estimate never counts the night.
-local PACE = P .. 'pace:' .. TODAY
-local function note_call(stage)
-	local p = redis.call('HMGET', PACE, stage .. ':last', stage .. ':gap')
-	local last, gap = tonumber(p[1]), tonumber(p[2])
-	local fields = { stage .. ':last', NOW }
-	if last then
-		local g = math.min(NOW - last, 1800000) -- a long pause is not the pace
-		gap = gap and (gap * 4 + g) / 5 or g
-		fields[3], fields[4] = stage .. ':gap', math.floor(gap)
-	end
-	redis.call('HSET', PACE, unpack(fields))
-	redis.call('EXPIRE', PACE, day_left_s() + 3600)
+-- The wait (ms) at stage i of someone `pos` places from the front, and
+-- its spread: the (pos+1)-th desk to come free, each desk then taking the
+-- service time per person; plus those of higher priority (indices lo..hi)
+-- who arrive meanwhile, at most `slack` of them, each taking a desk's turn.
+-- nil when no desk is open.
+local function wait_ms(i, pos, slack, lo, hi)
+	local m = stage_model(i)
+	local c = #m.free
+	if c == 0 then return nil end
+	local base = m.free[pos % c + 1] + math.floor(pos / c) * m.S
+	local lambda = lo <= hi and arrival_rate(m.id, lo, hi) or 0
+	local turn = m.S / c
+	-- first order: those who come while it waits its base time (arrivals
+	-- past a busy hour's peak thin out, and 1 / (1 - rho) overshot them)
+	local jumpers = math.min(lambda * base, slack)
+	local w = base + jumpers * turn
+	-- renewal spread of pos+1 services over c desks, Poisson newcomers, and
+	-- a tenth of the wait for what the model does not know (breaks, walks)
+	local var = (pos + 1) * m.sd * m.sd / (c * c) + jumpers * turn * turn
+	return w, 1.28 * math.sqrt(var) + 0.1 * w
 end
 
--- Seconds until someone `pos` places from the front is called: (pos + 1)
--- gaps, and never less than the time already passed since the last call
--- suggests; -1 until the stage has had two calls.
-local function eta(stage, pos)
-	if pos < 0 then return -1 end
-	local p = redis.call('HMGET', PACE, stage .. ':last', stage .. ':gap')
-	local last, gap = tonumber(p[1]), tonumber(p[2])
-	if not gap then return -1 end
-	gap = math.max(gap, NOW - last)
-	return math.floor((pos + 1) * gap / 1000 + 0.5)
+-- ms as whole seconds, to the nearest ten: a waiting person's view then
+-- changes every ten seconds, not every second a desk works (each change
+-- is pushed to everyone following their ticket).
+local function to_10s(ms)
+	return math.floor(ms / 10000 + 0.5) * 10
+end
+
+-- Seconds until someone with that standing at stage i is called, and the
+-- range [low, high] in whole minutes, at least a minute either side; nil
+-- for a timed wait or a stage with no desk open.
+local function estimate(i, pos, slack, lo, hi)
+	if pos < 0 or not i or ctx.stages[i].hold > 0 then return nil end
+	local w, h = wait_ms(i, pos, slack, lo, hi)
+	if not w then return nil end
+	h = math.max(h, 60000)
+	local low = math.max(math.floor((w - h) / 60000), 0) * 60
+	return to_10s(w), array({ low, math.ceil((w + h) / 60000) * 60 })
+end
+
+-- The wait a newcomer of priority index prio can expect at stage i.
+-- (Kept for the script run: views.lua asks it for every ticket.)
+local function newcomer(i, prio)
+	local k = 'n|' .. i .. '|' .. prio
+	if stage_memo[k] == nil then
+		stage_memo[k] = { estimate(i, standing(ctx.stages[i].id, (prio + 1) * PRIO_STEP - 1)) }
+	end
+	return unpack(stage_memo[k])
+end
+
+-- Seconds until a ticket may leave the venue: what is left of its wait and
+-- service here (a timed wait: of its hold), then for each stage ahead a
+-- newcomer's wait and the service (a timed wait: its hold); -1 when it is
+-- not on its way (done, cancelled, skipped ...) or a stage has no desk open.
+local function leave_eta(f, eta_ms)
+	local i = stage_index(f.stage)
+	if not i then return -1 end
+	local ms
+	if f.state == 'waiting' and tonumber(f.hold_until) > 0 then
+		ms = math.max(tonumber(f.hold_until) - NOW, 0)
+	elseif f.state == 'waiting' and eta_ms then
+		ms = eta_ms + stage_model(i).S
+	elseif f.state == 'called' or f.state == 'serving' then
+		local S = stage_model(i).S
+		local since = NOW - tonumber(redis.call('HGET', P .. 'st:' .. f.station, 'last_call') or NOW)
+		ms = math.max(S - since, 0.3 * S)
+	else
+		return -1
+	end
+	local prio = tonumber(f.prio or ctx.regular)
+	for j = i + 1, #ctx.stages do
+		if ctx.stages[j].hold > 0 then
+			ms = ms + ctx.stages[j].hold
+		else
+			local w = newcomer(j, prio)
+			if not w then return -1 end
+			ms = ms + w * 1000 + stage_model(j).S
+		end
+	end
+	return to_10s(ms)
+end
+
+-- The estimate fields of a ticket's views: eta_s (-1 unknown), eta_range_s
+-- (null unknown), leave_eta_s (-1 unknown).
+local function estimates(f, pos)
+	local eta, range
+	if pos >= 0 then
+		local score = tonumber(redis.call('ZSCORE', qkey(f.stage), f.id))
+		if score then eta, range = estimate(stage_index(f.stage), standing(f.stage, score)) end
+	end
+	return eta or -1, range or cjson.null, leave_eta(f, eta and eta * 1000)
 end
 
 -- The ticket as the daemon reads it (times in ms, 0 = none).
 local function view(t)
 	local pos = position(t)
+	local eta, range, leave = estimates(t, pos)
 	return { id = t.id, code = t.code, service = t.service, priority = t.priority,
 		area = t.area, state = t.state, stage = t.stage, station = t.station,
 		issued_at = tonumber(t.issued_at), hold_until = tonumber(t.hold_until),
-		recalls = tonumber(t.recalls), position = pos, eta_s = eta(t.stage, pos),
-		visits = array(t.visits) }
+		recalls = tonumber(t.recalls), position = pos, eta_s = eta, eta_range_s = range,
+		leave_eta_s = leave, visits = array(t.visits) }
 end
 
 -- The public view of a ticket (views.lua: the people following their own
 -- tickets) from its fields code, service, state, stage, station,
--- issued_at, hold_until, recalls.
+-- issued_at, hold_until, recalls, prio.
 local function public_view(id, f)
-	local pos = position({ id = id, state = f.state, stage = f.stage })
+	f.id = id
+	local pos = position(f)
+	local eta, range, leave = estimates(f, pos)
 	return { id = id, code = f.code, service = f.service, state = f.state,
 		stage = f.stage, station = f.station, issued_at = tonumber(f.issued_at),
 		hold_until = tonumber(f.hold_until), recalls = tonumber(f.recalls),
-		position = pos, eta_s = eta(f.stage, pos) }
+		position = pos, eta_s = eta, eta_range_s = range, leave_eta_s = leave }
 end
 
 -- {"ticket": view}, or {"ticket": null} for none.

@@ -3,9 +3,10 @@
 -- who is in a timed wait and when they may leave, and today's doses.
 -- ARGV: ctx.
 local stages, stations = array(), array()
-for _, s in ipairs(ctx.stages) do
+for i, s in ipairs(ctx.stages) do
 	local waiting = redis.call('ZCARD', qkey(s.id))
-	stages[#stages + 1] = { id = s.id, waiting = waiting, eta_s = eta(s.id, waiting) }
+	-- a regular newcomer's wait (_lib.lua's model); null for a timed wait
+	stages[#stages + 1] = { id = s.id, waiting = waiting, eta_s = newcomer(i, ctx.regular) or -1 }
 	for n = 1, s.n do
 		stations[#stations + 1] = station_view(s.id .. '-' .. n, s.id, n)
 	end

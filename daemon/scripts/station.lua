@@ -53,6 +53,7 @@ OPS.complete = { states = 'serving', as = 'completed', run = function(t, v)
 		return refuse('invalid_outcome', 'outcome must be done, deferred or refused')
 	end
 	stat_done(station, arg == 'deferred' and 'x' or arg, v)
+	note_done(stage, v)                     -- the estimates' service time
 	v.completed_at, v.outcome = NOW, arg
 	release()
 	redis.call('ZREM', P .. 'holds', t.id)

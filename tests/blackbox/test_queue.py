@@ -182,9 +182,11 @@ def test_board_and_event_are_public():
     assert b["issued_today"] == 0 and b["doses_today"] == 0, b
     assert b["calls"] == [] and b["holds"] == [], b
     ms(b["at"])
-    assert b["stages"] == [{"id": "registration", "name": "Pendaftaran", "waiting": 0, "eta_s": None},
-                           {"id": "screening", "name": "Skrining", "waiting": 0, "eta_s": None},
-                           {"id": "vaccination", "name": "Vaksinasi", "waiting": 0, "eta_s": None},
+    # a newcomer to an empty stage with its desks free is called at once;
+    # a timed wait has no call to wait for (null)
+    assert b["stages"] == [{"id": "registration", "name": "Pendaftaran", "waiting": 0, "eta_s": 0},
+                           {"id": "screening", "name": "Skrining", "waiting": 0, "eta_s": 0},
+                           {"id": "vaccination", "name": "Vaksinasi", "waiting": 0, "eta_s": 0},
                            {"id": "observation", "name": "Observasi", "waiting": 0, "eta_s": None}], b
     want = [{"id": "%s-%d" % (s["id"], n), "stage": s["id"], "number": n, "state": "open",
              "ticket": None} for s in DEMO_EVENT["stages"] for n in range(1, s["stations"] + 1)]
@@ -211,7 +213,11 @@ def test_full_flow_through_four_stages_and_timed_observation():
     assert t["code"] == "A-001" and t["service"] == "dose1" and t["priority"] == "regular", t
     assert t["area"] is None and t["state"] == "waiting" and t["stage"] == "registration", t
     assert t["station"] is None and t["hold_until"] is None and t["position"] == 0, t
-    assert t["eta_s"] is None and t["recalls"] == 0, t
+    # nobody ahead and a desk free: called at once, the range a minute wide;
+    # leaving: three services (60 s each before any data) and the hold, to
+    # the nearest ten seconds
+    assert t["eta_s"] == 0 and t["eta_range_s"] == [0, 60] and t["recalls"] == 0, t
+    assert t["leave_eta_s"] == 10 * round((3 * 60 + OBS_HOLD_MS / 1000) / 10), t
     assert t["visits"] == [{"stage": "registration", "station": None, "queued_at": t["issued_at"],
                             "called_at": None, "started_at": None, "completed_at": None,
                             "outcome": None}], t

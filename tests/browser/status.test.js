@@ -269,6 +269,65 @@ exports.tampered_link_is_refused = async function () {
   }
 };
 
+// The wait as a range.  The first stage is emptied, six services of ten
+// minutes each (the test clock moved) give the model its service time;
+// then the front of the queue with a desk free shows "kurang dari 5
+// menit", and a long queue behind two busy desks "lo–hi menit" from the
+// ticket's eta_range_s, with the time to leave.
+exports.wait_shown_as_a_range = async function () {
+  const st = (n, op, body) => stack.antred.post("/v1/events/demo/stations/registration-" + n +
+    "/" + op, body, { role: "station" });
+  const read = async (t) => (await stack.antred.get("/v1/events/demo/tickets/" + t.ticket.id,
+    { role: "station" })).body.ticket;
+  // skipped, not served: the earlier tests' services took no time
+  for (const n of [1, 2]) {
+    if ((await st(n, "skip")).status !== 200) await st(n, "complete", { outcome: "done" });
+  }
+  for (let i = 0; i < 40 && (await st(1, "call")).status === 200; i++) await st(1, "skip");
+  for (let round = 1; round <= 3; round++) {
+    await issue();
+    await issue();
+    assert((await st(1, "call")).status === 200 && (await st(2, "call")).status === 200, "calls");
+    setTestClock(stack.redis, "demo", CLOCK + round * 10 * 60000);
+    for (const n of [1, 2]) {
+      assert((await st(n, "start")).status === 200, "start");
+      assert((await st(n, "complete", { outcome: "done" })).status === 200, "complete");
+    }
+  }
+  const front = await issue();
+  const f = await read(front);
+  assert(f.position === 0 && f.eta_s === 0, () => "the front, a desk free: " + JSON.stringify(f));
+  const q = await openStatus(front);
+  try {
+    const eta = await text(q, "#eta");
+    assert(eta === "kurang dari 5 menit", () => "front: " + JSON.stringify(eta));
+    noErrors(q);
+  } finally {
+    await q.context().close();
+  }
+  await issue();
+  assert((await st(1, "call")).status === 200 && (await st(2, "call")).status === 200, "busy");
+  let last;
+  for (let i = 0; i < 12; i++) last = await issue();
+  const t = await read(last);
+  const range = t.eta_range_s;
+  assert(Array.isArray(range) && range.length === 2 && range[1] > 300 && range[0] < t.eta_s &&
+    t.eta_s < range[1], () => "a long wait's range: " + JSON.stringify(t));
+  assert(t.leave_eta_s > t.eta_s, () => "leaving comes after the wait: " + JSON.stringify(t));
+  const p = await openStatus(last);
+  try {
+    const want = Math.round(range[0] / 60) + "–" + Math.round(range[1] / 60) + " menit";
+    const eta = await text(p, "#eta");
+    assert(eta === want, () => "eta shown " + JSON.stringify(eta) + ", want " + want);
+    const leave = await text(p, "#leave");
+    assert(/^sekitar \d+ menit lagi \(pukul \d\d:\d\d\)$/.test(leave),
+      () => "leave: " + JSON.stringify(leave));
+    noErrors(p);
+  } finally {
+    await p.context().close();
+  }
+};
+
 // Days end (last: it moves the event's clock to the next day): a ticket
 // still waiting when its day ends is closed out at the next day's first
 // operation (antred's own sweep, within a second), and its open page says

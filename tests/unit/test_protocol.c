@@ -60,6 +60,9 @@ static void make_ticket(struct ticket *t)
 	t->hold_until = 1795398302123; /* with milliseconds */
 	t->position = 0;
 	t->eta_s = 240;
+	t->eta_range_s[0] = 120;
+	t->eta_range_s[1] = 420;
+	t->leave_eta_s = 2700;
 	t->recalls = 2;
 	t->nvisits = 3;
 	strcpy(t->visits[0].stage, "registration");
@@ -183,6 +186,9 @@ static void assert_ticket_eq(const struct ticket *a, const struct ticket *b)
 	assert_int_equal(a->hold_until, b->hold_until);
 	assert_int_equal(a->position, b->position);
 	assert_int_equal(a->eta_s, b->eta_s);
+	assert_int_equal(a->eta_range_s[0], b->eta_range_s[0]);
+	assert_int_equal(a->eta_range_s[1], b->eta_range_s[1]);
+	assert_int_equal(a->leave_eta_s, b->leave_eta_s);
 	assert_int_equal(a->recalls, b->recalls);
 	assert_int_equal(a->nvisits, b->nvisits);
 	for (int i = 0; i < a->nvisits; i++)
@@ -734,6 +740,12 @@ static void test_ticket_bad(void **state)
 		{"{\"eta_s\":-5}", "ticket.eta_s: out of range"},
 		{"{\"recalls\":-1}", "ticket.recalls: out of range"},
 		{"{\"eta_s\":1.5}", "ticket.eta_s: expected an integer"},
+		{"{\"eta_range_s\":[60]}", "ticket.eta_range_s: expected [low, high] in seconds"},
+		{"{\"eta_range_s\":[60,1.5]}", "ticket.eta_range_s: expected [low, high]"},
+		{"{\"eta_range_s\":[-60,60]}", "ticket.eta_range_s: expected [low, high]"},
+		{"{\"eta_range_s\":[600,60]}", "ticket.eta_range_s: low is above high"},
+		{"{\"eta_range_s\":[1,2,3]}", "ticket.eta_range_s: too many entries"},
+		{"{\"leave_eta_s\":-2}", "ticket.leave_eta_s: out of range"},
 		{"{\"position\":3.000001}", "ticket.position: expected an integer"},
 		{"{\"recalls\":1e10}", "ticket.recalls: out of range"},
 		/* too long */

@@ -61,7 +61,7 @@ static const char good_ticket[] =
     "{\"id\":\"t1\",\"code\":\"A-001\",\"service\":\"vax\",\"priority\":\"elderly\","
     "\"area\":\"RW 03\",\"state\":\"called\",\"stage\":\"vax\",\"station\":\"vax-2\","
     "\"issued_at\":1764547200000,\"hold_until\":0,\"recalls\":1,\"position\":0,\"eta_s\":90,"
-    "\"visits\":[{\"stage\":\"screen\",\"station\":\"screen-1\",\"queued_at\":1764547200000,"
+    "\"eta_range_s\":[60,180],\"leave_eta_s\":2400,\"visits\":[{\"stage\":\"screen\",\"station\":\"screen-1\",\"queued_at\":1764547200000,"
     "\"called_at\":1764547260000,\"started_at\":1764547270000,\"completed_at\":1764547320000,"
     "\"outcome\":\"done\"},{\"stage\":\"vax\",\"station\":\"vax-2\","
     "\"queued_at\":1764547320000,\"called_at\":1764547380000}]}";
@@ -83,6 +83,9 @@ static void test_ticket_good(void **state)
 	assert_int_equal(t.recalls, 1);
 	assert_int_equal(t.position, 0);
 	assert_int_equal(t.eta_s, 90);
+	assert_int_equal(t.eta_range_s[0], 60);
+	assert_int_equal(t.eta_range_s[1], 180);
+	assert_int_equal(t.leave_eta_s, 2400);
 	assert_int_equal(t.nvisits, 2);
 	assert_string_equal(t.visits[0].outcome, "done");
 	assert_int_equal(t.visits[0].completed_at, T0 + 120000);
@@ -104,7 +107,18 @@ static void test_ticket_missing(void **state)
 	assert_int_equal(t.issued_at, 0);
 	assert_int_equal(t.position, -1);
 	assert_int_equal(t.eta_s, -1);
+	assert_int_equal(t.eta_range_s[0], -1);
+	assert_int_equal(t.leave_eta_s, -1);
 	assert_int_equal(t.nvisits, 0);
+	cJSON_Delete(j);
+	/* a range out of order or not two numbers reads as unknown */
+	j = parse("{\"state\":\"waiting\",\"eta_range_s\":[300,60]}");
+	assert_int_equal(record_ticket(j, &t), 0);
+	assert_int_equal(t.eta_range_s[0], -1);
+	cJSON_Delete(j);
+	j = parse("{\"state\":\"waiting\",\"eta_range_s\":[60,\"x\"]}");
+	assert_int_equal(record_ticket(j, &t), 0);
+	assert_int_equal(t.eta_range_s[1], -1);
 	cJSON_Delete(j);
 }
 
