@@ -13,7 +13,8 @@ at its entry to a stage with desks held against the truth:
 A day is about 11,600 requests (~35 s alone).  It runs on the plain build
 only: under the sanitizers (ANTRED in build/san) a day takes minutes and
 the figures are the same scripts' (the Lua is not what the sanitizers
-check), so the tests say so and pass without playing.
+check), so there the module declares no test at all: nothing is counted
+as passed that did not run.
 """
 import functools
 import os
@@ -42,9 +43,6 @@ def setup_module():
 
 
 def played():
-    if SAN:
-        print("     skipped: the sanitizer build (see the module's docstring)")
-        return []
     assert sorted(days) == list(SEEDS), days.keys()
     return [(seed, days[seed]) for seed in SEEDS]
 
@@ -106,3 +104,8 @@ def test_the_range_holds_the_truth():
     for seed, rows in played():
         s = simulate.summary(rows)
         assert s["in_range_pct"] is not None and s["in_range_pct"] >= 75, (seed, s)
+
+
+if SAN:
+    for _name in [n for n in list(globals()) if n.startswith("test_")]:
+        del globals()[_name]
