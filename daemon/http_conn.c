@@ -179,6 +179,8 @@ static int conn_add(struct evhttp_connection *evcon)
 		int n = fd + 1024;
 		struct conn *grown = realloc(conns, (size_t)n * sizeof *conns);
 		if (grown == NULL)
+			/* OOM only: indexed by fd, and the kernel gives no fd past
+			 * RLIMIT_NOFILE; no request picks an fd */
 			fatal("realloc");
 		memset(grown + nconns, 0, (size_t)(n - nconns) * sizeof *grown);
 		conns = grown;

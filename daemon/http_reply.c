@@ -81,7 +81,7 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 	struct evbuffer *buf = evbuffer_new();
 
 	if (buf == NULL)
-		fatal("evbuffer_new");
+		fatal("evbuffer_new");   /* OOM only: an empty buffer; the body's size is the caller's, bounded */
 	http_add_common_headers(r->ev, content_type);
 	if (evhttp_request_get_command(r->ev) == EVHTTP_REQ_HEAD) {
 		/* GET's headers and length, no body: evhttp 2.1 would send the

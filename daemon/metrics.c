@@ -64,6 +64,8 @@ void metrics_http_observe(const char *route, int status, int64_t elapsed_us)
 		size_t cap = counts_cap ? counts_cap * 2 : 32;
 		struct http_count *c = realloc(counts, cap * sizeof *c);
 		if (c == NULL)
+			/* OOM only: one entry per route row (fixed at build, an
+			 * unmatched path counts as "none") and status antred sends */
 			fatal("realloc");
 		counts = c;
 		counts_cap = cap;

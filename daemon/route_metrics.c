@@ -38,7 +38,7 @@ static void scrape_done(void *arg, int unsent)
 
 	(void)unsent;                /* those events are left out */
 	if (out == NULL)
-		fatal("evbuffer_new");
+		fatal("evbuffer_new");   /* OOM only: an empty buffer */
 	metrics_write(out, &g, &sc->r->events->set, sc->m);
 	len = evbuffer_get_length(out);
 	http_reply_raw(sc->r, 200, METRICS_CONTENT_TYPE, evbuffer_pullup(out, -1), len);
