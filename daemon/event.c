@@ -218,9 +218,9 @@ static int service_parse(const cJSON *s, struct event_def *ev, const char *where
 	return 0;
 }
 
-/* The names of well-known priority ids, as the web pages' common.js has
- * them (a desk's short label "Disabilitas" for disabled: it fits a 58 mm
- * line); the event file's "name" wins. */
+/* The names of well-known priority ids: those of the web pages (common.js)
+ * and the CLI, but for disabled the desk's short "Disabilitas", which fits
+ * a 58 mm line.  The event file's "name" wins. */
 static const struct {
 	const char *id, *name;
 } usual_priority_names[] = {
