@@ -54,12 +54,14 @@ static void format_issued(const struct event_def *ev, int64_t ms, char *buf, siz
 
 /* A ticket that is out of every queue for good prints never (cancelled,
  * or left unfinished when its day ended): paper with a valid-looking number
- * would be handed over.  A finished one reprints for the person's records,
- * marked so that no one takes it for a place in a queue.  0, or -1 when the
- * request has been answered 409. */
+ * would be handed over.  A finished or deferred one reprints for the
+ * person's records, marked with its state (the desk list's words) so that
+ * no one takes it for a place in a queue.  0, or -1 when the request has
+ * been answered 409. */
 static int print_state(struct req *r, const struct ticket *t, const char **mark)
 {
-	*mark = t->state == TICKET_DONE ? "SELESAI" : t->state == TICKET_REFUSED ? "DITOLAK" : NULL;
+	*mark = t->state == TICKET_DONE ? "SELESAI" : t->state == TICKET_REFUSED ? "DITOLAK" :
+	    t->state == TICKET_DEFERRED ? "DITUNDA" : NULL;
 	if (t->state == TICKET_CANCELLED)
 		http_reply_error(r, 409, "ticket_cancelled",
 		    "this ticket was cancelled; a cancelled ticket is not printed");

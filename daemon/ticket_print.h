@@ -15,8 +15,8 @@ struct print_ticket {
 	const char *service_name;
 	const char *priority;    /* its name for people: "Lansia" */
 	const char *area;        /* its name, or a NIK's district code; "" = none */
-	const char *mark;        /* NULL, or a word in large print under the code
-				  * that says the ticket is no longer in a queue */
+	const char *mark;        /* NULL, or a word in large print under the code:
+				  * what became of a ticket no longer waiting its turn */
 	const char *issued;      /* "23/11/2026 08:15 WIB" */
 	int position;            /* ahead at its stage, -1 to leave out */
 	const char *url;         /* the QR payload: the signed status link */

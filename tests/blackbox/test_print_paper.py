@@ -1,10 +1,10 @@
 """The words on the printed ticket, as a person at the desk reads them: the
 priority by its Indonesian name (the event file's "name", else the usual
 one of a well-known id, else the id), the area (a NIK's district code said
-to be one), a finished ticket marked, and a cancelled or expired one never
-printed.  ESC/POS is read with test_print's parser; ticket.png is searched
-for each line drawn with the daemon's own PSF font, pixel for pixel, so
-that both formats are checked for the same lines.
+to be one), a finished or deferred ticket marked, a cancelled or expired
+one never printed.  ESC/POS is read with test_print's parser; ticket.png is
+searched for each line drawn with the daemon's own PSF font, pixel for
+pixel, so that both formats are checked for the same lines.
 
 One Redis and one antred-test (its clock pinned) for the module."""
 
@@ -252,9 +252,9 @@ def test_an_expired_ticket_is_not_printed():
     assert_not_printed("old", t["id"], "ticket_expired")
 
 
-def test_a_finished_ticket_reprints_marked():
+def test_a_finished_or_deferred_ticket_reprints_marked():
     sid = "vaccination-1"
-    for outcome, mark in (("done", "SELESAI"), ("refused", "DITOLAK")):
+    for outcome, mark in (("done", "SELESAI"), ("refused", "DITOLAK"), ("deferred", "DITUNDA")):
         t = issue("one")
         assert station("one", sid, "call")["ticket"]["id"] == t["id"]
         station("one", sid, "start")
@@ -271,5 +271,5 @@ def test_a_finished_ticket_reprints_marked():
     # a ticket still in the queue carries no mark
     t = issue("one")
     texts, _ = paper("one", t["id"])
-    assert "SELESAI" not in texts and "DITOLAK" not in texts, texts
+    assert not {"SELESAI", "DITOLAK", "DITUNDA"} & set(texts), texts
     assert not png_has(png_rows("one", t["id"]), "SELESAI", 3)
