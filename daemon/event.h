@@ -45,6 +45,7 @@ struct event_def {
 	struct event_service services[EVENT_MAX_SERVICES];
 	int npriorities;                 /* highest precedence first; last is default */
 	char priorities[EVENT_PRIORITIES_MAX][PROTO_ID_MAX];
+	char priority_names[EVENT_PRIORITIES_MAX][PROTO_NAME_MAX];   /* for people: "Lansia" */
 	int nstages;
 	struct event_stage stages[PROTO_MAX_STAGES];
 	enum priority_policy policy;
@@ -74,6 +75,12 @@ const struct event_def *event_find(const struct event_set *set, const char *id);
 int event_service_index(const struct event_def *ev, const char *id);
 int event_stage_index(const struct event_def *ev, const char *id);
 int event_priority_index(const struct event_def *ev, const char *id);
+
+/* What people read for a priority (on paper): the event's name for it
+ * (its file's "name", else the usual Indonesian one of a well-known id:
+ * regular "Umum", elderly "Lansia", disabled "Disabilitas", ...), and for an
+ * id the event does not list, that usual name or else the id itself. */
+const char *event_priority_name(const struct event_def *ev, const char *id);
 
 /* "STAGE-N" into stage index and N; 0, or -1 when no such station. */
 int event_station_parse(const struct event_def *ev, const char *station,

@@ -52,6 +52,27 @@ static void format_issued(const struct event_def *ev, int64_t ms, char *buf, siz
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, zone);
 }
 
+/* A ticket that is out of every queue for good prints never (cancelled,
+ * or left unfinished when its day ended): paper with a valid-looking number
+ * would be handed over.  A finished or deferred one reprints for the
+ * person's records, marked with its state (the desk list's words) so that
+ * no one takes it for a place in a queue.  0, or -1 when the request has
+ * been answered 409. */
+static int print_state(struct req *r, const struct ticket *t, const char **mark)
+{
+	*mark = t->state == TICKET_DONE ? "SELESAI" : t->state == TICKET_REFUSED ? "DITOLAK" :
+	    t->state == TICKET_DEFERRED ? "DITUNDA" : NULL;
+	if (t->state == TICKET_CANCELLED)
+		http_reply_error(r, 409, "ticket_cancelled",
+		    "this ticket was cancelled; a cancelled ticket is not printed");
+	else if (t->state == TICKET_EXPIRED)
+		http_reply_error(r, 409, "ticket_expired",
+		    "this ticket's day has ended; an expired ticket is not printed");
+	else
+		return 0;
+	return -1;
+}
+
 static void send_buffer(struct req *r, const char *type, struct evbuffer *out)
 {
 	size_t len = evbuffer_get_length(out);
@@ -102,11 +123,18 @@ static void print_on_ticket(struct req *r, const cJSON *result)
 			.event_name = ev->name,
 			.code = t.code,
 			.service_name = si >= 0 ? ev->services[si].name : t.service,
-			.priority = t.priority,
+			.priority = event_priority_name(ev, t.priority),
+			/* the code a NIK gave, or what the desk typed: the event
+			 * has no list of area names yet */
+			.area = t.area,
 			.issued = issued,
 			.position = t.state == TICKET_WAITING ? t.position : -1,
 			.url = url,
 		};
+		if (print_state(r, &t, &p.mark) == -1) {
+			evbuffer_free(out);
+			return;
+		}
 		format_issued(ev, t.issued_at, issued, sizeof issued);
 		if (strcmp(what, "ticket_escpos") == 0)
 			rc = ticket_print_escpos(&p, r->print_width, r->print_raster,

@@ -116,11 +116,37 @@ static int add_raster_qr(struct evbuffer *out, const QRcode *qr, int scale)
 	return 0;
 }
 
+/* The lines under the service, the same on paper and in the PNG. */
+#define INFO_MAX 4
+#define INFO_LEN 192
+
+/* Six digits are a NIK's district (kecamatan) code: said so, not left bare. */
+static int is_district_code(const char *area)
+{
+	size_t n = strspn(area, "0123456789");
+
+	return n == 6 && area[n] == '\0';
+}
+
+static int info_lines(const struct print_ticket *t, char lines[INFO_MAX][INFO_LEN])
+{
+	int n = 0;
+
+	snprintf(lines[n++], INFO_LEN, "Prioritas: %s", t->priority);
+	if (t->area != NULL && *t->area)
+		snprintf(lines[n++], INFO_LEN, "Wilayah: %s%s",
+		    is_district_code(t->area) ? "Kec. " : "", t->area);
+	snprintf(lines[n++], INFO_LEN, "Diambil: %s", t->issued);
+	if (t->position >= 0)
+		snprintf(lines[n++], INFO_LEN, "Antrean di depan Anda: %d", t->position);
+	return n;
+}
+
 int ticket_print_escpos(const struct print_ticket *t, int width_mm, int raster,
     char ecc, struct evbuffer *out)
 {
-	int cols = dots_of(width_mm) / 12;
-	char line[64];
+	int cols = dots_of(width_mm) / 12, n;
+	char lines[INFO_MAX][INFO_LEN];
 
 	add_bytes(out, 2, ESC, '@');                     /* initialise */
 	add_bytes(out, 3, ESC, 'a', 1);                  /* centre */
@@ -133,17 +159,20 @@ int ticket_print_escpos(const struct print_ticket *t, int width_mm, int raster,
 	add_ascii(out, t->code);
 	add_bytes(out, 3, GS, '!', 0);
 	evbuffer_add(out, "\n\n", 2);
+	if (t->mark != NULL) {                           /* bold, double size */
+		add_bytes(out, 3, ESC, 'E', 1);
+		add_bytes(out, 3, GS, '!', 0x11);
+		add_wrapped(out, t->mark, cols / 2);
+		add_bytes(out, 3, GS, '!', 0);
+		add_bytes(out, 3, ESC, 'E', 0);
+		evbuffer_add(out, "\n", 1);
+	}
 	add_bytes(out, 3, GS, '!', 0x01);                /* double height */
 	add_wrapped(out, t->service_name, cols);
 	add_bytes(out, 3, GS, '!', 0);
-	snprintf(line, sizeof line, "Prioritas: %s", t->priority);
-	add_wrapped(out, line, cols);
-	snprintf(line, sizeof line, "Diambil: %s", t->issued);
-	add_wrapped(out, line, cols);
-	if (t->position >= 0) {
-		snprintf(line, sizeof line, "Antrean di depan Anda: %d", t->position);
-		add_wrapped(out, line, cols);
-	}
+	n = info_lines(t, lines);
+	for (int i = 0; i < n; i++)
+		add_wrapped(out, lines[i], cols);
 	evbuffer_add(out, "\n", 1);
 	if (raster) {
 		QRcode *qr = qr_encode(t->url, ecc);
@@ -207,8 +236,8 @@ int ticket_print_png(const struct print_ticket *t, int width_mm, const struct fo
 {
 	struct canvas c;
 	QRcode *qr = qr_encode(t->url, ecc);
-	int w = dots_of(width_mm), y = 16, scale, rc;
-	char line[64];
+	int w = dots_of(width_mm), y = 16, scale, rc, n;
+	char lines[INFO_MAX][INFO_LEN];
 
 	if (qr == NULL)
 		return -1;
@@ -223,15 +252,12 @@ int ticket_print_png(const struct print_ticket *t, int width_mm, const struct fo
 	y = draw_wrapped(&c, f, y, 1, t->event_name);
 	y = draw_centred(&c, f, y + 8, 1, "NOMOR ANTREAN");
 	y = draw_centred(&c, f, y, 5, t->code);
+	if (t->mark != NULL)
+		y = draw_wrapped(&c, f, y + 4, 3, t->mark);
 	y = draw_wrapped(&c, f, y + 4, 2, t->service_name);
-	snprintf(line, sizeof line, "Prioritas: %s", t->priority);
-	y = draw_centred(&c, f, y, 1, line);
-	snprintf(line, sizeof line, "Diambil: %s", t->issued);
-	y = draw_centred(&c, f, y, 1, line);
-	if (t->position >= 0) {
-		snprintf(line, sizeof line, "Antrean di depan Anda: %d", t->position);
-		y = draw_centred(&c, f, y, 1, line);
-	}
+	n = info_lines(t, lines);
+	for (int i = 0; i < n; i++)
+		y = draw_wrapped(&c, f, y, 1, lines[i]);
 	y += 4;
 	y += canvas_draw_qr(&c, qr, (w - (qr->width + 2 * QR_QUIET) * scale) / 2, y, scale);
 	y = draw_wrapped(&c, f, y, 1, "Pindai untuk melihat antrean Anda");

@@ -13,7 +13,10 @@ struct print_ticket {
 	const char *event_name;
 	const char *code;
 	const char *service_name;
-	const char *priority;
+	const char *priority;    /* its name for people: "Lansia" */
+	const char *area;        /* its name, or a NIK's district code; "" = none */
+	const char *mark;        /* NULL, or a word in large print under the code:
+				  * what became of a ticket no longer waiting its turn */
 	const char *issued;      /* "23/11/2026 08:15 WIB" */
 	int position;            /* ahead at its stage, -1 to leave out */
 	const char *url;         /* the QR payload: the signed status link */
@@ -21,15 +24,16 @@ struct print_ticket {
 
 /*
  * Appends the ESC/POS byte stream: initialise, event name, the code in
- * large print, service, priority, time, position, the QR (the printer's own
- * GS ( k command, or with raster set a GS v 0 bitmap drawn here), a line
- * in Bahasa Indonesia, feed and cut.  width_mm is 58 or 80.  0 or -1.
+ * large print, the mark, service, priority, area, time, position, the QR
+ * (the printer's own GS ( k command, or with raster set a GS v 0 bitmap
+ * drawn here), a line in Bahasa Indonesia, feed and cut.  Every word not
+ * the caller's is Bahasa Indonesia.  width_mm is 58 or 80.  0 or -1.
  */
 int ticket_print_escpos(const struct print_ticket *t, int width_mm, int raster,
     char ecc, struct evbuffer *out);
 
-/* Appends the same layout as a 1-bit PNG, 384 or 576 pixels wide (the
- * printers' dot widths).  0 or -1. */
+/* Appends the same layout, its lines from the same text, as a 1-bit PNG,
+ * 384 or 576 pixels wide (the printers' dot widths).  0 or -1. */
 int ticket_print_png(const struct print_ticket *t, int width_mm, const struct font *font,
     char ecc, struct evbuffer *out);
 

@@ -153,6 +153,10 @@ static void test_demo(void **state)
 	assert_string_equal(ev.priorities[0], "elderly");
 	assert_string_equal(ev.priorities[1], "disabled");
 	assert_string_equal(ev.priorities[2], "regular");
+	/* no names in the file: the usual ones */
+	assert_string_equal(ev.priority_names[0], "Lansia");
+	assert_string_equal(ev.priority_names[1], "Disabilitas");
+	assert_string_equal(ev.priority_names[2], "Umum");
 
 	assert_int_equal(ev.nstages, 4);
 	assert_string_equal(ev.stages[0].id, "registration");
@@ -320,9 +324,47 @@ static void test_err_priorities(void **state)
 	expect_err("priorities", "[]", "priorities:");
 	expect_err("priorities.1.id", "\"elderly\"", "priorities[1].id: 'elderly' used twice");
 	expect_err("priorities.0", "\"elderly\"", "priorities[0]");
+	expect_err("priorities.0.name", "\"\"", "priorities[0].name: must be 1 to 95");
+	expect_err("priorities.0.name", "5", "priorities[0].name: expected a string");
+	expect_err("priorities.1.name", "{}", "priorities[1].name: expected a string");
 	expect_err("priorities", "[{\"id\":\"a\"},{\"id\":\"b\"},{\"id\":\"c\"},{\"id\":\"d\"},"
 	    "{\"id\":\"e\"},{\"id\":\"f\"},{\"id\":\"g\"},{\"id\":\"h\"},{\"id\":\"i\"}]",
 	    "priorities:");
+}
+
+/* A priority's name: the file's, else the usual one of its id, else the id;
+ * for an id the event does not list, the usual name or the id. */
+static void test_priority_names(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_with("priorities",
+	    "[{\"id\":\"elderly\",\"name\":\"Lanjut usia\"},{\"id\":\"pregnant\"},"
+	    "{\"id\":\"vip\"},{\"id\":\"child\"},{\"id\":\"health_worker\"},"
+	    "{\"id\":\"disabled\",\"name\":null},{\"id\":\"regular\"}]"), 0);
+	assert_int_equal(ev.npriorities, 7);
+	assert_string_equal(event_priority_name(&ev, "elderly"), "Lanjut usia");
+	assert_string_equal(event_priority_name(&ev, "pregnant"), "Ibu hamil");
+	assert_string_equal(event_priority_name(&ev, "vip"), "vip");
+	assert_string_equal(event_priority_name(&ev, "child"), "Anak");
+	assert_string_equal(event_priority_name(&ev, "health_worker"), "Tenaga kesehatan");
+	assert_string_equal(event_priority_name(&ev, "disabled"), "Disabilitas");
+	assert_string_equal(event_priority_name(&ev, "regular"), "Umum");
+	/* not in this event (a ticket from before a reload) */
+	assert_string_equal(event_priority_name(&ev, "nurse"), "nurse");
+	assert_int_equal(parse_text(BASE), 0);
+	assert_string_equal(event_priority_name(&ev, "pregnant"), "Ibu hamil");
+	assert_string_equal(event_priority_name(&ev, "elderly"), "Lansia");
+	/* UTF-8 kept as it is; 95 bytes fit, 96 do not */
+	assert_int_equal(parse_with("priorities.0.name", "\"Lansia \u2014 60 tahun ke atas\""), 0);
+	assert_string_equal(ev.priority_names[0], "Lansia \xe2\x80\x94 60 tahun ke atas");
+	char name[128];
+	memset(name, 'x', sizeof name);
+	name[0] = '"';
+	strcpy(name + 96, "\"");
+	assert_int_equal(parse_with("priorities.0.name", name), 0);
+	assert_int_equal(strlen(ev.priority_names[0]), 95);
+	strcpy(name + 96, "x\"");
+	expect_err("priorities.0.name", name, "priorities[0].name: must be 1 to 95");
 }
 
 /* A stages array of n stages with the given station counts. */
@@ -613,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_err_hours),
 		cmocka_unit_test(test_err_services),
 		cmocka_unit_test(test_err_priorities),
+		cmocka_unit_test(test_priority_names),
 		cmocka_unit_test(test_err_stages),
 		cmocka_unit_test(test_err_policy),
 		cmocka_unit_test(test_load_dir_ok),
