@@ -116,13 +116,22 @@ static int param_no_show(const struct event_def *ev, const char *v, struct plan_
 	return read_num(v, 0, 50, &q->no_show_pct);
 }
 
+/* A comma list too long for a buffer of `size`, empty, or with an empty
+ * item (strtok_r would pass over it). */
+static int list_bad(const char *v, size_t size)
+{
+	size_t n = strlen(v);
+
+	return n == 0 || n >= size || v[0] == ',' || v[n - 1] == ',' || strstr(v, ",,");
+}
+
 /* "stageid:SECONDS,..." for desk stages, each once. */
 static int param_service(const struct event_def *ev, const char *v, struct plan_query *q)
 {
 	char buf[PLAN_LIST_MAX], *save = NULL, *it, *colon;
 	int si, s;
 
-	if (strlen(v) >= sizeof buf || v[0] == '\0')
+	if (list_bad(v, sizeof buf))
 		return -1;
 	strcpy(buf, v);
 	for (it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
@@ -134,7 +143,7 @@ static int param_service(const struct event_def *ev, const char *v, struct plan_
 			return -1;
 		q->service_s[si] = s;
 	}
-	return v[strlen(v) - 1] == ',' || strstr(v, ",,") ? -1 : 0;
+	return 0;
 }
 
 /* "a,b,..." relative arrivals per hour, 0 .. 1000 each; the count is
@@ -144,8 +153,7 @@ static int param_curve(const struct event_def *ev, const char *v, struct plan_qu
 	char buf[PLAN_LIST_MAX], *save = NULL, *it;
 
 	(void)ev;
-	if (strlen(v) >= sizeof buf || v[0] == '\0' || v[strlen(v) - 1] == ',' ||
-	    strstr(v, ",,") || v[0] == ',')
+	if (list_bad(v, sizeof buf))
 		return -1;
 	strcpy(buf, v);
 	for (it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save))
