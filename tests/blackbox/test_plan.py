@@ -272,3 +272,42 @@ def test_redis_away_is_a_503():
         redis.start()
         d.wait_redis_up()
     assert plan()["event"] == EV
+
+
+def test_the_minimal_acl_is_enough():
+    """plan.lua as README.md's minimal ACL user: an earlier day's hash
+    written by hand (what the scripts would have counted) is read back."""
+    from test_redis_acl import ADMIN, acl_from_readme, pct
+    r = Redis()
+    a = None
+    try:
+        def admin(*args):
+            out = subprocess.run(["redis-cli", "--no-auth-warning", "-p", str(r.port), "--user",
+                                  ADMIN[0], "--pass", ADMIN[1]] + [str(x) for x in args],
+                                 capture_output=True, text=True, timeout=10)
+            return out.stdout.strip()
+        assert r.cli("ACL", "SETUSER", ADMIN[0], "on", ">" + ADMIN[1], "~*", "&*",
+                     "+@all") == "OK"
+        assert admin("ACL", "SETUSER", "antred", "reset", "on", ">pw-1", *acl_from_readme()) == "OK"
+        assert admin("ACL", "SETUSER", "default", "off") == "OK"
+        assert admin("SET", "antre:{%s}:test:clock" % EV, wib_ms(*DAY2, 7, 0)) == "OK"
+        day1 = "%04d%02d%02d" % DAY1
+        assert admin("HSET", "antre:{%s}:stats:%s" % (EV, day1),
+                     "a|registration|%d" % (10 * 60 + 5), 40,     # 10:05: hour 2 from 08:00
+                     "ss|registration-2", 30 * 40 * 1000, "sn|registration-2", 40,
+                     "ss|vaccination-3", 75 * 36 * 1000, "sn|vaccination-3", 36,
+                     "n|registration-1", 4, "wh|registration|1", 30,
+                     "wh|registration|13", 10) == "8"
+        a = Antred("redis://antred:%s@127.0.0.1:%d/0" % (pct("pw-1"), r.port),
+                   events=(dict(DEMO_EVENT, id=EV),), **TEST_CLOCK)
+        a.wait_redis_up()
+        st, _, p = a.get("/v1/events/%s/plan" % EV, role="organiser")
+        assert st == 200, p
+        assert [(s["service_s"], s["service_source"]) for s in p["stages"][:3]] == [
+            (30, "measured"), (60, "default"), (75, "measured")], p
+        assert (p["no_show_pct"], p["no_show_source"]) == (10, "measured"), p
+        assert p["curve"]["per_hour"] == [0, 0, p["people"], 0, 0, 0, 0], p
+    finally:
+        log = a.stop() if a else ""
+        r.stop()
+    assert "NOPERM" not in log, log[-3000:]
