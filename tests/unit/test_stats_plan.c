@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 
 #include "stats_plan.h"
 
@@ -241,6 +242,48 @@ static void test_bounds(void **state)
 	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 5);
 }
 
+/* The answer's codec: what is encoded decodes back the same, and a
+ * member of the wrong kind is refused with a reason. */
+static void test_codec(void **state)
+{
+	static struct plan p, q;
+	char err[PROTO_ERR_MAX] = "";
+	cJSON *j;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	strcpy(p.event, "demo");
+	p.target = 1000;
+	p.max_wait_min = 15;
+	strcpy(p.open, "08:00");
+	strcpy(p.close, "15:00");
+	p.no_show_pct = 2.5;
+	strcpy(p.no_show_source, "given");
+	p.people = 1026;
+	strcpy(p.curve.source, "typical");
+	p.curve.nhours = 2;
+	p.curve.per_hour[0] = 600;
+	p.curve.per_hour[1] = 426;
+	p.peak_per_hour = 600;
+	p.nstages = 2;
+	p.stages[0] = (struct plan_stage){ "registration", "Pendaftaran", 25, "measured", -1,
+		3, 4, 0.66, 120, -1 };
+	p.stages[1] = (struct plan_stage){ "observation", "Observasi", -1, "", 30, -1, -1,
+		-1, -1, 105 };
+	p.feasible = true;
+	p.doses_possible = 1000;
+	strcpy(p.summary, "Untuk 1000 dosis.");
+	assert_non_null(j = proto_plan_encode(&p));
+	assert_int_equal(proto_plan_decode(j, &q, err), 0);
+	assert_memory_equal(&p, &q, sizeof p);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(
+	    cJSON_GetObjectItem(j, "stages"), 1), "stations")));
+	cJSON_ReplaceItemInObject(j, "people", cJSON_CreateString("many"));
+	assert_int_equal(proto_plan_decode(j, &q, err), -1);
+	assert_non_null(strstr(err, "people"));
+	cJSON_Delete(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_stricter_wait_never_fewer),
 		cmocka_unit_test(test_chairs),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_codec),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
