@@ -21,7 +21,9 @@
  * The hybrid's p90 (backlog wait + noise) falls with every desk added and
  * rises with the rate and the service time, so the fewest desks are found
  * by bisection and are monotonic in the target, the service time and the
- * wait allowed.  Desks must also leave no backlog at close.
+ * wait allowed.  Desks must also leave no backlog at close.  Service times
+ * are taken as exponential (as varied as they come): desks whose times
+ * vary less wait less than planned.
  *
  * A timed wait needs chairs for everyone in it: the most arrivals within
  * any hold window (minute by minute), plus a Poisson margin of 2.326 sd
