@@ -59,11 +59,13 @@ CORE_SRC = \
 	daemon/metrics.c \
 	daemon/notify.c \
 	daemon/route_report.c \
+	daemon/route_plan.c \
 	daemon/stats.c \
 	daemon/stats_counters.c \
 	daemon/stats_fetch.c \
 	daemon/stats_model.c \
 	daemon/stats_advice.c \
+	daemon/stats_plan.c \
 	daemon/sse.c \
 	daemon/sse_refresh.c \
 	daemon/sse_replay.c \
@@ -80,7 +82,8 @@ PROTO_SRC = \
 	protocol/proto_json.c \
 	protocol/proto_ticket.c \
 	protocol/proto_board.c \
-	protocol/proto_stats.c
+	protocol/proto_stats.c \
+	protocol/proto_plan.c
 
 SCRIPTS = $(wildcard daemon/scripts/*.lua)
 

@@ -11,7 +11,7 @@
  * row in its file; a new feature file is a line here. */
 extern const struct route health_routes[], board_routes[], ticket_routes[],
     print_routes[], public_routes[], stream_routes[], stats_routes[],
-    metrics_routes[], report_routes[];
+    metrics_routes[], report_routes[], plan_routes[];
 
 typedef const struct route *route_rows(size_t i);
 
@@ -33,6 +33,7 @@ static const struct {
 	{ stats_routes, NULL },
 	{ metrics_routes, NULL },
 	{ report_routes, NULL },
+	{ plan_routes, NULL },
 };
 
 #define ROUTES_MAX 64

@@ -265,6 +265,45 @@ struct stats {
 	struct stats_quarter series[PROTO_MAX_QUARTERS];
 };
 
+/* ---- the planner (GET /v1/events/{ev}/plan) ------------------------------
+ * Integers are long long, -1 for null; PROTOCOL.md shows the answer. */
+#define PROTO_PLAN_MAX_HOURS 24
+#define PROTO_PLAN_SUMMARY_MAX 2048
+
+struct plan_stage {
+	char id[PROTO_ID_MAX];
+	char name[PROTO_NAME_MAX];
+	long long service_s;             /* desk stage; -1 at a timed wait */
+	char service_source[16];         /* "given", "measured", "default"; "" */
+	long long hold_minutes;          /* timed wait; -1 at a desk stage */
+	long long stations, max_stations;/* desk stage; -1 at a timed wait */
+	double utilisation;              /* at the busiest quarter hour; -1 */
+	long long p90_wait_s;            /* the worst quarter hour's; -1 */
+	long long chairs;                /* timed wait; -1 at a desk stage */
+};
+
+struct plan_curve {
+	char source[16];                 /* "given", "earlier_days", "typical" */
+	int nhours;
+	long long per_hour[PROTO_PLAN_MAX_HOURS]; /* people, from opening */
+};
+
+struct plan {
+	char event[PROTO_ID_MAX];
+	long long target, max_wait_min;
+	char open[16], close[16];        /* "HH:MM" */
+	double no_show_pct;
+	char no_show_source[16];         /* "given", "measured", "default" */
+	long long people;
+	struct plan_curve curve;
+	long long peak_per_hour;
+	int nstages;
+	struct plan_stage stages[PROTO_MAX_STAGES];
+	bool feasible;
+	long long doses_possible;        /* by close, with at most max_stations */
+	char summary[PROTO_PLAN_SUMMARY_MAX];
+};
+
 struct proto_error {
 	char code[48];
 	char message[160];
@@ -294,6 +333,10 @@ int proto_board_decode(const struct cJSON *j, struct board *b, char *err);
 struct cJSON *proto_stats_encode(const struct stats *s, int utc_offset_s);
 int proto_stats_decode(const struct cJSON *j, struct stats *s, char *err);
 void proto_stats_free(struct stats *s);
+
+/* The plan's codec (protocol/proto_plan.c); nothing allocated. */
+struct cJSON *proto_plan_encode(const struct plan *p);
+int proto_plan_decode(const struct cJSON *j, struct plan *p, char *err);
 
 /* {"error":{"code":..,"message":..}} */
 struct cJSON *proto_error_encode(const char *code, const char *message);

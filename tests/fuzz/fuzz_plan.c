@@ -1,0 +1,64 @@
+/*
+ * fuzz_plan.c: the planner's answer decoder (protocol/proto_plan.c) on
+ * arbitrary JSON, as `antre plan` reads it from the server.
+ *
+ * A decode must not crash, must leave a NUL-terminated reason in err when
+ * it fails, and what it accepts must survive the trip the daemon and the
+ * client make: encode, print, parse, decode again, byte for byte equal
+ * (the decoder zeroes its struct first, so memcmp is exact).  A failure
+ * prints both sides and aborts: libFuzzer reports it.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "protocol.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct plan plan_a, plan_b;   /* ~6 KiB each: off the stack */
+
+static void fail(const cJSON *in, const char *text, const char *why)
+{
+	char *was = in ? cJSON_PrintUnformatted(in) : NULL;
+
+	fprintf(stderr, "fuzz_plan: round trip: %s\n  in : %.600s\n  out: %.600s\n", why,
+	    was ? was : "(null)", text ? text : "(null)");
+	free(was);
+	abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	cJSON *j = cJSON_ParseWithLength((const char *)data, size), *enc, *back;
+	char err[PROTO_ERR_MAX], *text;
+
+	if (j == NULL)
+		return 0;
+	memset(err, 0, sizeof err);
+	if (proto_plan_decode(j, &plan_a, err) != 0) {
+		if (memchr(err, '\0', sizeof err) == NULL || err[0] == '\0')
+			fail(j, NULL, "decode failed without a reason");
+		cJSON_Delete(j);
+		return 0;
+	}
+	if ((enc = proto_plan_encode(&plan_a)) == NULL)
+		fail(j, NULL, "encoder returned NULL");
+	if ((text = cJSON_PrintUnformatted(enc)) == NULL)
+		abort();
+	cJSON_Delete(enc);
+	if ((back = cJSON_Parse(text)) == NULL)
+		fail(j, text, "encoder output is not JSON");
+	if (proto_plan_decode(back, &plan_b, err) != 0)
+		fail(j, text, err);
+	if (memcmp(&plan_a, &plan_b, sizeof plan_a) != 0)
+		fail(j, text, "decoded values differ");
+	free(text);
+	cJSON_Delete(back);
+	cJSON_Delete(j);
+	return 0;
+}
