@@ -16,6 +16,10 @@ var antre = (function () {
     elderly: "Lansia", disabled: "Penyandang disabilitas", pregnant: "Ibu hamil",
     health_worker: "Tenaga kesehatan", child: "Anak", regular: "Umum",
   };
+  // What each role's token is called, for "Ini token meja layanan".
+  var ROLE_NAMES = {
+    desk: "meja tiket", station: "meja layanan", organiser: "penyelenggara", admin: "admin",
+  };
   // every screen of a page; a page has some of them
   var SCREENS = ["login", "chooser", "picker", "fatal", "main", "dash"];
 
@@ -356,8 +360,29 @@ var antre = (function () {
     };
 
     s.authMessage = function (e) {
-      return e.status === 401 ? "Token tidak dikenal. Periksa lagi token " + o.who + " Anda." :
-        "Token ini tidak berhak " + o.what + ": gunakan token " + o.who + ".";
+      if (e.status === 401) return "Token tidak dikenal. Periksa lagi token " + o.who + " Anda.";
+      if (e.otherEvent) return "Token ini tidak berlaku untuk kegiatan ini: gunakan token " +
+        o.who + " kegiatan ini.";
+      return (e.role && ROLE_NAMES[e.role] ? "Ini token " + ROLE_NAMES[e.role] + ": token ini" :
+        "Token ini") + " tidak berhak " + o.what + ": gunakan token " + o.who + ".";
+    };
+
+    // The token checked with GET /v1/whoami (it reads and changes nothing):
+    // resolves with {role, events} when its role is one of `roles` (admin
+    // always is) and it may use event `ev`; else rejects as a 403, with
+    // e.role (the token's role) or e.otherEvent, for authMessage.
+    s.whoami = function (roles, ev) {
+      return s.api("GET", "/v1/whoami").then(function (w) {
+        var role = w && w.role, events = (w && w.events) || [];
+        var roleOk = role === "admin" || roles.indexOf(role) !== -1;
+        if (roleOk && (!ev || events.indexOf(ev) !== -1)) return w;
+        var e = new Error("HTTP 403");
+        e.status = 403;
+        e.code = "forbidden";
+        e.role = role;
+        e.otherEvent = roleOk;
+        throw e;
+      });
     };
 
     // api(method, path, body, asBlob) with this token
