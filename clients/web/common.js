@@ -1,5 +1,6 @@
 // What the operator pages (desk.html, station.html, dashboard.html) share,
-// as one global object, `antre`: small DOM helpers, the event's names, the
+// as one global object, `antre` (the TV and status pages load it for the
+// service worker's registration alone): small DOM helpers, the event's names, the
 // token (asked once, kept in sessionStorage, or in localStorage when "Ingat"
 // is ticked), the API with that token, the screens (the token form, the
 // event chooser, the fatal message), which event the page is for, and the
@@ -516,6 +517,30 @@ var antre = (function () {
     $("live-text").textContent = up ? "Langsung" : "Terputus";
     $("offline").hidden = up;
   }
+
+  // ---- the service worker ---------------------------------------------------
+
+  // /sw.js keeps the pages' last copy, so that a reload while the server is
+  // down shows the page with its offline banner, not the browser's error
+  // page.  Browsers allow a worker on https and on localhost only: on a
+  // plain-http LAN address there is none (PROTOCOL.md, "The web pages").
+  // A page loaded before the worker took over tells it what it loaded.
+  function keepForOffline() {
+    if (!window.isSecureContext || !("serviceWorker" in navigator)) return;
+    var sw = navigator.serviceWorker, first = !sw.controller;
+    sw.register("/sw.js", { scope: "/" }).catch(function () { /* pages work without it */ });
+    if (!first) return;
+    function tell() {
+      sw.ready.then(function (reg) {
+        var urls = [location.href];
+        performance.getEntriesByType("resource").forEach(function (r) { urls.push(r.name); });
+        if (reg.active) reg.active.postMessage({ keep: urls });
+      });
+    }
+    if (document.readyState === "complete") tell();
+    else window.addEventListener("load", tell);
+  }
+  keepForOffline();
 
   return {
     RETRY_MS: RETRY_MS,
