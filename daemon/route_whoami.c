@@ -7,8 +7,8 @@
 #include "log.h"
 
 /* Tokens are per role, not per event: every loaded event is the token's.
- * A wrong or missing token never gets here (401 in http.c, counted by the
- * auth-fail limit like any other). */
+ * A missing or wrong token never gets here: 401 in http.c, and a wrong one
+ * counts against the auth-fail limit as anywhere. */
 static void whoami_get(struct req *r)
 {
 	cJSON *body = cJSON_CreateObject(), *events;
@@ -20,7 +20,7 @@ static void whoami_get(struct req *r)
 		cJSON *id = cJSON_CreateString(r->events->set.events[i].id);
 
 		if (id == NULL || !cJSON_AddItemToArray(events, id))
-			fatalx("out of memory");
+			fatalx("out of memory");     /* likewise: ids of at most 32 bytes */
 	}
 	http_reply_json(r, 200, body);
 }

@@ -12,6 +12,8 @@ const { assert, startPinnedStack, launchBrowser, waitUntil, sleep, TOKENS, wibMs
 
 const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
 const CACHE = "antre-shell-v1";
+// the TV reloaded while antred is stopped
+const SCREENSHOT = process.env.PAGES_OFFLINE_SCREENSHOT || "/tmp/display-offline.png";
 let stack, browser;
 
 // A page that records script errors, every console error (the failed loads
@@ -192,6 +194,7 @@ exports.reload_while_stopped_shows_the_page_offline = async function () {
     assert((await tv.title()) === "Layar antrean", "the TV's own title");
     assert(await tv.evaluate(() => getComputedStyle(document.body).backgroundColor !==
       "rgba(0, 0, 0, 0)"), "its stylesheet too");
+    await tv.screenshot({ path: SCREENSHOT });
 
     await phone.reload();
     assert(phone.url() === stack.antred.base + statusPath, () => "phone at " + phone.url());
