@@ -48,6 +48,7 @@ CORE_SRC = \
 	daemon/record.c \
 	daemon/sign.c \
 	daemon/route_health.c \
+	daemon/route_whoami.c \
 	daemon/route_board.c \
 	daemon/route_tickets.c \
 	daemon/route_stations.c \

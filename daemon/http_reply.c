@@ -43,7 +43,9 @@ void http_add_common_headers(struct evhttp_request *ev, const char *type)
 
 	if (type)
 		evhttp_add_header(h, "Content-Type", type);
-	evhttp_add_header(h, "Cache-Control", "no-store");
+	/* no-store unless the route chose (the web files: no-cache, ETag) */
+	if (evhttp_find_header(h, "Cache-Control") == NULL)
+		evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	/* every answer, pages and API alike (PROTOCOL.md, "Security headers") */
 	evhttp_add_header(h, "Content-Security-Policy", HTTP_CSP);
@@ -59,6 +61,7 @@ static const char *status_text(int status)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 304: return "Not Modified";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -92,7 +95,7 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 		/* data NULL: the caller gives GET's length only (a streamed
 		 * answer such as the report) */
 		snprintf(n, sizeof n, "%zu", len);
-		if (status != 204)
+		if (status != 204 && status != 304)
 			evhttp_add_header(evhttp_request_get_output_headers(r->ev),
 			    "Content-Length", n);
 		len = 0;

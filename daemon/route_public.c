@@ -2,6 +2,7 @@
  * ticket's QR code links to, and the web pages' files. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "log.h"
 #include "queue.h"
@@ -79,6 +82,58 @@ static int web_open(const char *name, struct stat *st)
 	return fd;
 }
 
+/* The file's entity tag: a 64-bit FNV-1a of its bytes, quoted, so that a
+ * file changed in place (same size, same second) gets a new one. */
+static void web_etag(const char *buf, size_t len, char *out, size_t size)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)buf[i]) * 1099511628211ULL;
+	snprintf(out, size, "\"%016llx\"", (unsigned long long)h);
+}
+
+/* 1 when If-None-Match names etag (or is "*"): the weak comparison of RFC
+ * 9110 13.1.2, a W/ prefix set aside.  The header is bounded by
+ * max-header-bytes. */
+static int web_not_modified(struct req *r, const char *etag)
+{
+	const char *p = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
+	    "If-None-Match");
+	size_t n = strlen(etag);
+
+	while (p && *p) {
+		p += strspn(p, " \t,");
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (strncmp(p, etag, n) == 0 && (p[n] == '\0' || strchr(" \t,", p[n])))
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
+}
+
+/*
+ * Replies with the file's bytes, cacheable but checked on every use
+ * (no-cache: a reload is a small 304 and never stale), or 304 when the
+ * client's copy is this one.  buf is the caller's.
+ */
+static void web_reply(struct req *r, int status, const char *type, const char *buf, size_t len)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(r->ev);
+	char etag[24];
+
+	web_etag(buf, len, etag, sizeof etag);
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_add_header(h, "ETag", etag);
+	if (status == 200 && web_not_modified(r, etag))
+		http_reply_raw(r, 304, NULL, NULL, 0);
+	else
+		http_reply_raw(r, status, type, buf, len);
+}
+
 /* Sends web-root/name with its type; 404 for anything else. */
 static void web_send(struct req *r, const char *name, int status)
 {
@@ -112,13 +167,27 @@ static void web_send(struct req *r, const char *name, int status)
 		got += (size_t)n;
 	}
 	close(fd);
-	http_reply_raw(r, status, type, buf, got);
+	web_reply(r, status, type, buf, got);
 	free(buf);
 }
 
 static void web_get(struct req *r)
 {
 	web_send(r, r->params[0], 200);
+}
+
+/* GET /favicon.ico: browsers ask the root for it (the TV and status pages
+ * name no icon). */
+static void favicon_get(struct req *r)
+{
+	web_send(r, "favicon.ico", 200);
+}
+
+/* GET /sw.js: the pages' service worker, from the root so that its scope
+ * covers /web/ and /t/ alike. */
+static void worker_get(struct req *r)
+{
+	web_send(r, "sw.js", 200);
 }
 
 /* 1 when the request's signature belongs to this ticket of this event. */
@@ -158,5 +227,7 @@ const struct route public_routes[] = {
 	{ "GET", "/t/{ev}/{id}", ROLES_PUBLIC,
 	  status_get, "status_page", 0 },
 	{ "GET", "/web/{file}", ROLES_PUBLIC, web_get, "web", 0 },
+	{ "GET", "/favicon.ico", ROLES_PUBLIC, favicon_get, "favicon", 0 },
+	{ "GET", "/sw.js", ROLES_PUBLIC, worker_get, "service_worker", 0 },
 	{ 0 }                            /* the end */
 };

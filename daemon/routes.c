@@ -11,7 +11,7 @@
  * row in its file; a new feature file is a line here. */
 extern const struct route health_routes[], board_routes[], ticket_routes[],
     print_routes[], public_routes[], stream_routes[], stats_routes[],
-    metrics_routes[], report_routes[], plan_routes[];
+    metrics_routes[], report_routes[], plan_routes[], whoami_routes[];
 
 typedef const struct route *route_rows(size_t i);
 
@@ -24,6 +24,7 @@ static const struct {
 	route_rows *row;                 /* or its row function */
 } list[] = {
 	{ health_routes, NULL },
+	{ whoami_routes, NULL },
 	{ board_routes, NULL },
 	{ ticket_routes, NULL },
 	{ NULL, route_stations_row },    /* one per station operation */

@@ -1,5 +1,6 @@
 // What the operator pages (desk.html, station.html, dashboard.html) share,
-// as one global object, `antre`: small DOM helpers, the event's names, the
+// as one global object, `antre` (the TV and status pages load it for the
+// service worker's registration alone): small DOM helpers, the event's names, the
 // token (asked once, kept in sessionStorage, or in localStorage when "Ingat"
 // is ticked), the API with that token, the screens (the token form, the
 // event chooser, the fatal message), which event the page is for, and the
@@ -15,6 +16,10 @@ var antre = (function () {
   var PRIORITY_NAMES = {
     elderly: "Lansia", disabled: "Penyandang disabilitas", pregnant: "Ibu hamil",
     health_worker: "Tenaga kesehatan", child: "Anak", regular: "Umum",
+  };
+  // What each role's token is called, for "Ini token meja layanan".
+  var ROLE_NAMES = {
+    desk: "meja tiket", station: "meja layanan", organiser: "penyelenggara", admin: "admin",
   };
   // every screen of a page; a page has some of them
   var SCREENS = ["login", "chooser", "picker", "fatal", "main", "dash"];
@@ -356,8 +361,29 @@ var antre = (function () {
     };
 
     s.authMessage = function (e) {
-      return e.status === 401 ? "Token tidak dikenal. Periksa lagi token " + o.who + " Anda." :
-        "Token ini tidak berhak " + o.what + ": gunakan token " + o.who + ".";
+      if (e.status === 401) return "Token tidak dikenal. Periksa lagi token " + o.who + " Anda.";
+      if (e.otherEvent) return "Token ini tidak berlaku untuk kegiatan ini: gunakan token " +
+        o.who + " kegiatan ini.";
+      return (e.role && ROLE_NAMES[e.role] ? "Ini token " + ROLE_NAMES[e.role] + ": token ini" :
+        "Token ini") + " tidak berhak " + o.what + ": gunakan token " + o.who + ".";
+    };
+
+    // The token checked with GET /v1/whoami (it reads and changes nothing):
+    // resolves with {role, events} when its role is one of `roles` (admin
+    // always is) and it may use event `ev`; else rejects as a 403, with
+    // e.role (the token's role) or e.otherEvent, for authMessage.
+    s.whoami = function (roles, ev) {
+      return s.api("GET", "/v1/whoami").then(function (w) {
+        var role = w && w.role, events = (w && w.events) || [];
+        var roleOk = role === "admin" || roles.indexOf(role) !== -1;
+        if (roleOk && (!ev || events.indexOf(ev) !== -1)) return w;
+        var e = new Error("HTTP 403");
+        e.status = 403;
+        e.code = "forbidden";
+        e.role = role;
+        e.otherEvent = roleOk;
+        throw e;
+      });
     };
 
     // api(method, path, body, asBlob) with this token
@@ -491,6 +517,30 @@ var antre = (function () {
     $("live-text").textContent = up ? "Langsung" : "Terputus";
     $("offline").hidden = up;
   }
+
+  // ---- the service worker ---------------------------------------------------
+
+  // /sw.js keeps the pages' last copy, so that a reload while the server is
+  // down shows the page with its offline banner, not the browser's error
+  // page.  Browsers allow a worker on https and on localhost only: on a
+  // plain-http LAN address there is none (PROTOCOL.md, "The web pages").
+  // A page loaded before the worker took over tells it what it loaded.
+  function keepForOffline() {
+    if (!window.isSecureContext || !("serviceWorker" in navigator)) return;
+    var sw = navigator.serviceWorker, first = !sw.controller;
+    sw.register("/sw.js", { scope: "/" }).catch(function () { /* pages work without it */ });
+    if (!first) return;
+    function tell() {
+      sw.ready.then(function (reg) {
+        var urls = [location.href];
+        performance.getEntriesByType("resource").forEach(function (r) { urls.push(r.name); });
+        if (reg.active) reg.active.postMessage({ keep: urls });
+      });
+    }
+    if (document.readyState === "complete") tell();
+    else window.addEventListener("load", tell);
+  }
+  keepForOffline();
 
   return {
     RETRY_MS: RETRY_MS,

@@ -92,14 +92,10 @@
   function evPath() { return "/v1/events/" + enc(ev); }
   function stPath(op) { return evPath() + "/stations/" + enc(stationId) + "/" + op; }
 
-  // The token is asked once: a transfer without a stage shows whether it may
-  // work this station (400, and nothing is changed) without doing anything.
-  function checkToken() {
-    return api("POST", stPath("transfer"), {}).then(function () { return true; }, function (e) {
-      if (e.status === 400) return true;
-      throw e;
-    });
-  }
+  // The token is asked once and checked with GET /v1/whoami: a station's
+  // (or an admin's) for this event; another role's is said by name.  The
+  // station itself was found in the event before (setup).
+  function checkToken() { return session.whoami(["station"], ev); }
 
   // ---- messages -------------------------------------------------------------
 

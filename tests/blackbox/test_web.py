@@ -7,6 +7,7 @@ Only regular files in the root itself are served; the rest are 404, and a
 FIFO (which a plain open() would block on until a writer came) leaves the
 loop free: /healthz answers at once after it."""
 
+import http.client
 import os
 import shutil
 import socket
@@ -161,3 +162,71 @@ def test_status_page_from_the_root():
     with open(os.path.join(TOP, "clients", "web", "status.html"), "rb") as f:
         assert st == 200 and page == f.read(), (st, page[:200])
     assert h["content-security-policy"].startswith("default-src 'self'"), h
+
+
+def test_files_cached_by_etag():
+    """Web files: cacheable but checked on every use (no-cache) with an
+    ETag; the same copy is 304 without a body, a changed file a new tag;
+    the API stays no-store."""
+    st, h, body = d.get("/web/page.html")
+    assert st == 200 and h["cache-control"] == "no-cache", h
+    tag = h["etag"]
+    assert tag.startswith('"') and tag.endswith('"') and len(tag) > 2, tag
+    assert d.get("/web/page.html")[1]["etag"] == tag, "the same file, the same tag"
+    assert d.get("/web/style.css")[1]["etag"] != tag, "another file, another tag"
+    for inm in (tag, "W/" + tag, '"nope", ' + tag, '"nope" ,W/%s , "x"' % tag, "*"):
+        st, h, body = d.get("/web/page.html", headers={"If-None-Match": inm})
+        assert st == 304 and body == b"", (inm, st, body)
+        assert h["etag"] == tag and h["cache-control"] == "no-cache", (inm, h)
+        assert "content-length" not in h or h["content-length"] == "0", h
+        assert h["content-security-policy"].startswith("default-src 'self'"), h
+    for inm in ('"nope"', tag[:-2] + '"', tag + "x", "W/", ""):
+        st, h, body = d.get("/web/page.html", headers={"If-None-Match": inm})
+        assert st == 200 and body == PAGE, (inm, st)
+    # HEAD answers 304 likewise, with no length of a body it does not send
+    conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+    try:
+        conn.request("HEAD", "/web/page.html", headers={"If-None-Match": tag})
+        resp = conn.getresponse()
+        assert resp.status == 304 and resp.read() == b"", resp.status
+        assert resp.getheader("content-length") in (None, "0"), resp.getheaders()
+    finally:
+        conn.close()
+    # changed in place, same size: a new tag, and the old one gets the file
+    path = os.path.join(tmp, "web", "page.html")
+    with open(path, "wb") as f:
+        f.write(PAGE.replace(b"ok", b"OK"))
+    try:
+        st, h, body = d.get("/web/page.html", headers={"If-None-Match": tag})
+        assert st == 200 and body == PAGE.replace(b"ok", b"OK") and h["etag"] != tag, (st, h)
+    finally:
+        with open(path, "wb") as f:
+            f.write(PAGE)
+    # errors and the API are never kept
+    st, h, _ = d.get("/web/missing.html", headers={"If-None-Match": "*"})
+    assert st == 404 and h["cache-control"] == "no-store" and "etag" not in h, (st, h)
+    st, h, _ = d.get("/v1/events")
+    assert st == 200 and h["cache-control"] == "no-store" and "etag" not in h, h
+
+
+def test_favicon_and_worker_from_the_root():
+    """/favicon.ico (browsers ask the root) and /sw.js (its scope is the
+    root) are web-root files; none there, 404 as for any missing file."""
+    assert_error(d.get("/favicon.ico"), 404, "not_found")
+    assert_error(d.get("/sw.js"), 404, "not_found")
+    ico = b"\x00\x00\x01\x00\x01\x00" + b"\x00" * 16
+    js = b"self.addEventListener('fetch', function () {});\n"
+    with open(os.path.join(tmp, "web", "favicon.ico"), "wb") as f:
+        f.write(ico)
+    with open(os.path.join(tmp, "web", "sw.js"), "wb") as f:
+        f.write(js)
+    st, h, body = d.get("/favicon.ico")
+    assert st == 200 and body == ico and h["content-type"] == "image/x-icon", (st, h)
+    assert h["cache-control"] == "no-cache" and d.get(
+        "/favicon.ico", headers={"If-None-Match": h["etag"]})[0] == 304, h
+    st, h, body = d.get("/sw.js")
+    assert st == 200 and body == js and h["content-type"].startswith("text/javascript"), (st, h)
+    # the icon the pages ship is one (an ICO header, small)
+    with open(os.path.join(TOP, "clients", "web", "favicon.ico"), "rb") as f:
+        shipped = f.read()
+    assert shipped[:6] == b"\x00\x00\x01\x00\x01\x00" and len(shipped) < 4096, shipped[:8]
