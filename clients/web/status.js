@@ -374,10 +374,11 @@
   }
 
   // A phone waking up: show the latest at once.
-  // A phone waking up: show the latest at once (and its clock may have
-  // been set meanwhile).
+  // A phone waking up: show the latest at once; in a timed wait, with the
+  // server's clock read again (the phone's may have been set meanwhile).
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && !finished) readClock().then(load);
+    if (document.visibilityState !== "visible" || finished) return;
+    (ticket && ticket.hold_until ? readClock() : Promise.resolve()).then(load);
   });
 
   var info = fetch("/v1/events/" + encodeURIComponent(ev)).then(function (r) { return r.json(); })

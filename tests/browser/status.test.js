@@ -468,6 +468,13 @@ exports.observation_counts_down_live = async function () {
     assert((await text(p, "#stage")) === "Observasi", "stage");
     await lines(p, "observation", ["#stage"], [...QUEUED_ONLY, "#notify-box", "#alert"]);
     await fitsPhones(p, "observation");
+    // the phone's clock set two hours on while it slept: waking, the page
+    // reads the server's clock again and counts on from it
+    await p.clock.setSystemTime(Date.now() + 2 * 3600000);
+    const reread = p.waitForResponse(/\/v1\/events\/demo\/board$/, { timeout: 5000 });
+    await p.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    await reread;
+    await waitText(p, "#headline", "Boleh pulang dalam 30 menit");
     const asked = [];
     p.on("request", (q) => asked.push(q.url()));
     await p.clock.fastForward("07:00");
