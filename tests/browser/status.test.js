@@ -7,13 +7,27 @@
 // and watches the page the first opened; the later ones follow the queue on.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock } =
+const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock, DEMO_EVENT } =
   require("./lib");
 
 // The event's clock (antred-test, key test:clock): a fixed morning in
 // Jakarta, so that the codes start at A-001, issued_today counts these
 // tickets and lookups by code find them whatever the real day (issue 17).
 const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
+
+// A second event whose timed wait (a rest after the jab) is not the last
+// stage: its countdown leads to the next stage, not home.
+const CLINIC = {
+  id: "klinik", name: "Klinik Uji", timezone: "Asia/Jakarta", daily_target: 100,
+  hours: { open: "08:00", close: "15:00" },
+  services: [{ id: "dose1", prefix: "A", name: "Dosis 1" }],
+  priorities: [{ id: "regular" }],
+  stages: [
+    { id: "vaccination", name: "Vaksinasi", stations: 1 },
+    { id: "rest", name: "Istirahat", stations: 1, hold_minutes: 15 },
+    { id: "card", name: "Kartu vaksin", stations: 1 },
+  ],
+};
 
 const SCREENSHOT = process.env.BROWSER_SCREENSHOT || "/tmp/status.png";
 let stack, browser, first, second, firstPage;
@@ -71,7 +85,7 @@ function noErrors(page, expected = []) {
 }
 
 exports.setup = async function () {
-  stack = await startPinnedStack(CLOCK);
+  stack = await startPinnedStack(CLOCK, { events: [DEMO_EVENT, CLINIC] });
   browser = await launchBrowser();
 };
 
@@ -534,6 +548,38 @@ exports.other_states_show_their_own_lines = async function () {
     } finally {
       await p.context().close();
     }
+  }
+};
+
+// A timed wait before another stage counts down to that stage: "Lanjut ke
+// Kartu vaksin dalam 15 menit", then "Silakan lanjut ke Kartu vaksin"; when
+// the server ends the wait, the page is queued there again.
+exports.timed_wait_before_another_stage = async function () {
+  const i = await stack.antred.post("/v1/events/klinik/tickets", { service: "dose1" },
+    { role: "desk" });
+  assert(i.status === 201, () => "issue: " + i.status + " " + JSON.stringify(i.body));
+  const st = (op, body) => stack.antred.post("/v1/events/klinik/stations/vaccination-1/" + op,
+    body, { role: "station" });
+  assert((await st("call")).status === 200 && (await st("start")).status === 200, "call, start");
+  const c = await st("complete", { outcome: "done" });
+  assert(c.status === 200 && c.body.ticket.stage === "rest" && c.body.ticket.hold_until,
+    () => "resting: " + JSON.stringify(c.body));
+  const p = await openStatus(i.body, { permission: "default",
+    before: (page) => page.clock.install() });
+  try {
+    await waitText(p, "#headline", "Lanjut ke Kartu vaksin dalam 15 menit");
+    const d = await text(p, "#detail");
+    assert(d === "Tunggu di Istirahat sampai pukul 10:15.", () => "detail: " + JSON.stringify(d));
+    await lines(p, "resting", ["#stage"], [...QUEUED_ONLY, "#notify-box", "#alert"]);
+    await p.clock.fastForward("15:00");
+    await waitText(p, "#headline", "Silakan lanjut ke Kartu vaksin");
+    assert((await text(p, "#detail")) === "Waktu tunggu di Istirahat sudah selesai.", "detail");
+    setTestClock(stack.redis, "klinik", CLOCK + 16 * 60000);
+    await waitText(p, "#headline", "Menunggu di Kartu vaksin", 10000);
+    await lines(p, "queued at the next stage", ["#stage", "#position", "#notify"], []);
+    noErrors(p);
+  } finally {
+    await p.context().close();
   }
 };
 
