@@ -121,7 +121,8 @@
     var until = clock(t.hold_until);
     if (next) {
       next = stageNames[next] || next;
-      if (left <= 0) return ["Silakan lanjut ke " + next, "Waktu tunggu di " + stage + " sudah selesai."];
+      if (left <= 0) return ["Silakan lanjut ke " + next,
+        "Waktu tunggu di " + stage + " sudah selesai."];
       return ["Lanjut ke " + next + " dalam " + mins,
         "Tunggu di " + stage + " sampai pukul " + until + "."];
     }
