@@ -360,7 +360,8 @@ const station = (id, op, body) => stack.antred.post("/v1/events/demo/stations/" 
 // Frees a station for a chosen ticket: whom it called is skipped, whom it
 // serves done (a station holding nobody answers both with 409).
 async function free(id) {
-  if ((await station(id, "skip")).status !== 200) await station(id, "complete", { outcome: "done" });
+  if ((await station(id, "skip")).status !== 200)
+    await station(id, "complete", { outcome: "done" });
 }
 
 async function callTicket(id, t) {
