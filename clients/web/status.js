@@ -2,7 +2,10 @@
 // kept live by the ticket's stream (…/tickets/{id}/stream?sig=); while the
 // stream is down it polls every 5 s instead.  It alerts them (banner,
 // vibration, notification) when only a few are ahead (?near=N, 5 by
-// default) and when they are called.
+// default) and when they are called.  Each state shows only its own lines:
+// the place in the queue, the wait and the offer to notify while queued;
+// a live countdown in a timed wait (observation), kept on the server's
+// clock (the board's "at"), not the phone's; a last word once finished.
 "use strict";
 (function () {
   var POLL_MS = 5000;
@@ -10,6 +13,7 @@
   var STREAM_REST_MS = 60000;       // after it failed again and again
   var STREAM_MAX_FAILS = 5;
   var FINAL = { done: 1, cancelled: 1, refused: 1, expired: 1 };
+  var TICK_MS = 1000;               // the countdown's refresh
 
   var parts = location.pathname.split("/"); // "", "t", event, id
   var ev = parts[2], id = parts[3];
@@ -20,8 +24,10 @@
   var base = "/v1/events/" + encodeURIComponent(ev) + "/tickets/" + encodeURIComponent(id);
   var api = base + "?sig=" + encodeURIComponent(sig);
   var streamUrl = base + "/stream?sig=" + encodeURIComponent(sig);
-  var stageNames = {}, serviceNames = {}, timezone = "";
+  var stageNames = {}, serviceNames = {}, timezone = "", stageOrder = [];
   var ticket = null;                // as last shown
+  var skew = 0;                     // the server's clock minus the phone's, ms
+  var tick = null;                  // the countdown's timer
 
   function $(x) { return document.getElementById(x); }
 
@@ -42,11 +48,11 @@
   }
 
   // Until the person may leave the venue (leave_eta_s): "sekitar 45 menit
-  // lagi (pukul 10:32)"; "–" when not known or not on the way.
+  // lagi (pukul 10:32)"; "–" when not known.
   function leaveText(t) {
     var s = t.leave_eta_s;
-    if (s === null || s === undefined || FINAL[t.state] || t.state === "skipped") return "–";
-    var at = clock(new Date(Date.now() + s * 1000).toISOString());
+    if (s === null || s === undefined) return "–";
+    var at = clock(new Date(serverNow() + s * 1000).toISOString());
     if (s < 60) return "sebentar lagi (pukul " + at + ")";
     return "sekitar " + Math.round(s / 60) + " menit lagi (pukul " + at + ")";
   }
@@ -71,9 +77,72 @@
     return "meja " + (stageNames[stage] || stage).toLowerCase() + " " + n;
   }
 
+  // In a stage's queue, waiting to be called (not in a timed wait).
+  function queued(t) { return !!t && t.state === "waiting" && !t.hold_until; }
+
   function isNear(t) {
-    return t.state === "waiting" && !t.hold_until && t.position !== null &&
-      t.position !== undefined && t.position <= near;
+    return queued(t) && t.position !== null && t.position !== undefined && t.position <= near;
+  }
+
+  // ---- the server's clock -------------------------------------------------
+
+  function serverNow() { return Date.now() + skew; }
+
+  // The board's "at" is the clock the scripts set hold_until by (Redis's,
+  // or antred-test's test clock), whatever the phone's says; it is whole
+  // seconds, so half a second is added, and half the round trip taken off.
+  // Without it (an old daemon, a failed read) the phone's clock is used.
+  function readClock() {
+    var t0 = Date.now();
+    return fetch("/v1/events/" + encodeURIComponent(ev) + "/board", { cache: "no-store" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      }).then(function (b) {
+        var at = Date.parse(b && b.at);
+        if (at > 0) skew = at + 500 - (t0 + Date.now()) / 2;
+      }).catch(function () {});
+  }
+
+  // ---- a timed wait (observation): the countdown --------------------------
+
+  function nextStage(stage) {
+    var i = stageOrder.indexOf(stage);
+    return i >= 0 && i + 1 < stageOrder.length ? stageOrder[i + 1] : null;
+  }
+
+  // "Boleh pulang dalam 23 menit" (whole minutes, rounded up, so that it
+  // never says 0 before the time is up), then "Anda boleh pulang"; at a
+  // timed wait that is not the last stage, the next stage instead.
+  function holdLines(t) {
+    var left = Date.parse(t.hold_until) - serverNow();
+    var stage = stageNames[t.stage] || t.stage, next = nextStage(t.stage);
+    var mins = Math.max(1, Math.ceil(left / 60000)) + " menit";
+    var until = clock(t.hold_until);
+    if (next) {
+      next = stageNames[next] || next;
+      if (left <= 0) return ["Silakan lanjut ke " + next,
+        "Waktu tunggu di " + stage + " sudah selesai."];
+      return ["Lanjut ke " + next + " dalam " + mins,
+        "Tunggu di " + stage + " sampai pukul " + until + "."];
+    }
+    if (left <= 0) return ["Anda boleh pulang", "Waktu " + stage.toLocaleLowerCase("id-ID") +
+      " sudah selesai. Terima kasih!"];
+    return ["Boleh pulang dalam " + mins, "Tunggu di " + stage + " sampai pukul " + until + "."];
+  }
+
+  function showHold() {
+    if (!ticket || ticket.state !== "waiting" || !ticket.hold_until) return;
+    var l = holdLines(ticket);
+    $("headline").textContent = l[0];
+    $("detail").textContent = l[1];
+    $("detail").hidden = false;
+  }
+
+  // The countdown runs while the ticket is in a timed wait, with no request.
+  function countdown(on) {
+    if (on && !tick) tick = setInterval(showHold, TICK_MS);
+    if (!on && tick) { clearInterval(tick); tick = null; }
   }
 
   // ---- alerts -------------------------------------------------------------
@@ -144,7 +213,7 @@
   function offerNotifications() {
     var box = $("notify-box");
     box.hidden = !("Notification" in window) || Notification.permission !== "default" ||
-      !!FINAL[ticket && ticket.state];
+      !queued(ticket);
   }
 
   $("notify").addEventListener("click", function () {
@@ -157,41 +226,57 @@
 
   // ---- showing ------------------------------------------------------------
 
+  // The facts that apply: the stage while on the way, the place in the
+  // queue and the waits only while queued; none once finished.
+  function showFacts(t) {
+    var q = queued(t);
+    $("facts").hidden = !!FINAL[t.state];
+    $("row-stage").hidden = !!FINAL[t.state];
+    $("row-position").hidden = !q;
+    $("row-eta").hidden = !q;
+    $("row-leave").hidden = !q;
+    $("stage").textContent = stageNames[t.stage] || t.stage;
+    $("position").textContent = t.position === null || t.position === undefined ? "–" :
+      t.position + " orang";
+    $("eta").textContent = q ? waitRange(t) : "–";
+    $("leave").textContent = q ? leaveText(t) : "–";
+  }
+
+  function lines(t) {
+    var stage = stageNames[t.stage] || t.stage;
+    switch (t.state) {
+    case "waiting":
+      if (t.hold_until) return holdLines(t);
+      return ["Menunggu di " + stage, t.position === 0 ? "Anda berikutnya. Bersiaplah." :
+        "Silakan menunggu panggilan."];
+    case "called": return ["Dipanggil! Silakan ke " + deskName(t.station), ""];
+    case "serving": return ["Sedang dilayani di " + deskName(t.station), ""];
+    case "skipped": return ["Anda terlewat", "Silakan lapor ke petugas " + stage + "."];
+    case "done": return ["Selesai. Terima kasih!", "Semua tahap sudah selesai. Anda boleh pulang."];
+    case "deferred": return ["Ditunda", "Ikuti arahan petugas."];
+    case "refused": return ["Tidak dapat dilayani hari ini",
+      "Silakan tanyakan alasannya kepada petugas."];
+    case "cancelled": return ["Tiket dibatalkan",
+      "Nomor ini tidak berlaku lagi. Bila masih perlu dilayani, silakan ambil nomor baru."];
+    case "expired": return ["Tiket kedaluwarsa",
+      "Hari layanan tiket ini sudah berakhir. Silakan ambil nomor baru."];
+    }
+    return ["", ""];
+  }
+
   function show(t) {
     var prev = ticket;
     ticket = t;
-    var stage = stageNames[t.stage] || t.stage;
     $("code").textContent = t.code;
     $("service").textContent = serviceNames[t.service] || t.service;
-    $("stage").textContent = stage;
-    $("position").textContent = t.state !== "waiting" || t.position === null ||
-      t.position === undefined ? "–" : t.position + " orang";
-    $("eta").textContent = t.state === "waiting" && !t.hold_until ? waitRange(t) : "–";
-    $("leave").textContent = leaveText(t);
-    var head = "", detail = "";
-    switch (t.state) {
-    case "waiting":
-      head = "Menunggu di " + stage;
-      if (t.hold_until) detail = "Anda boleh pulang setelah pukul " + clock(t.hold_until) + ".";
-      else detail = t.position === 0 ? "Anda berikutnya. Bersiaplah." : "Silakan menunggu panggilan.";
-      break;
-    case "called": head = "Dipanggil! Silakan ke " + deskName(t.station); break;
-    case "serving": head = "Sedang dilayani di " + deskName(t.station); break;
-    case "skipped": head = "Anda terlewat"; detail = "Silakan lapor ke petugas " + stage + "."; break;
-    case "done": head = "Selesai. Terima kasih!"; break;
-    case "deferred": head = "Ditunda"; detail = "Ikuti arahan petugas."; break;
-    case "refused": head = "Tidak dapat dilayani hari ini"; break;
-    case "cancelled": head = "Tiket dibatalkan"; break;
-    case "expired":
-      head = "Tiket kedaluwarsa";
-      detail = "Hari layanan tiket ini sudah berakhir. Silakan ambil nomor baru.";
-      break;
-    }
-    $("headline").textContent = head;
-    $("detail").textContent = detail;
-    $("detail").hidden = !detail;
-    $("now").className = "card " + t.state;
-    $("updated").textContent = clock(null, true);
+    showFacts(t);
+    var l = lines(t);
+    $("headline").textContent = l[0];
+    $("detail").textContent = l[1];
+    $("detail").hidden = !l[1];
+    countdown(t.state === "waiting" && !!t.hold_until);
+    $("now").className = "card " + t.state + (t.hold_until && t.state === "waiting" ? " hold" : "");
+    $("updated").textContent = clock(new Date(serverNow()).toISOString(), true);
     alerts(prev, t);
     offerNotifications();
     if (FINAL[t.state]) finish();
@@ -282,6 +367,7 @@
   // Nothing changes any more: stop following.
   function finish() {
     finished = true;
+    countdown(false);
     stopPolling();
     if (es) { es.close(); es = null; }
     clearTimeout(streamTimer);
@@ -289,17 +375,24 @@
   }
 
   // A phone waking up: show the latest at once.
+  // A phone waking up: show the latest at once; in a timed wait, with the
+  // server's clock read again (the phone's may have been set meanwhile).
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && !finished) load();
+    if (document.visibilityState !== "visible" || finished) return;
+    (ticket && ticket.hold_until ? readClock() : Promise.resolve()).then(load);
   });
 
-  fetch("/v1/events/" + encodeURIComponent(ev)).then(function (r) { return r.json(); })
+  var info = fetch("/v1/events/" + encodeURIComponent(ev)).then(function (r) { return r.json(); })
     .then(function (body) {
       timezone = body.event.timezone || "";
-      (body.event.stages || []).forEach(function (s) { stageNames[s.id] = s.name; });
+      (body.event.stages || []).forEach(function (s) {
+        stageNames[s.id] = s.name;
+        stageOrder.push(s.id);
+      });
       (body.event.services || []).forEach(function (s) { serviceNames[s.id] = s.name; });
-    }).catch(function () {}).then(function () {
-      load();
-      startStream();
-    });
+    }).catch(function () {});
+  Promise.all([info, readClock()]).then(function () {
+    load();
+    startStream();
+  });
 })();

@@ -7,13 +7,27 @@
 // and watches the page the first opened; the later ones follow the queue on.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock } =
+const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock, DEMO_EVENT } =
   require("./lib");
 
 // The event's clock (antred-test, key test:clock): a fixed morning in
 // Jakarta, so that the codes start at A-001, issued_today counts these
 // tickets and lookups by code find them whatever the real day (issue 17).
 const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
+
+// A second event whose timed wait (a rest after the jab) is not the last
+// stage: its countdown leads to the next stage, not home.
+const CLINIC = {
+  id: "klinik", name: "Klinik Uji", timezone: "Asia/Jakarta", daily_target: 100,
+  hours: { open: "08:00", close: "15:00" },
+  services: [{ id: "dose1", prefix: "A", name: "Dosis 1" }],
+  priorities: [{ id: "regular" }],
+  stages: [
+    { id: "vaccination", name: "Vaksinasi", stations: 1 },
+    { id: "rest", name: "Istirahat", stations: 1, hold_minutes: 15 },
+    { id: "card", name: "Kartu vaksin", stations: 1 },
+  ],
+};
 
 const SCREENSHOT = process.env.BROWSER_SCREENSHOT || "/tmp/status.png";
 let stack, browser, first, second, firstPage;
@@ -71,7 +85,7 @@ function noErrors(page, expected = []) {
 }
 
 exports.setup = async function () {
-  stack = await startPinnedStack(CLOCK);
+  stack = await startPinnedStack(CLOCK, { events: [DEMO_EVENT, CLINIC] });
   browser = await launchBrowser();
 };
 
@@ -322,6 +336,248 @@ exports.wait_shown_as_a_range = async function () {
     const leave = await text(p, "#leave");
     assert(/^sekitar \d+ menit lagi \(pukul \d\d:\d\d\)$/.test(leave),
       () => "leave: " + JSON.stringify(leave));
+    noErrors(p);
+  } finally {
+    await p.context().close();
+  }
+};
+
+// ---- each state's own lines (issue 13, point 4) ---------------------------
+//
+// What a state shows: the place in the queue, the wait, the time to leave
+// and the offer to notify only while queued; a live countdown in a timed
+// wait (observation); a last word, without facts, once finished.  Every
+// state is also laid out at 360 and 390 px with nothing past the screen's
+// edge.  STATUS_SHOTS=dir keeps a 390 px screenshot of each state there.
+
+const SHOTS = process.env.STATUS_SHOTS || "";
+const QUEUED_ONLY = ["#position", "#eta", "#leave", "#notify"];
+let observed;                       // the ticket the next tests take on
+
+const station = (id, op, body) => stack.antred.post("/v1/events/demo/stations/" + id + "/" +
+  op, body, { role: "station" });
+
+// Frees a station for a chosen ticket: whom it called is skipped, whom it
+// serves done (a station holding nobody answers both with 409).
+async function free(id) {
+  if ((await station(id, "skip")).status !== 200)
+    await station(id, "complete", { outcome: "done" });
+}
+
+async function callTicket(id, t) {
+  await free(id);
+  const c = await station(id, "call", { ticket: t.ticket.id });
+  assert(c.status === 200 && c.body.ticket.id === t.ticket.id,
+    () => id + " call " + t.ticket.code + ": " + c.status + " " + JSON.stringify(c.body));
+}
+
+// Calls, starts and completes a ticket at a station: on to the next stage.
+async function serve(id, t, outcome = "done") {
+  await callTicket(id, t);
+  assert((await station(id, "start")).status === 200, id + " start");
+  const r = await station(id, "complete", { outcome });
+  assert(r.status === 200, () => id + " complete: " + r.status + " " + JSON.stringify(r.body));
+  return r.body.ticket;
+}
+
+async function shot(page, name) {
+  if (!SHOTS) return;
+  require("fs").mkdirSync(SHOTS, { recursive: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: SHOTS + "/status-" + name + ".png", fullPage: true });
+}
+
+const waitText = (page, sel, want, timeout = 5000) => page.waitForFunction(
+  ([s, w]) => document.querySelector(s).textContent === w, [sel, want], { timeout, polling: 50 })
+  .catch(async () => {
+    throw new Error(sel + " is " + JSON.stringify(await text(page, sel)) + ", want " +
+      JSON.stringify(want));
+  });
+
+// Shown, and hidden, as the state asks.
+async function lines(page, what, shown, hidden) {
+  for (const sel of shown) assert(await page.locator(sel).isVisible(), what + ": shows " + sel);
+  for (const sel of hidden) {
+    if (await page.locator(sel).isHidden()) continue;
+    throw new Error(what + ": " + sel + " shown (" + JSON.stringify(await text(page, sel)) + ")");
+  }
+}
+
+// At 360 and 390 px wide, nothing shown lies past the screen's edge and the
+// page does not scroll sideways.
+async function fitsPhones(page, what) {
+  for (const width of [360, 390]) {
+    await page.setViewportSize({ width, height: 780 });
+    const bad = await page.evaluate(() => {
+      const w = document.documentElement.clientWidth, out = [];
+      if (document.documentElement.scrollWidth > w)
+        out.push("the page is " + document.documentElement.scrollWidth + " px wide");
+      for (const e of document.querySelectorAll("main *")) {
+        const r = e.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue;      // hidden
+        if (r.left < -0.5 || r.right > w + 0.5)
+          out.push((e.id || e.tagName) + " spans " + r.left.toFixed(1) + ".." + r.right.toFixed(1));
+        if (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== "visible")
+          out.push((e.id || e.tagName) + " clips its text");
+      }
+      return out;
+    });
+    assert(bad.length === 0, () => what + " at " + width + " px: " + bad.join("; "));
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+}
+
+// A ticket queued at Pendaftaran, then called and served there: the place,
+// the wait, the time to leave and the offer to notify go once it is called.
+exports.lines_while_queued_then_called = async function () {
+  observed = await issue();
+  const p = await openStatus(observed, { permission: "default" });
+  try {
+    await shot(p, "waiting");
+    await lines(p, "waiting", ["#stage", ...QUEUED_ONLY], []);
+    assert(/^\d+ orang$/.test(await text(p, "#position")), "waiting: position");
+    await fitsPhones(p, "waiting");
+    await callTicket("registration-1", observed);
+    await waitText(p, "#headline", "Dipanggil! Silakan ke meja pendaftaran 1");
+    await p.waitForTimeout(300);       // the ticket's own update after the call
+    await shot(p, "called");
+    await lines(p, "called", ["#stage", "#alert"], ["#notify-box", ...QUEUED_ONLY]);
+    await fitsPhones(p, "called");
+    assert((await station("registration-1", "start")).status === 200, "start");
+    await waitText(p, "#headline", "Sedang dilayani di meja pendaftaran 1");
+    await lines(p, "serving", ["#stage"], [...QUEUED_ONLY, "#notify-box", "#alert"]);
+    noErrors(p);
+  } finally {
+    await p.context().close();
+  }
+};
+
+// The same ticket through Skrining and Vaksinasi into Observasi (30 min):
+// "Boleh pulang dalam 30 menit", counting down on the page's own clock
+// (played fast here) with no request, "Anda boleh pulang" at the end, and
+// "Selesai" when the server ends the wait.  The event's clock is antred-
+// test's, hours from the phone's: the countdown follows the server's.
+exports.observation_counts_down_live = async function () {
+  assert(observed, "the ticket of the test before");
+  // called or served at Pendaftaran by the test before (or left called there
+  // when it failed): done there, on to Skrining
+  const was = await stack.antred.get("/v1/events/demo/tickets/" + observed.ticket.id,
+    { role: "desk" });
+  if (was.body.ticket.state === "called") await station("registration-1", "start");
+  const r = await station("registration-1", "complete", { outcome: "done" });
+  assert(r.status === 200 && r.body.ticket.stage === "screening", () => JSON.stringify(r.body));
+  await serve("screening-1", observed);
+  const t = await serve("vaccination-1", observed);
+  assert(t.state === "waiting" && t.stage === "observation" && t.hold_until,
+    () => "in observation: " + JSON.stringify(t));
+  const until = new Date(t.hold_until).getTime();
+  const now = CLOCK + 30 * 60000;      // where wait_shown_as_a_range left the clock
+  assert(until === now + 30 * 60000, () => "hold_until " + t.hold_until);
+  const p = await openStatus(observed, { permission: "default",
+    before: (page) => page.clock.install() });
+  try {
+    await shot(p, "observation");
+    await waitText(p, "#headline", "Boleh pulang dalam 30 menit");
+    const d = await text(p, "#detail");
+    assert(d === "Tunggu di Observasi sampai pukul 11:00.", () => "detail: " + JSON.stringify(d));
+    assert((await text(p, "#stage")) === "Observasi", "stage");
+    await lines(p, "observation", ["#stage"], [...QUEUED_ONLY, "#notify-box", "#alert"]);
+    await fitsPhones(p, "observation");
+    // the phone's clock set two hours on while it slept: waking, the page
+    // reads the server's clock again and counts on from it
+    await p.clock.setSystemTime(Date.now() + 2 * 3600000);
+    const reread = p.waitForResponse(/\/v1\/events\/demo\/board$/, { timeout: 5000 });
+    await p.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+    await reread;
+    await waitText(p, "#headline", "Boleh pulang dalam 30 menit");
+    const asked = [];
+    p.on("request", (q) => asked.push(q.url()));
+    await p.clock.fastForward("07:00");
+    await waitText(p, "#headline", "Boleh pulang dalam 23 menit");
+    await p.clock.fastForward("22:50");
+    await waitText(p, "#headline", "Boleh pulang dalam 1 menit");
+    await p.clock.fastForward("00:15");
+    await waitText(p, "#headline", "Anda boleh pulang");
+    assert((await text(p, "#detail")) === "Waktu observasi sudah selesai. Terima kasih!",
+      "detail at the end");
+    assert(asked.length === 0, () => "the countdown asked: " + asked.join(", "));
+    await fitsPhones(p, "observation at its end");
+    setTestClock(stack.redis, "demo", until + 60000);
+    await waitText(p, "#headline", "Selesai. Terima kasih!", 10000);
+    assert((await text(p, "#detail")) === "Semua tahap sudah selesai. Anda boleh pulang.",
+      "done: detail");
+    await lines(p, "done", ["#headline"], ["#facts", "#notify-box", "#alert"]);
+    await fitsPhones(p, "done");
+    noErrors(p, (e) => /\/stream\?sig=.* net::ERR_ABORTED$/.test(e));
+  } finally {
+    await p.context().close();
+  }
+};
+
+// Skipped, deferred, refused and cancelled: each its own words; the stage
+// while the ticket may still go on, nothing of the queue, no offer.
+exports.other_states_show_their_own_lines = async function () {
+  const cases = [
+    ["skipped", async (t) => {
+      await callTicket("registration-1", t);
+      assert((await station("registration-1", "skip")).status === 200, "skip");
+    }, "Anda terlewat", "Silakan lapor ke petugas Pendaftaran.", true],
+    ["deferred", (t) => serve("registration-1", t, "deferred"), "Ditunda",
+      "Ikuti arahan petugas.", true],
+    ["refused", (t) => serve("registration-1", t, "refused"), "Tidak dapat dilayani hari ini",
+      "Silakan tanyakan alasannya kepada petugas.", false],
+    ["cancelled", async (t) => {
+      const c = await stack.antred.post("/v1/events/demo/tickets/" + t.ticket.id + "/cancel",
+        undefined, { role: "desk" });
+      assert(c.status === 200, () => "cancel: " + c.status);
+    }, "Tiket dibatalkan",
+    "Nomor ini tidak berlaku lagi. Bila masih perlu dilayani, silakan ambil nomor baru.", false],
+  ];
+  for (const [state, bring, head, detail, onTheWay] of cases) {
+    const t = await issue();
+    await bring(t);
+    const p = await openStatus(t, { permission: "default" });
+    try {
+      await waitText(p, "#headline", head);
+      const d = await text(p, "#detail");
+      assert(d === detail, () => state + ": detail " + JSON.stringify(d));
+      const hidden = [...QUEUED_ONLY, "#notify-box", "#alert"];
+      if (onTheWay) await lines(p, state, ["#stage"], hidden);
+      else await lines(p, state, [], ["#facts", ...hidden]);
+      await fitsPhones(p, state);
+      noErrors(p, (e) => /\/stream\?sig=.* net::ERR_ABORTED$/.test(e));
+    } finally {
+      await p.context().close();
+    }
+  }
+};
+
+// A timed wait before another stage counts down to that stage: "Lanjut ke
+// Kartu vaksin dalam 15 menit", then "Silakan lanjut ke Kartu vaksin"; when
+// the server ends the wait, the page is queued there again.
+exports.timed_wait_before_another_stage = async function () {
+  const i = await stack.antred.post("/v1/events/klinik/tickets", { service: "dose1" },
+    { role: "desk" });
+  assert(i.status === 201, () => "issue: " + i.status + " " + JSON.stringify(i.body));
+  const st = (op, body) => stack.antred.post("/v1/events/klinik/stations/vaccination-1/" + op,
+    body, { role: "station" });
+  assert((await st("call")).status === 200 && (await st("start")).status === 200, "call, start");
+  const c = await st("complete", { outcome: "done" });
+  assert(c.status === 200 && c.body.ticket.stage === "rest" && c.body.ticket.hold_until,
+    () => "resting: " + JSON.stringify(c.body));
+  const p = await openStatus(i.body, { permission: "default",
+    before: (page) => page.clock.install() });
+  try {
+    await waitText(p, "#headline", "Lanjut ke Kartu vaksin dalam 15 menit");
+    const d = await text(p, "#detail");
+    assert(d === "Tunggu di Istirahat sampai pukul 10:15.", () => "detail: " + JSON.stringify(d));
+    await lines(p, "resting", ["#stage"], [...QUEUED_ONLY, "#notify-box", "#alert"]);
+    await p.clock.fastForward("15:00");
+    await waitText(p, "#headline", "Silakan lanjut ke Kartu vaksin");
+    assert((await text(p, "#detail")) === "Waktu tunggu di Istirahat sudah selesai.", "detail");
+    setTestClock(stack.redis, "klinik", CLOCK + 16 * 60000);
+    await waitText(p, "#headline", "Menunggu di Kartu vaksin", 10000);
+    await lines(p, "queued at the next stage", ["#stage", "#position", "#notify"], []);
     noErrors(p);
   } finally {
     await p.context().close();
