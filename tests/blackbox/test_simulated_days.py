@@ -46,10 +46,14 @@ Run as a program it prints the closing note's tables (the normal and the
 overloaded day, seeds 1 to 3):
     ANTRED=build/antred python3 tests/blackbox/test_simulated_days.py
 """
+import json
 import math
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -333,6 +337,38 @@ def test_a_desk_is_moved_to_vaccination():
                 assert smp["truth"]["waiting"][k] == 0, where
         if name == "overloaded":
             assert moved > 0, (seed, "no idle desk while vaccination needed desks")
+
+
+def test_an_organisers_event_file():
+    """tools/simulate.py --event FILE --people N: the organiser's own
+    hours, stages and stations, played and reported (as JSON here)."""
+    ev = {"id": "posyandu", "name": "Posyandu Melati", "timezone": "Asia/Jakarta",
+          "daily_target": 40, "hours": {"open": "09:00", "close": "11:00"},
+          "services": [{"id": "dose1", "prefix": "A", "name": "Dosis 1"}],
+          "priorities": [{"id": "elderly"}, {"id": "regular"}],
+          "stages": [{"id": "registration", "name": "Pendaftaran", "stations": 1},
+                     {"id": "vaccination", "name": "Vaksinasi", "stations": 1,
+                      "max_stations": 3},
+                     {"id": "observation", "name": "Observasi", "stations": 1,
+                      "hold_minutes": 15}]}
+    tmp = tempfile.mkdtemp(prefix="antre-sim-")
+    try:
+        path = os.path.join(tmp, "posyandu.json")
+        with open(path, "w") as f:
+            json.dump(ev, f)
+        out = subprocess.run([sys.executable, simulate.__file__, "--event", path, "--people",
+                              "30", "--service", "vaccination=45", "--json"],
+                             capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, ANTRED=harness.ANTRED))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    assert out.returncode == 0, out.stderr
+    (day,) = json.loads(out.stdout)
+    assert day["people"] == 30 and 25 <= day["doses"] <= 30, day
+    assert [e["stage"] for e in day["estimates"]] == ["registration", "vaccination"], day
+    f = {r["at"]: r for r in day["forecasts"]}
+    assert f["11:00"]["max_stations"] == 3 and f["11:00"]["truth"] == day["doses_by_close"], f
+    assert "09:15" in f and "13:00" in f and "13:15" not in f, sorted(f)
 
 
 if SAN:
