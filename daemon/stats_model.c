@@ -98,20 +98,52 @@ static double prev_cum(const struct stats_counters *c, int m)
 	return s;
 }
 
+/* The minutes of the day's lulls so far: runs of LULL_MINUTES or more with
+ * no arrival at the first stage that would have held LULL_MISSED people or
+ * more at the day's rate (a quiet event's gaps are no lull), from the
+ * first arrival of the opening hours to now, the run still going included. */
+#define LULL_MINUTES 15
+#define LULL_MISSED 10
+static int lull_minutes(const struct event_def *ev, const struct stats_counters *c)
+{
+	int first = ev->open_min, end = c->minute < 24 * 60 ? c->minute : 24 * 60;
+	int total = 0, run = 0;
+	long long n = 0;
+	double per_min;
+
+	while (first < end && c->first_arrivals[first] == 0)
+		first++;                     /* before the first arrival: not a lull */
+	for (int m = first; m < end; m++)
+		n += c->first_arrivals[m];
+	per_min = end > first ? (double)n / (end - first) : 0;
+	for (int m = first; m <= end; m++) {
+		if (m < end && c->first_arrivals[m] == 0) {
+			run++;
+			continue;
+		}
+		if (run >= LULL_MINUTES && run * per_min >= LULL_MISSED)
+			total += run;
+		run = 0;
+	}
+	return total;
+}
+
 /* The share of a day's arrivals still to come after now, over the share
  * come so far: from the earlier days when they had arrivals by now, else
- * from the typical day.  The first tenth of the hours counts as a tenth:
- * a few early arrivals do not make a day. */
+ * from the typical day.  A lull is no time of the day's shape: those it
+ * kept away come later (the shape's now is now less the lulls).  The first
+ * tenth of the hours counts as a tenth: a few early arrivals do not make a
+ * day. */
 static double still_to_come(const struct event_def *ev, const struct stats_counters *c,
     int *from_prev)
 {
-	int len = ev->close_min - ev->open_min;
-	int now = c->minute > ev->open_min + len / 10 ? c->minute : ev->open_min + len / 10;
+	int len = ev->close_min - ev->open_min, shape = c->minute - lull_minutes(ev, c);
+	int now = shape > ev->open_min + len / 10 ? shape : ev->open_min + len / 10;
 	double before = prev_cum(c, now), total = prev_cum(c, ev->close_min);
 	double x = len > 0 ? (double)(now - ev->open_min) / len : 1;
 
 	*from_prev = c->prev_days > 0 && before > 0;
-	if (now >= ev->close_min)
+	if (now >= ev->close_min || c->minute >= ev->close_min)
 		return 0;
 	if (*from_prev)
 		return (total - before) / before;

@@ -10,10 +10,23 @@ clock, which the simulation moves to each step's time: what the server says
 simulation knows, and compared at the end.
 
   python3 tools/simulate.py [--scenario NAME] [--seed N] [--days N] [--json]
+  python3 tools/simulate.py --event FILE [--people N] [--service STAGE=SECONDS]...
 
-starts its own redis-server and antred-test (built in build/, or ANTRED)
-on loopback ports and prints the day's table.  `make simulate` runs the
-normal and the overloaded day.
+starts its own redis-server (in memory) and antred-test (built in build/,
+or ANTRED) on loopback ports and prints the day's table: per desk stage the
+estimates' error against the true waits (median, p90, the M/M/c reference,
+bias for regular and elderly, the day's first, in lulls, inside the range),
+and every half hour the forecast against the doses given by close (the
+truth expected_at_close is held to) and the advice (bottleneck, extra
+desks of max_stations, unserved_at_close, observation's chairs, a desk to
+move, the sentence).  The scenarios: normal, overloaded (vaccination too
+slow), lunch, lull (an hour with nobody), early_close (a vaccination desk
+closes at noon).  --event plays an organiser's own event file instead: its
+hours, target and stages (stations, hold_minutes, max_stations), the
+normal day's curve stretched over its hours, --people who come (default
+the target + 2%), the normal day's service times for stages of the same
+id (else 40 s) unless --service says.  `make simulate` runs the normal and
+the overloaded day; tests/blackbox/test_simulated_days.py every scenario.
 """
 import argparse
 import heapq
@@ -86,6 +99,8 @@ def event_file(sc, ev_id="sim"):
         d = {"id": st["id"], "name": st["name"], "stations": st["desks"]}
         if st.get("hold_min"):
             d["hold_minutes"] = st["hold_min"]
+        if st.get("max_stations"):
+            d["max_stations"] = st["max_stations"]
         stages.append(d)
     return {"id": ev_id, "name": "Simulasi", "timezone": "Asia/Jakarta",
             "daily_target": sc["target"], "hours": {"open": sc["open"], "close": sc["close"]},
@@ -131,8 +146,14 @@ class Client:
         self.redis = socket.create_connection((host, int(port)))
         self.ev = ev_id
         self.requests = 0
+        self.now = None
 
     def clock(self, ms):
+        """Moves the event's test clock to ms (nothing to send when it is
+        there already: many steps share a millisecond)."""
+        if ms == self.now:
+            return
+        self.now = ms
         key = "antre:{%s}:test:clock" % self.ev
         val = str(int(ms))
         self.redis.sendall(("*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" %
@@ -163,7 +184,8 @@ class Person:
         self.entered = {}                # stage index -> ms
         self.called = {}
         self.said = {}                   # stage index -> (eta_s, position, open desks,
-        #                                  ms since the stage's last call, eta_range_s)
+        #                                  ms since the stage's last call, eta_range_s,
+        #                                  how many truly waited there before them)
 
 
 class Day:
@@ -180,8 +202,13 @@ class Day:
         self.desks = [[None] * st["desks"] for st in self.stages]
         self.on_break = set()
         self.stats = []                  # (HH:MM, /stats answer)
+        self.truth = {}                  # HH:MM -> what the simulation knew then
         self.last_call = {}              # stage index -> ms
+        self.desk_call = {}              # station -> ms of its last call
+        self.waiting = [0] * len(self.stages)   # in each desk stage's queue now
         self.doses = 0
+        self.doses_by_close = 0
+        self.close_ms = day_ms + hm(sc["close"]) * MIN
 
     def at(self, ms, kind, *data):
         self.seq += 1
@@ -215,7 +242,8 @@ class Day:
         # had gone without a call (a lull, when minutes)
         since = ms - self.last_call[k] if k in self.last_call else None
         p.said[k] = (ticket.get("eta_s"), ticket.get("position"), self.open_desks(k), since,
-                     ticket.get("eta_range_s"))
+                     ticket.get("eta_range_s"), self.waiting[k])
+        self.waiting[k] += not self.timed[k]
 
     def on_arrive(self, ms, p):
         _, res = self.c.call("POST", "/tickets", "desk", {
@@ -237,12 +265,17 @@ class Day:
             station = "%s-%d" % (self.stages[k]["id"], n + 1)
             if busy is not None or station in self.on_break:
                 continue
+            if self.waiting[k] == 0:
+                return                   # nobody waits: the call would be a 204
             status, res = self.c.call("POST", "/stations/%s/call" % station, "station")
             if status == 204:
-                return                   # nobody waits
+                raise RuntimeError("simulate: %s called nobody, %d waiting" %
+                                   (station, self.waiting[k]))
             p = self.by_ticket[res["ticket"]["id"]]
             p.called.setdefault(k, ms)
+            self.waiting[k] -= 1
             self.last_call[k] = ms
+            self.desk_call[station] = ms
             self.desks[k][n] = p
             if p.no_show and k == 0:
                 self.at(ms + self.sc["no_show_wait_s"] * 1000, "skip", k, n, p)
@@ -260,6 +293,7 @@ class Day:
             self.enter(p, k + 1, ms, t)
             if self.timed[k + 1]:
                 self.doses += 1          # the dose stage is the one before observation
+                self.doses_by_close += ms <= self.close_ms
             self.dispatch(k + 1, ms)
         self.dispatch(k, ms)
 
@@ -282,6 +316,27 @@ class Day:
     def on_sample(self, ms, hhmm):
         _, res = self.c.call("GET", "/stats", "organiser")
         self.stats.append((hhmm, res))
+        # the truth beside it: each stage's queue and open desks, how long
+        # each desk has gone without a call (None: holding someone, on a
+        # break, or no call yet), the doses so far, who entered each timed
+        # wait in the last hour and sits in it now
+        idle = {}
+        for k, st in enumerate(self.stages):
+            for n, busy in enumerate(self.desks[k]):
+                station = "%s-%d" % (st["id"], n + 1)
+                free = busy is None and station not in self.on_break
+                idle[station] = (ms - self.desk_call[station]) / MIN \
+                    if free and station in self.desk_call else None
+        timed = {}
+        for k, st in enumerate(self.stages):
+            if self.timed[k]:
+                came = [p.entered[k] for p in self.people if k in p.entered]
+                timed[st["id"]] = {
+                    "arrivals60": sum(1 for t in came if ms - 60 * MIN < t <= ms),
+                    "sitting": sum(1 for t in came if ms - st["hold_min"] * MIN < t <= ms)}
+        self.truth[hhmm] = {"ms": ms, "doses": self.doses, "waiting": list(self.waiting),
+                            "open": [self.open_desks(k) for k in range(len(self.stages))],
+                            "idle_min": idle, "timed": timed}
 
 
 # ---- the comparison ----------------------------------------------------------
@@ -305,10 +360,11 @@ def entries(day):
         for p in sorted(day.people, key=lambda p: p.entered.get(k, 0)):
             if k not in p.called or k not in p.said:
                 continue
-            eta, pos, desks, since, rng = p.said[k]
+            eta, pos, desks, since, rng, ahead = p.said[k]
             true_min = (p.called[k] - p.entered[k]) / MIN
             rows.append({
                 "stage": st["id"], "elderly": p.elderly, "true_min": true_min,
+                "position": pos, "queued": ahead,     # the server's position, the true queue
                 "eta_min": None if eta is None else eta / 60,
                 "lull": since is not None and since >= LULL_MS,
                 "in_range": None if not rng else rng[0] / 60 <= true_min <= rng[1] / 60,
@@ -348,16 +404,33 @@ def estimates(day):
     return [summary(rows, st["id"]) for k, st in enumerate(day.stages) if not day.timed[k]]
 
 
+def sample_times(sc):
+    """When to read /stats: every quarter hour from opening to two hours
+    past close (the overloaded day serves its queue after close)."""
+    return tuple("%02d:%02d" % divmod(m, 60)
+                 for m in range(hm(sc["open"]) + 15, min(hm(sc["close"]) + 121, 24 * 60), 15))
+
+
 def forecasts(day):
+    """Per sample: the forecast beside the truth, which is the doses given
+    by close (expected_at_close's definition; those still queued at close
+    are the advice's unserved_at_close), and the advice."""
     out = []
     for hhmm, s in day.stats:
         fc = s.get("forecast") or {}
         b = s.get("bottleneck") or {}
-        out.append({"at": hhmm, "doses_then": s["today"]["doses"],
-                    "expected_at_close": fc.get("expected_at_close"),
-                    "error_pct": None if not day.doses else
-                    100.0 * (fc.get("expected_at_close", 0) - day.doses) / day.doses,
+        exp = fc.get("expected_at_close")
+        chairs = [st.get("chairs_needed") for st in s["stages"]
+                  if st.get("chairs_needed") is not None]
+        out.append({"at": hhmm, "doses_then": s["today"]["doses"], "expected_at_close": exp,
+                    "low": fc.get("low"), "high": fc.get("high"), "truth": day.doses_by_close,
+                    "error_pct": None if not day.doses_by_close or exp is None else
+                    100.0 * (exp - day.doses_by_close) / day.doses_by_close,
                     "bottleneck": b.get("stage"), "extra_stations": b.get("extra_stations"),
+                    "max_stations": b.get("max_stations"),
+                    "unserved_at_close": b.get("unserved_at_close"),
+                    "move_station": b.get("move_station"),
+                    "chairs_needed": chairs[0] if chairs else None,
                     "advice": b.get("recommendation")})
     return out
 
@@ -365,9 +438,9 @@ def forecasts(day):
 def table(result):
     def f(x):
         return "   -" if x is None else "%5.1f" % x
-    lines = ["%s day %d (seed %d): %d people, %d doses, %d requests" % (
-        result["scenario"], result["day"], result["seed"], result["people"], result["doses"],
-        result["requests"]),
+    lines = ["%s day %d (seed %d): %d people, %d doses by close, %d in all, %d requests" % (
+        result["scenario"], result["day"], result["seed"], result["people"],
+        result["doses_by_close"], result["doses"], result["requests"]),
         "  stage          n   median   p90   ref-med  ref-p90  bias-reg  bias-eld  first  "
         "lull(n)  in-range%  (minutes)"]
     for r in result["estimates"]:
@@ -376,36 +449,52 @@ def table(result):
             f(r["ref_median_err_min"]), f(r["ref_p90_err_min"]), f(r["bias_regular_min"]),
             f(r["bias_elderly_min"]), f(r["first_err_min"]), f(r["lull_median_err_min"]),
             r["lull_n"], f(r["in_range_pct"])))
-    lines.append("  at     doses  forecast  error%  bottleneck      extra  advice")
+    lines.append("  at     doses  forecast  low..high    truth  error%  bottleneck     extra/max  "
+                 "unserved  chairs  move  advice")
     for r in result["forecasts"]:
-        lines.append("  %s  %5d  %8s  %6s  %-14s  %5s  %s" % (
+        if not r["at"].endswith(("00", "30")):
+            continue                     # the half hours are enough to read
+        lines.append("  %s  %5d  %8s  %s  %5d  %6s  %-13s  %4s/%-4s  %8s  %6s  %s  %s" % (
             r["at"], r["doses_then"], r["expected_at_close"],
+            "%4s..%-5s" % (r["low"], r["high"]), r["truth"],
             "-" if r["error_pct"] is None else "%+.1f" % r["error_pct"],
-            r["bottleneck"] or "-", r["extra_stations"] if r["extra_stations"] is not None else "-",
-            r["advice"] or ""))
+            r["bottleneck"] or "-", "-" if r["extra_stations"] is None else r["extra_stations"],
+            "-" if r["max_stations"] is None else r["max_stations"],
+            "-" if r["unserved_at_close"] is None else r["unserved_at_close"],
+            "-" if r["chairs_needed"] is None else r["chairs_needed"],
+            r["move_station"] or "-", r["advice"] or ""))
     return "\n".join(lines)
 
 
-def simulate(name="normal", seed=1, days=1, samples=("10:00", "12:00", "14:30")):
-    """Plays the scenario's days against a fresh Redis and antred-test;
-    returns one result a day."""
-    sc = scenario(name)
+def simulate(name="normal", seed=1, days=1, samples=None, sc=None):
+    """Plays the scenario's days (or those of sc, a scenario dict) against
+    a fresh Redis and antred-test; returns one result a day.  samples: the
+    HH:MM at which to read /stats (default sample_times())."""
+    sc = sc or scenario(name)
+    samples = sample_times(sc) if samples is None else samples
     rng = random.Random(seed)
-    redis = harness.Redis()
+    # in memory only: the simulation checks figures, not durability (the
+    # crash tests do), and an fsync a write made a day take twice as long
+    redis = harness.Redis(durable=False)
     d = None
     try:
         ev = event_file(sc)
-        d = harness.Antred(redis.url, events=[ev], **harness.TEST_CLOCK)
+        # a loaded machine may stall Redis past the 1 s the tests give: the
+        # simulation tests the figures, not the store's deadline
+        d = harness.Antred(redis.url, events=[ev], binary=harness.ANTRED_TEST,
+                           extra=list(harness.TEST_CLOCK["extra"]) + ["redis-timeout-ms 30000", "log-level warn"])
         client = Client(d, redis, ev["id"])
         out = []
         for n in range(days):
             day_ms = harness.wib_ms(2026, 7, 15 + n, 0, 0)
             day = Day(sc, client, rng, day_ms, samples).run()
-            out.append({"scenario": name, "seed": seed, "day": n + 1,
+            out.append({"scenario": sc["name"], "seed": seed, "day": n + 1,
                         "people": len(day.people), "doses": day.doses,
+                        "doses_by_close": day.doses_by_close,
                         "requests": client.requests, "estimates": estimates(day),
-                        "entries": entries(day),
-                        "forecasts": forecasts(day)})
+                        "entries": entries(day), "forecasts": forecasts(day),
+                        "samples": [{"at": hhmm, "stats": st, "truth": day.truth[hhmm]}
+                                    for hhmm, st in day.stats]})
         return out
     finally:
         if d is not None:
@@ -413,16 +502,64 @@ def simulate(name="normal", seed=1, days=1, samples=("10:00", "12:00", "14:30"))
         redis.stop()
 
 
+def from_event(path, people=None, service=()):
+    """A scenario from an organiser's event file: its hours, target and
+    stages (stations, hold_minutes, max_stations); the normal day's
+    arrival curve stretched over its hours, its service times for stages
+    of the same id (else 40 s), or those given as (stage id, seconds)."""
+    with open(path) as f:
+        ev = json.load(f)
+    sc = scenario("normal")
+    o0, c0 = hm(sc["open"]), hm(sc["close"])
+    o1, c1 = hm(ev["hours"]["open"]), hm(ev["hours"]["close"])
+    if c1 <= o1:
+        raise SystemExit("simulate: %s: hours.close is not after hours.open" % path)
+    scale = (c1 - o1) / (c0 - o0)
+    sc["curve"] = [("%02d:%02d" % divmod(max(0, min(24 * 60 - 1, round(o1 + (hm(t) - o0) * scale))),
+                                         60), r) for t, r in sc["curve"]]
+    known = {st["id"]: st for st in sc["stages"]}
+    given = dict(service)
+    sc["stages"] = []
+    for st in ev["stages"]:
+        mine = {"id": st["id"], "name": st.get("name", st["id"]), "desks": st["stations"],
+                "mean_s": float(given.get(st["id"], known.get(st["id"], {}).get("mean_s", 40))),
+                "sigma": known.get(st["id"], {}).get("sigma", 0.35)}
+        if st.get("hold_minutes"):
+            mine["hold_min"] = st["hold_minutes"]
+        if st.get("max_stations"):
+            mine["max_stations"] = st["max_stations"]
+        sc["stages"].append(mine)
+    sc.update({"name": os.path.basename(path), "open": ev["hours"]["open"],
+               "close": ev["hours"]["close"], "target": ev.get("daily_target", 0)})
+    sc["people"] = people or round(1.02 * (sc["target"] or 1000))
+    return sc
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scenario", default="normal")
+    ap.add_argument("--scenario", default="normal",
+                    help="normal, overloaded, lunch, lull or early_close")
+    ap.add_argument("--event", metavar="FILE", help="your own event file (hours, stages, "
+                    "stations) instead of a scenario")
+    ap.add_argument("--people", type=int, help="who comes in a day (default: the scenario's, "
+                    "or the event's daily_target + 2%%)")
+    ap.add_argument("--service", action="append", default=[], metavar="STAGE=SECONDS",
+                    help="a stage's mean service time (with --event; repeatable)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--days", type=int, default=1)
     ap.add_argument("--json", action="store_true", help="the results as JSON")
     a = ap.parse_args()
-    res = simulate(a.scenario, a.seed, a.days)
+    try:
+        service = [(k, float(v)) for k, v in (x.split("=", 1) for x in a.service)]
+    except ValueError:
+        raise SystemExit("simulate: --service wants STAGE=SECONDS")
+    sc = from_event(a.event, a.people, service) if a.event else scenario(a.scenario)
+    if a.people and not a.event:
+        sc["people"] = a.people
+    res = simulate(sc["name"], a.seed, a.days, sc=sc)
     if a.json:
-        print(json.dumps([{k: v for k, v in r.items() if k != "entries"} for r in res], indent=1))
+        print(json.dumps([{k: v for k, v in r.items() if k not in ("entries", "samples")}
+                          for r in res], indent=1))
     else:
         print("\n\n".join(table(r) for r in res))
 

@@ -16,8 +16,19 @@ for i = 1, #flat, 2 do
 	out.fields[flat[i]] = tonumber(flat[i + 1])
 end
 out.waiting, out.stations = {}, array()
+-- At a timed wait, those whose hold is over have left their chairs even
+-- before the sweep (once a second, 100 at a time) moves them on: they do
+-- not count.  Bounded by what the sweep has yet to move.
+local due
 for _, s in ipairs(ctx.stages) do
-	out.waiting[s.id] = redis.call('ZCARD', qkey(s.id))
+	local n = redis.call('ZCARD', qkey(s.id))
+	if s.hold > 0 and n > 0 then
+		due = due or redis.call('ZRANGEBYSCORE', P .. 'holds', '-inf', NOW)
+		for _, id in ipairs(due) do
+			if redis.call('ZSCORE', qkey(s.id), id) then n = n - 1 end
+		end
+	end
+	out.waiting[s.id] = n
 	for n = 1, s.n do
 		local id = s.id .. '-' .. n
 		local st = redis.call('HMGET', P .. 'st:' .. id, 'state', 'ticket', 'last_call')

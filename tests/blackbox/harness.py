@@ -64,10 +64,13 @@ def wait_until(pred, timeout=5.0, step=0.02, what="condition"):
 
 
 class Redis:
-    """A throwaway durable redis-server (AOF, appendfsync always)."""
+    """A throwaway durable redis-server (AOF, appendfsync always); with
+    durable=False no AOF at all (in memory only: for tests of figures, not
+    of what survives a crash)."""
 
-    def __init__(self, tmp=None, port=None):
+    def __init__(self, tmp=None, port=None, durable=True):
         self.tmp = tmp or tempfile.mkdtemp(prefix="antre-redis-")
+        self.durable = durable
         self.port = port or free_port()
         self.proc = None
         # free_port() can race with another process taking the port before
@@ -86,10 +89,12 @@ class Redis:
         return "redis://127.0.0.1:%d/0" % self.port
 
     def start(self):
+        aof = (["--appendonly", "yes", "--appendfsync", "always"] if self.durable
+               else ["--appendonly", "no"])
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.tmp, "--appendonly", "yes", "--appendfsync", "always",
-             "--save", "", "--daemonize", "no", "--logfile", os.path.join(self.tmp, "redis.log")],
+             "--dir", self.tmp] + aof +
+            ["--save", "", "--daemonize", "no", "--logfile", os.path.join(self.tmp, "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         def up():
             if self.proc.poll() is not None:

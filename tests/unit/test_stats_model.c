@@ -61,7 +61,8 @@ static void test_forecast_arrivals_expected(void **state)
 {
 	(void)state;
 	read_empty(600);
-	c.first_arrivals[490] = 60;
+	for (int m = 540; m < 600; m++)
+		c.first_arrivals[m] = 1;     /* one a minute: no lull */
 	c.first_arrivals[470] = 40;          /* before opening: counted */
 	c.first_arrivals[601] = 500;         /* a minute ahead: never */
 	c.sg[REG].arrivals60 = 60;
@@ -83,15 +84,51 @@ static void test_forecast_arrivals_expected(void **state)
 	assert_int_equal(s.forecast.arrivals_expected, 107);
 	assert_int_equal(s.forecast.low, 88);
 	assert_int_equal(s.forecast.high, 126);
-	/* at 14:00 a ninth of the earlier days' 360 by then is still to come
-	 * (11.1), the rate gives 60 x 1 h / 2 = 30: 4/7 and 3/7 -> 19.2 */
+	/* at 14:00, one a minute since 10:00 (340 in all), a ninth of the
+	 * earlier days' 360 by then is still to come (37.8), the rate gives
+	 * 60 x 1 h / 2 = 30: 4/7 and 3/7 -> 34.4 */
+	for (int m = 600; m < 840; m++)
+		c.first_arrivals[m] = 1;
 	c.minute = 840;
 	figures();
-	assert_int_equal(s.forecast.arrivals_expected, 19);
+	assert_int_equal(s.forecast.arrivals_expected, 34);
 	/* at close nobody more */
 	c.minute = 900;
 	figures();
 	assert_int_equal(s.forecast.arrivals_expected, 0);
+}
+
+/* A lull is no time of the day's shape: at 12:00, after 2 an hour from
+ * 08:00 to 10:00 (240), nobody 10:00 to 11:00 and one a minute since (60),
+ * the shape is read at 11:00 (x = 3/7, S = 0.35503: 300 x 0.46466 =
+ * 139.4 to come), the rate as it is (60 x 3 h / 2 = 90), blended 3/7 and
+ * 4/7: 111.2.  Read at 12:00 it would say 64.3 to come, 79 in all.  A gap
+ * shorter than 15 minutes is no lull. */
+static void test_forecast_after_a_lull(void **state)
+{
+	(void)state;
+	read_empty(720);
+	for (int m = 480; m < 600; m++)
+		c.first_arrivals[m] = 2;
+	for (int m = 660; m < 720; m++)
+		c.first_arrivals[m] = 1;
+	c.sg[REG].arrivals60 = 60;
+	figures();
+	assert_int_equal(s.forecast.arrivals_expected, 111);
+	for (int m = 600; m < 660; m++)
+		c.first_arrivals[m] = m % 15 != 0 ? 0 : 5;   /* gaps of 14 minutes */
+	figures();
+	assert_int_equal(s.forecast.arrivals_expected, 81);
+	/* a quiet event's long gap is no lull: 4 at 08:00 and at 09:00, none
+	 * until 11:40 (159 minutes, which at its 10 in 240 minutes would have
+	 * held 6.6), 2 then: the shape read at 12:00 (x = 4/7: 10 x 0.21449
+	 * = 2.1), the rate 2 x 3 h / 2 = 3: 0.92 + 1.71 = 2.6 */
+	read_empty(720);
+	c.first_arrivals[480] = c.first_arrivals[540] = 4;
+	c.first_arrivals[700] = 2;
+	c.sg[REG].arrivals60 = 2;
+	figures();
+	assert_int_equal(s.forecast.arrivals_expected, 3);
 }
 
 /* The dose desks' capacity bounds the forecast: at 14:00, 3 desks at 60 s
@@ -180,7 +217,8 @@ static void test_advice(void **state)
 	c.prev_days = 1;
 	c.prev[8] = 100;
 	c.prev[10] = 100;
-	c.first_arrivals[500] = 300;
+	for (int m = 500; m < 600; m++)
+		c.first_arrivals[m] = 3;     /* 300, no lull */
 	c.sg[REG].arrivals60 = 120;          /* the earlier days' 300, the rate's 300 */
 	figures();
 	assert_int_equal(s.forecast.arrivals_expected, 300);
@@ -308,6 +346,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forecast_building_full),
 		cmocka_unit_test(test_forecast_arrivals_expected),
+		cmocka_unit_test(test_forecast_after_a_lull),
 		cmocka_unit_test(test_forecast_capacity),
 		cmocka_unit_test(test_bottleneck),
 		cmocka_unit_test(test_advice),
