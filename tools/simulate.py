@@ -29,6 +29,7 @@ id (else 40 s) unless --service says.  `make simulate` runs the normal and
 the overloaded day; tests/blackbox/test_simulated_days.py every scenario.
 """
 import argparse
+import contextlib
 import heapq
 import http.client
 import json
@@ -466,13 +467,10 @@ def table(result):
     return "\n".join(lines)
 
 
-def simulate(name="normal", seed=1, days=1, samples=None, sc=None):
-    """Plays the scenario's days (or those of sc, a scenario dict) against
-    a fresh Redis and antred-test; returns one result a day.  samples: the
-    HH:MM at which to read /stats (default sample_times())."""
-    sc = sc or scenario(name)
-    samples = sample_times(sc) if samples is None else samples
-    rng = random.Random(seed)
+@contextlib.contextmanager
+def serve(sc):
+    """A fresh Redis and antred-test holding the scenario's event: a
+    Client to them, both stopped after."""
     # in memory only: the simulation checks figures, not durability (the
     # crash tests do), and an fsync a write made a day take twice as long
     redis = harness.Redis(durable=False)
@@ -482,8 +480,23 @@ def simulate(name="normal", seed=1, days=1, samples=None, sc=None):
         # a loaded machine may stall Redis past the 1 s the tests give: the
         # simulation tests the figures, not the store's deadline
         d = harness.Antred(redis.url, events=[ev], binary=harness.ANTRED_TEST,
-                           extra=list(harness.TEST_CLOCK["extra"]) + ["redis-timeout-ms 30000", "log-level warn"])
-        client = Client(d, redis, ev["id"])
+                           extra=list(harness.TEST_CLOCK["extra"]) +
+                           ["redis-timeout-ms 30000", "log-level warn"])
+        yield Client(d, redis, ev["id"])
+    finally:
+        if d is not None:
+            d.stop(check=False)
+        redis.stop()
+
+
+def simulate(name="normal", seed=1, days=1, samples=None, sc=None):
+    """Plays the scenario's days (or those of sc, a scenario dict) against
+    a fresh Redis and antred-test; returns one result a day.  samples: the
+    HH:MM at which to read /stats (default sample_times())."""
+    sc = sc or scenario(name)
+    samples = sample_times(sc) if samples is None else samples
+    rng = random.Random(seed)
+    with serve(sc) as client:
         out = []
         for n in range(days):
             day_ms = harness.wib_ms(2026, 7, 15 + n, 0, 0)
@@ -496,10 +509,6 @@ def simulate(name="normal", seed=1, days=1, samples=None, sc=None):
                         "samples": [{"at": hhmm, "stats": st, "truth": day.truth[hhmm]}
                                     for hhmm, st in day.stats]})
         return out
-    finally:
-        if d is not None:
-            d.stop(check=False)
-        redis.stop()
 
 
 def from_event(path, people=None, service=()):

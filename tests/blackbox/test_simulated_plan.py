@@ -79,12 +79,7 @@ def play(seed):
     sc = simulate.scenario("normal")
     for st in sc["stages"]:
         st["desks"] = 12               # the site may open up to 24 (max_stations)
-    ev = simulate.event_file(sc)
-    redis = harness.Redis()
-    d = None
-    try:
-        d = harness.Antred(redis.url, events=[ev], **harness.TEST_CLOCK)
-        client = simulate.Client(d, redis, ev["id"])
+    with simulate.serve(sc) as client:
         day_ms = harness.wib_ms(2026, 7, 15)
         client.clock(day_ms)
         _, plan = client.call("GET", "/plan?" + plan_query(sc), "organiser")
@@ -99,10 +94,6 @@ def play(seed):
                 waits[st["id"]] = [(p.called[k] - p.entered[k]) / simulate.MIN
                                    for p in day.people if k in p.called and k in p.entered]
         return {"plan": plan, "doses": day.doses, "people": len(day.people), "waits": waits}
-    finally:
-        if d is not None:
-            d.stop(check=False)
-        redis.stop()
 
 
 def setup_module():
