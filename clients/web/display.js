@@ -337,6 +337,7 @@
     box.textContent = "";
     ((board && board.stages) || []).forEach(function (s) {
       var d = el("div", "stage");
+      d.setAttribute("data-stage", s.id);
       var hold = holdMinutes(s.id) > 0;
       d.appendChild(el("p", "name", s.name || stageName(s.id)));
       var w = el("p", "waiting", number(s.waiting));
