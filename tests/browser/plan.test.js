@@ -13,7 +13,10 @@ const { assert, startPinnedStack, launchBrowser, DEMO_EVENT, TOKENS, waitUntil, 
 
 // a Wednesday 11:00 in Jakarta: the same answers whenever the tests run
 const CLOCK = wibMs(2026, 7, 15, 11, 0, 0);
-const DEMO = { ...DEMO_EVENT, hours: { open: "08:00", close: "15:00" } };
+// a site with room for more desks than it opens: 1000 doses fit, 20000 do not
+const ROOM = { registration: 8, screening: 8, vaccination: 12 };
+const DEMO = { ...DEMO_EVENT, hours: { open: "08:00", close: "15:00" },
+  stages: DEMO_EVENT.stages.map((s) => (ROOM[s.id] ? { ...s, max_stations: ROOM[s.id] } : s)) };
 const ORG = TOKENS.organiser;
 let stack, browser;
 
