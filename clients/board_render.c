@@ -295,10 +295,14 @@ static int grid(struct canvas *cv, int y, int x, int width, int rows, int draw,
 	return rows;
 }
 
-/* One stage's waiting line: "Pendaftaran   12 orang   ± 8 menit". */
+/* One stage's waiting line: "Pendaftaran   12 orang   20–30 menit" (the
+ * range a regular newcomer can expect, as the person's page words it),
+ * "< 5 menit" when it ends within five minutes; an older daemon's eta_s
+ * alone as "± 8 menit". */
 static void stage_line(struct canvas *cv, int y, int x, int width, int namew,
     const struct board_stage *s)
 {
+	const int *r = s->eta_range_s;
 	char buf[64];
 
 	canvas_put(cv, y, x, namew, 0, s->name[0] ? s->name : s->id);
@@ -306,7 +310,11 @@ static void stage_line(struct canvas *cv, int y, int x, int width, int namew,
 	canvas_put(cv, y, x + namew, width - namew, AT_BOLD, buf);
 	if (s->waiting == 0 || s->eta_s < 0)
 		return;
-	if (s->eta_s < 60)
+	if (r[0] >= 0 && r[1] >= r[0] && (r[1] + 30) / 60 <= 5)
+		tfmt(buf, sizeof buf, "< 5 menit");
+	else if (r[0] >= 0 && r[1] >= r[0])
+		tfmt(buf, sizeof buf, "%d\xe2\x80\x93%d menit", (r[0] + 30) / 60, (r[1] + 30) / 60);
+	else if (s->eta_s < 60)
 		tfmt(buf, sizeof buf, "< 1 menit");
 	else
 		tfmt(buf, sizeof buf, "\xc2\xb1 %d menit", (s->eta_s + 59) / 60);
@@ -327,10 +335,11 @@ static int draw_waiting(struct canvas *cv, int y, int x, int width, int rows,
 		if (w > namew)
 			namew = w;
 	}
-	/* long names are cut to leave room for the minutes, but keep 12 cells */
+	/* long names are cut to leave room for the minutes ("120–150 menit"),
+	 * but keep 12 cells */
 	namew += 1;
-	if (namew > 12 && namew > width - 23)
-		namew = width - 23 > 12 ? width - 23 : 12;
+	if (namew > 12 && namew > width - 26)
+		namew = width - 26 > 12 ? width - 26 : 12;
 	canvas_put(cv, y, x, width, AT_BOLD, "ANTREAN MENUNGGU");
 	for (n = 1; n - 1 < b->nstages && (rows < 0 || n < rows); n++)
 		stage_line(cv, y + n, x, width, namew, &b->stages[n - 1]);

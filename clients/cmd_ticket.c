@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -102,10 +103,28 @@ void ticket_field(FILE *out, const char *label, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(out, "%s:%*s", label, (int)(17 - strlen(label)), "");
+	fprintf(out, "%s:%*s", label, (int)(18 - strlen(label)), "");
 	va_start(ap, fmt);
 	vfprintf(out, fmt, ap);
 	va_end(ap);
+}
+
+/* The wait as the person's page words it: "20–30 menit", "kurang dari 5
+ * menit" (eta_range_s, whole minutes); eta_s alone from an older daemon. */
+static void print_wait(FILE *out, const struct ticket *t)
+{
+	int lo = (t->eta_range_s[0] + 30) / 60, hi = (t->eta_range_s[1] + 30) / 60;
+
+	if (t->eta_s < 0)
+		ticket_field(out, "Perkiraan tunggu", "belum diketahui\n");
+	else if (t->eta_range_s[0] >= 0 && hi <= 5)
+		ticket_field(out, "Perkiraan tunggu", "kurang dari 5 menit\n");
+	else if (t->eta_range_s[0] >= 0)
+		ticket_field(out, "Perkiraan tunggu", "%d\xe2\x80\x93%d menit\n", lo, hi);
+	else if (t->eta_s < 60)
+		ticket_field(out, "Perkiraan tunggu", "kurang dari 1 menit\n");
+	else
+		ticket_field(out, "Perkiraan tunggu", "sekitar %d menit\n", (t->eta_s + 59) / 60);
 }
 
 void ticket_print_position(FILE *out, const struct ticket *t)
@@ -113,14 +132,25 @@ void ticket_print_position(FILE *out, const struct ticket *t)
 	if (t->position >= 0)
 		ticket_field(out, "Posisi", "%d orang di depan%s\n", t->position,
 		    t->position == 0 ? " (berikutnya)" : "");
-	if (t->state != TICKET_WAITING)
+	if (t->state == TICKET_WAITING && !t->hold_until)
+		print_wait(out, t);
+}
+
+/* Until the person may leave the venue (leave_eta_s, null unless on the
+ * way): "sekitar 45 menit lagi (pukul 10:32)", by this computer's clock
+ * as the person's page does. */
+static void print_leave(FILE *out, const struct ticket *t, int off)
+{
+	char at[16];
+
+	if (t->leave_eta_s < 0)
 		return;
-	if (t->eta_s < 0)
-		ticket_field(out, "Perkiraan tunggu", "belum diketahui\n");
-	else if (t->eta_s < 60)
-		ticket_field(out, "Perkiraan tunggu", "kurang dari 1 menit\n");
+	ticket_clock_of(((int64_t)time(NULL) + t->leave_eta_s) * 1000, off, at, sizeof at);
+	if (t->leave_eta_s < 60)
+		ticket_field(out, "Perkiraan selesai", "sebentar lagi (pukul %.5s)\n", at);
 	else
-		ticket_field(out, "Perkiraan tunggu", "sekitar %d menit\n", (t->eta_s + 59) / 60);
+		ticket_field(out, "Perkiraan selesai", "sekitar %d menit lagi (pukul %.5s)\n",
+		    (t->leave_eta_s + 30) / 60, at);
 }
 
 /*
@@ -272,6 +302,7 @@ static void show_ticket(FILE *out, const struct ticket *t, int off)
 		ticket_field(out, "Wilayah", "%s\n", t->area);
 	ticket_field(out, "Diterbitkan", "%s\n", date_of(t->issued_at, off, b1, sizeof b1));
 	ticket_print_position(out, t);
+	print_leave(out, t, off);
 	if (t->hold_until)
 		ticket_field(out, "Observasi s.d.", "%s\n", ticket_clock_of(t->hold_until, off, b2, sizeof b2));
 	if (t->recalls > 0)
@@ -361,8 +392,10 @@ const struct cli_cmd cmd_ticket_show = {
 	"ditunda deferred, ditolak refused, dibatalkan cancelled, kedaluwarsa expired:\n"
 	"left unfinished when its day ended), Tahap (stage), Meja (station),\n"
 	"Layanan (service), Prioritas (priority), Wilayah (area),\n"
-	"Diterbitkan (issued), Posisi (people ahead), Perkiraan tunggu (estimated\n"
-	"wait), Observasi s.d. (observation until), Dipanggil ulang (recalls).\n"
+	"Diterbitkan (issued), Posisi (people ahead), Perkiraan tunggu (the estimated\n"
+	"wait at this stage, a range: 20\xe2\x80\x93" "30 menit), Perkiraan selesai (when the\n"
+	"person may leave the venue, by this computer's clock), Observasi s.d.\n"
+	"(observation until), Dipanggil ulang (recalls).\n"
 	"Kunjungan (visits): Masuk (queued), Dipanggil (called), Mulai (started),\n"
 	"Selesai (completed), Hasil (outcome: dipindah transferred).\n",
 	ticket_show,

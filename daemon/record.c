@@ -145,6 +145,7 @@ static void board_stage_from_store(const struct event_def *ev, const cJSON *j,
 	snprintf(s->name, sizeof s->name, "%s", i >= 0 ? ev->stages[i].name : s->id);
 	s->waiting = (int)get_num(j, "waiting", 0);
 	s->eta_s = (int)get_num(j, "eta_s", 0);
+	range_from_store(j, s->eta_range_s);
 }
 
 static void board_hold_from_store(const cJSON *j, struct board_hold *h)

@@ -61,6 +61,7 @@ static cJSON *stage_encode(const struct event_def *ev, int i)
 	cJSON_AddStringToObject(x, "id", ev->stages[i].id);
 	cJSON_AddStringToObject(x, "name", ev->stages[i].name);
 	cJSON_AddNumberToObject(x, "stations", ev->stages[i].stations);
+	cJSON_AddNumberToObject(x, "max_stations", ev->stages[i].max_stations);
 	cJSON_AddNumberToObject(x, "hold_minutes", (double)ev->stages[i].hold_ms / 60000);
 	cJSON_AddBoolToObject(x, "dose", i == ev->dose_stage);
 	return x;

@@ -13,7 +13,8 @@ static cJSON *board_stage_encode(const struct board_stage *s)
 {
 	cJSON *o = cJSON_CreateObject();
 	return pj_finish(o, !o || pj_add_str(o, "id", s->id) || pj_add_str(o, "name", s->name) ||
-	    pj_add_int(o, "waiting", s->waiting) || pj_add_opt_int(o, "eta_s", s->eta_s));
+	    pj_add_int(o, "waiting", s->waiting) || pj_add_opt_int(o, "eta_s", s->eta_s) ||
+	    proto_range_encode(o, s->eta_range_s));
 }
 
 static cJSON *board_hold_encode(const struct board_hold *h, int off)
@@ -59,7 +60,8 @@ static int board_stage_decode(const cJSON *j, const char *ctx, void *dst, char *
 	if (pj_get_str(j, ctx, "id", PJ_REQUIRED, s->id, sizeof s->id, err) ||
 	    pj_get_str(j, ctx, "name", PJ_OPTIONAL, s->name, sizeof s->name, err) ||
 	    pj_get_int(j, ctx, "waiting", PJ_OPTIONAL, 0, 0, &s->waiting, err) ||
-	    pj_get_int(j, ctx, "eta_s", PJ_OPTIONAL, 0, -1, &s->eta_s, err))
+	    pj_get_int(j, ctx, "eta_s", PJ_OPTIONAL, 0, -1, &s->eta_s, err) ||
+	    proto_range_decode(j, ctx, s->eta_range_s, err))
 		return -1;
 	return 0;
 }

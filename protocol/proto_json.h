@@ -127,6 +127,11 @@ int pj_encode_table(cJSON *o, const void *base, const struct pj_table *t, int of
 int pj_decode_table(const cJSON *j, const char *ctx, void *base,
     const struct pj_table *t, char *err);
 
+/* "eta_range_s": [low, high] seconds or null (low < 0), of a ticket and of
+ * a board stage (proto_ticket.c); the decoder sets -1s when absent. */
+int proto_range_encode(cJSON *o, const int r[2]);
+int proto_range_decode(const cJSON *j, const char *ctx, int r[2], char *err);
+
 /* Decoders with the context named by the caller (a board's elements). */
 int proto_station_decode_at(const cJSON *j, const char *ctx, void *station, char *err);
 int proto_call_decode_at(const cJSON *j, const char *ctx, void *call, char *err);

@@ -25,8 +25,9 @@ static cJSON *visit_encode(const struct ticket_visit *v, int off)
 	    pj_add_opt_str(o, "outcome", v->outcome));
 }
 
-/* eta_range_s: [low, high], or null when unknown (low < 0). */
-static int range_encode(cJSON *o, const int r[2])
+/* eta_range_s: [low, high], or null when unknown (low < 0); a ticket's and
+ * a board stage's (proto_json.h). */
+int proto_range_encode(cJSON *o, const int r[2])
 {
 	cJSON *a;
 
@@ -38,7 +39,7 @@ static int range_encode(cJSON *o, const int r[2])
 	    pj_add_to_array(a, cJSON_CreateNumber(r[1]));
 }
 
-static int range_decode(const cJSON *j, const char *ctx, int r[2], char *err)
+int proto_range_decode(const cJSON *j, const char *ctx, int r[2], char *err)
 {
 	const cJSON *a;
 	int n;
@@ -75,7 +76,7 @@ cJSON *proto_ticket_encode(const struct ticket *t, int utc_offset_s)
 	    pj_add_opt_time(o, "hold_until", t->hold_until, off) ||
 	    pj_add_opt_int(o, "position", t->position) ||
 	    pj_add_opt_int(o, "eta_s", t->eta_s) ||
-	    range_encode(o, t->eta_range_s) ||
+	    proto_range_encode(o, t->eta_range_s) ||
 	    pj_add_opt_int(o, "leave_eta_s", t->leave_eta_s) ||
 	    pj_add_int(o, "recalls", t->recalls) ||
 	    !(visits = cJSON_AddArrayToObject(o, "visits"));
@@ -121,7 +122,7 @@ int proto_ticket_decode(const cJSON *j, struct ticket *t, char *err)
 	    pj_get_time(j, ctx, "hold_until", PJ_OPTIONAL, &t->hold_until, err) ||
 	    pj_get_int(j, ctx, "position", PJ_OPTIONAL, 0, -1, &t->position, err) ||
 	    pj_get_int(j, ctx, "eta_s", PJ_OPTIONAL, 0, -1, &t->eta_s, err) ||
-	    range_decode(j, ctx, t->eta_range_s, err) ||
+	    proto_range_decode(j, ctx, t->eta_range_s, err) ||
 	    pj_get_int(j, ctx, "leave_eta_s", PJ_OPTIONAL, 0, -1, &t->leave_eta_s, err) ||
 	    pj_get_int(j, ctx, "recalls", PJ_OPTIONAL, 0, 0, &t->recalls, err) ||
 	    pj_get_array(j, ctx, "visits", PJ_OPTIONAL, PROTO_MAX_STAGES * 2, &visits,

@@ -116,6 +116,7 @@ struct board_stage {
 	char name[PROTO_NAME_MAX];
 	int waiting;
 	int eta_s;                       /* -1 = unknown */
+	int eta_range_s[2];              /* [low, high] as a ticket's; -1s = unknown */
 };
 
 /* Someone in a timed wait (observation) and when they may leave. */

@@ -73,10 +73,7 @@
   // "Meja vaksinasi 2" for "vaccination-2".
   function deskName(station, stage) { return "Meja " + antre.deskName(info, station, stage); }
 
-  function stationNumber(station) {
-    var s = String(station || "");
-    return s.slice(s.lastIndexOf("-") + 1);
-  }
+  function stationNumber(station) { return String(station || "").replace(/^.*-/, ""); }
 
   // ---- the token and the API ---------------------------------------------------
 
@@ -182,6 +179,7 @@
     stream.start();
     if (!periodic) periodic = setInterval(requestRefresh, PERIOD_MS);
     banner();
+    if (window.antrePlan) window.antrePlan.start();
   }
 
   function stop() {
@@ -646,10 +644,14 @@
     });
   }
 
-  // for tests and the curious: the figures the page shows now
+  // for tests and the curious: the figures the page shows now; for the
+  // planner's panel (dashboard_plan.js): the event and a GET with the token
   window.antreDashboard = {
     stats: function () { return stats; },
     refresh: requestRefresh,
+    event: function () { return info ? { id: ev, info: info } : null; },
+    get: function (path, o) { return antre.api(session.token, "GET", path, undefined, false, o); },
+    loggedOut: session.loggedOut,
   };
 
   boot();

@@ -123,8 +123,16 @@
 
   function number(n) { return Number(n || 0).toLocaleString("id-ID"); }
 
-  function waitText(s) {
+  // A stage's wait for a newcomer as a range, as the person's page words
+  // it: "20–30 menit", "< 5 menit" (eta_range_s, whole minutes); eta_s
+  // alone from an older daemon.
+  function waitText(st) {
+    var s = st.eta_s, r = st.eta_range_s;
     if (s === null || s === undefined) return "–";
+    if (r && r.length === 2) {
+      var lo = Math.round(r[0] / 60), hi = Math.round(r[1] / 60);
+      return hi <= 5 ? "< 5 menit" : lo + "–" + hi + " menit";
+    }
     if (s < 60) return "< 1 menit";
     return "± " + Math.round(s / 60) + " menit";
   }
@@ -329,13 +337,14 @@
     box.textContent = "";
     ((board && board.stages) || []).forEach(function (s) {
       var d = el("div", "stage");
+      d.setAttribute("data-stage", s.id);
       var hold = holdMinutes(s.id) > 0;
       d.appendChild(el("p", "name", s.name || stageName(s.id)));
       var w = el("p", "waiting", number(s.waiting));
       w.appendChild(el("small", "", hold ? "orang" : "menunggu"));
       d.appendChild(w);
       var eta = el("p", "eta", hold ? "lama" : "tunggu");
-      eta.appendChild(el("b", "", hold ? holdMinutes(s.id) + " menit" : waitText(s.eta_s)));
+      eta.appendChild(el("b", "", hold ? holdMinutes(s.id) + " menit" : waitText(s)));
       d.appendChild(eta);
       box.appendChild(d);
     });

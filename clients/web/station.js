@@ -178,7 +178,7 @@
       station = res[1];
       held = res[2] ? res[2].ticket : null;
       (e.stages || []).forEach(function (s) {
-        if (s.id === station.stage) setWaiting(s.waiting, undefined);
+        if (s.id === station.stage) setWaiting(s, false);
       });
       render();
     }).catch(function (e) {
@@ -488,17 +488,20 @@
     $("skipped").hidden = skipped.length === 0;
   }
 
-  function setWaiting(n, eta) {
+  // s: a stage of the board, with a newcomer's wait as a range (eta_range_s,
+  // worded as on the person's page: "7–13 menit", "< 5 menit"), or of the event.
+  function setWaiting(s, withEta) {
+    var n = s.waiting, r = s.eta_range_s, lo = r && Math.round(r[0] / 60), hi = r && Math.round(r[1] / 60);
     $("w-num").textContent = n === undefined || n === null ? "–" : String(n);
-    if (eta !== undefined)
-      $("w-sub").textContent = n ? (eta ? "orang · perkiraan tunggu ±" +
-        Math.max(1, Math.round(eta / 60)) + " menit" : "orang") : "tidak ada yang menunggu";
+    if (withEta)
+      $("w-sub").textContent = n ? "orang" + (r ? " · perkiraan tunggu " + (hi <= 5 ? "< 5" : lo + "–" + hi) +
+        " menit" : "") : "tidak ada yang menunggu";
     else if ($("w-sub").textContent === "") $("w-sub").textContent = n ? "orang" : "tidak ada yang menunggu";
   }
 
   function renderBoard(b) {
     (b.stages || []).forEach(function (s) {
-      if (s.id === station.stage) setWaiting(s.waiting, s.eta_s);
+      if (s.id === station.stage) setWaiting(s, true);
     });
     var ul = $("calls");
     clear(ul);

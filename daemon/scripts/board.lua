@@ -5,8 +5,11 @@
 local stages, stations = array(), array()
 for i, s in ipairs(ctx.stages) do
 	local waiting = redis.call('ZCARD', qkey(s.id))
-	-- a regular newcomer's wait (_lib.lua's model); null for a timed wait
-	stages[#stages + 1] = { id = s.id, waiting = waiting, eta_s = newcomer(i, ctx.regular) or -1 }
+	-- a regular newcomer's wait and its range (_lib.lua's model, as on a
+	-- ticket); unknown for a timed wait or with no desk open
+	local eta, range = newcomer(i, ctx.regular)
+	stages[#stages + 1] = { id = s.id, waiting = waiting, eta_s = eta or -1,
+		eta_range_s = range or cjson.null }
 	for n = 1, s.n do
 		stations[#stations + 1] = station_view(s.id .. '-' .. n, s.id, n)
 	end

@@ -433,6 +433,56 @@ def test_show_a_ticket():
     assert rc == 1 and out == "" and err.endswith("(ticket_not_found)\n"), (rc, out, err)
 
 
+LEAVE = r"^Perkiraan selesai:\s+sekitar (\d+) menit lagi \(pukul \d\d:\d\d\)$"
+
+
+def json_ticket(code, d=None, ev="demo"):
+    st, _, b = (d or d1).get("/v1/events/%s/tickets/%s" % (ev, code), role="desk")
+    assert st == 200, (st, b)
+    return b["ticket"]
+
+
+def test_show_gives_the_wait_as_a_range_and_when_to_leave():
+    # enough ahead at registration (2 desks, 60 s each before any service
+    # is measured) for a range past five minutes
+    for _ in range(14):
+        code, _, _ = issue()
+    t = json_ticket(code)
+    assert t["state"] == "waiting" and t["position"] >= 13, t
+    lo, hi = t["eta_range_s"]
+    assert 0 <= lo <= t["eta_s"] <= hi and hi > 5 * 60 and lo % 60 == 0 == hi % 60, t
+    assert t["leave_eta_s"] > t["eta_s"], t
+    # the test clock is pinned: the show reads the same estimates
+    out = ok("ticket", "show", code)
+    assert re.search(r"^Perkiraan tunggu:\s+%d–%d menit$" % (lo // 60, hi // 60), out,
+                     re.M), (t, out)
+    leave = re.search(LEAVE, out, re.M)
+    assert leave and int(leave.group(1)) == round(t["leave_eta_s"] / 60), (t, out)
+    # called: no wait left at its stage, still on its way
+    st, _, c = d1.post("/v1/events/demo/stations/registration-1/call", role="station")
+    assert st == 200, c
+    out = ok("ticket", "show", c["ticket"]["code"])
+    assert "Perkiraan tunggu" not in out and re.search(LEAVE, out, re.M), out
+    # cancelled: no estimate at all
+    st, _, x = d1.post("/v1/events/demo/tickets/%s/cancel" % code, role="desk")
+    assert st == 200 and x["ticket"]["state"] == "cancelled", x
+    out = ok("ticket", "show", code)
+    assert "Perkiraan" not in out, out
+
+
+def test_show_a_short_wait_in_words():
+    # nobody ahead with desks free: called within a minute, in the person's
+    # words (event "one" of d2 has no queue)
+    rc, out, err = cli("-e", "one", "ticket", "issue", "--service", "dose1", d=d2)
+    assert rc == 0, err
+    code = re.search(r"^Nomor antrean:\s+(A-\d{3})$", out, re.M).group(1)
+    t = json_ticket(code, d=d2, ev="one")
+    assert t["eta_range_s"] == [0, 60], t
+    out = ok("ticket", "show", code, d=d2, event="one")
+    assert re.search(r"^Perkiraan tunggu:\s+kurang dari 5 menit$", out, re.M), out
+    assert re.search(LEAVE, out, re.M), out
+
+
 def test_qr_files():
     code, url, _ = issue()
     tid = ticket_id(code)

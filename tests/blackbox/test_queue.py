@@ -182,12 +182,15 @@ def test_board_and_event_are_public():
     assert b["issued_today"] == 0 and b["doses_today"] == 0, b
     assert b["calls"] == [] and b["holds"] == [], b
     ms(b["at"])
-    # a newcomer to an empty stage with its desks free is called at once;
-    # a timed wait has no call to wait for (null)
-    assert b["stages"] == [{"id": "registration", "name": "Pendaftaran", "waiting": 0, "eta_s": 0},
-                           {"id": "screening", "name": "Skrining", "waiting": 0, "eta_s": 0},
-                           {"id": "vaccination", "name": "Vaksinasi", "waiting": 0, "eta_s": 0},
-                           {"id": "observation", "name": "Observasi", "waiting": 0, "eta_s": None}], b
+    # a newcomer to an empty stage with its desks free is called at once
+    # (within a minute: the range is at least a minute either side, never
+    # below 0); a timed wait has no call to wait for (null)
+    now = {"waiting": 0, "eta_s": 0, "eta_range_s": [0, 60]}
+    assert b["stages"] == [dict(id="registration", name="Pendaftaran", **now),
+                           dict(id="screening", name="Skrining", **now),
+                           dict(id="vaccination", name="Vaksinasi", **now),
+                           {"id": "observation", "name": "Observasi", "waiting": 0, "eta_s": None,
+                            "eta_range_s": None}], b
     want = [{"id": "%s-%d" % (s["id"], n), "stage": s["id"], "number": n, "state": "open",
              "ticket": None} for s in DEMO_EVENT["stages"] for n in range(1, s["stations"] + 1)]
     assert b["stations"] == want, b

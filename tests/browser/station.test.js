@@ -150,9 +150,16 @@ exports.space_calls_the_first = async function () {
   assert(t.state === "called" && t.station === ST, () => "API: " + JSON.stringify(t));
   assert((await page.locator("#held").getAttribute("class")).includes("called"), "called look");
   assert(await page.locator("[data-op=call]").isDisabled(), "cannot call while holding");
-  // the waiting count follows live
+  // the waiting count follows live, with a newcomer's wait as the board's range
   await page.waitForFunction(() => document.getElementById("w-num").textContent === "2", null,
     { timeout: 5000 });
+  const reg = (await stack.antred.get("/v1/events/demo/board")).body.stages[0];
+  const [lo, hi] = reg.eta_range_s.map((x) => Math.round(x / 60));
+  const want = "orang · perkiraan tunggu " + (hi <= 5 ? "< 5" : lo + "–" + hi) + " menit";
+  await page.waitForFunction((w) => document.getElementById("w-sub").textContent === w, want,
+    { timeout: 5000 }).catch(async () => {
+    throw new Error("w-sub " + JSON.stringify(await text(page, "#w-sub")) + ", want " + want);
+  });
   noErrors(page);
 };
 

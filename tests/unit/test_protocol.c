@@ -125,6 +125,8 @@ static void make_board(struct board *b)
 		strcpy(b->stages[i].name, names[i]);
 		b->stages[i].waiting = 10 * i;
 		b->stages[i].eta_s = i == 3 ? -1 : 60 * i;
+		b->stages[i].eta_range_s[0] = i == 3 ? -1 : 60 * (i - i / 2);
+		b->stages[i].eta_range_s[1] = i == 3 ? -1 : 60 * (i + 1);
 	}
 	b->nstations = 5;
 	make_station(&b->stations[0], "registration", 1, STATION_OPEN, "t_1", "A-001");
@@ -226,6 +228,8 @@ static void assert_board_eq(const struct board *a, const struct board *b)
 		assert_string_equal(a->stages[i].name, b->stages[i].name);
 		assert_int_equal(a->stages[i].waiting, b->stages[i].waiting);
 		assert_int_equal(a->stages[i].eta_s, b->stages[i].eta_s);
+		assert_int_equal(a->stages[i].eta_range_s[0], b->stages[i].eta_range_s[0]);
+		assert_int_equal(a->stages[i].eta_range_s[1], b->stages[i].eta_range_s[1]);
 	}
 	assert_int_equal(a->nstations, b->nstations);
 	for (int i = 0; i < a->nstations; i++)
@@ -575,6 +579,8 @@ static void test_board_roundtrip(void **state)
 		snprintf(b->stages[i].name, sizeof b->stages[i].name, "Tahap %d", i);
 		b->stages[i].waiting = i;
 		b->stages[i].eta_s = i % 2 ? -1 : i * 30;
+		b->stages[i].eta_range_s[0] = i % 2 ? -1 : 0;
+		b->stages[i].eta_range_s[1] = i % 2 ? -1 : i * 60 + 60;
 	}
 	b->nstations = PROTO_MAX_STATIONS;
 	for (int i = 0; i < PROTO_MAX_STATIONS; i++)
@@ -615,9 +621,11 @@ static void test_board_stage_shape(void **state)
 	assert_non_null(j);
 	cJSON *stages = cJSON_GetObjectItem(j, "stages");
 	assert_json(cJSON_Duplicate(cJSON_GetArrayItem(stages, 2), 1),
-	    "{\"id\":\"vaccination\",\"name\":\"Vaksinasi\",\"waiting\":20,\"eta_s\":120}");
+	    "{\"id\":\"vaccination\",\"name\":\"Vaksinasi\",\"waiting\":20,\"eta_s\":120,"
+	    "\"eta_range_s\":[60,180]}");
 	assert_json(cJSON_Duplicate(cJSON_GetArrayItem(stages, 3), 1),
-	    "{\"id\":\"observation\",\"name\":\"Observasi\",\"waiting\":30,\"eta_s\":null}");
+	    "{\"id\":\"observation\",\"name\":\"Observasi\",\"waiting\":30,\"eta_s\":null,"
+	    "\"eta_range_s\":null}");
 	assert_string_equal(cJSON_GetObjectItem(j, "at")->valuestring,
 	    "2026-11-23T08:23:20.250+07:00");
 	cJSON_Delete(j);
@@ -849,6 +857,10 @@ static void test_board_bad(void **state)
 		{"{\"stages\":[{\"id\":\"a\"},{\"name\":\"B\"}]}", "board.stages[1].id: missing"},
 		{"{\"stages\":[{\"id\":\"a\",\"waiting\":-2}]}", "board.stages[0].waiting: out of range"},
 		{"{\"stages\":[{\"id\":\"a\",\"eta_s\":0.5}]}", "board.stages[0].eta_s: expected an integer"},
+		{"{\"stages\":[{\"id\":\"a\",\"eta_range_s\":[60]}]}",
+		 "board.stages[0].eta_range_s: expected [low, high] in seconds"},
+		{"{\"stages\":[{\"id\":\"a\",\"eta_range_s\":[600,60]}]}",
+		 "board.stages[0].eta_range_s: low is above high"},
 		{"{\"stages\":[{\"id\":\"a\",\"name\":5}]}", "board.stages[0].name: expected a string"},
 		{"{\"stages\":[3]}", "board.stages[0]: expected an object"},
 		{"{\"stages\":[{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},{\"id\":\"a\"},"
