@@ -8,10 +8,15 @@
 // service (also from the area and NIK fields), C prints the ticket shown,
 // Esc leaves a field.
 //
+// After every issue error the card is cleared (no previous number left
+// under the error), and the area is cleared after each ticket unless
+// "tetap" is ticked.  Every request has a time limit and ends in a message.
+// A cancelled or expired ticket is never offered for printing.
+//
 // It uses a desk token (asked once, kept in sessionStorage, or in
 // localStorage when "Ingat" is ticked).  The NIK is sent once and never
 // kept: not in storage, not in the list, and the field is cleared after
-// each ticket.  No framework and nothing from the internet: it works on a
+// each ticket.  It is shown as digits (a toggle hides it).  No framework and nothing from the internet: it works on a
 // venue LAN.  Everything from the server is shown with textContent.  What
 // the operator pages share (the token, the API, the screens, the stream)
 // is in common.js.
@@ -61,6 +66,14 @@
     what: "mengambil tiket", stop: stop });
   var api = session.api, isAuthError = session.isAuthError, loggedOut = session.loggedOut;
 
+  // The NIK is shown as digits by default: the staff copy 16 digits from
+  // the KTP in their hand and the errors ask them to check those digits
+  // against it, which dots make impossible; the person it belongs to stands
+  // at the desk, and the field is cleared after each ticket.  A desk that
+  // the queue can read over hides it with the toggle (kept as this desk's
+  // preference).
+  var nikHidden = false;
+
   function prefs() {
     try {
       return JSON.parse(localStorage.getItem(PREFS_KEY) || "{}") || {};
@@ -72,7 +85,7 @@
   function savePrefs() {
     try {
       localStorage.setItem(PREFS_KEY, JSON.stringify({ autoprint: $("autoprint").checked,
-        paper: $("paper").value }));
+        paper: $("paper").value, nikHidden: nikHidden }));
     } catch (e) { /* not kept */ }
   }
 
@@ -95,6 +108,14 @@
   }
 
   // ---- the API ------------------------------------------------------------
+
+  // Every read has a time limit (antre.WRITE.tryMs, 5 s; writes have theirs
+  // in common.js write): a request that hangs (a stalled server, a browser
+  // out of connections) ends in a message, never in a silent wait.
+  function get(path, asBlob) {
+    return antre.api(session.token, "GET", path, undefined, asBlob,
+      { timeout: antre.WRITE.tryMs });
+  }
 
   function evPath() { return "/v1/events/" + enc(ev); }
   function ticketPath(id) { return evPath() + "/tickets/" + enc(id); }
@@ -133,6 +154,9 @@
   }
 
   function generalError(e, what) {
+    if (e.code === "timeout")
+      return "Server antrean tidak menjawab dalam " + Math.max(1, Math.round(antre.WRITE.tryMs / 1000)) +
+        " detik. " + what + " — coba lagi sebentar lagi.";
     if (e.code === "store_unavailable")
       return "Penyimpanan antrean (Redis) tidak terjangkau. " + what + " — coba lagi sebentar lagi.";
     if (e.code === "network")
@@ -172,6 +196,7 @@
     if (nik) {
       if (!/^\d{16}$/.test(nik)) {
         say("NIK harus 16 angka (tertulis " + nik.length + "). Perbaiki atau kosongkan.", "err");
+        blank("failed");
         $("nik").focus();
         return;
       }
@@ -195,11 +220,13 @@
     antre.again(null);
     setBusy(true);
     say("Mengambil nomor " + action.name + "…", "info");
+    blank("pending", action.name);
     session.write("POST", evPath() + "/tickets", action.body, {
       key: action.key,
       retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
     }).then(function (res) {
       $("nik").value = "";
+      if (!$("area-keep").checked) $("area").value = "";
       action.body = null;
       var t = res.ticket;
       var entry = { id: t.id, code: t.code, service: t.service, priority: t.priority,
@@ -223,10 +250,12 @@
           (action.body.nik ? " Atau cari tiket orang ini dengan NIK-nya." : ""), "err");
         $("again-find").hidden = !action.body.nik;
         antre.again(function () { sendIssue(action); });
+        blank("unknown");
         return;
       }
       action.body = null;
       say(issueError(e, service), "err");
+      blank("failed");
       if (e.code === "invalid_nik") $("nik").focus();
       else if (e.code === "duplicate_person") $("nik").value = "";
     }).then(function () { setBusy(false); });
@@ -271,19 +300,23 @@
 
   var found = [];                  // the tickets the last lookup found, as recent entries
 
-  function renderFound(list) {
+  function renderFoundRows() {
     var body = $("found");
     clear(body);
+    found.forEach(function (x) {
+      body.appendChild(ticketRow(x, "s-" + x.state, el("td", "", serviceName(x.service))).tr);
+    });
+    $("find-table").hidden = found.length === 0;
+  }
+
+  function renderFound(list) {
     found = (list || []).map(function (x) {
       var t = x.ticket || x;
       return { id: t.id, code: t.code, service: t.service, priority: t.priority,
         at: t.issued_at, state: t.state, stage: t.stage, station: t.station,
         position: t.position };
     });
-    found.forEach(function (x) {
-      body.appendChild(ticketRow(x, "s-" + x.state, el("td", "", serviceName(x.service))).tr);
-    });
-    $("find-table").hidden = found.length === 0;
+    renderFoundRows();
     if (list) {
       findSay(found.length ? found.length + " tiket hari ini untuk NIK ini." :
         "Tidak ada tiket hari ini untuk NIK ini.", found.length ? "ok" : "info");
@@ -307,7 +340,7 @@
   function show(entry) {
     current = entry;
     var card = $("result");
-    card.classList.remove("empty");
+    card.className = "result panel";
     card.classList.toggle("cancelled", entry.state === "cancelled");
     $("code").textContent = entry.code;
     var line = serviceName(entry.service) + " · " + priorityName(entry.priority);
@@ -315,7 +348,7 @@
       line += " (dari NIK)";
     $("r-service").textContent = line;
     $("r-state").textContent = stateLine(entry);
-    $("print").disabled = false;
+    $("print").disabled = !printable(entry);
     cancelButton($("cancel-last"), entry);
     // flash the new code
     card.classList.remove("fresh");
@@ -324,10 +357,41 @@
     loadQr(entry);
   }
 
+  // The card with no ticket in it: while a ticket is being asked for
+  // ("pending", `name` the service's), after an error ("failed"), and when
+  // the outcome is not known ("unknown").  The previous number is cleared,
+  // not kept greyed out as "the previous ticket": a desk worker glances at
+  // the card to read the big number out or hand the paper over, and a big
+  // number is read as the new one whatever the small print above it says
+  // (A-006 under a red NIK error was).  The previous ticket stays in "Tiket
+  // terakhir" with its reprint.  C and Cetak print nothing until a new one.
+  var BLANK = {
+    pending: ["Mengambil nomor…", "Tunggu sebentar: nomor baru muncul di sini."],
+    failed: ["Tidak ada nomor baru", "Tiket belum dibuat — baca pesan di sebelah kiri."],
+    unknown: ["Belum pasti ada nomor baru", "Tekan Coba lagi di sebelah kiri: aman, " +
+      "tidak membuat tiket ganda."],
+  };
+
+  function blank(kind, name) {
+    var was = current;
+    current = null;
+    var card = $("result");
+    card.className = "result panel empty " + kind;
+    $("code").textContent = "–";
+    $("r-service").textContent = kind === "pending" && name ? "Mengambil nomor " + name + "…" :
+      BLANK[kind][0];
+    $("r-state").textContent = BLANK[kind][1];
+    $("qr").hidden = true;
+    $("print").disabled = true;
+    resetConfirm();
+    $("cancel-last").disabled = true;
+    if (was) renderRecent();
+  }
+
   // The QR image needs the token: fetched, then shown from a blob URL.
   function loadQr(entry) {
     var img = $("qr");
-    api("GET", ticketPath(entry.id) + "/qr.svg", undefined, true).then(function (blob) {
+    get(ticketPath(entry.id) + "/qr.svg", true).then(function (blob) {
       if (current !== entry) return;
       if (qrUrl) URL.revokeObjectURL(qrUrl);
       qrUrl = URL.createObjectURL(blob);
@@ -340,6 +404,16 @@
   }
 
   function cancellable(entry) { return entry.state === "waiting" || entry.state === "skipped"; }
+
+  // A cancelled or expired ticket is out of every queue for good: the
+  // server refuses to print it (409), and the desk does not offer it.
+  function printable(entry) { return entry.state !== "cancelled" && entry.state !== "expired"; }
+
+  function notPrintable(entry) {
+    return "Tiket " + entry.code + (entry.state === "expired" ?
+      " sudah kedaluwarsa (harinya sudah lewat) — tidak dapat dicetak. Silakan ambil nomor baru." :
+      " sudah dibatalkan — tidak dapat dicetak.");
+  }
 
   function cancelButton(btn, entry) {
     btn.disabled = !cancellable(entry);
@@ -361,11 +435,15 @@
   // then the browser's print; with no ticket font on the server, a plain
   // HTML ticket with the QR code.
   function printTicket(entry) {
+    if (!printable(entry)) {
+      say(notPrintable(entry), "err");
+      return Promise.resolve();
+    }
     var width = $("paper").value === "80" ? "80" : "58";
     var area = $("print-area");
     area.className = "print-area w" + width;
     say("Mencetak tiket " + entry.code + "…", "info");
-    return api("GET", ticketPath(entry.id) + "/ticket.png?width=" + width, undefined, true)
+    return get(ticketPath(entry.id) + "/ticket.png?width=" + width, true)
       .then(function (blob) {
         if (printUrl) URL.revokeObjectURL(printUrl);
         printUrl = URL.createObjectURL(blob);
@@ -383,13 +461,21 @@
         say("Tiket " + entry.code + " dikirim ke pencetak.", "ok");
       }).catch(function (e) {
         if (e.status !== undefined && isAuthError(e)) { loggedOut(e); return; }
+        // cancelled or expired elsewhere (a station, the day's end) and not
+        // yet known here: said, and the desk stops offering it
+        var gone = { ticket_cancelled: "cancelled", ticket_expired: "expired" }[e.code];
+        if (gone) {
+          update({ id: entry.id, state: gone });
+          say(notPrintable({ code: entry.code, state: gone }), "err");
+          return;
+        }
         say(e.status !== undefined ? generalError(e, "Tiket belum tercetak") :
           "Gambar tiket tidak bisa dimuat. Coba cetak lagi.", "err");
       });
   }
 
   function printHtml(entry) {
-    return api("GET", ticketPath(entry.id) + "/qr.svg", undefined, true).then(function (blob) {
+    return get(ticketPath(entry.id) + "/qr.svg", true).then(function (blob) {
       if (printQrUrl) URL.revokeObjectURL(printQrUrl);
       printQrUrl = URL.createObjectURL(blob);
       $("print-img").hidden = true;
@@ -454,17 +540,18 @@
       if (e.code === "invalid_transition") {
         say("Tiket " + entry.code + " tidak bisa dibatalkan lagi: sudah dipanggil atau dilayani.",
           "err");
-        api("GET", ticketPath(entry.id)).then(function (r) { update(r.ticket); }, function () {});
+        get(ticketPath(entry.id)).then(function (r) { update(r.ticket); }, function () {});
       } else {
         say(generalError(e, "Tiket belum dibatalkan"), "err");
       }
     });
   }
 
-  // A ticket's new state (a reply, or the live stream's ticket event).
-  function update(t) {
+  // t's news into the entries of `list` (the recent list, or the lookup's);
+  // true when one changed.
+  function merge(list, t) {
     var changed = false;
-    recent.forEach(function (x) {
+    list.forEach(function (x) {
       if (x.id !== t.id) return;
       ["state", "stage", "station"].forEach(function (k) {
         if (t[k] !== undefined && x[k] !== t[k]) { x[k] = t[k]; changed = true; }
@@ -472,12 +559,20 @@
       if (t.position !== undefined) x.position = t.position;
       else if (changed) x.position = null;
     });
-    if (!changed) return;
+    return changed;
+  }
+
+  // A ticket's new state (a reply, the live stream's ticket event, or a
+  // print refused for a cancelled or expired ticket).
+  function update(t) {
+    if (merge(found, t)) renderFoundRows();
+    if (!merge(recent, t)) return;
     saveRecent();
     renderRecent();
     if (current && current.id === t.id) {
       $("r-state").textContent = stateLine(current);
       $("result").classList.toggle("cancelled", current.state === "cancelled");
+      $("print").disabled = !printable(current);
       if (!confirmFor) cancelButton($("cancel-last"), current);
       else $("cancel-last").disabled = !cancellable(current);
     }
@@ -560,7 +655,8 @@
   }
 
   // A ticket's row in the desk's tables: code, service cell, time, state,
-  // and an actions cell holding "Cetak ulang" (the caller may add more).
+  // and an actions cell holding "Cetak ulang" when it may be printed (the
+  // caller may add more).
   function ticketRow(x, cls, serviceCell) {
     var tr = el("tr", cls);
     tr.setAttribute("data-id", x.id);
@@ -569,10 +665,12 @@
     tr.appendChild(el("td", "time", hhmm(x.at)));
     tr.appendChild(el("td", "state", STATE_NAMES[x.state] || x.state));
     var act = el("td", "acts");
-    var p = el("button", "link", "Cetak ulang");
-    p.type = "button";
-    p.setAttribute("data-act", "print");
-    act.appendChild(p);
+    if (printable(x)) {
+      var p = el("button", "link", "Cetak ulang");
+      p.type = "button";
+      p.setAttribute("data-act", "print");
+      act.appendChild(p);
+    }
     tr.appendChild(act);
     return { tr: tr, act: act };
   }
@@ -633,6 +731,9 @@
   document.addEventListener("keydown", function (e) {
     if (!running || $("main").hidden || e.ctrlKey || e.altKey || e.metaKey) return;
     var t = e.target;
+    // a focused toggle is pressed with Enter or Space, as any button
+    if (t.classList && t.classList.contains("nik-toggle") && (e.key === "Enter" || e.key === " "))
+      return;
     if (inField(t)) {
       if (e.key === "Escape") t.blur();
       else if (e.key === "Enter" && (t.id === "area" || t.id === "nik")) {
@@ -657,6 +758,7 @@
     } else if (e.key === "c" || e.key === "C") {
       e.preventDefault();
       if (current) printTicket(current);
+      else say("Belum ada tiket baru untuk dicetak. Tiket sebelumnya: Cetak ulang di daftar.", "err");
     } else if (e.key === "Escape") {
       resetConfirm();
       say("", "info");
@@ -664,9 +766,13 @@
   });
 
   function repeatLast() {
-    if (lastService) issue(lastService);
-    else say("Pilih layanan dulu: klik tombolnya atau tekan angkanya (1–" +
+    if (lastService) {
+      issue(lastService);
+      return;
+    }
+    say("Pilih layanan dulu: klik tombolnya atau tekan angkanya (1–" +
       Math.min(9, (info.services || []).length) + ").", "err");
+    blank("failed");
   }
 
   // ---- wiring ---------------------------------------------------------------
@@ -717,6 +823,28 @@
     this.blur();
     if (pending && pending.body && pending.body.nik) lookup(pending.body.nik, pending.service);
   });
+  // Both NIK fields follow one toggle state; pressed = hidden (a toggle
+  // button keeps its label, aria-pressed says its state).  The field the
+  // toggle sits by gets the focus back, to go on typing.
+  function setNikHidden(h) {
+    nikHidden = h;
+    ["nik", "find-nik"].forEach(function (id) { $(id).classList.toggle("masked", h); });
+    Array.prototype.forEach.call(document.querySelectorAll(".nik-toggle"), function (b) {
+      b.setAttribute("aria-pressed", h ? "true" : "false");
+      b.title = h ? "NIK tersembunyi: tekan untuk menampilkan angkanya" :
+        "Tekan untuk menyembunyikan angka NIK";
+    });
+  }
+  $("nik-toggle").addEventListener("click", function () {
+    setNikHidden(!nikHidden);
+    savePrefs();
+    $("nik").focus();
+  });
+  $("find-nik-toggle").addEventListener("click", function () {
+    setNikHidden(!nikHidden);
+    savePrefs();
+    $("find-nik").focus();
+  });
   window.addEventListener("afterprint", function () { document.body.classList.remove("printing"); });
   $("autoprint").addEventListener("change", function () { savePrefs(); this.blur(); });
   $("paper").addEventListener("change", function () { savePrefs(); this.blur(); });
@@ -730,6 +858,7 @@
     var p = prefs();
     $("autoprint").checked = !!p.autoprint;
     if (p.paper === "80") $("paper").value = "80";
+    setNikHidden(p.nikHidden === true);
     renderPriorities();
     renderServices();
     session.resume(checkToken, start, function () { setup(info); });
