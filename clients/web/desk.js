@@ -16,15 +16,16 @@
 // It uses a desk token (asked once, kept in sessionStorage, or in
 // localStorage when "Ingat" is ticked).  The NIK is sent once and never
 // kept: not in storage, not in the list, and the field is cleared after
-// each ticket.  It is shown as digits (a toggle hides it).  No framework and nothing from the internet: it works on a
-// venue LAN.  Everything from the server is shown with textContent.  What
-// the operator pages share (the token, the API, the screens, the stream)
-// is in common.js.
+// each ticket; it is shown as digits (a toggle hides it).  No framework
+// and nothing from the internet: it works on a venue LAN.  Everything from
+// the server is shown with textContent.  What the operator pages share
+// (the token, the API, the screens, the stream) is in common.js; the
+// desk's messages, printing and cancelling, and "Cari tiket" are in
+// desk_words.js, desk_ticket.js and desk_find.js.
 "use strict";
 (function () {
   var PREFS_KEY = "antre.desk.prefs";
   var RECENT_MAX = 10;
-  var CONFIRM_MS = 4000;
   var STATE_NAMES = {
     waiting: "Menunggu", called: "Dipanggil", serving: "Dilayani", skipped: "Dilewati",
     done: "Selesai", deferred: "Ditunda", refused: "Ditolak", cancelled: "Dibatalkan",
@@ -40,8 +41,7 @@
   var current = null;              // the ticket shown in the card: a recent entry
   var recent = [];                 // [{id, code, service, priority, at, state, stage, station, position}]
   var busy = false;
-  var qrUrl = "", printUrl = "", printQrUrl = "";
-  var confirmTimer = null, confirmFor = "";
+  var qrUrl = "";
 
   // ---- small helpers ------------------------------------------------------
 
@@ -120,51 +120,22 @@
   function evPath() { return "/v1/events/" + enc(ev); }
   function ticketPath(id) { return evPath() + "/tickets/" + enc(id); }
 
+  // The desk's other parts: its messages (desk_words.js), printing and
+  // cancelling (desk_ticket.js), "Cari tiket" (desk_find.js).
+  var d = { session: session, get: get, evPath: evPath, ticketPath: ticketPath,
+    event: function () { return info; }, defaultPriority: function () { return defaultPriority; },
+    serviceName: serviceName, priorityName: priorityName, update: update, merge: merge,
+    ticketRow: ticketRow };
+  var words = deskParts.words(d);
+  var tickets = deskParts.ticket(d, words);
+  var finder = deskParts.find(d, words, tickets);
+  var printTicket = tickets.print;
+  var cancellable = tickets.cancellable, printable = tickets.printable;
+  var cancelButton = tickets.cancelButton, resetConfirm = tickets.resetConfirm;
+
   // The token is asked once and checked with GET /v1/whoami: a desk's (or
   // an admin's) for this event; another role's is said by name.
   function checkToken() { return session.whoami(["desk"], ev); }
-
-  // ---- messages -------------------------------------------------------------
-
-  function nikProblem(detail) {
-    var d = String(detail || "");
-    if (/16 digits/.test(d)) return "NIK harus 16 angka.";
-    if (/only digits/.test(d)) return "NIK hanya boleh berisi angka.";
-    if (/region/.test(d)) return "kode wilayah (6 angka pertama) tidak dikenal.";
-    if (/birth date/.test(d)) return "tanggal lahir di dalamnya tidak mungkin.";
-    if (/serial/.test(d)) return "nomor urut (4 angka terakhir) tidak mungkin.";
-    return "periksa lagi angkanya.";
-  }
-
-  function issueError(e, service) {
-    switch (e.code) {
-    case "duplicate_person":
-      return "Orang dengan NIK ini sudah mendapat tiket " + serviceName(service) +
-        " hari ini. Tiket baru tidak dibuat.";
-    case "invalid_nik":
-      return "NIK tidak valid: " + nikProblem(e.detail) + " Periksa lagi dengan KTP.";
-    case "invalid_area":
-      return "Wilayah tidak bisa dipakai: paling banyak 63 huruf, tanpa karakter khusus.";
-    case "unknown_service":
-    case "unknown_priority":
-      return "Layanan atau prioritas ini tidak dikenal server. Muat ulang halaman.";
-    default:
-      return generalError(e, "Tiket belum dibuat");
-    }
-  }
-
-  function generalError(e, what) {
-    if (e.code === "timeout")
-      return "Server antrean tidak menjawab dalam " + Math.max(1, Math.round(antre.WRITE.tryMs / 1000)) +
-        " detik. " + what + " — coba lagi sebentar lagi.";
-    if (e.code === "store_unavailable")
-      return "Penyimpanan antrean (Redis) tidak terjangkau. " + what + " — coba lagi sebentar lagi.";
-    if (e.code === "network")
-      return "Tidak tersambung ke server antrean. Periksa jaringan, lalu coba lagi.";
-    if (e.code === "ticket_not_found") return "Tiket tidak ditemukan (mungkin tiket hari lain).";
-    return "Server menjawab galat " + e.status + (e.code ? " (" + e.code + ")" : "") + ". " +
-      what + ".";
-  }
 
   // ---- issuing --------------------------------------------------------------
 
@@ -245,7 +216,7 @@
       if (e.unknown) {
         action.key = e.key;
         pending = action;
-        say(unknownText(e, "Tiket " + action.name + " mungkin sudah dibuat, mungkin belum.") +
+        say(words.unknownText(e, "Tiket " + action.name + " mungkin sudah dibuat, mungkin belum.") +
           " Tekan Coba lagi: aman, tidak membuat tiket ganda." +
           (action.body.nik ? " Atau cari tiket orang ini dengan NIK-nya." : ""), "err");
         $("again-find").hidden = !action.body.nik;
@@ -254,73 +225,11 @@
         return;
       }
       action.body = null;
-      say(issueError(e, service), "err");
+      say(words.issueError(e, service), "err");
       blank("failed");
       if (e.code === "invalid_nik") $("nik").focus();
       else if (e.code === "duplicate_person") $("nik").value = "";
     }).then(function () { setBusy(false); });
-  }
-
-  // Every try went unanswered: `what` may or may not have happened.
-  function unknownText(e, what) {
-    return (e.status === 0 ? "Server antrean tidak menjawab" :
-      e.code === "store_unavailable" ? "Penyimpanan antrean (Redis) tidak terjangkau" :
-        "Server menjawab galat " + e.status) + " setelah " + e.tries + " kali coba. " + what;
-  }
-
-  // ---- finding a person's tickets (by NIK) --------------------------------------
-
-  // POST …/tickets/lookup with the NIK in the body (never in a URL, never
-  // kept); `service` narrows it.  The tickets found are listed with a
-  // reprint.
-  function lookup(nik, service) {
-    var body = { nik: nik };
-    if (service) body.service = service;
-    $("find-submit").disabled = true;
-    findSay("Mencari…", "info");
-    antre.api(session.token, "POST", evPath() + "/tickets/lookup", body, false,
-      { timeout: antre.WRITE.tryMs }).then(function (res) {
-      body = null;
-      renderFound((res && res.tickets) || []);
-    }, function (e) {
-      body = null;
-      if (isAuthError(e)) { loggedOut(e); return; }
-      renderFound(null);
-      if (e.code === "invalid_nik") findSay("NIK tidak valid: " + nikProblem(e.detail), "err");
-      else findSay(generalError(e, "Belum bisa mencari") + " Coba cari lagi.", "err");
-    }).then(function () { $("find-submit").disabled = false; });
-  }
-
-  function findSay(text, kind) {
-    var m = $("find-msg");
-    m.textContent = text;
-    m.className = "msg " + (kind || "info");
-    m.hidden = !text;
-  }
-
-  var found = [];                  // the tickets the last lookup found, as recent entries
-
-  function renderFoundRows() {
-    var body = $("found");
-    clear(body);
-    found.forEach(function (x) {
-      body.appendChild(ticketRow(x, "s-" + x.state, el("td", "", serviceName(x.service))).tr);
-    });
-    $("find-table").hidden = found.length === 0;
-  }
-
-  function renderFound(list) {
-    found = (list || []).map(function (x) {
-      var t = x.ticket || x;
-      return { id: t.id, code: t.code, service: t.service, priority: t.priority,
-        at: t.issued_at, state: t.state, stage: t.stage, station: t.station,
-        position: t.position };
-    });
-    renderFoundRows();
-    if (list) {
-      findSay(found.length ? found.length + " tiket hari ini untuk NIK ini." :
-        "Tidak ada tiket hari ini untuk NIK ini.", found.length ? "ok" : "info");
-    }
   }
 
   // ---- the ticket card ------------------------------------------------------
@@ -403,150 +312,6 @@
     });
   }
 
-  function cancellable(entry) { return entry.state === "waiting" || entry.state === "skipped"; }
-
-  // A cancelled or expired ticket is out of every queue for good: the
-  // server refuses to print it (409), and the desk does not offer it.
-  function printable(entry) { return entry.state !== "cancelled" && entry.state !== "expired"; }
-
-  function notPrintable(entry) {
-    return "Tiket " + entry.code + (entry.state === "expired" ?
-      " sudah kedaluwarsa (harinya sudah lewat) — tidak dapat dicetak. Silakan ambil nomor baru." :
-      " sudah dibatalkan — tidak dapat dicetak.");
-  }
-
-  function cancelButton(btn, entry) {
-    btn.disabled = !cancellable(entry);
-    btn.textContent = btn.id === "cancel-last" ? "Batalkan tiket" : "Batalkan";
-    btn.classList.remove("confirm");
-  }
-
-  // ---- printing -------------------------------------------------------------
-
-  function whenLoaded(img) {
-    if (img.complete && img.naturalWidth > 0) return Promise.resolve();
-    return new Promise(function (resolve, reject) {
-      img.onload = function () { resolve(); };
-      img.onerror = function () { reject(new Error("image")); };
-    });
-  }
-
-  // ticket.png (what a thermal printer would print) in the print-only area,
-  // then the browser's print; with no ticket font on the server, a plain
-  // HTML ticket with the QR code.
-  function printTicket(entry) {
-    if (!printable(entry)) {
-      say(notPrintable(entry), "err");
-      return Promise.resolve();
-    }
-    var width = $("paper").value === "80" ? "80" : "58";
-    var area = $("print-area");
-    area.className = "print-area w" + width;
-    say("Mencetak tiket " + entry.code + "…", "info");
-    return get(ticketPath(entry.id) + "/ticket.png?width=" + width, true)
-      .then(function (blob) {
-        if (printUrl) URL.revokeObjectURL(printUrl);
-        printUrl = URL.createObjectURL(blob);
-        var img = $("print-img");
-        $("print-html").hidden = true;
-        img.hidden = false;
-        img.src = printUrl;
-        return whenLoaded(img);
-      }, function (e) {
-        if (e.code !== "font_unavailable") throw e;
-        return printHtml(entry);
-      }).then(function () {
-        document.body.classList.add("printing");
-        window.print();
-        say("Tiket " + entry.code + " dikirim ke pencetak.", "ok");
-      }).catch(function (e) {
-        if (e.status !== undefined && isAuthError(e)) { loggedOut(e); return; }
-        // cancelled or expired elsewhere (a station, the day's end) and not
-        // yet known here: said, and the desk stops offering it
-        var gone = { ticket_cancelled: "cancelled", ticket_expired: "expired" }[e.code];
-        if (gone) {
-          update({ id: entry.id, state: gone });
-          say(notPrintable({ code: entry.code, state: gone }), "err");
-          return;
-        }
-        say(e.status !== undefined ? generalError(e, "Tiket belum tercetak") :
-          "Gambar tiket tidak bisa dimuat. Coba cetak lagi.", "err");
-      });
-  }
-
-  function printHtml(entry) {
-    return get(ticketPath(entry.id) + "/qr.svg", true).then(function (blob) {
-      if (printQrUrl) URL.revokeObjectURL(printQrUrl);
-      printQrUrl = URL.createObjectURL(blob);
-      $("print-img").hidden = true;
-      $("ph-event").textContent = info.name || info.id;
-      $("ph-code").textContent = entry.code;
-      $("ph-service").textContent = serviceName(entry.service) +
-        (entry.priority !== defaultPriority ? " · " + priorityName(entry.priority) : "");
-      $("ph-time").textContent = "Diambil " + hhmm(entry.at);
-      var img = $("ph-qr");
-      img.src = printQrUrl;
-      $("print-html").hidden = false;
-      return whenLoaded(img);
-    });
-  }
-
-  // ---- cancelling -------------------------------------------------------------
-
-  function resetConfirm() {
-    clearTimeout(confirmTimer);
-    confirmTimer = null;
-    confirmFor = "";
-    Array.prototype.forEach.call(document.querySelectorAll("button.confirm"), function (b) {
-      b.classList.remove("confirm");
-      b.textContent = b.id === "cancel-last" ? "Batalkan tiket" : "Batalkan";
-    });
-  }
-
-  // The first press asks, a second one within 4 s cancels.
-  function cancelPressed(btn, entry) {
-    if (confirmFor !== entry.id || !btn.classList.contains("confirm")) {
-      resetConfirm();
-      confirmFor = entry.id;
-      btn.classList.add("confirm");
-      btn.textContent = "Yakin batalkan " + entry.code + "?";
-      confirmTimer = setTimeout(resetConfirm, CONFIRM_MS);
-      return;
-    }
-    resetConfirm();
-    sendCancel(btn, entry, null);
-  }
-
-  // One cancel: one key, retried as an issue is.
-  function sendCancel(btn, entry, key) {
-    btn.disabled = true;
-    antre.again(null);
-    session.write("POST", ticketPath(entry.id) + "/cancel", undefined, {
-      key: key,
-      retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
-    }).then(function (res) {
-      update(res.ticket);
-      say("Tiket " + entry.code + " dibatalkan.", "ok");
-    }, function (e) {
-      if (isAuthError(e)) { loggedOut(e); return; }
-      btn.disabled = false;
-      if (e.unknown) {
-        say(unknownText(e, "Tiket " + entry.code + " mungkin sudah dibatalkan, mungkin belum.") +
-          " Tekan Coba lagi.", "err");
-        $("again-find").hidden = true;
-        antre.again(function () { sendCancel(btn, entry, e.key); });
-        return;
-      }
-      if (e.code === "invalid_transition") {
-        say("Tiket " + entry.code + " tidak bisa dibatalkan lagi: sudah dipanggil atau dilayani.",
-          "err");
-        get(ticketPath(entry.id)).then(function (r) { update(r.ticket); }, function () {});
-      } else {
-        say(generalError(e, "Tiket belum dibatalkan"), "err");
-      }
-    });
-  }
-
   // t's news into the entries of `list` (the recent list, or the lookup's);
   // true when one changed.
   function merge(list, t) {
@@ -565,7 +330,7 @@
   // A ticket's new state (a reply, the live stream's ticket event, or a
   // print refused for a cancelled or expired ticket).
   function update(t) {
-    if (merge(found, t)) renderFoundRows();
+    finder.update(t);
     if (!merge(recent, t)) return;
     saveRecent();
     renderRecent();
@@ -573,7 +338,7 @@
       $("r-state").textContent = stateLine(current);
       $("result").classList.toggle("cancelled", current.state === "cancelled");
       $("print").disabled = !printable(current);
-      if (!confirmFor) cancelButton($("cancel-last"), current);
+      if (!tickets.confirming()) cancelButton($("cancel-last"), current);
       else $("cancel-last").disabled = !cancellable(current);
     }
   }
@@ -782,7 +547,7 @@
     if (current) printTicket(current);
   });
   $("cancel-last").addEventListener("click", function () {
-    if (current) cancelPressed(this, current);
+    if (current) tickets.cancelPressed(this, current);
   });
   $("recent").addEventListener("click", function (e) {
     var b = e.target.closest ? e.target.closest("button[data-act]") : null;
@@ -794,34 +559,13 @@
       b.blur();
       printTicket(entry);
     } else {
-      cancelPressed(b, entry);
+      tickets.cancelPressed(b, entry);
     }
-  });
-  $("found").addEventListener("click", function (e) {
-    var b = e.target.closest ? e.target.closest("button[data-act]") : null;
-    if (!b) return;
-    var id = b.closest("tr").getAttribute("data-id"), entry = null;
-    found.forEach(function (x) { if (x.id === id) entry = x; });
-    if (!entry) return;
-    b.blur();
-    printTicket(entry);
-  });
-  // The NIK is read, the field cleared at once; it goes in the POST body only.
-  $("find-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var nik = $("find-nik").value.replace(/[\s.-]+/g, "");
-    $("find-nik").value = "";
-    if (!/^\d{16}$/.test(nik)) {
-      findSay("NIK harus 16 angka (tertulis " + nik.length + ").", "err");
-      $("find-nik").focus();
-      return;
-    }
-    lookup(nik);
   });
   // after an unknown issue: today's tickets of that NIK for that service
   $("again-find").addEventListener("click", function () {
     this.blur();
-    if (pending && pending.body && pending.body.nik) lookup(pending.body.nik, pending.service);
+    if (pending && pending.body && pending.body.nik) finder.lookup(pending.body.nik, pending.service);
   });
   // Both NIK fields follow one toggle state; pressed = hidden (a toggle
   // button keeps its label, aria-pressed says its state).  The field the
@@ -877,7 +621,7 @@
   window.antreDesk = {
     current: function () { return current; },
     recent: function () { return recent.slice(); },
-    found: function () { return found.slice(); },
+    found: finder.found,
   };
 
   boot();
