@@ -2,58 +2,18 @@
 // the token form, issuing by clicking a service (the code shown is the new
 // ticket of GET /board), the QR image, the NIK field (cleared, never kept,
 // a duplicate and an invalid one in plain words), the keyboard (digits and
-// Enter), printing (window.print is recorded, not run) and cancelling;
-// then (issue 13) the card after an error, the area cleared, the NIK
-// toggle, a hung server, cancelled and expired tickets not printed.
+// Enter), printing (window.print is recorded, not run) and cancelling.
+// The desk after errors and faults is desk_errors.test.js.
 // The tests run in order on one antred and share one desk page.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, TOKENS, wibMs, setTestClock } = require("./lib");
+const { assert, startPinnedStack, launchBrowser, TOKENS } = require("./lib");
+const { CLOCK, NIK, BAD_NIK, NIK2, NIK3, ISSUE_PATH, text, helpers } = require("./desk_lib");
 
 const SCREENSHOT = process.env.DESK_SCREENSHOT || "/tmp/desk.png";
-const NIK = "3273011507550001";          // born 15 July 1955: elderly
-const BAD_NIK = "3273013507550001";      // day 35: no such birth date
 let stack, browser, desk;
-
-// The event's clock (antred-test, key test:clock): a fixed morning in
-// Jakarta, so that the codes start at A-001, issued_today counts these
-// tickets and lookups by code find them whatever the real day (issue 17).
-const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
-
-// A 1280x800 page recording script errors and failed loads; window.print
-// is replaced by a recorder; with `token`, the desk token is in
-// sessionStorage before the page's script runs.
-async function deskPage(token) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 },
-    deviceScaleFactor: 1, locale: "id-ID", timezoneId: "Asia/Jakarta" });
-  await context.addInitScript((t) => {
-    if (t) sessionStorage.setItem("antre.desk.token", t);
-    window.antrePrints = [];
-    window.print = () => {
-      const img = document.getElementById("print-img");
-      window.antrePrints.push({ src: img && !img.hidden ? img.src : "",
-        width: img ? img.naturalWidth : 0 });
-    };
-  }, token || "");
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push("page error: " + e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-      page.errors.push("console: " + m.text());
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400)
-      page.errors.push("HTTP " + r.status() + ": " + r.request().method() + " " +
-        r.url().replace(stack.antred.base, ""));
-  });
-  page.on("requestfailed", (r) => {
-    const why = r.failure() ? r.failure().errorText : "";
-    if (!r.url().endsWith("/stream") && why !== "net::ERR_ABORTED")
-      page.errors.push("request failed: " + r.url() + " " + why);
-  });
-  return page;
-}
+const { deskPage, board, ticket, nextCode, qrLoaded, noScriptErrors, openDesk } =
+  helpers(() => stack, () => browser);
 
 // The token check is GET /v1/whoami: no request meant to fail, so any 4xx
 // on the way is an error.
@@ -61,36 +21,6 @@ function noErrors(page, expected = []) {
   const errs = page.errors.filter((e) => !expected.includes(e));
   assert(errs.length === 0, () => "the page reported:\n" + errs.join("\n"));
   page.errors.length = 0;
-}
-
-const text = (page, sel) => page.locator(sel).textContent();
-
-async function board() {
-  const r = await stack.antred.get("/v1/events/demo/board");
-  assert(r.status === 200, "board");
-  return r.body;
-}
-
-async function ticket(ref) {
-  const r = await stack.antred.get("/v1/events/demo/tickets/" + ref, { role: "desk" });
-  assert(r.status === 200, () => "ticket " + ref + ": " + r.status + " " + JSON.stringify(r.body));
-  return r.body.ticket;
-}
-
-// Waits until the card shows a code other than `before`, and returns it.
-async function nextCode(page, before) {
-  await page.waitForFunction((b) => {
-    const c = document.getElementById("code").textContent;
-    return c !== b && c !== "–";
-  }, before, { timeout: 5000 });
-  return text(page, "#code");
-}
-
-async function qrLoaded(page) {
-  await page.waitForFunction(() => {
-    const q = document.getElementById("qr");
-    return !q.hidden && q.complete && q.naturalWidth > 0 && q.src.startsWith("blob:");
-  }, null, { timeout: 5000 });
 }
 
 exports.setup = async function () {
@@ -379,10 +309,6 @@ exports.print_without_font_falls_back_to_html = async function () {
 
 // ---- writes that survive a lost answer (issue 10) ------------------------------
 
-const NIK2 = "3273014107900002";         // born 1 July 1990: regular
-const NIK3 = "3273015208850003";         // nobody's today
-const ISSUE_PATH = "/v1/events/demo/tickets";
-
 // Routes the desk's keyed issues (POST /tickets with an Idempotency-Key)
 // through `plan`, one step a try: "503" answers 503 without the server;
 // "lost" lets the server do it, then answers 503 (its answer is lost);
@@ -412,22 +338,6 @@ async function routeIssues(page, plan) {
     return route.continue();
   });
   return keys;
-}
-
-// Only the page's own faults: the 503s and drops are the test's doing.
-function noScriptErrors(page) {
-  const errs = page.errors.filter((e) => e.startsWith("page error") || e.startsWith("console"));
-  assert(errs.length === 0, () => "the page reported:\n" + errs.join("\n"));
-  page.errors.length = 0;
-}
-
-async function openDesk() {
-  const p = await deskPage(TOKENS.desk);
-  await p.goto(stack.antred.base + "/web/desk.html?event=demo");
-  await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
-  // quick retries: the same machinery, less waiting
-  await p.evaluate(() => Object.assign(window.antre.WRITE, { firstDelayMs: 100, maxDelayMs: 300 }));
-  return p;
 }
 
 // A Redis stall as the desk sees it: a 503, a reply lost after the write,
@@ -591,310 +501,6 @@ exports.lookup_shows_and_reprints = async function () {
     const stored = await p.evaluate(() => JSON.stringify([Object.entries(sessionStorage),
       Object.entries(localStorage), location.href]));
     assert(!stored.includes(NIK2), "the NIK is not in storage nor the address");
-    noScriptErrors(p);
-  } finally {
-    await p.context().close();
-  }
-};
-
-// ---- the desk after an error, the area, the NIK, a hung server (issue 13) ------
-
-const NIK4 = "3273012001800004";         // born 20 January 1980: regular
-const NIK5 = "3273010303850005";         // born 3 March 1985: regular
-
-// The card holds no number: not the one shown before (`before`), no QR,
-// nothing to print or cancel, C prints nothing.
-async function cardCleared(page, before, why) {
-  assert(await page.locator("#code").isHidden(), why + ": the card shows no number");
-  const card = await text(page, "#result");
-  assert(!card.includes(before), () => why + ": the card still says " + before + ": " + card);
-  assert(await page.locator("#qr").isHidden(), why + ": no QR code");
-  assert(await page.locator("#print").isDisabled(), why + ": nothing to print");
-  assert(await page.locator("#cancel-last").isDisabled(), why + ": nothing to cancel");
-  assert((await page.evaluate(() => window.antreDesk.current())) === null, why + ": no current");
-  const printed = await page.evaluate(() => window.antrePrints.length);
-  const msg = await text(page, "#msg");
-  await page.evaluate(() => { if (document.activeElement) document.activeElement.blur(); });
-  await page.keyboard.press("c");
-  await page.waitForFunction((m) => document.getElementById("msg").textContent !== m, msg,
-    { timeout: 5000 });
-  assert((await page.evaluate(() => window.antrePrints.length)) === printed,
-    why + ": C printed the previous ticket");
-}
-
-// After each kind of issue error the big card no longer shows the last
-// ticket (it did: A-006 under a red NIK error); the last ticket stays in
-// the list, and the next good issue fills the card again.
-exports.card_cleared_on_every_error = async function () {
-  const p = await openDesk();
-  try {
-    await p.click(".service[data-service=dose1]");
-    let shown = await nextCode(p, "–");
-    await qrLoaded(p);
-    // a NIK too short, said before asking the server
-    await p.fill("#nik", "32730120");
-    await p.click(".service[data-service=dose1]");
-    await p.waitForFunction(() =>
-      document.getElementById("msg").textContent.startsWith("NIK harus 16 angka"), null,
-    { timeout: 5000 });
-    await cardCleared(p, shown, "short NIK");
-    assert((await text(p, "#r-service")) === "Tidak ada nomor baru", "said in the card");
-    assert(await p.evaluate(() => document.getElementById("result").classList.contains("failed")),
-      "marked failed");
-    assert((await text(p, "#recent tr:first-child td.code")) === shown, "still listed");
-    assert((await p.locator("#recent tr:first-child button[data-act=print]").count()) === 1,
-      "reprint offered in the list");
-    // the server's 422 for an impossible birth date
-    await p.fill("#nik", "");
-    await p.click(".service[data-service=dose1]");
-    shown = await nextCode(p, "–");
-    await p.fill("#nik", BAD_NIK);
-    await p.click(".service[data-service=dose1]");
-    await p.waitForFunction(() =>
-      document.getElementById("msg").textContent.startsWith("NIK tidak valid"), null,
-    { timeout: 5000 });
-    await cardCleared(p, shown, "invalid NIK");
-    // the server's 409 for a second ticket of one person
-    await p.fill("#nik", NIK4);
-    await p.click(".service[data-service=dose2]");
-    shown = await nextCode(p, "–");
-    await p.fill("#nik", NIK4);
-    await p.click(".service[data-service=dose2]");
-    await p.waitForFunction(() =>
-      document.getElementById("msg").textContent.startsWith("Orang dengan NIK ini"), null,
-    { timeout: 5000 });
-    await cardCleared(p, shown, "duplicate");
-    // Enter with no service chosen yet (after a reload): an error too
-    await p.reload();
-    await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
-    assert((await text(p, "#code")) === shown, "the list's first after a reload");
-    await p.keyboard.press("Enter");
-    await p.waitForFunction(() =>
-      document.getElementById("msg").textContent.startsWith("Pilih layanan dulu"), null,
-    { timeout: 5000 });
-    await cardCleared(p, shown, "no service");
-    noScriptErrors(p);
-  } finally {
-    await p.context().close();
-  }
-};
-
-// "Wilayah" is cleared after each ticket (a whole morning got tagged "RT 03
-// Sukamaju"); "tetap", off by default, keeps it on purpose.
-exports.area_cleared_after_each_ticket = async function () {
-  const p = await openDesk();
-  try {
-    assert(!(await p.isChecked("#area-keep")), "tetap is off by default");
-    await p.fill("#area", "RT 03 Sukamaju");
-    await p.click(".service[data-service=dose1]");
-    const c1 = await nextCode(p, "–");
-    assert((await ticket(c1)).area === "RT 03 Sukamaju", "the first has the area");
-    assert((await p.inputValue("#area")) === "", "cleared after the ticket");
-    await p.click(".service[data-service=dose1]");
-    const c2 = await nextCode(p, c1);
-    const t2 = await ticket(c2);
-    assert(t2.area === undefined || t2.area === null, () => "the next has none: " +
-      JSON.stringify(t2));
-    // kept on purpose for a group from one place
-    await p.check("#area-keep");
-    await p.fill("#area", "Desa Cimahi");
-    await p.click(".service[data-service=dose1]");
-    const c3 = await nextCode(p, c2);
-    await p.click(".service[data-service=dose1]");
-    const c4 = await nextCode(p, c3);
-    assert((await ticket(c3)).area === "Desa Cimahi" && (await ticket(c4)).area === "Desa Cimahi",
-      "both tagged");
-    assert((await p.inputValue("#area")) === "Desa Cimahi", "kept while tetap is ticked");
-    await p.uncheck("#area-keep");
-    await p.click(".service[data-service=dose1]");
-    await nextCode(p, c4);
-    assert((await p.inputValue("#area")) === "", "cleared again");
-    // an error keeps it, to be fixed and sent again
-    await p.fill("#area", "RT 05");
-    await p.fill("#nik", BAD_NIK);
-    await p.click(".service[data-service=dose1]");
-    await p.waitForFunction(() =>
-      document.getElementById("msg").textContent.startsWith("NIK tidak valid"), null,
-    { timeout: 5000 });
-    assert((await p.inputValue("#area")) === "RT 05", "kept after an error");
-    noScriptErrors(p);
-  } finally {
-    await p.context().close();
-  }
-};
-
-// The NIK shows its digits (to check against the KTP); a toggle button
-// (aria-pressed, named in Indonesian) hides both NIK fields, and this
-// desk keeps that choice.
-exports.nik_show_hide_toggle = async function () {
-  const p = await openDesk();
-  try {
-    const security = (sel) => p.locator(sel).evaluate((e) => getComputedStyle(e).webkitTextSecurity);
-    const pressed = () => p.evaluate(() => Array.prototype.map.call(
-      document.querySelectorAll(".nik-toggle"), (b) => b.getAttribute("aria-pressed")).join());
-    await p.fill("#nik", NIK4);
-    assert((await security("#nik")) === "none" && (await security("#find-nik")) === "none",
-      "digits by default");
-    const toggles = p.getByRole("button", { name: "Sembunyikan NIK" });
-    assert((await toggles.count()) === 2, "one by each NIK field, named in Indonesian");
-    assert((await pressed()) === "false,false", "not pressed");
-    await p.click("#nik-toggle");
-    assert((await security("#nik")) === "disc" && (await security("#find-nik")) === "disc",
-      "hidden");
-    assert((await pressed()) === "true,true", "pressed");
-    assert(await p.evaluate(() => document.activeElement.id === "nik"), "back to the field");
-    // kept across a reload (this desk's place), and never the NIK itself
-    await p.reload();
-    await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
-    assert((await security("#nik")) === "disc" && (await pressed()) === "true,true", "kept");
-    // the keyboard: Enter on the focused toggle presses it, it issues nothing
-    const before = (await board()).issued_today;
-    await p.focus("#find-nik-toggle");
-    await p.keyboard.press("Enter");
-    await p.waitForFunction(() => document.getElementById("nik-toggle")
-      .getAttribute("aria-pressed") === "false", null, { timeout: 5000 });
-    assert((await security("#nik")) === "none" && (await security("#find-nik")) === "none",
-      "shown again");
-    assert(await p.evaluate(() => document.activeElement.id === "find-nik"), "its field");
-    await p.waitForTimeout(300);
-    assert((await board()).issued_today === before, "no ticket from the toggle");
-    noScriptErrors(p);
-  } finally {
-    await p.context().close();
-  }
-};
-
-// antred stopped (SIGSTOP): its socket accepts, nothing answers, as a
-// stalled server or a browser out of connections.  A print and an issue
-// each end in a message in Indonesian within their time limits (lowered
-// here: 1 s a try), the buttons work again, and once antred runs again
-// "Coba lagi" gets the one ticket.
-exports.hung_server_ends_in_a_message = async function () {
-  const p = await openDesk();
-  const pid = stack.antred.proc.pid;
-  let stopped = false;
-  try {
-    await p.click(".service[data-service=booster]");
-    const shown = await nextCode(p, "–");
-    await qrLoaded(p);
-    const before = (await board()).issued_today;
-    await p.evaluate(() => Object.assign(window.antre.WRITE,
-      { tries: 2, tryMs: 1000, budgetMs: 3000 }));
-    process.kill(pid, "SIGSTOP");
-    stopped = true;
-    // a print: "Mencetak…" then, after 1 s, said, never a silent wait
-    let t0 = Date.now();
-    await p.click("#print");
-    await p.waitForFunction(() => document.getElementById("msg").className === "msg err", null,
-      { timeout: 8000 });
-    let msg = await text(p, "#msg");
-    assert(msg === "Server antrean tidak menjawab dalam 1 detik. Tiket belum tercetak — " +
-      "coba lagi sebentar lagi.", () => "print: " + msg);
-    const printSecs = (Date.now() - t0) / 1000;
-    assert((await p.evaluate(() => window.antrePrints.length)) === 0, "nothing printed");
-    // an issue: the card says it is asking, then that the outcome is unknown
-    t0 = Date.now();
-    await p.click(".service[data-service=booster]");
-    assert(await p.locator("#code").isHidden(), "no old number while asking");
-    await p.locator("#again-box").waitFor({ state: "visible", timeout: 10000 });
-    const issueSecs = (Date.now() - t0) / 1000;
-    msg = await text(p, "#msg");
-    assert(msg.startsWith("Server antrean tidak menjawab setelah 2 kali coba. Tiket Booster " +
-      "mungkin sudah dibuat, mungkin belum."), () => "issue: " + msg);
-    assert((await text(p, "#r-service")) === "Belum pasti ada nomor baru", "the card says so");
-    await cardCleared(p, shown, "hung issue");
-    assert(!(await p.locator(".service[data-service=dose1]").isDisabled()), "usable again");
-    console.log("     hung print ended after " + printSecs.toFixed(1) + " s, issue after " +
-      issueSecs.toFixed(1) + " s");
-    process.kill(pid, "SIGCONT");
-    stopped = false;
-    // running again: Coba lagi with the same key, one ticket
-    await p.evaluate(() => Object.assign(window.antre.WRITE,
-      { tries: 6, tryMs: 5000, budgetMs: 15000 }));
-    await p.click("#again");
-    const code = await nextCode(p, "–");
-    assert(code !== shown && (await ticket(code)).service === "booster", "the new ticket");
-    assert((await board()).issued_today === before + 1, "one ticket");
-    await p.click("#print");
-    await p.waitForFunction(() => window.antrePrints.length === 1, null, { timeout: 5000 });
-    noScriptErrors(p);
-  } finally {
-    if (stopped) process.kill(pid, "SIGCONT");
-    await p.context().close();
-  }
-};
-
-// A ticket cancelled while the desk was away is found out when printed
-// (409 ticket_cancelled): said, and no longer offered; one cancelled
-// while the desk watches is never offered.
-exports.cancelled_ticket_not_printed = async function () {
-  const p = await openDesk();
-  try {
-    const url = p.url();
-    await p.click(".service[data-service=dose2]");
-    const x = await nextCode(p, "–");
-    await p.goto(stack.antred.base + "/healthz");      // the desk away
-    const c = await stack.antred.post("/v1/events/demo/tickets/" + x + "/cancel", undefined,
-      { role: "desk" });
-    assert(c.status === 200, () => "cancel: " + c.status);
-    await p.goto(url);
-    await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
-    const row = "#recent tr:first-child";
-    assert((await text(p, row + " td.state")) === "Menunggu", "the desk does not know yet");
-    await p.click("#print");
-    await p.waitForFunction(() => document.getElementById("msg").className === "msg err", null,
-      { timeout: 5000 });
-    const msg = await text(p, "#msg");
-    assert(msg === "Tiket " + x + " sudah dibatalkan — tidak dapat dicetak.", () => "409: " + msg);
-    assert((await p.evaluate(() => window.antrePrints.length)) === 0, "nothing printed");
-    assert((await text(p, row + " td.state")) === "Dibatalkan", "the list knows now");
-    assert((await p.locator(row + " button[data-act=print]").count()) === 0, "no reprint");
-    assert(await p.locator("#print").isDisabled(), "no Cetak");
-    // cancelled elsewhere while the desk watches: the stream says so
-    await p.click(".service[data-service=dose2]");
-    const y = await nextCode(p, x);
-    const c2 = await stack.antred.post("/v1/events/demo/tickets/" + y + "/cancel", undefined,
-      { role: "desk" });
-    assert(c2.status === 200, () => "cancel: " + c2.status);
-    await p.waitForFunction(() => document.querySelector("#recent tr:first-child td.state")
-      .textContent === "Dibatalkan", null, { timeout: 5000 });
-    assert((await p.locator(row + " button[data-act=print]").count()) === 0, "no reprint");
-    assert(await p.locator("#print").isDisabled(), "no Cetak");
-    await p.keyboard.press("c");
-    await p.waitForFunction((m) => document.getElementById("msg").textContent === m,
-      "Tiket " + y + " sudah dibatalkan — tidak dapat dicetak.", { timeout: 5000 });
-    assert((await p.evaluate(() => window.antrePrints.length)) === 0, "still nothing printed");
-    noScriptErrors(p);
-  } finally {
-    await p.context().close();
-  }
-};
-
-// Last (it moves the shared stack's clock a day on): a ticket whose day
-// ended is expired; printing it is refused (409 ticket_expired), said.
-exports.expired_ticket_not_printed = async function () {
-  const p = await openDesk();
-  try {
-    const url = p.url();
-    await p.click(".service[data-service=dose1]");
-    const x = await nextCode(p, "–");
-    const id = await p.evaluate(() => window.antreDesk.current().id);
-    await p.goto(stack.antred.base + "/healthz");      // the desk away
-    setTestClock(stack.redis, "demo", CLOCK + 24 * 3600 * 1000);
-    await board();                       // the next day's first operation closes the last
-    assert((await ticket(id)).state === "expired", "expired");
-    await p.goto(url);
-    await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
-    await p.click("#recent tr:first-child button[data-act=print]");
-    await p.waitForFunction(() => document.getElementById("msg").className === "msg err", null,
-      { timeout: 5000 });
-    const msg = await text(p, "#msg");
-    assert(msg === "Tiket " + x + " sudah kedaluwarsa (harinya sudah lewat) — " +
-      "tidak dapat dicetak. Silakan ambil nomor baru.", () => "409: " + msg);
-    assert((await text(p, "#recent tr:first-child td.state")).startsWith("Kedaluwarsa"), "listed");
-    assert((await p.locator("#recent tr:first-child button[data-act=print]").count()) === 0,
-      "no reprint");
-    assert(await p.locator("#print").isDisabled(), "no Cetak");
     noScriptErrors(p);
   } finally {
     await p.context().close();
