@@ -125,7 +125,7 @@
   var d = { session: session, get: get, evPath: evPath, ticketPath: ticketPath,
     event: function () { return info; }, defaultPriority: function () { return defaultPriority; },
     serviceName: serviceName, priorityName: priorityName, update: update, merge: merge,
-    ticketRow: ticketRow };
+    ticketRow: ticketRow, onRowAction: onRowAction };
   var words = deskParts.words(d);
   var tickets = deskParts.ticket(d, words);
   var finder = deskParts.find(d, words, tickets);
@@ -455,6 +455,18 @@
     }
   }
 
+  // A press on a row's button (data-act) in the ticket table `tbody`: fn(the
+  // button, its entry of list()).
+  function onRowAction(tbody, list, fn) {
+    tbody.addEventListener("click", function (e) {
+      var b = e.target.closest ? e.target.closest("button[data-act]") : null;
+      if (!b) return;
+      var id = b.closest("tr").getAttribute("data-id"), entry = null;
+      list().forEach(function (x) { if (x.id === id) entry = x; });
+      if (entry) fn(b, entry);
+    });
+  }
+
   // ---- the live stream ------------------------------------------------------
 
   var stream = antre.connectStream(function () { return evPath() + "/stream"; }, {
@@ -549,12 +561,7 @@
   $("cancel-last").addEventListener("click", function () {
     if (current) tickets.cancelPressed(this, current);
   });
-  $("recent").addEventListener("click", function (e) {
-    var b = e.target.closest ? e.target.closest("button[data-act]") : null;
-    if (!b) return;
-    var id = b.closest("tr").getAttribute("data-id"), entry = null;
-    recent.forEach(function (x) { if (x.id === id) entry = x; });
-    if (!entry) return;
+  onRowAction($("recent"), function () { return recent; }, function (b, entry) {
     if (b.getAttribute("data-act") === "print") {
       b.blur();
       printTicket(entry);

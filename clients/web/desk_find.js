@@ -2,9 +2,9 @@
 // one person, by NIK, with a reprint.  The NIK goes in a POST body only
 // (never a URL), the field is cleared at once, nothing keeps it.  One part
 // of the desk, made by deskParts.find(d, w, t): d from desk.js (session,
-// evPath, serviceName, ticketRow, merge), w its messages (desk_words.js),
-// t its ticket actions (desk_ticket.js).  A plain script, loaded before
-// desk.js.
+// evPath, serviceName, ticketRow, merge, onRowAction), w its messages
+// (desk_words.js), t its ticket actions (desk_ticket.js).  A plain script,
+// loaded before desk.js.
 "use strict";
 var deskParts = deskParts || {};
 
@@ -62,12 +62,7 @@ deskParts.find = function (d, w, t) {
     }
   }
 
-  $("found").addEventListener("click", function (e) {
-    var b = e.target.closest ? e.target.closest("button[data-act]") : null;
-    if (!b) return;
-    var id = b.closest("tr").getAttribute("data-id"), entry = null;
-    found.forEach(function (x) { if (x.id === id) entry = x; });
-    if (!entry) return;
+  d.onRowAction($("found"), function () { return found; }, function (b, entry) {
     b.blur();
     t.print(entry);
   });

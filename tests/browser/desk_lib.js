@@ -102,7 +102,18 @@ function helpers(stack, browser) {
     return p;
   }
 
-  return { deskPage, board, ticket, nextCode, qrLoaded, noScriptErrors, openDesk };
+  // fn(a desk page), then the page's own faults checked; the page closed
+  async function withDesk(fn) {
+    const p = await openDesk();
+    try {
+      await fn(p);
+      noScriptErrors(p);
+    } finally {
+      await p.context().close();
+    }
+  }
+
+  return { deskPage, board, ticket, nextCode, qrLoaded, noScriptErrors, openDesk, withDesk };
 }
 
 module.exports = { CLOCK, NIK, BAD_NIK, NIK2, NIK3, ISSUE_PATH, text, helpers };
