@@ -64,7 +64,7 @@
 
   var session = antre.session({ key: "antre.desk.token", who: "meja tiket",
     what: "mengambil tiket", stop: stop });
-  var api = session.api, isAuthError = session.isAuthError, loggedOut = session.loggedOut;
+  var isAuthError = session.isAuthError, loggedOut = session.loggedOut;
 
   // The NIK is shown as digits by default: the staff copy 16 digits from
   // the KTP in their hand and the errors ask them to check those digits
@@ -133,9 +133,21 @@
   var cancellable = tickets.cancellable, printable = tickets.printable;
   var cancelButton = tickets.cancelButton, resetConfirm = tickets.resetConfirm;
 
+  // p, given up after the same time limit (a timeout, status 0) when it
+  // cannot take one itself (common.js whoami): a late answer is ignored.
+  function limited(p) {
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () {
+        reject(Object.assign(new Error("timeout"), { status: 0, code: "timeout" }));
+      }, antre.WRITE.tryMs);
+      p.then(resolve, reject).then(function () { clearTimeout(timer); });
+    });
+  }
+
   // The token is asked once and checked with GET /v1/whoami: a desk's (or
-  // an admin's) for this event; another role's is said by name.
-  function checkToken() { return session.whoami(["desk"], ev); }
+  // an admin's) for this event; another role's is said by name.  A check
+  // that hangs ends like one with no answer: said, and tried again.
+  function checkToken() { return limited(session.whoami(["desk"], ev)); }
 
   // ---- issuing --------------------------------------------------------------
 

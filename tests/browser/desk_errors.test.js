@@ -7,11 +7,12 @@
 // its own desk page, on one antred.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, setTestClock } = require("./lib");
+const { assert, startPinnedStack, launchBrowser, setTestClock, TOKENS } = require("./lib");
 const { CLOCK, BAD_NIK, text, helpers } = require("./desk_lib");
 
 let stack, browser;
-const { board, ticket, nextCode, qrLoaded, withDesk } = helpers(() => stack, () => browser);
+const { deskPage, board, ticket, nextCode, qrLoaded, noScriptErrors, withDesk } =
+  helpers(() => stack, () => browser);
 const ROW = "#recent tr:first-child";
 
 exports.setup = async function () {
@@ -229,6 +230,40 @@ exports.hung_server_ends_in_a_message = () => withDesk(async (p) => {
     if (stopped) process.kill(pid, "SIGCONT");
   }
 });
+
+// Opening the desk while antred hangs: the event's read, then the token
+// check, each reach antred just after it is stopped (SIGSTOP at the
+// request, so the page itself has loaded).  Each ends in the page's
+// Indonesian message within its 5 s limit, never "Memuat…" for good, and
+// once antred runs again the desk opens by itself.
+exports.hung_server_while_opening = async function () {
+  const pid = stack.antred.proc.pid;
+  let stopped = false;
+  const p = await deskPage(TOKENS.desk);
+  try {
+    for (const path of ["/v1/events/demo", "/v1/whoami"]) {
+      await p.route((url) => url.pathname === path, async (route) => {
+        process.kill(pid, "SIGSTOP");
+        stopped = true;
+        await route.continue();
+      }, { times: 1 });
+      if (path === "/v1/events/demo") await p.goto(stack.antred.base + "/web/desk.html?event=demo");
+      else await p.reload();
+      await p.waitForFunction(() => /^Tidak dapat menghubungi server antrean/.test(
+        document.getElementById("fatal").textContent) && !document.getElementById("fatal").hidden,
+      null, { timeout: 15000 }).catch((e) => {
+        throw new Error(path + " hung: " + e.message);
+      });
+      process.kill(pid, "SIGCONT");
+      stopped = false;
+      await p.locator("#main").waitFor({ state: "visible", timeout: 15000 });
+    }
+    noScriptErrors(p);
+  } finally {
+    if (stopped) process.kill(pid, "SIGCONT");
+    await p.context().close();
+  }
+};
 
 // The desk's print of a ticket that changed while the desk was away (on
 // another page): a ticket of `service` is issued, away(ticket) changes it,
