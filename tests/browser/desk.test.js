@@ -7,8 +7,9 @@
 // The tests run in order on one antred and share one desk page.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, TOKENS } = require("./lib");
-const { CLOCK, NIK, BAD_NIK, NIK2, NIK3, ISSUE_PATH, text, helpers } = require("./desk_lib");
+const { assert, startPinnedStack, TOKENS } = require("./lib");
+const { CLOCK, NIK, BAD_NIK, NIK2, NIK3, ISSUE_PATH, text, helpers, deskHooks } =
+  require("./desk_lib");
 
 const SCREENSHOT = process.env.DESK_SCREENSHOT || "/tmp/desk.png";
 let stack, browser, desk;
@@ -23,18 +24,9 @@ function noErrors(page, expected = []) {
   page.errors.length = 0;
 }
 
-exports.setup = async function () {
-  stack = await startPinnedStack(CLOCK);
-  browser = await launchBrowser();
-};
-
-exports.teardown = async function () {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    if (stack) await stack.stop();
-  }
-};
+const hooks = deskHooks((s, b) => { stack = s; browser = b; });
+exports.setup = hooks.setup;
+exports.teardown = hooks.teardown;
 
 exports.token_form = async function () {
   const page = await deskPage();

@@ -7,26 +7,17 @@
 // its own desk page, on one antred.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, setTestClock, TOKENS } = require("./lib");
-const { CLOCK, BAD_NIK, text, helpers } = require("./desk_lib");
+const { assert, setTestClock, TOKENS } = require("./lib");
+const { CLOCK, BAD_NIK, text, helpers, deskHooks } = require("./desk_lib");
 
 let stack, browser;
 const { deskPage, board, ticket, nextCode, qrLoaded, noScriptErrors, withDesk } =
   helpers(() => stack, () => browser);
 const ROW = "#recent tr:first-child";
 
-exports.setup = async function () {
-  stack = await startPinnedStack(CLOCK);
-  browser = await launchBrowser();
-};
-
-exports.teardown = async function () {
-  try {
-    if (browser) await browser.close();
-  } finally {
-    if (stack) await stack.stop();
-  }
-};
+const hooks = deskHooks((s, b) => { stack = s; browser = b; });
+exports.setup = hooks.setup;
+exports.teardown = hooks.teardown;
 
 const NIK4 = "3273012001800004";         // born 20 January 1980: regular
 

@@ -4,7 +4,7 @@
 // *.test.js only).
 "use strict";
 
-const { assert, TOKENS, wibMs } = require("./lib");
+const { assert, TOKENS, wibMs, startPinnedStack, launchBrowser } = require("./lib");
 
 // The event's clock (antred-test, key test:clock): a fixed morning in
 // Jakarta, so that the codes start at A-001, issued_today counts these
@@ -116,4 +116,24 @@ function helpers(stack, browser) {
   return { deskPage, board, ticket, nextCode, qrLoaded, noScriptErrors, openDesk, withDesk };
 }
 
-module.exports = { CLOCK, NIK, BAD_NIK, NIK2, NIK3, ISSUE_PATH, text, helpers };
+// A desk test file's setup and teardown: a stack on CLOCK and a browser,
+// handed to set(stack, browser); teardown stops what setup made.
+function deskHooks(set) {
+  const made = {};
+  return {
+    async setup() {
+      made.stack = await startPinnedStack(CLOCK);
+      made.browser = await launchBrowser();
+      set(made.stack, made.browser);
+    },
+    async teardown() {
+      try {
+        if (made.browser) await made.browser.close();
+      } finally {
+        if (made.stack) await made.stack.stop();
+      }
+    },
+  };
+}
+
+module.exports = { CLOCK, NIK, BAD_NIK, NIK2, NIK3, ISSUE_PATH, text, helpers, deskHooks };
