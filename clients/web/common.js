@@ -300,8 +300,10 @@ var antre = (function () {
       fatal("Kegiatan “" + ev + "” tidak ada di server ini.");
     }
     function step() {
-      var direct = !!(o.direct && ev);
-      fetch(direct ? "/v1/events/" + enc(ev) : "/v1/events", { cache: "no-store" }).then(function (r) {
+      var direct = !!(o.direct && ev), opts = { cache: "no-store" };
+      // bounded: a server that hangs is said (below) and tried again
+      if (window.AbortSignal && AbortSignal.timeout) opts.signal = AbortSignal.timeout(WRITE.tryMs);
+      fetch(direct ? "/v1/events/" + enc(ev) : "/v1/events", opts).then(function (r) {
         if (r.status === 404 && direct) return { missing: true };
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();

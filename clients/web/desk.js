@@ -8,18 +8,24 @@
 // service (also from the area and NIK fields), C prints the ticket shown,
 // Esc leaves a field.
 //
+// After every issue error the card is cleared (no previous number left
+// under the error), and the area is cleared after each ticket unless
+// "tetap" is ticked.  Every request has a time limit and ends in a message.
+// A cancelled or expired ticket is never offered for printing.
+//
 // It uses a desk token (asked once, kept in sessionStorage, or in
 // localStorage when "Ingat" is ticked).  The NIK is sent once and never
 // kept: not in storage, not in the list, and the field is cleared after
-// each ticket.  No framework and nothing from the internet: it works on a
-// venue LAN.  Everything from the server is shown with textContent.  What
-// the operator pages share (the token, the API, the screens, the stream)
-// is in common.js.
+// each ticket; it is shown as digits (a toggle hides it).  No framework
+// and nothing from the internet: it works on a venue LAN.  Everything from
+// the server is shown with textContent.  What the operator pages share
+// (the token, the API, the screens, the stream) is in common.js; the
+// desk's messages, printing and cancelling, and "Cari tiket" are in
+// desk_words.js, desk_ticket.js and desk_find.js.
 "use strict";
 (function () {
   var PREFS_KEY = "antre.desk.prefs";
   var RECENT_MAX = 10;
-  var CONFIRM_MS = 4000;
   var STATE_NAMES = {
     waiting: "Menunggu", called: "Dipanggil", serving: "Dilayani", skipped: "Dilewati",
     done: "Selesai", deferred: "Ditunda", refused: "Ditolak", cancelled: "Dibatalkan",
@@ -35,8 +41,7 @@
   var current = null;              // the ticket shown in the card: a recent entry
   var recent = [];                 // [{id, code, service, priority, at, state, stage, station, position}]
   var busy = false;
-  var qrUrl = "", printUrl = "", printQrUrl = "";
-  var confirmTimer = null, confirmFor = "";
+  var qrUrl = "";
 
   // ---- small helpers ------------------------------------------------------
 
@@ -59,7 +64,15 @@
 
   var session = antre.session({ key: "antre.desk.token", who: "meja tiket",
     what: "mengambil tiket", stop: stop });
-  var api = session.api, isAuthError = session.isAuthError, loggedOut = session.loggedOut;
+  var isAuthError = session.isAuthError, loggedOut = session.loggedOut;
+
+  // The NIK is shown as digits by default: the staff copy 16 digits from
+  // the KTP in their hand and the errors ask them to check those digits
+  // against it, which dots make impossible; the person it belongs to stands
+  // at the desk, and the field is cleared after each ticket.  A desk that
+  // the queue can read over hides it with the toggle (kept as this desk's
+  // preference).
+  var nikHidden = false;
 
   function prefs() {
     try {
@@ -72,7 +85,7 @@
   function savePrefs() {
     try {
       localStorage.setItem(PREFS_KEY, JSON.stringify({ autoprint: $("autoprint").checked,
-        paper: $("paper").value }));
+        paper: $("paper").value, nikHidden: nikHidden }));
     } catch (e) { /* not kept */ }
   }
 
@@ -96,51 +109,45 @@
 
   // ---- the API ------------------------------------------------------------
 
+  // Every read has a time limit (antre.WRITE.tryMs, 5 s; writes have theirs
+  // in common.js write): a request that hangs (a stalled server, a browser
+  // out of connections) ends in a message, never in a silent wait.
+  function get(path, asBlob) {
+    return antre.api(session.token, "GET", path, undefined, asBlob,
+      { timeout: antre.WRITE.tryMs });
+  }
+
   function evPath() { return "/v1/events/" + enc(ev); }
   function ticketPath(id) { return evPath() + "/tickets/" + enc(id); }
 
+  // The desk's other parts: its messages (desk_words.js), printing and
+  // cancelling (desk_ticket.js), "Cari tiket" (desk_find.js).
+  var d = { session: session, get: get, evPath: evPath, ticketPath: ticketPath,
+    event: function () { return info; }, defaultPriority: function () { return defaultPriority; },
+    serviceName: serviceName, priorityName: priorityName, update: update, merge: merge,
+    ticketRow: ticketRow, onRowAction: onRowAction };
+  var words = deskParts.words(d);
+  var tickets = deskParts.ticket(d, words);
+  var finder = deskParts.find(d, words, tickets);
+  var printTicket = tickets.print;
+  var cancellable = tickets.cancellable, printable = tickets.printable;
+  var cancelButton = tickets.cancelButton, resetConfirm = tickets.resetConfirm;
+
+  // p, given up after the same time limit (a timeout, status 0) when it
+  // cannot take one itself (common.js whoami): a late answer is ignored.
+  function limited(p) {
+    return new Promise(function (resolve, reject) {
+      var timer = setTimeout(function () {
+        reject(Object.assign(new Error("timeout"), { status: 0, code: "timeout" }));
+      }, antre.WRITE.tryMs);
+      p.then(resolve, reject).then(function () { clearTimeout(timer); });
+    });
+  }
+
   // The token is asked once and checked with GET /v1/whoami: a desk's (or
-  // an admin's) for this event; another role's is said by name.
-  function checkToken() { return session.whoami(["desk"], ev); }
-
-  // ---- messages -------------------------------------------------------------
-
-  function nikProblem(detail) {
-    var d = String(detail || "");
-    if (/16 digits/.test(d)) return "NIK harus 16 angka.";
-    if (/only digits/.test(d)) return "NIK hanya boleh berisi angka.";
-    if (/region/.test(d)) return "kode wilayah (6 angka pertama) tidak dikenal.";
-    if (/birth date/.test(d)) return "tanggal lahir di dalamnya tidak mungkin.";
-    if (/serial/.test(d)) return "nomor urut (4 angka terakhir) tidak mungkin.";
-    return "periksa lagi angkanya.";
-  }
-
-  function issueError(e, service) {
-    switch (e.code) {
-    case "duplicate_person":
-      return "Orang dengan NIK ini sudah mendapat tiket " + serviceName(service) +
-        " hari ini. Tiket baru tidak dibuat.";
-    case "invalid_nik":
-      return "NIK tidak valid: " + nikProblem(e.detail) + " Periksa lagi dengan KTP.";
-    case "invalid_area":
-      return "Wilayah tidak bisa dipakai: paling banyak 63 huruf, tanpa karakter khusus.";
-    case "unknown_service":
-    case "unknown_priority":
-      return "Layanan atau prioritas ini tidak dikenal server. Muat ulang halaman.";
-    default:
-      return generalError(e, "Tiket belum dibuat");
-    }
-  }
-
-  function generalError(e, what) {
-    if (e.code === "store_unavailable")
-      return "Penyimpanan antrean (Redis) tidak terjangkau. " + what + " — coba lagi sebentar lagi.";
-    if (e.code === "network")
-      return "Tidak tersambung ke server antrean. Periksa jaringan, lalu coba lagi.";
-    if (e.code === "ticket_not_found") return "Tiket tidak ditemukan (mungkin tiket hari lain).";
-    return "Server menjawab galat " + e.status + (e.code ? " (" + e.code + ")" : "") + ". " +
-      what + ".";
-  }
+  // an admin's) for this event; another role's is said by name.  A check
+  // that hangs ends like one with no answer: said, and tried again.
+  function checkToken() { return limited(session.whoami(["desk"], ev)); }
 
   // ---- issuing --------------------------------------------------------------
 
@@ -172,6 +179,7 @@
     if (nik) {
       if (!/^\d{16}$/.test(nik)) {
         say("NIK harus 16 angka (tertulis " + nik.length + "). Perbaiki atau kosongkan.", "err");
+        blank("failed");
         $("nik").focus();
         return;
       }
@@ -195,11 +203,13 @@
     antre.again(null);
     setBusy(true);
     say("Mengambil nomor " + action.name + "…", "info");
+    blank("pending", action.name);
     session.write("POST", evPath() + "/tickets", action.body, {
       key: action.key,
       retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
     }).then(function (res) {
       $("nik").value = "";
+      if (!$("area-keep").checked) $("area").value = "";
       action.body = null;
       var t = res.ticket;
       var entry = { id: t.id, code: t.code, service: t.service, priority: t.priority,
@@ -218,76 +228,20 @@
       if (e.unknown) {
         action.key = e.key;
         pending = action;
-        say(unknownText(e, "Tiket " + action.name + " mungkin sudah dibuat, mungkin belum.") +
+        say(words.unknownText(e, "Tiket " + action.name + " mungkin sudah dibuat, mungkin belum.") +
           " Tekan Coba lagi: aman, tidak membuat tiket ganda." +
           (action.body.nik ? " Atau cari tiket orang ini dengan NIK-nya." : ""), "err");
         $("again-find").hidden = !action.body.nik;
         antre.again(function () { sendIssue(action); });
+        blank("unknown");
         return;
       }
       action.body = null;
-      say(issueError(e, service), "err");
+      say(words.issueError(e, service), "err");
+      blank("failed");
       if (e.code === "invalid_nik") $("nik").focus();
       else if (e.code === "duplicate_person") $("nik").value = "";
     }).then(function () { setBusy(false); });
-  }
-
-  // Every try went unanswered: `what` may or may not have happened.
-  function unknownText(e, what) {
-    return (e.status === 0 ? "Server antrean tidak menjawab" :
-      e.code === "store_unavailable" ? "Penyimpanan antrean (Redis) tidak terjangkau" :
-        "Server menjawab galat " + e.status) + " setelah " + e.tries + " kali coba. " + what;
-  }
-
-  // ---- finding a person's tickets (by NIK) --------------------------------------
-
-  // POST …/tickets/lookup with the NIK in the body (never in a URL, never
-  // kept); `service` narrows it.  The tickets found are listed with a
-  // reprint.
-  function lookup(nik, service) {
-    var body = { nik: nik };
-    if (service) body.service = service;
-    $("find-submit").disabled = true;
-    findSay("Mencari…", "info");
-    antre.api(session.token, "POST", evPath() + "/tickets/lookup", body, false,
-      { timeout: antre.WRITE.tryMs }).then(function (res) {
-      body = null;
-      renderFound((res && res.tickets) || []);
-    }, function (e) {
-      body = null;
-      if (isAuthError(e)) { loggedOut(e); return; }
-      renderFound(null);
-      if (e.code === "invalid_nik") findSay("NIK tidak valid: " + nikProblem(e.detail), "err");
-      else findSay(generalError(e, "Belum bisa mencari") + " Coba cari lagi.", "err");
-    }).then(function () { $("find-submit").disabled = false; });
-  }
-
-  function findSay(text, kind) {
-    var m = $("find-msg");
-    m.textContent = text;
-    m.className = "msg " + (kind || "info");
-    m.hidden = !text;
-  }
-
-  var found = [];                  // the tickets the last lookup found, as recent entries
-
-  function renderFound(list) {
-    var body = $("found");
-    clear(body);
-    found = (list || []).map(function (x) {
-      var t = x.ticket || x;
-      return { id: t.id, code: t.code, service: t.service, priority: t.priority,
-        at: t.issued_at, state: t.state, stage: t.stage, station: t.station,
-        position: t.position };
-    });
-    found.forEach(function (x) {
-      body.appendChild(ticketRow(x, "s-" + x.state, el("td", "", serviceName(x.service))).tr);
-    });
-    $("find-table").hidden = found.length === 0;
-    if (list) {
-      findSay(found.length ? found.length + " tiket hari ini untuk NIK ini." :
-        "Tidak ada tiket hari ini untuk NIK ini.", found.length ? "ok" : "info");
-    }
   }
 
   // ---- the ticket card ------------------------------------------------------
@@ -307,7 +261,7 @@
   function show(entry) {
     current = entry;
     var card = $("result");
-    card.classList.remove("empty");
+    card.className = "result panel";
     card.classList.toggle("cancelled", entry.state === "cancelled");
     $("code").textContent = entry.code;
     var line = serviceName(entry.service) + " · " + priorityName(entry.priority);
@@ -315,7 +269,7 @@
       line += " (dari NIK)";
     $("r-service").textContent = line;
     $("r-state").textContent = stateLine(entry);
-    $("print").disabled = false;
+    $("print").disabled = !printable(entry);
     cancelButton($("cancel-last"), entry);
     // flash the new code
     card.classList.remove("fresh");
@@ -324,10 +278,41 @@
     loadQr(entry);
   }
 
+  // The card with no ticket in it: while a ticket is being asked for
+  // ("pending", `name` the service's), after an error ("failed"), and when
+  // the outcome is not known ("unknown").  The previous number is cleared,
+  // not kept greyed out as "the previous ticket": a desk worker glances at
+  // the card to read the big number out or hand the paper over, and a big
+  // number is read as the new one whatever the small print above it says
+  // (A-006 under a red NIK error was).  The previous ticket stays in "Tiket
+  // terakhir" with its reprint.  C and Cetak print nothing until a new one.
+  var BLANK = {
+    pending: ["Mengambil nomor…", "Tunggu sebentar: nomor baru muncul di sini."],
+    failed: ["Tidak ada nomor baru", "Tiket belum dibuat — baca pesan di sebelah kiri."],
+    unknown: ["Belum pasti ada nomor baru", "Tekan Coba lagi di sebelah kiri: aman, " +
+      "tidak membuat tiket ganda."],
+  };
+
+  function blank(kind, name) {
+    var was = current;
+    current = null;
+    var card = $("result");
+    card.className = "result panel empty " + kind;
+    $("code").textContent = "–";
+    $("r-service").textContent = kind === "pending" && name ? "Mengambil nomor " + name + "…" :
+      BLANK[kind][0];
+    $("r-state").textContent = BLANK[kind][1];
+    $("qr").hidden = true;
+    $("print").disabled = true;
+    resetConfirm();
+    $("cancel-last").disabled = true;
+    if (was) renderRecent();
+  }
+
   // The QR image needs the token: fetched, then shown from a blob URL.
   function loadQr(entry) {
     var img = $("qr");
-    api("GET", ticketPath(entry.id) + "/qr.svg", undefined, true).then(function (blob) {
+    get(ticketPath(entry.id) + "/qr.svg", true).then(function (blob) {
       if (current !== entry) return;
       if (qrUrl) URL.revokeObjectURL(qrUrl);
       qrUrl = URL.createObjectURL(blob);
@@ -339,132 +324,11 @@
     });
   }
 
-  function cancellable(entry) { return entry.state === "waiting" || entry.state === "skipped"; }
-
-  function cancelButton(btn, entry) {
-    btn.disabled = !cancellable(entry);
-    btn.textContent = btn.id === "cancel-last" ? "Batalkan tiket" : "Batalkan";
-    btn.classList.remove("confirm");
-  }
-
-  // ---- printing -------------------------------------------------------------
-
-  function whenLoaded(img) {
-    if (img.complete && img.naturalWidth > 0) return Promise.resolve();
-    return new Promise(function (resolve, reject) {
-      img.onload = function () { resolve(); };
-      img.onerror = function () { reject(new Error("image")); };
-    });
-  }
-
-  // ticket.png (what a thermal printer would print) in the print-only area,
-  // then the browser's print; with no ticket font on the server, a plain
-  // HTML ticket with the QR code.
-  function printTicket(entry) {
-    var width = $("paper").value === "80" ? "80" : "58";
-    var area = $("print-area");
-    area.className = "print-area w" + width;
-    say("Mencetak tiket " + entry.code + "…", "info");
-    return api("GET", ticketPath(entry.id) + "/ticket.png?width=" + width, undefined, true)
-      .then(function (blob) {
-        if (printUrl) URL.revokeObjectURL(printUrl);
-        printUrl = URL.createObjectURL(blob);
-        var img = $("print-img");
-        $("print-html").hidden = true;
-        img.hidden = false;
-        img.src = printUrl;
-        return whenLoaded(img);
-      }, function (e) {
-        if (e.code !== "font_unavailable") throw e;
-        return printHtml(entry);
-      }).then(function () {
-        document.body.classList.add("printing");
-        window.print();
-        say("Tiket " + entry.code + " dikirim ke pencetak.", "ok");
-      }).catch(function (e) {
-        if (e.status !== undefined && isAuthError(e)) { loggedOut(e); return; }
-        say(e.status !== undefined ? generalError(e, "Tiket belum tercetak") :
-          "Gambar tiket tidak bisa dimuat. Coba cetak lagi.", "err");
-      });
-  }
-
-  function printHtml(entry) {
-    return api("GET", ticketPath(entry.id) + "/qr.svg", undefined, true).then(function (blob) {
-      if (printQrUrl) URL.revokeObjectURL(printQrUrl);
-      printQrUrl = URL.createObjectURL(blob);
-      $("print-img").hidden = true;
-      $("ph-event").textContent = info.name || info.id;
-      $("ph-code").textContent = entry.code;
-      $("ph-service").textContent = serviceName(entry.service) +
-        (entry.priority !== defaultPriority ? " · " + priorityName(entry.priority) : "");
-      $("ph-time").textContent = "Diambil " + hhmm(entry.at);
-      var img = $("ph-qr");
-      img.src = printQrUrl;
-      $("print-html").hidden = false;
-      return whenLoaded(img);
-    });
-  }
-
-  // ---- cancelling -------------------------------------------------------------
-
-  function resetConfirm() {
-    clearTimeout(confirmTimer);
-    confirmTimer = null;
-    confirmFor = "";
-    Array.prototype.forEach.call(document.querySelectorAll("button.confirm"), function (b) {
-      b.classList.remove("confirm");
-      b.textContent = b.id === "cancel-last" ? "Batalkan tiket" : "Batalkan";
-    });
-  }
-
-  // The first press asks, a second one within 4 s cancels.
-  function cancelPressed(btn, entry) {
-    if (confirmFor !== entry.id || !btn.classList.contains("confirm")) {
-      resetConfirm();
-      confirmFor = entry.id;
-      btn.classList.add("confirm");
-      btn.textContent = "Yakin batalkan " + entry.code + "?";
-      confirmTimer = setTimeout(resetConfirm, CONFIRM_MS);
-      return;
-    }
-    resetConfirm();
-    sendCancel(btn, entry, null);
-  }
-
-  // One cancel: one key, retried as an issue is.
-  function sendCancel(btn, entry, key) {
-    btn.disabled = true;
-    antre.again(null);
-    session.write("POST", ticketPath(entry.id) + "/cancel", undefined, {
-      key: key,
-      retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
-    }).then(function (res) {
-      update(res.ticket);
-      say("Tiket " + entry.code + " dibatalkan.", "ok");
-    }, function (e) {
-      if (isAuthError(e)) { loggedOut(e); return; }
-      btn.disabled = false;
-      if (e.unknown) {
-        say(unknownText(e, "Tiket " + entry.code + " mungkin sudah dibatalkan, mungkin belum.") +
-          " Tekan Coba lagi.", "err");
-        $("again-find").hidden = true;
-        antre.again(function () { sendCancel(btn, entry, e.key); });
-        return;
-      }
-      if (e.code === "invalid_transition") {
-        say("Tiket " + entry.code + " tidak bisa dibatalkan lagi: sudah dipanggil atau dilayani.",
-          "err");
-        api("GET", ticketPath(entry.id)).then(function (r) { update(r.ticket); }, function () {});
-      } else {
-        say(generalError(e, "Tiket belum dibatalkan"), "err");
-      }
-    });
-  }
-
-  // A ticket's new state (a reply, or the live stream's ticket event).
-  function update(t) {
+  // t's news into the entries of `list` (the recent list, or the lookup's);
+  // true when one changed.
+  function merge(list, t) {
     var changed = false;
-    recent.forEach(function (x) {
+    list.forEach(function (x) {
       if (x.id !== t.id) return;
       ["state", "stage", "station"].forEach(function (k) {
         if (t[k] !== undefined && x[k] !== t[k]) { x[k] = t[k]; changed = true; }
@@ -472,13 +336,21 @@
       if (t.position !== undefined) x.position = t.position;
       else if (changed) x.position = null;
     });
-    if (!changed) return;
+    return changed;
+  }
+
+  // A ticket's new state (a reply, the live stream's ticket event, or a
+  // print refused for a cancelled or expired ticket).
+  function update(t) {
+    finder.update(t);
+    if (!merge(recent, t)) return;
     saveRecent();
     renderRecent();
     if (current && current.id === t.id) {
       $("r-state").textContent = stateLine(current);
       $("result").classList.toggle("cancelled", current.state === "cancelled");
-      if (!confirmFor) cancelButton($("cancel-last"), current);
+      $("print").disabled = !printable(current);
+      if (!tickets.confirming()) cancelButton($("cancel-last"), current);
       else $("cancel-last").disabled = !cancellable(current);
     }
   }
@@ -560,7 +432,8 @@
   }
 
   // A ticket's row in the desk's tables: code, service cell, time, state,
-  // and an actions cell holding "Cetak ulang" (the caller may add more).
+  // and an actions cell holding "Cetak ulang" when it may be printed (the
+  // caller may add more).
   function ticketRow(x, cls, serviceCell) {
     var tr = el("tr", cls);
     tr.setAttribute("data-id", x.id);
@@ -569,10 +442,12 @@
     tr.appendChild(el("td", "time", hhmm(x.at)));
     tr.appendChild(el("td", "state", STATE_NAMES[x.state] || x.state));
     var act = el("td", "acts");
-    var p = el("button", "link", "Cetak ulang");
-    p.type = "button";
-    p.setAttribute("data-act", "print");
-    act.appendChild(p);
+    if (printable(x)) {
+      var p = el("button", "link", "Cetak ulang");
+      p.type = "button";
+      p.setAttribute("data-act", "print");
+      act.appendChild(p);
+    }
     tr.appendChild(act);
     return { tr: tr, act: act };
   }
@@ -590,6 +465,18 @@
       $("issued").textContent = String(b.issued_today);
       $("fig-issued").hidden = false;
     }
+  }
+
+  // A press on a row's button (data-act) in the ticket table `tbody`: fn(the
+  // button, its entry of list()).
+  function onRowAction(tbody, list, fn) {
+    tbody.addEventListener("click", function (e) {
+      var b = e.target.closest ? e.target.closest("button[data-act]") : null;
+      if (!b) return;
+      var id = b.closest("tr").getAttribute("data-id"), entry = null;
+      list().forEach(function (x) { if (x.id === id) entry = x; });
+      if (entry) fn(b, entry);
+    });
   }
 
   // ---- the live stream ------------------------------------------------------
@@ -633,6 +520,9 @@
   document.addEventListener("keydown", function (e) {
     if (!running || $("main").hidden || e.ctrlKey || e.altKey || e.metaKey) return;
     var t = e.target;
+    // a focused toggle is pressed with Enter or Space, as any button
+    if (t.classList && t.classList.contains("nik-toggle") && (e.key === "Enter" || e.key === " "))
+      return;
     if (inField(t)) {
       if (e.key === "Escape") t.blur();
       else if (e.key === "Enter" && (t.id === "area" || t.id === "nik")) {
@@ -657,6 +547,7 @@
     } else if (e.key === "c" || e.key === "C") {
       e.preventDefault();
       if (current) printTicket(current);
+      else say("Belum ada tiket baru untuk dicetak. Tiket sebelumnya: Cetak ulang di daftar.", "err");
     } else if (e.key === "Escape") {
       resetConfirm();
       say("", "info");
@@ -664,9 +555,13 @@
   });
 
   function repeatLast() {
-    if (lastService) issue(lastService);
-    else say("Pilih layanan dulu: klik tombolnya atau tekan angkanya (1–" +
+    if (lastService) {
+      issue(lastService);
+      return;
+    }
+    say("Pilih layanan dulu: klik tombolnya atau tekan angkanya (1–" +
       Math.min(9, (info.services || []).length) + ").", "err");
+    blank("failed");
   }
 
   // ---- wiring ---------------------------------------------------------------
@@ -676,46 +571,42 @@
     if (current) printTicket(current);
   });
   $("cancel-last").addEventListener("click", function () {
-    if (current) cancelPressed(this, current);
+    if (current) tickets.cancelPressed(this, current);
   });
-  $("recent").addEventListener("click", function (e) {
-    var b = e.target.closest ? e.target.closest("button[data-act]") : null;
-    if (!b) return;
-    var id = b.closest("tr").getAttribute("data-id"), entry = null;
-    recent.forEach(function (x) { if (x.id === id) entry = x; });
-    if (!entry) return;
+  onRowAction($("recent"), function () { return recent; }, function (b, entry) {
     if (b.getAttribute("data-act") === "print") {
       b.blur();
       printTicket(entry);
     } else {
-      cancelPressed(b, entry);
+      tickets.cancelPressed(b, entry);
     }
-  });
-  $("found").addEventListener("click", function (e) {
-    var b = e.target.closest ? e.target.closest("button[data-act]") : null;
-    if (!b) return;
-    var id = b.closest("tr").getAttribute("data-id"), entry = null;
-    found.forEach(function (x) { if (x.id === id) entry = x; });
-    if (!entry) return;
-    b.blur();
-    printTicket(entry);
-  });
-  // The NIK is read, the field cleared at once; it goes in the POST body only.
-  $("find-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var nik = $("find-nik").value.replace(/[\s.-]+/g, "");
-    $("find-nik").value = "";
-    if (!/^\d{16}$/.test(nik)) {
-      findSay("NIK harus 16 angka (tertulis " + nik.length + ").", "err");
-      $("find-nik").focus();
-      return;
-    }
-    lookup(nik);
   });
   // after an unknown issue: today's tickets of that NIK for that service
   $("again-find").addEventListener("click", function () {
     this.blur();
-    if (pending && pending.body && pending.body.nik) lookup(pending.body.nik, pending.service);
+    if (pending && pending.body && pending.body.nik) finder.lookup(pending.body.nik, pending.service);
+  });
+  // Both NIK fields follow one toggle state; pressed = hidden (a toggle
+  // button keeps its label, aria-pressed says its state).  The field the
+  // toggle sits by gets the focus back, to go on typing.
+  function setNikHidden(h) {
+    nikHidden = h;
+    ["nik", "find-nik"].forEach(function (id) { $(id).classList.toggle("masked", h); });
+    Array.prototype.forEach.call(document.querySelectorAll(".nik-toggle"), function (b) {
+      b.setAttribute("aria-pressed", h ? "true" : "false");
+      b.title = h ? "NIK tersembunyi: tekan untuk menampilkan angkanya" :
+        "Tekan untuk menyembunyikan angka NIK";
+    });
+  }
+  $("nik-toggle").addEventListener("click", function () {
+    setNikHidden(!nikHidden);
+    savePrefs();
+    $("nik").focus();
+  });
+  $("find-nik-toggle").addEventListener("click", function () {
+    setNikHidden(!nikHidden);
+    savePrefs();
+    $("find-nik").focus();
   });
   window.addEventListener("afterprint", function () { document.body.classList.remove("printing"); });
   $("autoprint").addEventListener("change", function () { savePrefs(); this.blur(); });
@@ -730,6 +621,7 @@
     var p = prefs();
     $("autoprint").checked = !!p.autoprint;
     if (p.paper === "80") $("paper").value = "80";
+    setNikHidden(p.nikHidden === true);
     renderPriorities();
     renderServices();
     session.resume(checkToken, start, function () { setup(info); });
@@ -748,7 +640,7 @@
   window.antreDesk = {
     current: function () { return current; },
     recent: function () { return recent.slice(); },
-    found: function () { return found.slice(); },
+    found: finder.found,
   };
 
   boot();
