@@ -1,8 +1,10 @@
 // A service desk (station.html?station=STAGE-N): call the next person,
 // recall, start, complete (done, deferred, refused), skip a no-show,
 // transfer to another stage, pause and resume, and call a given number (a
-// skipped one, or a scanned QR code's text).  Without ?station= it lists
-// the event's desks to pick from.
+// skipped one, or a scanned QR code's text).  The stage's deferred people
+// are listed (GET …/stations/{st}/deferred), each with "Panggil lagi".
+// While paused the call buttons are disabled and say why.  Without
+// ?station= it lists the event's desks to pick from.
 //
 // Keyboard (shown on the buttons): Space or N call the next, R recall,
 // S start, D done, T defer, X refuse (T and X ask for a second press),
@@ -40,6 +42,9 @@
   var refreshTimer = null, periodic = null, ticker = null;
   var confirmOp = "", confirmTimer = null;
   var skipped = [];                // [{id, code}] skipped here, newest first
+  var deferred = [];               // the stage's deferred tickets (full), earliest first
+  var deferredTimer = null, deferredGen = 0;
+  var PAUSED_WHY = "Meja dijeda — tekan Lanjutkan untuk memanggil";
 
   // ---- small helpers ------------------------------------------------------
 
@@ -106,6 +111,7 @@
     if (op === "call" || op === "code") {
       if (held) return "Meja ini masih memegang " + held.code +
         ": selesaikan (D), lewati (L) atau pindahkan (M) dulu.";
+      if (station && station.state === "paused") return PAUSED_WHY + " (P).";
       return "";
     }
     if (!held) return "Meja ini tidak sedang memegang tiket. Tekan Spasi untuk memanggil.";
@@ -125,12 +131,13 @@
       return "Meja ini masih memegang " + (heldCode() || "tiket") +
         ": selesaikan (D), lewati (L) atau pindahkan (M) dulu.";
     case "station_paused":
-      return "Meja sedang dijeda. Tekan Lanjut (P) untuk memanggil lagi.";
+      return PAUSED_WHY + " (P).";
     case "no_ticket":
       return "Meja ini tidak sedang memegang tiket.";
     case "invalid_transition":
       if (op === "code")
-        return "Nomor " + what + " tidak bisa dipanggil: tidak sedang menunggu atau dilewati.";
+        return "Nomor " + what + " tidak bisa dipanggil: tidak sedang menunggu, dilewati atau " +
+          "ditunda hari ini.";
       return "Tidak bisa untuk " + what + " dalam keadaan sekarang. Tampilan diperbarui.";
     case "wrong_stage":
       return "Nomor " + what + " menunggu di tahap lain, bukan di " + stageName(station.stage) + ".";
@@ -260,12 +267,12 @@
     antre.again(null);
     var b = btn(op === "complete" ? body.outcome : op === "resume" ? "pause" : op);
     if (b) b.classList.add("working");
-    var before = held;
+    var before = held, back = op === "call" && callsBack(body);
     session.write("POST", stPath(op), body, {
       key: key,
       retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
     }).then(function (res) {
-      done(op, res, before, body, ref);
+      done(op, res, before, body, back);
     }, function (e) {
       if (isAuthError(e)) { loggedOut(e); return; }
       if (e.unknown) {
@@ -293,10 +300,10 @@
     return names[op] || op;
   }
 
-  function done(op, res, before, body, ref) {
+  function done(op, res, before, body, back) {
     if (op === "pause" || op === "resume") {
       station = res.station;
-      say(op === "pause" ? "Meja dijeda: tidak ada panggilan baru sampai Lanjut (P)." :
+      say(op === "pause" ? "Meja dijeda: tidak ada panggilan baru sampai Lanjutkan (P)." :
         "Meja dibuka lagi. Tekan Spasi untuk memanggil.", "ok");
       render();
       return;
@@ -310,7 +317,8 @@
       }
       held = t;
       removeSkipped(t.id);
-      say((ref ? "Memanggil lagi " : "Memanggil ") + t.code + ".", "ok");
+      if (listed(deferred, t.id)) loadDeferred();
+      say((back ? "Memanggil lagi " : "Memanggil ") + t.code + ".", "ok");
       render(true);
       return;
     }
@@ -329,7 +337,9 @@
           t.code + " selesai di " + stageName(before ? before.stage : station.stage) +
           ", lanjut ke " + stageName(t.stage) + ".", "ok");
       } else {
-        say(t.code + (o === "deferred" ? " ditunda." : " ditolak."), "ok");
+        say(t.code + (o === "deferred" ? " ditunda: ada di daftar Ditunda untuk dipanggil lagi." :
+          " ditolak."), "ok");
+        if (o === "deferred") loadDeferred();
       }
     } else if (op === "skip") {
       addSkipped(t);
@@ -338,6 +348,18 @@
       say(t.code + " dipindahkan ke " + stageName(t.stage) + ".", "ok");
     }
     render();
+  }
+
+  function listed(l, id) { return l.some(function (x) { return x.id === id; }); }
+
+  // Whether a call's body names a ticket skipped here or deferred at the
+  // stage (by code, id or its QR link): then it is called "lagi".  Asked
+  // when the call is sent: the stream may take it off the lists first.
+  function callsBack(body) {
+    var s = body ? body.ticket || body.qr || "" : "";
+    return s !== "" && skipped.concat(deferred).some(function (x) {
+      return s === x.id || s === x.code || s.indexOf("/" + x.id + "?") !== -1;
+    });
   }
 
   function addSkipped(t) {
@@ -413,7 +435,11 @@
     $("paused-banner").hidden = !paused;
     var p = $("pause");
     p.classList.toggle("paused", paused);
-    $("pause-label").textContent = paused ? "Lanjut" : "Jeda";
+    $("pause-label").textContent = paused ? "Lanjutkan" : "Jeda";
+    var why = $("call-why");
+    why.textContent = paused && !held ? PAUSED_WHY : "";
+    why.hidden = !(paused && !held);
+    btn("call").title = why.textContent;
 
     var box = $("held");
     var state = held ? held.state : "idle";
@@ -443,16 +469,18 @@
     tick();
 
     var can = {
-      call: !held, recall: !!held && state === "called", start: !!held && state === "called",
+      call: !held && !paused, recall: !!held && state === "called", start: !!held && state === "called",
       skip: !!held && state === "called", done: state === "serving", deferred: state === "serving",
       refused: state === "serving", transfer: !!held, pause: true,
     };
     Array.prototype.forEach.call($("actions").children, function (b) {
       b.disabled = !can[b.getAttribute("data-op")];
     });
-    $("code-submit").disabled = !!held;
+    $("code-submit").disabled = !!held || paused;
+    $("code-submit").title = !held && paused ? PAUSED_WHY : "";
     if (!held) closeTransfer();
     renderSkipped();
+    renderDeferred();
   }
 
   // the time since the call or the start, once a second
@@ -469,23 +497,67 @@
     $("h-time").textContent = bits.join(" · ");
   }
 
+  // A button that calls x (a skipped or deferred ticket) back here;
+  // disabled, saying why, while the station holds one or is paused.
+  function callBackButton(x, label) {
+    var b = el("button", "", label);
+    b.type = "button";
+    var why = cannot("code");
+    b.disabled = !!why;
+    b.title = why || "Panggil lagi " + x.code;
+    b.addEventListener("click", function () {
+      b.blur();
+      if (cannot("code")) { say(cannot("code"), "warn"); return; }
+      resetConfirm();
+      act("call", { ticket: x.id }, x.code);
+    });
+    return b;
+  }
+
   function renderSkipped() {
     var box = $("skipped-items");
     clear(box);
-    skipped.forEach(function (x) {
-      var b = el("button", "", x.code);
-      b.type = "button";
-      b.title = "Panggil lagi " + x.code;
-      b.disabled = !!held;
-      b.addEventListener("click", function () {
-        b.blur();
-        if (cannot("code")) { say(cannot("code"), "warn"); return; }
-        resetConfirm();
-        act("call", { ticket: x.id }, x.code);
-      });
-      box.appendChild(b);
-    });
+    skipped.forEach(function (x) { box.appendChild(callBackButton(x, x.code)); });
     $("skipped").hidden = skipped.length === 0;
+  }
+
+  // ---- the stage's deferred people ------------------------------------------
+
+  function renderDeferred() {
+    var ul = $("deferred-items");
+    clear(ul);
+    deferred.forEach(function (t) {
+      var v = (t.visits || [])[(t.visits || []).length - 1] || {};
+      var n = v.station ? v.station.split("-").pop() : "";
+      var li = el("li");
+      li.setAttribute("data-ticket", t.id);
+      li.appendChild(el("span", "d-code", t.code));
+      li.appendChild(el("span", "d-info", "ditunda " + (v.completed_at ? hhmm(v.completed_at) : "") +
+        (v.station ? (v.station === stationId ? " · meja ini" : " · meja " + n) : "") +
+        " · " + priorityName(t.priority)));
+      li.appendChild(callBackButton(t, "Panggil lagi"));
+      ul.appendChild(li);
+    });
+    if (!deferred.length) ul.appendChild(el("li", "none", "Tidak ada yang ditunda."));
+  }
+
+  // Reads the list; an answer older than the latest read is dropped.
+  function loadDeferred() {
+    clearTimeout(deferredTimer);
+    deferredTimer = null;
+    if (!running || !stationId) return;
+    var g = ++deferredGen;
+    api("GET", stPath("deferred")).then(function (b) {
+      if (g !== deferredGen) return;
+      deferred = b.tickets || [];
+      renderDeferred();
+    }).catch(function (e) {
+      if (e.status !== undefined && isAuthError(e)) loggedOut(e);
+    });
+  }
+
+  function scheduleDeferred() {
+    if (!deferredTimer) deferredTimer = setTimeout(loadDeferred, 250);
   }
 
   // s: a stage of the board, with a newcomer's wait as a range (eta_range_s,
@@ -530,7 +602,7 @@
     keep: function () { return running; },
     state: function (up, was) {
       antre.liveMark(up);
-      if (was && up) scheduleRefresh();
+      if (was && up) { scheduleRefresh(); scheduleDeferred(); }
     },
     on: {
       board: function (m) {
@@ -541,6 +613,8 @@
         var t;
         try { t = JSON.parse(m.data); } catch (e) { return; }
         if (t.state !== "skipped") removeSkipped(t.id);
+        if (station && t.stage === station.stage && (t.state === "deferred" || listed(deferred, t.id)))
+          scheduleDeferred();
         if (busy) return;
         if ((held && t.id === held.id && (t.state !== held.state || t.station !== stationId)) ||
             (!held && t.station === stationId && (t.state === "called" || t.state === "serving")))
@@ -590,8 +664,11 @@
     loadSkipped();
     render();
     refresh();
+    loadDeferred();
     stream.start();
-    if (!periodic) periodic = setInterval(function () { if (running && !busy) refresh(); }, PERIOD_MS);
+    if (!periodic) periodic = setInterval(function () {
+      if (running && !busy) { refresh(); loadDeferred(); }
+    }, PERIOD_MS);
     if (!ticker) ticker = setInterval(tick, 1000);
   }
 
@@ -686,6 +763,7 @@
     if (!station) { showPicker("Meja “" + stationId + "” tidak ada di kegiatan ini. Pilih salah satu:"); return; }
     $("station-name").textContent = stationLabel(station);
     $("stage-name").textContent = lower(stageName(station.stage));
+    $("deferred-stage").textContent = lower(stageName(station.stage));
     document.title = stationLabel(station);
     session.resume(checkToken, start, boot);
   }
@@ -707,6 +785,7 @@
   window.antreStation = {
     held: function () { return held; },
     station: function () { return station; },
+    deferred: function () { return deferred; },
   };
 
   boot();
