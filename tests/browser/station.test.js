@@ -80,6 +80,20 @@ async function shows(p, code) {
     { timeout: 5000 });
 }
 
+// S, and the page shows the held ticket being served.
+async function start(p) {
+  await key(p, "s");
+  await p.waitForFunction(() => document.getElementById("held").className.includes("serving"),
+    null, { timeout: 5000 });
+}
+
+// S then D: the held ticket served and done, the page holds none.
+async function serveHeld(p) {
+  await start(p);
+  await key(p, "d");
+  await shows(p, "–");
+}
+
 async function message(p, start) {
   await p.waitForFunction((s) => {
     const m = document.getElementById("msg");
@@ -362,9 +376,7 @@ exports.deferred_listed_and_called_back = async function () {
   const a = await issue();
   await key(page, " ");
   await shows(page, a.ticket.code);
-  await key(page, "s");
-  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
-    null, { timeout: 5000 });
+  await start(page);
   await key(page, "t");
   await message(page, "Tekan Tunda (T) sekali lagi");
   await key(page, "t");
@@ -403,11 +415,7 @@ exports.deferred_listed_and_called_back = async function () {
     .length === 1, null, { timeout: 5000 });
   assert(await page.locator("#deferred-items button").isDisabled(), "busy: no other call back");
   // it is served as any other
-  await key(page, "s");
-  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
-    null, { timeout: 5000 });
-  await key(page, "d");
-  await shows(page, "–");
+  await serveHeld(page);
   // the other one, typed in by its number: also "lagi"
   await page.fill("#code-input", a.ticket.code);
   await page.press("#code-input", "Enter");
@@ -415,11 +423,7 @@ exports.deferred_listed_and_called_back = async function () {
   await message(page, "Memanggil lagi " + a.ticket.code + ".");
   await page.waitForFunction(() => document.getElementById("deferred-items").textContent ===
     "Tidak ada yang ditunda.", null, { timeout: 5000 });
-  await key(page, "s");
-  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
-    null, { timeout: 5000 });
-  await key(page, "d");
-  await shows(page, "–");
+  await serveHeld(page);
   noErrors(page);
 };
 
@@ -435,11 +439,7 @@ exports.scanned_qr_calls_that_ticket = async function () {
   assert((await ticket(a6.ticket.id)).state === "waiting", "the first waiting still waits");
   assert(!(await stationState()).state.includes("paused"), "no shortcut fired while scanning");
   // a forged one
-  await key(page, "s");
-  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
-    null, { timeout: 5000 });
-  await key(page, "d");
-  await shows(page, "–");
+  await serveHeld(page);
   const bad = a6.qr.replace(/sig=(.)/, (m, c) => "sig=" + (c === "A" ? "B" : "A"));
   await page.fill("#code-input", bad);
   await page.press("#code-input", "Enter");
@@ -449,11 +449,7 @@ exports.scanned_qr_calls_that_ticket = async function () {
   await page.press("#code-input", "Enter");
   await shows(page, a6.ticket.code);
   await message(page, "Memanggil " + a6.ticket.code + ".");
-  await key(page, "s");
-  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
-    null, { timeout: 5000 });
-  await key(page, "d");
-  await shows(page, "–");
+  await serveHeld(page);
   noErrors(page, ["HTTP 403: POST /v1/events/demo/stations/" + ST + "/call"]);
 };
 
