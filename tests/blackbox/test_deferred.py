@@ -10,9 +10,11 @@ replayed as the other operations.
 One Redis and one antred for the module; every test its own event."""
 
 import copy
+import os
+import subprocess
 
-from harness import (DEMO_EVENT, PINNED_MS, TEST_CLOCK, Antred, Redis, assert_error,
-                     pin_clocks, set_test_clock)
+from harness import (DEMO_EVENT, PINNED_MS, TEST_CLOCK, TOKENS, TOP, Antred, Redis,
+                     assert_error, pin_clocks, set_test_clock)
 
 redis = None
 d = None
@@ -25,7 +27,8 @@ def event(eid):
     return ev
 
 
-EVENTS = [event(e) for e in ("back", "other", "days", "keys", "roles")]
+EVENTS = [event(e) for e in ("back", "other", "days", "keys", "roles", "cli")]
+CLI = os.environ.get("ANTRE_CLI", os.path.join(TOP, "build", "antre"))
 
 
 def setup_module():
@@ -226,3 +229,18 @@ def test_the_read_is_a_stations():
     assert_error(d.get("/v1/events/nope/stations/registration-1/deferred", role="station"),
                  404, "unknown_event")
 
+
+def test_cli_calls_a_deferred_ticket_back():
+    ev = "cli"
+    a1 = issue(ev)
+    defer(ev, "registration-1", a1["code"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRE_")}
+    env.update(ANTRE_URL="http://127.0.0.1:%d" % d.port, ANTRE_TOKEN=TOKENS["station"],
+               ANTRE_EVENT=ev)
+    p = subprocess.run([CLI, "station", "call", "registration-2", "--ticket", a1["code"]],
+                       env=env, capture_output=True, timeout=60, text=True)
+    assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
+    assert "dipanggil (called)" in p.stdout and "registration-2" in p.stdout, p.stdout
+    t = get(ev, a1["id"])
+    assert t["state"] == "called" and t["station"] == "registration-2", t
+    assert listed(ev, "registration-1") == []
