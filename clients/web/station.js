@@ -2,7 +2,8 @@
 // recall, start, complete (done, deferred, refused), skip a no-show,
 // transfer to another stage, pause and resume, and call a given number (a
 // skipped one, or a scanned QR code's text).  The stage's deferred people
-// are listed (GET …/stations/{st}/deferred), each with "Panggil lagi".
+// are listed (GET …/stations/{st}/deferred), each with "Panggil lagi"
+// (station_lists.js, with the skipped ones).
 // While paused the call buttons are disabled and say why.  Without
 // ?station= it lists the event's desks to pick from.
 //
@@ -41,9 +42,6 @@
   var busy = false, gen = 0;       // an operation in flight; bumped by every operation
   var refreshTimer = null, periodic = null, ticker = null;
   var confirmOp = "", confirmTimer = null;
-  var skipped = [];                // [{id, code}] skipped here, newest first
-  var deferred = [];               // the stage's deferred tickets (full), earliest first
-  var deferredTimer = null, deferredGen = 0;
   var PAUSED_WHY = "Meja dijeda — tekan Lanjutkan untuk memanggil";
 
   // ---- small helpers ------------------------------------------------------
@@ -71,26 +69,12 @@
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
 
-  // ---- the token and the skipped tickets ---------------------------------------
+  // ---- the token -------------------------------------------------------------
 
   var session = antre.session({ key: "antre.station.token", who: "meja layanan",
     what: "memanggil", stop: stop });
   var api = session.api, isAuthError = session.isAuthError, loggedOut = session.loggedOut;
 
-  function skippedKey() { return "antre.station.skipped." + ev + "." + stationId; }
-
-  function saveSkipped() {
-    try { sessionStorage.setItem(skippedKey(), JSON.stringify(skipped)); } catch (e) { /* not kept */ }
-  }
-
-  function loadSkipped() {
-    try {
-      var l = JSON.parse(sessionStorage.getItem(skippedKey()) || "[]");
-      skipped = Array.isArray(l) ? l : [];
-    } catch (e) {
-      skipped = [];
-    }
-  }
 
   // ---- the API ------------------------------------------------------------
 
@@ -101,6 +85,28 @@
   // (or an admin's) for this event; another role's is said by name.  The
   // station itself was found in the event before (setup).
   function checkToken() { return session.whoami(["station"], ev); }
+
+  // ---- the skipped and deferred tickets, to call back ------------------------
+
+  var lists = antre.stationLists({
+    key: function () { return "antre.station.skipped." + ev + "." + stationId; },
+    path: function () { return stPath("deferred"); },
+    api: api,
+    running: function () { return running && !!stationId; },
+    authFailed: function (e) { if (isAuthError(e)) loggedOut(e); },
+    cannot: function () { return cannot("code"); },
+    call: function (x) {
+      if (cannot("code")) { say(cannot("code"), "warn"); return; }
+      resetConfirm();
+      act("call", { ticket: x.id }, x.code);
+    },
+    info: function (t) {         // "ditunda 09.47 · meja 2 · Lansia"
+      var v = (t.visits || [])[(t.visits || []).length - 1] || {};
+      return "ditunda " + (v.completed_at ? hhmm(v.completed_at) : "") +
+        (v.station ? (v.station === stationId ? " · meja ini" : " · meja " +
+          v.station.split("-").pop()) : "") + " · " + priorityName(t.priority);
+    },
+  });
 
   // ---- messages -------------------------------------------------------------
 
@@ -267,7 +273,7 @@
     antre.again(null);
     var b = btn(op === "complete" ? body.outcome : op === "resume" ? "pause" : op);
     if (b) b.classList.add("working");
-    var before = held, back = op === "call" && callsBack(body);
+    var before = held, back = op === "call" && lists.callsBack(body);
     session.write("POST", stPath(op), body, {
       key: key,
       retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
@@ -316,8 +322,7 @@
         return;
       }
       held = t;
-      removeSkipped(t.id);
-      if (listed(deferred, t.id)) loadDeferred();
+      lists.called(t.id);
       say((back ? "Memanggil lagi " : "Memanggil ") + t.code + ".", "ok");
       render(true);
       return;
@@ -339,10 +344,10 @@
       } else {
         say(t.code + (o === "deferred" ? " ditunda: ada di daftar Ditunda untuk dipanggil lagi." :
           " ditolak."), "ok");
-        if (o === "deferred") loadDeferred();
+        if (o === "deferred") lists.loadDeferred();
       }
     } else if (op === "skip") {
-      addSkipped(t);
+      lists.addSkipped(t);
       say(t.code + " dilewati (tidak hadir). Panggil lagi dengan Panggil nomor saat datang.", "ok");
     } else if (op === "transfer") {
       say(t.code + " dipindahkan ke " + stageName(t.stage) + ".", "ok");
@@ -350,33 +355,6 @@
     render();
   }
 
-  function listed(l, id) { return l.some(function (x) { return x.id === id; }); }
-
-  // Whether a call's body names a ticket skipped here or deferred at the
-  // stage (by code, id or its QR link): then it is called "lagi".  Asked
-  // when the call is sent: the stream may take it off the lists first.
-  function callsBack(body) {
-    var s = body ? body.ticket || body.qr || "" : "";
-    return s !== "" && skipped.concat(deferred).some(function (x) {
-      return s === x.id || s === x.code || s.indexOf("/" + x.id + "?") !== -1;
-    });
-  }
-
-  function addSkipped(t) {
-    skipped = [{ id: t.id, code: t.code }].concat(skipped.filter(function (x) { return x.id !== t.id; }))
-      .slice(0, 8);
-    saveSkipped();
-    renderSkipped();
-  }
-
-  function removeSkipped(id) {
-    var n = skipped.length;
-    skipped = skipped.filter(function (x) { return x.id !== id; });
-    if (skipped.length !== n) {
-      saveSkipped();
-      renderSkipped();
-    }
-  }
 
   function callByCode(text) {
     if (!running || busy) return;
@@ -479,8 +457,7 @@
     $("code-submit").disabled = !!held || paused;
     $("code-submit").title = !held && paused ? PAUSED_WHY : "";
     if (!held) closeTransfer();
-    renderSkipped();
-    renderDeferred();
+    lists.render();
   }
 
   // the time since the call or the start, once a second
@@ -497,68 +474,6 @@
     $("h-time").textContent = bits.join(" · ");
   }
 
-  // A button that calls x (a skipped or deferred ticket) back here;
-  // disabled, saying why, while the station holds one or is paused.
-  function callBackButton(x, label) {
-    var b = el("button", "", label);
-    b.type = "button";
-    var why = cannot("code");
-    b.disabled = !!why;
-    b.title = why || "Panggil lagi " + x.code;
-    b.addEventListener("click", function () {
-      b.blur();
-      if (cannot("code")) { say(cannot("code"), "warn"); return; }
-      resetConfirm();
-      act("call", { ticket: x.id }, x.code);
-    });
-    return b;
-  }
-
-  function renderSkipped() {
-    var box = $("skipped-items");
-    clear(box);
-    skipped.forEach(function (x) { box.appendChild(callBackButton(x, x.code)); });
-    $("skipped").hidden = skipped.length === 0;
-  }
-
-  // ---- the stage's deferred people ------------------------------------------
-
-  function renderDeferred() {
-    var ul = $("deferred-items");
-    clear(ul);
-    deferred.forEach(function (t) {
-      var v = (t.visits || [])[(t.visits || []).length - 1] || {};
-      var n = v.station ? v.station.split("-").pop() : "";
-      var li = el("li");
-      li.setAttribute("data-ticket", t.id);
-      li.appendChild(el("span", "d-code", t.code));
-      li.appendChild(el("span", "d-info", "ditunda " + (v.completed_at ? hhmm(v.completed_at) : "") +
-        (v.station ? (v.station === stationId ? " · meja ini" : " · meja " + n) : "") +
-        " · " + priorityName(t.priority)));
-      li.appendChild(callBackButton(t, "Panggil lagi"));
-      ul.appendChild(li);
-    });
-    if (!deferred.length) ul.appendChild(el("li", "none", "Tidak ada yang ditunda."));
-  }
-
-  // Reads the list; an answer older than the latest read is dropped.
-  function loadDeferred() {
-    clearTimeout(deferredTimer);
-    deferredTimer = null;
-    if (!running || !stationId) return;
-    var g = ++deferredGen;
-    api("GET", stPath("deferred")).then(function (b) {
-      if (g !== deferredGen) return;
-      deferred = b.tickets || [];
-      renderDeferred();
-    }).catch(function (e) {
-      if (e.status !== undefined && isAuthError(e)) loggedOut(e);
-    });
-  }
-
-  function scheduleDeferred() {
-    if (!deferredTimer) deferredTimer = setTimeout(loadDeferred, 250);
-  }
 
   // s: a stage of the board, with a newcomer's wait as a range (eta_range_s,
   // worded as on the person's page: "7–13 menit", "< 5 menit"), or of the event.
@@ -602,7 +517,7 @@
     keep: function () { return running; },
     state: function (up, was) {
       antre.liveMark(up);
-      if (was && up) { scheduleRefresh(); scheduleDeferred(); }
+      if (was && up) { scheduleRefresh(); lists.scheduleDeferred(); }
     },
     on: {
       board: function (m) {
@@ -612,9 +527,7 @@
       ticket: function (m) {
         var t;
         try { t = JSON.parse(m.data); } catch (e) { return; }
-        if (t.state !== "skipped") removeSkipped(t.id);
-        if (station && t.stage === station.stage && (t.state === "deferred" || listed(deferred, t.id)))
-          scheduleDeferred();
+        lists.seen(t, station ? station.stage : "");
         if (busy) return;
         if ((held && t.id === held.id && (t.state !== held.state || t.station !== stationId)) ||
             (!held && t.station === stationId && (t.state === "called" || t.state === "serving")))
@@ -661,13 +574,13 @@
     antre.show("main");
     $("logout").hidden = false;
     $("switch").hidden = false;
-    loadSkipped();
+    lists.loadSkipped();
     render();
     refresh();
-    loadDeferred();
+    lists.loadDeferred();
     stream.start();
     if (!periodic) periodic = setInterval(function () {
-      if (running && !busy) { refresh(); loadDeferred(); }
+      if (running && !busy) { refresh(); lists.loadDeferred(); }
     }, PERIOD_MS);
     if (!ticker) ticker = setInterval(tick, 1000);
   }
@@ -785,7 +698,7 @@
   window.antreStation = {
     held: function () { return held; },
     station: function () { return station; },
-    deferred: function () { return deferred; },
+    deferred: function () { return lists.deferred(); },
   };
 
   boot();
