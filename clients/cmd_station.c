@@ -213,7 +213,8 @@ done:
 
 STATION_CMD(call, "STATION [--ticket CODE | --qr TEXT]",
     "call the next person, or a given ticket, to a desk (station)",
-    "      --ticket CODE  call this ticket (a skipped one, say) instead of the next\n"
+    "      --ticket CODE  call this ticket (a skipped one, or one deferred at the\n"
+    "                     stage today: it is called back) instead of the next\n"
     "      --qr TEXT      call the ticket whose scanned status link this is\n");
 STATION_CMD(recall, "STATION", "call the desk's ticket again (station)", "");
 STATION_CMD(start, "STATION", "the called person has come: start serving (station)", "");

@@ -3,6 +3,8 @@
  * skip, transfer, pause, resume.  One handler; the operation is a row of
  * station_ops below, which makes the routes, drives the dispatch, and is
  * what PROTOCOL.md's "Station operations" must document (test_stations).
+ * And the one read a station has of its own: its stage's deferred tickets
+ * (GET …/stations/{st}/deferred), to call one back.
  */
 #include "route_stations.h"
 
@@ -189,7 +191,7 @@ static void stations_act(struct req *r);
  */
 static const struct station_op station_ops[] = {
 	/* name and route, script, states, errors, body, reader, reply */
-	{ OP(call), "call", "waiting skipped",
+	{ OP(call), "call", "waiting skipped deferred",
 	  "invalid_field invalid_signature station_busy station_paused "
 	  "ticket_not_found wrong_stage invalid_transition",
 	  STATION_BODY_OPTIONAL, read_call, stations_on_ticket },
@@ -211,14 +213,55 @@ static const struct station_op station_ops[] = {
 
 #define NOPS (sizeof station_ops / sizeof station_ops[0])
 
+/* ---- the stage's deferred tickets --------------------------------------- */
+
+/* {"tickets": [ticket, ...]} from the script's list of store tickets. */
+static void stations_on_deferred(struct req *r, const cJSON *result)
+{
+	const cJSON *t;
+	cJSON *body = cJSON_CreateObject(), *list, *wire;
+
+	if (body == NULL || (list = cJSON_AddArrayToObject(body, "tickets")) == NULL)
+		fatalx("out of memory");
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(result, "tickets")) {
+		if ((wire = record_ticket_wire(r->event, t, RECORD_FULL)) == NULL) {
+			cJSON_Delete(body);
+			http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
+			return;
+		}
+		cJSON_AddItemToArray(list, wire);
+	}
+	http_reply_json(r, 200, body);
+}
+
+static void stations_deferred(struct req *r)
+{
+	char stage_no[16];
+	int stage, n;
+
+	if (event_station_parse(r->event, r->params[1], &stage, &n) == -1) {
+		stations_refuse(r, "unknown_station", "this event has no such station");
+		return;
+	}
+	snprintf(stage_no, sizeof stage_no, "%d", stage + 1);
+	const char *args[] = { stage_no };
+	queue_run(r, "deferred", 1, args, stations_on_deferred);
+}
+
+static const struct route deferred_route = {
+	"GET", "/v1/events/{ev}/stations/{st}/deferred",
+	ROLE_BIT(ROLE_STATION), stations_deferred, "station_deferred", 0
+};
+
 const struct station_op *stations_op(size_t i)
 {
 	return i < NOPS ? &station_ops[i] : NULL;
 }
 
+/* the operations, then the read */
 const struct route *route_stations_row(size_t i)
 {
-	return i < NOPS ? &station_ops[i].route : NULL;
+	return i < NOPS ? &station_ops[i].route : i == NOPS ? &deferred_route : NULL;
 }
 
 static const struct station_op *op_of(const struct req *r)

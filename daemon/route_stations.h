@@ -41,7 +41,8 @@ struct station_op {
 /* Row i of the operations' table, NULL past the last. */
 const struct station_op *stations_op(size_t i);
 
-/* The route of operation i, NULL past the last: routes.c lists them. */
+/* The route of operation i, then the stage's deferred tickets' read
+ * (GET …/stations/{st}/deferred), NULL past it: routes.c lists them. */
 const struct route *route_stations_row(size_t i);
 
 #endif

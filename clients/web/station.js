@@ -1,8 +1,11 @@
 // A service desk (station.html?station=STAGE-N): call the next person,
 // recall, start, complete (done, deferred, refused), skip a no-show,
 // transfer to another stage, pause and resume, and call a given number (a
-// skipped one, or a scanned QR code's text).  Without ?station= it lists
-// the event's desks to pick from.
+// skipped one, or a scanned QR code's text).  The stage's deferred people
+// are listed (GET …/stations/{st}/deferred), each with "Panggil lagi"
+// (station_lists.js, with the skipped ones).
+// While paused the call buttons are disabled and say why.  Without
+// ?station= it lists the event's desks to pick from.
 //
 // Keyboard (shown on the buttons): Space or N call the next, R recall,
 // S start, D done, T defer, X refuse (T and X ask for a second press),
@@ -39,7 +42,7 @@
   var busy = false, gen = 0;       // an operation in flight; bumped by every operation
   var refreshTimer = null, periodic = null, ticker = null;
   var confirmOp = "", confirmTimer = null;
-  var skipped = [];                // [{id, code}] skipped here, newest first
+  var PAUSED_WHY = "Meja dijeda — tekan Lanjutkan untuk memanggil";
 
   // ---- small helpers ------------------------------------------------------
 
@@ -66,26 +69,12 @@
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
 
-  // ---- the token and the skipped tickets ---------------------------------------
+  // ---- the token -------------------------------------------------------------
 
   var session = antre.session({ key: "antre.station.token", who: "meja layanan",
     what: "memanggil", stop: stop });
   var api = session.api, isAuthError = session.isAuthError, loggedOut = session.loggedOut;
 
-  function skippedKey() { return "antre.station.skipped." + ev + "." + stationId; }
-
-  function saveSkipped() {
-    try { sessionStorage.setItem(skippedKey(), JSON.stringify(skipped)); } catch (e) { /* not kept */ }
-  }
-
-  function loadSkipped() {
-    try {
-      var l = JSON.parse(sessionStorage.getItem(skippedKey()) || "[]");
-      skipped = Array.isArray(l) ? l : [];
-    } catch (e) {
-      skipped = [];
-    }
-  }
 
   // ---- the API ------------------------------------------------------------
 
@@ -97,6 +86,28 @@
   // station itself was found in the event before (setup).
   function checkToken() { return session.whoami(["station"], ev); }
 
+  // ---- the skipped and deferred tickets, to call back ------------------------
+
+  var lists = antre.stationLists({
+    key: function () { return "antre.station.skipped." + ev + "." + stationId; },
+    path: function () { return stPath("deferred"); },
+    api: api,
+    running: function () { return running && !!stationId; },
+    authFailed: function (e) { if (isAuthError(e)) loggedOut(e); },
+    cannot: function () { return cannot("code"); },
+    call: function (x) {
+      if (cannot("code")) { say(cannot("code"), "warn"); return; }
+      resetConfirm();
+      act("call", { ticket: x.id }, x.code);
+    },
+    info: function (t) {         // "ditunda 09.47 · meja 2 · Lansia"
+      var v = (t.visits || [])[(t.visits || []).length - 1] || {};
+      return "ditunda " + (v.completed_at ? hhmm(v.completed_at) : "") +
+        (v.station ? (v.station === stationId ? " · meja ini" : " · meja " +
+          v.station.split("-").pop()) : "") + " · " + priorityName(t.priority);
+    },
+  });
+
   // ---- messages -------------------------------------------------------------
 
   function heldCode() { return held ? held.code : (station && station.ticket ? station.ticket.code : ""); }
@@ -106,6 +117,7 @@
     if (op === "call" || op === "code") {
       if (held) return "Meja ini masih memegang " + held.code +
         ": selesaikan (D), lewati (L) atau pindahkan (M) dulu.";
+      if (station && station.state === "paused") return PAUSED_WHY + " (P).";
       return "";
     }
     if (!held) return "Meja ini tidak sedang memegang tiket. Tekan Spasi untuk memanggil.";
@@ -125,12 +137,13 @@
       return "Meja ini masih memegang " + (heldCode() || "tiket") +
         ": selesaikan (D), lewati (L) atau pindahkan (M) dulu.";
     case "station_paused":
-      return "Meja sedang dijeda. Tekan Lanjut (P) untuk memanggil lagi.";
+      return PAUSED_WHY + " (P).";
     case "no_ticket":
       return "Meja ini tidak sedang memegang tiket.";
     case "invalid_transition":
       if (op === "code")
-        return "Nomor " + what + " tidak bisa dipanggil: tidak sedang menunggu atau dilewati.";
+        return "Nomor " + what + " tidak bisa dipanggil: tidak sedang menunggu, dilewati atau " +
+          "ditunda hari ini.";
       return "Tidak bisa untuk " + what + " dalam keadaan sekarang. Tampilan diperbarui.";
     case "wrong_stage":
       return "Nomor " + what + " menunggu di tahap lain, bukan di " + stageName(station.stage) + ".";
@@ -260,12 +273,12 @@
     antre.again(null);
     var b = btn(op === "complete" ? body.outcome : op === "resume" ? "pause" : op);
     if (b) b.classList.add("working");
-    var before = held;
+    var before = held, back = op === "call" && lists.callsBack(body);
     session.write("POST", stPath(op), body, {
       key: key,
       retrying: function (n, max) { say(antre.retryText(n, max), "warn"); },
     }).then(function (res) {
-      done(op, res, before, body, ref);
+      done(op, res, before, body, back);
     }, function (e) {
       if (isAuthError(e)) { loggedOut(e); return; }
       if (e.unknown) {
@@ -293,10 +306,10 @@
     return names[op] || op;
   }
 
-  function done(op, res, before, body, ref) {
+  function done(op, res, before, body, back) {
     if (op === "pause" || op === "resume") {
       station = res.station;
-      say(op === "pause" ? "Meja dijeda: tidak ada panggilan baru sampai Lanjut (P)." :
+      say(op === "pause" ? "Meja dijeda: tidak ada panggilan baru sampai Lanjutkan (P)." :
         "Meja dibuka lagi. Tekan Spasi untuk memanggil.", "ok");
       render();
       return;
@@ -309,8 +322,8 @@
         return;
       }
       held = t;
-      removeSkipped(t.id);
-      say((ref ? "Memanggil lagi " : "Memanggil ") + t.code + ".", "ok");
+      lists.called(t.id);
+      say((back ? "Memanggil lagi " : "Memanggil ") + t.code + ".", "ok");
       render(true);
       return;
     }
@@ -329,10 +342,12 @@
           t.code + " selesai di " + stageName(before ? before.stage : station.stage) +
           ", lanjut ke " + stageName(t.stage) + ".", "ok");
       } else {
-        say(t.code + (o === "deferred" ? " ditunda." : " ditolak."), "ok");
+        say(t.code + (o === "deferred" ? " ditunda: ada di daftar Ditunda untuk dipanggil lagi." :
+          " ditolak."), "ok");
+        if (o === "deferred") lists.loadDeferred();
       }
     } else if (op === "skip") {
-      addSkipped(t);
+      lists.addSkipped(t);
       say(t.code + " dilewati (tidak hadir). Panggil lagi dengan Panggil nomor saat datang.", "ok");
     } else if (op === "transfer") {
       say(t.code + " dipindahkan ke " + stageName(t.stage) + ".", "ok");
@@ -340,21 +355,6 @@
     render();
   }
 
-  function addSkipped(t) {
-    skipped = [{ id: t.id, code: t.code }].concat(skipped.filter(function (x) { return x.id !== t.id; }))
-      .slice(0, 8);
-    saveSkipped();
-    renderSkipped();
-  }
-
-  function removeSkipped(id) {
-    var n = skipped.length;
-    skipped = skipped.filter(function (x) { return x.id !== id; });
-    if (skipped.length !== n) {
-      saveSkipped();
-      renderSkipped();
-    }
-  }
 
   function callByCode(text) {
     if (!running || busy) return;
@@ -413,7 +413,11 @@
     $("paused-banner").hidden = !paused;
     var p = $("pause");
     p.classList.toggle("paused", paused);
-    $("pause-label").textContent = paused ? "Lanjut" : "Jeda";
+    $("pause-label").textContent = paused ? "Lanjutkan" : "Jeda";
+    var why = $("call-why");
+    why.textContent = paused && !held ? PAUSED_WHY : "";
+    why.hidden = !(paused && !held);
+    btn("call").title = why.textContent;
 
     var box = $("held");
     var state = held ? held.state : "idle";
@@ -443,16 +447,17 @@
     tick();
 
     var can = {
-      call: !held, recall: !!held && state === "called", start: !!held && state === "called",
+      call: !held && !paused, recall: !!held && state === "called", start: !!held && state === "called",
       skip: !!held && state === "called", done: state === "serving", deferred: state === "serving",
       refused: state === "serving", transfer: !!held, pause: true,
     };
     Array.prototype.forEach.call($("actions").children, function (b) {
       b.disabled = !can[b.getAttribute("data-op")];
     });
-    $("code-submit").disabled = !!held;
+    $("code-submit").disabled = !!held || paused;
+    $("code-submit").title = !held && paused ? PAUSED_WHY : "";
     if (!held) closeTransfer();
-    renderSkipped();
+    lists.render();
   }
 
   // the time since the call or the start, once a second
@@ -469,24 +474,6 @@
     $("h-time").textContent = bits.join(" · ");
   }
 
-  function renderSkipped() {
-    var box = $("skipped-items");
-    clear(box);
-    skipped.forEach(function (x) {
-      var b = el("button", "", x.code);
-      b.type = "button";
-      b.title = "Panggil lagi " + x.code;
-      b.disabled = !!held;
-      b.addEventListener("click", function () {
-        b.blur();
-        if (cannot("code")) { say(cannot("code"), "warn"); return; }
-        resetConfirm();
-        act("call", { ticket: x.id }, x.code);
-      });
-      box.appendChild(b);
-    });
-    $("skipped").hidden = skipped.length === 0;
-  }
 
   // s: a stage of the board, with a newcomer's wait as a range (eta_range_s,
   // worded as on the person's page: "7–13 menit", "< 5 menit"), or of the event.
@@ -530,7 +517,7 @@
     keep: function () { return running; },
     state: function (up, was) {
       antre.liveMark(up);
-      if (was && up) scheduleRefresh();
+      if (was && up) { scheduleRefresh(); lists.scheduleDeferred(); }
     },
     on: {
       board: function (m) {
@@ -540,7 +527,7 @@
       ticket: function (m) {
         var t;
         try { t = JSON.parse(m.data); } catch (e) { return; }
-        if (t.state !== "skipped") removeSkipped(t.id);
+        lists.seen(t, station ? station.stage : "");
         if (busy) return;
         if ((held && t.id === held.id && (t.state !== held.state || t.station !== stationId)) ||
             (!held && t.station === stationId && (t.state === "called" || t.state === "serving")))
@@ -587,11 +574,14 @@
     antre.show("main");
     $("logout").hidden = false;
     $("switch").hidden = false;
-    loadSkipped();
+    lists.loadSkipped();
     render();
     refresh();
+    lists.loadDeferred();
     stream.start();
-    if (!periodic) periodic = setInterval(function () { if (running && !busy) refresh(); }, PERIOD_MS);
+    if (!periodic) periodic = setInterval(function () {
+      if (running && !busy) { refresh(); lists.loadDeferred(); }
+    }, PERIOD_MS);
     if (!ticker) ticker = setInterval(tick, 1000);
   }
 
@@ -686,6 +676,7 @@
     if (!station) { showPicker("Meja “" + stationId + "” tidak ada di kegiatan ini. Pilih salah satu:"); return; }
     $("station-name").textContent = stationLabel(station);
     $("stage-name").textContent = lower(stageName(station.stage));
+    $("deferred-stage").textContent = lower(stageName(station.stage));
     document.title = stationLabel(station);
     session.resume(checkToken, start, boot);
   }
@@ -707,6 +698,7 @@
   window.antreStation = {
     held: function () { return held; },
     station: function () { return station; },
+    deferred: function () { return lists.deferred(); },
   };
 
   boot();

@@ -151,6 +151,9 @@ end
 
 local function tkey(id) return P .. 't:' .. id end
 local function qkey(stage) return P .. 'q:' .. stage end
+-- today's deferred tickets of a stage, by when they were deferred: the
+-- stations' list to call them back from (station.lua, call.lua, deferred.lua)
+local function dkey(stage) return P .. 'deferred:' .. TODAY .. ':' .. stage end
 
 -- A ticket as a table of its hash fields, visits decoded; nil if none.
 local function load(id)

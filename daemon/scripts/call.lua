@@ -1,12 +1,13 @@
 -- call: the station calls the next ticket at its stage, or a given one
--- (by code or id: a scanned QR, or a skipped ticket brought back).
+-- (by code or id: a scanned QR, a skipped ticket brought back, or one
+-- deferred at this stage today called back from the stage's list).
 -- ARGV: ctx, station id, stage index (1-based), station number, ticket ref or "".
 local station, si, number, ref = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local stage = ctx.stages[si].id
 local skey = P .. 'st:' .. station
 -- the states a ticket called by code may be in (route_stations.c's table
 -- says the same; station.lua's OPS are the other operations)
-local OPS = { call = { states = 'waiting skipped' } }
+local OPS = { call = { states = 'waiting skipped deferred' } }
 return idempotent(function()
 	local held = redis.call('HGET', skey, 'ticket')
 	if held and held ~= '' then
@@ -64,11 +65,22 @@ return idempotent(function()
 		if not state_in(OPS.call.states, t.state) then
 			return refuse('invalid_transition', t.code .. ' is ' .. t.state .. ', it cannot be called')
 		end
+		if t.state == 'deferred' and not redis.call('ZSCORE', dkey(stage), t.id) then
+			return refuse('invalid_transition', t.code .. ' was deferred on an earlier day; it cannot be called')
+		end
 	end
 
 	redis.call('ZREM', q, t.id)
 	local v = visit(t)
-	if t.state == 'waiting' then stat_call(station, stage, v) end   -- not a skipped one back
+	if t.state == 'deferred' then
+		-- called back: a new visit of the stage from its deferral, so the
+		-- deferred one keeps its service; neither a new call nor a wait
+		redis.call('ZREM', dkey(stage), t.id)
+		v = { stage = stage, queued_at = v.completed_at or NOW }
+		t.visits[#t.visits + 1] = v
+	elseif t.state == 'waiting' then
+		stat_call(station, stage, v)           -- not a skipped one back
+	end
 	t.state, t.station = 'called', station
 	v.station, v.called_at, v.outcome = station, NOW, nil -- a skipped one is back
 	save(t)

@@ -62,6 +62,10 @@ OPS.complete = { states = 'serving', as = 'completed', run = function(t, v)
 	else
 		t.state, t.station, t.hold_until = arg, '', 0
 	end
+	if arg == 'deferred' then             -- listed for a call back (call.lua)
+		redis.call('ZADD', dkey(stage), NOW, t.id)
+		redis.call('EXPIRE', dkey(stage), day_left_s() + 3600)
+	end
 end }
 
 OPS.skip = { states = 'called', as = 'skipped', run = function(t, v)

@@ -527,6 +527,7 @@ ALLOWED = {
     "waiting": {"call": ("called", "same"), "cancel": ("cancelled", "same")},
     "transferred": {"call": ("called", "same"), "cancel": ("cancelled", "same")},
     "skipped": {"call": ("called", "same"), "cancel": ("cancelled", "same")},
+    "deferred": {"call": ("called", "same")},        # called back (issue 13)
     "called": {"recall": ("called", "same"), "start": ("serving", "same"),
                "skip": ("skipped", "same"), "transfer": ("waiting", "other")},
     "serving": {"complete:done": ("waiting", "next"), "complete:deferred": ("deferred", "same"),

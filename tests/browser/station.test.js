@@ -1,8 +1,11 @@
 // A service desk (/web/station.html?station=registration-1) in real headless
 // Chromium at 1280x800, worked with the keyboard: Space calls (the API shows
 // the ticket called there), S and D move it on to screening, L skips, "Panggil
-// nomor" brings the skipped one back, P pauses (the API shows the station
-// paused, and Space then says so), an empty queue (204) says "Tidak ada
+// nomor" brings the skipped one back ("Memanggil lagi"; a first call by
+// number or QR is "Memanggil"), P pauses (the API shows the station paused,
+// the call buttons are disabled, grey, and say why; a pause or resume made
+// elsewhere does the same), Tunda lists the person under "Ditunda" and
+// "Panggil lagi" calls them back, an empty queue (204) says "Tidak ada
 // antrean"; a reload shows the ticket the station holds; transfer; a QR
 // scanned as typed text; the live waiting count and last calls; the
 // picker and the token form.  The tests run in order on one antred and
@@ -75,6 +78,20 @@ async function stationState(id = ST) {
 async function shows(p, code) {
   await p.waitForFunction((c) => document.getElementById("h-code").textContent === c, code,
     { timeout: 5000 });
+}
+
+// S, and the page shows the held ticket being served.
+async function start(p) {
+  await key(p, "s");
+  await p.waitForFunction(() => document.getElementById("held").className.includes("serving"),
+    null, { timeout: 5000 });
+}
+
+// S then D: the held ticket served and done, the page holds none.
+async function serveHeld(p) {
+  await start(p);
+  await key(p, "d");
+  await shows(p, "–");
 }
 
 async function message(p, start) {
@@ -215,18 +232,71 @@ exports.skip_and_call_back_by_number = async function () {
     "HTTP 404: POST /v1/events/demo/stations/" + ST + "/call"]);
 };
 
-exports.pause_then_space_says_paused = async function () {
+const PAUSED_WHY = "Meja dijeda — tekan Lanjutkan untuk memanggil";
+
+// The call button while paused: disabled, saying why on itself.
+async function callDisabled(p, yes) {
+  await p.waitForFunction((y) => document.querySelector("[data-op=call]").disabled === y, yes,
+    { timeout: 5000 });
+  const why = p.locator("#call-why");
+  if (yes) {
+    assert(await why.isVisible(), "the reason is shown");
+    assert((await why.textContent()) === PAUSED_WHY, "the reason: " + await why.textContent());
+    assert(await p.locator("#code-submit").isDisabled(), "no call by number either");
+  } else {
+    assert(await why.isHidden(), "no reason when it can call");
+    assert(!(await p.locator("#code-submit").isDisabled()), "calls by number again");
+  }
+}
+
+exports.pause_disables_the_call_button_and_says_why = async function () {
   await key(page, "p");
   await page.locator("#paused-banner").waitFor({ state: "visible", timeout: 5000 });
   assert((await stationState()).state === "paused", "API: paused");
-  assert((await text(page, "#pause-label")) === "Lanjut", "the button resumes");
+  assert((await text(page, "#pause-label")) === "Lanjutkan", "the button resumes");
+  await callDisabled(page, true);
+  // Space says why and sends nothing (no 409)
   await key(page, " ");
-  await message(page, "Meja sedang dijeda. Tekan Lanjut (P) untuk memanggil lagi.");
+  assert((await message(page, PAUSED_WHY)) === PAUSED_WHY + " (P).", "why, by key");
+  await page.locator("[data-op=call]").click({ force: true });
   assert((await ticket("A-003")).state === "waiting", "nobody called");
   await key(page, "p");
   await page.locator("#paused-banner").waitFor({ state: "hidden", timeout: 5000 });
   assert((await stationState()).state === "open", "API: open");
-  noErrors(page, ["HTTP 409: POST /v1/events/demo/stations/" + ST + "/call"]);
+  await callDisabled(page, false);
+  noErrors(page);
+};
+
+// Paused and resumed elsewhere (another tab, the CLI): the page follows.
+exports.pause_made_elsewhere_disables_then_enables = async function () {
+  const path = "/v1/events/demo/stations/" + ST + "/";
+  assert((await stack.antred.post(path + "pause", undefined, { role: "station" })).status === 200);
+  await callDisabled(page, true);
+  assert(await page.locator("#paused-banner").isVisible(), "the banner too");
+  assert((await stack.antred.post(path + "resume", undefined, { role: "station" })).status === 200);
+  await callDisabled(page, false);
+  noErrors(page);
+};
+
+// Disabled looks disabled: grey, no accent colour, a not-allowed cursor.
+exports.disabled_buttons_look_disabled = async function () {
+  const look = (sel) => page.locator(sel).evaluate((b) => {
+    const c = getComputedStyle(b);
+    return { bg: c.backgroundColor, color: c.color, cursor: c.cursor, disabled: b.disabled };
+  });
+  const call = await look("[data-op=call]"), done = await look("[data-op=done]");
+  assert(!call.disabled && done.disabled, "call enabled, done disabled");
+  assert(call.cursor === "pointer" && done.cursor === "not-allowed", () => JSON.stringify([call, done]));
+  assert(done.bg === "rgb(236, 239, 241)" && done.color === "rgb(141, 152, 159)",
+    () => "done is grey: " + JSON.stringify(done));
+  await key(page, "p");
+  await callDisabled(page, true);
+  const paused = await look("[data-op=call]");
+  assert(paused.bg === done.bg && paused.cursor === "not-allowed",
+    () => "the call button greys out too: " + JSON.stringify(paused));
+  await key(page, "p");
+  await callDisabled(page, false);
+  noErrors(page);
 };
 
 exports.empty_queue_says_so = async function () {
@@ -297,26 +367,89 @@ exports.refuse_asks_twice = async function () {
   noErrors(page);
 };
 
+const deferredCodes = (p) => p.locator("#deferred-items li[data-ticket] .d-code").allTextContents();
+
+// Tunda lists the person under "Ditunda" (with one deferred at another desk
+// of the stage, live); "Panggil lagi" calls them back here.
+exports.deferred_listed_and_called_back = async function () {
+  assert((await text(page, "#deferred-items")) === "Tidak ada yang ditunda.", "none yet");
+  const a = await issue();
+  await key(page, " ");
+  await shows(page, a.ticket.code);
+  await start(page);
+  await key(page, "t");
+  await message(page, "Tekan Tunda (T) sekali lagi");
+  await key(page, "t");
+  await message(page, a.ticket.code + " ditunda");
+  assert((await ticket(a.ticket.id)).state === "deferred", "API: deferred");
+  await page.waitForFunction((c) => [...document.querySelectorAll("#deferred-items .d-code")]
+    .some((e) => e.textContent === c), a.ticket.code, { timeout: 5000 });
+  const info = await page.locator("#deferred-items li[data-ticket] .d-info").first().textContent();
+  assert(info.includes("meja ini"), "deferred here: " + info);
+  // one deferred at desk 2 of the stage shows up live
+  const b = await issue();
+  const r2 = "/v1/events/demo/stations/registration-2/";
+  await stack.antred.post(r2 + "call", { ticket: b.ticket.code }, { role: "station" });
+  await stack.antred.post(r2 + "start", undefined, { role: "station" });
+  await stack.antred.post(r2 + "complete", { outcome: "deferred" }, { role: "station" });
+  await page.waitForFunction(() => document.querySelectorAll("#deferred-items li[data-ticket]")
+    .length === 2, null, { timeout: 5000 });
+  assert(JSON.stringify(await deferredCodes(page)) ===
+    JSON.stringify([a.ticket.code, b.ticket.code]), "earliest first");
+  // paused: the call back is disabled too, saying why
+  await key(page, "p");
+  await callDisabled(page, true);
+  const back = page.locator("#deferred-items li[data-ticket=\"" + b.ticket.id + "\"] button");
+  assert(await back.isDisabled(), "no call back while paused");
+  assert((await back.getAttribute("title")).startsWith(PAUSED_WHY), "says why");
+  await key(page, "p");
+  await callDisabled(page, false);
+  await back.click();
+  await shows(page, b.ticket.code);
+  assert((await message(page, "Memanggil lagi")) === "Memanggil lagi " + b.ticket.code + ".",
+    "a call back is 'lagi'");
+  const t = await ticket(b.ticket.id);
+  assert(t.state === "called" && t.station === ST && t.visits.length === 2,
+    () => "API: called back here: " + JSON.stringify(t));
+  await page.waitForFunction(() => document.querySelectorAll("#deferred-items li[data-ticket]")
+    .length === 1, null, { timeout: 5000 });
+  assert(await page.locator("#deferred-items button").isDisabled(), "busy: no other call back");
+  // it is served as any other
+  await serveHeld(page);
+  // the other one, typed in by its number: also "lagi"
+  await page.fill("#code-input", a.ticket.code);
+  await page.press("#code-input", "Enter");
+  await shows(page, a.ticket.code);
+  await message(page, "Memanggil lagi " + a.ticket.code + ".");
+  await page.waitForFunction(() => document.getElementById("deferred-items").textContent ===
+    "Tidak ada yang ditunda.", null, { timeout: 5000 });
+  await serveHeld(page);
+  noErrors(page);
+};
+
 // A QR scanner is a keyboard: the link it types lands in the number field.
 exports.scanned_qr_calls_that_ticket = async function () {
   const a6 = await issue(), a7 = await issue();
   await page.evaluate(() => document.activeElement && document.activeElement.blur());
   await page.keyboard.type(a7.qr + "\n", { delay: 5 });
   await shows(page, a7.ticket.code);
+  await message(page, "Memanggil " + a7.ticket.code + ".");   // a first call, not "lagi"
   const t = await ticket(a7.ticket.id);
   assert(t.state === "called" && t.station === ST, "the scanned one, not the first waiting");
   assert((await ticket(a6.ticket.id)).state === "waiting", "the first waiting still waits");
   assert(!(await stationState()).state.includes("paused"), "no shortcut fired while scanning");
   // a forged one
-  await key(page, "s");
-  await page.waitForFunction(() => document.getElementById("held").className.includes("serving"),
-    null, { timeout: 5000 });
-  await key(page, "d");
-  await shows(page, "–");
+  await serveHeld(page);
   const bad = a6.qr.replace(/sig=(.)/, (m, c) => "sig=" + (c === "A" ? "B" : "A"));
   await page.fill("#code-input", bad);
   await page.press("#code-input", "Enter");
   await message(page, "Kode QR ini tidak sah");
+  // a first call by its typed number: "Memanggil", not "lagi"
+  await page.fill("#code-input", a6.ticket.code.toLowerCase());
+  await page.press("#code-input", "Enter");
+  await shows(page, a6.ticket.code);
+  await message(page, "Memanggil " + a6.ticket.code + ".");
+  await serveHeld(page);
   noErrors(page, ["HTTP 403: POST /v1/events/demo/stations/" + ST + "/call"]);
 };
 

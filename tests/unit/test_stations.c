@@ -89,7 +89,17 @@ static void test_routes_come_from_the_table(void **state)
 		assert_int_equal(found, 1);
 	}
 	assert_true(i >= 8);             /* call … resume */
-	assert_null(route_stations_row(i));
+	/* then the one read, GET …/deferred, listed once */
+	const struct route *rd = route_stations_row(i);
+	assert_non_null(rd);
+	assert_string_equal(rd->method, "GET");
+	assert_string_equal(rd->path, "/v1/events/{ev}/stations/{st}/deferred");
+	assert_int_equal(rd->roles, ROLE_BIT(ROLE_STATION));
+	found = 0;
+	for (size_t k = 0; k < nroutes; k++)
+		found += routes[k] == rd;
+	assert_int_equal(found, 1);
+	assert_null(route_stations_row(i + 1));
 }
 
 static void test_route_list_is_whole(void **state)
