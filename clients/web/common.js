@@ -48,6 +48,27 @@ var antre = (function () {
     return iso ? String(iso).slice(11, 16).replace(":", ".") : none === undefined ? "" : none;
   }
 
+  // "10.32" (or "10.32.07" with seconds) of a moment (a Date, or what
+  // Date takes) in a time zone (the event's; the browser's when not given
+  // or unknown): the same id-ID form as hhmm, for the pages that show the
+  // time now or a moment they computed (the TV's clock, the person's
+  // countdown).
+  var clockFormats = {};
+  function clock(when, timeZone, seconds) {
+    var key = (timeZone || "") + (seconds ? "|s" : ""), f = clockFormats[key];
+    if (!f) {
+      var o = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+      if (seconds) o.second = "2-digit";
+      if (timeZone) o.timeZone = timeZone;
+      try { f = new Intl.DateTimeFormat("id-ID", o); }
+      catch (e) { delete o.timeZone; f = new Intl.DateTimeFormat("id-ID", o); }
+      clockFormats[key] = f;
+    }
+    return f.formatToParts(when instanceof Date ? when : new Date(when)).filter(function (p) {
+      return p.type === "hour" || p.type === "minute" || p.type === "second";
+    }).map(function (p) { return p.value; }).join(".");
+  }
+
   function inField(t) {
     return t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA");
   }
@@ -547,7 +568,8 @@ var antre = (function () {
   return {
     RETRY_MS: RETRY_MS,
     PRIORITY_NAMES: PRIORITY_NAMES,
-    $: $, el: el, clear: clear, enc: enc, lower: lower, hhmm: hhmm, inField: inField, say: say,
+    $: $, el: el, clear: clear, enc: enc, lower: lower, hhmm: hhmm, clock: clock,
+    inField: inField, say: say,
     priorityId: priorityId, priorityName: priorityName, serviceDef: serviceDef,
     serviceName: serviceName, stageDef: stageDef, stageName: stageName, deskName: deskName,
     isAuthError: isAuthError, api: api,
