@@ -258,7 +258,7 @@
   // Where each desk is, in two groups: "Dipanggil" (called, not yet
   // started: the person is still on the way, by code and desk) and "Sedang
   // dilayani" (a row per stage: each desk's number and whom it serves, or
-  // "–", or "Istirahat").  A ticket's state is the board's (stations[].ticket
+  // "–", or "Istirahat"; then how many wait there and for how long).  A ticket's state is the board's (stations[].ticket
   // .state), or newer from the stream's call and ticket events.
   function ticketState(s) {
     if (!s.ticket) return "";
@@ -268,10 +268,11 @@
   function stageRow(stage) {
     var row = stageRows[stage];
     if (!row) {
-      row = stageRows[stage] = el("div", "srow");
+      row = stageRows[stage] = el("div", "srow stage");
       row.dataset.stage = stage;
-      row.appendChild(el("p", "sname", stageName(stage)));
+      row.appendChild(el("p", "name", stageName(stage)));
       row.appendChild(el("div", "stiles"));
+      row.appendChild(el("div", "sstats"));
       $("serving").appendChild(row);
     }
     return row.querySelector(".stiles");
@@ -374,21 +375,20 @@
     if (!calls.length) ol.appendChild(el("li", "none", "Belum ada panggilan"));
   }
 
+  // Each stage's row under "Sedang dilayani" ends with how many wait there
+  // and for how long (a timed wait: how many, and its minutes).
   function renderStages() {
-    var box = $("stages");
-    box.textContent = "";
     ((board && board.stages) || []).forEach(function (s) {
-      var d = el("div", "stage");
-      d.setAttribute("data-stage", s.id);
+      var row = stageRow(s.id).parentNode, d = row.querySelector(".sstats");
       var hold = holdMinutes(s.id) > 0;
-      d.appendChild(el("p", "name", s.name || stageName(s.id)));
+      row.querySelector(".name").textContent = s.name || stageName(s.id);
+      d.textContent = "";
       var w = el("p", "waiting", number(s.waiting));
       w.appendChild(el("small", "", hold ? "orang" : "menunggu"));
       d.appendChild(w);
       var eta = el("p", "eta", hold ? "lama" : "tunggu");
       eta.appendChild(el("b", "", hold ? holdMinutes(s.id) + " menit" : waitText(s)));
       d.appendChild(eta);
-      box.appendChild(d);
     });
   }
 
@@ -413,7 +413,7 @@
     if (over()) {
       var more = el("li", "more"), hidden = 0;
       ul.appendChild(more);
-      while (ul.children.length > 2 && over()) {
+      while (ul.children.length > 1 && over()) {
         ul.removeChild(more.previousSibling);
         hidden++;
         more.textContent = "+" + hidden + " orang lainnya";
