@@ -1,6 +1,6 @@
 // What the operator pages (desk.html, station.html, dashboard.html) share,
 // as one global object, `antre` (the TV and status pages load it for the
-// service worker's registration alone): small DOM helpers, the event's names, the
+// service worker's registration and the time's one form, antre.clock): small DOM helpers, the event's names, the
 // token (asked once, kept in sessionStorage, or in localStorage when "Ingat"
 // is ticked), the API with that token, the screens (the token form, the
 // event chooser, the fatal message), which event the page is for, and the
