@@ -118,6 +118,7 @@ void record_station(const cJSON *j, struct station *s)
 	s->state = strcmp(state, "paused") == 0 ? STATION_PAUSED : STATION_OPEN;
 	copy_str(j, "ticket_id", s->ticket_id, sizeof s->ticket_id);
 	copy_str(j, "ticket_code", s->ticket_code, sizeof s->ticket_code);
+	copy_str(j, "ticket_state", s->ticket_state, sizeof s->ticket_state);
 }
 
 /* A call as the scripts write it ({"ticket", "code", "station", "stage",

@@ -153,7 +153,8 @@ cJSON *proto_station_encode(const struct station *s)
 		failed = !cJSON_AddNullToObject(o, "ticket");
 	else if (!failed)
 		failed = !(tk = cJSON_AddObjectToObject(o, "ticket")) ||
-		    pj_add_str(tk, "id", s->ticket_id) || pj_add_str(tk, "code", s->ticket_code);
+		    pj_add_str(tk, "id", s->ticket_id) || pj_add_str(tk, "code", s->ticket_code) ||
+		    (s->ticket_state[0] && pj_add_str(tk, "state", s->ticket_state));
 	return pj_finish(o, failed);
 }
 
@@ -180,7 +181,9 @@ int proto_station_decode_at(const cJSON *j, const char *ctx, void *dst, char *er
 		snprintf(sub, sizeof sub, "%s.ticket", ctx);
 		if (pj_need_object(tk, sub, err) ||
 		    pj_get_str(tk, sub, "id", PJ_REQUIRED, s->ticket_id, sizeof s->ticket_id, err) ||
-		    pj_get_str(tk, sub, "code", PJ_REQUIRED, s->ticket_code, sizeof s->ticket_code, err))
+		    pj_get_str(tk, sub, "code", PJ_REQUIRED, s->ticket_code, sizeof s->ticket_code, err) ||
+		    pj_get_str(tk, sub, "state", PJ_OPTIONAL, s->ticket_state, sizeof s->ticket_state,
+		    err))
 			return -1;
 		/* the encoder writes a station without a ticket id as "ticket": null */
 		if (s->ticket_id[0] == '\0')

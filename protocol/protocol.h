@@ -98,6 +98,7 @@ struct station {
 	enum station_state state;
 	char ticket_id[PROTO_TICKET_ID_MAX]; /* held ticket, "" when none */
 	char ticket_code[PROTO_CODE_MAX];
+	char ticket_state[16];           /* "called" or "serving"; "" when not known */
 };
 
 /* A call as announced: code, where to go, and whether it is a recall. */

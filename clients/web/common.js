@@ -1,6 +1,6 @@
 // What the operator pages (desk.html, station.html, dashboard.html) share,
 // as one global object, `antre` (the TV and status pages load it for the
-// service worker's registration alone): small DOM helpers, the event's names, the
+// service worker's registration and the time's one form, antre.clock): small DOM helpers, the event's names, the
 // token (asked once, kept in sessionStorage, or in localStorage when "Ingat"
 // is ticked), the API with that token, the screens (the token form, the
 // event chooser, the fatal message), which event the page is for, and the
@@ -46,6 +46,27 @@ var antre = (function () {
   // Without a time: `none` ("" unless given).
   function hhmm(iso, none) {
     return iso ? String(iso).slice(11, 16).replace(":", ".") : none === undefined ? "" : none;
+  }
+
+  // "10.32" (or "10.32.07" with seconds) of a moment (a Date, or what
+  // Date takes) in a time zone (the event's; the browser's when not given
+  // or unknown): the same id-ID form as hhmm, for the pages that show the
+  // time now or a moment they computed (the TV's clock, the person's
+  // countdown).
+  var clockFormats = {};
+  function clock(when, timeZone, seconds) {
+    var key = (timeZone || "") + (seconds ? "|s" : ""), f = clockFormats[key];
+    if (!f) {
+      var o = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+      if (seconds) o.second = "2-digit";
+      if (timeZone) o.timeZone = timeZone;
+      try { f = new Intl.DateTimeFormat("id-ID", o); }
+      catch (e) { delete o.timeZone; f = new Intl.DateTimeFormat("id-ID", o); }
+      clockFormats[key] = f;
+    }
+    return f.formatToParts(when instanceof Date ? when : new Date(when)).filter(function (p) {
+      return p.type === "hour" || p.type === "minute" || p.type === "second";
+    }).map(function (p) { return p.value; }).join(".");
   }
 
   function inField(t) {
@@ -547,7 +568,8 @@ var antre = (function () {
   return {
     RETRY_MS: RETRY_MS,
     PRIORITY_NAMES: PRIORITY_NAMES,
-    $: $, el: el, clear: clear, enc: enc, lower: lower, hhmm: hhmm, inField: inField, say: say,
+    $: $, el: el, clear: clear, enc: enc, lower: lower, hhmm: hhmm, clock: clock,
+    inField: inField, say: say,
     priorityId: priorityId, priorityName: priorityName, serviceDef: serviceDef,
     serviceName: serviceName, stageDef: stageDef, stageName: stageName, deskName: deskName,
     isAuthError: isAuthError, api: api,

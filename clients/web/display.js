@@ -65,6 +65,8 @@
   var board = null;                // the latest snapshot
   var calls = [];                  // newest first
   var tiles = {};                  // station id -> its element
+  var stageRows = {};              // stage id -> its row under "Sedang dilayani"
+  var stateSeen = {};              // ticket id -> its state from the stream since the board
   var tileKey = "";
   var heroCall = null;
   var serverSkew = null;           // server clock minus ours, ms, from boards
@@ -110,16 +112,9 @@
     return fmtCache[key];
   }
 
-  // "10:32" in the event's time zone.
-  function hhmm(d) {
-    var parts = fmt({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).formatToParts(d);
-    var h = "", m = "";
-    parts.forEach(function (p) {
-      if (p.type === "hour") h = p.value;
-      if (p.type === "minute") m = p.value;
-    });
-    return h + ":" + m;
-  }
+  // "10.32" in the event's time zone: the id-ID form every page shows
+  // (common.js).
+  function hhmm(d) { return antre.clock(d, info && info.timezone); }
 
   function number(n) { return Number(n || 0).toLocaleString("id-ID"); }
 
@@ -260,27 +255,73 @@
 
   // ---- rendering ----------------------------------------------------------
 
+  // Where each desk is, in two groups: "Dipanggil" (called, not yet
+  // started: the person is still on the way, by code and desk) and "Sedang
+  // dilayani" (a row per stage: each desk's number and whom it serves, or
+  // "–", or "Istirahat"; then how many wait there and for how long).  A ticket's state is the board's (stations[].ticket
+  // .state), or newer from the stream's call and ticket events.
+  function ticketState(s) {
+    if (!s.ticket) return "";
+    return stateSeen[s.ticket.id] || s.ticket.state || "serving";
+  }
+
+  function stageRow(stage) {
+    var row = stageRows[stage];
+    if (!row) {
+      row = stageRows[stage] = el("div", "srow stage");
+      row.dataset.stage = stage;
+      row.appendChild(el("p", "name", stageName(stage)));
+      row.appendChild(el("div", "stiles"));
+      row.appendChild(el("div", "sstats"));
+      $("serving").appendChild(row);
+    }
+    return row.querySelector(".stiles");
+  }
+
+  function makeTiles(list) {
+    var key = list.map(function (s) { return s.id; }).join(",");
+    if (key === tileKey) return;
+    tileKey = key;
+    tiles = {};
+    stageRows = {};
+    $("serving").textContent = "";
+    $("called").textContent = "";
+    list.forEach(function (s) {
+      var t = el("div", "tile");
+      t.dataset.station = s.id;
+      t.dataset.stage = s.stage;
+      t.appendChild(el("span", "num", String(s.number)));
+      t.appendChild(el("span", "code", "–"));
+      t.appendChild(el("span", "desk", deskName(s.stage, s.number)));
+      tiles[s.id] = t;
+      stageRow(s.stage);
+    });
+  }
+
+  // Puts each tile where its state says, in the stations' order, moving
+  // only those out of place (a move restarts a tile's blink).
+  function placeTiles(list) {
+    var want = { called: [] };
+    list.forEach(function (s) {
+      var g = tiles[s.id].classList.contains("called") ? "called" : s.stage;
+      (want[g] = want[g] || []).push(tiles[s.id]);
+    });
+    Object.keys(want).forEach(function (g) {
+      var box = g === "called" ? $("called") : stageRow(g);
+      var now = Array.prototype.slice.call(box.children);
+      if (now.length === want[g].length && now.every(function (t, i) { return t === want[g][i]; }))
+        return;
+      want[g].forEach(function (t) { box.appendChild(t); });
+    });
+    $("called-none").hidden = want.called.length > 0;
+    $("called").className = "called" + (want.called.length > 2 ? " dense" : "");
+  }
+
   function renderStations() {
     var list = (board && board.stations) || [];
-    var key = list.map(function (s) { return s.id; }).join(",");
-    var box = $("stations");
-    if (key !== tileKey) {
-      tileKey = key;
-      tiles = {};
-      box.textContent = "";
-      box.className = "stations n" + (list.length <= 4 ? 4 : list.length <= 8 ? 8 :
-        list.length <= 12 ? 12 : list.length <= 16 ? 16 : "many");
-      list.forEach(function (s) {
-        var t = el("div", "tile");
-        t.dataset.station = s.id;
-        t.appendChild(el("p", "desk", deskName(s.stage, s.number)));
-        t.appendChild(el("p", "code", "–"));
-        box.appendChild(t);
-        tiles[s.id] = t;
-      });
-    }
+    makeTiles(list);
     list.forEach(function (s) {
-      var t = tiles[s.id], code = t.querySelector(".code");
+      var t = tiles[s.id], code = t.querySelector(".code"), st = ticketState(s);
       t.querySelector(".desk").textContent = deskName(s.stage, s.number);
       if (s.state === "paused") {
         code.textContent = "Istirahat";
@@ -292,7 +333,9 @@
       // the ring stays while the desk still holds whom it called
       if (!s.ticket || s.state === "paused") unflash(t, s.id);
       t.classList.toggle("empty", !s.ticket && s.state !== "paused");
+      t.classList.toggle("called", st === "called" && s.state !== "paused");
     });
+    placeTiles(list);
   }
 
   function renderHero(c, fresh) {
@@ -322,7 +365,7 @@
   function renderCalls() {
     var ol = $("calls");
     ol.textContent = "";
-    calls.slice(0, 5).forEach(function (c, i) {
+    calls.slice(0, 6).forEach(function (c, i) {
       var li = el("li", i === 0 ? "newest" : "");
       li.appendChild(el("span", "code", c.code));
       li.appendChild(el("span", "desk", deskName(c.stage, stationNumber(c))));
@@ -332,21 +375,20 @@
     if (!calls.length) ol.appendChild(el("li", "none", "Belum ada panggilan"));
   }
 
+  // Each stage's row under "Sedang dilayani" ends with how many wait there
+  // and for how long (a timed wait: how many, and its minutes).
   function renderStages() {
-    var box = $("stages");
-    box.textContent = "";
     ((board && board.stages) || []).forEach(function (s) {
-      var d = el("div", "stage");
-      d.setAttribute("data-stage", s.id);
+      var row = stageRow(s.id).parentNode, d = row.querySelector(".sstats");
       var hold = holdMinutes(s.id) > 0;
-      d.appendChild(el("p", "name", s.name || stageName(s.id)));
+      row.querySelector(".name").textContent = s.name || stageName(s.id);
+      d.textContent = "";
       var w = el("p", "waiting", number(s.waiting));
       w.appendChild(el("small", "", hold ? "orang" : "menunggu"));
       d.appendChild(w);
       var eta = el("p", "eta", hold ? "lama" : "tunggu");
       eta.appendChild(el("b", "", hold ? holdMinutes(s.id) + " menit" : waitText(s)));
       d.appendChild(eta);
-      box.appendChild(d);
     });
   }
 
@@ -371,7 +413,7 @@
     if (over()) {
       var more = el("li", "more"), hidden = 0;
       ul.appendChild(more);
-      while (ul.children.length > 2 && over()) {
+      while (ul.children.length > 1 && over()) {
         ul.removeChild(more.previousSibling);
         hidden++;
         more.textContent = "+" + hidden + " orang lainnya";
@@ -395,6 +437,7 @@
   function applyBoard(b) {
     var first = board === null, missed = [];
     board = b;
+    stateSeen = {};                // the board is as new as what the stream said
     (b.stages || []).forEach(function (s) { if (s.name) stageNames[s.id] = s.name; });
     if (b.at) serverSkew = new Date(b.at).getTime() - Date.now();
     // calls this page has not had as events (the stream was down, and could
@@ -433,8 +476,11 @@
     }
     var t = tiles[c.station];
     if (t && !fromBoard) {
+      stateSeen[c.ticket] = "called";
       t.querySelector(".code").textContent = c.code;
       t.classList.remove("empty", "paused");
+      t.classList.add("called");
+      placeTiles((board && board.stations) || []);
     }
     if (t && t.querySelector(".code").textContent === c.code) flash(t, c.station);
     renderHero(c, true);
@@ -442,6 +488,17 @@
     var age = serverSkew === null ? 0 : Date.now() + serverSkew - new Date(c.at).getTime();
     if (soundWanted() && age < ANNOUNCE_MAX_AGE_MS)
       enqueue({ text: speechText(c, stageName(c.stage)), key: c.ticket + "@" + c.station });
+  }
+
+  // A ticket's state changed: a desk that started serving whom it called
+  // moves from "Dipanggil" to "Sedang dilayani" now, not at the next board.
+  function onTicket(t) {
+    if (!t || !t.id || !t.state) return;
+    stateSeen[t.id] = t.state;
+    var held = ((board && board.stations) || []).some(function (s) {
+      return s.ticket && s.ticket.id === t.id;
+    });
+    if (held) renderStations();
   }
 
   // ---- the stream ---------------------------------------------------------
@@ -475,7 +532,10 @@
       setOffline(false);
       try { onCall(JSON.parse(m.data)); } catch (e) { /* ignore a bad entry */ }
     });
-    es.addEventListener("ticket", remember);
+    es.addEventListener("ticket", function (m) {
+      remember(m);
+      try { onTicket(JSON.parse(m.data)); } catch (e) { /* ignore a bad entry */ }
+    });
     es.addEventListener("station", remember);
   }
 

@@ -57,17 +57,9 @@
     return "sekitar " + Math.round(s / 60) + " menit lagi (pukul " + at + ")";
   }
 
-  // "10:32", in the event's time zone when it is known.
+  // "10.32", in the event's time zone when it is known (common.js).
   function clock(iso, seconds) {
-    var o = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
-    if (seconds) o.second = "2-digit";
-    if (timezone) o.timeZone = timezone;
-    var f;
-    try { f = new Intl.DateTimeFormat("id-ID", o); }
-    catch (e) { delete o.timeZone; f = new Intl.DateTimeFormat("id-ID", o); }
-    return f.formatToParts(iso ? new Date(iso) : new Date()).filter(function (p) {
-      return p.type === "hour" || p.type === "minute" || p.type === "second";
-    }).map(function (p) { return p.value; }).join(":");
+    return antre.clock(iso ? new Date(iso) : new Date(), timezone, seconds);
   }
 
   function deskName(station) {

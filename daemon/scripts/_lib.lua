@@ -293,10 +293,14 @@ end
 -- entry (with `at`) show it.
 local function station_view(id, stage, number)
 	local s = redis.call('HMGET', P .. 'st:' .. id, 'state', 'ticket')
-	local code = ''
-	if s[2] and s[2] ~= '' then code = redis.call('HGET', tkey(s[2]), 'code') or '' end
+	local code, tstate = '', ''
+	if s[2] and s[2] ~= '' then
+		local t = redis.call('HMGET', tkey(s[2]), 'code', 'state')
+		code, tstate = t[1] or '', t[2] or ''
+	end
+	-- the ticket's state: the TV shows called apart from serving
 	return { id = id, stage = stage, number = number, state = s[1] or 'open',
-		ticket_id = s[2] or '', ticket_code = code }
+		ticket_id = s[2] or '', ticket_code = code, ticket_state = tstate }
 end
 
 -- A call at a stage: the smoothed gap between calls (EWMA, 1/5 to the

@@ -899,7 +899,8 @@ def test_station_calls_the_ticket_whose_qr_it_scans():
     c = b["ticket"]
     assert c["id"] == t3["id"] and c["code"] == t3["code"], c
     assert c["state"] == "called" and c["station"] == sid, c
-    assert board_station(ev, sid)["ticket"] == {"id": t3["id"], "code": t3["code"]}
+    assert board_station(ev, sid)["ticket"] == {"id": t3["id"], "code": t3["code"],
+                                                 "state": "called"}
     g1, g2 = get_ticket(ev, t1["id"]), get_ticket(ev, t2["id"])
     assert g1["state"] == g2["state"] == "waiting", (g1, g2)
     assert (g1["position"], g2["position"]) == (0, 1), (g1, g2)

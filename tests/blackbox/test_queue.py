@@ -239,7 +239,7 @@ def test_full_flow_through_four_stages_and_timed_observation():
         assert v["started_at"] is None and v["completed_at"] is None and v["outcome"] is None
         bs = board_station(ev, sid)
         assert bs == {"id": sid, "stage": stage, "number": int(sid[-1]), "state": "open",
-                      "ticket": {"id": tid, "code": code}}, bs
+                      "ticket": {"id": tid, "code": code, "state": "called"}}, bs
         s = act(ev, sid, "start")
         assert s["state"] == "serving" and s["station"] == sid, s
         assert s["visits"][i]["started_at"] is not None and s["visits"][i]["completed_at"] is None
@@ -458,7 +458,7 @@ def test_illegal_transitions_are_refused_and_change_nothing():
         refused(station_post(ev, S, op, body), 409, code, ev, snap)
     refused(d.post("/v1/events/%s/tickets/%s/cancel" % (ev, a), role="desk"),
             409, "invalid_transition", ev, snap)
-    assert board_station(ev, S)["ticket"] == {"id": t1["id"], "code": a}
+    assert board_station(ev, S)["ticket"] == {"id": t1["id"], "code": a, "state": "serving"}
 
     # transfer to the same stage while only called, too
     c = call(ev, "registration-2")
@@ -611,7 +611,7 @@ def test_skip_recall_transfer_pause():
     # pausing a station that holds someone keeps the ticket
     c = call(ev, "vaccination-2", s3["code"])
     st, _, p = station_post(ev, "vaccination-2", "pause")
-    assert p["station"]["ticket"] == {"id": s3["id"], "code": s3["code"]}, p
+    assert p["station"]["ticket"] == {"id": s3["id"], "code": s3["code"], "state": "called"}, p
     assert p["station"]["state"] == "paused"
     assert get(ev, s3["id"])["state"] == "called"
     station_post(ev, "vaccination-2", "resume")

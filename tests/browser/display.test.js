@@ -320,7 +320,7 @@ exports.busy_board_screenshot = async function () {
     { timeout: 3000, what: "the board after the last change" });
     assert((await page.locator("#doses").textContent()) === "2", "two doses on the board");
     const holds = await page.locator("#holds li").allTextContents();
-    assert(holds.length === 2 && holds.every((h) => /^A-00\d+boleh pulang \d\d:\d\d$/.test(h)),
+    assert(holds.length === 2 && holds.every((h) => /^A-00\d+boleh pulang \d\d\.\d\d$/.test(h)),
       () => "holds: " + JSON.stringify(holds));
     const reg = await page.locator(".stage").first().textContent();
     assert(reg.startsWith("Pendaftaran"), () => "stage card: " + reg);

@@ -334,7 +334,7 @@ exports.wait_shown_as_a_range = async function () {
     const eta = await text(p, "#eta");
     assert(eta === want, () => "eta shown " + JSON.stringify(eta) + ", want " + want);
     const leave = await text(p, "#leave");
-    assert(/^sekitar \d+ menit lagi \(pukul \d\d:\d\d\)$/.test(leave),
+    assert(/^sekitar \d+ menit lagi \(pukul \d\d\.\d\d\)$/.test(leave),
       () => "leave: " + JSON.stringify(leave));
     noErrors(p);
   } finally {
@@ -479,7 +479,7 @@ exports.observation_counts_down_live = async function () {
     await shot(p, "observation");
     await waitText(p, "#headline", "Boleh pulang dalam 30 menit");
     const d = await text(p, "#detail");
-    assert(d === "Tunggu di Observasi sampai pukul 11:00.", () => "detail: " + JSON.stringify(d));
+    assert(d === "Tunggu di Observasi sampai pukul 11.00.", () => "detail: " + JSON.stringify(d));
     assert((await text(p, "#stage")) === "Observasi", "stage");
     await lines(p, "observation", ["#stage"], [...QUEUED_ONLY, "#notify-box", "#alert"]);
     await fitsPhones(p, "observation");
@@ -570,7 +570,7 @@ exports.timed_wait_before_another_stage = async function () {
   try {
     await waitText(p, "#headline", "Lanjut ke Kartu vaksin dalam 15 menit");
     const d = await text(p, "#detail");
-    assert(d === "Tunggu di Istirahat sampai pukul 10:15.", () => "detail: " + JSON.stringify(d));
+    assert(d === "Tunggu di Istirahat sampai pukul 10.15.", () => "detail: " + JSON.stringify(d));
     await lines(p, "resting", ["#stage"], [...QUEUED_ONLY, "#notify-box", "#alert"]);
     await p.clock.fastForward("15:00");
     await waitText(p, "#headline", "Silakan lanjut ke Kartu vaksin");

@@ -205,6 +205,7 @@ static void assert_station_eq(const struct station *a, const struct station *b)
 	assert_int_equal(a->state, b->state);
 	assert_string_equal(a->ticket_id, b->ticket_id);
 	assert_string_equal(a->ticket_code, b->ticket_code);
+	assert_string_equal(a->ticket_state, b->ticket_state);
 }
 
 static void assert_call_eq(const struct call *a, const struct call *b)
@@ -524,6 +525,17 @@ static void test_station_roundtrip(void **state)
 	    "{\"id\":\"vaccination-3\",\"stage\":\"vaccination\",\"number\":3,"
 	    "\"state\":\"open\",\"ticket\":{\"id\":\"t_8f3a2c91d0e4\",\"code\":\"A-017\"}}");
 	cJSON *j = reparse(proto_station_encode(&s));
+	assert_int_equal(proto_station_decode(j, &back, err), 0);
+	cJSON_Delete(j);
+	assert_station_eq(&s, &back);
+
+	/* the held ticket's state, when known (the TV tells called from serving) */
+	snprintf(s.ticket_state, sizeof s.ticket_state, "called");
+	assert_json(proto_station_encode(&s),
+	    "{\"id\":\"vaccination-3\",\"stage\":\"vaccination\",\"number\":3,"
+	    "\"state\":\"open\",\"ticket\":{\"id\":\"t_8f3a2c91d0e4\",\"code\":\"A-017\","
+	    "\"state\":\"called\"}}");
+	j = reparse(proto_station_encode(&s));
 	assert_int_equal(proto_station_decode(j, &back, err), 0);
 	cJSON_Delete(j);
 	assert_station_eq(&s, &back);
