@@ -386,7 +386,7 @@ static void plan_on_result(struct req *r, const cJSON *result)
 		fatal("calloc");   /* OOM only: one plan */
 	if (bad != NULL) {
 		free(p);
-		http_reply_error(r, 400, "bad_request", bad);
+		http_reply_error(r, 400, "invalid_parameter", bad);
 		return;
 	}
 	memset(&in, 0, sizeof in);
@@ -412,7 +412,7 @@ static void plan_get(struct req *r)
 	const char *bad = query_read(r, &(struct plan_query){ 0 });
 
 	if (bad != NULL) {
-		http_reply_error(r, 400, "bad_request", bad);
+		http_reply_error(r, 400, "invalid_parameter", bad);
 		return;
 	}
 	queue_run(r, "plan", 1, args, plan_on_result);

@@ -114,7 +114,7 @@ def test_defaults_are_the_events():
 
 def test_an_event_without_a_target_needs_one():
     st, _, b = d.get("/v1/events/%s/plan" % FRESH, role="organiser")
-    assert_error((st, _, b), 400, "bad_request")
+    assert_error((st, _, b), 400, "invalid_parameter")
     assert "target" in b["error"]["message"], b
     assert plan("?target=10", ev=FRESH)["people"] == 11
 
@@ -196,7 +196,7 @@ def test_every_bad_parameter_is_a_400_naming_it():
             query = "?%s=%s" % (name, v)
             resp = d.get("/v1/events/%s/plan%s" % (EV, query), role="organiser")
             assert resp[0] == 400, (query, resp)
-            assert_error(resp, 400, "bad_request")
+            assert_error(resp, 400, "invalid_parameter")
             msg = resp[2]["error"]["message"]
             assert ('"%s"' % name) in msg or (name == "close" and '"open"' in msg), (query, msg)
     assert everything() == before
@@ -250,7 +250,7 @@ def test_the_cli_table_and_json():
     st, _, b = d.get("/v1/events/%s/plan?max_wait_min=0" % EV, role="organiser")
     rc, out, err = cli("plan", EV, "--max-wait", "0")
     assert rc == 1 and out == "", (rc, out)
-    assert err == "antre: %s (bad_request)\n" % b["error"]["message"], err
+    assert err == "antre: %s (invalid_parameter)\n" % b["error"]["message"], err
     # a value with characters of its own is sent encoded, and refused
     rc, out, err = cli("plan", EV, "--service", "registration:60&target=5")
     assert rc == 1 and "service" in err, (rc, err)
@@ -267,7 +267,7 @@ def test_redis_away_is_a_503():
                      "store_unavailable")
         # a bad parameter is still the 400 it is
         assert_error(d.get("/v1/events/%s/plan?target=0" % EV, role="organiser"), 400,
-                     "bad_request")
+                     "invalid_parameter")
     finally:
         redis.start()
         d.wait_redis_up()

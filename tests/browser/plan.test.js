@@ -192,7 +192,7 @@ exports.bad_input_shows_the_servers_message = async function () {
     await page.fill("#plan-close", "08:00");
     await submitFrom(page, "#plan-submit");
     let r = await serverPlan(page);
-    assert(r.status === 400 && r.body.error.code === "bad_request", () => JSON.stringify(r.body));
+    assert(r.status === 400 && r.body.error.code === "invalid_parameter", () => JSON.stringify(r.body));
     const err = page.locator("#plan-error");
     assert(await err.isVisible(), "the error beside the form");
     const msg = await err.textContent();
