@@ -401,7 +401,7 @@ static void plan_on_result(struct req *r, const cJSON *result)
 	p->max_wait_min = q.max_wait_min;
 	plan_fill(r->event, &in, &out, p);
 	if ((body = proto_plan_encode(p)) == NULL)
-		fatalx("out of memory");
+		fatalx("out of memory");   /* OOM only: the plan is bounded (8 stages, 24 hours) */
 	free(p);
 	http_reply_json(r, 200, body);
 }

@@ -222,7 +222,7 @@ static void stations_on_deferred(struct req *r, const cJSON *result)
 	cJSON *body = cJSON_CreateObject(), *list, *wire;
 
 	if (body == NULL || (list = cJSON_AddArrayToObject(body, "tickets")) == NULL)
-		fatalx("out of memory");
+		fatalx("out of memory");   /* OOM only: an empty object and list */
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(result, "tickets")) {
 		if ((wire = record_ticket_wire(r->event, t, RECORD_FULL)) == NULL) {
 			cJSON_Delete(body);
