@@ -87,6 +87,7 @@ static cJSON *event_encode(const struct event_def *ev)
 	for (int i = 0; i < ev->npriorities; i++) {
 		cJSON_AddItemToArray(a, x = cJSON_CreateObject());
 		cJSON_AddStringToObject(x, "id", ev->priorities[i]);
+		cJSON_AddStringToObject(x, "name", ev->priority_names[i]);
 	}
 	x = cJSON_AddObjectToObject(o, "priority_policy");
 	cJSON_AddStringToObject(x, "mode", ev->policy == POLICY_STRICT ? "strict" : "interleaved");

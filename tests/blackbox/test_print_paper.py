@@ -207,6 +207,20 @@ def test_priority_names_from_the_event_file_and_the_fallbacks():
     assert "Prioritas: Lansia" not in paper("named", t["id"])[0]
 
 
+def test_the_event_says_each_priority_by_the_name_it_prints():
+    # the pages name a priority as the paper does: the event answers each
+    # priority's name (the file's, else the usual one, else the id)
+    st, _, b = d.get("/v1/events/named")
+    assert st == 200, b
+    names = [(p["id"], p.get("name")) for p in b["event"]["priorities"]]
+    assert names == [("elderly", "Lanjut usia"), ("pregnant", "Ibu hamil"), ("vip", "vip"),
+                     ("regular", "Warga umum")], names
+    st, _, b = d.get("/v1/events")
+    assert st == 200, b
+    words = [e for e in b["events"] if e["id"] == "words"][0]
+    assert [p["name"] for p in words["priorities"]] == ["Lansia", "Disabilitas", "Umum"], words
+
+
 # ---- the area -------------------------------------------------------------------
 
 def test_area_prints_with_a_label_and_a_nik_district_as_one():
