@@ -7,8 +7,8 @@
 "use strict";
 
 const net = require("net");
-const { assert, startStack, launchBrowser, DEMO_EVENT, TOKENS, waitUntil, ANTRED_TEST,
-  setTestClock, wibMs } = require("./lib");
+const { assert, startStack, launchBrowser, watchPageErrors, DEMO_EVENT, TOKENS, waitUntil,
+  ANTRED_TEST, setTestClock, wibMs } = require("./lib");
 
 const SCREENSHOT = process.env.DASHBOARD_SCREENSHOT || "/tmp/dashboard.png";
 const ORG = TOKENS.organiser;
@@ -69,24 +69,7 @@ async function desktopPage(token) {
     deviceScaleFactor: 1, locale: "id-ID", timezoneId: "Asia/Jakarta" });
   if (token)
     await context.addInitScript((t) => sessionStorage.setItem("antre.organiser.token", t), token);
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push("page error: " + e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-      page.errors.push("console: " + m.text());
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) page.errors.push("HTTP " + r.status() + ": " + r.url());
-  });
-  page.on("requestfailed", (r) => {
-    // the stream is cut when the page or its context closes; a reload
-    // aborts what was in flight
-    const why = r.failure() ? r.failure().errorText : "";
-    if (!r.url().endsWith("/stream") && why !== "net::ERR_ABORTED")
-      page.errors.push("request failed: " + r.url() + " " + why);
-  });
-  return page;
+  return watchPageErrors(await context.newPage(), stack.antred.base);
 }
 
 function noErrors(page, expected = []) {
@@ -197,7 +180,7 @@ exports.asks_for_the_token_once = async function () {
     await shown(page);
     assert((await page.evaluate(() => localStorage.getItem("antre.organiser.token"))) === ORG,
       "remembered");
-    const statsUrl = stack.antred.base + "/v1/events/demo/stats";
+    const statsUrl = "GET /v1/events/demo/stats";
     noErrors(page, ["HTTP 401: " + statsUrl, "HTTP 403: " + statsUrl]);
   } finally {
     await page.context().close();

@@ -4,7 +4,8 @@
 // *.test.js only).
 "use strict";
 
-const { assert, TOKENS, wibMs, startPinnedStack, launchBrowser } = require("./lib");
+const { assert, TOKENS, wibMs, startPinnedStack, launchBrowser,
+  watchPageErrors } = require("./lib");
 
 // The event's clock (antred-test, key test:clock): a fixed morning in
 // Jakarta, so that the codes start at A-001, issued_today counts these
@@ -37,24 +38,7 @@ function helpers(stack, browser) {
           width: img ? img.naturalWidth : 0 });
       };
     }, token || "");
-    const page = await context.newPage();
-    page.errors = [];
-    page.on("pageerror", (e) => page.errors.push("page error: " + e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-        page.errors.push("console: " + m.text());
-    });
-    page.on("response", (r) => {
-      if (r.status() >= 400)
-        page.errors.push("HTTP " + r.status() + ": " + r.request().method() + " " +
-          r.url().replace(stack().antred.base, ""));
-    });
-    page.on("requestfailed", (r) => {
-      const why = r.failure() ? r.failure().errorText : "";
-      if (!r.url().endsWith("/stream") && why !== "net::ERR_ABORTED")
-        page.errors.push("request failed: " + r.url() + " " + why);
-    });
-    return page;
+    return watchPageErrors(await context.newPage(), stack().antred.base);
   }
 
 

@@ -12,8 +12,8 @@
 "use strict";
 
 const net = require("net");
-const { assert, startPinnedStack, sleep, waitUntil, CHROMIUM, setTestClock, wibMs } =
-  require("./lib");
+const { assert, startPinnedStack, sleep, waitUntil, CHROMIUM, setTestClock, wibMs,
+  watchPageErrors } = require("./lib");
 
 const SCREENSHOT = process.env.BROWSER_DISPLAY_SCREENSHOT || "/tmp/display.png";
 const SOUND_KEY = "antre.display.sound";
@@ -102,19 +102,7 @@ async function tvPage({ sound, query = "?event=demo" } = {}) {
     viewport: { width: 1920, height: 1080 }, locale: "id-ID", timezoneId: "Asia/Jakarta",
   });
   await context.addInitScript(speechStub, sound ? { key: SOUND_KEY, value: "on" } : null);
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push("page error: " + e.message));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-      page.errors.push("console: " + m.text());
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400 && !r.url().endsWith("/favicon.ico"))
-      page.errors.push("HTTP " + r.status() + ": " + r.url());
-  });
-  page.on("requestfailed", (r) => page.errors.push("request failed: " + r.url() + " " +
-    (r.failure() ? r.failure().errorText : "")));
+  const page = watchPageErrors(await context.newPage(), proxy.base);
   const resp = await page.goto(proxy.base + "/web/display.html" + query);
   assert(resp.status() === 200, () => "display page: HTTP " + resp.status());
   // the board has arrived: the stations' tiles are there

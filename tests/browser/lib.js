@@ -326,6 +326,31 @@ async function launchBrowser() {
   });
 }
 
+// Records on page.errors what a page should never do: a script error, a
+// console error, an answer of 400 or more ("HTTP 409: POST /v1/…", the path
+// without `base`), a request that failed.  A stream cut or a request
+// aborted by a closing page or a reload is not the page's fault.  The
+// browser's "Failed to load resource" console line repeats an HTTP error.
+function watchPageErrors(page, base) {
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push("page error: " + e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
+      page.errors.push("console: " + m.text());
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400)
+      page.errors.push("HTTP " + r.status() + ": " + r.request().method() + " " +
+        (base ? r.url().replace(base, "") : r.url()));
+  });
+  page.on("requestfailed", (r) => {
+    const why = r.failure() ? r.failure().errorText : "";
+    if (!r.url().endsWith("/stream") && why !== "net::ERR_ABORTED")
+      page.errors.push("request failed: " + r.url() + " " + why);
+  });
+  return page;
+}
+
 // A phone-sized page (390x844) that records script errors and failed loads.
 async function phonePage(browser) {
   const context = await browser.newContext({
@@ -336,21 +361,7 @@ async function phonePage(browser) {
     locale: "id-ID",
     timezoneId: "Asia/Jakarta",
   });
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push("page error: " + e.message));
-  // HTTP errors are reported with their address below, not as bare console
-  // lines (the browser's own /favicon.ico request is not the page's)
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-      page.errors.push("console: " + m.text());
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400) page.errors.push("HTTP " + r.status() + ": " + r.url());
-  });
-  page.on("requestfailed", (r) => page.errors.push("request failed: " + r.url() + " " +
-    (r.failure() ? r.failure().errorText : "")));
-  return page;
+  return watchPageErrors(await context.newPage());
 }
 
 // redis-server + antred; stop() stops both and throws what antred's check found.
@@ -403,5 +414,5 @@ async function startPinnedStack(ms, opts = {}) {
 module.exports = {
   ANTRED_TEST, setTestClock, wibMs, startPinnedStack,
   TOP, ANTRED, CHROMIUM, DEMO_EVENT, TOKENS, SANITIZER_MARKS,
-  sleep, assert, freePort, waitUntil, Redis, Antred, launchBrowser, phonePage, startStack,
+  sleep, assert, freePort, waitUntil, Redis, Antred, launchBrowser, watchPageErrors, phonePage, startStack,
 };

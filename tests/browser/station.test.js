@@ -12,7 +12,8 @@
 // share one station page; tickets are issued through the API.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, TOKENS, wibMs } = require("./lib");
+const { assert, startPinnedStack, launchBrowser, watchPageErrors, TOKENS, wibMs } =
+  require("./lib");
 
 // The event's clock (antred-test, key test:clock): a fixed morning in
 // Jakarta, so that the codes start at A-001, issued_today counts these
@@ -28,24 +29,7 @@ async function newPage(token) {
     deviceScaleFactor: 1, locale: "id-ID", timezoneId: "Asia/Jakarta" });
   if (token)
     await context.addInitScript((t) => sessionStorage.setItem("antre.station.token", t), token);
-  const p = await context.newPage();
-  p.errors = [];
-  p.on("pageerror", (e) => p.errors.push("page error: " + e.message));
-  p.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-      p.errors.push("console: " + m.text());
-  });
-  p.on("response", (r) => {
-    if (r.status() >= 400)
-      p.errors.push("HTTP " + r.status() + ": " + r.request().method() + " " +
-        r.url().replace(stack.antred.base, ""));
-  });
-  p.on("requestfailed", (r) => {
-    const why = r.failure() ? r.failure().errorText : "";
-    if (!r.url().endsWith("/stream") && why !== "net::ERR_ABORTED")
-      p.errors.push("request failed: " + r.url() + " " + why);
-  });
-  return p;
+  return watchPageErrors(await context.newPage(), stack.antred.base);
 }
 
 // The token check is GET /v1/whoami: no request meant to fail, so any 4xx

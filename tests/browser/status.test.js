@@ -276,7 +276,7 @@ exports.tampered_link_is_refused = async function () {
       assert(h1 === "Tiket tidak valid", () => what + ": h1 " + JSON.stringify(h1));
       assert((await page.title()) === "Tiket tidak valid", what + ": title");
       assert((await page.locator("#code").count()) === 0, what + ": no ticket shown");
-      noErrors(page, ["HTTP 403: " + link]);
+      noErrors(page, ["HTTP 403: GET " + link]);
     } finally {
       await page.context().close();
     }
