@@ -1,7 +1,7 @@
 #!/bin/sh
 # make test: every unit test binary, black-box test and browser test, once
-# for each build directory given (the plain build, then the sanitizer
-# build), then a short run of every fuzzer, and one closing line
+# for each build directory given (the plain build and the sanitizer build,
+# side by side unless TEST_JOBS=1), then a short run of every fuzzer, and one closing line
 # "N passed, N failed" over everything.  Each layer must pass at least its
 # floor in tests/floors (a missing unit binary or fuzzer, a module that no
 # longer loads, or a filter such as BB_ONLY left set cannot pass as green).
@@ -58,7 +58,17 @@ if [ "${shape_passed:-0}" -lt "${least:-1}" ]; then
 	failed=$((failed + 1))
 fi
 
-for build in "$@"; do
+# One build's unit, black-box and browser tests; its closing line
+# "build: N passed, N failed" sums them.  Each build runs in its own
+# subshell with its own log, so that TEST_JOBS=2 (the default) runs the
+# plain and the sanitizer build side by side: most of a black-box or
+# browser test is waiting on a server, and the two builds share nothing
+# (every test starts its own Redis and antred on free ports).
+run_build() {
+	build=$1
+	passed=0
+	failed=0
+	log=$(mktemp)
 	echo "== unit tests ($build)"
 	unit_passed=0
 	# every test source has its binary: a missing one is a failure
@@ -104,6 +114,28 @@ for build in "$@"; do
 	rc=$?
 	cat "$log"
 	count browser $rc
+	rm -f "$log"
+	echo "build: $passed passed, $failed failed"
+}
+
+TEST_JOBS=${TEST_JOBS:-2}
+outs=
+for build in "$@"; do
+	out=$(mktemp)
+	outs="$outs $out"
+	if [ "$TEST_JOBS" -ge 2 ]; then
+		( run_build "$build" >"$out" 2>&1 ) &
+	else
+		( run_build "$build" >"$out" 2>&1 )
+		cat "$out"
+	fi
+done
+wait
+for out in $outs; do
+	[ "$TEST_JOBS" -ge 2 ] && cat "$out"
+	cp "$out" "$log"
+	rm -f "$out"
+	count build 0
 done
 
 # the fuzzers: a short run of each (FUZZ_SECONDS; 12 here, to keep the
