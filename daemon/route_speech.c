@@ -108,8 +108,11 @@ static void speech_get(struct req *r)
 	size_t len;
 	int n;
 
-	/* (a query that does not parse is left empty by libevent) */
-	if (evhttp_parse_query_str(query ? query : "", &q) != 0) {
+	/* (a query that does not parse is left empty by libevent; a %00
+	 * would end a value early, unseen) */
+	if (evhttp_parse_query_str(query ? query : "", &q) != 0 ||
+	    (query && strstr(query, "%00") != NULL)) {
+		evhttp_clear_headers(&q);
 		http_reply_error(r, 400, "invalid_parameter", "the query is not well formed");
 		return;
 	}
