@@ -129,7 +129,7 @@ static void test_wav_header(void **state)
 static void test_open_missing(void **state)
 {
 	char dir[] = "/tmp/antre-speech-XXXXXX";
-	const struct speech_settings file = { "/etc/hostname", "id", 150 };
+	const struct speech_settings file = { "/dev/null", "id", 150 };
 	const struct speech_settings empty = { dir, "id", 150 };
 	const struct speech_settings novoice = { "", "xx-no-such-voice", 150 };
 	char parts[1][SPEECH_PART_MAX] = { "nol" };
