@@ -5,7 +5,7 @@ DESTDIR  ?=
 BUILD    ?= build
 CC       ?= cc
 
-PKGS      = libevent hiredis libqrencode libcjson libpng libcrypto zlib libsystemd
+PKGS      = libevent hiredis libqrencode libcjson libpng libcrypto zlib libsystemd espeak-ng
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -61,6 +61,7 @@ CORE_SRC = \
 	daemon/notify.c \
 	daemon/route_report.c \
 	daemon/route_plan.c \
+	daemon/route_speech.c \
 	daemon/stats.c \
 	daemon/stats_counters.c \
 	daemon/stats_fetch.c \
@@ -75,6 +76,7 @@ CORE_SRC = \
 	daemon/qr.c \
 	daemon/font.c \
 	daemon/ticket_print.c \
+	daemon/speech.c \
 	$(PROTO_SRC)
 
 # The wire types and their codecs, shared by the daemon and the client.

@@ -56,6 +56,10 @@ static const struct config_key config_keys[] = {
 #endif
 	{ "qr-ecc", KEY_ECC, F(qr_ecc), "M", 0, 0, "QR error correction: L, M, Q or H" },
 	{ "ticket-font", KEY_PATH, F(ticket_font), "/usr/share/consolefonts/Lat15-TerminusBold16.psf.gz", 0, 0, "PSF font for ticket.png" },
+	{ "speech", KEY_INT, F(speech), "1", 0, 1, "1: calls are said as WAV (libespeak-ng) for TVs without an Indonesian voice; 0: not" },
+	{ "speech-voice", KEY_STRING, F(speech_voice), "id", 0, 0, "the espeak-ng voice of the calls" },
+	{ "speech-rate", KEY_INT, F(speech_rate_wpm), "150", 80, 400, "words a minute of the calls" },
+	{ "speech-data", KEY_PATH, F(speech_data), NULL, 0, 0, "espeak-ng-data directory (or its parent); unset: espeak-ng's own" },
 };
 
 #define NKEYS (sizeof config_keys / sizeof config_keys[0])

@@ -74,6 +74,10 @@ struct config {
 	int idle_minutes;                /* an open station this long without a call is idle */
 	int test_clock;                  /* antred-test only: scripts read test:clock */
 	char ticket_font[PATH_MAX];
+	int speech;                      /* 1: GET .../speech.wav says calls */
+	char speech_voice[64];           /* espeak-ng voice, "id" */
+	int speech_rate_wpm;             /* words a minute */
+	char speech_data[PATH_MAX];      /* espeak-ng-data, "" = espeak-ng's own */
 };
 
 /* Sets every key to its default. */

@@ -19,6 +19,7 @@
 #include "routes.h"
 #include "sse.h"
 #include "server.h"
+#include "speech.h"
 #include "store.h"
 
 #define ANTRE_VERSION "0.1.0"
@@ -320,6 +321,7 @@ static void stop_free(struct event **sigs, const int *signums)
 		event_free(sigs[i]);
 	server_events_release(server.events);
 	font_free(&server.font);
+	speech_close();
 	event_base_free(server.base);
 }
 

@@ -134,6 +134,11 @@ static void web_reply(struct req *r, int status, const char *type, const char *b
 		http_reply_raw(r, status, type, buf, len);
 }
 
+void public_reply_cacheable(struct req *r, const char *type, const void *buf, size_t len)
+{
+	web_reply(r, 200, type, buf, len);
+}
+
 /* Sends web-root/name with its type; 404 for anything else. */
 static void web_send(struct req *r, const char *name, int status)
 {

@@ -11,7 +11,8 @@
  * row in its file; a new feature file is a line here. */
 extern const struct route health_routes[], board_routes[], ticket_routes[],
     print_routes[], public_routes[], stream_routes[], stats_routes[],
-    metrics_routes[], report_routes[], plan_routes[], whoami_routes[];
+    metrics_routes[], report_routes[], plan_routes[], whoami_routes[],
+    speech_routes[];
 
 typedef const struct route *route_rows(size_t i);
 
@@ -35,6 +36,7 @@ static const struct {
 	{ metrics_routes, NULL },
 	{ report_routes, NULL },
 	{ plan_routes, NULL },
+	{ speech_routes, NULL },
 };
 
 #define ROUTES_MAX 64

@@ -8,7 +8,8 @@ set -eu
 pkgs="make gcc clang pkg-config libevent-dev libhiredis-dev libqrencode-dev
 libcjson-dev libpng-dev zlib1g-dev libssl-dev libcmocka-dev redis-server
 redis-tools console-setup-linux python3 curl wrk zbar-tools tmux nodejs chromium
-libsystemd-dev systemd groff-base libclang-rt-14-dev valgrind"
+libsystemd-dev systemd groff-base libclang-rt-14-dev valgrind libespeak-ng-dev
+espeak-ng-data"
 [ "${2:-}" = bench ] && pkgs="$pkgs nginx libnginx-mod-nchan"
 [ "${2:-}" = coverage ] && pkgs="$pkgs gcovr"
 

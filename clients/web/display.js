@@ -1,6 +1,9 @@
 // The waiting-room TV: who is called where, the queues, observation, doses.
 // Live from the event's stream (/v1/events/{ev}/stream); every call is shown
-// at once, chimed and spoken in Bahasa Indonesia, one announcement at a time.
+// at once, chimed and spoken in Bahasa Indonesia, one announcement at a time:
+// by the browser's Indonesian voice when it has one, else as the audio
+// antred makes for the call (/v1/events/{ev}/speech.wav, libespeak-ng),
+// else (antred cannot say it either) by whatever voice the browser has.
 //
 // Sound needs a user gesture in browsers: the "Aktifkan suara" button, which
 // is remembered in localStorage; a kiosk started with
@@ -14,6 +17,7 @@
   var ANNOUNCE_MAX_AGE_MS = 60000; // replayed calls older than this are shown, not spoken
   var QUEUE_MAX = 10;
   var FLASH_MS = 10000;
+  var WAV_MAX_MS = 20000;          // a played call that never ends is given up
 
   // ---- words --------------------------------------------------------------
 
@@ -134,7 +138,7 @@
 
   // ---- sound --------------------------------------------------------------
 
-  var audio = null, queue = [], speaking = false;
+  var audio = null, queue = [], speaking = false, player = null;
 
   function soundWanted() {
     try { return localStorage.getItem(SOUND_KEY) === "on"; } catch (e) { return false; }
@@ -161,7 +165,9 @@
     $("sound").hidden = true;
     soundState("on");
     var a = audioContext();
-    var hello = function () { enqueue({ text: "Suara diaktifkan", key: "" }); };
+    var hello = function () {
+      enqueue({ text: "Suara diaktifkan", url: speechUrl("phrase=sound_on"), key: "" });
+    };
     if (a && a.state !== "running") a.resume().then(hello, hello);
     else hello();
   }
@@ -236,6 +242,53 @@
     try { s.speak(u); } catch (e) { fin(); }
   }
 
+  // What antred says for a query (GET /v1/events/{ev}/speech.wav), or
+  // null before the event is known.
+  function speechUrl(query) {
+    return ev ? "/v1/events/" + encodeURIComponent(ev) + "/speech.wav?" + query : null;
+  }
+
+  function callSpeechUrl(c) {
+    return speechUrl("code=" + encodeURIComponent(String(c.code || "")) + "&station=" +
+      encodeURIComponent(String(c.station || "")) + (c.recall ? "&recall=1" : ""));
+  }
+
+  // Plays antred's WAV of an announcement through one Audio element;
+  // done(true) once it has been played (or may not be: the sound button
+  // shows), done(false) when antred had none (503 without espeak-ng, an
+  // old antred, the network).
+  function playWav(url, done) {
+    var a = player || (player = new Audio()), finished = false, timer, p;
+    function fin(ok) {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      a.onended = a.onerror = null;
+      done(ok);
+    }
+    a.onended = function () { fin(true); };
+    a.onerror = function () { fin(false); };
+    timer = setTimeout(function () {
+      try { a.pause(); } catch (e) { /* nothing playing */ }
+      fin(true);
+    }, WAV_MAX_MS);
+    a.src = url;
+    try { p = a.play(); } catch (e) { fin(false); return; }
+    if (p && p.catch) p.catch(function (e) {
+      if (e && e.name === "NotAllowedError") { soundBlocked(); fin(true); } else fin(false);
+    });
+  }
+
+  // The browser's Indonesian voice says it; without one, antred's audio;
+  // when antred has none, the browser's voice after all.
+  function say(item, done) {
+    if (!voice) pickVoice();
+    if (voice || !item.url) { speak(item.text, done); return; }
+    playWav(item.url, function (ok) {
+      if (ok) done(); else speak(item.text, done);
+    });
+  }
+
   function enqueue(item) {
     if (item.key && queue.some(function (q) { return q.key === item.key; }))
       return;                    // the same ticket is about to be announced anyway
@@ -249,7 +302,7 @@
     if (!item) { speaking = false; return; }
     speaking = true;
     setTimeout(function () {
-      speak(item.text, function () { setTimeout(next, 500); });
+      say(item, function () { setTimeout(next, 500); });
     }, chime());
   }
 
@@ -487,7 +540,8 @@
     renderCalls();
     var age = serverSkew === null ? 0 : Date.now() + serverSkew - new Date(c.at).getTime();
     if (soundWanted() && age < ANNOUNCE_MAX_AGE_MS)
-      enqueue({ text: speechText(c, stageName(c.stage)), key: c.ticket + "@" + c.station });
+      enqueue({ text: speechText(c, stageName(c.stage)), url: callSpeechUrl(c),
+        key: c.ticket + "@" + c.station });
   }
 
   // A ticket's state changed: a desk that started serving whom it called

@@ -79,9 +79,13 @@ async function launchKioskBrowser() {
   });
 }
 
-// Replaces speechSynthesis with a recorder (runs before the page's scripts).
+// Replaces speechSynthesis with a recorder that has an Indonesian voice
+// (runs before the page's scripts); the TV without one is
+// display_voice.test.js.
 function speechStub(preset) {
   window.antreSpoken = [];
+  const idVoice = { name: "Stub Indonesia", lang: "id-ID", voiceURI: "stub-id",
+    localService: true, default: true };
   const stub = {
     speaking: false, pending: false, paused: false,
     speak(u) {
@@ -89,10 +93,13 @@ function speechStub(preset) {
       setTimeout(() => u.dispatchEvent(new Event("end")), 50);
     },
     cancel() {}, pause() {}, resume() {},
-    getVoices() { return []; },
+    getVoices() { return [idVoice]; },
     addEventListener() {}, removeEventListener() {},
   };
   Object.defineProperty(window, "speechSynthesis", { value: stub, configurable: true });
+  // the page gives the utterance the voice it picked: a plain object here
+  Object.defineProperty(SpeechSynthesisUtterance.prototype, "voice", { configurable: true,
+    get() { return this.stubVoice || null; }, set(v) { this.stubVoice = v; } });
   if (preset) localStorage.setItem(preset.key, preset.value);
 }
 
