@@ -28,7 +28,7 @@ struct config_key {
  * here: listen falls back to 127.0.0.1:8080 after the file is read. */
 static const struct config_key config_keys[] = {
 	{ "listen", KEY_LISTEN, F(listen), NULL, 0, 0, "HOST:PORT to serve HTTP on (repeatable)" },
-	{ "redis", KEY_REDIS, F(redis), "redis://127.0.0.1:6379/0", 0, 0, "redis://[USER:PASSWORD@]HOST:PORT/DB or unix:/path[?db=N&user=U&password=P]" },
+	{ "redis", KEY_REDIS, F(redis), "redis://127.0.0.1:6379/0", 0, 0, "redis://[USER:PASSWORD@]HOST:PORT/DB, unix:/path[?db=N&user=U&password=P] or redis-sentinel://[USER:PASSWORD@]HOST:PORT,HOST:PORT.../DB?master=NAME" },
 	{ "secret-file", KEY_PATH, F(secret_file), "/var/lib/antre/secret", 0, 0, "HMAC key, created if missing" },
 	{ "token", KEY_TOKEN, F(tokens), NULL, 0, 0, "ROLE VALUE (repeatable)" },
 	{ "events-dir", KEY_PATH, F(events_dir), "/etc/antre/events", 0, 0, "one JSON file per event" },
@@ -191,10 +191,83 @@ static int parse_unix_query(char *q, struct redis_addr *out)
 	return 0;
 }
 
+/* p's "[USER]:PASSWORD@" (the default user without USER; the last @ ends
+ * it, so a password may hold a raw @ too), percent-decoded into out;
+ * returns what follows it, or NULL when it is malformed. */
+static char *parse_userinfo(char *p, struct redis_addr *out)
+{
+	char *at = strrchr(p, '@'), *sep;
+
+	if (at == NULL)
+		return p;
+	if ((sep = memchr(p, ':', (size_t)(at - p))) == NULL ||
+	    pct_decode(p, (size_t)(sep - p), out->user, sizeof out->user) == -1 ||
+	    pct_decode(sep + 1, (size_t)(at - sep - 1), out->password,
+	    sizeof out->password) == -1 || out->password[0] == '\0')
+		return NULL;
+	return at + 1;
+}
+
+/* "HOST[:PORT]" or "[V6]:PORT" into host (size bytes) and port (def when
+ * none is given); 0 or -1.  p is changed. */
+static int parse_hostport(char *p, char *host, size_t size, int *port, int def)
+{
+	char *colon = strrchr(p, ':');
+
+	*port = def;
+	if (p[0] == '[') {
+		char *close = strchr(p, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return -1;
+		colon = close[1] == ':' ? close + 1 : NULL;
+		*close = '\0';
+		p++;
+	}
+	if (colon != NULL) {
+		*colon = '\0';
+		if (parse_port(colon + 1, port) == -1)
+			return -1;
+	}
+	if (*p == '\0' || strlen(p) >= size)
+		return -1;
+	strcpy(host, p);
+	return 0;
+}
+
+/* After "redis-sentinel://": userinfo, HOST:PORT,HOST:PORT..., /DB,
+ * ?master=NAME (required). */
+static int parse_sentinel(char *p, struct redis_addr *out)
+{
+	char *q = strchr(p, '?'), *slash, *node;
+	long db = 0;
+
+	if (q == NULL || strncmp(q, "?master=", 8) != 0 ||
+	    pct_decode(q + 8, strlen(q + 8), out->master, sizeof out->master) == -1 ||
+	    out->master[0] == '\0')
+		return -1;
+	*q = '\0';
+	if ((slash = strchr(p, '/')) != NULL) {
+		*slash = '\0';
+		if (slash[1] != '\0' && (parse_long(slash + 1, &db) == -1 || db < 0 || db > 15))
+			return -1;
+	}
+	out->db = (int)db;
+	if ((p = parse_userinfo(p, out)) == NULL)
+		return -1;
+	while ((node = strsep(&p, ",")) != NULL) {   /* an empty one fails */
+		struct sentinel_node *n = &out->sentinels[out->nsentinels];
+		if (out->nsentinels == CONFIG_MAX_SENTINELS ||
+		    parse_hostport(node, n->host, sizeof n->host, &n->port, 26379) == -1)
+			return -1;
+		out->nsentinels++;
+	}
+	return 0;
+}
+
 int config_parse_redis(const char *s, struct redis_addr *out)
 {
-	char buf[1024];
-	char *p, *slash, *colon, *at;
+	char buf[4096];
+	char *p, *slash;
 	long db = 0;
 
 	memset(out, 0, sizeof *out);
@@ -213,6 +286,11 @@ int config_parse_redis(const char *s, struct redis_addr *out)
 		strcpy(out->unix_path, buf + 5);
 		goto check;
 	}
+	if (strncmp(buf, "redis-sentinel://", 17) == 0) {
+		if (parse_sentinel(buf + 17, out) == -1)
+			goto bad;
+		goto check;
+	}
 	if (strncmp(buf, "redis://", 8) != 0)
 		return -1;
 	p = buf + 8;
@@ -221,26 +299,9 @@ int config_parse_redis(const char *s, struct redis_addr *out)
 		if (slash[1] != '\0' && (parse_long(slash + 1, &db) == -1 || db < 0 || db > 15))
 			goto bad;
 	}
-	/* userinfo: USER:PASSWORD@ or :PASSWORD@ (the default user); the
-	 * last @ ends it, so a password may hold a raw @ too */
-	if ((at = strrchr(p, '@')) != NULL) {
-		char *sep = memchr(p, ':', (size_t)(at - p));
-		if (sep == NULL ||
-		    pct_decode(p, (size_t)(sep - p), out->user, sizeof out->user) == -1 ||
-		    pct_decode(sep + 1, (size_t)(at - sep - 1), out->password,
-		    sizeof out->password) == -1 || out->password[0] == '\0')
-			goto bad;
-		p = at + 1;
-	}
-	out->port = 6379;
-	if ((colon = strrchr(p, ':')) != NULL) {
-		*colon = '\0';
-		if (parse_port(colon + 1, &out->port) == -1)
-			goto bad;
-	}
-	if (*p == '\0' || strlen(p) >= sizeof out->host)
+	if ((p = parse_userinfo(p, out)) == NULL ||
+	    parse_hostport(p, out->host, sizeof out->host, &out->port, 6379) == -1)
 		goto bad;
-	strcpy(out->host, p);
 	out->db = (int)db;
 check:
 	if (out->user[0] && out->password[0] == '\0')
@@ -399,8 +460,9 @@ static int config_set(struct config *c, const struct config_key *k,
 	case KEY_REDIS:
 		if (config_parse_redis(val, &c->redis) == -1) {
 			/* the value is not shown: it may hold a password */
-			snprintf(why, whylen, "redis: not redis://[USER:PASSWORD@]HOST:PORT/DB "
-			    "or unix:/path[?db=N&user=U&password=P]");
+			snprintf(why, whylen, "redis: not redis://[USER:PASSWORD@]HOST:PORT/DB, "
+			    "unix:/path[?db=N&user=U&password=P] or "
+			    "redis-sentinel://[USER:PASSWORD@]HOST:PORT[,HOST:PORT]/DB?master=NAME");
 			return -1;
 		}
 		return 0;

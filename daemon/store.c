@@ -13,6 +13,7 @@
 #include <openssl/sha.h>
 
 #include "log.h"
+#include "sentinel.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -43,6 +44,9 @@ struct store {
 	struct event_base *base;
 	struct redis_addr addr;
 	int timeout_ms;
+	struct sentinel_query *query;    /* asking the sentinels, or NULL */
+	char master[256];                /* where they said the master is */
+	int master_port;
 	redisAsyncContext *ac;
 	enum store_state state;
 	int backoff_ms;
@@ -163,6 +167,14 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		}
 		r = NULL;
 	}
+	if (op->store->addr.nsentinels && sentinel_reply_demoted(r) && op->store->ac &&
+	    op->store->state == STORE_UP) {
+		/* the master was demoted (or restarts): new commands fail at once,
+		 * and the retry after the disconnect asks the sentinels again */
+		log_warnx("%s: %s, asking the sentinels again", op->store->name, r->str);
+		op->store->state = STORE_CONNECTING;
+		redisAsyncDisconnect(op->store->ac);
+	}
 	op->cb(r, op->arg);
 	op_free(op);
 }
@@ -224,6 +236,43 @@ static void send_select(struct store *s, redisAsyncContext *ac)
 }
 
 /*
+ * Owned by hiredis: the reply dies after return.  Behind sentinels, the
+ * node they named must say it is the master before anything is sent
+ * (a sentinel may not have seen the failover yet): else the connection is
+ * closed, and on_disconnect's retry asks the sentinels again.
+ */
+static void on_role(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store *s = privdata;
+	redisReply *r = reply;
+
+	if (r == NULL)
+		return;
+	if (!sentinel_role_is_master(r)) {
+		log_warnx("%s: %s:%d is not the master (%s), asking the sentinels again",
+		    s->name, s->master, s->master_port,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "ROLE");
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	send_select(s, ac);
+}
+
+/* SELECT, after the ROLE check when the sentinels named the node. */
+static void send_ready(struct store *s, redisAsyncContext *ac)
+{
+	const char *argv[1] = { "ROLE" };
+	size_t argvlen[1] = { 4 };
+
+	if (s->addr.nsentinels == 0) {
+		send_select(s, ac);
+		return;
+	}
+	if (redisAsyncCommandArgv(ac, on_role, s, 1, argv, argvlen) != REDIS_OK)
+		log_warnx("%s: cannot send ROLE", s->name);
+}
+
+/*
  * Owned by hiredis: the reply dies after return.  A refused AUTH (wrong
  * password, unknown or disabled user) is logged with Redis's words, never
  * the password, and the connection is closed: on_disconnect schedules the
@@ -243,7 +292,7 @@ static void on_auth(redisAsyncContext *ac, void *reply, void *privdata)
 		redisAsyncDisconnect(ac);
 		return;
 	}
-	send_select(s, ac);
+	send_ready(s, ac);
 }
 
 static void on_connect(const redisAsyncContext *cac, int status)
@@ -276,17 +325,18 @@ static void on_connect(const redisAsyncContext *cac, int status)
 			log_warnx("%s: cannot send AUTH", s->name);
 		return;
 	}
-	send_select(s, ac);
+	send_ready(s, ac);
 }
 
-static void store_connect(struct store *s)
+/* Connects to the node host:port (or the unix socket). */
+static void store_connect_to(struct store *s, const char *host, int port)
 {
 	redisAsyncContext *ac;
 
 	if (s->addr.unix_path[0])
 		ac = redisAsyncConnectUnix(s->addr.unix_path);
 	else
-		ac = redisAsyncConnect(s->addr.host, s->addr.port);
+		ac = redisAsyncConnect(host, port);
 	if (ac == NULL || ac->err) {
 		log_warnx("%s: cannot connect: %s", s->name, ac ? ac->errstr : "out of memory");
 		if (ac)
@@ -301,6 +351,42 @@ static void store_connect(struct store *s)
 	s->ac = ac;
 	s->state = STORE_CONNECTING;
 	s->connect_ms = now_ms();
+}
+
+/* Called once from the query's timer: the sentinels' answer (host NULL:
+ * none named a master; the retry asks them again). */
+static void on_master(const char *host, int port, void *arg)
+{
+	struct store *s = arg;
+
+	s->query = NULL;                 /* freed after this returns */
+	if (host == NULL) {
+		schedule_retry(s);
+		return;
+	}
+	if (strcmp(host, s->master) != 0 || port != s->master_port)
+		log_info("%s: the sentinels name %s:%d as master %s", s->name, host, port,
+		    s->addr.master);
+	snprintf(s->master, sizeof s->master, "%s", host);
+	s->master_port = port;
+	store_connect_to(s, host, port);
+}
+
+/* Every attempt behind sentinels asks them first: a lost connection, a
+ * demoted master and a deadline all end in a new attempt. */
+static void store_connect(struct store *s)
+{
+	if (s->addr.nsentinels == 0) {
+		store_connect_to(s, s->addr.host, s->addr.port);
+		return;
+	}
+	if (s->query)
+		return;
+	s->state = STORE_CONNECTING;
+	s->connect_ms = now_ms();
+	if ((s->query = sentinel_resolve_async(s->base, &s->addr, s->timeout_ms,
+	    on_master, s)) == NULL)
+		fatal("sentinel_resolve_async");   /* OOM only */
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -379,6 +465,8 @@ void store_set_addr(struct store *s, const struct redis_addr *addr, int timeout_
 	if (s->ac)
 		store_drop(s);   /* on_disconnect schedules the new connection */
 	else {
+		sentinel_cancel(s->query);
+		s->query = NULL;
 		evtimer_del(s->retry_timer);
 		s->backoff_ms = BACKOFF_MIN_MS;
 		store_connect(s);
@@ -392,6 +480,8 @@ void store_close(struct store *s)
 	s->state = STORE_DOWN;           /* commands from the callbacks fail */
 	if (s->retry_timer)
 		evtimer_del(s->retry_timer);
+	sentinel_cancel(s->query);
+	s->query = NULL;
 	if (s->ac) {
 		redisAsyncContext *ac = s->ac;
 		s->ac = NULL;

@@ -303,3 +303,92 @@ def pin_clocks(redis, events, ms=PINNED_MS):
     """Pins the clock of each event (an id or an event dict) to ms."""
     for ev in events:
         set_test_clock(redis, ev if isinstance(ev, str) else ev["id"], ms)
+
+
+# ---- Redis replication and Sentinel (test_sentinel) -------------------------
+
+class ReplicaRedis(Redis):
+    """A durable redis-server replicating the one on master_port (AOF with
+    appendfsync always, as every node of a failover set should run)."""
+
+    def __init__(self, master_port, tmp=None, port=None):
+        self.master_port = master_port
+        super().__init__(tmp=tmp, port=port)
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", self.tmp, "--appendonly", "yes", "--appendfsync", "always",
+             "--save", "", "--daemonize", "no", "--replicaof", "127.0.0.1",
+             str(self.master_port), "--logfile", os.path.join(self.tmp, "redis.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError("redis-server exited with %s" % self.proc.returncode)
+            return self.ping()
+        wait_until(up, what="replica to answer")
+
+    def role(self):
+        return self.cli("ROLE").split("\n")[0]
+
+
+class Sentinel:
+    """A redis-server in sentinel mode on a free loopback port, watching the
+    master named `name`: quick to decide (down_ms), quick to fail over."""
+
+    def __init__(self, name, master_port, quorum=2, down_ms=1500, failover_ms=3000):
+        self.tmp = tempfile.mkdtemp(prefix="antre-sentinel-")
+        self.name = name
+        self.conf = os.path.join(self.tmp, "sentinel.conf")
+        self.proc = None
+        for attempt in range(3):
+            self.port = free_port()
+            with open(self.conf, "w") as f:
+                f.write("port %d\nbind 127.0.0.1\ndir %s\n"
+                        "sentinel monitor %s 127.0.0.1 %d %d\n"
+                        "sentinel down-after-milliseconds %s %d\n"
+                        "sentinel failover-timeout %s %d\n"
+                        "sentinel parallel-syncs %s 1\n" % (
+                            self.port, self.tmp, name, master_port, quorum,
+                            name, down_ms, name, failover_ms, name))
+            self.proc = subprocess.Popen(
+                ["redis-server", self.conf, "--sentinel", "--logfile",
+                 os.path.join(self.tmp, "sentinel.log")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_until(self.ping, what="redis sentinel to answer")
+                return
+            except AssertionError:
+                if attempt == 2 or self.proc.poll() is None:
+                    raise
+
+    def cli(self, *args):
+        out = subprocess.run(["redis-cli", "-p", str(self.port)] + [str(a) for a in args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
+    def ping(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("sentinel exited with %s" % self.proc.returncode)
+        try:
+            return self.cli("PING") == "PONG"
+        except Exception:
+            return False
+
+    def master_port(self):
+        """The port this sentinel names for the master now, or None."""
+        out = self.cli("SENTINEL", "get-master-addr-by-name", self.name).split()
+        return int(out[1]) if len(out) == 2 else None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def sentinel_url(sentinels, name, db=0):
+    """antred's redis-sentinel:// address for these sentinels."""
+    return "redis-sentinel://%s/%d?master=%s" % (
+        ",".join("127.0.0.1:%d" % s.port for s in sentinels), db, name)

@@ -523,10 +523,71 @@ static void test_role_names(void **state)
 	assert_int_equal(r, ROLE_DESK);
 }
 
+/* redis-sentinel://[USER:PASSWORD@]HOST[:PORT],...[/DB]?master=NAME: the
+ * sentinels in order (port 26379 unless given), the credentials for the
+ * master, the master's name required. */
+static void test_parse_redis_sentinel(void **state)
+{
+	struct redis_addr r;
+
+	(void)state;
+	assert_int_equal(config_parse_redis(
+	    "redis-sentinel://s1:26380,s2,[::1]:26390/4?master=antre", &r), 0);
+	assert_int_equal(r.nsentinels, 3);
+	assert_string_equal(r.sentinels[0].host, "s1");
+	assert_int_equal(r.sentinels[0].port, 26380);
+	assert_string_equal(r.sentinels[1].host, "s2");
+	assert_int_equal(r.sentinels[1].port, 26379);
+	assert_string_equal(r.sentinels[2].host, "::1");
+	assert_int_equal(r.sentinels[2].port, 26390);
+	assert_int_equal(r.db, 4);
+	assert_string_equal(r.master, "antre");
+	assert_string_equal(r.host, "");
+	assert_string_equal(r.unix_path, "");
+	assert_string_equal(r.password, "");
+
+	assert_int_equal(config_parse_redis(
+	    "redis-sentinel://antred:p%40ss@127.0.0.1:1?master=m%20x", &r), 0);
+	assert_int_equal(r.nsentinels, 1);
+	assert_string_equal(r.user, "antred");
+	assert_string_equal(r.password, "p@ss");
+	assert_string_equal(r.master, "m x");
+	assert_int_equal(r.db, 0);
+	assert_int_equal(config_parse_redis("redis-sentinel://:pw@h?master=m", &r), 0);
+	assert_string_equal(r.user, "");
+	assert_string_equal(r.password, "pw");
+
+	/* a plain redis:// address has no sentinels */
+	assert_int_equal(config_parse_redis("redis://h:1/2", &r), 0);
+	assert_int_equal(r.nsentinels, 0);
+	assert_string_equal(r.master, "");
+
+	assert_int_equal(config_parse_redis("redis-sentinel://h", &r), -1);     /* no master */
+	assert_int_equal(config_parse_redis("redis-sentinel://h?master=", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://h?name=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://?master=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://h,?master=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://h,,k?master=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://h:0?master=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://h:x?master=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://h/16?master=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://[::1?master=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://u:@h?master=m", &r), -1);
+	assert_int_equal(config_parse_redis("redis-sentinel://u:pw@h?master=m%zz", &r), -1);
+	assert_string_equal(r.password, "");
+	/* at most CONFIG_MAX_SENTINELS */
+	assert_int_equal(config_parse_redis(
+	    "redis-sentinel://a,b,c,d,e,f,g,h?master=m", &r), 0);
+	assert_int_equal(r.nsentinels, CONFIG_MAX_SENTINELS);
+	assert_int_equal(config_parse_redis(
+	    "redis-sentinel://a,b,c,d,e,f,g,h,i?master=m", &r), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_parse_redis_sentinel),
 		cmocka_unit_test(test_empty_file_listen_fallback),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_no_final_newline),
