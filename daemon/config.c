@@ -45,6 +45,7 @@ static const struct config_key config_keys[] = {
 	{ "auth-fail-limit", KEY_INT, F(auth_fail_limit), "10", 1, 100000, "wrong bearer tokens one address may send in auth-fail-window before 429" },
 	{ "auth-fail-window", KEY_INT, F(auth_fail_window_s), "60", 1, 86400, "seconds of the failed-token window" },
 	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
+	{ "redis-min-replicas", KEY_INT, F(redis_min_replicas), "0", 0, 16, "replicas every write must reach (WAIT, within redis-timeout-ms / 2) before it is answered; short of them, 503" },
 	{ "sse-max-buffer", KEY_INT, F(sse_max_buffer), "65536", 4096, 16 << 20, "bytes a live stream may fall behind before it is cut" },
 	{ "sse-heartbeat", KEY_INT, F(sse_heartbeat_s), "15", 1, 300, "seconds between keep-alive comments on streams" },
 	{ "retention-days", KEY_INT, F(retention_days), "30", 1, 3650, "days a ticket is kept in Redis after its day's last issue" },

@@ -79,6 +79,7 @@ struct config {
 	int auth_fail_limit;             /* wrong tokens an address may send in a window */
 	int auth_fail_window_s;          /* that window */
 	int redis_timeout_ms;
+	int redis_min_replicas;          /* replicas a write must reach (WAIT) before it is answered */
 	char qr_ecc;                     /* 'L', 'M', 'Q' or 'H' */
 	int sse_max_buffer;              /* bytes a stream may fall behind */
 	int sse_heartbeat_s;             /* a comment on every stream this often */

@@ -52,20 +52,6 @@ int sentinel_role_is_master(const redisReply *r)
 	    strcmp(r->element[0]->str, "master") == 0;
 }
 
-int sentinel_reply_demoted(const redisReply *r)
-{
-	static const char *const codes[] = { "READONLY", "LOADING", "MASTERDOWN" };
-
-	if (r == NULL || r->type != REDIS_REPLY_ERROR)
-		return 0;
-	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-		size_t n = strlen(codes[i]);
-		if (strncmp(r->str, codes[i], n) == 0 && (r->str[n] == ' ' || r->str[n] == '\0'))
-			return 1;
-	}
-	return 0;
-}
-
 int sentinel_resolve(const struct redis_addr *addr, int timeout_ms,
     char *host, size_t host_size, int *port)
 {
@@ -137,13 +123,11 @@ static void on_disconnect(const redisAsyncContext *ac, int status)
 /* Lets go of the sentinel being asked (outside its callbacks). */
 static void query_drop(struct sentinel_query *q)
 {
-	redisAsyncContext *ac = q->ac;
-
-	if (ac == NULL)
-		return;
-	q->ac = NULL;
-	ac->data = NULL;                 /* its callbacks, called now, do nothing */
-	redisAsyncFree(ac);
+	if (q->ac) {
+		q->ac->data = NULL;      /* its callbacks, called now, do nothing */
+		redisAsyncFree(q->ac);
+		q->ac = NULL;
+	}
 }
 
 /* Starts asking the next sentinel; 0, or -1 when none is left. */

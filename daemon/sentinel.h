@@ -52,8 +52,4 @@ void sentinel_cancel(struct sentinel_query *q);
 /* 1 when the ROLE reply r says master, else 0. */
 int sentinel_role_is_master(const redisReply *r);
 
-/* 1 when a command's reply r means the node is no longer a writable master
- * (READONLY, LOADING, MASTERDOWN): ask the sentinels again. */
-int sentinel_reply_demoted(const redisReply *r);
-
 #endif

@@ -48,6 +48,7 @@ struct store {
 	char master[256];                /* where they said the master is */
 	int master_port;
 	redisAsyncContext *ac;
+	unsigned long conn_id;           /* counts the connections made */
 	enum store_state state;
 	int backoff_ms;
 	int64_t connect_ms;              /* when the current attempt began */
@@ -85,21 +86,34 @@ const struct store_script *store_script_get(const char *name)
 	fatalx("no embedded script named %s", name);
 }
 
-int store_reply_unavailable(const redisReply *r)
+/* 1 when r is an error whose code is one of the n codes. */
+static int reply_error_in(const redisReply *r, const char *const *codes, size_t ncodes)
 {
-	static const char *const codes[] = { "MISCONF", "OOM", "READONLY",
-		"LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS", "CLUSTERDOWN" };
-
-	if (r == NULL)
-		return 1;
-	if (r->type != REDIS_REPLY_ERROR)
+	if (r == NULL || r->type != REDIS_REPLY_ERROR)
 		return 0;
-	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+	for (size_t i = 0; i < ncodes; i++) {
 		size_t n = strlen(codes[i]);
 		if (strncmp(r->str, codes[i], n) == 0 && (r->str[n] == ' ' || r->str[n] == '\0'))
 			return 1;
 	}
 	return 0;
+}
+
+int store_reply_unavailable(const redisReply *r)
+{
+	static const char *const codes[] = { "MISCONF", "OOM", "READONLY",
+		"LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS", "CLUSTERDOWN" };
+
+	return r == NULL || reply_error_in(r, codes, sizeof codes / sizeof codes[0]);
+}
+
+/* 1 when r means the node is no longer a writable master: behind
+ * sentinels, ask them again. */
+static int reply_demoted(const redisReply *r)
+{
+	static const char *const codes[] = { "READONLY", "LOADING", "MASTERDOWN" };
+
+	return reply_error_in(r, codes, sizeof codes / sizeof codes[0]);
 }
 
 static void op_unlink(struct op *op)
@@ -167,7 +181,7 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		}
 		r = NULL;
 	}
-	if (op->store->addr.nsentinels && sentinel_reply_demoted(r) && op->store->ac &&
+	if (op->store->addr.nsentinels && reply_demoted(r) && op->store->ac &&
 	    op->store->state == STORE_UP) {
 		/* the master was demoted (or restarts): new commands fail at once,
 		 * and the retry after the disconnect asks the sentinels again */
@@ -345,6 +359,7 @@ static void store_connect_to(struct store *s, const char *host, int port)
 		return;
 	}
 	ac->data = s;
+	s->conn_id++;
 	redisLibeventAttach(ac, s->base);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
@@ -505,6 +520,11 @@ void store_free(struct store *s)
 int store_is_up(const struct store *s)
 {
 	return s->state == STORE_UP;
+}
+
+unsigned long store_conn_id(const struct store *s)
+{
+	return s->conn_id;
 }
 
 /* Sends op's command, or fails without calling its callback.  The reply

@@ -316,18 +316,8 @@ class ReplicaRedis(Redis):
         super().__init__(tmp=tmp, port=port)
 
     def start(self):
-        self.proc = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.tmp, "--appendonly", "yes", "--appendfsync", "always",
-             "--save", "", "--daemonize", "no", "--replicaof", "127.0.0.1",
-             str(self.master_port), "--logfile", os.path.join(self.tmp, "redis.log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def up():
-            if self.proc.poll() is not None:
-                raise AssertionError("redis-server exited with %s" % self.proc.returncode)
-            return self.ping()
-        wait_until(up, what="replica to answer")
+        super().start()
+        assert self.cli("REPLICAOF", "127.0.0.1", self.master_port) == "OK"
 
     def role(self):
         return self.cli("ROLE").split("\n")[0]

@@ -162,3 +162,87 @@ def test_master_killed_antred_issues_again_by_itself():
         finally:
             c.stop()
 
+
+def tickets_in(node):
+    """ids of the event's tickets held by that Redis node."""
+    out = node.cli("--scan", "--pattern", "antre:{%s}:t:*" % EV).split()
+    return sorted(k.split(":t:", 1)[1] for k in out)
+
+
+def test_min_replicas_503_while_the_replica_is_stopped():
+    """redis-min-replicas 1: a write is answered once a replica has it
+    (WAIT).  With the replica SIGSTOPped every write is 503 not_replicated
+    with Retry-After, reads still work; after SIGCONT the same request with
+    its Idempotency-Key is answered with the one ticket it made, and new
+    writes succeed again.  Every acknowledged ticket is on the replica."""
+    c = Cluster()
+    d = None
+    stopped = False
+    try:
+        d = antred(c, ["redis-min-replicas 1"])
+        d.wait_redis_up()
+        path = "/v1/events/%s/tickets" % EV
+        acked = []
+        for i in range(5):
+            st, h, b = d.post(path, {"service": "dose1"}, role="desk",
+                              headers={"Idempotency-Key": "before-%d" % i})
+            assert st == 201, (st, b)
+            acked.append(b["ticket"])
+        c.replica.kill(signal.SIGSTOP)
+        stopped = True
+        refused = 0
+        for i in range(4):
+            t0 = time.monotonic()
+            resp = d.post(path, {"service": "dose1"}, role="desk",
+                          headers={"Idempotency-Key": "during-%d" % (i % 2)})
+            took = time.monotonic() - t0
+            assert_error(resp, 503, "not_replicated")
+            assert resp[1].get("retry-after") == "1", resp[1]
+            assert took < 5, "a 503 took %.1f s" % took
+            refused += 1
+        # reads need no replica
+        st, _, board = d.get("/v1/events/%s/board" % EV)
+        assert st == 200, board
+        st, _, b = d.get("%s/%s" % (path, acked[0]["id"]), role="desk")
+        assert st == 200 and b["ticket"]["code"] == acked[0]["code"], b
+        c.replica.kill(signal.SIGCONT)
+        stopped = False
+        wait_until(lambda: "master_link_status:up" in c.replica.cli("INFO", "replication"),
+                   timeout=15, what="the replica to resume")
+        # the retries: the ticket each key made, once
+        again = {}
+        for i in range(2):
+            st = None
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                st, h, b = d.post(path, {"service": "dose1"}, role="desk",
+                                  headers={"Idempotency-Key": "during-%d" % i})
+                if st != 503:
+                    break
+                time.sleep(0.2)
+            assert st == 201 and h.get("idempotency-replayed") == "true", (st, h, b)
+            again[i] = b["ticket"]
+            acked.append(b["ticket"])
+        assert again[0]["id"] != again[1]["id"]
+        for i in range(3):
+            st, _, b = d.post(path, {"service": "dose1"}, role="desk",
+                              headers={"Idempotency-Key": "after-%d" % i})
+            assert st == 201, (st, b)
+            acked.append(b["ticket"])
+        # one ticket per key, no code twice, every acknowledged one replicated
+        master_ids = tickets_in(c.master)
+        assert len(master_ids) == 5 + 2 + 3, master_ids
+        codes = [t["code"] for t in acked]
+        assert len(set(codes)) == len(codes), codes
+        wait_until(lambda: tickets_in(c.replica) == master_ids, timeout=10,
+                   what="the replica to hold every ticket")
+        print("  min-replicas 1: %d writes 503 not_replicated while the replica was "
+              "stopped, %d tickets acknowledged, all on the replica" % (refused, len(acked)))
+    finally:
+        if stopped:
+            c.replica.kill(signal.SIGCONT)
+        try:
+            if d:
+                d.stop()
+        finally:
+            c.stop()

@@ -238,6 +238,14 @@ static void test_fail_int(void **state)
 	assert_int_equal(load_text("max-body-bytes 256\nhttp-timeout 3600\n"), 0);
 	assert_int_equal(cfg.max_body_bytes, 256);
 	assert_int_equal(cfg.http_timeout_s, 3600);
+
+	/* redis-min-replicas: 0 (answer at once) to 16 */
+	assert_int_equal(load_text("listen 127.0.0.1:1\n"), 0);
+	assert_int_equal(cfg.redis_min_replicas, 0);
+	expect_fail("redis-min-replicas 17\n", 1, "redis-min-replicas: 17 is outside 0..16");
+	expect_fail("redis-min-replicas -1\n", 1, "outside");
+	assert_int_equal(load_text("redis-min-replicas 16\n"), 0);
+	assert_int_equal(cfg.redis_min_replicas, 16);
 }
 
 static void test_fail_listen(void **state)
@@ -562,18 +570,22 @@ static void test_parse_redis_sentinel(void **state)
 	assert_int_equal(r.nsentinels, 0);
 	assert_string_equal(r.master, "");
 
-	assert_int_equal(config_parse_redis("redis-sentinel://h", &r), -1);     /* no master */
-	assert_int_equal(config_parse_redis("redis-sentinel://h?master=", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://h?name=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://?master=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://h,?master=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://h,,k?master=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://h:0?master=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://h:x?master=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://h/16?master=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://[::1?master=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://u:@h?master=m", &r), -1);
-	assert_int_equal(config_parse_redis("redis-sentinel://u:pw@h?master=m%zz", &r), -1);
+	static const char *const bad[] = {
+		"redis-sentinel://h",                    /* no master */
+		"redis-sentinel://h?master=",
+		"redis-sentinel://h?name=m",
+		"redis-sentinel://?master=m",            /* no sentinel */
+		"redis-sentinel://h,?master=m",
+		"redis-sentinel://h,,k?master=m",
+		"redis-sentinel://h:0?master=m",
+		"redis-sentinel://h:x?master=m",
+		"redis-sentinel://h/16?master=m",
+		"redis-sentinel://[::1?master=m",
+		"redis-sentinel://u:@h?master=m",        /* a user without a password */
+		"redis-sentinel://u:pw@h?master=m%zz",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(config_parse_redis(bad[i], &r), -1);
 	assert_string_equal(r.password, "");
 	/* at most CONFIG_MAX_SENTINELS */
 	assert_int_equal(config_parse_redis(
