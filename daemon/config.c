@@ -1,6 +1,7 @@
 /* config.c: the configuration table and its parser. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <errno.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 
 enum key_type { KEY_INT, KEY_PATH, KEY_STRING, KEY_LISTEN, KEY_REDIS,
-	KEY_TOKEN, KEY_LOG_LEVEL, KEY_ECC };
+	KEY_TOKEN, KEY_LOG_LEVEL, KEY_ECC, KEY_ADDR };
 
 struct config_key {
 	const char *name;
@@ -45,6 +46,7 @@ static const struct config_key config_keys[] = {
 	{ "auth-fail-limit", KEY_INT, F(auth_fail_limit), "10", 1, 100000, "wrong bearer tokens one address may send in auth-fail-window before 429" },
 	{ "auth-fail-window", KEY_INT, F(auth_fail_window_s), "60", 1, 86400, "seconds of the failed-token window" },
 	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
+	{ "trusted-proxy", KEY_ADDR, F(trusted_proxy), NULL, 0, 0, "the reverse proxy's IP address: the per-address limits count X-Forwarded-For's client on its connections" },
 	{ "redis-min-replicas", KEY_INT, F(redis_min_replicas), "0", 0, 16, "replicas every write must reach (WAIT, within redis-timeout-ms / 2) before it is answered; short of them, 503" },
 	{ "sse-max-buffer", KEY_INT, F(sse_max_buffer), "65536", 4096, 16 << 20, "bytes a live stream may fall behind before it is cut" },
 	{ "sse-heartbeat", KEY_INT, F(sse_heartbeat_s), "15", 1, 300, "seconds between keep-alive comments on streams" },
@@ -469,6 +471,16 @@ static int config_set(struct config *c, const struct config_key *k,
 		return 0;
 	case KEY_TOKEN:
 		return set_token(c, val, why, whylen);
+	case KEY_ADDR: {
+		unsigned char bin[16];
+		if (strlen(val) >= k->size || (inet_pton(AF_INET, val, bin) != 1 &&
+		    inet_pton(AF_INET6, val, bin) != 1)) {
+			snprintf(why, whylen, "%s: '%s' is not an IPv4 or IPv6 address", k->name, val);
+			return -1;
+		}
+		strcpy(dst, val);
+		return 0;
+	}
 	case KEY_ECC:
 		if (strlen(val) != 1 || strchr("LMQH", val[0]) == NULL) {
 			snprintf(why, whylen, "%s: '%s' is not L, M, Q or H", k->name, val);

@@ -80,6 +80,7 @@ struct config {
 	int auth_fail_window_s;          /* that window */
 	int redis_timeout_ms;
 	int redis_min_replicas;          /* replicas a write must reach (WAIT) before it is answered */
+	char trusted_proxy[64];          /* its X-Forwarded-For is believed; "" = none */
 	char qr_ecc;                     /* 'L', 'M', 'Q' or 'H' */
 	int sse_max_buffer;              /* bytes a stream may fall behind */
 	int sse_heartbeat_s;             /* a comment on every stream this often */

@@ -246,6 +246,15 @@ static void test_fail_int(void **state)
 	expect_fail("redis-min-replicas -1\n", 1, "outside");
 	assert_int_equal(load_text("redis-min-replicas 16\n"), 0);
 	assert_int_equal(cfg.redis_min_replicas, 16);
+
+	/* trusted-proxy: one IPv4 or IPv6 address, no name, no port */
+	assert_int_equal(load_text("trusted-proxy 10.0.0.2\n"), 0);
+	assert_string_equal(cfg.trusted_proxy, "10.0.0.2");
+	assert_int_equal(load_text("trusted-proxy fd00::2\n"), 0);
+	assert_string_equal(cfg.trusted_proxy, "fd00::2");
+	expect_fail("trusted-proxy nginx.local\n", 1, "trusted-proxy: 'nginx.local' is not an IPv4 or IPv6 address");
+	expect_fail("trusted-proxy 10.0.0.2:80\n", 1, "not an IPv4 or IPv6 address");
+	expect_fail("trusted-proxy 10.0.0.0/8\n", 1, "not an IPv4 or IPv6 address");
 }
 
 static void test_fail_listen(void **state)
