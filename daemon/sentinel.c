@@ -170,8 +170,8 @@ static void on_step(evutil_socket_t fd, short what, void *arg)
 	query_drop(q);
 	if (!q->found && query_ask(q) == 0)
 		return;
-	if (!q->found)
-		log_warnx("sentinels: none of %d names master %s", q->addr.nsentinels,
+	if (!q->found)               /* the caller says so, as often as it likes */
+		log_debug("sentinels: none of %d names master %s", q->addr.nsentinels,
 		    q->addr.master);
 	q->cb(q->found ? q->host : NULL, q->port, q->arg);
 	event_free(q->step);

@@ -376,6 +376,8 @@ static void on_master(const char *host, int port, void *arg)
 
 	s->query = NULL;                 /* freed after this returns */
 	if (host == NULL) {
+		if (s->failures % 30 == 0)   /* once, then once a minute */
+			log_warnx("%s: no sentinel names master %s", s->name, s->addr.master);
 		schedule_retry(s);
 		return;
 	}

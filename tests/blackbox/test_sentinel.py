@@ -18,7 +18,7 @@ import time
 import uuid
 
 from harness import (ANTRED_TEST, DEMO_EVENT, Antred, Redis, ReplicaRedis, Sentinel,
-                     assert_error, pin_clocks, sentinel_url, wait_until)
+                     assert_error, free_port, pin_clocks, sentinel_url, wait_until)
 
 NAME = "antre"
 EV = "ha"
@@ -246,3 +246,25 @@ def test_min_replicas_503_while_the_replica_is_stopped():
                 d.stop()
         finally:
             c.stop()
+
+
+def test_no_sentinel_answers_503_with_retry_after():
+    """Sentinels that do not answer (nobody listens on their ports): antred
+    starts, /healthz and writes are 503 store_unavailable with Retry-After
+    within the deadline, and the log says why, once."""
+    url = "redis-sentinel://127.0.0.1:%d,127.0.0.1:%d/0?master=%s" % (
+        free_port(), free_port(), NAME)
+    d = Antred(url, events=[event()])
+    try:
+        time.sleep(1.5)              # a few rounds of asking
+        st, _, _ = d.get("/healthz")
+        assert st == 503
+        t0 = time.monotonic()
+        resp = d.post("/v1/events/%s/tickets" % EV, {"service": "dose1"}, role="desk")
+        assert time.monotonic() - t0 < 2, "a 503 took too long"
+        assert_error(resp, 503, "store_unavailable")
+        assert resp[1].get("retry-after") == "1", resp[1]
+    finally:
+        text = d.stop()
+    for conn in ("redis", "redis follow"):
+        assert text.count("%s: no sentinel names master %s" % (conn, NAME)) == 1, text[-2000:]
