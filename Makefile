@@ -37,6 +37,7 @@ CORE_SRC = \
 	daemon/event.c \
 	daemon/nik.c \
 	daemon/server.c \
+	daemon/sentinel.c \
 	daemon/store.c \
 	daemon/http.c \
 	daemon/http_conn.c \

@@ -1,6 +1,7 @@
 /* config.c: the configuration table and its parser. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <errno.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 
 enum key_type { KEY_INT, KEY_PATH, KEY_STRING, KEY_LISTEN, KEY_REDIS,
-	KEY_TOKEN, KEY_LOG_LEVEL, KEY_ECC };
+	KEY_TOKEN, KEY_LOG_LEVEL, KEY_ECC, KEY_ADDR };
 
 struct config_key {
 	const char *name;
@@ -28,7 +29,7 @@ struct config_key {
  * here: listen falls back to 127.0.0.1:8080 after the file is read. */
 static const struct config_key config_keys[] = {
 	{ "listen", KEY_LISTEN, F(listen), NULL, 0, 0, "HOST:PORT to serve HTTP on (repeatable)" },
-	{ "redis", KEY_REDIS, F(redis), "redis://127.0.0.1:6379/0", 0, 0, "redis://[USER:PASSWORD@]HOST:PORT/DB or unix:/path[?db=N&user=U&password=P]" },
+	{ "redis", KEY_REDIS, F(redis), "redis://127.0.0.1:6379/0", 0, 0, "redis://[USER:PASSWORD@]HOST:PORT/DB, unix:/path[?db=N&user=U&password=P] or redis-sentinel://[USER:PASSWORD@]HOST:PORT,HOST:PORT.../DB?master=NAME" },
 	{ "secret-file", KEY_PATH, F(secret_file), "/var/lib/antre/secret", 0, 0, "HMAC key, created if missing" },
 	{ "token", KEY_TOKEN, F(tokens), NULL, 0, 0, "ROLE VALUE (repeatable)" },
 	{ "events-dir", KEY_PATH, F(events_dir), "/etc/antre/events", 0, 0, "one JSON file per event" },
@@ -45,6 +46,8 @@ static const struct config_key config_keys[] = {
 	{ "auth-fail-limit", KEY_INT, F(auth_fail_limit), "10", 1, 100000, "wrong bearer tokens one address may send in auth-fail-window before 429" },
 	{ "auth-fail-window", KEY_INT, F(auth_fail_window_s), "60", 1, 86400, "seconds of the failed-token window" },
 	{ "redis-timeout-ms", KEY_INT, F(redis_timeout_ms), "2000", 50, 60000, "Redis reply deadline before 503" },
+	{ "trusted-proxy", KEY_ADDR, F(trusted_proxy), NULL, 0, 0, "the reverse proxy's IP address: the per-address limits count X-Forwarded-For's client on its connections" },
+	{ "redis-min-replicas", KEY_INT, F(redis_min_replicas), "0", 0, 16, "replicas every write must reach (WAIT, within redis-timeout-ms / 2) before it is answered; short of them, 503" },
 	{ "sse-max-buffer", KEY_INT, F(sse_max_buffer), "65536", 4096, 16 << 20, "bytes a live stream may fall behind before it is cut" },
 	{ "sse-heartbeat", KEY_INT, F(sse_heartbeat_s), "15", 1, 300, "seconds between keep-alive comments on streams" },
 	{ "retention-days", KEY_INT, F(retention_days), "30", 1, 3650, "days a ticket is kept in Redis after its day's last issue" },
@@ -191,10 +194,83 @@ static int parse_unix_query(char *q, struct redis_addr *out)
 	return 0;
 }
 
+/* p's "[USER]:PASSWORD@" (the default user without USER; the last @ ends
+ * it, so a password may hold a raw @ too), percent-decoded into out;
+ * returns what follows it, or NULL when it is malformed. */
+static char *parse_userinfo(char *p, struct redis_addr *out)
+{
+	char *at = strrchr(p, '@'), *sep;
+
+	if (at == NULL)
+		return p;
+	if ((sep = memchr(p, ':', (size_t)(at - p))) == NULL ||
+	    pct_decode(p, (size_t)(sep - p), out->user, sizeof out->user) == -1 ||
+	    pct_decode(sep + 1, (size_t)(at - sep - 1), out->password,
+	    sizeof out->password) == -1 || out->password[0] == '\0')
+		return NULL;
+	return at + 1;
+}
+
+/* "HOST[:PORT]" or "[V6]:PORT" into host (size bytes) and port (def when
+ * none is given); 0 or -1.  p is changed. */
+static int parse_hostport(char *p, char *host, size_t size, int *port, int def)
+{
+	char *colon = strrchr(p, ':');
+
+	*port = def;
+	if (p[0] == '[') {
+		char *close = strchr(p, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return -1;
+		colon = close[1] == ':' ? close + 1 : NULL;
+		*close = '\0';
+		p++;
+	}
+	if (colon != NULL) {
+		*colon = '\0';
+		if (parse_port(colon + 1, port) == -1)
+			return -1;
+	}
+	if (*p == '\0' || strlen(p) >= size)
+		return -1;
+	strcpy(host, p);
+	return 0;
+}
+
+/* After "redis-sentinel://": userinfo, HOST:PORT,HOST:PORT..., /DB,
+ * ?master=NAME (required). */
+static int parse_sentinel(char *p, struct redis_addr *out)
+{
+	char *q = strchr(p, '?'), *slash, *node;
+	long db = 0;
+
+	if (q == NULL || strncmp(q, "?master=", 8) != 0 ||
+	    pct_decode(q + 8, strlen(q + 8), out->master, sizeof out->master) == -1 ||
+	    out->master[0] == '\0')
+		return -1;
+	*q = '\0';
+	if ((slash = strchr(p, '/')) != NULL) {
+		*slash = '\0';
+		if (slash[1] != '\0' && (parse_long(slash + 1, &db) == -1 || db < 0 || db > 15))
+			return -1;
+	}
+	out->db = (int)db;
+	if ((p = parse_userinfo(p, out)) == NULL)
+		return -1;
+	while ((node = strsep(&p, ",")) != NULL) {   /* an empty one fails */
+		struct sentinel_node *n = &out->sentinels[out->nsentinels];
+		if (out->nsentinels == CONFIG_MAX_SENTINELS ||
+		    parse_hostport(node, n->host, sizeof n->host, &n->port, 26379) == -1)
+			return -1;
+		out->nsentinels++;
+	}
+	return 0;
+}
+
 int config_parse_redis(const char *s, struct redis_addr *out)
 {
-	char buf[1024];
-	char *p, *slash, *colon, *at;
+	char buf[4096];
+	char *p, *slash;
 	long db = 0;
 
 	memset(out, 0, sizeof *out);
@@ -213,6 +289,11 @@ int config_parse_redis(const char *s, struct redis_addr *out)
 		strcpy(out->unix_path, buf + 5);
 		goto check;
 	}
+	if (strncmp(buf, "redis-sentinel://", 17) == 0) {
+		if (parse_sentinel(buf + 17, out) == -1)
+			goto bad;
+		goto check;
+	}
 	if (strncmp(buf, "redis://", 8) != 0)
 		return -1;
 	p = buf + 8;
@@ -221,26 +302,9 @@ int config_parse_redis(const char *s, struct redis_addr *out)
 		if (slash[1] != '\0' && (parse_long(slash + 1, &db) == -1 || db < 0 || db > 15))
 			goto bad;
 	}
-	/* userinfo: USER:PASSWORD@ or :PASSWORD@ (the default user); the
-	 * last @ ends it, so a password may hold a raw @ too */
-	if ((at = strrchr(p, '@')) != NULL) {
-		char *sep = memchr(p, ':', (size_t)(at - p));
-		if (sep == NULL ||
-		    pct_decode(p, (size_t)(sep - p), out->user, sizeof out->user) == -1 ||
-		    pct_decode(sep + 1, (size_t)(at - sep - 1), out->password,
-		    sizeof out->password) == -1 || out->password[0] == '\0')
-			goto bad;
-		p = at + 1;
-	}
-	out->port = 6379;
-	if ((colon = strrchr(p, ':')) != NULL) {
-		*colon = '\0';
-		if (parse_port(colon + 1, &out->port) == -1)
-			goto bad;
-	}
-	if (*p == '\0' || strlen(p) >= sizeof out->host)
+	if ((p = parse_userinfo(p, out)) == NULL ||
+	    parse_hostport(p, out->host, sizeof out->host, &out->port, 6379) == -1)
 		goto bad;
-	strcpy(out->host, p);
 	out->db = (int)db;
 check:
 	if (out->user[0] && out->password[0] == '\0')
@@ -399,13 +463,24 @@ static int config_set(struct config *c, const struct config_key *k,
 	case KEY_REDIS:
 		if (config_parse_redis(val, &c->redis) == -1) {
 			/* the value is not shown: it may hold a password */
-			snprintf(why, whylen, "redis: not redis://[USER:PASSWORD@]HOST:PORT/DB "
-			    "or unix:/path[?db=N&user=U&password=P]");
+			snprintf(why, whylen, "redis: not redis://[USER:PASSWORD@]HOST:PORT/DB, "
+			    "unix:/path[?db=N&user=U&password=P] or "
+			    "redis-sentinel://[USER:PASSWORD@]HOST:PORT[,HOST:PORT]/DB?master=NAME");
 			return -1;
 		}
 		return 0;
 	case KEY_TOKEN:
 		return set_token(c, val, why, whylen);
+	case KEY_ADDR: {
+		unsigned char bin[16];
+		if (strlen(val) >= k->size || (inet_pton(AF_INET, val, bin) != 1 &&
+		    inet_pton(AF_INET6, val, bin) != 1)) {
+			snprintf(why, whylen, "%s: '%s' is not an IPv4 or IPv6 address", k->name, val);
+			return -1;
+		}
+		strcpy(dst, val);
+		return 0;
+	}
 	case KEY_ECC:
 		if (strlen(val) != 1 || strchr("LMQH", val[0]) == NULL) {
 			snprintf(why, whylen, "%s: '%s' is not L, M, Q or H", k->name, val);

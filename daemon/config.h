@@ -28,8 +28,18 @@ struct listen_addr {
 	int port;
 };
 
-/* Where Redis is: TCP host:port, or a unix socket path; and who antred is
- * there (AUTH before SELECT on every connection when password is set). */
+#define CONFIG_MAX_SENTINELS 8
+
+/* One Redis Sentinel, asked where the master is. */
+struct sentinel_node {
+	char host[256];
+	int port;
+};
+
+/* Where Redis is: TCP host:port, a unix socket path, or the master named
+ * `master` that the sentinels know (nsentinels > 0, host "" then); and who
+ * antred is there (AUTH before SELECT on every connection when password is
+ * set; the sentinels themselves are asked without AUTH). */
 struct redis_addr {
 	char host[256];
 	int port;
@@ -37,6 +47,9 @@ struct redis_addr {
 	int db;
 	char user[128];                  /* "" = the default user */
 	char password[256];              /* "" = no AUTH; never logged */
+	char master[128];                /* the sentinels' name for the master */
+	int nsentinels;
+	struct sentinel_node sentinels[CONFIG_MAX_SENTINELS];
 };
 
 struct token {
@@ -66,6 +79,8 @@ struct config {
 	int auth_fail_limit;             /* wrong tokens an address may send in a window */
 	int auth_fail_window_s;          /* that window */
 	int redis_timeout_ms;
+	int redis_min_replicas;          /* replicas a write must reach (WAIT) before it is answered */
+	char trusted_proxy[64];          /* its X-Forwarded-For is believed; "" = none */
 	char qr_ecc;                     /* 'L', 'M', 'Q' or 'H' */
 	int sse_max_buffer;              /* bytes a stream may fall behind */
 	int sse_heartbeat_s;             /* a comment on every stream this often */
@@ -92,9 +107,11 @@ int config_load(struct config *c, const char *path, char *err);
 
 /* "HOST:PORT" (IPv6 as "[::1]:8080"); 0 or -1. */
 int config_parse_listen(const char *s, struct listen_addr *out);
-/* "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]" or
- * "unix:/path[?db=N][&user=U][&password=P]", user and password
- * percent-decoded; 0 or -1. */
+/* "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]",
+ * "unix:/path[?db=N][&user=U][&password=P]" or
+ * "redis-sentinel://[[USER]:PASSWORD@]HOST[:PORT][,HOST[:PORT]]...[/DB]?master=NAME"
+ * (sentinels' port 26379 unless given), user and password percent-decoded;
+ * 0 or -1. */
 int config_parse_redis(const char *s, struct redis_addr *out);
 
 /* The role a bearer token grants (ROLE_NONE when unknown); constant time in

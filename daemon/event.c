@@ -14,6 +14,7 @@
 #include <sys/time.h>
 
 #include "config.h"
+#include "sentinel.h"
 #endif
 
 #define EVENT_FILE_MAX (256 * 1024)
@@ -424,9 +425,15 @@ static time_t test_clock_read(const char *id)
 	redisContext *c;
 	redisReply *r;
 	time_t t = -1;
+	char host[256];
+	int port = test_redis.port;
 
+	snprintf(host, sizeof host, "%s", test_redis.host);   /* or the sentinels' master */
+	if (test_redis.nsentinels && sentinel_resolve(&test_redis, 500, host, sizeof host,
+	    &port) == -1)
+		return -1;
 	c = test_redis.unix_path[0] ? redisConnectUnixWithTimeout(test_redis.unix_path, tv) :
-	    redisConnectWithTimeout(test_redis.host, test_redis.port, tv);
+	    redisConnectWithTimeout(host, port, tv);
 	if (c == NULL || c->err || redisSetTimeout(c, tv) != REDIS_OK)
 		goto done;
 	if (test_redis.password[0])      /* an ACL user: its AUTH, as the store's */

@@ -272,10 +272,13 @@ static int auth_refused(struct req *r, struct peer *p, int *wait)
  */
 static int admit_request(struct req *r, struct conn *c)
 {
-	struct peer *p = http_conn_peer(c);
-	int has_auth = evhttp_find_header(evhttp_request_get_input_headers(r->ev),
-	    "Authorization") != NULL;
+	const struct evkeyvalq *in = evhttp_request_get_input_headers(r->ev);
+	struct peer *p;
+	int has_auth = evhttp_find_header(in, "Authorization") != NULL;
 	int wait;
+
+	http_conn_forwarded(c, evhttp_find_header(in, "X-Forwarded-For"));
+	p = http_conn_peer(c);
 
 	if (p && has_auth && auth_refused(r, p, &wait)) {
 		reply_closes(r, wait);

@@ -73,6 +73,7 @@ struct conn {
 	int staff;                           /* a request carried a valid token */
 	int reserve;                         /* opened into the staff reserve */
 	int counted_stream;                  /* counted in peer->streams */
+	int proxied;                         /* from trusted-proxy: peer is its client's */
 };
 
 static struct conn *conns;
@@ -187,16 +188,50 @@ static int conn_add(struct evhttp_connection *evcon)
 		nconns = n;
 	}
 	c = &conns[fd];
-	*c = (struct conn){ evcon, http_clock_ms(), 0, 0, NULL, 0, 0, 0 };
+	*c = (struct conn){ .evcon = evcon, .since_ms = http_clock_ms() };
 	c->reserve = npublic >= server.cfg.max_connections - limit_staff_reserve(&server.cfg);
 	npublic++;
 	if ((c->peer = limit_peer_get(fd)) != NULL) {
 		c->peer->conns++;
 		c->peer->public_conns++;
-		if (c->peer->public_conns > server.cfg.max_connections_per_address)
+		/* the proxy holds its clients' connections: they count per client */
+		c->proxied = limit_peer_is_proxy(c->peer);
+		if (!c->proxied && c->peer->public_conns > server.cfg.max_connections_per_address)
 			return -1;
 	}
 	return 0;
+}
+
+/* Moves c's count from its entry to `to`'s (NULL: nothing moves). */
+static void conn_move(struct conn *c, struct peer *to)
+{
+	struct peer *from = c->peer;
+
+	if (to == NULL || to == from)
+		return;
+	to->conns++;
+	if (!c->staff)
+		to->public_conns++;
+	c->peer = to;
+	from->conns--;
+	if (!c->staff)
+		from->public_conns--;
+	limit_peer_put(from, http_clock_ms());
+}
+
+void http_conn_forwarded(struct conn *c, const char *xff)
+{
+	struct peer *to = NULL;
+
+	if (c == NULL || !c->proxied || c->peer == NULL || c->counted_stream)
+		return;
+	if (xff)
+		to = limit_peer_forwarded(xff);
+	/* without a usable header: the proxy itself, never the client of an
+	 * earlier request on this connection */
+	if (to == NULL)
+		to = limit_peer_get(bufferevent_getfd(evhttp_connection_get_bufferevent(c->evcon)));
+	conn_move(c, to);
 }
 
 void http_conn_prove(struct conn *c)

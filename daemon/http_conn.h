@@ -53,6 +53,11 @@ void http_conn_stream(struct evhttp_request *ev);
 
 /* c's client address's entry (limit.h), or NULL (c NULL, address unknown). */
 struct peer *http_conn_peer(const struct conn *c);
+/* A request on a connection from trusted-proxy: the connection's address
+ * accounting moves to the client its X-Forwarded-For names (xff may be
+ * NULL), so the per-address limits count that client, not the proxy.
+ * A counted stream's connection keeps its address. */
+void http_conn_forwarded(struct conn *c, const char *xff);
 /* 1 when no request on c needs a token: c is not in the table (NULL) or a
  * request on it carried a valid token. */
 int http_conn_is_staff(const struct conn *c);

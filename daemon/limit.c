@@ -78,6 +78,46 @@ static int peer_key(const struct sockaddr *sa, uint8_t *family, uint8_t *addr)
 	return -1;
 }
 
+int limit_peer_is_proxy(const struct peer *p)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	uint8_t family, addr[16];
+	const char *a = server.cfg.trusted_proxy;
+
+	if (p == NULL || a[0] == '\0')
+		return 0;
+	if (inet_pton(AF_INET, a, &s4.sin_addr) == 1)
+		peer_key((struct sockaddr *)&s4, &family, addr);
+	else if (inet_pton(AF_INET6, a, &s6.sin6_addr) == 1)
+		peer_key((struct sockaddr *)&s6, &family, addr);
+	else
+		return 0;                /* config.c checked it: not reached */
+	return p->family == family && memcmp(p->addr, addr, 16) == 0;
+}
+
+struct peer *limit_peer_forwarded(const char *xff)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+	const char *last = strrchr(xff, ',');
+	char buf[INET6_ADDRSTRLEN];
+	size_t n;
+
+	last = last ? last + 1 : xff;
+	last += strspn(last, " \t");
+	n = strcspn(last, " \t");
+	if (n == 0 || n >= sizeof buf || last[n + strspn(last + n, " \t")] != '\0')
+		return NULL;
+	memcpy(buf, last, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET, buf, &s4.sin_addr) == 1)
+		return limit_peer_get_addr((struct sockaddr *)&s4);
+	if (inet_pton(AF_INET6, buf, &s6.sin6_addr) == 1)
+		return limit_peer_get_addr((struct sockaddr *)&s6);
+	return NULL;
+}
+
 struct peer *limit_peer_get(int fd)
 {
 	struct sockaddr_storage ss;

@@ -51,6 +51,15 @@ int limit_auth_failed(struct peer *p, int64_t now_ms);
 /* Seconds until p may try tokens again, or 0 when it may now. */
 int limit_auth_blocked(const struct peer *p, int64_t now_ms);
 
+/* 1 when p is the address of trusted-proxy (an IPv6 proxy: its /64). */
+int limit_peer_is_proxy(const struct peer *p);
+/*
+ * The entry of the client an X-Forwarded-For value names: its last address
+ * (the one the trusted proxy saw; nginx's antre.conf sends only that one),
+ * created as limit_peer_get_addr does.  NULL when it is no IP address.
+ */
+struct peer *limit_peer_forwarded(const char *xff);
+
 /* The address as text for logs ("192.0.2.1", "2001:db8:1:2::/64"). */
 const char *limit_peer_name(const struct peer *p, char *buf, int size);
 

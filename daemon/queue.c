@@ -2,6 +2,7 @@
 #include "queue.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/queue.h>
@@ -63,31 +64,12 @@ static const redisReply *result_text(const redisReply *reply, int *replayed)
 	return NULL;
 }
 
-/* Owned by the store: reply dies after return.  arg is the request. */
-static void queue_on_reply(const redisReply *reply, void *arg)
+/* Ends r with the script's result (freed here): a refusal's status, or
+ * the route's own answer. */
+static void queue_answer(struct req *r, cJSON *result, int replayed)
 {
-	struct req *r = arg;
-	const redisReply *text;
 	const cJSON *err;
-	cJSON *result;
-	int replayed;
 
-	if (store_reply_unavailable(reply)) {
-		if (reply == NULL) {
-			http_reply_unavailable(r);
-			return;
-		}
-		log_warnx("redis refused %s: %s", r->route->name, reply->str);
-		http_reply_refused(r);
-		return;
-	}
-	if ((text = result_text(reply, &replayed)) == NULL ||
-	    (result = cJSON_ParseWithLength(text->str, text->len)) == NULL) {
-		log_warnx("script for %s failed: %s", r->route->name,
-		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
-		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
-		return;
-	}
 	/* A replayed result goes through the same mapping as the first time:
 	 * the statuses and bodies below depend on the result and the event's
 	 * settings only, never on the time or on what Redis holds now. */
@@ -108,10 +90,154 @@ static void queue_on_reply(const redisReply *reply, void *arg)
 	cJSON_Delete(result);
 }
 
+/* ---- writes that outlive the master (redis-min-replicas) ---------------- */
+
+/*
+ * A write's answer is held until WAIT says redis-min-replicas replicas have
+ * it.  One WAIT at a time, on the store's one connection, covers every
+ * write whose reply came before it was sent (WAIT counts the connection's
+ * writes so far): the held answers queue for the next WAIT meanwhile, so a
+ * slow replica costs a request two WAITs at most, never one per write.
+ */
+struct held {
+	struct req *r;
+	cJSON *result;
+	int replayed;
+	unsigned long conn;              /* the connection that ran the script */
+	struct held *next;
+};
+
+static struct held *held_next;       /* for the next WAIT */
+static struct held *held_waiting;    /* answered by the WAIT in flight */
+static unsigned long wait_conn;      /* the connection it was sent on */
+static int wait_in_flight;
+
+static void wait_send(void);
+
+/* 503 not_replicated: the change is on the master only; the same request
+ * with its Idempotency-Key is answered again (with the same ticket) once a
+ * replica has it. */
+static void reply_not_replicated(struct req *r)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(r->ev), "Retry-After", "1");
+	http_reply_error(r, 503, "not_replicated", "the change reached the queue store's "
+	    "master but not its replicas in time; try again with the same Idempotency-Key");
+}
+
+/* Owned by the store: reply dies after return.  WAIT's count of replicas,
+ * or NULL when the connection went (the answers are then 503). */
+static void queue_on_wait(const redisReply *reply, void *arg)
+{
+	struct held *h = held_waiting;
+	int enough = reply && reply->type == REDIS_REPLY_INTEGER &&
+	    reply->integer >= server.cfg.redis_min_replicas;
+
+	(void)arg;
+	held_waiting = NULL;
+	wait_in_flight = 0;
+	if (reply && !enough)
+		log_warnx("WAIT: %lld of %d replicas in time", reply->type ==
+		    REDIS_REPLY_INTEGER ? reply->integer : -1LL, server.cfg.redis_min_replicas);
+	while (h) {
+		struct held *next = h->next;
+		if (enough && h->conn == wait_conn)
+			queue_answer(h->r, h->result, h->replayed);
+		else {
+			cJSON_Delete(h->result);
+			if (reply)
+				reply_not_replicated(h->r);
+			else
+				http_reply_unavailable(h->r);
+		}
+		free(h);
+		h = next;
+	}
+	if (held_next)
+		wait_send();
+}
+
+/* Sends WAIT for every held answer (within half the Redis deadline, so
+ * the commands behind it on the connection still meet theirs). */
+static void wait_send(void)
+{
+	char n[16], ms[16];
+	const char *argv[3] = { "WAIT", n, ms };
+	size_t lens[3] = { 4, 0, 0 };
+	int wait_ms = server.cfg.redis_timeout_ms / 2;
+
+	lens[1] = (size_t)snprintf(n, sizeof n, "%d", server.cfg.redis_min_replicas);
+	lens[2] = (size_t)snprintf(ms, sizeof ms, "%d", wait_ms);
+	held_waiting = held_next;
+	held_next = NULL;
+	wait_conn = store_conn_id(server.store);
+	if (store_command_wait(server.store, wait_ms, queue_on_wait, NULL, 3, argv, lens) == 0)
+		wait_in_flight = 1;
+	else
+		queue_on_wait(NULL, NULL);   /* Redis is away: 503 for each */
+}
+
+/* Holds r's answer until enough replicas have its write. */
+static void queue_hold(struct req *r, cJSON *result, int replayed)
+{
+	struct held *h = calloc(1, sizeof *h);
+
+	if (h == NULL)
+		fatal("calloc");   /* OOM only: one per write in flight */
+	h->r = r;
+	h->result = result;
+	h->replayed = replayed;
+	h->conn = store_conn_id(server.store);
+	h->next = held_next;
+	held_next = h;
+	if (!wait_in_flight)
+		wait_send();
+}
+
+/* Owned by the store: reply dies after return.  A write's result is held
+ * for WAIT when redis-min-replicas asks for it. */
+static void queue_reply(const redisReply *reply, struct req *r, int write)
+{
+	const redisReply *text;
+	cJSON *result;
+	int replayed;
+
+	if (store_reply_unavailable(reply)) {
+		if (reply == NULL) {
+			http_reply_unavailable(r);
+			return;
+		}
+		log_warnx("redis refused %s: %s", r->route->name, reply->str);
+		http_reply_refused(r);
+		return;
+	}
+	if ((text = result_text(reply, &replayed)) == NULL ||
+	    (result = cJSON_ParseWithLength(text->str, text->len)) == NULL) {
+		log_warnx("script for %s failed: %s", r->route->name,
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
+		return;
+	}
+	if (write && server.cfg.redis_min_replicas > 0)
+		queue_hold(r, result, replayed);
+	else
+		queue_answer(r, result, replayed);
+}
+
+/* Owned by the store: reply dies after return.  arg is the request. */
+static void queue_on_read(const redisReply *reply, void *arg)
+{
+	queue_reply(reply, arg, 0);
+}
+
+static void queue_on_write(const redisReply *reply, void *arg)
+{
+	queue_reply(reply, arg, 1);
+}
+
 /* KEYS[1] the event's prefix, KEYS[2] (idem_key, may be NULL) the record
  * of an Idempotency-Key, then fp as the last ARGV. */
 static void queue_eval(struct req *r, const char *script, int nargs, const char **args,
-    const char *idem_key, const char *fp, queue_done *done)
+    const char *idem_key, const char *fp, int write, queue_done *done)
 {
 	char prefix[STORE_KEY_MAX];
 	const char *keys[2] = { prefix, idem_key };
@@ -132,14 +258,14 @@ static void queue_eval(struct req *r, const char *script, int nargs, const char 
 		argv[n++] = fp;
 	r->on_result = done;
 	if (store_eval(server.store, store_script_get(script), idem_key ? 2 : 1, keys, n,
-	    argv, NULL, queue_on_reply, r) == -1)
+	    argv, NULL, write ? queue_on_write : queue_on_read, r) == -1)
 		http_reply_unavailable(r);
 }
 
 void queue_run(struct req *r, const char *script, int nargs, const char **args,
     queue_done *done)
 {
-	queue_eval(r, script, nargs, args, NULL, NULL, done);
+	queue_eval(r, script, nargs, args, NULL, NULL, 0, done);
 }
 
 /* ---- Idempotency-Key ---------------------------------------------------- */
@@ -222,13 +348,13 @@ void queue_write(struct req *r, const char *script, int nargs, const char **args
 		return;
 	}
 	if (key[0] == '\0') {
-		queue_run(r, script, nargs, args, done);
+		queue_eval(r, script, nargs, args, NULL, NULL, 1, done);
 		return;
 	}
 	snprintf(suffix, sizeof suffix, "idem:%s", key);
 	store_key(rec, sizeof rec, r->event->id, suffix);
 	idem_fingerprint(r, fp);
-	queue_eval(r, script, nargs, args, rec, fp, done);
+	queue_eval(r, script, nargs, args, rec, fp, 1, done);
 }
 
 cJSON *queue_ticket_body(struct req *r, const cJSON *result, enum record_view view)

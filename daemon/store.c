@@ -13,6 +13,7 @@
 #include <openssl/sha.h>
 
 #include "log.h"
+#include "sentinel.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -43,7 +44,11 @@ struct store {
 	struct event_base *base;
 	struct redis_addr addr;
 	int timeout_ms;
+	struct sentinel_query *query;    /* asking the sentinels, or NULL */
+	char master[256];                /* where they said the master is */
+	int master_port;
 	redisAsyncContext *ac;
+	unsigned long conn_id;           /* counts the connections made */
 	enum store_state state;
 	int backoff_ms;
 	int64_t connect_ms;              /* when the current attempt began */
@@ -81,21 +86,34 @@ const struct store_script *store_script_get(const char *name)
 	fatalx("no embedded script named %s", name);
 }
 
-int store_reply_unavailable(const redisReply *r)
+/* 1 when r is an error whose code is one of the n codes. */
+static int reply_error_in(const redisReply *r, const char *const *codes, size_t ncodes)
 {
-	static const char *const codes[] = { "MISCONF", "OOM", "READONLY",
-		"LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS", "CLUSTERDOWN" };
-
-	if (r == NULL)
-		return 1;
-	if (r->type != REDIS_REPLY_ERROR)
+	if (r == NULL || r->type != REDIS_REPLY_ERROR)
 		return 0;
-	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+	for (size_t i = 0; i < ncodes; i++) {
 		size_t n = strlen(codes[i]);
 		if (strncmp(r->str, codes[i], n) == 0 && (r->str[n] == ' ' || r->str[n] == '\0'))
 			return 1;
 	}
 	return 0;
+}
+
+int store_reply_unavailable(const redisReply *r)
+{
+	static const char *const codes[] = { "MISCONF", "OOM", "READONLY",
+		"LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS", "CLUSTERDOWN" };
+
+	return r == NULL || reply_error_in(r, codes, sizeof codes / sizeof codes[0]);
+}
+
+/* 1 when r means the node is no longer a writable master: behind
+ * sentinels, ask them again. */
+static int reply_demoted(const redisReply *r)
+{
+	static const char *const codes[] = { "READONLY", "LOADING", "MASTERDOWN" };
+
+	return reply_error_in(r, codes, sizeof codes / sizeof codes[0]);
 }
 
 static void op_unlink(struct op *op)
@@ -163,6 +181,14 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		}
 		r = NULL;
 	}
+	if (op->store->addr.nsentinels && reply_demoted(r) && op->store->ac &&
+	    op->store->state == STORE_UP) {
+		/* the master was demoted (or restarts): new commands fail at once,
+		 * and the retry after the disconnect asks the sentinels again */
+		log_warnx("%s: %s, asking the sentinels again", op->store->name, r->str);
+		op->store->state = STORE_CONNECTING;
+		redisAsyncDisconnect(op->store->ac);
+	}
 	op->cb(r, op->arg);
 	op_free(op);
 }
@@ -224,6 +250,43 @@ static void send_select(struct store *s, redisAsyncContext *ac)
 }
 
 /*
+ * Owned by hiredis: the reply dies after return.  Behind sentinels, the
+ * node they named must say it is the master before anything is sent
+ * (a sentinel may not have seen the failover yet): else the connection is
+ * closed, and on_disconnect's retry asks the sentinels again.
+ */
+static void on_role(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct store *s = privdata;
+	redisReply *r = reply;
+
+	if (r == NULL)
+		return;
+	if (!sentinel_role_is_master(r)) {
+		log_warnx("%s: %s:%d is not the master (%s), asking the sentinels again",
+		    s->name, s->master, s->master_port,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "ROLE");
+		redisAsyncDisconnect(ac);
+		return;
+	}
+	send_select(s, ac);
+}
+
+/* SELECT, after the ROLE check when the sentinels named the node. */
+static void send_ready(struct store *s, redisAsyncContext *ac)
+{
+	const char *argv[1] = { "ROLE" };
+	size_t argvlen[1] = { 4 };
+
+	if (s->addr.nsentinels == 0) {
+		send_select(s, ac);
+		return;
+	}
+	if (redisAsyncCommandArgv(ac, on_role, s, 1, argv, argvlen) != REDIS_OK)
+		log_warnx("%s: cannot send ROLE", s->name);
+}
+
+/*
  * Owned by hiredis: the reply dies after return.  A refused AUTH (wrong
  * password, unknown or disabled user) is logged with Redis's words, never
  * the password, and the connection is closed: on_disconnect schedules the
@@ -243,7 +306,7 @@ static void on_auth(redisAsyncContext *ac, void *reply, void *privdata)
 		redisAsyncDisconnect(ac);
 		return;
 	}
-	send_select(s, ac);
+	send_ready(s, ac);
 }
 
 static void on_connect(const redisAsyncContext *cac, int status)
@@ -276,17 +339,18 @@ static void on_connect(const redisAsyncContext *cac, int status)
 			log_warnx("%s: cannot send AUTH", s->name);
 		return;
 	}
-	send_select(s, ac);
+	send_ready(s, ac);
 }
 
-static void store_connect(struct store *s)
+/* Connects to the node host:port (or the unix socket). */
+static void store_connect_to(struct store *s, const char *host, int port)
 {
 	redisAsyncContext *ac;
 
 	if (s->addr.unix_path[0])
 		ac = redisAsyncConnectUnix(s->addr.unix_path);
 	else
-		ac = redisAsyncConnect(s->addr.host, s->addr.port);
+		ac = redisAsyncConnect(host, port);
 	if (ac == NULL || ac->err) {
 		log_warnx("%s: cannot connect: %s", s->name, ac ? ac->errstr : "out of memory");
 		if (ac)
@@ -295,12 +359,51 @@ static void store_connect(struct store *s)
 		return;
 	}
 	ac->data = s;
+	s->conn_id++;
 	redisLibeventAttach(ac, s->base);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	s->ac = ac;
 	s->state = STORE_CONNECTING;
 	s->connect_ms = now_ms();
+}
+
+/* Called once from the query's timer: the sentinels' answer (host NULL:
+ * none named a master; the retry asks them again). */
+static void on_master(const char *host, int port, void *arg)
+{
+	struct store *s = arg;
+
+	s->query = NULL;                 /* freed after this returns */
+	if (host == NULL) {
+		if (s->failures % 30 == 0)   /* once, then once a minute */
+			log_warnx("%s: no sentinel names master %s", s->name, s->addr.master);
+		schedule_retry(s);
+		return;
+	}
+	if (strcmp(host, s->master) != 0 || port != s->master_port)
+		log_info("%s: the sentinels name %s:%d as master %s", s->name, host, port,
+		    s->addr.master);
+	snprintf(s->master, sizeof s->master, "%s", host);
+	s->master_port = port;
+	store_connect_to(s, host, port);
+}
+
+/* Every attempt behind sentinels asks them first: a lost connection, a
+ * demoted master and a deadline all end in a new attempt. */
+static void store_connect(struct store *s)
+{
+	if (s->addr.nsentinels == 0) {
+		store_connect_to(s, s->addr.host, s->addr.port);
+		return;
+	}
+	if (s->query)
+		return;
+	s->state = STORE_CONNECTING;
+	s->connect_ms = now_ms();
+	if ((s->query = sentinel_resolve_async(s->base, &s->addr, s->timeout_ms,
+	    on_master, s)) == NULL)
+		fatal("sentinel_resolve_async");   /* OOM only */
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -379,6 +482,8 @@ void store_set_addr(struct store *s, const struct redis_addr *addr, int timeout_
 	if (s->ac)
 		store_drop(s);   /* on_disconnect schedules the new connection */
 	else {
+		sentinel_cancel(s->query);
+		s->query = NULL;
 		evtimer_del(s->retry_timer);
 		s->backoff_ms = BACKOFF_MIN_MS;
 		store_connect(s);
@@ -392,6 +497,8 @@ void store_close(struct store *s)
 	s->state = STORE_DOWN;           /* commands from the callbacks fail */
 	if (s->retry_timer)
 		evtimer_del(s->retry_timer);
+	sentinel_cancel(s->query);
+	s->query = NULL;
 	if (s->ac) {
 		redisAsyncContext *ac = s->ac;
 		s->ac = NULL;
@@ -415,6 +522,11 @@ void store_free(struct store *s)
 int store_is_up(const struct store *s)
 {
 	return s->state == STORE_UP;
+}
+
+unsigned long store_conn_id(const struct store *s)
+{
+	return s->conn_id;
 }
 
 /* Sends op's command, or fails without calling its callback.  The reply

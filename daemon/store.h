@@ -47,6 +47,10 @@ void store_set_addr(struct store *s, const struct redis_addr *addr, int timeout_
 /* 1 when connected and answering, else 0. */
 int store_is_up(const struct store *s);
 
+/* Which connection the store is on (a new number each time it connects):
+ * WAIT counts the writes of its own connection only. */
+unsigned long store_conn_id(const struct store *s);
+
 /*
  * Sends one command.  0: cb will be called once.  -1: Redis is down, the
  * command was not sent and cb will not be called; answer 503 at once.

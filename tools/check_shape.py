@@ -28,7 +28,8 @@ MAX_FUNC_LINES = 80
 # module gets a row here (daemon/README says which layer is which).
 LAYERS = [
     ("base", ["log", "config", "event", "protocol", "proto_*", "nik", "sign",
-              "qr", "font", "ticket_print", "http_guard", "server", "speech"]),
+              "qr", "font", "ticket_print", "http_guard", "server", "speech",
+              "sentinel"]),
     ("store", ["store", "record", "stats", "stats_*", "metrics", "notify", "limit"]),
     ("io", ["http", "http_*", "queue", "follow"]),
     ("fanout", ["sse", "sse_*"]),

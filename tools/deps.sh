@@ -2,15 +2,16 @@
 # The Debian packages antre needs to build, run and test.
 #   deps.sh check    installs what is missing (as root), or says how, and fails
 #   deps.sh install  the same, always running apt-get for the missing ones
-#   a second word "bench" adds what make bench compares with (nginx + nchan),
+#   a second word "bench" adds what make bench compares with (nchan; nginx
+#   itself is always there: test_proxy runs it in front of two antred),
 #   "coverage" what make coverage reports with (gcovr)
 set -eu
 pkgs="make gcc clang pkg-config libevent-dev libhiredis-dev libqrencode-dev
 libcjson-dev libpng-dev zlib1g-dev libssl-dev libcmocka-dev redis-server
 redis-tools console-setup-linux python3 curl wrk zbar-tools tmux nodejs chromium
 libsystemd-dev systemd groff-base libclang-rt-14-dev valgrind libespeak-ng-dev
-espeak-ng-data"
-[ "${2:-}" = bench ] && pkgs="$pkgs nginx libnginx-mod-nchan"
+espeak-ng-data nginx"
+[ "${2:-}" = bench ] && pkgs="$pkgs libnginx-mod-nchan"
 [ "${2:-}" = coverage ] && pkgs="$pkgs gcovr"
 
 missing=

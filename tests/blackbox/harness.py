@@ -303,3 +303,160 @@ def pin_clocks(redis, events, ms=PINNED_MS):
     """Pins the clock of each event (an id or an event dict) to ms."""
     for ev in events:
         set_test_clock(redis, ev if isinstance(ev, str) else ev["id"], ms)
+
+
+# ---- Redis replication and Sentinel (test_sentinel) -------------------------
+
+class ReplicaRedis(Redis):
+    """A durable redis-server replicating the one on master_port (AOF with
+    appendfsync always, as every node of a failover set should run)."""
+
+    def __init__(self, master_port, tmp=None, port=None):
+        self.master_port = master_port
+        super().__init__(tmp=tmp, port=port)
+
+    def start(self):
+        super().start()
+        assert self.cli("REPLICAOF", "127.0.0.1", self.master_port) == "OK"
+
+    def role(self):
+        return self.cli("ROLE").split("\n")[0]
+
+
+class Sentinel:
+    """A redis-server in sentinel mode on a free loopback port, watching the
+    master named `name`: quick to decide (down_ms), quick to fail over."""
+
+    def __init__(self, name, master_port, quorum=2, down_ms=1500, failover_ms=3000):
+        self.tmp = tempfile.mkdtemp(prefix="antre-sentinel-")
+        self.name = name
+        self.conf = os.path.join(self.tmp, "sentinel.conf")
+        self.proc = None
+        for attempt in range(3):
+            self.port = free_port()
+            with open(self.conf, "w") as f:
+                f.write("port %d\nbind 127.0.0.1\ndir %s\n"
+                        "sentinel monitor %s 127.0.0.1 %d %d\n"
+                        "sentinel down-after-milliseconds %s %d\n"
+                        "sentinel failover-timeout %s %d\n"
+                        "sentinel parallel-syncs %s 1\n" % (
+                            self.port, self.tmp, name, master_port, quorum,
+                            name, down_ms, name, failover_ms, name))
+            self.proc = subprocess.Popen(
+                ["redis-server", self.conf, "--sentinel", "--logfile",
+                 os.path.join(self.tmp, "sentinel.log")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_until(self.ping, what="redis sentinel to answer")
+                return
+            except AssertionError:
+                if attempt == 2 or self.proc.poll() is None:
+                    raise
+
+    def cli(self, *args):
+        out = subprocess.run(["redis-cli", "-p", str(self.port)] + [str(a) for a in args],
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
+
+    def ping(self):
+        if self.proc.poll() is not None:
+            raise AssertionError("sentinel exited with %s" % self.proc.returncode)
+        try:
+            return self.cli("PING") == "PONG"
+        except Exception:
+            return False
+
+    def master_port(self):
+        """The port this sentinel names for the master now, or None."""
+        out = self.cli("SENTINEL", "get-master-addr-by-name", self.name).split()
+        return int(out[1]) if len(out) == 2 else None
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def sentinel_url(sentinels, name, db=0):
+    """antred's redis-sentinel:// address for these sentinels."""
+    return "redis-sentinel://%s/%d?master=%s" % (
+        ",".join("127.0.0.1:%d" % s.port for s in sentinels), db, name)
+
+
+# ---- nginx in front of several antred (test_proxy) ---------------------------
+
+class Nginx:
+    """nginx on a free loopback port with the repository's site
+    configuration (tools/nginx/antre.conf), its upstream pointed at the
+    given antred ports; everything under a temporary directory."""
+
+    SITE = os.path.join(TOP, "tools", "nginx", "antre.conf")
+
+    def __init__(self, upstream_ports):
+        self.tmp = tempfile.mkdtemp(prefix="antre-nginx-")
+        os.chmod(self.tmp, 0o755)         # the workers run as nobody
+        self.proc = None
+        for attempt in range(3):
+            self.port = free_port()
+            self._write(upstream_ports)
+            self.proc = subprocess.Popen(
+                ["nginx", "-p", self.tmp, "-c", self.conf, "-e",
+                 os.path.join(self.tmp, "error.log")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_until(self._listening, what="nginx to listen")
+                return
+            except AssertionError:
+                if attempt == 2 or self.proc.poll() is None:
+                    raise
+
+    def site(self, upstream_ports):
+        """The repository's site file, listening here, proxying to ours."""
+        with open(self.SITE) as f:
+            text = f.read()
+        lines, out = text.split("\n"), []
+        servers = ["\tserver 127.0.0.1:%d max_fails=1 fail_timeout=5s;" % p
+                   for p in upstream_ports]
+        for ln in lines:
+            if ln.strip().startswith("server 127.0.0.1:"):
+                out += servers
+                servers = []
+            elif ln.strip() == "listen 80;":
+                out.append("\tlisten 127.0.0.1:%d;" % self.port)
+            else:
+                out.append(ln)
+        return "\n".join(out)
+
+    def _write(self, upstream_ports):
+        self.conf = os.path.join(self.tmp, "nginx.conf")
+        user = "user nobody nogroup;\n" if os.getuid() == 0 else ""
+        with open(self.conf, "w") as f:
+            f.write("%sworker_processes 1;\ndaemon off;\nmaster_process on;\n"
+                    "pid %s/nginx.pid;\nerror_log %s/error.log warn;\n"
+                    "events { worker_connections 512; }\nhttp {\naccess_log off;\n" % (
+                        user, self.tmp, self.tmp))
+            for t in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+                f.write("%s_temp_path %s/%s;\n" % (t, self.tmp, t))
+            f.write(self.site(upstream_ports) + "\n}\n")
+
+    def _listening(self):
+        if self.proc.poll() is not None:
+            with open(os.path.join(self.tmp, "error.log"), errors="replace") as f:
+                raise AssertionError("nginx exited with %s: %s" % (self.proc.returncode,
+                                                                    f.read()[-2000:]))
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)     # fast: the workers end too
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)

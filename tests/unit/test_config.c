@@ -238,6 +238,23 @@ static void test_fail_int(void **state)
 	assert_int_equal(load_text("max-body-bytes 256\nhttp-timeout 3600\n"), 0);
 	assert_int_equal(cfg.max_body_bytes, 256);
 	assert_int_equal(cfg.http_timeout_s, 3600);
+
+	/* redis-min-replicas: 0 (answer at once) to 16 */
+	assert_int_equal(load_text("listen 127.0.0.1:1\n"), 0);
+	assert_int_equal(cfg.redis_min_replicas, 0);
+	expect_fail("redis-min-replicas 17\n", 1, "redis-min-replicas: 17 is outside 0..16");
+	expect_fail("redis-min-replicas -1\n", 1, "outside");
+	assert_int_equal(load_text("redis-min-replicas 16\n"), 0);
+	assert_int_equal(cfg.redis_min_replicas, 16);
+
+	/* trusted-proxy: one IPv4 or IPv6 address, no name, no port */
+	assert_int_equal(load_text("trusted-proxy 10.0.0.2\n"), 0);
+	assert_string_equal(cfg.trusted_proxy, "10.0.0.2");
+	assert_int_equal(load_text("trusted-proxy fd00::2\n"), 0);
+	assert_string_equal(cfg.trusted_proxy, "fd00::2");
+	expect_fail("trusted-proxy nginx.local\n", 1, "trusted-proxy: 'nginx.local' is not an IPv4 or IPv6 address");
+	expect_fail("trusted-proxy 10.0.0.2:80\n", 1, "not an IPv4 or IPv6 address");
+	expect_fail("trusted-proxy 10.0.0.0/8\n", 1, "not an IPv4 or IPv6 address");
 }
 
 static void test_fail_listen(void **state)
@@ -523,10 +540,75 @@ static void test_role_names(void **state)
 	assert_int_equal(r, ROLE_DESK);
 }
 
+/* redis-sentinel://[USER:PASSWORD@]HOST[:PORT],...[/DB]?master=NAME: the
+ * sentinels in order (port 26379 unless given), the credentials for the
+ * master, the master's name required. */
+static void test_parse_redis_sentinel(void **state)
+{
+	struct redis_addr r;
+
+	(void)state;
+	assert_int_equal(config_parse_redis(
+	    "redis-sentinel://s1:26380,s2,[::1]:26390/4?master=antre", &r), 0);
+	assert_int_equal(r.nsentinels, 3);
+	assert_string_equal(r.sentinels[0].host, "s1");
+	assert_int_equal(r.sentinels[0].port, 26380);
+	assert_string_equal(r.sentinels[1].host, "s2");
+	assert_int_equal(r.sentinels[1].port, 26379);
+	assert_string_equal(r.sentinels[2].host, "::1");
+	assert_int_equal(r.sentinels[2].port, 26390);
+	assert_int_equal(r.db, 4);
+	assert_string_equal(r.master, "antre");
+	assert_string_equal(r.host, "");
+	assert_string_equal(r.unix_path, "");
+	assert_string_equal(r.password, "");
+
+	assert_int_equal(config_parse_redis(
+	    "redis-sentinel://antred:p%40ss@127.0.0.1:1?master=m%20x", &r), 0);
+	assert_int_equal(r.nsentinels, 1);
+	assert_string_equal(r.user, "antred");
+	assert_string_equal(r.password, "p@ss");
+	assert_string_equal(r.master, "m x");
+	assert_int_equal(r.db, 0);
+	assert_int_equal(config_parse_redis("redis-sentinel://:pw@h?master=m", &r), 0);
+	assert_string_equal(r.user, "");
+	assert_string_equal(r.password, "pw");
+
+	/* a plain redis:// address has no sentinels */
+	assert_int_equal(config_parse_redis("redis://h:1/2", &r), 0);
+	assert_int_equal(r.nsentinels, 0);
+	assert_string_equal(r.master, "");
+
+	static const char *const bad[] = {
+		"redis-sentinel://h",                    /* no master */
+		"redis-sentinel://h?master=",
+		"redis-sentinel://h?name=m",
+		"redis-sentinel://?master=m",            /* no sentinel */
+		"redis-sentinel://h,?master=m",
+		"redis-sentinel://h,,k?master=m",
+		"redis-sentinel://h:0?master=m",
+		"redis-sentinel://h:x?master=m",
+		"redis-sentinel://h/16?master=m",
+		"redis-sentinel://[::1?master=m",
+		"redis-sentinel://u:@h?master=m",        /* a user without a password */
+		"redis-sentinel://u:pw@h?master=m%zz",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(config_parse_redis(bad[i], &r), -1);
+	assert_string_equal(r.password, "");
+	/* at most CONFIG_MAX_SENTINELS */
+	assert_int_equal(config_parse_redis(
+	    "redis-sentinel://a,b,c,d,e,f,g,h?master=m", &r), 0);
+	assert_int_equal(r.nsentinels, CONFIG_MAX_SENTINELS);
+	assert_int_equal(config_parse_redis(
+	    "redis-sentinel://a,b,c,d,e,f,g,h,i?master=m", &r), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_parse_redis_sentinel),
 		cmocka_unit_test(test_empty_file_listen_fallback),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_no_final_newline),
