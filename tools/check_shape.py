@@ -29,7 +29,8 @@ MAX_FUNC_LINES = 80
 LAYERS = [
     ("base", ["log", "config", "event", "protocol", "proto_*", "nik", "sign",
               "qr", "font", "ticket_print", "http_guard", "server", "speech"]),
-    ("store", ["store", "record", "stats", "stats_*", "metrics", "notify", "limit"]),
+    ("store", ["store", "record", "stats", "stats_*", "metrics", "notify", "limit",
+               "coverage_store"]),
     ("io", ["http", "http_*", "queue", "follow"]),
     ("fanout", ["sse", "sse_*"]),
     ("routes", ["route_*", "routes"]),
