@@ -12,6 +12,7 @@ const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock,
 
 const DAY1 = wibMs(2026, 12, 5, 9, 0, 0);
 const NIK = "3171021505960001";          // born 15 May 1996
+const NIK_DESK = "3171021212800004";     // born 12 December 1980
 const NOBODY = "3171021111110005";
 
 const EVENT = Object.assign({}, DEMO_EVENT, {
@@ -111,14 +112,16 @@ exports.desk_says_the_doses_in_words = async function () {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
   try {
+    setTestClock(stack.redis, "demo", DAY1 + 60 * 60000);
+    await give((await issue({ service: "dose1", nik: NIK_DESK })).ticket.code);
     await page.goto(stack.antred.base + "/web/desk.html?event=demo");
     let said = await find(page, NOBODY);
     assert(said === "Belum pernah divaksin.", said);
-    said = await find(page, NIK);
+    said = await find(page, NIK_DESK);
     assert(said === "Dosis 1 sudah 5 Des 2026 — dosis 2 mulai 2 Jan 2027.", said);
     // 28 days after it fell due: overdue (dose-overdue-after-days)
     setTestClock(stack.redis, "demo", wibMs(2027, 1, 30, 9, 0, 0));
-    said = await find(page, NIK);
+    said = await find(page, NIK_DESK);
     assert(said === "Dosis 1 sudah 5 Des 2026 — dosis 2 terlambat sejak 2 Jan 2027.", said);
     assert((await page.getAttribute("#find-dose", "class")).includes("warn"), "shown as a warning");
     assert(errors.length === 0, () => errors.join("\n"));
