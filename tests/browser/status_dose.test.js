@@ -8,7 +8,7 @@
 "use strict";
 
 const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock, DEMO_EVENT,
-  TOKENS } = require("./lib");
+  TOKENS, watchPageErrors } = require("./lib");
 
 const DAY1 = wibMs(2026, 12, 5, 9, 0, 0);
 const NIK = "3171021505960001";          // born 15 May 1996
@@ -86,9 +86,7 @@ exports.person_page_says_when_to_come_back = async function () {
     await other.waitForFunction((c) => document.getElementById("code").textContent === c,
       second.ticket.code, { timeout: 5000 });
     assert((await shown(other, "#next-dose")) === null, "no next dose after dose 2");
-    // a finished ticket's page closes its stream: that abort is no error
-    const errors = page.errors.concat(other.errors).filter((e) =>
-      !(e.startsWith("request failed:") && e.includes("/stream?") && e.endsWith("ERR_ABORTED")));
+    const errors = page.errors.concat(other.errors);
     assert(errors.length === 0, () => errors.join("\n"));
   } finally {
     await page.context().close();
@@ -108,9 +106,7 @@ exports.desk_says_the_doses_in_words = async function () {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 },
     locale: "id-ID", timezoneId: "Asia/Jakarta" });
   await context.addInitScript((t) => sessionStorage.setItem("antre.desk.token", t), TOKENS.desk);
-  const page = await context.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
+  const page = watchPageErrors(await context.newPage(), stack.antred.base);
   try {
     setTestClock(stack.redis, "demo", DAY1 + 60 * 60000);
     await give((await issue({ service: "dose1", nik: NIK_DESK })).ticket.code);
@@ -124,7 +120,7 @@ exports.desk_says_the_doses_in_words = async function () {
     said = await find(page, NIK_DESK);
     assert(said === "Dosis 1 sudah 5 Des 2026 — dosis 2 terlambat sejak 2 Jan 2027.", said);
     assert((await page.getAttribute("#find-dose", "class")).includes("warn"), "shown as a warning");
-    assert(errors.length === 0, () => errors.join("\n"));
+    assert(page.errors.length === 0, () => page.errors.join("\n"));
   } finally {
     await context.close();
   }
