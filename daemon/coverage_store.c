@@ -119,7 +119,18 @@ static void campaign_ctx(char *buf, size_t size)
 	    (long)server.cfg.coverage_retention_days * DAY_S);
 }
 
-/* A script's answer {"…": n}: n of member name, or -1 for an error reply. */
+/* A count member of a script's answer: 0..2^31, else -1 (absent, not a
+ * number: no double outside a long's range is ever converted). */
+static long count_member(const cJSON *j, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= 2147483647.0 ?
+	    (long)v->valuedouble : -1;
+}
+
+/* A script's answer {"…": n}: n of member name, or -1 for an error reply
+ * (or an answer without it). */
 static long script_count(const redisReply *reply, const char *name, const struct slot *s)
 {
 	cJSON *j;
@@ -131,8 +142,8 @@ static long script_count(const redisReply *reply, const char *name, const struct
 		return -1;
 	}
 	if ((j = cJSON_ParseWithLength(reply->str, reply->len)) != NULL)
-		n = (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, name));
-	if (j != NULL && (long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(j, "bad")) > 0)
+		n = count_member(j, name);
+	if (count_member(j, "bad") > 0)
 		log_warnx("coverage: %s: dose records that are not ones skipped: %s", s->id,
 		    reply->str);
 	cJSON_Delete(j);
