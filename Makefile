@@ -47,6 +47,7 @@ CORE_SRC = \
 	daemon/limit.c \
 	daemon/queue.c \
 	daemon/record.c \
+	daemon/coverage_store.c \
 	daemon/sign.c \
 	daemon/route_health.c \
 	daemon/route_whoami.c \

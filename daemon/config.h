@@ -85,6 +85,8 @@ struct config {
 	int sse_max_buffer;              /* bytes a stream may fall behind */
 	int sse_heartbeat_s;             /* a comment on every stream this often */
 	int retention_days;              /* a ticket is kept this long (EXPIRE at issue) */
+	int coverage_retention_days;     /* a person's dose records, after their last dose */
+	int dose_overdue_after_days;     /* dose 2 due this long is overdue */
 	int sse_max_lifetime_s;          /* a stream ends after this long */
 	int idle_minutes;                /* an open station this long without a call is idle */
 	int test_clock;                  /* antred-test only: scripts read test:clock */

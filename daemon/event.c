@@ -202,6 +202,10 @@ static int service_parse(const cJSON *s, struct event_def *ev, const char *where
 	    get_string(s, where, "prefix", sv->prefix, 4, 1, err) == -1 ||
 	    get_string(s, where, "name", sv->name, sizeof sv->name, 1, err) == -1)
 		return -1;
+	sv->dose = 1;                    /* optional: dose 1, no next dose (ctx "svc") */
+	if (get_int(s, where, "dose", &sv->dose, 1, 3, 0, err) == -1 ||
+	    get_int(s, where, "next_dose_after_days", &sv->next_after_days, 0, 365, 0, err) == -1)
+		return -1;
 	for (const char *p = sv->prefix; *p; p++)
 		if (!isupper((unsigned char)*p)) {
 			snprintf(err, EVENT_ERR_MAX, "%sprefix: 1 to 3 capital letters", where);
@@ -488,8 +492,12 @@ void event_build_script_ctx(struct event_def *ev)
 	for (int i = 0; i < PROTO_WAIT_BUCKETS - 1; i++)
 		p += snprintf(p, (size_t)(end - p), "%s%d", i ? "," : "",
 		    proto_wait_bucket_max_min[i]);
+	p += snprintf(p, (size_t)(end - p), "],\"svc\":{");
+	for (int i = 0; i < ev->nservices; i++)
+		p += snprintf(p, (size_t)(end - p), "%s\"%s\":[%d,%d]", i ? "," : "",
+		    ev->services[i].id, ev->services[i].dose, ev->services[i].next_after_days);
 	snprintf(p, (size_t)(end - p),
-	    "],\"regular\":%d,\"every\":%d,\"dose\":%d,\"maxlen\":%d,\"retention\":%ld%s}",
+	    "},\"regular\":%d,\"every\":%d,\"dose\":%d,\"maxlen\":%d,\"retention\":%ld%s}",
 	    ev->npriorities - 1, ev->policy == POLICY_INTERLEAVED ? ev->interleave_every : 0,
 	    ev->dose_stage, EVENT_STREAM_MAXLEN, (long)retention_days * 86400,
 	    test_clock ? ",\"test_clock\":1" : "");

@@ -22,6 +22,8 @@ struct event_service {
 	char id[PROTO_ID_MAX];
 	char prefix[8];                  /* ticket code prefix, "A" */
 	char name[PROTO_NAME_MAX];
+	int dose;                        /* 1, 2, or 3 (a booster); the file's "dose", 1 if absent */
+	int next_after_days;             /* the next dose falls due this many days on, 0 = none */
 };
 
 struct event_stage {
@@ -51,7 +53,7 @@ struct event_def {
 	enum priority_policy policy;
 	int interleave_every;            /* POLICY_INTERLEAVED: one priority after N regular */
 	int dose_stage;                  /* completing this stage is a dose given */
-	char script_ctx[2048];           /* the event as the Lua scripts read it */
+	char script_ctx[3072];           /* the event as the Lua scripts read it */
 };
 
 struct event_set {

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "coverage_store.h"
 #include "follow.h"
 #include "queue.h"
 #include "routes.h"
@@ -201,6 +202,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	}
 	if (now - last_sweep_ms >= 1000) {
 		queue_sweep();
+		coverage_drain_tick();   /* dose records left by a failure */
 		last_sweep_ms = now;
 	}
 	if (now - last_tz_ms >= 60000) {

@@ -13,6 +13,7 @@
 #include <openssl/kdf.h>
 
 #define PERSON_INFO "antre person key v1"
+#define CAMPAIGN_INFO "antre campaign person v1"
 #define INT_MAX_LEN 0x7fffffff   /* OpenSSL takes these lengths as int */
 
 #define NIK_LEN 16
@@ -163,29 +164,47 @@ done:
 	return rc;
 }
 
-int nik_person_key(const unsigned char *secret, size_t secret_len, const char *event,
-    const char *day, const char *nik, char *out)
+/* HMAC-SHA256 of msg under the key HKDF derives from secret with info,
+ * as hex into out; 0 or -1 (out ""). */
+static int keyed_hex(const unsigned char *secret, size_t secret_len, const char *info,
+    const char *msg, size_t len, char *out)
 {
 	unsigned char key[32], mac[32];
 	unsigned int maclen = 0;
-	char msg[192];
-	int n, rc = -1;
+	int rc = -1;
 
 	out[0] = '\0';
-	/* one key for this purpose alone: the secret's own HMAC signs tickets */
-	if (nik_hkdf_sha256(secret, secret_len, NULL, 0, (const unsigned char *)PERSON_INFO,
-	    strlen(PERSON_INFO), key, sizeof key) == -1)
+	/* one key for each purpose: the secret's own HMAC signs tickets */
+	if (nik_hkdf_sha256(secret, secret_len, NULL, 0, (const unsigned char *)info,
+	    strlen(info), key, sizeof key) == -1)
 		return -1;
-	n = snprintf(msg, sizeof msg, "%s\n%s\n%s", event, day, nik);
-	if (n > 0 && (size_t)n < sizeof msg &&
-	    HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)msg, (size_t)n,
+	if (HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)msg, len,
 	    mac, &maclen) != NULL && maclen == sizeof mac) {
 		for (size_t i = 0; i < sizeof mac; i++)
 			sprintf(out + 2 * i, "%02x", mac[i]);
 		rc = 0;
 	}
 	OPENSSL_cleanse(key, sizeof key);
-	OPENSSL_cleanse(msg, sizeof msg);
 	OPENSSL_cleanse(mac, sizeof mac);
 	return rc;
+}
+
+int nik_person_key(const unsigned char *secret, size_t secret_len, const char *event,
+    const char *day, const char *nik, char *out)
+{
+	char msg[192];
+	int n, rc = -1;
+
+	out[0] = '\0';
+	n = snprintf(msg, sizeof msg, "%s\n%s\n%s", event, day, nik);
+	if (n > 0 && (size_t)n < sizeof msg)
+		rc = keyed_hex(secret, secret_len, PERSON_INFO, msg, (size_t)n, out);
+	OPENSSL_cleanse(msg, sizeof msg);
+	return rc;
+}
+
+int nik_campaign_key(const unsigned char *secret, size_t secret_len, const char *nik,
+    char *out)
+{
+	return keyed_hex(secret, secret_len, CAMPAIGN_INFO, nik, strlen(nik), out);
 }

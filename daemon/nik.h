@@ -69,4 +69,16 @@ int nik_hkdf_sha256(const unsigned char *ikm, size_t ikm_len,
 int nik_person_key(const unsigned char *secret, size_t secret_len, const char *event,
     const char *day, const char *nik, char *out);
 
+/*
+ * The campaign person key of a NIK: HMAC-SHA256 of the NIK alone, keyed
+ * with a key derived from the deployment secret for this purpose only
+ * (HKDF, info "antre campaign person v1").  The same person at every event
+ * and on every day, so that a second dose finds the first (the coverage
+ * records, kept coverage-retention-days); unrelated to nik_person_key.  out
+ * gets NIK_PERSON_LEN hex digits and a NUL.  0, or -1 when libcrypto fails
+ * (out is then "").
+ */
+int nik_campaign_key(const unsigned char *secret, size_t secret_len, const char *nik,
+    char *out);
+
 #endif

@@ -186,13 +186,23 @@ cJSON *record_ticket_wire(const struct event_def *ev, const cJSON *j, enum recor
 {
 	struct ticket t;
 	cJSON *wire;
+	const char *next;
+	char day[16];
 
 	if (record_ticket(j, &t) == -1)
 		return NULL;
 	if ((wire = proto_ticket_encode(&t, ev->utc_offset_s)) == NULL)
 		fatalx("out of memory");   /* OOM only: one ticket */
+	/* after a first dose with a next one: the day from which to come back */
+	next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "next_dose"));
+	if (next && strlen(next) == 8 && strspn(next, "0123456789") == 8) {
+		snprintf(day, sizeof day, "%.4s-%.2s-%.2s", next, next + 4, next + 6);
+		cJSON_AddStringToObject(wire, "next_dose_from", day);
+	} else
+		cJSON_AddNullToObject(wire, "next_dose_from");
 	if (view == RECORD_PUBLIC) {
-		/* what the person's page may see: no area, priority or visits */
+		/* what the person's page may see: no area, priority or visits;
+		 * next_dose_from, the day a next dose may be given from, it may */
 		cJSON_DeleteItemFromObjectCaseSensitive(wire, "area");
 		cJSON_DeleteItemFromObjectCaseSensitive(wire, "priority");
 		cJSON_DeleteItemFromObjectCaseSensitive(wire, "visits");

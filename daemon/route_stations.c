@@ -13,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "coverage_store.h"
 #include "log.h"
 #include "queue.h"
 #include "record.h"
@@ -53,6 +54,22 @@ static void stations_on_station(struct req *r, const cJSON *result)
 	record_station(cJSON_GetObjectItemCaseSensitive(result, "station"), &st);
 	cJSON_AddItemToObject(body, "station", proto_station_encode(&st));
 	http_reply_json(r, 200, body);
+}
+
+/* complete: the answer, then (not delaying it) the dose record a
+ * completion at the dose stage wrote is applied to the campaign's coverage.
+ * r dies with the reply: what the drain needs is copied first. */
+static void stations_on_completed(struct req *r, const cJSON *result)
+{
+	char event[PROTO_ID_MAX];
+	int stage, n, dose;
+
+	dose = event_station_parse(r->event, r->params[1], &stage, &n) == 0 &&
+	    stage == r->event->dose_stage;
+	snprintf(event, sizeof event, "%s", r->event->id);
+	stations_on_ticket(r, result);
+	if (dose)
+		coverage_drain(event);
 }
 
 /* A scanned ticket's link is proven before the ticket is called. */
@@ -201,7 +218,7 @@ static const struct station_op station_ops[] = {
 	  STATION_BODY_NONE, NULL, stations_on_ticket },
 	{ OP(complete), "station", "serving",
 	  "invalid_field invalid_outcome no_ticket invalid_transition",
-	  STATION_BODY_REQUIRED, read_outcome, stations_on_ticket },
+	  STATION_BODY_REQUIRED, read_outcome, stations_on_completed },
 	{ OP(skip), "station", "called", "no_ticket invalid_transition",
 	  STATION_BODY_NONE, NULL, stations_on_ticket },
 	{ OP(transfer), "station", "called serving",

@@ -1,11 +1,13 @@
 /* route_tickets.c: issuing, reading and cancelling tickets. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "coverage_store.h"
 #include "nik.h"
 #include "queue.h"
 #include "route_public.h"
@@ -118,12 +120,42 @@ static int tickets_person(struct req *r, const struct event_def *ev, const char 
 	return -1;
 }
 
+/*
+ * The dose records' part of an issue (PROTOCOL.md, "Coverage across the
+ * campaign"): the NIK's campaign key into ckey (NIK_PERSON_LEN + 1 bytes;
+ * "" without a NIK) and whether the person counts as elderly: 60 or over
+ * on the event's today by the NIK's birth date, or, without a NIK, of the
+ * priority "elderly" or "lansia".  0, or -1 (answered 500) when libcrypto
+ * fails.
+ */
+static int tickets_campaign(struct req *r, const char *nik, const struct nik_info *info,
+    const struct tm *today, const char *priority, char *ckey, const char **elderly)
+{
+	ckey[0] = '\0';
+	if (nik == NULL) {
+		*elderly = strcmp(priority, "elderly") == 0 || strcmp(priority, "lansia") == 0 ?
+		    "1" : "0";
+		return 0;
+	}
+	*elderly = nik_age(info, today->tm_year + 1900, today->tm_mon + 1, today->tm_mday) >= 60 ?
+	    "1" : "0";
+	if (nik_campaign_key(server.secret, sizeof server.secret, nik, ckey) == 0)
+		return 0;
+	log_warnx("libcrypto could not derive a campaign key");
+	http_reply_error(r, 500, "internal_error", "cannot derive the person key now");
+	return -1;
+}
+
 static void tickets_issue(struct req *r)
 {
 	const struct event_def *ev = r->event;
 	cJSON *body;
 	const char *service, *priority, *area, *nik;
 	char prio_index[16], person[NIK_PERSON_LEN + PROTO_ID_MAX + 2] = "", district[8];
+	char ckey[NIK_PERSON_LEN + 1];
+	const char *elderly_flag;
+	struct nik_info info;
+	struct tm today;
 	int si, pi;
 
 	if (queue_idem_check(r) == -1 || (body = http_body_object(r)) == NULL)
@@ -149,8 +181,6 @@ static void tickets_issue(struct req *r)
 		goto done;
 	}
 	if (nik) {
-		struct nik_info info;
-		struct tm today;
 		int elderly = event_priority_index(ev, "elderly");
 
 		if (tickets_nik(r, nik, 422, &info, &today) == -1)
@@ -169,10 +199,12 @@ static void tickets_issue(struct req *r)
 		strcat(person, ":");
 		strcat(person, service);
 	}
+	if (tickets_campaign(r, nik, &info, &today, ev->priorities[pi], ckey, &elderly_flag) == -1)
+		goto done;
 	snprintf(prio_index, sizeof prio_index, "%d", pi);
 	const char *args[] = { service, ev->services[si].prefix, ev->priorities[pi],
-		prio_index, area ? area : "", person };
-	queue_write(r, "issue", 6, args, tickets_on_issued);
+		prio_index, area ? area : "", person, ckey, elderly_flag };
+	queue_write(r, "issue", 8, args, tickets_on_issued);
 done:
 	cJSON_Delete(body);
 }
@@ -218,11 +250,40 @@ static void tickets_cancel(struct req *r)
 		queue_write(r, "cancel", 1, args, tickets_on_ticket);
 }
 
-/* Each found ticket as the issue reply is: {"ticket", "status_url", "qr"}. */
+/* The lookup's answer waiting for the person's dose records. */
+struct lookup_wait {
+	struct req *r;
+	cJSON *body;                     /* {"tickets": [...]}, owned */
+};
+
+/* The person's dose records read (p NULL: Redis failed): the answer.  p
+ * dies after return. */
+static void tickets_on_dose_status(const struct coverage_person *p, void *arg)
+{
+	struct lookup_wait *w = arg;
+
+	if (p == NULL) {
+		cJSON_Delete(w->body);
+		http_reply_unavailable(w->r);
+	} else {
+		cJSON_AddItemToObject(w->body, "dose_status",
+		    coverage_status_json(p, coverage_today(NULL),
+		    server.cfg.dose_overdue_after_days));
+		http_reply_json(w->r, 200, w->body);
+	}
+	free(w);
+}
+
+/* Each found ticket as the issue reply is: {"ticket", "status_url", "qr"};
+ * then the person's dose_status, read under the NIK's campaign key (the
+ * NIK read again from the body, never kept). */
 static void tickets_on_lookup(struct req *r, const cJSON *result)
 {
 	const cJSON *it;
-	cJSON *body = cJSON_CreateObject(), *list = cJSON_CreateArray();
+	cJSON *body = cJSON_CreateObject(), *list = cJSON_CreateArray(), *req;
+	char ckey[NIK_PERSON_LEN + 1] = "";
+	const char *nik;
+	struct lookup_wait *w;
 
 	if (body == NULL || list == NULL)
 		fatalx("out of memory");   /* OOM only */
@@ -243,7 +304,23 @@ static void tickets_on_lookup(struct req *r, const cJSON *result)
 		}
 		cJSON_AddItemToArray(list, one);
 	}
-	http_reply_json(r, 200, body);
+	if ((req = http_body_object(r)) == NULL) {   /* read once already: cannot fail */
+		cJSON_Delete(body);
+		return;
+	}
+	nik = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(req, "nik"));
+	if (nik != NULL)   /* checked by tickets_lookup */
+		nik_campaign_key(server.secret, sizeof server.secret, nik, ckey);
+	cJSON_Delete(req);
+	if (strlen(ckey) != NIK_PERSON_LEN) {
+		cJSON_Delete(body);
+		http_reply_error(r, 500, "internal_error", "cannot derive the person key now");
+		return;
+	}
+	if ((w = malloc(sizeof *w)) == NULL)
+		fatal("malloc");   /* OOM only */
+	*w = (struct lookup_wait){ r, body };
+	coverage_person_read(ckey, tickets_on_dose_status, w);
 }
 
 /* POST …/tickets/lookup {"nik", "service"?}: today's tickets of that person.

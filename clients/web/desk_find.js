@@ -18,10 +18,12 @@ deskParts.find = function (d, w, t) {
     if (service) body.service = service;
     $("find-submit").disabled = true;
     say("Mencari…", "info");
+    deskDose.show($("find-dose"), null);
     antre.api(d.session.token, "POST", d.evPath() + "/tickets/lookup", body, false,
       { timeout: antre.WRITE.tryMs }).then(function (res) {
       body = null;
       render((res && res.tickets) || []);
+      deskDose.show($("find-dose"), res && res.dose_status);   // desk_dose.js
     }, function (e) {
       body = null;
       if (d.session.isAuthError(e)) { d.session.loggedOut(e); return; }

@@ -256,6 +256,20 @@
     return ["", ""];
   }
 
+  // After a first dose with a next one: from which day to come back,
+  // "Kembali untuk dosis 2 mulai Sabtu, 2 Januari 2027" (next_dose_from is a
+  // calendar day, "YYYY-MM-DD", written in no time zone).
+  function nextDose(t) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t.next_dose_from || "");
+    var el = $("next-dose");
+    el.hidden = !m;
+    if (!m) return;
+    var day = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+    var o = { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" };
+    el.textContent = "Kembali untuk dosis 2 mulai " +
+      new Intl.DateTimeFormat("id-ID", o).format(day);
+  }
+
   function show(t) {
     var prev = ticket;
     ticket = t;
@@ -266,6 +280,7 @@
     $("headline").textContent = l[0];
     $("detail").textContent = l[1];
     $("detail").hidden = !l[1];
+    nextDose(t);
     countdown(t.state === "waiting" && !!t.hold_until);
     $("now").className = "card " + t.state + (t.hold_until && t.state === "waiting" ? " hold" : "");
     $("updated").textContent = clock(new Date(serverNow()).toISOString(), true);

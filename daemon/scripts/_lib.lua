@@ -6,7 +6,8 @@
 -- file: {"off": UTC offset s, "stages": [{"id", "hold" (ms), "n" (stations)}],
 --  "regular": index of the default priority, "every": interleave N (0 =
 --  strict), "dose": index of the stage whose completion is a dose,
---  "maxlen": stream length, "retention": seconds a ticket is kept}.
+--  "maxlen": stream length, "retention": seconds a ticket is kept,
+--  "svc": {service id: [dose 1|2|3, days to the next dose (0 = none)]}}.
 -- KEYS[2], only on a write sent with an Idempotency-Key, is that key's
 -- record (antre:{EVENT}:idem:KEY), and then the last ARGV is the request's
 -- fingerprint (see idempotent() below).
@@ -50,6 +51,25 @@ local function day_of(ms)
 end
 
 local TODAY = day_of(NOW)
+
+-- Days since 1970-01-01 of a YYYYMMDD day (Hinnant's days_from_civil): the
+-- calendar arithmetic of the dose records (due days), exact in any zone.
+local function day_num(ymd)
+	local y, m, d = tonumber(string.sub(ymd, 1, 4)), tonumber(string.sub(ymd, 5, 6)),
+		tonumber(string.sub(ymd, 7, 8))
+	if m <= 2 then y = y - 1 end
+	local era = math.floor(y / 400)
+	local yoe = y - era * 400
+	local mp = m > 2 and m - 3 or m + 9
+	local doy = math.floor((153 * mp + 2) / 5) + d - 1
+	local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+	return era * 146097 + doe - 719468
+end
+
+-- The YYYYMMDD day n days after day ymd.
+local function day_add(ymd, n)
+	return day_of(((day_num(ymd) + n) * 86400 - ctx.off) * 1000)
+end
 -- the event-local minute of the day, 0 .. 1439, for the day's statistics
 local MINUTE = math.floor(((NOW / 1000 + ctx.off) % 86400) / 60)
 
@@ -251,9 +271,29 @@ local function enqueue(t, i)
 	end
 end
 
+-- The dose record of a dose given (PROTOCOL.md, "Coverage across the
+-- campaign"): one JSON line on the event's outbox, written by the script
+-- that completes the dose, so that a dose never lacks its record.  The
+-- campaign's keys live in another Redis Cluster slot, where no event
+-- script may write: the daemon applies the outbox there
+-- (coverage_apply.lua) and only then removes the lines (coverage_trim.lua).
+-- The ticket keeps the day a next dose may be given from, for the person's
+-- page.  Nothing here is the NIK: pkey is its campaign key (issue.lua).
+local function dose_record(t)
+	local svc = (ctx.svc or {})[t.service] or { 1, 0 }
+	redis.call('RPUSH', P .. 'cov:outbox', json({ t = t.id, ev = string.match(P, '{(.-)}'),
+		day = TODAY, at = NOW, dose = svc[1], next_after = svc[2], area = t.area or '',
+		elderly = tonumber(t.elderly) == 1 and 1 or 0, pkey = t.ckey or '' }))
+	if svc[1] == 1 and svc[2] > 0 then
+		t.next_dose = day_add(TODAY, svc[2])
+		redis.call('HSET', tkey(t.id), 'next_dose', t.next_dose)
+	end
+end
+
 -- After "done" at stage i: on to the next stage, or finished.
 local function advance(t, i)
 	if i == ctx.dose + 1 then
+		dose_record(t)
 		redis.call('INCR', P .. 'doses:' .. TODAY)
 		stat('dm|' .. MINUTE)                 -- doses by minute,
 		stat('ds|' .. t.service)              -- by service,
@@ -535,12 +575,12 @@ local function view(t)
 		area = t.area, state = t.state, stage = t.stage, station = t.station,
 		issued_at = tonumber(t.issued_at), hold_until = tonumber(t.hold_until),
 		recalls = tonumber(t.recalls), position = pos, eta_s = eta, eta_range_s = range,
-		leave_eta_s = leave, visits = array(t.visits) }
+		leave_eta_s = leave, visits = array(t.visits), next_dose = t.next_dose or '' }
 end
 
 -- The public view of a ticket (views.lua: the people following their own
 -- tickets) from its fields code, service, state, stage, station,
--- issued_at, hold_until, recalls, prio.
+-- issued_at, hold_until, recalls, prio, next_dose.
 local function public_view(id, f)
 	f.id = id
 	local pos = position(f)
@@ -548,7 +588,8 @@ local function public_view(id, f)
 	return { id = id, code = f.code, service = f.service, state = f.state,
 		stage = f.stage, station = f.station, issued_at = tonumber(f.issued_at),
 		hold_until = tonumber(f.hold_until), recalls = tonumber(f.recalls),
-		position = pos, eta_s = eta, eta_range_s = range, leave_eta_s = leave }
+		position = pos, eta_s = eta, eta_range_s = range, leave_eta_s = leave,
+		next_dose = f.next_dose or '' }
 end
 
 -- {"ticket": view}, or {"ticket": null} for none.

@@ -1,8 +1,10 @@
 -- issue: a new ticket at the first stage.
 -- ARGV: ctx, service, prefix, priority, priority index, area, person key
--- (a keyed hash of the NIK and service, or "").
-local service, prefix, priority, prio, area, person =
-	ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+-- (a keyed hash of the NIK and service, or ""), campaign key (the NIK's
+-- keyed hash for the dose records, or ""), elderly ("1" or "0": 60 or over
+-- by the NIK's birth date, or of an elderly priority without a NIK).
+local service, prefix, priority, prio, area, person, ckey, elderly =
+	ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 
 return idempotent(function()
 	-- One ticket per person and service per event day.  people:DAY maps
@@ -38,7 +40,7 @@ return idempotent(function()
 		'priority', priority, 'prio', prio, 'area', area, 'issued_at', NOW,
 		'day', TODAY, 'state', t.state, 'stage', t.stage,
 		'station', t.station, 'hold_until', t.hold_until, 'recalls', 0,
-		'visits', cjson.encode(t.visits))
+		'visits', cjson.encode(t.visits), 'ckey', ckey, 'elderly', elderly)
 	-- today's codes: the lookup by code, and the day's list for reports
 	local codes = P .. 'codes:' .. TODAY
 	redis.call('HSET', codes, code, t.id)

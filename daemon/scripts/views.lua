@@ -2,15 +2,16 @@
 -- at once (the per-ticket live streams refresh with one call).
 -- ARGV: ctx, then ticket ids.  Returns a JSON array of public views (times
 -- in ms): id, code, service, state, stage, station, issued_at, hold_until,
--- recalls, position, eta_s, eta_range_s, leave_eta_s; unknown ids are left out.
+-- recalls, position, eta_s, eta_range_s, leave_eta_s, next_dose; unknown ids
+-- are left out.
 local out = {}
 for i = 2, #ARGV do
 	local f = redis.call('HMGET', tkey(ARGV[i]), 'code', 'service', 'state', 'stage',
-		'station', 'issued_at', 'hold_until', 'recalls', 'prio')
+		'station', 'issued_at', 'hold_until', 'recalls', 'prio', 'next_dose')
 	if f[1] then
 		out[#out + 1] = public_view(ARGV[i], { code = f[1], service = f[2], state = f[3],
 			stage = f[4], station = f[5], issued_at = f[6], hold_until = f[7], recalls = f[8],
-			prio = f[9] })
+			prio = f[9], next_dose = f[10] or nil })
 	end
 end
 return json(array(out))

@@ -321,7 +321,7 @@ def test_find_by_nik_from_stdin():
         assert len(row) == 1 and tid in row[0] and "dose1" in row[0] and "menunggu" in row[0], out
         assert "Status: http" in out, out
         rc, out, err, _ = cli("ticket", "find", "--nik", NOBODY, "--json", url=p.url)
-        assert rc == 0 and json.loads(out) == {"tickets": []}, (rc, out, err)
+        assert rc == 0 and json.loads(out)["tickets"] == [], (rc, out, err)
         rc, out, err, _ = cli("ticket", "find", "--nik", NOBODY, url=p.url)
         assert rc == 0 and out == "Tidak ada tiket hari ini untuk NIK ini.\n", (rc, out, err)
         rc, out, err, _ = cli("ticket", "find", "--nik", "12345", url=p.url)

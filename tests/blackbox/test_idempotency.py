@@ -320,7 +320,8 @@ def test_lookup_by_nik():
     one = post(base + "/lookup", {"nik": NIK_A, "service": "dose2"})
     assert [x["ticket"]["code"] for x in one[2]["tickets"]] == ["B-001"], one
     none = post(base + "/lookup", {"nik": NIK_NONE})
-    assert none[0] == 200 and none[2] == {"tickets": []}, none
+    assert none[0] == 200 and none[2]["tickets"] == [], none
+    assert none[2]["dose_status"]["status"] == "none", none      # test_doses: the rest
     # a cancelled ticket is shown as cancelled; a new one replaces it
     post(base + "/" + a1[2]["ticket"]["id"] + "/cancel")
     st_ = post(base + "/lookup", {"nik": NIK_A, "service": "dose1"})[2]["tickets"]

@@ -89,7 +89,7 @@ def test_hostile_ids_stay_json():
               ("obs</x>", 60000, 1))
     ev = ts.Event(stages=stages)
     service, prefix, prio = 'd"1\\', 'A"', 'pr\\"io\n'
-    t = ev.run("issue", service, prefix, prio, ts.REGULAR, "", "")["ticket"]
+    t = ev.run("issue", service, prefix, prio, ts.REGULAR, "", "", "", "0")["ticket"]
     assert (t["service"], t["priority"], t["stage"]) == (service, prio, stages[0][0]), t
     assert t["code"] == prefix + "-001"
     called = ev.call(1)["ticket"]

@@ -19,8 +19,8 @@ import socket
 from harness import PINNED_MS, TOP, Redis
 
 SCRIPTS_DIR = os.path.join(TOP, "daemon", "scripts")
-SCRIPT_NAMES = ("board", "call", "cancel", "issue", "lookup", "report", "station", "stats",
-                "sweep", "ticket", "views")
+SCRIPT_NAMES = ("board", "call", "cancel", "coverage_apply", "coverage_trim", "issue", "lookup",
+                "report", "station", "stats", "sweep", "ticket", "views")
 OFF = 25200  # UTC+7, Asia/Jakarta
 PRIORITIES = ("elderly", "disabled", "regular")
 REGULAR = 2
@@ -169,7 +169,8 @@ def setup_module():
         args = {"ticket": ["X-1"], "cancel": ["X-1"], "sweep": [], "board": [],
                 "lookup": ["pk", "dose1"], "report": ["", "0"], "stats": ["", "dose1"],
                 "views": ["X-1"],
-                "issue": ["dose1", "A", "regular", "2", "", ""],
+                "issue": ["dose1", "A", "regular", "2", "", "", "", "0"],
+                "coverage_apply": [], "coverage_trim": [],
                 "call": [ev.station(1, 1), "1", "1", ""],
                 "station": ["pause", ev.station(2, 1), "2", "1", ""]}[name]
         scripts.run_many([(name, [ev.P], [ev.ctx] + args)])
@@ -236,8 +237,10 @@ class Event:
     def station(self, si, n=1):
         return "%s-%d" % (self.stages[si - 1], n)
 
-    def issue(self, level=REGULAR, service="dose1", prefix="A", area="", person=""):
-        return self.run("issue", service, prefix, PRIORITIES[level], level, area, person)
+    def issue(self, level=REGULAR, service="dose1", prefix="A", area="", person="", ckey="",
+              elderly=0):
+        return self.run("issue", service, prefix, PRIORITIES[level], level, area, person, ckey,
+                        elderly)
 
     def call(self, si, n=1, ref=""):
         return self.run("call", self.station(si, n), si, n, ref)
@@ -934,3 +937,154 @@ def test_today_is_local_day():
         assert got.get("ticket", {}).get("id") == t["id"], got
     elif before == after:
         assert err_of(got) == "ticket_not_found", got
+
+
+# ---------------------------------------------------------------------------
+# Dose records: the outbox line advance() writes, and the campaign's side
+
+def test_day_num_and_day_add_against_python():
+    """_lib.lua's day_num (days since 1970-01-01 of YYYYMMDD) and day_add, in
+    several offsets, against Python's calendar."""
+    rng = random.Random(14)
+    days = [datetime.date(1970, 1, 1) + datetime.timedelta(days=rng.randrange(0, 80000))
+            for _ in range(300)]
+    days += [datetime.date(2024, 2, 28), datetime.date(2024, 2, 29), datetime.date(2100, 2, 28),
+             datetime.date(2000, 2, 29), datetime.date(1970, 1, 1), datetime.date(2026, 12, 31)]
+    text = scripts.lib + ("return cjson.encode({day_num(ARGV[2]), "
+                          "day_add(ARGV[2], tonumber(ARGV[3]))})")
+    for off in (OFF, -18000, 0, 32400):
+        ctx = make_ctx(off=off)
+        cmds, want = [], []
+        for d in days:
+            n = rng.randrange(0, 366)
+            cmds.append(["EVAL", text, 1, "antre:{daynum}:", ctx, d.strftime("%Y%m%d"), str(n)])
+            want.append([(d - datetime.date(1970, 1, 1)).days,
+                         (d + datetime.timedelta(days=n)).strftime("%Y%m%d")])
+        for w, r in zip(want, conn.pipeline(cmds)):
+            assert json.loads(r) == w, (off, w, r)
+
+
+def dose_event(svc):
+    ev = Event()
+    ctx = json.loads(ev.ctx)
+    ctx["svc"] = svc
+    ev.ctx = json.dumps(ctx, separators=(",", ":"))
+    return ev
+
+
+def through_dose(ev):
+    """The next ticket through registration, screening and vaccination."""
+    for si in (1, 2, 3):
+        assert ev.call(si)["ticket"], si
+        ev.op("start", si)
+        ev.op("complete", si, arg="done")
+
+
+CAMPAIGN = "antre:{campaign-ts}:"
+
+
+def apply(lines, retention=730 * 86400):
+    ctx = json.dumps({"off": OFF, "stages": [], "retention": retention})
+    return scripts.run_many([("coverage_apply", [CAMPAIGN], [ctx] + lines)])[0]
+
+
+def test_dose_record_on_the_outbox():
+    """Completing the dose stage pushes the contract's line (nothing more
+    personal than the campaign key); a dose 1 with a next dose notes on the
+    ticket the day to come back from; other stages push nothing."""
+    ev = dose_event({"dose1": [1, 28], "dose2": [2, 0]})
+    pkey = "ab" * 32
+    t = ev.issue(service="dose1", area="3171021001", ckey=pkey, elderly=1)["ticket"]
+    for si in (1, 2):
+        ev.call(si)
+        ev.op("start", si)
+        ev.op("complete", si, arg="done")
+        assert conn("LLEN", ev.key("cov:outbox")) == 0
+    ev.call(3)
+    ev.op("start", 3)
+    ev.op("complete", 3, arg="done")
+    lines = conn("LRANGE", ev.key("cov:outbox"), 0, -1)
+    assert len(lines) == 1
+    line = json.loads(lines[0])
+    today = t["id"][:8]
+    assert line == {"t": t["id"], "ev": ev.id, "day": today, "at": PINNED_MS, "dose": 1,
+                    "next_after": 28, "area": "3171021001", "elderly": 1, "pkey": pkey}, line
+    due = (datetime.datetime.strptime(today, "%Y%m%d") + datetime.timedelta(days=28))
+    assert ev.ticket(t["id"])["next_dose"] == due.strftime("%Y%m%d")
+    # a dose 2 ticket (elderly priority, no NIK: elderly 0 as issued) has no next dose
+    ev.issue(level=0, service="dose2", prefix="B")
+    through_dose(ev)
+    line2 = json.loads(conn("LRANGE", ev.key("cov:outbox"), 1, 1)[0])
+    assert (line2["dose"], line2["next_after"], line2["pkey"], line2["area"],
+            line2["elderly"]) == (2, 0, "", "", 0), line2
+    assert conn("HGET", ev.key("t:" + line2["t"]), "next_dose") is None
+    # a service the context does not name is dose 1 without a next dose
+    ev2 = dose_event({})
+    ev2.issue()
+    through_dose(ev2)
+    line3 = json.loads(conn("LRANGE", ev2.key("cov:outbox"), 0, 0)[0])
+    assert (line3["dose"], line3["next_after"]) == (1, 0), line3
+
+
+def line(t, ev="e1", day="20260715", dose=1, after=0, area="A", elderly=0, pkey=""):
+    return json.dumps({"t": t, "ev": ev, "day": day, "at": 1, "dose": dose, "next_after": after,
+                       "area": area, "elderly": elderly, "pkey": pkey})
+
+
+def test_coverage_apply_counts_once():
+    """A line applied twice counts once (cov:seen); a person counts once per
+    dose whatever their tickets; without pkey, once per ticket; dose 1 with
+    a next dose waits in due2 until dose 2; bad lines are skipped."""
+    conn("DEL", *[CAMPAIGN + k for k in ("cov:seen", "cov:n", "cov:due2")])
+    p1, p2 = "1" * 64, "2" * 64
+    first = [line("t1", pkey=p1, after=28, elderly=1), line("t2", area="", pkey=""),
+             line("t3", area="", pkey="", elderly=1)]
+    assert apply(first) == {"applied": 3, "replayed": 0, "bad": 0}
+    assert apply(first) == {"applied": 0, "replayed": 3, "bad": 0}
+    # the same person again, another event and day: not counted again
+    assert apply([line("t1", ev="e2", day="20260801", pkey=p1, area="B", after=28)])["applied"] == 1
+    n = conn("HGETALL", CAMPAIGN + "cov:n")
+    counts = dict(zip([k.decode() for k in n[::2]], [int(v) for v in n[1::2]]))
+    assert counts == {"A|d1": 1, "A|e1": 1, "-|d1": 2, "-|e1": 1}, counts
+    person = conn("HGETALL", CAMPAIGN + "cov:p:" + p1)
+    person = dict(zip([k.decode() for k in person[::2]], [v.decode() for v in person[1::2]]))
+    assert person == {"d1": "20260715", "area": "A", "elderly": "1", "due2": "20260812"}, person
+    ttl = conn("TTL", CAMPAIGN + "cov:p:" + p1)
+    assert 729 * 86400 < ttl <= 730 * 86400, ttl
+    due = datetime.date(2026, 8, 12) - datetime.date(1970, 1, 1)
+    assert conn("ZRANGE", CAMPAIGN + "cov:due2", 0, -1, "WITHSCORES") == [
+        ("A|" + p1).encode(), str(due.days).encode()]
+    # dose 2 in another area: counted there, the wait ends
+    assert apply([line("t9", ev="e3", day="20260820", dose=2, area="C", pkey=p1, elderly=1),
+                  line("t9", ev="e3", day="20260820", dose=2, area="C", pkey=p1, elderly=1),
+                  line("t10", ev="e3", day="20260821", dose=2, area="C", pkey=p1)]) == {
+        "applied": 2, "replayed": 1, "bad": 0}
+    assert conn("ZCARD", CAMPAIGN + "cov:due2") == 0
+    assert conn("HGET", CAMPAIGN + "cov:n", "C|d2") == b"1"
+    assert conn("HGET", CAMPAIGN + "cov:n", "C|e2") == b"1"
+    assert conn("HGET", CAMPAIGN + "cov:p:" + p1, "d2") == b"20260820"
+    # a dose 1 after dose 2 was recorded does not wait for it
+    apply([line("t11", pkey=p2, dose=2), line("t12", pkey=p2, dose=1, after=28)])
+    assert conn("ZCARD", CAMPAIGN + "cov:due2") == 0
+    # bad lines: skipped, counted as bad, nothing else changes
+    before = conn("HGETALL", CAMPAIGN + "cov:n")
+    bad = ["not json", "null", line("t20", dose=4), line("t21", day="2026-07-15"),
+           line("t22", pkey="xyz"), line("t23", after=400), line("t24", elderly=2),
+           json.dumps({"t": "t25"})]
+    assert apply(bad) == {"applied": 0, "replayed": 0, "bad": len(bad)}
+    assert conn("HGETALL", CAMPAIGN + "cov:n") == before
+
+
+def test_coverage_trim_only_what_was_applied():
+    """The trim removes the given lines while they are at the head: after
+    another daemon trimmed some, only the rest; never a line not given."""
+    ev = Event()
+    box = ev.key("cov:outbox")
+    lines = [line("t%d" % i) for i in range(5)]
+    conn("RPUSH", box, *lines)
+    trim = lambda ls: scripts.run_many([("coverage_trim", [ev.P], [ev.ctx] + ls)])[0]
+    assert trim(lines[:2]) == {"trimmed": 2}
+    assert trim(lines[:3]) == {"trimmed": 1}          # t0, t1 gone already: t2 only
+    assert trim(lines[:3]) == {"trimmed": 0}
+    assert trim([line("other")]) == {"trimmed": 0}
+    assert conn("LRANGE", box, 0, -1) == [x.encode() for x in lines[3:]]

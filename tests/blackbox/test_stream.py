@@ -39,7 +39,8 @@ AREA = "RT 07 Kampung Rahasia"
 TICKET_EVENT_KEYS = {"id", "code", "state", "stage", "station", "hold_until", "at"}
 CALL_KEYS = {"ticket", "code", "station", "stage", "station_number", "recall", "at"}
 VIEW_KEYS = {"id", "code", "service", "state", "stage", "station", "issued_at",
-             "hold_until", "position", "eta_s", "eta_range_s", "leave_eta_s", "recalls"}
+             "hold_until", "position", "eta_s", "eta_range_s", "leave_eta_s", "recalls",
+             "next_dose_from"}
 
 
 def event(eid, **over):

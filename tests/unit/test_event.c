@@ -148,6 +148,11 @@ static void test_demo(void **state)
 	assert_string_equal(ev.services[2].id, "booster");
 	assert_string_equal(ev.services[2].prefix, "C");
 	assert_string_equal(ev.services[2].name, "Booster");
+	assert_int_equal(ev.services[0].dose, 1);
+	assert_int_equal(ev.services[0].next_after_days, 28);
+	assert_int_equal(ev.services[1].dose, 2);
+	assert_int_equal(ev.services[1].next_after_days, 0);
+	assert_int_equal(ev.services[2].dose, 3);
 
 	assert_int_equal(ev.npriorities, 3);
 	assert_string_equal(ev.priorities[0], "elderly");
@@ -183,6 +188,7 @@ static void test_demo(void **state)
 	    "{\"id\":\"screening\",\"hold\":0,\"n\":2},{\"id\":\"vaccination\",\"hold\":0,\"n\":3},"
 	    "{\"id\":\"observation\",\"hold\":1800000,\"n\":1}],"
 	    "\"wait\":[1,2,5,10,15,20,30,45,60,90,120,180],"
+	    "\"svc\":{\"dose1\":[1,28],\"dose2\":[2,0],\"booster\":[3,0]},"
 	    "\"regular\":2,\"every\":0,\"dose\":2,\"maxlen\":10000,\"retention\":2592000}");
 
 	/* the index helpers over the same event */
@@ -218,6 +224,14 @@ static void test_base_and_variants(void **state)
 	assert_int_equal(parse_with("id", "\"abcdefghij0123456789-_abcdefghij\""), 0);  /* 32 */
 	assert_int_equal(parse_with("services.0.prefix", "\"ABC\""), 0);
 	assert_string_equal(ev.services[0].prefix, "ABC");
+	/* without "dose": dose 1 and no next dose */
+	assert_int_equal(ev.services[1].dose, 1);
+	assert_int_equal(ev.services[1].next_after_days, 0);
+	assert_int_equal(parse_with("services.1.dose", "3"), 0);
+	assert_int_equal(ev.services[1].dose, 3);
+	assert_int_equal(parse_with("services.0.next_dose_after_days", "365"), 0);
+	assert_int_equal(ev.services[0].next_after_days, 365);
+	assert_non_null(strstr(ev.script_ctx, "\"svc\":{\"dose1\":[1,365],\"dose2\":[1,0]}"));
 	assert_int_equal(parse_with("stages.0.stations", "64"), 0);
 	assert_int_equal(parse_with("stages.0.hold_minutes", "0"), 0);
 	assert_int_equal(parse_with("stages.0.hold_minutes", "0.05"), 0);  /* 3 s, for tests */
@@ -315,6 +329,14 @@ static void test_err_services(void **state)
 	expect_err("services.0.prefix", NULL, "services[0].prefix: missing");
 	expect_err("services.1.name", NULL, "services[1].name: missing");
 	expect_err("services.1.id", "\"Dose2\"", "services[1].id");
+	expect_err("services.1.dose", "0", "services[1].dose");
+	expect_err("services.1.dose", "4", "services[1].dose");
+	expect_err("services.1.dose", "1.5", "services[1].dose");
+	expect_err("services.1.dose", "\"2\"", "services[1].dose");
+	expect_err("services.1.dose", "true", "services[1].dose");
+	expect_err("services.0.next_dose_after_days", "-1", "services[0].next_dose_after_days");
+	expect_err("services.0.next_dose_after_days", "366", "services[0].next_dose_after_days");
+	expect_err("services.0.next_dose_after_days", "null", "services[0].next_dose_after_days");
 }
 
 static void test_err_priorities(void **state)

@@ -272,6 +272,38 @@ static void test_person_key(void **state)
 	assert_string_not_equal(a, b);
 }
 
+/* The campaign key: HMAC of the NIK alone under HKDF(secret, info "antre
+ * campaign person v1"): one person's key at every event and day, unlike
+ * the person key, and another person's or another secret's differs. */
+static void test_campaign_key(void **state)
+{
+	(void)state;
+	const char *nik = "3174051708850012";
+	char a[NIK_PERSON_LEN + 1], b[NIK_PERSON_LEN + 1], hex[NIK_PERSON_LEN + 1];
+	unsigned char key[32], mac[32];
+	unsigned int maclen;
+
+	assert_int_equal(nik_campaign_key(SECRET, sizeof SECRET, nik, a), 0);
+	assert_int_equal(strlen(a), NIK_PERSON_LEN);
+	assert_int_equal(nik_hkdf_sha256(SECRET, sizeof SECRET, NULL, 0,
+	    (const unsigned char *)"antre campaign person v1", 24, key, sizeof key), 0);
+	HMAC(EVP_sha256(), key, sizeof key, (const unsigned char *)nik, strlen(nik), mac, &maclen);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", mac[i]);
+	assert_string_equal(a, hex);
+	nik_campaign_key(SECRET, sizeof SECRET, nik, b);
+	assert_string_equal(a, b);
+	/* not the day's person key, at any event or day */
+	nik_person_key(SECRET, sizeof SECRET, "demo", "20250615", nik, b);
+	assert_string_not_equal(a, b);
+	nik_person_key(SECRET, sizeof SECRET, "", "", nik, b);
+	assert_string_not_equal(a, b);
+	nik_campaign_key(SECRET, sizeof SECRET, "3174051708850013", b);
+	assert_string_not_equal(a, b);
+	nik_campaign_key(SECRET, sizeof SECRET - 1, nik, b);
+	assert_string_not_equal(a, b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -289,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_hkdf_rfc5869_a1),
 		cmocka_unit_test(test_hkdf_rfc5869_a3),
 		cmocka_unit_test(test_person_key),
+		cmocka_unit_test(test_campaign_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
