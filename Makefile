@@ -35,6 +35,7 @@ CORE_SRC = \
 	daemon/log.c \
 	daemon/config.c \
 	daemon/event.c \
+	daemon/event_clock.c \
 	daemon/nik.c \
 	daemon/server.c \
 	daemon/sentinel.c \
@@ -126,13 +127,13 @@ $(DAEMON): $(BUILD)/daemon/main.o $(BUILD)/libcore.a
 
 # antred-test: antred whose scripts may take the time from Redis (the key
 # test:clock), so that tests can check time-based figures exactly.  Only
-# config.c and event.c differ; the tests use it, nobody installs it.
+# config.c and event_clock.c differ; the tests use it, nobody installs it.
 $(BUILD)/testclock/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DANTRE_TEST_CLOCK -c $< -o $@
 
 $(DAEMON)-test: $(BUILD)/daemon/main.o $(BUILD)/testclock/daemon/config.o \
-		$(BUILD)/testclock/daemon/event.o $(BUILD)/libcore.a
+		$(BUILD)/testclock/daemon/event_clock.o $(BUILD)/libcore.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(CLI): $(CLI_OBJ)

@@ -6,6 +6,7 @@
 #ifndef ANTRE_EVENT_H
 #define ANTRE_EVENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -101,6 +102,9 @@ void event_set_test_clock(int on, const struct redis_addr *redis);
  * clock; in antred-test with test-clock on, the event's key test:clock
  * when it is set, the very clock its scripts read. */
 time_t event_now(const struct event_def *ev);
+
+/* Whether scripts are told to read the test clock (event_set_test_clock). */
+bool event_test_clock(void);
 
 /* Contexts built from now on tell the scripts to keep a ticket this many
  * days (config retention-days; 30 until set). */

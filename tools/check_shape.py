@@ -27,8 +27,8 @@ MAX_FUNC_LINES = 80
 # lower one reaches up only through callbacks main.c installs.  A new
 # module gets a row here (daemon/README says which layer is which).
 LAYERS = [
-    ("base", ["log", "config", "event", "protocol", "proto_*", "nik", "sign",
-              "qr", "font", "ticket_print", "http_guard", "server", "speech",
+    ("base", ["log", "config", "event", "event_clock", "protocol", "proto_*", "nik",
+              "sign", "qr", "font", "ticket_print", "http_guard", "server", "speech",
               "sentinel"]),
     ("store", ["store", "record", "stats", "stats_*", "metrics", "notify", "limit",
                "coverage_store"]),
