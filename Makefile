@@ -71,6 +71,7 @@ CORE_SRC = \
 	daemon/stats_model.c \
 	daemon/stats_advice.c \
 	daemon/stats_plan.c \
+	daemon/coverage.c \
 	daemon/sse.c \
 	daemon/sse_refresh.c \
 	daemon/sse_replay.c \
