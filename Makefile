@@ -65,6 +65,7 @@ CORE_SRC = \
 	daemon/route_report.c \
 	daemon/route_plan.c \
 	daemon/route_speech.c \
+	daemon/route_coverage.c \
 	daemon/stats.c \
 	daemon/stats_counters.c \
 	daemon/stats_fetch.c \

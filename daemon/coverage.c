@@ -2,7 +2,6 @@
  * due days (coverage.h); pure, so that the unit tests hold every figure. */
 #include "coverage.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,9 +69,14 @@ int coverage_code_ok(const char *s)
 
 double coverage_fraction(long long dose, long long target)
 {
+	long long n;
+
 	if (target <= 0)
 		return -1;
-	return round((double)dose / (double)target * 10000.0) / 10000.0;
+	/* half away from zero, exactly: in integers, not in the double's
+	 * nearest value of the quotient (2/64 is 0.0313) */
+	n = (20000 * dose + target) / (2 * target);
+	return (double)n / 10000.0;
 }
 
 /* Days since 1970-01-01 as "YYYY-MM-DD" (Hinnant's civil_from_days). */

@@ -361,6 +361,9 @@ static void test_helpers(void **state)
 	assert_true(coverage_fraction(5, 0) < 0);
 	assert_true(coverage_fraction(0, 7) == 0);
 	assert_true(coverage_fraction(12, 10) == 1.2);   /* more than the target */
+	assert_true(coverage_fraction(2, 64) == 0.0313); /* 0.03125: half up */
+	assert_true(coverage_fraction(1, 20000) == 0.0001);
+	assert_true(coverage_fraction(1, 20001) == 0);
 }
 
 int main(void)
