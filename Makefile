@@ -66,6 +66,7 @@ CORE_SRC = \
 	daemon/route_plan.c \
 	daemon/route_speech.c \
 	daemon/route_coverage.c \
+	daemon/route_geometry.c \
 	daemon/stats.c \
 	daemon/stats_counters.c \
 	daemon/stats_fetch.c \

@@ -416,3 +416,83 @@ def test_redis_down_is_503():
         assert_error(a.get("/v1/coverage/elderly?format=csv", role="organiser"), 503)
     finally:
         a.stop()
+
+
+# ---- the map's geometry ------------------------------------------------------
+
+def square(code, x, y, size=0.05):
+    ring = [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
+    return {"type": "Feature", "properties": {"code": code, "name": code},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+
+GEO = {"type": "FeatureCollection", "features": [
+    square(KAB + ".01", 106.0, -6.2), square(KAB + ".02", 106.05, -6.2),
+    dict(square(KAB + ".03", 106.1, -6.2),
+         geometry={"type": "MultiPolygon", "coordinates": [
+             square("x", 106.1, -6.2)["geometry"]["coordinates"],
+             square("x", 106.1, -6.1, 0.01)["geometry"]["coordinates"]]})]}
+
+
+def put_geometry(doc, role="admin", raw=None):
+    data = raw if raw is not None else json.dumps(doc).encode()
+    return d.request("PUT", "/v1/areas/geometry", role=role, raw=data,
+                     headers={"Content-Type": "application/json"})
+
+
+def test_geometry_upload_and_read():
+    redis.cli("DEL", P + "areas:geometry")
+    assert_error(d.get("/v1/areas/geometry", role="organiser"), 404, "no_geometry")
+    assert_error(put_geometry(GEO, role="organiser"), 403)
+    assert_error(d.get("/v1/areas/geometry", role="desk"), 403)
+    st, _, b = put_geometry(GEO)
+    assert st == 200 and b == {"stored": True}, (st, b)
+    st, h, body = d.get("/v1/areas/geometry", role="organiser")
+    assert st == 200 and h["content-type"] == "application/geo+json", (st, h)
+    assert body == json.dumps(GEO).encode()          # kept as received
+
+
+def bad_feature(**kw):
+    f = square("a", 106.0, -6.2)
+    f.update(kw)
+    return f
+
+
+BAD_GEOMETRIES = [
+    ({"type": "Feature"}, "FeatureCollection"),
+    ({"type": "FeatureCollection", "features": []}, "features"),
+    ({"type": "FeatureCollection", "features": [bad_feature(type="Thing")]}, "feature 0"),
+    ({"type": "FeatureCollection", "features": [square("a", 1, 1), bad_feature(
+        properties={"name": "no code"})]}, "feature 1: properties.code"),
+    ({"type": "FeatureCollection", "features": [bad_feature(properties={"code": "a b"})]},
+     "properties.code"),
+    ({"type": "FeatureCollection", "features": [bad_feature(
+        geometry={"type": "Point", "coordinates": [106, -6]})]}, "Polygon or MultiPolygon"),
+    ({"type": "FeatureCollection", "features": [bad_feature(
+        geometry={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0.5]]]})]},
+     "ends where it starts"),
+    ({"type": "FeatureCollection", "features": [bad_feature(
+        geometry={"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [0, 0]]]})]},
+     "4 positions"),
+    ({"type": "FeatureCollection", "features": [bad_feature(
+        geometry={"type": "Polygon", "coordinates": [[[0, 95], [1, 0], [1, 1], [0, 95]]]})]},
+     "longitude, latitude"),
+    ({"type": "FeatureCollection", "features": [bad_feature(
+        geometry={"type": "MultiPolygon", "coordinates": []})]}, "MultiPolygon"),
+    ({"type": "FeatureCollection", "features": [square("a", 1, 1), square("a", 2, 2)]},
+     "twice"),
+]
+
+
+def test_geometry_refused_whole():
+    assert put_geometry(GEO)[0] == 200
+    for doc, reason in BAD_GEOMETRIES:
+        r = put_geometry(doc)
+        assert_error(r, 422, "invalid_geometry")
+        assert reason in r[2]["error"]["message"], (reason, r[2])
+    assert_error(put_geometry(None, raw=b"{not json"), 400, "invalid_json")
+    assert_error(put_geometry(None, raw=b"[1]"), 400, "invalid_json")
+    # past max-body-bytes (16384 here): evhttp's 413, nothing kept
+    big = dict(GEO, features=[square("s%d" % i, 100 + i * 0.01, 0) for i in range(200)])
+    assert put_geometry(big)[0] == 413
+    assert d.get("/v1/areas/geometry", role="organiser")[2] == json.dumps(GEO).encode()
