@@ -283,6 +283,7 @@ int coverage_build(const cJSON *result, long long day, int overdue_after,
 		coverage_free(c);
 		return -1;
 	}
+	c->geometry = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(result, "geometry"));
 	roll_up(c);
 	return 0;
 }
@@ -408,6 +409,7 @@ cJSON *coverage_json(const struct coverage *c, enum cov_level level,
 		goto fail;
 	for (int f = 0; f < COV_NFIGS; f++)
 		cJSON_AddNumberToObject(o, fig_names[f], (double)c->unmapped[f]);
+	cJSON_AddBoolToObject(body, "geometry", c->geometry);
 	return body;
 fail:
 	cJSON_Delete(body);

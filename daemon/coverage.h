@@ -45,6 +45,7 @@ struct coverage {
 	int n;
 	long long unmapped[COV_NFIGS];   /* counts on codes not in the table */
 	int bad_rows;                    /* table values that did not decode */
+	int geometry;                    /* boundaries uploaded (the map's) */
 	long long day;                   /* D: days since 1970-01-01, local */
 };
 
@@ -57,7 +58,7 @@ int coverage_code_ok(const char *s);
 
 /*
  * Reads the script's result {"areas": [row JSON text…], "n": [field, count,
- * …], "due": [[area, day, count]…]} into c, classifying each due day against
+ * …], "due": [[area, day, count]…], "geometry": bool (optional)} into c, classifying each due day against
  * day (due when due <= day < due + overdue_after, overdue from due +
  * overdue_after on) and rolling every count up the tree.  0, or -1 when the
  * result is not of that shape (c is then empty).  Free with coverage_free.
@@ -79,7 +80,7 @@ int coverage_select(const struct coverage *c, enum cov_level level, int under,
     int *rows);
 
 /* The answer of GET /v1/coverage for those rows: {"level","day","areas",
- * "totals","unmapped"}; NULL when out of memory. */
+ * "totals","unmapped","geometry"}; NULL when out of memory. */
 struct cJSON *coverage_json(const struct coverage *c, enum cov_level level,
     const int *rows, int n);
 

@@ -3,7 +3,7 @@
 -- The area table's values as they are (the C side decodes them), the dose
 -- counts of cov:n as HGETALL gives them, and the members of cov:due2 due
 -- on day D or before, counted by (area, due day): the daemon classifies
--- them as due or overdue.  A member is "AREA|pkey", its score the due day.
+-- them as due or overdue; and whether boundaries were uploaded.  A member is "AREA|pkey", its score the due day.
 -- ARGV: ctx (no event's: {"off":0,"stages":[]}), D (days since 1970-01-01).
 -- Bounded: the table and the counts are a few fields an area; cov:due2 is
 -- read by rank in pages of 5,000 and only up to the first member not yet
@@ -13,6 +13,7 @@ local out = {
 	areas = array(redis.call('HVALS', P .. 'areas')),
 	n = array(redis.call('HGETALL', P .. 'cov:n')),
 	due = array(),
+	geometry = redis.call('EXISTS', P .. 'areas:geometry') == 1,
 }
 local counts, order = {}, {}
 local key, page, start = P .. 'cov:due2', 5000, 0

@@ -443,6 +443,7 @@ def put_geometry(doc, role="admin", raw=None):
 def test_geometry_upload_and_read():
     redis.cli("DEL", P + "areas:geometry")
     assert_error(d.get("/v1/areas/geometry", role="organiser"), 404, "no_geometry")
+    assert coverage()["geometry"] is False
     assert_error(put_geometry(GEO, role="organiser"), 403)
     assert_error(d.get("/v1/areas/geometry", role="desk"), 403)
     st, _, b = put_geometry(GEO)
@@ -450,6 +451,7 @@ def test_geometry_upload_and_read():
     st, h, body = d.get("/v1/areas/geometry", role="organiser")
     assert st == 200 and h["content-type"] == "application/geo+json", (st, h)
     assert body == json.dumps(GEO).encode()          # kept as received
+    assert coverage()["geometry"] is True            # the dashboard asks for it then
 
 
 def bad_feature(**kw):

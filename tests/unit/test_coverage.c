@@ -172,6 +172,7 @@ static void test_desa_rollup_and_sort(void **state)
 	b = level_json(&c, COV_DESA, -1);
 	assert_string_equal(str(b, "level"), "desa");
 	assert_string_equal(str(b, "day"), "2024-10-04");   /* day 20000 */
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(b, "geometry")));
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(b, "areas")), 3);
 	/* 30/300 = 0.1, then 90/300 = 0.3, then the one without target */
 	assert_string_equal(str(row(b, 0), "code"), DS2);
