@@ -15,7 +15,7 @@ import io
 import json
 import socket
 
-from harness import (ANTRED_TEST, DEMO_EVENT, Antred, Redis, assert_error, free_port,
+from harness import (ANTRED_TEST, DEMO_EVENT, TOKENS, Antred, Redis, assert_error, free_port,
                      set_test_clock, wib_ms)
 from test_metrics import parse
 
@@ -498,3 +498,61 @@ def test_geometry_refused_whole():
     big = dict(GEO, features=[square("s%d" % i, 100 + i * 0.01, 0) for i in range(200)])
     assert put_geometry(big)[0] == 413
     assert d.get("/v1/areas/geometry", role="organiser")[2] == json.dumps(GEO).encode()
+
+
+# ---- antre coverage ------------------------------------------------------------
+
+def antre(*args, role="organiser"):
+    import os
+    import subprocess
+    from harness import SANITIZER_MARKS, TOP
+    binary = os.environ.get("ANTRE_CLI", os.path.join(TOP, "build", "antre"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRE_")}
+    env.update(ANTRE_URL="http://127.0.0.1:%d" % d.port, ANTRE_TOKEN=TOKENS[role])
+    p = subprocess.run([binary, "coverage"] + list(args), env=env, capture_output=True,
+                       timeout=60)
+    err = p.stderr.decode()
+    assert not any(m in err for m in SANITIZER_MARKS), err
+    return p.returncode, p.stdout.decode(), err
+
+
+def test_cli_table_csv_and_elderly():
+    rc, out, err = antre("--level", "kecamatan")
+    assert rc == 0, (rc, out, err)
+    b = coverage("?level=kecamatan")
+    lines = out.splitlines()
+    assert lines[0] == "CAKUPAN per kecamatan, hari 2026-11-23", lines[0]
+    rows = [ln for ln in lines if ln.startswith("Kecamatan ")]
+    assert [r.split()[1] for r in rows] == [a["name"].split()[1] for a in b["areas"]]
+    for r, a in zip(rows, b["areas"]):
+        w = r.split()
+        assert w[2] == str(a["target"]) and w[3] == str(a["dose1"]), (r, a)
+        assert w[4] == "%.1f%%" % (a["coverage_dose1"] * 100), (r, a)
+        assert w[-2:] == [str(a["due_dose2"]), str(a["overdue_dose2"])], (r, a)
+    total = [ln for ln in lines if ln.startswith("Jumlah")][0].split()
+    assert total[2] == str(b["totals"]["dose1"]), total
+    assert "Di luar tabel wilayah: dosis 1 5" in out
+    rc, out, _ = antre("--csv", "--level", "rt", "--parent", KAB + ".01")
+    assert rc == 0
+    st, _, body = d.get("/v1/coverage?format=csv&level=rt&parent=" + KAB + ".01",
+                        role="organiser")
+    assert out.encode() == body, (out[:200], body[:200])
+    rc, out, _ = antre("--json")
+    assert rc == 0 and json.loads(out)["level"] == "desa"
+    rc, out, _ = antre("--elderly", "--limit", "3")
+    assert rc == 0
+    want = d.get("/v1/coverage/elderly?limit=3", role="organiser")[2]["areas"]
+    rows = [ln for ln in out.splitlines() if ln.startswith("RT ")][1:]
+    assert len(rows) == 3 and [r.split()[-1] for r in rows] == [str(a["gap"]) for a in want]
+
+
+def test_cli_refusals():
+    assert antre("--level", "a b")[0] == 2
+    assert antre("--csv", "--json")[0] == 2
+    assert antre("--elderly", "--level", "rt")[0] == 2
+    assert antre("--limit", "0")[0] == 2
+    assert antre("extra")[0] == 2
+    rc, _, err = antre("--level", "dusun")
+    assert rc == 1 and "invalid_parameter" in err, err
+    rc, _, err = antre(role="desk")
+    assert rc == 1 and ("403" in err or "forbidden" in err), err
