@@ -178,7 +178,8 @@ static int read_areas(const cJSON *list, struct coverage *c)
 		else
 			c->bad_rows++;
 	}
-	qsort(c->areas, (size_t)c->n, sizeof *c->areas, area_cmp);
+	if (c->n > 1)                    /* qsort's base may not be NULL */
+		qsort(c->areas, (size_t)c->n, sizeof *c->areas, area_cmp);
 	/* a code twice (not from areas14's writer) keeps its first row */
 	for (int i = 1; i < c->n; i++)
 		if (strcmp(c->areas[i].code, c->areas[i - 1].code) == 0) {
@@ -337,7 +338,8 @@ int coverage_select(const struct coverage *c, enum cov_level level, int under,
 		if (c->areas[i].level == level && (under < 0 || has_ancestor(c, i, under)))
 			rows[n++] = i;
 	sort_of = c;
-	qsort(rows, (size_t)n, sizeof *rows, select_cmp);
+	if (n > 1)
+		qsort(rows, (size_t)n, sizeof *rows, select_cmp);
 	sort_of = NULL;
 	return n;
 }
@@ -442,7 +444,8 @@ int coverage_elderly(const struct coverage *c, int limit, int *rows)
 		if (c->areas[i].leaf)
 			rows[n++] = i;
 	sort_of = c;
-	qsort(rows, (size_t)n, sizeof *rows, elderly_cmp);
+	if (n > 1)
+		qsort(rows, (size_t)n, sizeof *rows, elderly_cmp);
 	sort_of = NULL;
 	return n < limit ? n : limit;
 }
