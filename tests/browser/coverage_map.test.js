@@ -13,7 +13,8 @@
 const fs = require("fs");
 const path = require("path");
 const { execFileSync } = require("child_process");
-const { assert, startPinnedStack, launchBrowser, DEMO_EVENT, TOKENS, wibMs } = require("./lib");
+const { assert, startPinnedStack, launchBrowser, watchPageErrors, DEMO_EVENT, TOKENS, wibMs } =
+  require("./lib");
 
 const CLOCK = wibMs(2026, 11, 23, 10, 0, 0);
 const ORG = TOKENS.organiser;
@@ -87,10 +88,7 @@ async function open(level) {
   const context = await browser.newContext({ viewport: { width: 1366, height: 900 },
     locale: "id-ID", timezoneId: "Asia/Jakarta" });
   await context.addInitScript((t) => sessionStorage.setItem("antre.organiser.token", t), ORG);
-  const page = await context.newPage();
-  page.errors = [];
-  page.on("pageerror", (e) => page.errors.push("page error: " + e.message));
-  page.on("console", (m) => { if (m.type() === "error") page.errors.push("console: " + m.text()); });
+  const page = watchPageErrors(await context.newPage(), stack.antred.base);
   const resp = await page.goto(stack.antred.base + "/web/dashboard.html?event=demo");
   assert(resp.status() === 200, () => "dashboard: HTTP " + resp.status());
   await page.waitForFunction(() => document.querySelectorAll("#cov-body tr").length > 0,
@@ -145,6 +143,14 @@ exports.map_paths_classes_legend_and_click = async function () {
     assert(text.replace(/\s+/g, "").includes(want.replace(/\s+/g, "")), () => want + " in " + text);
   const sel = await page.$eval('#cov-map path[data-code="32.01.02"]', (n) => n.classList.contains("selected"));
   assert(sel, "the clicked path is marked");
+  // the CSV download is the server's CSV of the level shown
+  const [dl] = await Promise.all([page.waitForEvent("download", { timeout: 10000 }),
+    page.click("#cov-csv")]);
+  assert(dl.suggestedFilename() === "cakupan-kecamatan.csv", () => dl.suggestedFilename());
+  const got = fs.readFileSync(await dl.path(), "utf8");
+  const want = (await stack.antred.get("/v1/coverage?level=kecamatan&format=csv",
+    { role: "organiser" })).body;
+  assert(got === want && got.startsWith("code,name,level,parent,target"), () => got);
   await page.$eval("#coverage", (n) => n.scrollIntoView());
   await shot(page, "map_kecamatan.png");
   assert(page.errors.length === 0, () => page.errors.join("\n"));
