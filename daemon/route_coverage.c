@@ -40,7 +40,10 @@ struct cov_read {
 
 /* ---- today ---- */
 
-long long coverage_today(const struct event_set *set)
+/* D for the read: the first event's calendar day (events are sorted by
+ * id), by its UTC offset and its clock (its test clock in antred-test); UTC
+ * with no event.  The same day as dose14's coverage_today(). */
+static long long read_today(const struct event_set *set)
 {
 	/* The first event's calendar (and, in antred-test, its test clock):
 	 * a campaign's events share a zone. */
@@ -312,7 +315,7 @@ static int read_send(struct cov_read *q, const struct event_set *set)
 	const char *keys[1] = { prefix };
 	const char *args[2] = { READ_CTX, day };
 
-	q->day = coverage_today(set);
+	q->day = read_today(set);
 	snprintf(day, sizeof day, "%lld", q->day);
 	store_key(prefix, sizeof prefix, CAMPAIGN, "");
 	return store_eval(server.store, store_script_get("coverage_read"), 1, keys,

@@ -11,10 +11,6 @@ struct evbuffer;
  * dose14's config `dose-overdue-after-days` takes its place). */
 #define COVERAGE_OVERDUE_DAYS 28
 
-/* Today for coverage, D, as days since 1970-01-01 in the first event's
- * calendar (its test clock in antred-test); UTC with no event. */
-long long coverage_today(const struct event_set *set);
-
 /* Starts a read for the gauges when the last is older than a minute and
  * none is under way; the scrape shows what the last read kept. */
 void coverage_gauges_refresh(const struct event_set *set);
