@@ -139,11 +139,12 @@ def seed():
 
 # ---- the model ---------------------------------------------------------------
 
-def ancestors(code):
+def ancestors(code, parent=None):
+    parent = PARENT if parent is None else parent
     out = []
-    while code in PARENT:
+    while code in parent:
         out.append(code)
-        code = PARENT[code]
+        code = parent[code]
     return out
 
 
@@ -154,20 +155,26 @@ def frac(n, t):
     return float((Decimal(n) / Decimal(t)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
 
 
-def model(day):
-    figs = {a["code"]: dict(dose1=0, dose2=0, dose3=0, elderly_dose1=0, due_dose2=0,
-                            overdue_dose2=0) for a in AREAS}
-    unmapped = dict(dose1=0, dose2=0, dose3=0, elderly_dose1=0, due_dose2=0,
-                    overdue_dose2=0)
-    for area, _, doses, elderly, due in PEOPLE:
-        for f in (figs[c] for c in ancestors(area)) if area in figs else [unmapped]:
+FIGS = ("dose1", "dose2", "dose3", "elderly_dose1", "due_dose2", "overdue_dose2")
+
+
+def model(day, areas=None, people=None):
+    """Every area's figures and the unmapped ones on day D, from the table
+    and the people (area, pkey, doses, elderly, due day or None)."""
+    areas = AREAS if areas is None else areas
+    people = PEOPLE if people is None else people
+    parent = {a["code"]: a["parent"] for a in areas}
+    figs = {a["code"]: dict.fromkeys(FIGS, 0) for a in areas}
+    unmapped = dict.fromkeys(FIGS, 0)
+    for area, _, doses, elderly, due in people:
+        for f in [figs[c] for c in ancestors(area, parent)] if area in figs else [unmapped]:
             for n in range(1, doses + 1):
                 f["dose%d" % n] += 1
             f["elderly_dose1"] += elderly
             if due is not None and due <= day:
                 f["due_dose2" if day < due + OVERDUE else "overdue_dose2"] += 1
     rows = {}
-    for a in AREAS:
+    for a in areas:
         r = dict(a, **figs[a["code"]])
         r["coverage_dose1"] = frac(r["dose1"], r["target"])
         r["coverage_dose2"] = frac(r["dose2"], r["target"])
@@ -182,14 +189,13 @@ def sort_key(r):
             r["code"])
 
 
-def expected(day, level, parent=None):
-    rows, unmapped = model(day)
+def expected(day, level, parent=None, areas=None, people=None):
+    rows, unmapped = model(day, areas, people)
+    up = {r["code"]: r["parent"] for r in rows.values()}
     sel = [r for r in rows.values() if r["level"] == level and
-           (parent is None or parent in ancestors(r["code"])[1:])]
+           (parent is None or parent in ancestors(r["code"], up)[1:])]
     sel.sort(key=sort_key)
-    tot = {k: sum(r[k] for r in sel) for k in ("target", "elderly_target", "dose1", "dose2",
-                                                "dose3", "elderly_dose1", "due_dose2",
-                                                "overdue_dose2")}
+    tot = {k: sum(r[k] for r in sel) for k in ("target", "elderly_target") + FIGS}
     tot["coverage_dose1"] = frac(tot["dose1"], tot["target"])
     tot["coverage_dose2"] = frac(tot["dose2"], tot["target"])
     return sel, tot, unmapped
@@ -225,10 +231,13 @@ COLUMNS = ["code", "name", "level", "parent", "target", "elderly_target", "dose1
            "overdue_dose2"]
 
 
-def check(day, level, parent=None):
+def check(day, level, parent=None, daemon=None, areas=None, people=None):
+    """GET /v1/coverage of that level equals the model, row by row, in its
+    order, with its totals and unmapped."""
     q = "?level=" + level + ("&parent=" + parent if parent else "")
-    b = coverage(q)
-    sel, tot, unmapped = expected(day, level, parent)
+    st, _, b = (daemon or d).get("/v1/coverage" + q, role="organiser")
+    assert st == 200, (q, st, b)
+    sel, tot, unmapped = expected(day, level, parent, areas, people)
     assert b["level"] == level
     assert [a["code"] for a in b["areas"]] == [r["code"] for r in sel], level
     for got, want in zip(b["areas"], sel):
