@@ -9,8 +9,9 @@
 // token; the elderly list prints on its own (print CSS, body.print-elderly).
 //
 // dashboard.js gives the token (window.antreDashboard) and calls start()
-// when the dashboard shows.  Everything from the server is shown with
-// textContent or as SVG attributes.
+// when the dashboard shows; the reads begin when the panel is first seen.
+// Everything from the server is shown with textContent or as SVG
+// attributes.
 "use strict";
 (function () {
   var $ = antre.$, el = antre.el, clear = antre.clear, enc = antre.enc;
@@ -23,7 +24,7 @@
   var W = 640, H = 420, PAD = 8;
 
   var cov = { timeoutMs: 20000, periodMs: 60000 };   // tests may lower them
-  var started = false, seq = 0, geo = null, data = null, selected = null, timer = null;
+  var started = false, seen = false, seq = 0, geo = null, data = null, selected = null, timer = null;
 
   function dash() { return window.antreDashboard; }
   function missing(n) { return n === null || n === undefined || !isFinite(Number(n)); }
@@ -286,13 +287,29 @@
     }, function (e) { say(who, failure(e), who === "cov"); });
   }
 
-  cov.start = function () {
-    if (!dash()) return;
-    if (!started) bind();
-    started = true;
+  // The reads begin when the panels are first seen (a read scans the
+  // people due for dose 2: no cost for an organiser who never looks), then
+  // every periodMs.
+  function begin() {
     cov.load();
     cov.loadElderly();
     if (!timer) timer = setInterval(function () { cov.load(); cov.loadElderly(); }, cov.periodMs);
+  }
+
+  cov.start = function () {
+    if (!dash()) return;
+    if (started) { if (seen) begin(); return; }
+    started = true;
+    bind();
+    if (typeof IntersectionObserver !== "function") { seen = true; begin(); return; }
+    var watch = new IntersectionObserver(function (entries) {
+      if (seen || !entries.some(function (e) { return e.isIntersecting; })) return;
+      seen = true;
+      watch.disconnect();
+      begin();
+    });
+    watch.observe($("coverage"));
+    watch.observe($("elderly"));
   };
 
   function bind() {

@@ -89,8 +89,15 @@ async function open(level) {
     locale: "id-ID", timezoneId: "Asia/Jakarta" });
   await context.addInitScript((t) => sessionStorage.setItem("antre.organiser.token", t), ORG);
   const page = watchPageErrors(await context.newPage(), stack.antred.base);
+  page.coverageReads = 0;
+  page.on("request", (r) => { if (r.url().includes("/v1/coverage")) page.coverageReads++; });
   const resp = await page.goto(stack.antred.base + "/web/dashboard.html?event=demo");
   assert(resp.status() === 200, () => "dashboard: HTTP " + resp.status());
+  await page.waitForFunction(() => !document.getElementById("dash").hidden &&
+    document.getElementById("doses").textContent !== "–", null, { timeout: 10000 });
+  // nothing is read before the panel is seen
+  assert(page.coverageReads === 0, () => "coverage read unseen: " + page.coverageReads);
+  await page.$eval("#coverage", (n) => n.scrollIntoView());
   await page.waitForFunction(() => document.querySelectorAll("#cov-body tr").length > 0,
     null, { timeout: 10000 });
   if (level) {
