@@ -15,11 +15,10 @@
 #include <event2/http.h>
 
 #include "coverage.h"
+#include "coverage_store.h"
 #include "log.h"
 #include "store.h"
 
-/* the campaign's keys: "antre:{campaign}:" (COVERAGE_API.md) */
-#define CAMPAIGN "campaign"
 /* the read script's context: it belongs to no event */
 #define READ_CTX "{\"off\":0,\"stages\":[]}"
 #define ELDERLY_LIMIT_MAX 10000
@@ -37,23 +36,6 @@ struct cov_read {
 	char parent[COV_CODE_MAX + 1];   /* "" for none */
 	long long day;
 };
-
-/* ---- today ---- */
-
-/* D for the read: the first event's calendar day (events are sorted by
- * id), by its UTC offset and its clock (its test clock in antred-test); UTC
- * with no event.  The same day as dose14's coverage_today(). */
-static long long read_today(const struct event_set *set)
-{
-	/* The first event's calendar (and, in antred-test, its test clock):
-	 * a campaign's events share a zone. */
-	if (set != NULL && set->n > 0) {
-		const struct event_def *ev = &set->events[0];
-		long long t = (long long)event_now(ev) + ev->utc_offset_s;
-		return t >= 0 ? t / 86400 : (t - 86399) / 86400;
-	}
-	return (long long)time(NULL) / 86400;
-}
 
 /* ---- the query ---- */
 
@@ -287,7 +269,7 @@ static void read_on_reply(const redisReply *reply, void *arg)
 	}
 	if (reply->type != REDIS_REPLY_STRING ||
 	    (raw = cJSON_ParseWithLength(reply->str, reply->len)) == NULL ||
-	    coverage_build(raw, q->day, COVERAGE_OVERDUE_DAYS, &c) == -1) {
+	    coverage_build(raw, q->day, server.cfg.dose_overdue_after_days, &c) == -1) {
 		log_warnx("coverage: unexpected read: %s",
 		    reply->type == REDIS_REPLY_ERROR ? reply->str : "not the script's shape");
 		if (q->r)
@@ -309,20 +291,20 @@ done:
 }
 
 /* Sends the read; -1 when Redis is down (nothing sent, q still owned). */
-static int read_send(struct cov_read *q, const struct event_set *set)
+static int read_send(struct cov_read *q)
 {
 	char prefix[STORE_KEY_MAX], day[24];
 	const char *keys[1] = { prefix };
 	const char *args[2] = { READ_CTX, day };
 
-	q->day = read_today(set);
+	q->day = coverage_today(NULL);
 	snprintf(day, sizeof day, "%lld", q->day);
-	store_key(prefix, sizeof prefix, CAMPAIGN, "");
+	store_key(prefix, sizeof prefix, COVERAGE_CAMPAIGN, "");
 	return store_eval(server.store, store_script_get("coverage_read"), 1, keys,
 	    2, args, NULL, read_on_reply, q);
 }
 
-void coverage_gauges_refresh(const struct event_set *set)
+void coverage_gauges_refresh(void)
 {
 	struct cov_read *q;
 
@@ -331,11 +313,22 @@ void coverage_gauges_refresh(const struct event_set *set)
 	if ((q = calloc(1, sizeof *q)) == NULL)
 		fatal("calloc");
 	q->view = VIEW_GAUGES;
-	if (read_send(q, set) == -1) {
+	if (read_send(q) == -1) {
 		free(q);
 		return;
 	}
 	gauges_reading = 1;
+}
+
+/* The outboxes drained (ok 0: Redis failed on the way): the read. */
+static void on_drained(int ok, void *arg)
+{
+	struct cov_read *q = arg;
+
+	if (!ok || read_send(q) == -1) {
+		http_reply_unavailable(q->r);
+		free(q);
+	}
 }
 
 static void coverage_start(struct req *r, enum cov_view view)
@@ -352,10 +345,8 @@ static void coverage_start(struct req *r, enum cov_view view)
 		http_reply_error(r, 400, "invalid_parameter", bad);
 		return;
 	}
-	if (read_send(q, &r->events->set) == -1) {
-		free(q);
-		http_reply_unavailable(r);
-	}
+	/* what the events' outboxes still hold is counted first */
+	coverage_drain_all(on_drained, q);
 }
 
 static void coverage_get(struct req *r)

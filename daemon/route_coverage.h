@@ -7,13 +7,9 @@
 
 struct evbuffer;
 
-/* Days from a dose-2 due day until it counts as overdue (COVERAGE_API.md;
- * dose14's config `dose-overdue-after-days` takes its place). */
-#define COVERAGE_OVERDUE_DAYS 28
-
 /* Starts a read for the gauges when the last is older than a minute and
  * none is under way; the scrape shows what the last read kept. */
-void coverage_gauges_refresh(const struct event_set *set);
+void coverage_gauges_refresh(void);
 /* The per-kecamatan gauges of the last read (nothing before the first). */
 void coverage_metrics_write(struct evbuffer *out);
 

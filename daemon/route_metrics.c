@@ -76,7 +76,7 @@ static void metrics_get(struct req *r)
 	if (sc == NULL || (set->n > 0 && (sc->m = calloc((size_t)set->n, sizeof *sc->m)) == NULL))
 		fatal("calloc");
 	sc->r = r;
-	coverage_gauges_refresh(set);    /* for this scrape or the next */
+	coverage_gauges_refresh();    /* for this scrape or the next */
 	stats_fetch_all(set, scrape_on_reply, scrape_done, sc);
 }
 
