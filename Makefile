@@ -65,12 +65,15 @@ CORE_SRC = \
 	daemon/route_report.c \
 	daemon/route_plan.c \
 	daemon/route_speech.c \
+	daemon/route_coverage.c \
+	daemon/route_geometry.c \
 	daemon/stats.c \
 	daemon/stats_counters.c \
 	daemon/stats_fetch.c \
 	daemon/stats_model.c \
 	daemon/stats_advice.c \
 	daemon/stats_plan.c \
+	daemon/coverage.c \
 	daemon/sse.c \
 	daemon/sse_refresh.c \
 	daemon/sse_replay.c \

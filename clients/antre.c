@@ -14,7 +14,8 @@
 extern const struct cli_cmd cmd_ticket_issue, cmd_ticket_find, cmd_ticket_cancel,
     cmd_ticket_show, cmd_ticket_qr, cmd_ticket_print, cmd_station_call, cmd_station_recall,
     cmd_station_start, cmd_station_complete, cmd_station_skip, cmd_station_transfer,
-    cmd_station_pause, cmd_station_resume, cmd_board, cmd_stats, cmd_plan;
+    cmd_station_pause, cmd_station_resume, cmd_board, cmd_stats, cmd_plan,
+    cmd_coverage;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_ticket_issue,
@@ -34,6 +35,7 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_board,
 	&cmd_stats,
 	&cmd_plan,
+	&cmd_coverage,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

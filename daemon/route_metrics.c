@@ -10,6 +10,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "route_coverage.h"
 #include "sse.h"
 #include "stats_fetch.h"
 #include "store.h"
@@ -40,6 +41,7 @@ static void scrape_done(void *arg, int unsent)
 	if (out == NULL)
 		fatal("evbuffer_new");   /* OOM only: an empty buffer */
 	metrics_write(out, &g, &sc->r->events->set, sc->m);
+	coverage_metrics_write(out);
 	len = evbuffer_get_length(out);
 	http_reply_raw(sc->r, 200, METRICS_CONTENT_TYPE, evbuffer_pullup(out, -1), len);
 	evbuffer_free(out);
@@ -74,6 +76,7 @@ static void metrics_get(struct req *r)
 	if (sc == NULL || (set->n > 0 && (sc->m = calloc((size_t)set->n, sizeof *sc->m)) == NULL))
 		fatal("calloc");
 	sc->r = r;
+	coverage_gauges_refresh();    /* for this scrape or the next */
 	stats_fetch_all(set, scrape_on_reply, scrape_done, sc);
 }
 

@@ -12,7 +12,7 @@
 extern const struct route health_routes[], board_routes[], ticket_routes[],
     print_routes[], public_routes[], stream_routes[], stats_routes[],
     metrics_routes[], report_routes[], plan_routes[], whoami_routes[],
-    speech_routes[];
+    speech_routes[], coverage_routes[], geometry_routes[];
 
 typedef const struct route *route_rows(size_t i);
 
@@ -37,6 +37,8 @@ static const struct {
 	{ report_routes, NULL },
 	{ plan_routes, NULL },
 	{ speech_routes, NULL },
+	{ coverage_routes, NULL },
+	{ geometry_routes, NULL },
 };
 
 #define ROUTES_MAX 64

@@ -31,7 +31,7 @@ LAYERS = [
               "sign", "qr", "font", "ticket_print", "http_guard", "server", "speech",
               "sentinel"]),
     ("store", ["store", "record", "stats", "stats_*", "metrics", "notify", "limit",
-               "coverage_store"]),
+               "coverage_store", "coverage"]),
     ("io", ["http", "http_*", "queue", "follow"]),
     ("fanout", ["sse", "sse_*"]),
     ("routes", ["route_*", "routes"]),

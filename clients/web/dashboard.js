@@ -180,6 +180,7 @@
     if (!periodic) periodic = setInterval(requestRefresh, PERIOD_MS);
     banner();
     if (window.antrePlan) window.antrePlan.start();
+    if (window.antreCoverage) window.antreCoverage.start();
   }
 
   function stop() {
@@ -651,6 +652,7 @@
     refresh: requestRefresh,
     event: function () { return info ? { id: ev, info: info } : null; },
     get: function (path, o) { return antre.api(session.token, "GET", path, undefined, false, o); },
+    blob: function (path, o) { return antre.api(session.token, "GET", path, undefined, true, o); },
     loggedOut: session.loggedOut,
   };
 
