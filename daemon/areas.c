@@ -439,7 +439,7 @@ static int match_at(const char *s, const char *q, size_t qn)
 {
 	for (size_t i = 0; s[i]; i++) {
 		size_t k = 0;
-		while (k < qn && s[i + k] && fold((unsigned char)s[i + k]) == q[k])
+		while (k < qn && s[i + k] && fold((unsigned char)s[i + k]) == (unsigned char)q[k])
 			k++;
 		if (k == qn)
 			return i == 0 ? 0 : 1;
@@ -489,8 +489,10 @@ void areas_label(const struct area_table *t, long i, char *buf, size_t size)
 		if (depth > 0 && a->level == AREA_KABUPATEN)
 			break;
 		w = snprintf(buf + used, size - used, "%s%s", depth ? ", " : "", a->name);
-		if (w < 0 || (size_t)w >= size - used)
+		if (w < 0 || (size_t)w >= size - used) {
+			buf[used] = '\0';       /* whole names only */
 			break;
+		}
 		used += (size_t)w;
 	}
 }

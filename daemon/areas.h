@@ -91,8 +91,8 @@ size_t areas_search(const struct area_table *t, const char *q, int level, size_t
     long *out);
 
 /* "RT 03, Sukamaju, Kec. Serang": the row's name and its ancestors' up to,
- * not including, a kabupaten (which one table rarely has two of); cut to
- * size. */
+ * not including, a kabupaten (which one table rarely has two of); the
+ * names that fit in size, each whole. */
 void areas_label(const struct area_table *t, long i, char *buf, size_t size);
 
 #endif
