@@ -7,8 +7,13 @@ the table (422 unknown_area, nothing issued), a NIK's region mapped to its
 kecamatan, the printed ticket with the area's name, and who may do what."""
 
 import copy
+import os
+import subprocess
+import tempfile
 
-from harness import DEMO_EVENT, Antred, Redis, assert_error
+from harness import DEMO_EVENT, SANITIZER_MARKS, TOKENS, TOP, Antred, Redis, assert_error
+
+CLI = os.environ.get("ANTRE_CLI", os.path.join(TOP, "build", "antre"))
 
 redis = None
 d = None
@@ -287,6 +292,62 @@ def test_roles():
     assert_error(d.get("/v1/areas", role="station"), 403)
     for role in ("desk", "organiser", "admin"):
         assert areas("?q=RT&limit=1", role=role)["areas"]
+
+
+def cli(*args, role="admin", stdin=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTRE_")}
+    env["ANTRE_URL"] = "http://127.0.0.1:%d" % d.port
+    env["ANTRE_TOKEN"] = TOKENS[role]
+    p = subprocess.run([CLI] + list(args), env=env, capture_output=True, timeout=60,
+                       input=stdin)
+    err = p.stderr.decode("utf-8", "replace")
+    for mark in SANITIZER_MARKS:
+        assert mark not in err, "sanitizer report from antre:\n" + err
+    return p.returncode, p.stdout.decode("utf-8"), err
+
+
+def test_cli_import_and_show():
+    with tempfile.TemporaryDirectory() as tmp:
+        good, bad = os.path.join(tmp, "good.csv"), os.path.join(tmp, "bad.csv")
+        with open(good, "wb") as f:
+            f.write(csv_of(kabupaten(2)))
+        with open(bad, "wb") as f:
+            f.write(csv_of(kabupaten()[:5] + [("36.04.01.2001", "Lagi", "36.04.01", "desa", 1, 0)]))
+        before = areas()
+        rc, out, err = cli("areas", "import", bad)
+        assert rc == 1 and "line 7: code 36.04.01.2001 is already on line 4" in err, (out, err)
+        assert "invalid_area_file" in err and areas() == before
+        rc, out, err = cli("areas", "import", good, role="desk")
+        assert rc == 1 and "forbidden" in err, err
+        rc, out, err = cli("areas", "import", good)
+        assert rc == 0, err
+        assert out.startswith("52 wilayah dimuat (versi %d): kabupaten 1, kecamatan 3, desa 12, "
+                              "rt 36" % (before["version"] + 1)), out
+        rc, out, err = cli("areas", "import", "-", stdin=csv_of(kabupaten()))
+        assert rc == 0 and "52 wilayah" in out, err
+        rc, out, err = cli("areas", "import", os.path.join(tmp, "missing.csv"))
+        assert rc == 1 and "cannot open" in err, err
+        with open(bad, "wb") as f:
+            f.write(b"code,name,parent,level,target,elderly_target\n36,K\0,,kabupaten,1,0\n")
+        rc, out, err = cli("areas", "import", bad)
+        assert rc == 1 and "NUL" in err, err
+    rc, out, err = cli("areas", "show", "--q", "rt 03", "--level", "rt", role="desk")
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["Kode", "Tingkat", "Target", "Lansia", "Nama,", "induk"], out
+    assert len(lines) == 13, out
+    assert any(l.startswith("36.04.02.2001.003") and l.endswith("RT 03, Sukamaju, Kec. Kibin")
+               and " 1000 " in l for l in lines), out
+    rc, out, err = cli("areas", "show", role="desk")
+    assert rc == 0 and len(out.splitlines()) == 53, out
+    rc, out, err = cli("areas", "show", "--q", "no such place", role="desk")
+    assert rc == 0 and out.strip() == "Tidak ada wilayah.", out
+    rc, out, err = cli("areas", "show", "--q", "kibin", "--json", role="desk")
+    assert rc == 0 and '"code":"36.04.02"' in out, out
+    rc, out, err = cli("areas", "show", "--level", "kota", role="desk")
+    assert rc == 1 and "invalid_parameter" in err, err
+    rc, out, err = cli("areas", "import", role="admin")
+    assert rc == 2 and "FILE" in err, err
 
 
 def test_redis_away_is_503_and_issues_nothing():
