@@ -447,28 +447,49 @@ static int match_at(const char *s, const char *q, size_t qn)
 	return qn == 0 ? 0 : -1;
 }
 
+#define SEARCH_WORDS 8
+
+/* Every word of q (folded, split at spaces) is in the label. */
+static int words_in(const char *label, char *const *w, int nw)
+{
+	for (int i = 0; i < nw; i++)
+		if (match_at(label, w[i], strlen(w[i])) < 0)
+			return 0;
+	return 1;
+}
+
 size_t areas_search(const struct area_table *t, const char *q, int level, size_t limit,
     long *out)
 {
-	char fq[AREA_NAME_MAX + 1];
+	char fq[AREA_NAME_MAX + 1], words[AREA_NAME_MAX + 1], *w[SEARCH_WORDS], *save = NULL;
+	char label[AREA_LABEL_MAX];
 	size_t qn = strlen(q), n = 0;
+	int nw = 0;
 
 	if (qn > AREA_NAME_MAX)
 		return 0;
 	for (size_t i = 0; i <= qn; i++)
 		fq[i] = (char)fold((unsigned char)q[i]);
-	/* pass 0: name or code begins with q; pass 1: holds it further in */
+	strcpy(words, fq);
+	for (char *it = strtok_r(words, " ", &save); it && nw < SEARCH_WORDS;
+	    it = strtok_r(NULL, " ", &save))
+		w[nw++] = it;
+	/* pass 0: the name or code begins with q; pass 1: every word of q is
+	 * in the name with its parents' ("rt 03 kibin"), or q in the code */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < t->n && n < limit; i++) {
 			const struct area *a = &t->rows[i];
-			int mn, mc, best;
+			int first;
 			if (level >= 0 && (int)a->level != level)
 				continue;
-			mn = match_at(a->name, fq, qn);
-			mc = match_at(a->code, fq, qn);
-			best = mn == 0 || mc == 0 ? 0 : mn == 1 || mc == 1 ? 1 : -1;
-			if (best == pass)
+			first = match_at(a->name, fq, qn) == 0 || match_at(a->code, fq, qn) == 0;
+			if (pass == 0 && first)
 				out[n++] = (long)i;
+			else if (pass == 1 && !first) {
+				areas_label(t, (long)i, label, sizeof label);
+				if (match_at(a->code, fq, qn) > 0 || words_in(label, w, nw))
+					out[n++] = (long)i;
+			}
 		}
 	return n;
 }

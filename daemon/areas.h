@@ -82,10 +82,11 @@ char *area_to_json(const struct area *a);
 int area_from_json(const char *text, size_t len, struct area *a);
 
 /*
- * Rows whose name or code holds q (ASCII letters compared without case),
- * of that level (-1: any), at most limit of them into out (row indexes):
- * those that begin with q first, each group in file order.  An empty q
- * matches every row.  The count.
+ * Rows of that level (-1: any) that q finds, ASCII letters compared
+ * without case, at most limit of them into out (row indexes): first those
+ * whose name or code begins with q, then those with every word of q in
+ * their label (areas_label: "rt 03 kibin"), or q in their code; each group in table
+ * order.  An empty q finds every row.  The count.
  */
 size_t areas_search(const struct area_table *t, const char *q, int level, size_t limit,
     long *out);

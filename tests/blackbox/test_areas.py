@@ -202,6 +202,12 @@ def test_search_without_case_with_parents():
     rts = areas("?q=rt%2003&level=rt")["areas"]
     assert len(rts) == 12 and all(h["name"] == "RT 03" and h["level"] == "rt" for h in rts), rts
     assert "RT 03, Sukamaju, Kec. Cikande" in [h["label"] for h in rts]
+    # every word in the name with its parents': an RT of one desa
+    kibin = areas("?q=rt%2003%20KIBIN")["areas"]
+    assert [h["code"] for h in kibin] == ["36.04.02.%d.003" % (2001 + j) for j in range(4)], kibin
+    got = areas("?q=sukamaju%20rt%2002")["areas"]
+    assert [h["label"] for h in got] == ["RT 02, Sukamaju, Kec. Cikande",
+                                         "RT 02, Sukamaju, Kec. Kibin"], got
     assert len(areas("?q=RT&level=rt")["areas"]) == 20            # the default limit
     assert len(areas("?q=RT&level=rt&limit=100")["areas"]) == 36
     assert areas("?q=36.04.03.2004.002")["areas"][0]["label"] == "RT 02, Tegalsari, Kec. Serang"

@@ -232,10 +232,13 @@ static void test_search_and_labels(void **state)
 
 	(void)state;
 	assert_int_equal(parse(small, &t, &e), 0);
+	/* the two desa (they begin with it), then their RTs (in the label) */
 	n = areas_search(&t, "SUKA", -1, 16, hits);
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 4);
 	assert_int_equal(hits[0], 2);
 	assert_int_equal(hits[1], 5);
+	assert_int_equal(hits[2], 3);
+	assert_int_equal(hits[3], 6);
 	n = areas_search(&t, "rt 03", AREA_RT, 16, hits);
 	assert_int_equal(n, 2);
 	areas_label(&t, hits[1], label, sizeof label);
@@ -244,10 +247,19 @@ static void test_search_and_labels(void **state)
 	assert_string_equal(label, "Kab. Serang");
 	areas_label(&t, 3, label, 12);
 	assert_string_equal(label, "RT 03");       /* cut to size, whole names only */
-	/* begins-with first: "kec" begins two names, is in none further */
+	/* a word in a parent's name finds the children too */
 	n = areas_search(&t, "ibin", -1, 16, hits);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 3);
 	assert_int_equal(hits[0], 4);
+	n = areas_search(&t, "rt 03  KIBIN", -1, 16, hits);
+	assert_int_equal(n, 1);
+	assert_int_equal(hits[0], 6);
+	/* those that begin with q first */
+	n = areas_search(&t, "kec", -1, 16, hits);
+	assert_int_equal(n, 6);
+	assert_int_equal(hits[0], 1);
+	assert_int_equal(hits[1], 4);
+	assert_int_equal(hits[2], 2);
 	/* the code counts too, and an empty q is every row, bounded */
 	assert_int_equal(areas_search(&t, "2001.003", -1, 16, hits), 2);
 	assert_int_equal(areas_search(&t, "", -1, 3, hits), 3);
@@ -255,8 +267,9 @@ static void test_search_and_labels(void **state)
 	assert_int_equal(areas_search(&t, "zzz", -1, 16, hits), 0);
 	/* bytes past ASCII compare as they are (a found fuzz case) */
 	strcpy(t.rows[5].name, "D\xc3\xa9sa");
-	assert_int_equal(areas_search(&t, "d\xc3\xa9s", -1, 16, hits), 1);
+	assert_int_equal(areas_search(&t, "d\xc3\xa9s", -1, 16, hits), 2);
 	assert_int_equal(hits[0], 5);
+	assert_int_equal(hits[1], 6);                /* its RT, by the label */
 	areas_free(&t);
 }
 
