@@ -121,44 +121,51 @@ static int code_valid(const char *s)
 	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
+/* The length of the well-formed UTF-8 sequence at s (n > 0 bytes left)
+ * and its code point, or 0 when there is none there (Unicode 15, table
+ * 3-7: the second byte's range rules out overlongs and surrogates). */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, lo = c == 0xe0 ? 0xa0 : lo, hi = c == 0xed ? 0x9f : hi;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, lo = c == 0xf0 ? 0x90 : lo, hi = c == 0xf4 ? 0x8f : hi;
+	else
+		return 0;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	*cp = c & (0x7fu >> len);
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3f);
+	}
+	return len;
+}
+
 /* 1..AREA_NAME_MAX bytes of well-formed UTF-8 without control characters
  * (C0, DEL, C1). */
 static int name_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0;
+	size_t n = strlen(s), i = 0, k;
+	unsigned cp;
 
 	if (n == 0 || n > AREA_NAME_MAX)
 		return 0;
-	while (i < n) {
-		unsigned c = p[i], cp, min;
-		size_t k;
-		if (c < 0x20 || c == 0x7f)
+	for (; i < n; i += k)
+		if ((k = utf8_seq(p + i, n - i, &cp)) == 0 || cp < 0x20 ||
+		    (cp >= 0x7f && cp <= 0x9f))
 			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			k = 1, cp = c & 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			k = 2, cp = c & 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0)
-			k = 3, cp = c & 0x07, min = 0x10000;
-		else
-			return 0;
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((p[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i + j] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-		    (cp >= 0x80 && cp <= 0x9f))
-			return 0;
-		i += k + 1;
-	}
 	return 1;
 }
 
