@@ -67,6 +67,8 @@ CORE_SRC = \
 	daemon/route_speech.c \
 	daemon/route_coverage.c \
 	daemon/route_geometry.c \
+	daemon/route_areas.c \
+	daemon/areas.c \
 	daemon/stats.c \
 	daemon/stats_counters.c \
 	daemon/stats_fetch.c \

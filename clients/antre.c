@@ -15,7 +15,7 @@ extern const struct cli_cmd cmd_ticket_issue, cmd_ticket_find, cmd_ticket_cancel
     cmd_ticket_show, cmd_ticket_qr, cmd_ticket_print, cmd_station_call, cmd_station_recall,
     cmd_station_start, cmd_station_complete, cmd_station_skip, cmd_station_transfer,
     cmd_station_pause, cmd_station_resume, cmd_board, cmd_stats, cmd_plan,
-    cmd_coverage;
+    cmd_coverage, cmd_areas_import, cmd_areas_show;
 
 static const struct cli_cmd *const commands[] = {
 	&cmd_ticket_issue,
@@ -36,6 +36,8 @@ static const struct cli_cmd *const commands[] = {
 	&cmd_stats,
 	&cmd_plan,
 	&cmd_coverage,
+	&cmd_areas_import,
+	&cmd_areas_show,
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

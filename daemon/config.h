@@ -70,6 +70,7 @@ struct config {
 	char public_url[256];
 	enum log_level log_level;
 	int max_body_bytes;
+	int areas_max_rows;              /* rows of an area file at most */
 	int max_header_bytes;
 	int http_timeout_s;
 	int max_connections;

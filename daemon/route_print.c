@@ -13,6 +13,7 @@
 #include "qr.h"
 #include "queue.h"
 #include "record.h"
+#include "route_areas.h"
 #include "sign.h"
 #include "ticket_print.h"
 
@@ -81,8 +82,9 @@ static void send_buffer(struct req *r, const char *type, struct evbuffer *out)
 	evbuffer_free(out);
 }
 
-/* The ticket is known: render what the route asks for. */
-static void print_on_ticket(struct req *r, const cJSON *result)
+/* The ticket is known (and its area's name, or NULL): render what the
+ * route asks for. */
+static void print_render(struct req *r, const cJSON *result, const char *area_name)
 {
 	const struct event_def *ev = r->event;
 	const char *what = r->route->name;
@@ -124,9 +126,9 @@ static void print_on_ticket(struct req *r, const cJSON *result)
 			.code = t.code,
 			.service_name = si >= 0 ? ev->services[si].name : t.service,
 			.priority = event_priority_name(ev, t.priority),
-			/* the code a NIK gave, or what the desk typed: the event
-			 * has no list of area names yet */
-			.area = t.area,
+			/* the area table's name for the code; else the code a
+			 * NIK gave, or what the desk typed */
+			.area = area_name ? area_name : t.area,
 			.issued = issued,
 			.position = t.state == TICKET_WAITING ? t.position : -1,
 			.url = url,
@@ -155,6 +157,36 @@ static void print_on_ticket(struct req *r, const cJSON *result)
 	}
 	send_buffer(r, strcmp(what, "ticket_qr_svg") == 0 ? "image/svg+xml" :
 	    strcmp(what, "ticket_escpos") == 0 ? "application/vnd.escpos" : "image/png", out);
+}
+
+/* The area's name has come (NULL: none): the ticket is printed with it.
+ * arg is the script's result, copied; freed here. */
+static void print_on_label(struct req *r, void *arg, const char *label)
+{
+	cJSON *result = arg;
+
+	print_render(r, result, label);
+	cJSON_Delete(result);
+}
+
+/* A ticket on paper names its area: the table's name is asked for first. */
+static void print_on_ticket(struct req *r, const cJSON *result)
+{
+	const char *what = r->route->name;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
+	const char *area = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "area"));
+	cJSON *copy;
+
+	if (area == NULL || area[0] == '\0' ||
+	    (strcmp(what, "ticket_escpos") != 0 && strcmp(what, "ticket_png") != 0)) {
+		print_render(r, result, NULL);
+		return;
+	}
+	if ((copy = cJSON_Duplicate(result, 1)) == NULL)
+		fatalx("out of memory");   /* OOM only: one ticket */
+	st = cJSON_GetObjectItemCaseSensitive(copy, "ticket");
+	area = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "area"));
+	areas_label_get(r, area, print_on_label, copy);
 }
 
 static void print_get(struct req *r)

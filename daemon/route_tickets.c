@@ -10,6 +10,7 @@
 #include "coverage_store.h"
 #include "nik.h"
 #include "queue.h"
+#include "route_areas.h"
 #include "route_public.h"
 #include "sign.h"
 
@@ -146,6 +147,73 @@ static int tickets_campaign(struct req *r, const char *nik, const struct nik_inf
 	return -1;
 }
 
+/* ---- the area table (route_areas.h) ------------------------------------ */
+
+#define ISSUE_ARGS_MAX 12
+
+/* An issue waiting for the area table's answer: the script's arguments,
+ * copied (the body they point into is freed before the answer comes). */
+struct issue_wait {
+	int nargs, area_arg;             /* args[area_arg] is the ticket's area */
+	char *args[ISSUE_ARGS_MAX];
+};
+
+static void issue_wait_free(struct issue_wait *w)
+{
+	for (int i = 0; i < w->nargs; i++)
+		free(w->args[i]);
+	free(w);
+}
+
+/* The table's answer: an area it does not know is refused before anything
+ * is written; a NIK's region becomes its kecamatan's code (or ""). */
+static void tickets_on_area(struct req *r, void *arg, enum areas_check_result res,
+    const char *code)
+{
+	struct issue_wait *w = arg;
+
+	switch (res) {
+	case AREAS_FAILED:
+		http_reply_unavailable(r);
+		break;
+	case AREAS_UNKNOWN:
+		http_reply_error(r, 422, "unknown_area",
+		    "\"area\" is not a code of the area table (GET /v1/areas?q= finds it)");
+		break;
+	case AREAS_OK:
+		free(w->args[w->area_arg]);
+		if ((w->args[w->area_arg] = strdup(code)) == NULL)
+			fatal("strdup");   /* OOM only */
+		/* FALLTHROUGH */
+	case AREAS_NO_TABLE:
+		queue_write(r, "issue", w->nargs, (const char **)w->args, tickets_on_issued);
+		break;
+	}
+	issue_wait_free(w);
+}
+
+/* Issues with args (args[area_arg] the area) once the area is checked
+ * against the table: code is the desk's area, region a NIK's 6 digits when
+ * the desk gave none; with neither there is nothing to check. */
+static void tickets_issue_area(struct req *r, int nargs, const char **args, int area_arg,
+    const char *code, const char *region)
+{
+	struct issue_wait *w;
+
+	if (code == NULL && region == NULL) {
+		queue_write(r, "issue", nargs, args, tickets_on_issued);
+		return;
+	}
+	if (nargs > ISSUE_ARGS_MAX || (w = calloc(1, sizeof *w)) == NULL)
+		fatalx("tickets_issue_area: out of memory or too many arguments");   /* a bug or OOM */
+	w->nargs = nargs;
+	w->area_arg = area_arg;
+	for (int i = 0; i < nargs; i++)
+		if ((w->args[i] = strdup(args[i])) == NULL)
+			fatal("strdup");   /* OOM only */
+	areas_check(r, code, region, tickets_on_area, w);
+}
+
 static void tickets_issue(struct req *r)
 {
 	const struct event_def *ev = r->event;
@@ -156,6 +224,7 @@ static void tickets_issue(struct req *r)
 	const char *elderly_flag;
 	struct nik_info info;
 	struct tm today;
+	const char *desk_area;
 	int si, pi;
 
 	if (queue_idem_check(r) == -1 || (body = http_body_object(r)) == NULL)
@@ -180,6 +249,7 @@ static void tickets_issue(struct req *r)
 		http_reply_error(r, 422, "invalid_area", "\"area\" must be 1 to 63 printable bytes");
 		goto done;
 	}
+	desk_area = area;
 	if (nik) {
 		int elderly = event_priority_index(ev, "elderly");
 
@@ -204,7 +274,7 @@ static void tickets_issue(struct req *r)
 	snprintf(prio_index, sizeof prio_index, "%d", pi);
 	const char *args[] = { service, ev->services[si].prefix, ev->priorities[pi],
 		prio_index, area ? area : "", person, ckey, elderly_flag };
-	queue_write(r, "issue", 8, args, tickets_on_issued);
+	tickets_issue_area(r, 8, args, 4, desk_area, desk_area == NULL && nik ? district : NULL);
 done:
 	cJSON_Delete(body);
 }

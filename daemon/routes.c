@@ -12,7 +12,8 @@
 extern const struct route health_routes[], board_routes[], ticket_routes[],
     print_routes[], public_routes[], stream_routes[], stats_routes[],
     metrics_routes[], report_routes[], plan_routes[], whoami_routes[],
-    speech_routes[], coverage_routes[], geometry_routes[];
+    speech_routes[], coverage_routes[], geometry_routes[],
+    area_routes[];
 
 typedef const struct route *route_rows(size_t i);
 
@@ -39,6 +40,7 @@ static const struct {
 	{ speech_routes, NULL },
 	{ coverage_routes, NULL },
 	{ geometry_routes, NULL },
+	{ area_routes, NULL },
 };
 
 #define ROUTES_MAX 64

@@ -29,7 +29,7 @@ MAX_FUNC_LINES = 80
 LAYERS = [
     ("base", ["log", "config", "event", "event_clock", "protocol", "proto_*", "nik",
               "sign", "qr", "font", "ticket_print", "http_guard", "server", "speech",
-              "sentinel"]),
+              "sentinel", "areas"]),
     ("store", ["store", "record", "stats", "stats_*", "metrics", "notify", "limit",
                "coverage_store", "coverage"]),
     ("io", ["http", "http_*", "queue", "follow"]),

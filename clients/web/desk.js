@@ -129,6 +129,7 @@
   var words = deskParts.words(d);
   var tickets = deskParts.ticket(d, words);
   var finder = deskParts.find(d, words, tickets);
+  var areaField = deskParts.area(d);          // the area table's picker (desk_area.js)
   var printTicket = tickets.print;
   var cancellable = tickets.cancellable, printable = tickets.printable;
   var cancelButton = tickets.cancelButton, resetConfirm = tickets.resetConfirm;
@@ -173,7 +174,7 @@
     if (!s) return;
     var body = { service: service };
     if (priority && priority !== defaultPriority) body.priority = priority;
-    var area = $("area").value.trim();
+    var area = areaField.value();
     if (area) body.area = area;
     var nik = $("nik").value.replace(/[\s.-]+/g, "");
     if (nik) {

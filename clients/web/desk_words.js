@@ -26,6 +26,8 @@ deskParts.words = function (d) {
       return "NIK tidak valid: " + nikProblem(e.detail) + " Periksa lagi dengan KTP.";
     case "invalid_area":
       return "Wilayah tidak bisa dipakai: paling banyak 63 huruf, tanpa karakter khusus.";
+    case "unknown_area":         // the area table's (desk_area.js)
+      return "Wilayah ini tidak ada di daftar wilayah: ketik lalu pilih dari daftar.";
     case "unknown_service":
     case "unknown_priority":
       return "Layanan atau prioritas ini tidak dikenal server. Muat ulang halaman.";

@@ -95,6 +95,21 @@ def test_everything_works_with_the_minimal_acl():
         st, _, body = d.post("/v1/events/demo/tickets", {"service": "dose1",
                                                           "nik": "3273011607660001"}, role="desk")
         assert st == 201 and body["ticket"]["priority"] == "regular", body
+        # the area table (scripts/areas.lua: HSET, RENAME, INCR …), replaced
+        # twice (the second RENAMEs over the first), searched, checked at issue
+        table = (b"code,name,parent,level,target,elderly_target\n"
+                 b"32.73,Kota Bandung,,kabupaten,10,1\n32.73.01,Kec. Sukasari,32.73,kecamatan,5,0\n")
+        for _ in range(2):
+            st, _, body = d.request("PUT", "/v1/areas", raw=table, role="admin")
+            assert st == 200 and body["areas"] == 2, body
+        st, _, body = d.get("/v1/areas?q=sukasari", role="desk")
+        assert st == 200 and body["areas"][0]["code"] == "32.73.01", body
+        st, _, body = d.post("/v1/events/demo/tickets", {"service": "dose2",
+                                                          "nik": "3273011607660001"}, role="desk")
+        assert st == 201 and body["ticket"]["area"] == "32.73.01", body
+        st, _, body = d.post("/v1/events/demo/tickets", {"service": "booster",
+                                                          "area": "nope"}, role="desk")
+        assert st == 422, body
         st, _, _ = d.get("/healthz")
         assert st == 200
     finally:

@@ -29,6 +29,7 @@ max_len() {
 	fuzz_body) echo 4096 ;;
 	fuzz_sign) echo 512 ;;        # event, id and ?sig= as a request has them
 	fuzz_nik) echo 64 ;;          # 16 digits
+	fuzz_areas) echo 8192 ;;      # 64 rows of ~100 bytes
 	*) echo 4096 ;;
 	esac
 }
