@@ -214,3 +214,19 @@ def test_csv_gauges_and_elderly_after_the_days():
     for a in b["areas"]:
         r = rows[a["code"]]
         assert a["gap"] == max(0, r["elderly_target"] - r["elderly_dose1"])
+
+
+def test_a_read_counts_what_the_outbox_still_holds():
+    """A dose record still in the event's outbox (the housekeeping drains
+    once a second) is counted by the next read: GET /v1/coverage drains the
+    outboxes first.  Ten records pushed and read at once, each time."""
+    rt = rts()[4]                                    # an RT nobody else uses
+    for i in range(10):
+        before = d.get("/v1/coverage?level=rt", role="organiser")[2]
+        was = [a for a in before["areas"] if a["code"] == rt][0]["dose1"]
+        line = json.dumps({"t": "Z-%d" % i, "ev": EV, "day": "20261102", "at": 1, "dose": 1,
+                           "next_after": 0, "area": rt, "elderly": 0, "pkey": ""})
+        redis.cli("RPUSH", "antre:{%s}:cov:outbox" % EV, line)
+        after = d.get("/v1/coverage?level=rt", role="organiser")[2]
+        now = [a for a in after["areas"] if a["code"] == rt][0]["dose1"]
+        assert now == was + 1, (i, was, now)
