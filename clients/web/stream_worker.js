@@ -3,14 +3,18 @@
 // per page took them all once the TV, the dashboard, the desk and three
 // stations were tabs of one browser, and the next request waited forever.
 //
-// Loaded as a SharedWorker (common.js, connectStream), it holds one stream
-// per URL and hands every message to each page (port) that follows that
-// URL; the stream closes when its last page goes.  A page says so when it
-// leaves (pagehide), and a page that cannot (it crashed, it was killed)
-// holds a Web Lock of its own for its life, which the worker then gets.
-// Loaded as a plain script where there is no SharedWorker, it only defines
-// window.antreStreamSource, the same stream for common.js to run in a
-// leader tab (or in the page itself).
+// common.js loads this file as a plain script (window.antreStreams), and
+// the page follows its streams through a SharedWorker running this same
+// file, which holds one stream per URL (the whole URL: a token in its
+// query keeps it apart) and hands every message to each page (port) that
+// follows it; the stream closes when its last page goes.  A page says so
+// when it leaves (pagehide), and one that cannot (it crashed) holds a Web
+// Lock of its own for its life, which the worker then gets.  Without a
+// SharedWorker (Chrome on Android), the tabs elect a leader per URL with a
+// Web Lock: it holds the stream and passes every message on over a
+// BroadcastChannel, and when it goes another tab gets the lock.  Without
+// Web Locks either (browsers give them to https and localhost only), the
+// page holds its own stream.
 //
 // The stream is read with fetch, not EventSource, to see the server's
 // heartbeats (`: ping` comments, which EventSource hides): nothing at all
