@@ -15,8 +15,8 @@
 
 const fs = require("fs");
 const path = require("path");
-const { assert, startPinnedStack, launchBrowser, waitUntil, sleep, TOKENS, wibMs } =
-  require("./lib");
+const { assert, startPinnedStack, launchBrowser, waitUntil, sleep, TOKENS, wibMs,
+  watchPageErrors } = require("./lib");
 
 const CLOCK = wibMs(2026, 7, 15, 10, 0, 0);
 // heartbeats every 2 s: a stall is seen after ~5 s (2.5 heartbeats)
@@ -55,16 +55,6 @@ async function newContext({ shared = true } = {}) {
   return context;
 }
 
-function watch(p) {
-  p.errors = [];
-  p.on("pageerror", (e) => p.errors.push("page error: " + e.message));
-  p.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource"))
-      p.errors.push("console: " + m.text());
-  });
-  return p;
-}
-
 function noScriptErrors(pages) {
   const errs = [];
   for (const p of pages) if (!p.isClosed()) errs.push(...p.errors);
@@ -81,7 +71,7 @@ const PAGES = {
 // A tab of `context` showing `kind` (a station: `station`), loaded and
 // past its token check.
 async function open(context, kind, station = "") {
-  const p = watch(await context.newPage());
+  const p = watchPageErrors(await context.newPage(), stack.antred.base);
   p.kind = kind + (station ? " " + station : "");
   await p.goto(stack.antred.base + PAGES[kind].url + station, { timeout: 15000 });
   await p.locator(PAGES[kind].ready).waitFor({ state: "visible", timeout: 15000 });
@@ -248,6 +238,8 @@ exports.a_stalled_server_is_seen = async function () {
     // 2.5 heartbeats (5 s), with room for a loaded machine
     for (const p of [desk, st]) await liveText(p, "Terputus", 20000);
     console.log("     stall seen after " + (Date.now() - t0) + " ms");
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await desk.screenshot({ path: path.join(SHOTS, "six_pages_stalled_desk.png") });
     // the desk does not wait silently on a stalled server: it says so,
     // with "Coba lagi", within its write budget
     await desk.click(".service[data-service=dose2]");
