@@ -13,8 +13,9 @@
 // SharedWorker (Chrome on Android), the tabs elect a leader per URL with a
 // Web Lock: it holds the stream and passes every message on over a
 // BroadcastChannel, and when it goes another tab gets the lock.  Without
-// Web Locks either (browsers give them to https and localhost only), the
-// page holds its own stream.
+// Web Locks either (browsers give them to https and localhost only) the
+// tabs elect the leader over the BroadcastChannel alone; without that,
+// the page holds its own stream.
 //
 // The stream is read with fetch, not EventSource, to see the server's
 // heartbeats (`: ping` comments, which EventSource hides): nothing at all
@@ -237,6 +238,14 @@
 
   var SELF = "/web/stream_worker.js";
   var CHANNEL = "antre-stream";
+  var CLAIM_MS = 400;               // a tab that hears of no leader this long leads
+
+  // Longer than a living leader keeps silent (a stall, then a retry's
+  // wait): a follower that hears nothing for this long takes over, the
+  // leader being gone or frozen without a word.
+  function silence(hb) {
+    return STALL_HEARTBEATS * (hb || HEARTBEAT_MS) + RETRY_MS + 3000;
+  }
 
   function pageKey() {
     var b = new Uint8Array(16), s = "";
@@ -275,9 +284,7 @@
   function viaLeader(deliver, page) {
     var ch = new BroadcastChannel(CHANNEL), st = {}, t = {};
 
-    // A follower that hears nothing for longer than a living leader keeps
-    // silent (a stall, then a retry's wait) takes the lock from it: the
-    // leader is gone or frozen without a word.
+    // A follower silent for too long (silence()) takes the lock.
     function watchLeader(url, s) {
       clearTimeout(s.timer);
       if (s.src) return;
@@ -285,7 +292,7 @@
         if (st[url] !== s || s.src) return;
         deliver(url, { k: "down" });
         claim(url, s, true);
-      }, STALL_HEARTBEATS * (s.hb || HEARTBEAT_MS) + RETRY_MS + 3000);
+      }, silence(s.hb));
     }
 
     function lead(url, s, release) {
@@ -359,6 +366,89 @@
     return t;
   }
 
+  // Without Web Locks (browsers give them to https and localhost only, not
+  // to a plain-http LAN address): the same by the BroadcastChannel alone.
+  // A tab that hears of no leader of a URL for a moment claims it ("lead",
+  // with its key); of two leaders the one with the smaller key stays, the
+  // other follows.  A leader that leaves says so ("resign") and a follower
+  // claims after a random moment; one silent for too long is replaced.
+  // st[url]: {src} while leading, {leader} (its key) while following.
+  function viaChannel(deliver, page) {
+    var ch = new BroadcastChannel(CHANNEL + "-plain"), st = {}, t = {};
+    function post(m) { ch.postMessage(m); }
+
+    function claimIn(url, s, ms) {
+      clearTimeout(s.timer);
+      if (s.src) return;
+      s.timer = setTimeout(function () {
+        if (st[url] !== s || s.src) return;
+        if (s.leader) deliver(url, { k: "down" });   // a leader gone silent
+        s.leader = page;
+        s.src = new Source(url, function (note) {
+          deliver(url, note);
+          post({ url: url, note: note, from: page });
+        }, s.lastId);
+        post({ url: url, lead: page });
+      }, ms === undefined ? silence(s.hb) : ms);
+    }
+
+    function follow(url, s, key) {
+      if (s.src) {
+        s.lastId = s.src.lastId;
+        s.src.close();
+        s.src = null;
+      }
+      s.leader = key;
+      claimIn(url, s);
+    }
+
+    ch.onmessage = function (e) {
+      var d = e.data || {}, s = st[d.url];
+      if (!s) return;
+      if (d.ask && s.src) {
+        post({ url: d.url, lead: page });
+        s.src.replay(function (n) { post({ url: d.url, to: d.ask, note: n, from: page }); });
+      } else if (d.lead) {
+        if (s.src && d.lead > page) post({ url: d.url, lead: page });
+        else if (d.lead !== s.leader || s.src) follow(d.url, s, d.lead);
+      } else if (d.resign && d.resign === s.leader && !s.src) {
+        s.leader = "";
+        claimIn(d.url, s, Math.random() * 500);
+      } else if (d.note && !s.src && d.from === s.leader && (!d.to || d.to === page)) {
+        if (d.note.id) s.lastId = d.note.id;
+        if (d.note.k === "open") s.hb = d.note.hb;
+        claimIn(d.url, s);
+        deliver(d.url, d.note);
+      }
+    };
+    function resign(url, s) {
+      if (s.src) post({ url: url, resign: page });
+    }
+    t.sub = function (url) {
+      var s = st[url];
+      if (s && s.src) s.src.replay(function (n) { deliver(url, n); });
+      if (s) return;
+      s = st[url] = { lastId: "", hb: 0, leader: "" };
+      post({ ask: page, url: url });
+      claimIn(url, s, CLAIM_MS);
+    };
+    t.unsub = function (url) {
+      var s = st[url];
+      if (!s) return;
+      delete st[url];
+      clearTimeout(s.timer);
+      resign(url, s);
+      if (s.src) s.src.close();
+    };
+    t.bye = function () { Object.keys(st).forEach(function (u) { resign(u, st[u]); }); };
+    t.kick = function (url) { if (st[url] && st[url].src) st[url].src.kick(); };
+    t.role = function () {
+      var urls = Object.keys(st);
+      return !urls.length ? "" : urls.some(function (u) { return st[u].src; }) ? "leader" : "follower";
+    };
+    return t;
+  }
+
   // Last: the page holds its own streams.
   function viaPage(deliver) {
     var srcs = {}, t = { role: function () { return "page"; } };
@@ -379,8 +469,8 @@
   function streams(deliver, urls) {
     var page = pageKey(), cur = null, t = {};
     function fallback() {
-      if (typeof BroadcastChannel === "function" && navigator.locks) return viaLeader(deliver, page);
-      return viaPage(deliver);
+      if (typeof BroadcastChannel !== "function") return viaPage(deliver);
+      return navigator.locks ? viaLeader(deliver, page) : viaChannel(deliver, page);
     }
     if (typeof SharedWorker === "function") {
       cur = viaWorker(deliver, page, function () {
