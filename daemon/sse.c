@@ -252,10 +252,15 @@ static void sub_open(struct sub *s)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(s->req);
 	struct timeval tv = { server.cfg.http_timeout_s, 0 };
+	char heartbeat[16];
 
 	evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
 	evhttp_add_header(h, "Cache-Control", "no-cache, no-store");
 	evhttp_add_header(h, "X-Accel-Buffering", "no");
+	/* how often a `: ping` comes: a client that hears nothing for longer
+	 * than a few of these knows the stream is stalled (the web pages) */
+	snprintf(heartbeat, sizeof heartbeat, "%d", server.cfg.sse_heartbeat_s);
+	evhttp_add_header(h, "X-Antre-Heartbeat", heartbeat);
 	/* when the stream ends (its lifetime is over) so does the connection */
 	evhttp_add_header(h, "Connection", "close");
 	evhttp_send_reply_start(s->req, 200, "OK");

@@ -11,6 +11,7 @@
 "use strict";
 var antre = (function () {
   var RETRY_MS = 5000;
+  var API_MS = 10000;               // the longest a request waits for its answer
   var UNREACHABLE = "Tidak dapat menghubungi server antrean. Mencoba lagi…";
   // Priorities have ids only; the usual ones get Indonesian names.
   var PRIORITY_NAMES = {
@@ -128,20 +129,21 @@ var antre = (function () {
   // Resolves with the JSON body (null for 204) or a Blob; rejects with an
   // Error carrying status (0: no answer), code and detail (the API's error
   // code and message) and body.  o (optional): o.key, an Idempotency-Key
-  // header; o.timeout (ms), after which the try is aborted (code "timeout").
+  // header; o.timeout (ms; API_MS when not given), after which the try is
+  // aborted (code "timeout"): no request waits silently for ever.
   function api(token, method, path, body, asBlob, o) {
     o = o || {};
     var opts = { method: method, cache: "no-store", headers: { Authorization: "Bearer " + token } };
-    var timer = null, timedOut = false;
+    var timer = null, timedOut = false, ms = o.timeout || API_MS;
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
     }
     if (o.key) opts.headers["Idempotency-Key"] = o.key;
-    if (o.timeout && typeof AbortController === "function") {
+    if (typeof AbortController === "function") {
       var ctl = new AbortController();
       opts.signal = ctl.signal;
-      timer = setTimeout(function () { timedOut = true; ctl.abort(); }, o.timeout);
+      timer = setTimeout(function () { timedOut = true; ctl.abort(); }, ms);
     }
     // no answer: the request may or may not have reached the server
     function noAnswer() {
@@ -477,34 +479,85 @@ var antre = (function () {
 
   // ---- the live stream ------------------------------------------------------
 
-  // The event's stream (path(): its URL) while o.keep() holds.  o.on[type]
-  // gets each message of that type from the current connection; o.state(up,
-  // wasDown) is told when it opens or fails (and by mark()).  EventSource
-  // reconnects by itself after a dropped stream; after an HTTP error it
-  // gives up, and a new one takes over after RETRY_MS.  Coming back online
-  // reconnects at once.
-  function connectStream(path, o) {
-    var c = { es: null, down: false };
+  // One stream per browser for all its antre pages: stream_worker.js,
+  // loaded here as a plain script, says why and shares it (through a
+  // SharedWorker; without one, through a leader tab or, last, the page's
+  // own).  Streams are told apart by their whole URL (a token in its query
+  // is part of it).  feeds: url -> this page's listeners, each told the
+  // notes of stream_worker.js ({k: "open"|"down"|"beat"|"msg", ...}).
+  var feeds = {}, streams = null;
 
-    function open() {
-      var s = new EventSource(path());
-      c.es = s;
-      s.onopen = function () { c.mark(true); };
-      s.onerror = function () {
-        if (c.es !== s) return;
-        c.mark(false);
-        if (s.readyState === EventSource.CLOSED) {
-          s.close();
-          c.es = null;
-          setTimeout(function () { if (o.keep() && !c.es) open(); }, RETRY_MS);
-        }
+  function deliver(url, note) {
+    (feeds[url] || []).slice().forEach(function (fn) { fn(note); });
+  }
+
+  // stream_worker.js's sharing, once the script is here; till then what is
+  // asked waits.  Not loaded: the streams are down, and it is tried again.
+  function sharing() {
+    if (streams) return streams;
+    var t = streams = { real: null, asked: [] };
+    ["sub", "unsub", "kick"].forEach(function (op) {
+      t[op] = function (u) {
+        if (t.real) t.real[op](u);
+        else t.asked.push([op, u]);
       };
-      Object.keys(o.on || {}).forEach(function (type) {
-        s.addEventListener(type, function (m) {
-          if (c.es !== s) return;
-          o.on[type](m);
-        });
-      });
+    });
+    t.role = function () { return t.real ? t.real.role() : ""; };
+    function load() {
+      var s = el("script");
+      s.src = "/web/stream_worker.js";
+      s.onload = s.onerror = function () {
+        if (!window.antreStreams) {
+          s.remove();
+          Object.keys(feeds).forEach(function (u) { deliver(u, { k: "down" }); });
+          setTimeout(load, RETRY_MS);
+          return;
+        }
+        t.real = window.antreStreams(deliver, function () { return Object.keys(feeds); });
+        t.asked.forEach(function (a) { t.real[a[0]](a[1]); });
+        t.asked = [];
+      };
+      document.head.appendChild(s);
+    }
+    load();
+    return t;
+  }
+
+  // fn(note) for every note of the stream `url` until the returned stop().
+  // A second listener of a URL in a page is told what a page that joins is
+  // told first (stream_worker.js), and so, once more, are the others.
+  function follow(url, fn) {
+    (feeds[url] = feeds[url] || []).push(fn);
+    sharing().sub(url);
+    return function () {
+      var rest = (feeds[url] || []).filter(function (f) { return f !== fn; });
+      if (rest.length) { feeds[url] = rest; return; }
+      delete feeds[url];
+      streams.unsub(url);
+    };
+  }
+
+  // How this page has its streams: "worker", "leader", "follower", "page"
+  // (or "" before the first); for tests and the curious.
+  function streamMode() { return streams ? streams.role() : ""; }
+
+  // The event's stream (path(): its URL) while o.keep() holds.  o.on[type]
+  // gets each message of that type (an object with type, data and
+  // lastEventId); o.state(up, wasDown) is told when it opens or fails (and
+  // by mark()); a stream silent for 2.5 heartbeats has failed.  A dropped
+  // stream is opened again after the server's retry, one refused with an
+  // HTTP error after RETRY_MS, each time from the last id (Last-Event-ID);
+  // coming back online opens it at once.
+  function connectStream(path, o) {
+    var c = { down: false, up: false, url: "", off: null };
+
+    function note(n) {
+      if (n.k === "open" || n.k === "down") {
+        c.up = n.k === "open";
+        c.mark(c.up);
+      } else if (n.k === "msg" && o.on && o.on[n.t]) {
+        o.on[n.t]({ type: n.t, data: n.d, lastEventId: n.id || "" });
+      }
     }
 
     c.mark = function (up) {
@@ -513,20 +566,22 @@ var antre = (function () {
       o.state(up, was);
     };
 
-    c.start = function () { if (!c.es) open(); };
-
-    c.stop = function () {
-      if (c.es) c.es.close();
-      c.es = null;
+    c.start = function () {
+      if (c.off) return;
+      c.url = path();
+      c.off = follow(c.url, note);
     };
 
-    c.live = function () { return !!c.es && c.es.readyState === 1; };
+    c.stop = function () {
+      if (c.off) c.off();
+      c.off = null;
+      c.up = false;
+    };
+
+    c.live = function () { return !!c.off && c.up; };
 
     window.addEventListener("online", function () {
-      if (o.keep() && c.down) {
-        c.stop();
-        open();
-      }
+      if (o.keep() && c.down && c.off) streams.kick(c.url);
     });
 
     return c;
@@ -575,6 +630,6 @@ var antre = (function () {
     isAuthError: isAuthError, api: api,
     WRITE: WRITE, newKey: newKey, write: write, retryText: retryText, again: again,
     show: show, showLogin: showLogin, fatal: fatal, chooser: chooser, findEvent: findEvent,
-    session: session, connectStream: connectStream, liveMark: liveMark,
+    session: session, connectStream: connectStream, streamMode: streamMode, liveMark: liveMark,
   };
 })();

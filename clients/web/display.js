@@ -557,41 +557,29 @@
 
   // ---- the stream ---------------------------------------------------------
 
-  var es = null, lastId = "";
-
   function setOffline(off) { $("offline").hidden = !off; }
 
-  function remember(m) { if (m.lastEventId) lastId = m.lastEventId; }
-
-  function connect() {
-    var url = "/v1/events/" + encodeURIComponent(ev) + "/stream" +
-      (lastId ? "?last_event_id=" + encodeURIComponent(lastId) : "");
-    es = new EventSource(url);
-    es.onopen = function () { setOffline(false); };
-    es.onerror = function () {
-      setOffline(true);
-      // EventSource retries a dropped stream by itself (with Last-Event-ID);
-      // after an HTTP error it gives up, and a new one takes over
-      if (es.readyState === EventSource.CLOSED) {
-        es.close();
-        setTimeout(connect, RETRY_MS);
-      }
-    };
-    es.addEventListener("board", function (m) {
-      setOffline(false);
-      try { applyBoard(JSON.parse(m.data)); } catch (e) { /* a bad snapshot: wait for the next */ }
-    });
-    es.addEventListener("call", function (m) {
-      remember(m);
-      setOffline(false);
-      try { onCall(JSON.parse(m.data)); } catch (e) { /* ignore a bad entry */ }
-    });
-    es.addEventListener("ticket", function (m) {
-      remember(m);
-      try { onTicket(JSON.parse(m.data)); } catch (e) { /* ignore a bad entry */ }
-    });
-    es.addEventListener("station", remember);
-  }
+  // the stream every antre page of this browser shares (common.js): after a
+  // drop it resumes from the last id, so a call made meanwhile is replayed
+  var stream = antre.connectStream(function () {
+    return "/v1/events/" + encodeURIComponent(ev) + "/stream";
+  }, {
+    keep: function () { return true; },
+    state: function (up) { setOffline(!up); },
+    on: {
+      board: function (m) {
+        setOffline(false);
+        try { applyBoard(JSON.parse(m.data)); } catch (e) { /* a bad snapshot: wait for the next */ }
+      },
+      call: function (m) {
+        setOffline(false);
+        try { onCall(JSON.parse(m.data)); } catch (e) { /* ignore a bad entry */ }
+      },
+      ticket: function (m) {
+        try { onTicket(JSON.parse(m.data)); } catch (e) { /* ignore a bad entry */ }
+      },
+    },
+  });
 
   // ---- start --------------------------------------------------------------
 
@@ -646,7 +634,7 @@
       document.title = (e.name || e.id) + " — antrean";
       setOffline(false);
       tick();
-      connect();
+      stream.start();
     }).catch(function (err) {
       if (err && err.status === 404) {
         getJSON("/v1/events").then(function (b) { chooseEvent(b.events || [], ev); })

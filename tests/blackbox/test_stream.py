@@ -801,6 +801,8 @@ def test_board_events_are_coalesced_under_a_burst():
 def test_heartbeat_comments_on_an_idle_stream():
     s = subscribe(d, "beat").wait_started()
     try:
+        # how often, said in the head (the web pages tell a stall by it)
+        assert s.headers["x-antre-heartbeat"] == "1", s.headers
         time.sleep(3.6)
         pings = [(c, t) for c, t in s.comments]
         assert all(c == " ping" for c, _ in pings), pings
