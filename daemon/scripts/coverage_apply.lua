@@ -13,6 +13,23 @@
 -- pkey counts once per ticket.  A line that is not a dose record is skipped
 -- (and trimmed with the others): it can never block the outbox.
 local SEEN, N, DUE = P .. 'cov:seen', P .. 'cov:n', P .. 'cov:due2'
+-- cov:due2n counts cov:due2's members by "AREA|DUEDAY", so that a read of
+-- coverage takes a field an area and due day, never a member a person.
+local DUEN = P .. 'cov:due2n'
+
+local function due_count(member, day, by)
+	local field = string.match(member, '^(.*)|%x+$') .. '|' .. day   -- PKEY is hex
+	if redis.call('HINCRBY', DUEN, field, by) <= 0 then redis.call('HDEL', DUEN, field) end
+end
+
+-- Ends a person's wait for dose 2 (member "AREA|PKEY"), with its count.
+local function due_end(member)
+	local day = redis.call('ZSCORE', DUE, member)
+	if day then
+		redis.call('ZREM', DUE, member)
+		due_count(member, day, -1)
+	end
+end
 
 local function valid(e)
 	return type(e) == 'table' and type(e.t) == 'string' and e.t ~= '' and
@@ -53,12 +70,15 @@ local function person_dose(e, area)
 			if e.next_after > 0 and not redis.call('HGET', pk, 'd2') then
 				local due = day_add(e.day, e.next_after)
 				redis.call('HSET', pk, 'due2', due)
-				redis.call('ZADD', DUE, day_num(due), area .. '|' .. e.pkey)
+				local member = area .. '|' .. e.pkey
+				if redis.call('ZADD', DUE, day_num(due), member) == 1 then
+					due_count(member, day_num(due), 1)
+				end
 			end
 		elseif e.dose == 2 then
 			if e.elderly == 1 then count(area, 'e2') end
 			local first = redis.call('HGET', pk, 'area')
-			if first then redis.call('ZREM', DUE, first .. '|' .. e.pkey) end
+			if first then due_end(first .. '|' .. e.pkey) end
 		end
 	end
 	redis.call('EXPIRE', pk, ctx.retention)
@@ -84,7 +104,9 @@ end
 if applied > 0 then
 	redis.call('EXPIRE', SEEN, ctx.retention)
 	-- a wait older than a person's record is kept is no one's any more
-	redis.call('ZREMRANGEBYSCORE', DUE, '-inf',
-		'(' .. (day_num(TODAY) - math.floor(ctx.retention / 86400)))
+	-- (a few at a time: each apply takes its share)
+	local old = redis.call('ZRANGEBYSCORE', DUE, '-inf',
+		'(' .. (day_num(TODAY) - math.floor(ctx.retention / 86400)), 'LIMIT', 0, 100)
+	for _, member in ipairs(old) do due_end(member) end
 end
 return json({ applied = applied, replayed = replayed, bad = bad })

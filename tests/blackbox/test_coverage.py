@@ -122,9 +122,9 @@ PEOPLE = people()
 
 
 def seed():
-    cmds = [["DEL", P + "areas", P + "cov:n", P + "cov:due2"]]
+    cmds = [["DEL", P + "areas", P + "cov:n", P + "cov:due2", P + "cov:due2n"]]
     cmds.append(["HSET", P + "areas"] + [x for a in AREAS for x in (a["code"], json.dumps(a))])
-    counts = {}
+    counts, waiting = {}, {}
     for area, pkey, doses, elderly, due in PEOPLE:
         for n in range(1, doses + 1):
             counts["%s|d%d" % (area, n)] = counts.get("%s|d%d" % (area, n), 0) + 1
@@ -132,7 +132,11 @@ def seed():
             counts[area + "|e1"] = counts.get(area + "|e1", 0) + 1
         if due is not None:
             cmds.append(["ZADD", P + "cov:due2", due, "%s|%s" % (area, pkey)])
+            field = "%s|%d" % (area, due)           # what coverage_apply counts
+            waiting[field] = waiting.get(field, 0) + 1
     cmds.append(["HSET", P + "cov:n"] + [x for kv in counts.items() for x in kv])
+    if waiting:
+        cmds.append(["HSET", P + "cov:due2n"] + [x for kv in waiting.items() for x in kv])
     cmds.append(["SET", P + "areas:version", 1])
     resp(cmds)
 

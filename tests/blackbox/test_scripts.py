@@ -1035,7 +1035,7 @@ def test_coverage_apply_counts_once():
     """A line applied twice counts once (cov:seen); a person counts once per
     dose whatever their tickets; without pkey, once per ticket; dose 1 with
     a next dose waits in due2 until dose 2; bad lines are skipped."""
-    conn("DEL", *[CAMPAIGN + k for k in ("cov:seen", "cov:n", "cov:due2")])
+    conn("DEL", *[CAMPAIGN + k for k in ("cov:seen", "cov:n", "cov:due2", "cov:due2n")])
     p1, p2 = "1" * 64, "2" * 64
     first = [line("t1", pkey=p1, after=28, elderly=1), line("t2", area="", pkey=""),
              line("t3", area="", pkey="", elderly=1)]
@@ -1054,12 +1054,16 @@ def test_coverage_apply_counts_once():
     due = datetime.date(2026, 8, 12) - datetime.date(1970, 1, 1)
     assert conn("ZRANGE", CAMPAIGN + "cov:due2", 0, -1, "WITHSCORES") == [
         ("A|" + p1).encode(), str(due.days).encode()]
+    # counted by area and due day for coverage's read (one field, not a person)
+    assert conn("HGETALL", CAMPAIGN + "cov:due2n") == [
+        ("A|%d" % due.days).encode(), b"1"]
     # dose 2 in another area: counted there, the wait ends
     assert apply([line("t9", ev="e3", day="20260820", dose=2, area="C", pkey=p1, elderly=1),
                   line("t9", ev="e3", day="20260820", dose=2, area="C", pkey=p1, elderly=1),
                   line("t10", ev="e3", day="20260821", dose=2, area="C", pkey=p1)]) == {
         "applied": 2, "replayed": 1, "bad": 0}
     assert conn("ZCARD", CAMPAIGN + "cov:due2") == 0
+    assert conn("HLEN", CAMPAIGN + "cov:due2n") == 0
     assert conn("HGET", CAMPAIGN + "cov:n", "C|d2") == b"1"
     assert conn("HGET", CAMPAIGN + "cov:n", "C|e2") == b"1"
     assert conn("HGET", CAMPAIGN + "cov:p:" + p1, "d2") == b"20260820"
