@@ -381,9 +381,10 @@ int main(int argc, char **argv)
 	const struct route *const *routes = routes_list(&nroutes);
 	if (http_start(routes, nroutes) == -1)
 		return 1;
-	log_info("antred %s ready: %d events, redis %s", ANTRE_VERSION,
-	    server.events->set.n, server.cfg.redis.unix_path[0] ?
-	    server.cfg.redis.unix_path : server.cfg.redis.host);
+	const struct redis_addr *ra = &server.cfg.redis;
+	log_info("antred %s ready: %d events, redis %s%s", ANTRE_VERSION, server.events->set.n,
+	    ra->nsentinels ? "master " : "",     /* found through the sentinels */
+	    ra->nsentinels ? ra->master : ra->unix_path[0] ? ra->unix_path : ra->host);
 	notify_ready();
 	report_status();
 

@@ -268,3 +268,5 @@ def test_no_sentinel_answers_503_with_retry_after():
         text = d.stop()
     for conn in ("redis", "redis follow"):
         assert text.count("%s: no sentinel names master %s" % (conn, NAME)) == 1, text[-2000:]
+    # the start names the master it will ask the sentinels for, not a blank host
+    assert "events, redis master %s" % NAME in text, text[-2000:]
