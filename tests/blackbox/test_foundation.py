@@ -189,7 +189,7 @@ def test_oversized_body_and_headers():
         assert st == 413, st
         st, _, _ = d2.get("/healthz", headers={"X-Big": "y" * 4000})
         assert st in (400, 413, 431), st
-        assert d2.get("/healthz")[0] == 200
+        d2.wait_redis_up()          # served still (its Redis may connect late on a busy machine)
     finally:
         d2.stop()
 
