@@ -8,7 +8,8 @@
  * (antre:{campaign}:cov:*, another slot) with scripts/coverage_apply.lua,
  * and only then removes the lines it applied (scripts/coverage_trim.lua).
  * A failure between the two leaves the lines for the next drain, whose
- * apply finds them in cov:seen and counts nothing twice: nothing is lost,
+ * apply finds them marked (on the person's record, or in the day's
+ * cov:seen:DAY) and counts nothing twice: nothing is lost,
  * nothing is counted twice, whatever fails where.
  *
  * One drain at a time per event in a daemon (a request for more while one

@@ -6,13 +6,17 @@
 -- then outbox lines as advance() writes them (_lib.lua dose_record).
 -- Returns {"applied": n, "replayed": n, "bad": n}.
 --
--- Each line counts once: cov:seen holds "TICKET|EVENT" of every line
--- applied, so a line applied again (a drain that applied but could not
--- trim) changes nothing.  A person (pkey) counts once per dose however many
--- tickets they had: HSETNX of dN on their record decides; a record without
--- pkey counts once per ticket.  A line that is not a dose record is skipped
+-- Each line counts once, so a line applied again (a drain that applied but
+-- could not trim) changes nothing: a person's record (pkey) keeps the
+-- field "t:TICKET|EVENT" of each line applied to it, for as long as the
+-- record is kept; a line without pkey is marked in cov:seen:DAY (its day),
+-- kept SEEN_DAYS: a drain trims what it applied within seconds, so a mark
+-- that old is never needed, and nothing grows with the campaign.  A person
+-- counts once per dose however many tickets they had: HSETNX of dN on their
+-- record decides; a record without pkey counts once per ticket.  A line that is not a dose record is skipped
 -- (and trimmed with the others): it can never block the outbox.
-local SEEN, N, DUE = P .. 'cov:seen', P .. 'cov:n', P .. 'cov:due2'
+local N, DUE = P .. 'cov:n', P .. 'cov:due2'
+local SEEN_DAYS = 8
 -- cov:due2n counts cov:due2's members by "AREA|DUEDAY", so that a read of
 -- coverage takes a field an area and due day, never a member a person.
 local DUEN = P .. 'cov:due2n'
@@ -87,22 +91,25 @@ end
 local applied, replayed = 0, 0
 for _, e in ipairs(records) do
 	local id = e.t .. '|' .. e.ev
-	if redis.call('HGET', SEEN, id) then
+	local area = e.area ~= '' and e.area or '-'
+	-- where this line is marked as applied: its person's record, or the day's
+	local mark, field = P .. 'cov:seen:' .. e.day, id
+	if e.pkey ~= '' then mark, field = P .. 'cov:p:' .. e.pkey, 't:' .. id end
+	if redis.call('HGET', mark, field) then
 		replayed = replayed + 1
 	else
-		local area = e.area ~= '' and e.area or '-'
 		if e.pkey ~= '' then
 			person_dose(e, area)
 		else
 			count(area, 'd' .. e.dose)
 			if e.elderly == 1 and e.dose <= 2 then count(area, 'e' .. e.dose) end
 		end
-		redis.call('HSET', SEEN, id, 1)
+		redis.call('HSET', mark, field, 1)
+		if e.pkey == '' then redis.call('EXPIRE', mark, SEEN_DAYS * 86400) end
 		applied = applied + 1
 	end
 end
 if applied > 0 then
-	redis.call('EXPIRE', SEEN, ctx.retention)
 	-- a wait older than a person's record is kept is no one's any more
 	-- (a few at a time: each apply takes its share)
 	local old = redis.call('ZRANGEBYSCORE', DUE, '-inf',

@@ -148,7 +148,9 @@ def test_1_first_doses_count_once_per_person():
     wait_counts({"317102|d1": 3, "317102|e1": 2, "desa-x|d1": 2, "desa-x|e1": 1, "-|d1": 1},
                 "day 1's first doses")
     p2 = hgetall(C + "cov:p:" + campaign_key(P2))
-    assert p2 == {"d1": "20261103", "area": "317102", "elderly": "1", "due2": "20261201"}, p2
+    applied = "t:" + t2["ticket"]["id"] + "|cov-a"       # the line applied, marked there
+    assert p2 == {"d1": "20261103", "area": "317102", "elderly": "1", "due2": "20261201",
+                  applied: "1"}, p2
     ttl = int(redis.cli("TTL", C + "cov:p:" + campaign_key(P2)))
     assert 729 * 86400 < ttl <= 730 * 86400, ttl
     due = str((datetime.date(2026, 12, 1) - datetime.date(1970, 1, 1)).days)
@@ -180,7 +182,13 @@ def test_3_same_person_elsewhere_counts_once_no_nik_per_ticket():
     want["-|d1"] += 1                    # a ticket without NIK counts again
     wait_counts(want, "day 2 at the other event")
     assert hgetall(C + "cov:p:" + campaign_key(P1))["d1"] == "20261103"
-    assert redis.cli("HEXISTS", C + "cov:seen", t["ticket"]["id"] + "|cov-b") == "1"
+    # each line marked as applied: with the person, or (no NIK) in its day's
+    # cov:seen, which expires: no mark outlives the need for it
+    assert redis.cli("HEXISTS", C + "cov:p:" + campaign_key(P1),
+                     "t:" + t["ticket"]["id"] + "|cov-b") == "1"
+    assert redis.cli("HEXISTS", C + "cov:seen:20261104", u["ticket"]["id"] + "|cov-b") == "1"
+    assert 7 * 86400 < int(redis.cli("TTL", C + "cov:seen:20261104")) <= 8 * 86400
+    assert redis.cli("EXISTS", C + "cov:seen") == "0"
 
 
 def test_4_dose_status_at_the_desk():
@@ -225,15 +233,14 @@ def test_5_second_dose_ends_the_wait():
     assert st == 200 and b["ticket"]["next_dose_from"] is None, b
 
 
-def break_apply():
-    """coverage_apply fails before it writes (its first read meets a wrong type)."""
-    assert redis.cli("RENAME", C + "cov:seen", C + "cov:seen-kept") == "OK"
-    assert redis.cli("SET", C + "cov:seen", "not a hash") == "OK"
+def break_apply(nik):
+    """coverage_apply fails before it writes for this (new) person: its first
+    read, of their record, meets a wrong type."""
+    assert redis.cli("SET", C + "cov:p:" + campaign_key(nik), "not a hash") == "OK"
 
 
-def mend_apply():
-    assert redis.cli("DEL", C + "cov:seen") == "1"
-    assert redis.cli("RENAME", C + "cov:seen-kept", C + "cov:seen") == "OK"
+def mend_apply(nik):
+    assert redis.cli("DEL", C + "cov:p:" + campaign_key(nik)) == "1"
 
 
 def test_6_outbox_survives_failures():
@@ -242,7 +249,7 @@ def test_6_outbox_survives_failures():
     already and found on the outbox again (a trim lost) counts nothing."""
     at(2026, 12, 2)
     before = counts()
-    break_apply()
+    break_apply(P7)
     t = issue("cov-a", nik=P7, area="desa-z")
     give("cov-a", t["ticket"]["code"])
     wait_until(lambda: "coverage: cov-a" in d.logtext(), timeout=10,
@@ -254,7 +261,7 @@ def test_6_outbox_survives_failures():
     d.proc.send_signal(signal.SIGKILL)
     d.proc.wait()
     d.logf.close()
-    mend_apply()
+    mend_apply(P7)
     d.start()
     d.wait_redis_up()
     want = dict(before)

@@ -1032,10 +1032,12 @@ def line(t, ev="e1", day="20260715", dose=1, after=0, area="A", elderly=0, pkey=
 
 
 def test_coverage_apply_counts_once():
-    """A line applied twice counts once (cov:seen); a person counts once per
+    """A line applied twice counts once (marked on the person's record, or in
+    the day's cov:seen without one); a person counts once per
     dose whatever their tickets; without pkey, once per ticket; dose 1 with
     a next dose waits in due2 until dose 2; bad lines are skipped."""
-    conn("DEL", *[CAMPAIGN + k for k in ("cov:seen", "cov:n", "cov:due2", "cov:due2n")])
+    conn("DEL", *[CAMPAIGN + k for k in ("cov:seen:20260715", "cov:n", "cov:due2", "cov:due2n",
+                                         "cov:p:" + "1" * 64, "cov:p:" + "2" * 64)])
     p1, p2 = "1" * 64, "2" * 64
     first = [line("t1", pkey=p1, after=28, elderly=1), line("t2", area="", pkey=""),
              line("t3", area="", pkey="", elderly=1)]
@@ -1048,7 +1050,8 @@ def test_coverage_apply_counts_once():
     assert counts == {"A|d1": 1, "A|e1": 1, "-|d1": 2, "-|e1": 1}, counts
     person = conn("HGETALL", CAMPAIGN + "cov:p:" + p1)
     person = dict(zip([k.decode() for k in person[::2]], [v.decode() for v in person[1::2]]))
-    assert person == {"d1": "20260715", "area": "A", "elderly": "1", "due2": "20260812"}, person
+    assert person == {"d1": "20260715", "area": "A", "elderly": "1", "due2": "20260812",
+                      "t:t1|e1": "1", "t:t1|e2": "1"}, person
     ttl = conn("TTL", CAMPAIGN + "cov:p:" + p1)
     assert 729 * 86400 < ttl <= 730 * 86400, ttl
     due = datetime.date(2026, 8, 12) - datetime.date(1970, 1, 1)
