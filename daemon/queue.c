@@ -152,7 +152,7 @@ static void queue_on_wait(const redisReply *reply, void *arg)
 		free(h);
 		h = next;
 	}
-	if (held_next)
+	if (held_next && !wait_in_flight)   /* an answer above may have sent one */
 		wait_send();
 }
 

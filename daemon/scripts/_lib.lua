@@ -131,7 +131,7 @@ end
 -- fingerprint, a SHA-256 of method, path and body made by the daemon) is
 -- answered again as it was, as {result, "replayed"}; a record of another
 -- request is refused and nothing changes.  Otherwise the body runs and its
--- result, refusals included, is recorded for 24 h by this same script, so a
+-- result, refusals included, is recorded for 24 h (from its last use) by this same script, so a
 -- change and its record are never apart: a retry after a lost reply finds
 -- either both or neither.  (A write refused by Redis itself, OOM or MISCONF,
 -- is refused at the body's first write: nothing is changed or recorded.)
@@ -146,6 +146,10 @@ local function idempotent(body)
 			return refuse('idempotency_key_reused',
 				'this Idempotency-Key was already used for a different request')
 		end
+		-- a write all the same (the record kept 24 h from now): with
+		-- redis-min-replicas the daemon's WAIT then covers the first
+		-- answer's write too, even on a new connection
+		redis.call('EXPIRE', key, IDEM_TTL)
 		return { string.sub(rec, #fp + 2), 'replayed' }
 	end
 	local res = body()

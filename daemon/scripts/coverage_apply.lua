@@ -97,6 +97,8 @@ for _, e in ipairs(records) do
 	if e.pkey ~= '' then mark, field = P .. 'cov:p:' .. e.pkey, 't:' .. id end
 	if redis.call('HGET', mark, field) then
 		replayed = replayed + 1
+		-- a line still on an outbox keeps its mark as long as it is there
+		if e.pkey == '' then redis.call('EXPIRE', mark, SEEN_DAYS * 86400) end
 	else
 		if e.pkey ~= '' then
 			person_dose(e, area)

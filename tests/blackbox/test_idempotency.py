@@ -105,6 +105,14 @@ def test_issue_replayed():
     rec = "antre:{issue}:idem:desk-1:0001"
     ttl = int(redis.cli("TTL", rec))
     assert 86400 - 120 < ttl <= 86400, ttl
+    # a replay writes: its record's expiry set again, so that with
+    # redis-min-replicas its WAIT covers the first answer's write (a replay
+    # that wrote nothing would pass WAIT at once on a new connection)
+    assert redis.cli("EXPIRE", rec, 100) == "1"
+    again = post(path, {"service": "dose1", "area": "RT 01"}, key="desk-1:0001")
+    assert replayed(again) and again[2] == first[2], again
+    ttl = int(redis.cli("TTL", rec))
+    assert 86400 - 120 < ttl <= 86400, ttl
 
 
 def test_key_reused_for_another_request():

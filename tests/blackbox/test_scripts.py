@@ -1042,7 +1042,10 @@ def test_coverage_apply_counts_once():
     first = [line("t1", pkey=p1, after=28, elderly=1), line("t2", area="", pkey=""),
              line("t3", area="", pkey="", elderly=1)]
     assert apply(first) == {"applied": 3, "replayed": 0, "bad": 0}
+    assert conn("EXPIRE", CAMPAIGN + "cov:seen:20260715", 100) == 1
     assert apply(first) == {"applied": 0, "replayed": 3, "bad": 0}
+    # a line still on an outbox keeps its mark: the replay sets it again
+    assert 7 * 86400 < conn("TTL", CAMPAIGN + "cov:seen:20260715") <= 8 * 86400
     # the same person again, another event and day: not counted again
     assert apply([line("t1", ev="e2", day="20260801", pkey=p1, area="B", after=28)])["applied"] == 1
     n = conn("HGETALL", CAMPAIGN + "cov:n")
