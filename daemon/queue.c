@@ -193,6 +193,25 @@ static void queue_hold(struct req *r, cJSON *result, int replayed)
 		wait_send();
 }
 
+/* The body as it is (queue_answer deletes the result it is given). */
+static void answer_body(struct req *r, const cJSON *result)
+{
+	cJSON *body = cJSON_Duplicate(result, 1);
+
+	if (body == NULL)
+		fatalx("out of memory");   /* OOM only: a small answer */
+	http_reply_json(r, 200, body);
+}
+
+void queue_answer_replicated(struct req *r, cJSON *body)
+{
+	r->on_result = answer_body;
+	if (server.cfg.redis_min_replicas > 0)
+		queue_hold(r, body, 0);
+	else
+		queue_answer(r, body, 0);
+}
+
 /* Owned by the store: reply dies after return.  A write's result is held
  * for WAIT when redis-min-replicas asks for it. */
 static void queue_reply(const redisReply *reply, struct req *r, int write)

@@ -32,6 +32,14 @@ void queue_run(struct req *r, const char *script, int nargs, const char **args,
 void queue_write(struct req *r, const char *script, int nargs, const char **args,
     queue_done *done);
 
+/*
+ * For a write made outside the queue's scripts, on the store's connection
+ * (the area table, the boundaries): answers 200 with body (taken) once
+ * redis-min-replicas replicas have the write, else 503 not_replicated, as
+ * queue_write's answers are; at once when none are asked for.
+ */
+void queue_answer_replicated(struct req *r, struct cJSON *body);
+
 /* The HTTP status of an error code (queue.c's refusals[], the one map of
  * the scripts' refusals and the station operations' errors); 500 for a
  * code it does not know. */

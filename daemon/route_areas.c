@@ -16,6 +16,7 @@
 #include "areas.h"
 #include "log.h"
 #include "protocol.h"
+#include "queue.h"
 #include "store.h"
 
 #define AREAS_CTX "{\"off\":0}"          /* _lib.lua's context: no event's */
@@ -107,7 +108,7 @@ static void areas_on_put(const redisReply *reply, void *arg)
 		cJSON_AddNumberToObject(lv, area_level_name((enum area_level)i), put->levels[i]);
 	cJSON_AddItemToObject(body, "levels", lv);
 	cJSON_Delete(res);
-	http_reply_json(put->r, 200, body);
+	queue_answer_replicated(put->r, body);   /* with redis-min-replicas: after WAIT */
 	free(put);
 }
 

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "log.h"
 #include "store.h"
+#include "queue.h"
 
 /* the most features a file may have (one an area of the table at most) */
 #define GEOMETRY_FEATURES_MAX COV_AREAS_MAX
@@ -136,7 +137,7 @@ static void put_on_reply(const redisReply *reply, void *arg)
 	if ((body = cJSON_CreateObject()) == NULL)
 		fatalx("out of memory");  /* OOM only: an empty object */
 	cJSON_AddBoolToObject(body, "stored", 1);
-	http_reply_json(r, 200, body);
+	queue_answer_replicated(r, body);        /* with redis-min-replicas: after WAIT */
 }
 
 static void geometry_put(struct req *r)

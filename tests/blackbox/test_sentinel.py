@@ -200,6 +200,15 @@ def test_min_replicas_503_while_the_replica_is_stopped():
             assert resp[1].get("retry-after") == "1", resp[1]
             assert took < 5, "a 503 took %.1f s" % took
             refused += 1
+        # the area table and the boundaries too: written, not yet promised
+        area_file = b"code,name,parent,level,target,elderly_target\nK1,Kab. Uji,,kabupaten,10,2\n"
+        assert_error(d.request("PUT", "/v1/areas", raw=area_file, role="admin"), 503,
+                     "not_replicated")
+        square = {"type": "FeatureCollection", "features": [{"type": "Feature",
+                  "properties": {"code": "K1"}, "geometry": {"type": "Polygon",
+                  "coordinates": [[[106, -6], [107, -6], [107, -7], [106, -6]]]}}]}
+        assert_error(d.request("PUT", "/v1/areas/geometry", body=square, role="admin"), 503,
+                     "not_replicated")
         # reads need no replica
         st, _, board = d.get("/v1/events/%s/board" % EV)
         assert st == 200, board
