@@ -37,7 +37,7 @@ static const struct config_key config_keys[] = {
 	{ "public-url", KEY_STRING, F(public_url), "http://127.0.0.1:8080", 0, 0, "base URL printed in QR links" },
 	{ "log-level", KEY_LOG_LEVEL, F(log_level), "info", 0, 0, "error, warn, info or debug" },
 	{ "max-body-bytes", KEY_INT, F(max_body_bytes), "16384", 256, 1 << 20, "largest request body" },
-	{ "areas-max-rows", KEY_INT, F(areas_max_rows), "100000", 1, 1000000, "rows an area file (PUT /v1/areas) may have at most; its bytes are bounded by max-body-bytes" },
+	{ "areas-max-rows", KEY_INT, F(areas_max_rows), "100000", 1, 100000, "rows an area file (PUT /v1/areas) may have at most; its bytes are bounded by max-body-bytes" },
 	{ "max-header-bytes", KEY_INT, F(max_header_bytes), "8192", 1024, 1 << 16, "largest request head" },
 	{ "http-timeout", KEY_INT, F(http_timeout_s), "30", 1, 3600, "seconds a connection may stay silent, or take to send a whole request" },
 	{ "max-connections", KEY_INT, F(max_connections), "16000", 1, 1000000, "open HTTP connections at most" },

@@ -246,6 +246,9 @@ static void test_fail_int(void **state)
 	expect_fail("redis-min-replicas -1\n", 1, "outside");
 	assert_int_equal(load_text("redis-min-replicas 16\n"), 0);
 	assert_int_equal(cfg.redis_min_replicas, 16);
+	/* areas-max-rows: no more than coverage reads (COV_AREAS_MAX) */
+	expect_fail("areas-max-rows 100001\n", 1, "areas-max-rows: 100001 is outside 1..100000");
+	assert_int_equal(load_text("areas-max-rows 100000\n"), 0);
 
 	/* trusted-proxy: one IPv4 or IPv6 address, no name, no port */
 	assert_int_equal(load_text("trusted-proxy 10.0.0.2\n"), 0);
