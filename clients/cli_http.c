@@ -204,6 +204,25 @@ const char *cli_http_error(const struct cli_http *h)
 	return h->err;
 }
 
+int cli_query_add(char *q, size_t size, const char *name, const char *v)
+{
+	size_t n = strlen(q);
+	int w = snprintf(q + n, size - n, "%s%s=", n ? "&" : "", name);
+
+	if (w < 0 || (size_t)w >= size - n)
+		return -1;
+	n += (size_t)w;
+	for (; *v; v++) {
+		unsigned char ch = (unsigned char)*v;
+		int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-_.:,", ch) != NULL;
+		if (n + 4 > size)
+			return -1;
+		n += (size_t)snprintf(q + n, size - n, keep ? "%c" : "%%%02X", ch);
+	}
+	return 0;
+}
+
 int cli_http_path(char *buf, size_t size, const char *const *segs, const char *query)
 {
 	size_t len = 0;

@@ -74,6 +74,10 @@ const char *cli_http_url(const struct cli_http *h);
 /* Why the last request got no reply. */
 const char *cli_http_error(const struct cli_http *h);
 
+/* "&name=value" (no "&" first) percent-encoded onto the query q, of size
+ * bytes; 0, or -1 when it does not fit. */
+int cli_query_add(char *q, size_t size, const char *name, const char *v);
+
 /*
  * Builds "/SEG/SEG...[?query]" into buf, each segment percent-encoded (so
  * an id from the command line cannot change the path); `segs` ends with

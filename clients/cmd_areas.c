@@ -100,26 +100,6 @@ static int import_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char 
 	return CLI_EXIT_OK;
 }
 
-/* "&name=value" percent-encoded onto q; 0, or -1 when it does not fit. */
-static int query_add(char *q, size_t size, const char *name, const char *v)
-{
-	size_t n = strlen(q);
-	int w = snprintf(q + n, size - n, "%s%s=", n ? "&" : "", name);
-
-	if (w < 0 || (size_t)w >= size - n)
-		return -1;
-	n += (size_t)w;
-	for (; *v; v++) {
-		unsigned char ch = (unsigned char)*v;
-		int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-_.", ch) != NULL;
-		if (n + 4 > size)
-			return -1;
-		n += (size_t)snprintf(q + n, size - n, keep ? "%c" : "%%%02X", ch);
-	}
-	return 0;
-}
-
 static const char *str_of(const cJSON *o, const char *name)
 {
 	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
@@ -181,7 +161,7 @@ static int show_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char **
 
 	while ((ch = getopt_long(argc, argv, "q:h", longopts, NULL)) != -1) {
 		if (ch == 'q' || ch == 'l') {
-			if (query_add(query, sizeof query, ch == 'q' ? "q" : "level", optarg) == -1)
+			if (cli_query_add(query, sizeof query, ch == 'q' ? "q" : "level", optarg) == -1)
 				return cli_usage(cmd, "the options are too long");
 		} else if (ch == 'j')
 			json = 1;

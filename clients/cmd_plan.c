@@ -37,26 +37,6 @@ static const struct {
 };
 #define NOPTS (sizeof plan_opts / sizeof plan_opts[0])
 
-/* "&name=value" percent-encoded onto q; 0, or -1 when it does not fit. */
-static int query_add(char *q, size_t size, const char *name, const char *v)
-{
-	size_t n = strlen(q);
-	int w = snprintf(q + n, size - n, "%s%s=", n ? "&" : "", name);
-
-	if (w < 0 || (size_t)w >= size - n)
-		return -1;
-	n += (size_t)w;
-	for (; *v; v++) {
-		unsigned char ch = (unsigned char)*v;
-		int keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr("-_.:,", ch) != NULL;
-		if (n + 4 > size)
-			return -1;
-		n += (size_t)snprintf(q + n, size - n, keep ? "%c" : "%%%02X", ch);
-	}
-	return 0;
-}
-
 /* ---- the table -------------------------------------------------------------- */
 
 static const char *source_word(const char *s)
@@ -192,7 +172,7 @@ static int plan_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char **
 			cli_cmd_help(stdout, cmd);
 			return CLI_EXIT_OK;
 		} else if (ch >= OPT_TARGET && ch <= OPT_NO_SHOW) {
-			if (query_add(query, sizeof query, plan_opts[ch - OPT_TARGET].param,
+			if (cli_query_add(query, sizeof query, plan_opts[ch - OPT_TARGET].param,
 			    optarg) == -1)
 				return cli_usage(cmd, "the options are too long");
 		} else
