@@ -348,6 +348,22 @@ void cli_print_raw(const struct cli_reply *reply)
 		putchar('\n');
 }
 
+int cli_get(struct cli *c, const char *const *segs, const char *query, int raw, cJSON **j)
+{
+	struct cli_reply reply;
+	int rc;
+
+	*j = NULL;
+	if ((rc = cli_request(c, "GET", segs, query, NULL, &reply)) != CLI_EXIT_OK)
+		return rc;
+	if (raw)
+		cli_print_raw(&reply);
+	else if ((*j = cli_reply_json(&reply)) == NULL)
+		rc = CLI_EXIT_FAIL;
+	cli_reply_free(&reply);
+	return rc;
+}
+
 void cli_close(struct cli *c)
 {
 	cli_http_free(c->http);

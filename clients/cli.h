@@ -125,6 +125,15 @@ struct cJSON *cli_reply_json(const struct cli_reply *reply);
  * what JSON tools expect). */
 void cli_print_raw(const struct cli_reply *reply);
 
+/*
+ * GET segs?query: with raw (--json), the answer printed as it came;
+ * otherwise its JSON object in *j, for the caller to cJSON_Delete.
+ * CLI_EXIT_OK with *j NULL after printing raw; else as cli_request, and
+ * CLI_EXIT_FAIL (*j NULL, the problem printed) for a body not JSON.
+ */
+int cli_get(struct cli *c, const char *const *segs, const char *query, int raw,
+    struct cJSON **j);
+
 /* Closes the connection, if any (at exit). */
 void cli_close(struct cli *c);
 

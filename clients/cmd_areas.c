@@ -153,7 +153,6 @@ static int show_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char **
 	};
 	static const char *const segs[] = { "v1", "areas", NULL };
 	char query[AREAS_QUERY_MAX] = "", *text;
-	struct cli_reply reply;
 	int ch, json = 0, rc;
 	size_t len;
 	FILE *out;
@@ -173,18 +172,8 @@ static int show_exec(struct cli *c, const struct cli_cmd *cmd, int argc, char **
 	}
 	if (optind < argc)
 		return cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if ((rc = cli_request(c, "GET", segs, query[0] ? query : NULL, NULL, &reply)) !=
-	    CLI_EXIT_OK)
+	if ((rc = cli_get(c, segs, query[0] ? query : NULL, json, &j)) != CLI_EXIT_OK || json)
 		return rc;
-	if (json) {
-		cli_print_raw(&reply);
-		cli_reply_free(&reply);
-		return CLI_EXIT_OK;
-	}
-	j = cli_reply_json(&reply);
-	cli_reply_free(&reply);
-	if (j == NULL)
-		return CLI_EXIT_FAIL;
 	rc = CLI_EXIT_FAIL;
 	if (cells_report_open(&out, &text, &len) == 0) {
 		show_table(out, j);

@@ -124,23 +124,15 @@ static void elderly_render(FILE *out, const cJSON *j)
 static int coverage_show(struct cli *c, const char *query, int elderly, int raw)
 {
 	const char *segs[] = { "v1", "coverage", elderly ? "elderly" : NULL, NULL };
-	struct cli_reply reply;
 	cJSON *j;
 	FILE *out;
 	char *t;
 	size_t len;
 	int rc;
 
-	if ((rc = cli_request(c, "GET", segs, query, NULL, &reply)) != CLI_EXIT_OK)
+	if ((rc = cli_get(c, segs, query, raw, &j)) != CLI_EXIT_OK || raw)
 		return rc;
-	if (raw) {
-		cli_print_raw(&reply);
-		cli_reply_free(&reply);
-		return CLI_EXIT_OK;
-	}
-	j = cli_reply_json(&reply);
-	cli_reply_free(&reply);
-	if (j == NULL || cells_report_open(&out, &t, &len) != 0) {
+	if (cells_report_open(&out, &t, &len) != 0) {
 		cJSON_Delete(j);
 		return CLI_EXIT_FAIL;
 	}

@@ -119,7 +119,6 @@ static void plan_render(FILE *out, const struct plan *p)
 static int plan_show(struct cli *c, const char *query, int json)
 {
 	const char *segs[] = { "v1", "events", c->event, "plan", NULL };
-	struct cli_reply reply;
 	struct plan *p = NULL;
 	cJSON *j = NULL;
 	FILE *out;
@@ -127,19 +126,9 @@ static int plan_show(struct cli *c, const char *query, int json)
 	size_t len;
 	int rc;
 
-	if ((rc = cli_request(c, "GET", segs, query[0] ? query : NULL, NULL, &reply)) !=
-	    CLI_EXIT_OK)
+	if ((rc = cli_get(c, segs, query[0] ? query : NULL, json, &j)) != CLI_EXIT_OK || json)
 		return rc;
-	if (json) {
-		cli_print_raw(&reply);
-		cli_reply_free(&reply);
-		return CLI_EXIT_OK;
-	}
-	j = cli_reply_json(&reply);
-	cli_reply_free(&reply);
 	rc = CLI_EXIT_FAIL;
-	if (j == NULL)
-		return rc;
 	if ((p = malloc(sizeof *p)) == NULL)
 		cli_warnx("out of memory");
 	else if (proto_plan_decode(j, p, err) == -1)
