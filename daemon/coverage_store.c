@@ -208,7 +208,7 @@ static void lines_copy(struct slot *s, const redisReply *reply)
 		const char *str = e->type == REDIS_REPLY_STRING ? e->str : "";
 		size_t len = e->type == REDIS_REPLY_STRING ? e->len : 0;
 		if ((s->lines[i + 1] = malloc(len + 1)) == NULL)
-			fatal("coverage line");
+			fatal("coverage line");   /* OOM only: a line the scripts wrote, small */
 		memcpy(s->lines[i + 1], str, len);
 		s->lines[i + 1][len] = '\0';
 		s->lens[i + 1] = len;

@@ -84,7 +84,7 @@ async function launchKioskBrowser() {
 // display_voice.test.js.
 function speechStub(preset) {
   window.antreSpoken = [];
-  const idVoice = { name: "Stub Indonesia", lang: "id-ID", voiceURI: "stub-id",
+  const idVoice = { name: "Suara uji Indonesia", lang: "id-ID", voiceURI: "test-id",
     localService: true, default: true };
   const stub = {
     speaking: false, pending: false, paused: false,
@@ -99,7 +99,7 @@ function speechStub(preset) {
   Object.defineProperty(window, "speechSynthesis", { value: stub, configurable: true });
   // the page gives the utterance the voice it picked: a plain object here
   Object.defineProperty(SpeechSynthesisUtterance.prototype, "voice", { configurable: true,
-    get() { return this.stubVoice || null; }, set(v) { this.stubVoice = v; } });
+    get() { return this.pickedVoice || null; }, set(v) { this.pickedVoice = v; } });
   if (preset) localStorage.setItem(preset.key, preset.value);
 }
 

@@ -128,7 +128,7 @@ static void test_wav_header(void **state)
 /* Missing data or voice: -1, and nothing said, until closed. */
 static void test_open_missing(void **state)
 {
-	char dir[] = "/tmp/antre-speech-XXXXXX";
+	char dir[] = "/tmp/antre-speech-XXXXXX";   /* mkdtemp's template */
 	const struct speech_settings file = { "/dev/null", "id", 150 };
 	const struct speech_settings empty = { dir, "id", 150 };
 	const struct speech_settings novoice = { "", "xx-no-such-voice", 150 };
