@@ -17,6 +17,11 @@
   // ticket's line.
   antre.stationLists = function (o) {
     var skipped = [], deferred = [], timer = null, gen = 0;
+    // The stream's latest state of the tickets it showed lately (bounded),
+    // and the skipped entries whose own "skipped" entry the stream has not
+    // shown yet: the skip's reply comes before the stream's entries of the
+    // call and the skip, and the call's must not take it off the list.
+    var lastSeen = new Map(), awaiting = new Set();
 
     function saveSkipped() {
       try { sessionStorage.setItem(o.key(), JSON.stringify(skipped)); } catch (e) { /* not kept */ }
@@ -85,6 +90,7 @@
         }
       },
       addSkipped: function (t) {
+        if (lastSeen.get(t.id) !== "skipped") awaiting.add(t.id);
         skipped = [{ id: t.id, code: t.code }].concat(skipped.filter(function (x) {
           return x.id !== t.id;
         })).slice(0, 8);
@@ -93,6 +99,7 @@
       },
       // a ticket called (or moved on): off the lists
       called: function (id) {
+        awaiting.delete(id);
         var n = skipped.length;
         skipped = skipped.filter(function (x) { return x.id !== id; });
         if (skipped.length !== n) {
@@ -103,7 +110,14 @@
       },
       // a stream "ticket" entry; stage: the station's
       seen: function (t, stage) {
-        if (t.state !== "skipped") this.called(t.id);
+        lastSeen.delete(t.id);
+        lastSeen.set(t.id, t.state);
+        if (lastSeen.size > 256) lastSeen.delete(lastSeen.keys().next().value);
+        if (awaiting.has(t.id)) {
+          if (t.state === "skipped") awaiting.delete(t.id);
+        } else if (t.state !== "skipped") {
+          this.called(t.id);
+        }
         if (t.state === "deferred" && t.stage === stage) scheduleDeferred();
       },
       // Whether a call's body names a ticket on the lists (by code, id or
