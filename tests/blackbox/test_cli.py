@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import re
+import shutil
 import socket
 import stat
 import subprocess
@@ -64,7 +65,10 @@ def teardown_module():
         try:
             d2.stop()
         finally:
-            redis.stop()
+            try:
+                redis.stop()
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 # ---- helpers ---------------------------------------------------------------
