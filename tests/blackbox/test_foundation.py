@@ -3,6 +3,7 @@ HTTP limits, reload and stop."""
 
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -108,6 +109,7 @@ def test_bad_event_file_fails_start():
         assert "demo.json" in r.stderr and "timezone" in r.stderr, r.stderr
     finally:
         os.unlink(path)
+        shutil.rmtree(evdir, ignore_errors=True)
 
 
 def test_redis_loss_and_return():
