@@ -267,8 +267,11 @@ end
 --               last decayed; t0 the stage's first arrival of the day
 local SVC_KEEP, RATE_TAU = 30, 600000
 local function pace_touch(fields)
-	redis.call('HSET', PACE, unpack(fields))
-	redis.call('EXPIRE', PACE, day_left_s() + 3600)
+	-- kept until an hour after the day ends: set when a field is new (the
+	-- hash's first of the day among them; a later one sets the same end)
+	if redis.call('HSET', PACE, unpack(fields)) > 0 then
+		redis.call('EXPIRE', PACE, day_left_s() + 3600)
+	end
 	-- the hash as read, with what was written (Redis keeps a number
 	-- exactly, %.17g: read back it is the same number)
 	if pace_memo then
