@@ -40,6 +40,7 @@ CORE_SRC = \
 	daemon/server.c \
 	daemon/sentinel.c \
 	daemon/store.c \
+	daemon/store_script.c \
 	daemon/http.c \
 	daemon/http_conn.c \
 	daemon/http_reply.c \

@@ -1,4 +1,5 @@
-/* store.c: the Redis connection, its reconnects and deadlines, and scripts. */
+/* store.c: the Redis connection, its reconnects and deadlines, and scripts
+ * (one Redis Functions library: tools/embed-scripts.sh). */
 #include "store.h"
 
 #include <stdint.h>
@@ -10,7 +11,6 @@
 #include <event2/event.h>
 #include <async.h>
 #include <adapters/libevent.h>
-#include <openssl/sha.h>
 
 #include "log.h"
 #include "sentinel.h"
@@ -19,9 +19,12 @@
 #define BACKOFF_MAX_MS 2000
 #define WATCH_MS 100            /* how often overdue replies are looked for */
 
-extern struct store_script store_scripts[];
 
 enum store_state { STORE_DOWN, STORE_CONNECTING, STORE_UP };
+
+/* An op's retries: its function was missing; it ran as its other function. */
+#define OP_TRIED_LOAD 1u
+#define OP_TRIED_OTHER 2u
 
 /*
  * One command in flight.  Ops form a list in sending order so that the
@@ -32,8 +35,10 @@ struct op {
 	store_reply_cb *cb;
 	void *arg;
 	int64_t deadline_ms;             /* no reply by then: Redis is hung */
-	const struct store_script *script; /* for the NOSCRIPT fallback */
-	int argc;                          /* the EVALSHA command, kept for EVAL */
+	const struct store_script *script; /* for the retries of a script */
+	unsigned tried;                    /* OP_TRIED_*: each retry once */
+	char *refused;                     /* Redis's refusal of its first run */
+	int argc;                          /* the FCALL command, kept to resend */
 	char **argv;
 	size_t *argvlen;
 	struct op *prev, *next;
@@ -68,52 +73,13 @@ static int64_t now_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-const struct store_script *store_script_get(const char *name)
-{
-	for (struct store_script *sc = store_scripts; sc->name; sc++) {
-		if (strcmp(sc->name, name) != 0)
-			continue;
-		if (sc->sha[0] == '\0') {
-			unsigned char md[SHA_DIGEST_LENGTH];
-			SHA1((const unsigned char *)sc->body, strlen(sc->body), md);
-			for (int i = 0; i < SHA_DIGEST_LENGTH; i++)
-				sprintf(sc->sha + 2 * i, "%02x", md[i]);
-		}
-		return sc;
-	}
-	/* unreachable from outside: callers pass literal names, all embedded
-	 * at build time (a missing one fails the first request of its kind) */
-	fatalx("no embedded script named %s", name);
-}
-
-/* 1 when r is an error whose code is one of the n codes. */
-static int reply_error_in(const redisReply *r, const char *const *codes, size_t ncodes)
-{
-	if (r == NULL || r->type != REDIS_REPLY_ERROR)
-		return 0;
-	for (size_t i = 0; i < ncodes; i++) {
-		size_t n = strlen(codes[i]);
-		if (strncmp(r->str, codes[i], n) == 0 && (r->str[n] == ' ' || r->str[n] == '\0'))
-			return 1;
-	}
-	return 0;
-}
-
-int store_reply_unavailable(const redisReply *r)
-{
-	static const char *const codes[] = { "MISCONF", "OOM", "READONLY",
-		"LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS", "CLUSTERDOWN" };
-
-	return r == NULL || reply_error_in(r, codes, sizeof codes / sizeof codes[0]);
-}
-
 /* 1 when r means the node is no longer a writable master: behind
  * sentinels, ask them again. */
 static int reply_demoted(const redisReply *r)
 {
 	static const char *const codes[] = { "READONLY", "LOADING", "MASTERDOWN" };
 
-	return reply_error_in(r, codes, sizeof codes / sizeof codes[0]);
+	return store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
 }
 
 static void op_unlink(struct op *op)
@@ -146,11 +112,98 @@ static void op_link(struct op *op)
 
 static void op_free(struct op *op)
 {
+	free(op->refused);
 	free(op);
 }
 
+static void op_reply(redisAsyncContext *ac, void *reply, void *privdata);
+
+/* Sends the op's command again on the store's connection; -1 when it
+ * cannot (the op is then neither sent nor linked). */
+static int op_resend(struct op *op)
+{
+	struct store *s = op->store;
+
+	if (s->ac == NULL || redisAsyncCommandArgv(s->ac, op_reply, op, op->argc,
+	    (const char **)op->argv, op->argvlen) != REDIS_OK)
+		return -1;
+	op->deadline_ms = now_ms() + s->timeout_ms;
+	op_link(op);
+	return 0;
+}
+
+/* Owned by hiredis: `r` dies after return.  The library loaded for an op
+ * whose function was missing: the op goes again, or hears why not (a
+ * refused load, OOM or NOPERM, is its answer). */
+static void on_reload(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct op *op = privdata;
+	redisReply *r = reply;
+	int fresh;
+
+	(void)ac;
+	op_unlink(op);
+	if (store_script_loaded(r, &fresh)) {
+		if (fresh)
+			log_info("%s: library %s loaded again", op->store->name,
+			    store_script_library());
+		if (op_resend(op) == 0)
+			return;
+		r = NULL;
+	} else if (r) {
+		log_warnx("%s: cannot load library %s: %s", op->store->name,
+		    store_script_library(), r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	}
+	op->cb(r, op->arg);
+	op_free(op);
+}
+
+/* Sends the op again as its function fn. */
+static int op_resend_as(struct op *op, const char *fn)
+{
+	op->tried |= OP_TRIED_OTHER;
+	op->argv[1] = (char *)fn;
+	op->argvlen[1] = strlen(fn);
+	return op_resend(op);
+}
+
+/*
+ * 1 when the op goes again: its function was missing (Redis restarted
+ * without its data, FUNCTION FLUSH, a failover to a node without it: the
+ * library is loaded, then the call resent), or as its other function
+ * (store_script.h: a read that must write, a write Redis refused before it
+ * ran).  Each at most once.
+ */
+static int op_retry(struct op *op, const redisReply *r)
+{
+	struct store *s = op->store;
+	const struct store_script *sc = op->script;
+
+	if (sc == NULL || s->ac == NULL || r == NULL || r->type != REDIS_REPLY_ERROR)
+		return 0;
+	if (!(op->tried & OP_TRIED_LOAD) && store_script_missing(r)) {
+		op->tried |= OP_TRIED_LOAD;
+		if (store_script_load(s->ac, on_reload, op) == -1)
+			return 0;
+		op->deadline_ms = now_ms() + s->timeout_ms;
+		op_link(op);
+		return 1;
+	}
+	if (op->tried & OP_TRIED_OTHER)
+		return 0;
+	if (sc->reads_first && store_script_wants_write(r))
+		return op_resend_as(op, sc->fn) == 0;
+	if (!sc->reads_first && store_script_refused(r)) {
+		/* its answer, unless the no-writes run answers itself */
+		if ((op->refused = strdup(r->str)) == NULL)
+			fatal("strdup");   /* OOM only: one error line */
+		return op_resend_as(op, sc->fn_ro) == 0;
+	}
+	return 0;
+}
+
 /* Owned by hiredis: `r` dies after return.  Hands the reply to the op's
- * caller, unless it is NOSCRIPT, when the op is sent again as EVAL. */
+ * caller, unless the op goes again (op_retry). */
 static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct op *op = privdata;
@@ -158,29 +211,8 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 
 	(void)ac;
 	op_unlink(op);
-	if (r && r->type == REDIS_REPLY_ERROR && op->script &&
-	    strncmp(r->str, "NOSCRIPT", 8) == 0 && op->store->ac) {
-		/* argv[0..1] are "EVALSHA" and the sha; swap in EVAL and the body. */
-		const char *saved0 = op->argv[0], *saved1 = op->argv[1];
-		size_t l0 = op->argvlen[0], l1 = op->argvlen[1];
-		op->argv[0] = (char *)"EVAL";
-		op->argvlen[0] = 4;
-		op->argv[1] = (char *)op->script->body;
-		op->argvlen[1] = strlen(op->script->body);
-		int rc = redisAsyncCommandArgv(op->store->ac, op_reply, op, op->argc,
-		    (const char **)op->argv, op->argvlen);
-		op->argv[0] = (char *)saved0;
-		op->argv[1] = (char *)saved1;
-		op->argvlen[0] = l0;
-		op->argvlen[1] = l1;
-		if (rc == REDIS_OK) {
-			log_info("%s: script %s loaded", op->store->name, op->script->name);
-			op->script = NULL;       /* only one retry */
-			op_link(op);
-			return;
-		}
-		r = NULL;
-	}
+	if (op_retry(op, r))
+		return;
 	if (op->store->addr.nsentinels && reply_demoted(r) && op->store->ac &&
 	    op->store->state == STORE_UP) {
 		/* the master was demoted (or restarts): new commands fail at once,
@@ -189,7 +221,14 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		op->store->state = STORE_CONNECTING;
 		redisAsyncDisconnect(op->store->ac);
 	}
-	op->cb(r, op->arg);
+	if (op->refused && r && r->type == REDIS_REPLY_ERROR) {
+		/* the no-writes run came to a write: Redis's first refusal stands */
+		redisReply was = { .type = REDIS_REPLY_ERROR, .str = op->refused,
+			.len = strlen(op->refused) };
+		op->cb(&was, op->arg);
+	} else {
+		op->cb(r, op->arg);
+	}
 	op_free(op);
 }
 
@@ -237,7 +276,8 @@ static void on_select(redisAsyncContext *ac, void *reply, void *privdata)
 }
 
 /* SELECT goes first (after AUTH) on the connection, so commands sent after
- * it are in the right database even before its reply. */
+ * it are in the right database even before its reply; then the library,
+ * before any FCALL. */
 static void send_select(struct store *s, redisAsyncContext *ac)
 {
 	char db[16];
@@ -247,6 +287,8 @@ static void send_select(struct store *s, redisAsyncContext *ac)
 	argvlen[1] = (size_t)snprintf(db, sizeof db, "%d", s->addr.db);
 	if (redisAsyncCommandArgv(ac, on_select, s, 2, argv, argvlen) != REDIS_OK)
 		log_warnx("%s: cannot send SELECT", s->name);
+	if (store_script_load(ac, store_script_on_load, (void *)s->name) == -1)
+		log_warnx("%s: cannot send FUNCTION LOAD", s->name);
 }
 
 /*
@@ -573,59 +615,25 @@ int store_eval(struct store *s, const struct store_script *script,
     const size_t *arglens, store_reply_cb *cb, void *arg)
 {
 	struct op *op;
-	char nk[16];
-	int argc = 3 + nkeys + nargs;
-	const char *src[3] = { "EVALSHA", script->sha, nk };
-	size_t total = 0;
-	char *p;
 
 	if (s->state != STORE_UP)
 		return -1;
-	snprintf(nk, sizeof nk, "%d", nkeys);
-	/* Any number of arguments (callers bound their batches): the lengths
-	 * are summed first, then the op is one block of that size. */
-	for (int i = 0; i < argc; i++)
-		total += (i < 3 ? strlen(src[i]) : i < 3 + nkeys ? strlen(keys[i - 3]) :
-		    arglens ? arglens[i - 3 - nkeys] : strlen(args[i - 3 - nkeys])) + 1;
-	/* One block: the op, then argv, argvlen and the argument bytes, kept
-	 * for the NOSCRIPT retry.  Out of memory is the only way to fatal. */
-	if ((op = calloc(1, sizeof *op + (size_t)argc * (sizeof *op->argv +
-	    sizeof *op->argvlen) + total)) == NULL)
+	/* One block: the op, then the FCALL's argv, argvlen and bytes, kept
+	 * for a retry (op_retry).  Out of memory is the only way to fatal. */
+	if ((op = calloc(1, sizeof *op + store_script_size(script, nkeys, keys, nargs, args,
+	    arglens))) == NULL)
 		fatal("calloc");   /* OOM only: callers bound their argument counts */
 	op->store = s;
 	op->cb = cb;
 	op->arg = arg;
 	op->script = script;
-	op->argc = argc;
+	op->argc = 3 + nkeys + nargs;
 	op->argv = (char **)(op + 1);
-	op->argvlen = (size_t *)(op->argv + argc);
-	p = (char *)(op->argvlen + argc);
-	for (int i = 0; i < argc; i++) {
-		const char *from = i < 3 ? src[i] : i < 3 + nkeys ? keys[i - 3] :
-		    args[i - 3 - nkeys];
-		size_t len = i < 3 + nkeys ? strlen(from) :
-		    arglens ? arglens[i - 3 - nkeys] : strlen(from);
-		memcpy(p, from, len);
-		p[len] = '\0';
-		op->argv[i] = p;
-		op->argvlen[i] = len;
-		p += len + 1;
-	}
-	if (op_send(s, op, argc, (const char **)op->argv, op->argvlen, 0) == -1) {
+	op->argvlen = (size_t *)(op->argv + op->argc);
+	store_script_fill(op->argv, script, nkeys, keys, nargs, args, arglens);
+	if (op_send(s, op, op->argc, (const char **)op->argv, op->argvlen, 0) == -1) {
 		op_free(op);
 		return -1;
 	}
 	return 0;
-}
-
-int store_key(char *buf, size_t size, const char *event, const char *suffix)
-{
-	int n = snprintf(buf, size, "antre:{%s}:%s", event, suffix);
-
-	if (n < 0 || (size_t)n >= size) {
-		if (size > 0)
-			buf[0] = '\0';
-		return -1;
-	}
-	return n;
 }

@@ -3,9 +3,10 @@
  *
  * Redis is antre's only source of truth; this module keeps the connection
  * alive (reconnecting with capped exponential backoff, a new hiredis context
- * each time), runs commands and Lua scripts, and never lets a request hang:
- * while Redis is down a call fails at once, and when a reply is overdue the
- * connection is dropped so that every waiting callback hears of it.
+ * each time), runs commands and the Lua scripts (Redis functions), and
+ * never lets a request hang: while Redis is down a call fails at once, and
+ * when a reply is overdue the connection is dropped so that every waiting
+ * callback hears of it.
  */
 #ifndef ANTRE_STORE_H
 #define ANTRE_STORE_H
@@ -15,6 +16,7 @@
 #include <hiredis.h>
 
 #include "config.h"
+#include "store_script.h"
 
 struct event_base;
 struct store;
@@ -25,13 +27,6 @@ struct store;
  * the callback returns, so copy what you keep.
  */
 typedef void store_reply_cb(const redisReply *reply, void *arg);
-
-/* A Lua script embedded at build time (daemon/scripts/NAME.lua). */
-struct store_script {
-	const char *name;
-	const char *body;
-	char sha[41];
-};
 
 /* Creates the store and starts connecting; NULL when out of memory. */
 struct store *store_new(struct event_base *base, const char *name,
@@ -64,32 +59,14 @@ int store_command_wait(struct store *s, int extra_ms, store_reply_cb *cb, void *
     int argc, const char **argv, const size_t *argvlen);
 
 /*
- * Runs a script with EVALSHA (falling back to EVAL, which also caches it,
- * when Redis answers NOSCRIPT).  keys and args as for EVALSHA.  Returns as
+ * Runs a script with FCALL.  A missing function makes the library load
+ * and the call go again, once; a call goes again once as the script's
+ * other function when a read must write or Redis refused a write before it
+ * ran (store_script.h).  keys and args as for FCALL.  Returns as
  * store_command does.
  */
 int store_eval(struct store *s, const struct store_script *script,
     int nkeys, const char **keys, int nargs, const char **args,
     const size_t *arglens, store_reply_cb *cb, void *arg);
-
-/* The embedded script with that name; fatal at start if it is missing. */
-const struct store_script *store_script_get(const char *name);
-
-/*
- * Every Redis key of an event is "antre:{EVENT}:SUFFIX": the braces put all
- * of an event's keys in one hash slot, so that one script may touch them
- * all (Redis Cluster).  The scripts get the prefix (suffix "") as KEYS[1]
- * and add their own names.  STORE_KEY_MAX fits every key antred builds (an
- * event id, and at most an Idempotency-Key record's "idem:" and 64 bytes).
- */
-#define STORE_KEY_MAX 128
-
-/* Writes the key into buf; its length, or -1 (and buf "") when it does
- * not fit in size bytes. */
-int store_key(char *buf, size_t size, const char *event, const char *suffix);
-
-/* 1 for error replies that mean "Redis cannot take writes now" (MISCONF,
- * OOM, READONLY, LOADING, MASTERDOWN, BUSY), which callers turn into 503. */
-int store_reply_unavailable(const redisReply *r);
 
 #endif

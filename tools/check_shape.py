@@ -30,7 +30,7 @@ LAYERS = [
     ("base", ["log", "config", "event", "event_clock", "protocol", "proto_*", "nik",
               "sign", "qr", "font", "ticket_print", "http_guard", "server", "speech",
               "sentinel", "areas"]),
-    ("store", ["store", "record", "stats", "stats_*", "metrics", "notify", "limit",
+    ("store", ["store", "store_*", "record", "stats", "stats_*", "metrics", "notify", "limit",
                "coverage_store", "coverage"]),
     ("io", ["http", "http_*", "queue", "follow"]),
     ("fanout", ["sse", "sse_*"]),

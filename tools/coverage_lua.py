@@ -2,16 +2,22 @@
 """Line coverage of the Lua scripts (daemon/scripts/*.lua) run inside Redis.
 
 Redis 7.0 gives scripts no `debug` library (no debug.sethook), so the
-coverage build instruments the source at embed time instead:
+coverage build instruments the source at embed time instead
+(tools/embed-scripts.sh --coverage, which makes the one Functions library):
 
-  coverage_lua.py instrument LIB.lua... SCRIPT.lua
-      prints the script as tools/embed-scripts.sh would send it (libraries
-      first), with a probe "__cov[K]=1;" put in front of every line where a
-      statement begins, the whole wrapped in pcall so that every way out
-      (return, refusal, error) passes one flush: redis.log lines
-      "antre-cov FILE LINE,LINE,..." in the Redis log.  No line moves, so
-      error messages keep their line numbers, and errors are raised again
-      as they came (a failed redis.call with its error code).
+  coverage_lua.py probe INDEX FILE.lua
+      prints the file with a probe "__cov[K]=1;" put in front of every line
+      where a statement begins (K = INDEX * STRIDE + line, INDEX the file's
+      place among the library's files).  No line of the file moves.
+
+  coverage_lua.py runtime LIB.lua... SCRIPT.lua...
+      prints the library's `run` (how each registered function calls its
+      script) for the coverage build: the call in pcall, so that every way
+      out (return, refusal, error) passes one flush of the probes hit since
+      the last (the library's top level, run at FUNCTION LOAD, goes with the
+      first call): redis.log lines "antre-cov FILE LINE,LINE,..." in the
+      Redis log; errors are raised again as they came (a failed redis.call
+      with its error code).  The library declares `local __cov = {}` first.
 
   coverage_lua.py report OUTDIR LOG... -- LIB.lua... SCRIPT.lua...
       reads the "antre-cov" lines from Redis logs and prints, per file, the
@@ -160,22 +166,20 @@ def probe_source(src, index):
     return "\n".join(out)
 
 
-def instrument(paths):
-    names = [os.path.basename(p) for p in paths]
-    body = []
-    for i, p in enumerate(paths):
-        with open(p) as f:
-            src = f.read()
-        try:
-            body.append(probe_source(src, i))
-        except LuaError as e:
-            raise SystemExit("coverage_lua: %s: %s" % (p, e))
-    text = "".join(s if s.endswith("\n") else s + "\n" for s in body)
-    files = ", ".join("'%s'" % n for n in names)
-    # the header shares line 1 with the script's first line: no line moves
-    head = "local __cov = {} local __cov_ok, __cov_ret = pcall(function() "
-    tail = """end)
-do
+def probe(index, path):
+    with open(path) as f:
+        src = f.read()
+    try:
+        out = probe_source(src, index)
+    except LuaError as e:
+        raise SystemExit("coverage_lua: %s: %s" % (path, e))
+    return out if out.endswith("\n") else out + "\n"
+
+
+def runtime(paths):
+    files = ", ".join("'%s'" % os.path.basename(p) for p in paths)
+    return """-- make coverage: each call flushes the probes hit (tools/coverage_lua.py)
+local function __cov_flush()
 	local files, per = { %s }, {}
 	for k in pairs(__cov) do
 		local f = math.floor(k / %d)
@@ -189,18 +193,28 @@ do
 				table.concat(lines, ',', i, math.min(i + 99, #lines)))
 		end
 	end
+	__cov = {}
 end
-if not __cov_ok then
-	-- a failed redis.call reaches pcall as "CODE text": raised as a table,
-	-- its code (OOM, MISCONF...) reaches the daemon as it would unwrapped
-	if type(__cov_ret) == 'string' and string.find(__cov_ret, '^%%u[%%u_-]* ') then
-		error({ err = __cov_ret }, 0)
+local function run(fn, ro)
+	return function(keys, args)
+		local ok, ret = pcall(function()
+			begin(keys, args, ro)
+			return fn()
+		end)
+		__cov_flush()
+		if not ok then
+			-- a failed redis.call reaches pcall as "CODE text": raised as a
+			-- table, its code (OOM, MISCONF...) reaches the daemon as it
+			-- would unwrapped
+			if type(ret) == 'string' and string.find(ret, '^%%u[%%u_-]* ') then
+				error({ err = ret }, 0)
+			end
+			error(ret, 0)
+		end
+		return ret
 	end
-	error(__cov_ret, 0)
 end
-return __cov_ret
 """ % (files, STRIDE, STRIDE)
-    return head + text + tail
 
 
 def report(outdir, logs, paths):
@@ -248,8 +262,10 @@ def report(outdir, logs, paths):
 
 
 def main(argv):
-    if len(argv) >= 2 and argv[1] == "instrument":
-        sys.stdout.write(instrument(argv[2:]))
+    if len(argv) == 4 and argv[1] == "probe":
+        sys.stdout.write(probe(int(argv[2]), argv[3]))
+    elif len(argv) >= 2 and argv[1] == "runtime":
+        sys.stdout.write(runtime(argv[2:]))
     elif len(argv) >= 3 and argv[1] == "report" and "--" in argv:
         sep = argv.index("--")
         report(argv[2], argv[3:sep], argv[sep + 1:])

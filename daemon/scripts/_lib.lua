@@ -1,4 +1,6 @@
--- _lib.lua: prepended to every script (tools/embed-scripts.sh).
+-- _lib.lua: the helpers every script uses, defined once when antred loads
+-- the scripts as one Redis Functions library (tools/embed-scripts.sh puts
+-- each script in a function of its own after this file, and registers it).
 --
 -- KEYS[1] is the event's key prefix "antre:{EVENT}:"; every key a script
 -- touches is under it, so one event lives in one Redis Cluster slot.
@@ -16,10 +18,30 @@
 -- Every script returns one JSON string; a refusal is {"err": code, "msg": text}.
 -- Every record a script returns or publishes is built as a table by its
 -- encoder below and written by json(): no JSON is put together by hand.
-
-local P = KEYS[1]
-local ctx = cjson.decode(ARGV[1])
+--
+-- A library's top level runs once, at FUNCTION LOAD, and what it keeps
+-- stays between calls: the state of one call is only in the locals below,
+-- every one of them set afresh by begin() before each call (none may keep
+-- a value of an earlier call, but for the decoded contexts, which depend
+-- on nothing but their text and are never changed).
+local KEYS, ARGV        -- the call's keys and arguments
+local RO                -- true in a no-writes call (need_write)
+local P, ctx            -- KEYS[1], ARGV[1] decoded
+local NOW, TODAY, MINUTE -- the call's time, its event day, minute of the day
+local STATS, stats_kept -- the day's statistics hash; EXPIREd this call yet
+local PACE, pace_memo, stage_memo -- the estimates' hash, and read once a call
+local day_marked        -- the key "day" (rollover)
 local PRIO_STEP = 1099511627776 -- 2^40: queue score = priority index * 2^40 + arrival seq
+
+-- Each script is two functions, one no-writes (RO): a read (its file
+-- says "--! no-writes") runs first as that, so that it answers while Redis
+-- refuses writes (MISCONF, min-replicas); when it finds that it must write
+-- after all (a day to close out, an areas upload), this error makes antred
+-- send the same call again to the other (store.c).  Called before the first
+-- write.  (A write runs as RO only when Redis refused it: store_script.h.)
+local function need_write()
+	if RO then error({ err = 'ANTRE_WRITE this call writes: run the write variant' }) end
+end
 
 -- Redis's clock, not the daemon's: one clock for every daemon.  Builds
 -- made for the tests may set it instead (ctx.test_clock, key test:clock).
@@ -32,7 +54,6 @@ local function now_ms()
 	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
-local NOW = now_ms()
 
 -- The event-local calendar day of a time, as YYYYMMDD (Hinnant's algorithm).
 local function day_of(ms)
@@ -50,7 +71,6 @@ local function day_of(ms)
 	return string.format('%04d%02d%02d', y, m, d)
 end
 
-local TODAY = day_of(NOW)
 
 -- Days since 1970-01-01 of a YYYYMMDD day (Hinnant's days_from_civil): the
 -- calendar arithmetic of the dose records (due days), exact in any zone.
@@ -70,17 +90,13 @@ end
 local function day_add(ymd, n)
 	return day_of(((day_num(ymd) + n) * 86400 - ctx.off) * 1000)
 end
--- the event-local minute of the day, 0 .. 1439, for the day's statistics
-local MINUTE = math.floor(((NOW / 1000 + ctx.off) % 86400) / 60)
 
 -- The day's statistics: one hash, counters by field (see stats.c for the
 -- names), kept for a week.  Written by the same scripts that change the
 -- tickets, so they are never out of step.
-local STATS = P .. 'stats:' .. TODAY
 local function stat(field, by)
 	redis.call('HINCRBY', STATS, field, by or 1)
 end
-local stats_kept = false
 local function stats_keep()
 	if not stats_kept then
 		redis.call('EXPIRE', STATS, 8 * 86400, 'NX')
@@ -105,8 +121,23 @@ end
 -- default): times in ms (13) are exact; counters and sums stay far below.
 local ARRAY = {}
 local function array(t) return setmetatable(t or {}, ARRAY) end
+
+-- Whether cjson.encode writes t as json() below would, in one C call (a
+-- third of the time: a reply's JSON was a good part of a call): every
+-- table in it not empty, and an object (string keys) unless array() made it.
+local function cjson_writes(t)
+	local arr, any = getmetatable(t) == ARRAY, false
+	for k, x in pairs(t) do
+		if (not arr and type(k) ~= 'string') or (type(x) == 'table' and not cjson_writes(x)) then
+			return false
+		end
+		any = true
+	end
+	return any
+end
+
 local function json(v)
-	if type(v) ~= 'table' then return cjson.encode(v) end
+	if type(v) ~= 'table' or cjson_writes(v) then return cjson.encode(v) end
 	local out = {}
 	if getmetatable(v) == ARRAY then
 		for i, x in ipairs(v) do out[i] = json(x) end
@@ -148,8 +179,13 @@ local function idempotent(body)
 		end
 		-- a write all the same (the record kept 24 h from now): with
 		-- redis-min-replicas the daemon's WAIT then covers the first
-		-- answer's write too, even on a new connection
-		redis.call('EXPIRE', key, IDEM_TTL)
+		-- answer's write too, even on a new connection.  Not while Redis
+		-- refuses writes (the no-writes run, RO): the answer all the same.
+		if RO then
+			redis.pcall('EXPIRE', key, IDEM_TTL)
+		else
+			redis.call('EXPIRE', key, IDEM_TTL)
+		end
 		return { string.sub(rec, #fp + 2), 'replayed' }
 	end
 	local res = body()
@@ -229,14 +265,19 @@ end
 --   r|P, rt|P   arrivals of priority index P there, an exponentially
 --               decayed count (time constant RATE_TAU) and when it was
 --               last decayed; t0 the stage's first arrival of the day
-local PACE = P .. 'pace:' .. TODAY
 local SVC_KEEP, RATE_TAU = 30, 600000
-local pace_memo = nil           -- the hash, read once a script run
-local stage_memo = {}           -- what is worked out from it and the queues
 local function pace_touch(fields)
-	redis.call('HSET', PACE, unpack(fields))
-	redis.call('EXPIRE', PACE, day_left_s() + 3600)
-	pace_memo, stage_memo = nil, {}
+	-- kept until an hour after the day ends: set when a field is new (the
+	-- hash's first of the day among them; a later one sets the same end)
+	if redis.call('HSET', PACE, unpack(fields)) > 0 then
+		redis.call('EXPIRE', PACE, day_left_s() + 3600)
+	end
+	-- the hash as read, with what was written (Redis keeps a number
+	-- exactly, %.17g: read back it is the same number)
+	if pace_memo then
+		for i = 1, #fields, 2 do pace_memo[fields[i]] = fields[i + 1] end
+	end
+	stage_memo = {}
 end
 local function pace_get()
 	if not pace_memo then
@@ -468,13 +509,13 @@ local function standing(stage, score, member)
 	return ahead + math.min(regular, allow), math.max(allow - regular, 0), ctx.regular, 1e9
 end
 
--- How many will be called before t at its stage, under the event's policy;
--- -1 when t does not wait.
-local function position(t)
+-- Where t stands at its stage (standing's four figures: the first is how
+-- many will be called before it), or -1 when t does not wait.
+local function stands(t)
 	if t.state ~= 'waiting' then return -1 end
 	local score = tonumber(redis.call('ZSCORE', qkey(t.stage), t.id))
 	if score == nil then return -1 end
-	return (standing(t.stage, score))
+	return standing(t.stage, score)
 end
 
 -- The wait (ms) at stage i of someone `pos` places from the front, and
@@ -562,19 +603,17 @@ end
 
 -- The estimate fields of a ticket's views: eta_s (-1 unknown), eta_range_s
 -- (null unknown), leave_eta_s (-1 unknown).
-local function estimates(f, pos)
+-- From where f stands (stands()).
+local function estimates(f, pos, slack, lo, hi)
 	local eta, range
-	if pos >= 0 then
-		local score = tonumber(redis.call('ZSCORE', qkey(f.stage), f.id))
-		if score then eta, range = estimate(stage_index(f.stage), standing(f.stage, score)) end
-	end
+	if pos >= 0 then eta, range = estimate(stage_index(f.stage), pos, slack, lo, hi) end
 	return eta or -1, range or cjson.null, leave_eta(f, eta and eta * 1000)
 end
 
 -- The ticket as the daemon reads it (times in ms, 0 = none).
 local function view(t)
-	local pos = position(t)
-	local eta, range, leave = estimates(t, pos)
+	local pos, slack, lo, hi = stands(t)
+	local eta, range, leave = estimates(t, pos, slack, lo, hi)
 	return { id = t.id, code = t.code, service = t.service, priority = t.priority,
 		area = t.area, state = t.state, stage = t.stage, station = t.station,
 		issued_at = tonumber(t.issued_at), hold_until = tonumber(t.hold_until),
@@ -587,8 +626,8 @@ end
 -- issued_at, hold_until, recalls, prio, next_dose.
 local function public_view(id, f)
 	f.id = id
-	local pos = position(f)
-	local eta, range, leave = estimates(f, pos)
+	local pos, slack, lo, hi = stands(f)
+	local eta, range, leave = estimates(f, pos, slack, lo, hi)
 	return { id = id, code = f.code, service = f.service, state = f.state,
 		stage = f.stage, station = f.station, issued_at = tonumber(f.issued_at),
 		hold_until = tonumber(f.hold_until), recalls = tonumber(f.recalls),
@@ -680,10 +719,9 @@ local function unfinished(last)
 	return ids
 end
 
-local day_marked = redis.call('GET', P .. 'day') or ''
-
 local function rollover()
 	if day_marked == '' or day_marked >= TODAY then return end
+	need_write()
 	local freed = {}
 	for _, id in ipairs(unfinished(day_marked)) do expire_ticket(id, freed) end
 	for _, s in ipairs(ctx.stages) do
@@ -711,4 +749,31 @@ local function mark_day()
 	end
 end
 
-rollover()
+-- The decoded contexts by their text: an event's context is the same text
+-- on every call until its file changes, and cjson.decode of it is a good
+-- part of a small call.  Never changed by a script; at most CTX_KEEP kept.
+local CTX_KEEP = 64
+local ctx_cache, ctx_count = {}, 0
+local function context(text)
+	local c = ctx_cache[text]
+	if c == nil then
+		if ctx_count >= CTX_KEEP then ctx_cache, ctx_count = {}, 0 end
+		c = cjson.decode(text)
+		ctx_cache[text], ctx_count = c, ctx_count + 1
+	end
+	return c
+end
+
+-- Before every call: the call's state, then the close-out of ended days.
+local function begin(keys, args, ro)
+	KEYS, ARGV, RO = keys, args, ro
+	P, ctx = keys[1], context(args[1])
+	NOW = now_ms()
+	TODAY = day_of(NOW)
+	-- the event-local minute of the day, 0 .. 1439, for the day's statistics
+	MINUTE = math.floor(((NOW / 1000 + ctx.off) % 86400) / 60)
+	STATS, stats_kept = P .. 'stats:' .. TODAY, false
+	PACE, pace_memo, stage_memo = P .. 'pace:' .. TODAY, nil, {}
+	day_marked = redis.call('GET', P .. 'day') or ''
+	rollover()
+end

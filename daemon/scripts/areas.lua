@@ -1,3 +1,4 @@
+--! no-writes
 -- areas: the campaign's area table (route_areas.c; PROTOCOL.md, "Areas").
 -- KEYS[1] is the campaign's prefix "antre:{campaign}:", ARGV[1] a context
 -- ({"off": 0}: these keys belong to no event), ARGV[2] the operation:
@@ -12,6 +13,7 @@
 --       to ("" when none).
 --   label CODE  {"row": its JSON or "", "parent": its parent's or ""}.
 --   all  [version, code1, row1, …]: the whole table, for the daemon's copy.
+-- No-writes but for put, which runs again as the write variant (need_write).
 local AREAS = P .. 'areas'
 local REGION = P .. 'areas:region'
 local VERSION = P .. 'areas:version'
@@ -36,6 +38,7 @@ local function replace(key, from, n)
 end
 
 if op == 'put' then
+	need_write()
 	local n = tonumber(ARGV[3])
 	local m = tonumber(ARGV[4 + 2 * n])
 	replace(AREAS, 4, n)

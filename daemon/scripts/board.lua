@@ -1,3 +1,4 @@
+--! no-writes
 -- board: the waiting-room snapshot: per stage how many wait and the wait a
 -- newcomer can expect, every station with what it holds, the last calls,
 -- who is in a timed wait and when they may leave, and today's doses.

@@ -1,3 +1,4 @@
+--! no-writes
 -- coverage_read: what GET /v1/coverage reads (route_coverage.c, coverage.c),
 -- read-only, in the campaign's slot: KEYS[1] is "antre:{campaign}:".
 -- The area table's values as they are (the C side decodes them), the dose

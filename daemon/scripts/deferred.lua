@@ -1,3 +1,4 @@
+--! no-writes
 -- deferred: the tickets deferred at a stage today, oldest first, that a
 -- station there may call back (call.lua with the ticket's id).
 -- ARGV: ctx, stage index (1-based).  Returns {"tickets": [view, ...]}: at

@@ -1,3 +1,4 @@
+--! no-writes
 -- lookup: today's tickets of one person, for the desk (found by NIK, to
 -- show and reprint).  Read only.
 -- ARGV: ctx, person key without its service (a keyed hash of the NIK),

@@ -1,3 +1,4 @@
+--! no-writes
 -- plan: what the earlier days of the event measured, for the planner
 -- (GET /v1/events/{ev}/plan; route_plan.c).  Over the up to 7 days before
 -- today whose statistics hash is still there (kept 8 days): each stage's

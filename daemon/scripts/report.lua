@@ -1,3 +1,4 @@
+--! no-writes
 -- report: one page of the tickets of one event day, for the organisers'
 -- report.  ARGV: ctx, day (YYYYMMDD, "" for today), cursor ("0" to begin).
 -- Returns {"day": "YYYYMMDD", "cursor": next cursor ("0" when the day is

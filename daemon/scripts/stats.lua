@@ -1,3 +1,4 @@
+--! no-writes
 -- stats: the raw figures of one event day for the organisers: the day's
 -- statistics hash (counters by field, see stats.c), who waits now, every
 -- station's state, and issued counts by service.

@@ -1,3 +1,4 @@
+--! no-writes
 -- ticket: one ticket as it is now, with its position and estimated wait.
 -- ARGV: ctx, id or today's code, and "soft" to answer {"ticket":null}
 -- instead of a refusal when there is none (signed public reads, which must

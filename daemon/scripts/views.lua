@@ -1,3 +1,4 @@
+--! no-writes
 -- views: what the people following their own tickets see, for many tickets
 -- at once (the per-ticket live streams refresh with one call).
 -- ARGV: ctx, then ticket ids.  Returns a JSON array of public views (times

@@ -154,7 +154,7 @@ def test_reports_while_issuing():
     # what passed 20 ms is printed, and make bench has the exact figures.
     lines = redis.cli("SLOWLOG", "GET", "1000").split("\n")
     took = [int(lines[i + 2]) for i in range(len(lines) - 3)
-            if lines[i + 3] in ("EVALSHA", "EVAL") and lines[i + 2].isdigit()
+            if lines[i + 3] in ("FCALL", "EVALSHA", "EVAL") and lines[i + 2].isdigit()
             and lines[i + 1].isdigit() and lines[i].isdigit()]
     print("     SLOWLOG: %d scripts over 20 ms, longest %.1f ms"
           % (len(took), max(took, default=0) / 1000))

@@ -1,6 +1,8 @@
 """The queue's Lua scripts (daemon/scripts/*.lua) on their own, without
-antred: one throwaway redis-server, a tiny RESP client, and each script sent
-as the daemon sends it (EVALSHA of _lib.lua + the script, EVAL on NOSCRIPT).
+antred: one throwaway redis-server, a tiny RESP client, and each script run
+as the daemon runs it (FCALL of its function in the library that
+tools/embed-scripts.sh makes, loaded with FUNCTION LOAD; a no-writes script
+that must write again as its write variant).
 Every test works under a fresh key prefix "antre:{EVENT}:".
 
 Covered: the priority policy (strict and interleaved) against a Python model
@@ -14,7 +16,9 @@ import hashlib
 import json
 import os
 import random
+import re
 import socket
+import subprocess
 
 from harness import PINNED_MS, TOP, Redis
 
@@ -123,30 +127,38 @@ def test_resp_client_roundtrip():
 class Scripts:
     def __init__(self, c):
         self.conn = c
+        # _lib.lua alone, as a chunk for EVAL: its helpers, then one call's
+        # state (begin; _lib.lua's own locals KEYS and ARGV hide EVAL's),
+        # before a test's own lines
         with open(os.path.join(SCRIPTS_DIR, "_lib.lua")) as f:
-            self.lib = f.read()
-        self.text, self.sha = {}, {}
+            self.lib = ("local EVAL_KEYS, EVAL_ARGV = KEYS, ARGV\n" + f.read() +
+                        "\nbegin(EVAL_KEYS, EVAL_ARGV, false)\n")
+        files = sorted(os.path.join(SCRIPTS_DIR, n) for n in os.listdir(SCRIPTS_DIR)
+                       if n.endswith(".lua"))
+        self.library = subprocess.run(
+            ["sh", os.path.join(TOP, "tools", "embed-scripts.sh"), "--lua"] + files,
+            capture_output=True, text=True, check=True, timeout=60).stdout
+        self.name = re.match(r"#!lua name=(antre_[0-9a-f]+)\n", self.library).group(1)
+        self.ro = set()
         for name in SCRIPT_NAMES:
             with open(os.path.join(SCRIPTS_DIR, name + ".lua")) as f:
-                self.text[name] = self.lib + f.read()
-            self.sha[name] = hashlib.sha1(self.text[name].encode()).hexdigest()
+                if re.search(r"^--! no-writes", f.read(), re.M):
+                    self.ro.add(name)
 
-    def evalsha(self, name, keys, args):
-        return ["EVALSHA", self.sha[name], len(keys)] + list(keys) + list(args)
+    def fcall(self, name, keys, args, write=False):
+        fn = "%s_%s%s" % (self.name, name, "_w" if write else "")
+        return ["FCALL", fn, len(keys)] + list(keys) + list(args)
 
     def run_many(self, calls):
         """calls: (name, keys, args); the decoded JSON replies, in order.  A
-        NOSCRIPT reply is retried as EVAL of the whole text, like the daemon;
-        only the first of a batch may need it (a retry later in a batch would
-        run it after the calls that follow it)."""
-        replies = self.conn.pipeline([self.evalsha(*c) for c in calls])
+        no-writes script that answers ANTRE_WRITE goes again as its write
+        variant, like the daemon: after the calls sent behind it."""
+        replies = self.conn.pipeline([self.fcall(*c) for c in calls])
         out = []
-        for i, (c, r) in enumerate(zip(calls, replies)):
-            if isinstance(r, RespError) and str(r).startswith("NOSCRIPT"):
-                assert i == 0 or len(calls) == 1, "NOSCRIPT inside a batch: %s" % c[0]
-                name, keys, args = c
-                r = self.conn.pipeline([["EVAL", self.text[name], len(keys)] + list(keys) +
-                                        list(args)])[0]
+        for c, r in zip(calls, replies):
+            if isinstance(r, RespError) and str(r).startswith("ANTRE_WRITE ") and \
+                    c[0] in self.ro:
+                r = self.conn.pipeline([self.fcall(*c, write=True)])[0]
             if isinstance(r, RespError):
                 raise AssertionError("script %s failed: %s" % (c[0], r))
             assert isinstance(r, bytes), (c[0], r)
@@ -162,8 +174,7 @@ def setup_module():
     # Durability is antred's tests' business; here an fsync per write would
     # only make the thousands of script runs slow.
     conn("CONFIG", "SET", "appendfsync", "no")
-    # The first call of each script goes by EVAL (NOSCRIPT fallback); later
-    # batches then find every script cached.
+    assert conn("FUNCTION", "LOAD", scripts.library) == scripts.name.encode()
     ev = Event()
     for name in SCRIPT_NAMES:
         args = {"ticket": ["X-1"], "cancel": ["X-1"], "sweep": [], "board": [],
@@ -174,7 +185,6 @@ def setup_module():
                 "call": [ev.station(1, 1), "1", "1", ""],
                 "station": ["pause", ev.station(2, 1), "2", "1", ""]}[name]
         scripts.run_many([(name, [ev.P], [ev.ctx] + args)])
-        assert conn("SCRIPT", "EXISTS", scripts.sha[name]) == [1], name
 
 
 def teardown_module():

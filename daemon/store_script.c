@@ -1,0 +1,164 @@
+/* store_script.c: the scripts' Redis Functions library, and FCALL. */
+#include "store_script.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/* tools/embed-scripts.sh: the library's text, its name, its scripts */
+extern const char store_library[];
+extern const char store_library_name[];
+extern const struct store_script store_scripts[];
+
+const struct store_script *store_script_get(const char *name)
+{
+	for (const struct store_script *sc = store_scripts; sc->name; sc++)
+		if (strcmp(sc->name, name) == 0)
+			return sc;
+	/* unreachable from outside: callers pass literal names, all embedded
+	 * at build time (a missing one fails the first request of its kind) */
+	fatalx("no embedded script named %s", name);
+}
+
+int store_key(char *buf, size_t size, const char *event, const char *suffix)
+{
+	int n = snprintf(buf, size, "antre:{%s}:%s", event, suffix);
+
+	if (n < 0 || (size_t)n >= size) {
+		if (size > 0)
+			buf[0] = '\0';
+		return -1;
+	}
+	return n;
+}
+
+const char *store_script_first(const struct store_script *sc)
+{
+	return sc->reads_first ? sc->fn_ro : sc->fn;
+}
+
+const char *store_script_library(void)
+{
+	return store_library_name;
+}
+
+/* Argument i of the FCALL (i < 3: "FCALL", the function, nkeys), its length. */
+static const char *arg_at(int i, const char *const head[3], int nkeys, const char **keys,
+    const char **args, const size_t *arglens, size_t *len)
+{
+	const char *a = i < 3 ? head[i] : i < 3 + nkeys ? keys[i - 3] : args[i - 3 - nkeys];
+
+	*len = i >= 3 + nkeys && arglens ? arglens[i - 3 - nkeys] : strlen(a);
+	return a;
+}
+
+size_t store_script_size(const struct store_script *sc, int nkeys, const char **keys,
+    int nargs, const char **args, const size_t *arglens)
+{
+	char nk[16];
+	const char *head[3] = { "FCALL", store_script_first(sc), nk };
+	int argc = 3 + nkeys + nargs;
+	size_t total = (size_t)argc * (sizeof(char *) + sizeof(size_t)), len;
+
+	snprintf(nk, sizeof nk, "%d", nkeys);
+	/* Any number of arguments (callers bound their batches). */
+	for (int i = 0; i < argc; i++) {
+		arg_at(i, head, nkeys, keys, args, arglens, &len);
+		total += len + 1;
+	}
+	return total;
+}
+
+void store_script_fill(void *block, const struct store_script *sc, int nkeys,
+    const char **keys, int nargs, const char **args, const size_t *arglens)
+{
+	char nk[16];
+	const char *head[3] = { "FCALL", store_script_first(sc), nk };
+	int argc = 3 + nkeys + nargs;
+	char **argv = block;
+	size_t *argvlen = (size_t *)(argv + argc);
+	char *p = (char *)(argvlen + argc);
+
+	snprintf(nk, sizeof nk, "%d", nkeys);
+	for (int i = 0; i < argc; i++) {
+		const char *from = arg_at(i, head, nkeys, keys, args, arglens, &argvlen[i]);
+		memcpy(p, from, argvlen[i]);
+		p[argvlen[i]] = '\0';
+		argv[i] = p;
+		p += argvlen[i] + 1;
+	}
+}
+
+int store_script_load(redisAsyncContext *ac, redisCallbackFn *cb, void *arg)
+{
+	const char *argv[3] = { "FUNCTION", "LOAD", store_library };
+	size_t argvlen[3] = { 8, 4, strlen(store_library) };
+
+	return redisAsyncCommandArgv(ac, cb, arg, 3, argv, argvlen) == REDIS_OK ? 0 : -1;
+}
+
+/* 1 when r is an error reply that begins with text. */
+static int reply_starts(const redisReply *r, const char *text)
+{
+	return r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, text, strlen(text)) == 0;
+}
+
+int store_script_loaded(const redisReply *r, int *fresh)
+{
+	*fresh = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, store_library_name) == 0;
+	return *fresh || (reply_starts(r, "ERR Library") && strstr(r->str, "already exists"));
+}
+
+void store_script_on_load(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	const char *name = privdata;
+	redisReply *r = reply;
+	int fresh;
+
+	(void)ac;
+	if (r == NULL || (store_script_loaded(r, &fresh) && !fresh))
+		return;
+	if (fresh)
+		log_info("%s: library %s loaded", name, store_library_name);
+	else
+		log_warnx("%s: cannot load library %s: %s", name, store_library_name,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+}
+
+int store_script_missing(const redisReply *r)
+{
+	return reply_starts(r, "ERR Function not found");
+}
+
+int store_script_wants_write(const redisReply *r)
+{
+	return reply_starts(r, "ANTRE_WRITE ");
+}
+
+int store_script_refused(const redisReply *r)
+{
+	static const char *const codes[] = { "OOM", "MISCONF", "NOREPLICAS" };
+
+	return store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
+}
+
+int store_reply_in(const redisReply *r, const char *const *codes, size_t ncodes)
+{
+	if (r == NULL || r->type != REDIS_REPLY_ERROR)
+		return 0;
+	for (size_t i = 0; i < ncodes; i++) {
+		size_t n = strlen(codes[i]);
+		if (strncmp(r->str, codes[i], n) == 0 && (r->str[n] == ' ' || r->str[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+int store_reply_unavailable(const redisReply *r)
+{
+	static const char *const codes[] = { "MISCONF", "OOM", "READONLY",
+		"LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS", "CLUSTERDOWN" };
+
+	return r == NULL || store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
+}
