@@ -486,7 +486,18 @@
     else if ($("w-sub").textContent === "") $("w-sub").textContent = n ? "orang" : "tidak ada yang menunggu";
   }
 
-  function renderBoard(b) {
+  // The kept board (board_state.js) after a board, delta or call: what
+  // changed is drawn again (the counts, the stage's last calls, and this
+  // desk read back when the board says another device moved it).
+  var keep = antreBoard.keeper();
+
+  function onBoard(m) {
+    stream.mark(true);
+    var what = keep.take(m.type, m.data);
+    if (what) renderBoard(keep.board, what);
+  }
+
+  function renderBoard(b, what) {
     (b.stages || []).forEach(function (s) {
       if (s.id === station.stage) setWaiting(s, true);
     });
@@ -505,7 +516,7 @@
     if (!mine.length) ul.appendChild(el("li", "none", "Belum ada panggilan di tahap ini."));
     // another device, or the server, moved this station on: read it back
     (b.stations || []).forEach(function (s) {
-      if (s.id !== stationId || busy) return;
+      if (s.id !== stationId || busy || !what.stations) return;
       var tid = s.ticket ? s.ticket.id : null;
       if (tid !== (held ? held.id : null) || s.state !== station.state) scheduleRefresh();
     });
@@ -520,10 +531,7 @@
       if (was && up) { scheduleRefresh(); lists.scheduleDeferred(); }
     },
     on: {
-      board: function (m) {
-        stream.mark(true);
-        try { renderBoard(JSON.parse(m.data)); } catch (e) { /* a bad frame: wait for the next */ }
-      },
+      board: onBoard, delta: onBoard, call: onBoard,
       ticket: function (m) {
         var t;
         try { t = JSON.parse(m.data); } catch (e) { return; }
