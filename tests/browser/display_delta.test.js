@@ -2,8 +2,10 @@
 // whole board once, when the page connects, and then only `delta` events
 // (sse-board-every 3600: no whole board again within the test).  The TV
 // must show the queues, a call, its desk and the counts that follow from
-// them within a bounded wait, as the board says (GET /board).  A plain
-// reader of the same stream counts the whole boards: one.
+// them within a bounded wait, as the board says (GET /board); so must a
+// second TV of the same browser that joins the stream once it is open (the
+// board its SharedWorker kept).  A plain reader of the same stream counts
+// the whole boards: one.
 "use strict";
 
 const http = require("http");
@@ -71,10 +73,14 @@ async function tv(page) {
 
 async function shows(page, want, what) {
   let got;
-  await waitUntil(async () => {
-    got = await tv(page);
-    return Object.keys(want).every((k) => JSON.stringify(got[k]) === JSON.stringify(want[k]));
-  }, { timeout: 5000, what: () => what + ": " + JSON.stringify(got) });
+  try {
+    await waitUntil(async () => {
+      got = await tv(page);
+      return Object.keys(want).every((k) => JSON.stringify(got[k]) === JSON.stringify(want[k]));
+    }, { timeout: 5000, what });
+  } catch (e) {
+    throw new Error(e.message + "; the TV shows " + JSON.stringify(got));
+  }
 }
 
 exports.tv_follows_deltas_alone = async function () {
@@ -104,10 +110,20 @@ exports.tv_follows_deltas_alone = async function () {
     const got = await tv(page);
     assert(JSON.stringify(got.waiting) === JSON.stringify(board.stages.map((s) => String(s.waiting))),
       () => JSON.stringify(got) + "\n" + JSON.stringify(board.stages));
+    // a second TV of this browser joins the stream already open (one per
+    // browser, stream_worker.js): it is told the board as the deltas made it
+    const second = await context.newPage();
+    second.on("pageerror", (e) => errors.push(e.message));
+    await second.goto(stack.antred.base + "/web/display.html?event=demo");
+    await second.waitForSelector('[data-station="registration-1"]', { timeout: 5000 });
+    await shows(second, { waiting: got.waiting, tile: t[1].code, issued: "3",
+      calls: [t[1].code, t[0].code] }, "the second TV, from the kept board");
+    const mode = await second.evaluate(() => window.antre.streamMode());
     await waitUntil(() => raw.types.filter((x) => x === "delta").length >= 3,
-      { timeout: 5000, what: () => "deltas on the raw stream: " + raw.types.join(",") });
+      { timeout: 5000, what: "three deltas on the raw stream" });
     assert(raw.types.filter((x) => x === "board").length === 1,
       () => "one whole board only: " + raw.types.join(","));
+    assert(mode === "worker", () => "the stream's mode: " + mode);
     assert(errors.length === 0, () => "page errors: " + errors.join("\n"));
   } finally {
     raw.req.destroy();
