@@ -27,8 +27,8 @@ static int same_station(const struct station *a, const struct station *b)
 /* One call and another: the same announcement (a recall is another). */
 static int same_call(const struct call *a, const struct call *b)
 {
-	return a->at == b->at && strcmp(a->ticket_id, b->ticket_id) == 0 &&
-	    strcmp(a->station, b->station) == 0;
+	return a->at == b->at && a->recall == b->recall &&
+	    strcmp(a->ticket_id, b->ticket_id) == 0 && strcmp(a->station, b->station) == 0;
 }
 
 static int same_hold(const struct board_hold *a, const struct board_hold *b)

@@ -367,7 +367,7 @@ int proto_board_diff(const struct board *a, const struct board *b, struct board_
  * first, soonest hold first), the lists cut to the board's maximum. */
 void proto_board_apply(struct board *b, const struct board_delta *d);
 /* A call event into a kept board: first among its calls, unless it is
- * there already (the same ticket, station and time); 1 when added. */
+ * there already (the same ticket, station, time and recall); 1 when added. */
 int proto_board_add_call(struct board *b, const struct call *c);
 
 /* The stats decoder allocates s->areas (NULL when there are none); after

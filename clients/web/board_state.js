@@ -13,7 +13,8 @@
   function ms(t) { return Date.parse(t) || 0; }
 
   function sameCall(a, b) {
-    return a.ticket === b.ticket && a.station === b.station && ms(a.at) === ms(b.at);
+    return a.ticket === b.ticket && a.station === b.station && ms(a.at) === ms(b.at) &&
+      !a.recall === !b.recall;
   }
 
   // A call into the board's last calls, before the first older one, unless

@@ -11,7 +11,8 @@ def ms(s):
 
 
 def same_call(a, b):
-    return a["ticket"] == b["ticket"] and a["station"] == b["station"] and ms(a["at"]) == ms(b["at"])
+    return (a["ticket"], a["station"], ms(a["at"]), a["recall"]) == \
+        (b["ticket"], b["station"], ms(b["at"]), b["recall"])
 
 
 def add_call(board, c):
