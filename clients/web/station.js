@@ -23,7 +23,6 @@
 (function () {
   var PERIOD_MS = 30000;
   var CONFIRM_MS = 4000;
-  var CALLS_SHOWN = 8;
   var STATE_NAMES = {
     waiting: "menunggu", called: "dipanggil", serving: "sedang dilayani", skipped: "dilewati",
     done: "selesai", deferred: "ditunda", refused: "ditolak", cancelled: "dibatalkan",
@@ -501,19 +500,7 @@
     (b.stages || []).forEach(function (s) {
       if (s.id === station.stage) setWaiting(s, true);
     });
-    var ul = $("calls");
-    clear(ul);
-    var mine = (b.calls || []).filter(function (c) { return c.stage === station.stage; })
-      .slice(0, CALLS_SHOWN);
-    mine.forEach(function (c) {
-      var li = el("li", c.station === stationId ? "mine" : "");
-      li.appendChild(el("span", "c-code", c.code));
-      li.appendChild(el("span", "c-where", (c.station === stationId ? "meja ini" :
-        "meja " + c.station_number) + (c.recall ? " · ulang" : "")));
-      li.appendChild(el("span", "c-time", hhmm(c.at)));
-      ul.appendChild(li);
-    });
-    if (!mine.length) ul.appendChild(el("li", "none", "Belum ada panggilan di tahap ini."));
+    if (what.calls) lists.renderCalls(b.calls || [], station.stage, stationId);
     // another device, or the server, moved this station on: read it back
     (b.stations || []).forEach(function (s) {
       if (s.id !== stationId || busy || !what.stations) return;
