@@ -249,6 +249,21 @@ static void on_delta(struct board_ctx *b, const cJSON *j)
 		board_redraw(b);
 }
 
+/* A station paused or resumed: that station of the picture, at once. */
+static void on_station(struct board_ctx *b, const cJSON *j)
+{
+	char err[PROTO_ERR_MAX];
+	struct station s;
+
+	if (!b->have_board || proto_station_decode(j, &s, err) == -1)
+		return;
+	for (int i = 0; i < b->board.nstations; i++)
+		if (strcmp(b->board.stations[i].id, s.id) == 0)
+			b->board.stations[i] = s;
+	if (!b->once)
+		board_redraw(b);
+}
+
 static void on_call(struct board_ctx *b, const cJSON *j)
 {
 	char err[PROTO_ERR_MAX];
@@ -276,17 +291,19 @@ int board_on_event(void *arg, const char *type, const char *data, size_t len,
 	if (b->events_here++ == 0)
 		b->backoff_s = 1;        /* the server is back for real */
 	if (strcmp(type, "board") == 0 || strcmp(type, "call") == 0 ||
-	    strcmp(type, "delta") == 0) {
+	    strcmp(type, "delta") == 0 || strcmp(type, "station") == 0) {
 		if ((j = cJSON_ParseWithLength(data, len)) != NULL) {
 			if (type[0] == 'b')
 				on_board(b, j);
 			else if (type[0] == 'd')
 				on_delta(b, j);
+			else if (type[0] == 's')
+				on_station(b, j);
 			else
 				on_call(b, j);
 			cJSON_Delete(j);
 		}
 	}
-	/* ticket, station: the delta that follows shows them */
+	/* ticket: the delta that follows shows it */
 	return b->done;
 }

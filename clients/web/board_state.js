@@ -2,7 +2,7 @@
 // stream (PROTOCOL.md, "Deltas"): a `board` event replaces it, a `delta` is
 // applied to it (stages and stations replaced by id, new calls and timed
 // waits merged in their order, counts replaced), a `call` goes in front of
-// the last calls at once.  What the pages keep is then what the next whole
+// the last calls and a `station` replaces that station at once.  What the pages keep is then what the next whole
 // board says.  Loaded by display.html, station.html, desk.html (as
 // window.antreBoard) and by stream_worker.js in its SharedWorker, which
 // keeps the newest board for a page that joins a stream already open.
@@ -67,7 +67,7 @@
   var ALL = { whole: true, stages: true, stations: true, calls: true, holds: true, counts: true };
 
   // A page's board: k.board (null before the first); k.take(type, text)
-  // takes the text of a stream message (board, delta or call) and says
+  // takes the text of a stream message (board, delta, call or station) and says
   // what changed (ALL for a whole board), or null when it changed nothing.
   function keeper() {
     var k = { board: null };
@@ -79,6 +79,10 @@
       if (!k.board) return null;
       if (type === "delta") return applyDelta(k.board, m);
       if (type === "call") return addCall(k.board, m) ? { calls: true } : null;
+      if (type === "station" && m.id) {
+        delete m.at;                // the board's stations carry no time
+        return replaceById(k.board.stations || [], [m]) ? { stations: true } : null;
+      }
       return null;
     };
     return k;

@@ -544,6 +544,9 @@
         var what = keep.take("delta", m.data);
         if (what) applyDelta(what, JSON.parse(m.data));
       },
+      station: function (m) {
+        if (keep.take("station", m.data)) renderStations();   // paused, resumed
+      },
       call: function (m) {
         setOffline(false);
         keep.take("call", m.data);   // into the board's last calls first

@@ -161,7 +161,7 @@
 
   // What a page that joins later is to be told of this message.
   Source.prototype.keep = function (m, withId) {
-    if (this.bk && (m.t === "board" || m.t === "delta" || m.t === "call")) {
+    if (this.bk && (m.t === "board" || m.t === "delta" || m.t === "call" || m.t === "station")) {
       if (this.bk.take(m.t, m.d) && m.t !== "board") this.stale = true;
       if (m.t === "board") {
         this.kept.board = m;

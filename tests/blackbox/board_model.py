@@ -1,5 +1,6 @@
 """A display's board as a client keeps it from the event stream (PROTOCOL.md):
-`board` replaces it, `delta` is applied, `call` goes in front.  Shared by
+`board` replaces it, `delta` is applied, `call` goes in front, `station`
+replaces that station.  Shared by
 test_stream.py and test_stream_delta.py."""
 
 import copy
@@ -56,6 +57,9 @@ def kept(events):
             apply_delta(b, e.json)
         elif b is not None and e.type == "call":
             add_call(b, e.json)
+        elif b is not None and e.type == "station":
+            st = {k: v for k, v in e.json.items() if k != "at"}
+            b["stations"] = [st if x["id"] == st["id"] else x for x in b["stations"]]
     return b
 
 
