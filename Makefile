@@ -94,6 +94,7 @@ PROTO_SRC = \
 	protocol/proto_json.c \
 	protocol/proto_ticket.c \
 	protocol/proto_board.c \
+	protocol/proto_board_delta.c \
 	protocol/proto_stats.c \
 	protocol/proto_plan.c
 

@@ -91,7 +91,7 @@ void board_screen_tick(struct board_ctx *b);
 void board_redraw(struct board_ctx *b);
 
 /* The stream's events into the picture (a cli_sse_event; arg is the
- * board_ctx): board snapshots and calls; 1 once the run is done. */
+ * board_ctx): boards, their deltas and calls; 1 once the run is done. */
 int board_on_event(void *arg, const char *type, const char *data, size_t len,
     const char *id);
 

@@ -1,6 +1,6 @@
 /*
  * board_screen.c: what antre board shows, and the terminal it shows it on:
- * the picture kept from the stream's snapshots and calls, drawn by
+ * the picture kept from the stream's board, its deltas and calls, drawn by
  * board_render.c, written as plain ANSI rows (see cmd_board.c).
  */
 #include <errno.h>
@@ -201,17 +201,12 @@ static void print_once(struct board_ctx *b)
 
 /* ---- what the stream says ----------------------------------------------- */
 
-/* A call into the picture: first of the last calls, and its desk's ticket. */
+/* A call into the picture: among the last calls (protocol's merge, as the
+ * delta that follows will have it), and its desk's ticket at once. */
 static void board_apply_call(struct board *bd, const struct call *c)
 {
-	if (bd->ncalls > 0 && strcmp(bd->calls[0].ticket_id, c->ticket_id) == 0 &&
-	    bd->calls[0].at == c->at)
+	if (!proto_board_add_call(bd, c))
 		return;                  /* the board has it already */
-	if (bd->ncalls == PROTO_MAX_CALLS)
-		bd->ncalls--;
-	memmove(&bd->calls[1], &bd->calls[0], (size_t)bd->ncalls * sizeof bd->calls[0]);
-	bd->calls[0] = *c;
-	bd->ncalls++;
 	for (int i = 0; i < bd->nstations; i++)
 		if (strcmp(bd->stations[i].id, c->station) == 0) {
 			snprintf(bd->stations[i].ticket_id, sizeof bd->stations[i].ticket_id, "%s",
@@ -237,6 +232,35 @@ static void on_board(struct board_ctx *b, const cJSON *j)
 	if (b->once)
 		print_once(b);
 	else
+		board_redraw(b);
+}
+
+/* What changed on the board since the last board or delta (PROTOCOL.md,
+ * "Deltas"); one antre cannot read changes nothing. */
+static void on_delta(struct board_ctx *b, const cJSON *j)
+{
+	static struct board_delta d;   /* large: off the stack */
+	char err[PROTO_ERR_MAX];
+
+	if (!b->have_board || proto_board_delta_decode(j, &d, err) == -1)
+		return;
+	proto_board_apply(&b->board, &d);
+	if (!b->once)
+		board_redraw(b);
+}
+
+/* A station paused or resumed: that station of the picture, at once. */
+static void on_station(struct board_ctx *b, const cJSON *j)
+{
+	char err[PROTO_ERR_MAX];
+	struct station s;
+
+	if (!b->have_board || proto_station_decode(j, &s, err) == -1)
+		return;
+	for (int i = 0; i < b->board.nstations; i++)
+		if (strcmp(b->board.stations[i].id, s.id) == 0)
+			b->board.stations[i] = s;
+	if (!b->once)
 		board_redraw(b);
 }
 
@@ -266,15 +290,20 @@ int board_on_event(void *arg, const char *type, const char *data, size_t len,
 		return b->done;
 	if (b->events_here++ == 0)
 		b->backoff_s = 1;        /* the server is back for real */
-	if (strcmp(type, "board") == 0 || strcmp(type, "call") == 0) {
+	if (strcmp(type, "board") == 0 || strcmp(type, "call") == 0 ||
+	    strcmp(type, "delta") == 0 || strcmp(type, "station") == 0) {
 		if ((j = cJSON_ParseWithLength(data, len)) != NULL) {
 			if (type[0] == 'b')
 				on_board(b, j);
+			else if (type[0] == 'd')
+				on_delta(b, j);
+			else if (type[0] == 's')
+				on_station(b, j);
 			else
 				on_call(b, j);
 			cJSON_Delete(j);
 		}
 	}
-	/* ticket, station: the board snapshot that follows shows them */
+	/* ticket: the delta that follows shows it */
 	return b->done;
 }

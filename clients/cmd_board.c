@@ -14,9 +14,9 @@
  *
  * The stream is read as it arrives (evhttp's chunked callback) by the
  * Server-Sent Events parser of cli_sse.c; board_screen.c keeps the picture:
- * `board` snapshots replace it, `call` events show at once (and flash),
- * `ticket` and `station` events are left to the board snapshot that
- * follows them.
+ * a `board` replaces it, a `delta` is applied to it (PROTOCOL.md,
+ * "Deltas"), `call` and `station` events show at once (a call flashes),
+ * `ticket` events are left to the delta that follows them.
  *
  * The screen is plain ANSI: the alternate screen with the cursor hidden and
  * autowrap off, every row rewritten in place on each change (board_screen.c

@@ -54,6 +54,7 @@ static const struct config_key config_keys[] = {
 	{ "retention-days", KEY_INT, F(retention_days), "30", 1, 3650, "days a ticket is kept in Redis after its day's last issue" },
 	{ "coverage-retention-days", KEY_INT, F(coverage_retention_days), "730", 1, 3650, "days a person's dose records are kept after their last dose (the campaign's coverage)" },
 	{ "dose-overdue-after-days", KEY_INT, F(dose_overdue_after_days), "28", 1, 365, "days after dose 2 falls due before it counts as overdue" },
+	{ "sse-board-every", KEY_INT, F(sse_board_every_s), "30", 1, 3600, "seconds between whole boards on a display stream while things change (the changes go as `delta` events between)" },
 	{ "sse-max-lifetime", KEY_INT, F(sse_max_lifetime_s), "3600", 5, 86400, "seconds a live stream lasts before it is ended (clients reconnect with Last-Event-ID)" },
 	{ "idle-minutes", KEY_INT, F(idle_minutes), "5", 1, 240, "minutes without a call before an open station with people waiting is idle" },
 #ifdef ANTRE_TEST_CLOCK

@@ -88,6 +88,7 @@ struct config {
 	int retention_days;              /* a ticket is kept this long (EXPIRE at issue) */
 	int coverage_retention_days;     /* a person's dose records, after their last dose */
 	int dose_overdue_after_days;     /* dose 2 due this long is overdue */
+	int sse_board_every_s;           /* a whole board at most this often after deltas */
 	int sse_max_lifetime_s;          /* a stream ends after this long */
 	int idle_minutes;                /* an open station this long without a call is idle */
 	int test_clock;                  /* antred-test only: scripts read test:clock */

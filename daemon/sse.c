@@ -321,6 +321,9 @@ void sse_tick(void)
 				sub_catch_up(s);
 			}
 
+	for (struct hub *h = hubs; h; h = h->next)
+		refresh_whole_due(h, now);
+
 	/* streams past their lifetime end (not while catching up: they end
 	 * once live) */
 	if (now - last_lifetime_check >= LIFETIME_CHECK_MS) {
@@ -375,6 +378,7 @@ void sse_shutdown(void)
 		}
 		free(h->wtab);
 		payload_unref(h->board);
+		free(h->sent);
 		refresh_stop(h);             /* frees the hub, now or later */
 	}
 	hubs = NULL;

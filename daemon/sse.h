@@ -6,8 +6,10 @@
  * sse_flush.
  *
  * An entry is serialised once and the same bytes are referenced by every
- * subscriber's output buffer.  Calls go out at once; board snapshots and
- * the per-ticket views are coalesced (a few a second at most).  A subscriber
+ * subscriber's output buffer.  Calls go out at once; the board's changes
+ * (a display has the whole board once, then `delta` events, and the whole
+ * board again every sse-board-every seconds while things change) and the
+ * per-ticket views are coalesced (one a second at most).  A subscriber
  * whose output buffer grows past sse-max-buffer is cut off; it comes back
  * with Last-Event-ID and gets what it missed from the stream.
  */

@@ -100,7 +100,13 @@ struct hub {
 	char event[PROTO_ID_MAX];
 	LIST_HEAD(, sub) subs;
 	int ndisplays, ntickets, nstats;
-	struct payload *board;       /* the latest board snapshot, for newcomers */
+	struct payload *board;       /* the latest board, whole, for newcomers */
+	struct board *sent;          /* the board the live displays hold: the
+	                              * whole one they went live with, then
+	                              * every delta since (sse_refresh.c) */
+	int64_t whole_at;            /* when the board last went out whole */
+	int deltas;                  /* deltas sent since */
+	int whole_due;               /* the next board goes out whole */
 	struct refresh refresh[REFRESH_COUNT];
 	int dead;                    /* shut down: freed when no refresh is out */
 	struct watch **wtab;         /* watches by ticket id; wcap a power of 2 */
@@ -162,6 +168,9 @@ void hub_touch(struct hub *h, enum refresh_kind kind);
 void hub_touch_all(struct hub *h);
 /* Shutdown: the hub is dead, freed now or when its last reply comes. */
 void refresh_stop(struct hub *h);
+/* Housekeeping: a hub whose displays have had deltas for sse-board-every
+ * seconds gets the board whole again (the safety net). */
+void refresh_whole_due(struct hub *h, int64_t now);
 
 /* ---- sse_replay.c ------------------------------------------------------- */
 

@@ -17,7 +17,7 @@
 #include "stats.h"
 #include "store.h"
 
-#define BOARD_EVERY_MS 1000      /* board snapshots: one a second at most */
+#define BOARD_EVERY_MS 1000      /* boards read: one a second at most */
 #define VIEWS_EVERY_MS 1000      /* per-ticket views: one a second at most */
 #define STATS_EVERY_MS 5000      /* organisers' figures: one every five seconds at most */
 /* Views are read VIEWS_BATCH tickets a script, one script at a time: a
@@ -241,23 +241,63 @@ static int stats_args(const struct event_def *ev, const char **argv)
 	return n;
 }
 
-/* A new board: kept for newcomers, and sent to every live display. */
+/* One snapshot's message: the wire object as text (freed here). */
+static struct payload *wire_payload(const char *type, cJSON *wire)
+{
+	struct payload *p;
+	char *text;
+
+	if (wire == NULL || (text = cJSON_PrintUnformatted(wire)) == NULL)
+		fatalx("out of memory");   /* OOM only: a board of configured stations */
+	cJSON_Delete(wire);
+	p = payload_event(NULL, type, text);
+	free(text);
+	return p;
+}
+
+/*
+ * A new board: kept whole for newcomers (a display that goes live gets it,
+ * and so holds h->sent), and to the live displays only what changed since
+ * the board they hold (a `delta`; none when nothing did), or the board
+ * whole when there is no such board yet, when sse-board-every has passed
+ * since the last whole one (refresh_whole_due), or when the change cannot
+ * be told as a delta (a new day's calls).
+ */
 static void board_send(struct hub *h, const struct event_def *ev, const cJSON *res)
 {
 	static struct board b;       /* filled and sent without yielding */
-	cJSON *wire;
-	char *text;
+	static struct board_delta d;
+	int whole = h->board == NULL || h->sent == NULL || h->whole_due, changed = 0;
 
 	record_board(ev, res, &b);
-	if ((wire = proto_board_encode(&b, ev->utc_offset_s)) == NULL ||
-	    (text = cJSON_PrintUnformatted(wire)) == NULL)
-		fatalx("out of memory");   /* OOM only: a board of configured stations */
-	cJSON_Delete(wire);
+	if (!whole && (changed = proto_board_diff(h->sent, &b, &d)) < 0)
+		whole = 1;
 	payload_unref(h->board);
-	h->board = payload_event(NULL, "board", text);
-	free(text);
+	h->board = wire_payload("board", proto_board_encode(&b, ev->utc_offset_s));
+	if (h->sent == NULL && (h->sent = malloc(sizeof *h->sent)) == NULL)
+		fatal("malloc");   /* OOM only: one per hub */
+	*h->sent = b;
 	sub_round();
-	hub_send_displays(h, h->board);
+	if (whole) {
+		h->whole_at = sse_now_ms();
+		h->deltas = h->whole_due = 0;
+		hub_send_displays(h, h->board);
+	} else if (changed) {
+		struct payload *p = wire_payload("delta",
+		    proto_board_delta_encode(&d, ev->utc_offset_s));
+		h->deltas++;
+		hub_send_displays(h, p);
+		payload_unref(p);
+	}
+}
+
+void refresh_whole_due(struct hub *h, int64_t now)
+{
+	if (h->deltas == 0 || h->whole_due || h->board == NULL ||
+	    now - h->whole_at < (int64_t)server.cfg.sse_board_every_s * 1000)
+		return;
+	h->whole_due = 1;
+	hub_touch(h, REFRESH_BOARD);
 }
 
 static void stats_send(struct hub *h, const struct event_def *ev, const cJSON *raw)

@@ -110,3 +110,92 @@ int proto_board_decode(const cJSON *j, struct board *b, char *err)
 		return -1;
 	return 0;
 }
+
+/* ---- the delta (the stream's `delta` event) ------------------------------ */
+
+/* A count of the delta: present only when it changed (-1: the same). */
+static int add_count(cJSON *o, const char *name, int v)
+{
+	return v >= 0 ? pj_add_int(o, name, v) : 0;
+}
+
+/* A list of the delta: present only when it has entries. */
+static cJSON *add_list(cJSON *o, const char *name, int n, int *failed)
+{
+	cJSON *a = NULL;
+
+	if (n > 0 && !*failed && (a = cJSON_AddArrayToObject(o, name)) == NULL)
+		*failed = 1;
+	return a;
+}
+
+cJSON *proto_board_delta_encode(const struct board_delta *d, int utc_offset_s)
+{
+	int off = utc_offset_s;
+	cJSON *o = cJSON_CreateObject();
+	int failed = !o || pj_add_time(o, "at", d->at, off);
+	cJSON *stages = add_list(o, "stages", d->nstages, &failed),
+	      *stations = add_list(o, "stations", d->nstations, &failed),
+	      *calls = add_list(o, "calls", d->ncalls, &failed),
+	      *holds = add_list(o, "holds", d->nholds, &failed),
+	      *gone = add_list(o, "holds_gone", d->ngone, &failed);
+
+	ADD_EACH(failed, stages, d->nstages, PROTO_MAX_STAGES, board_stage_encode(&d->stages[i]));
+	ADD_EACH(failed, stations, d->nstations, PROTO_MAX_STATIONS,
+	    proto_station_encode(&d->stations[i]));
+	ADD_EACH(failed, calls, d->ncalls, PROTO_MAX_CALLS, proto_call_encode(&d->calls[i], off));
+	ADD_EACH(failed, holds, d->nholds, PROTO_MAX_HOLDS, board_hold_encode(&d->holds[i], off));
+	ADD_EACH(failed, gone, d->ngone, PROTO_MAX_HOLDS, cJSON_CreateString(d->gone[i]));
+	return pj_finish(o, failed || !o || add_count(o, "issued_today", d->issued_today) ||
+	    add_count(o, "doses_today", d->doses_today) || add_count(o, "target", d->target));
+}
+
+static int delta_gone_decode(const cJSON *j, struct board_delta *d, char *err)
+{
+	const cJSON *gone, *it;
+
+	if (pj_get_array(j, "delta", "holds_gone", PJ_OPTIONAL, PROTO_MAX_HOLDS, &gone,
+	    &d->ngone, err))
+		return -1;
+	d->ngone = 0;
+	cJSON_ArrayForEach(it, gone) {
+		const char *s = cJSON_GetStringValue(it);
+		if (s == NULL || strlen(s) >= sizeof d->gone[0])
+			return pj_fail(err, "delta", "holds_gone", "must be ticket ids");
+		memcpy(d->gone[d->ngone++], s, strlen(s) + 1);
+	}
+	return 0;
+}
+
+int proto_board_delta_decode(const cJSON *j, struct board_delta *d, char *err)
+{
+	static const char ctx[] = "delta";
+	const cJSON *stages, *stations, *calls, *holds;
+
+	memset(d, 0, sizeof *d);
+	if (pj_need_object(j, ctx, err) ||
+	    pj_get_time(j, ctx, "at", PJ_OPTIONAL, &d->at, err) ||
+	    pj_get_array(j, ctx, "stages", PJ_OPTIONAL, PROTO_MAX_STAGES, &stages,
+		&d->nstages, err) ||
+	    pj_get_array(j, ctx, "stations", PJ_OPTIONAL, PROTO_MAX_STATIONS, &stations,
+		&d->nstations, err) ||
+	    pj_get_array(j, ctx, "calls", PJ_OPTIONAL, PROTO_MAX_CALLS, &calls,
+		&d->ncalls, err) ||
+	    pj_get_array(j, ctx, "holds", PJ_OPTIONAL, PROTO_MAX_HOLDS, &holds,
+		&d->nholds, err) ||
+	    delta_gone_decode(j, d, err) ||
+	    pj_get_int(j, ctx, "issued_today", PJ_OPTIONAL, 0, -1, &d->issued_today, err) ||
+	    pj_get_int(j, ctx, "doses_today", PJ_OPTIONAL, 0, -1, &d->doses_today, err) ||
+	    pj_get_int(j, ctx, "target", PJ_OPTIONAL, 0, -1, &d->target, err))
+		return -1;
+	if (pj_decode_each(stages, "delta.stages", d->stages, sizeof d->stages[0],
+		board_stage_decode, NULL, err) ||
+	    pj_decode_each(stations, "delta.stations", d->stations,
+		sizeof d->stations[0], proto_station_decode_at, NULL, err) ||
+	    pj_decode_each(calls, "delta.calls", d->calls, sizeof d->calls[0],
+		proto_call_decode_at, NULL, err) ||
+	    pj_decode_each(holds, "delta.holds", d->holds, sizeof d->holds[0],
+		board_hold_decode, NULL, err))
+		return -1;
+	return 0;
+}

@@ -145,6 +145,29 @@ struct board {
 	int target;
 };
 
+/*
+ * What changed on the board from one snapshot to the next (the stream's
+ * `delta` event, PROTOCOL.md): the stages and stations whose figures
+ * changed, whole; the calls that are new, newest first; the holds that are
+ * new and the tickets that left them; the counts when they changed (-1:
+ * the same).  A board with the delta applied (proto_board_apply) is the
+ * newer board, `at` aside from nothing.
+ */
+struct board_delta {
+	int64_t at;
+	int nstages;
+	struct board_stage stages[PROTO_MAX_STAGES];
+	int nstations;
+	struct station stations[PROTO_MAX_STATIONS];
+	int ncalls;
+	struct call calls[PROTO_MAX_CALLS];  /* newest first */
+	int nholds;
+	struct board_hold holds[PROTO_MAX_HOLDS];
+	int ngone;
+	char gone[PROTO_MAX_HOLDS][PROTO_TICKET_ID_MAX]; /* left the holds */
+	int issued_today, doses_today, target; /* -1: unchanged */
+};
+
 /* ---- the organisers' figures (GET /v1/events/{ev}/stats) ---------------
  * Whole numbers are long long; -1 in a field said to be nullable stands for
  * null (no data yet), as 0 does for a time and "" for a string. */
@@ -328,6 +351,24 @@ int proto_call_decode(const struct cJSON *j, struct call *c, char *err);
 
 struct cJSON *proto_board_encode(const struct board *b, int utc_offset_s);
 int proto_board_decode(const struct cJSON *j, struct board *b, char *err);
+
+/* The delta's codec (protocol/proto_board.c); decoding checks each entry
+ * as the board's decoder does. */
+struct cJSON *proto_board_delta_encode(const struct board_delta *d, int utc_offset_s);
+int proto_board_delta_decode(const struct cJSON *j, struct board_delta *d, char *err);
+/* The changes from board a to board b into d (protocol/proto_board_delta.c):
+ * 1 when something changed, 0 when nothing did (`at` aside), -1 when b
+ * cannot be told as changes of a (other stages or stations, or calls that
+ * are not a's with new ones in front, as when a new day clears them): send
+ * b whole. */
+int proto_board_diff(const struct board *a, const struct board *b, struct board_delta *d);
+/* Applies a delta to a board kept by a client: stages and stations
+ * replaced by id, new calls and holds merged in their order (newest call
+ * first, soonest hold first), the lists cut to the board's maximum. */
+void proto_board_apply(struct board *b, const struct board_delta *d);
+/* A call event into a kept board: first among its calls, unless it is
+ * there already (the same ticket, station, time and recall); 1 when added. */
+int proto_board_add_call(struct board *b, const struct call *c);
 
 /* The stats decoder allocates s->areas (NULL when there are none); after
  * a failed decode nothing is left to free.  proto_stats_free frees it and

@@ -147,7 +147,7 @@
       if (was && up) requestRefresh();   // what happened while it was down
       banner();
     },
-    on: { board: changed, call: changed, ticket: changed, station: changed },
+    on: { board: changed, delta: changed, call: changed, ticket: changed, station: changed },
   });
 
   function changed() {

@@ -453,6 +453,10 @@
     return { tr: tr, act: act };
   }
 
+  // the board kept from the stream (board_state.js): the first stage's
+  // queue and the day's tickets
+  var keep = antreBoard.keeper();
+
   function renderBoard(b) {
     var first = (info.stages || [])[0];
     (b.stages || []).forEach(function (s) {
@@ -466,6 +470,11 @@
       $("issued").textContent = String(b.issued_today);
       $("fig-issued").hidden = false;
     }
+  }
+
+  function onBoard(m) {
+    stream.mark(true);
+    if (keep.take(m.type, m.data)) renderBoard(keep.board);
   }
 
   // A press on a row's button (data-act) in the ticket table `tbody`: fn(the
@@ -486,10 +495,7 @@
     keep: function () { return running; },
     state: antre.liveMark,
     on: {
-      board: function (m) {
-        stream.mark(true);
-        try { renderBoard(JSON.parse(m.data)); } catch (e) { /* a bad frame: wait for the next */ }
-      },
+      board: onBoard, delta: onBoard,
       ticket: function (m) {
         try { update(JSON.parse(m.data)); } catch (e) { /* ignored */ }
       },

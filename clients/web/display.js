@@ -10,8 +10,6 @@
 // `chromium --kiosk --autoplay-policy=no-user-gesture-required` needs no click.
 "use strict";
 (function () {
-  var DIGITS = ["nol", "satu", "dua", "tiga", "empat", "lima", "enam", "tujuh", "delapan",
-    "sembilan"];
   var SOUND_KEY = "antre.display.sound";
   var RETRY_MS = 3000;
   var ANNOUNCE_MAX_AGE_MS = 60000; // replayed calls older than this are shown, not spoken
@@ -19,46 +17,8 @@
   var FLASH_MS = 10000;
   var WAV_MAX_MS = 20000;          // a played call that never ends is given up
 
-  // ---- words --------------------------------------------------------------
-
-  // A number in Indonesian words: 3 "tiga", 11 "sebelas", 24 "dua puluh empat".
-  function numberWords(n) {
-    n = Math.floor(Number(n));
-    if (!isFinite(n) || n < 0) return "";
-    if (n < 10) return DIGITS[n];
-    if (n === 10) return "sepuluh";
-    if (n === 11) return "sebelas";
-    if (n < 20) return DIGITS[n - 10] + " belas";
-    if (n < 100)
-      return DIGITS[Math.floor(n / 10)] + " puluh" + (n % 10 ? " " + DIGITS[n % 10] : "");
-    if (n < 1000) {
-      var h = Math.floor(n / 100), rest = n % 100;
-      return (h === 1 ? "seratus" : DIGITS[h] + " ratus") + (rest ? " " + numberWords(rest) : "");
-    }
-    if (n < 1000000) {
-      var k = Math.floor(n / 1000), r = n % 1000;
-      return (k === 1 ? "seribu" : numberWords(k) + " ribu") + (r ? " " + numberWords(r) : "");
-    }
-    return String(n).split("").map(function (d) { return DIGITS[+d]; }).join(" ");
-  }
-
-  // What is said for a call: "Nomor antrean A nol satu tujuh, silakan ke meja
-  // vaksinasi tiga".  Letters stay letters, digits are read one by one, other
-  // characters ("-") are silent; a recall starts with "Panggilan ulang".
-  function speechText(call, stageName) {
-    var words = [];
-    String(call.code || "").toUpperCase().split("").forEach(function (ch) {
-      if (ch >= "0" && ch <= "9") words.push(DIGITS[+ch]);
-      else if (/[A-Z]/.test(ch)) words.push(ch);
-    });
-    var desk = String(stageName || call.stage || "").toLocaleLowerCase("id-ID");
-    var text = "nomor antrean " + words.join(" ") + ", silakan ke meja " + desk + " " +
-      numberWords(stationNumber(call));
-    return call.recall ? "Panggilan ulang, " + text : "N" + text.slice(1);
-  }
-
-  window.antreSpeechText = speechText;
-  window.antreNumberWords = numberWords;
+  // what is said, and a call's desk number (display_words.js)
+  var speechText = window.antreSpeechText, stationNumber = window.antreStationNumber;
 
   // ---- state --------------------------------------------------------------
 
@@ -66,7 +26,8 @@
   var ev = params.get("event") || "";
   var info = null;                 // the event definition
   var stageNames = {};
-  var board = null;                // the latest snapshot
+  var keep = antreBoard.keeper();  // the board from the stream (board_state.js)
+  var board = null;                // keep.board, once the first came
   var calls = [];                  // newest first
   var tiles = {};                  // station id -> its element
   var stageRows = {};              // stage id -> its row under "Sedang dilayani"
@@ -84,12 +45,6 @@
     if (cls) e.className = cls;
     if (text !== undefined) e.textContent = text;
     return e;
-  }
-
-  function stationNumber(c) {
-    if (c.station_number) return c.station_number;
-    var s = String(c.station || ""), i = s.lastIndexOf("-");
-    return i >= 0 ? +s.slice(i + 1) : 0;
   }
 
   function holdMinutes(stage) {
@@ -519,13 +474,27 @@
     return true;
   }
 
+  // What a delta changed is drawn again; its calls that this page has not
+  // had as events are handled as new ones (the board shows where they are).
+  function applyDelta(what, d) {
+    if (d.at) serverSkew = new Date(d.at).getTime() - Date.now();
+    (d.stations || []).forEach(function (s) { if (s.ticket) delete stateSeen[s.ticket.id]; });
+    var missed = (d.calls || []).filter(markSeen).reverse();
+    calls = board.calls.slice();
+    if (what.stations) renderStations();
+    if (what.calls) renderCalls();
+    if (what.stages) renderStages();
+    if (what.holds) renderHolds();
+    if (what.counts) renderDoses();
+    missed.forEach(function (c) { onCall(c, true); });
+  }
+
   // A call as it happens, or replayed after a reconnect, or found on a board
-  // after one (fromBoard: the board already shows where everyone is).
+  // or a delta after one (fromBoard: it already shows where everyone is).
   function onCall(c, fromBoard) {
     if (!fromBoard) {
       if (!markSeen(c)) return;
-      calls.unshift(c);
-      calls.length = Math.min(calls.length, 10);
+      calls = board ? board.calls.slice() : [c].concat(calls).slice(0, 10);
     }
     var t = tiles[c.station];
     if (t && !fromBoard) {
@@ -569,10 +538,18 @@
     on: {
       board: function (m) {
         setOffline(false);
-        try { applyBoard(JSON.parse(m.data)); } catch (e) { /* a bad snapshot: wait for the next */ }
+        if (keep.take("board", m.data)) applyBoard(keep.board);
+      },
+      delta: function (m) {
+        var what = keep.take("delta", m.data);
+        if (what) applyDelta(what, JSON.parse(m.data));
+      },
+      station: function (m) {
+        if (keep.take("station", m.data)) renderStations();   // paused, resumed
       },
       call: function (m) {
         setOffline(false);
+        keep.take("call", m.data);   // into the board's last calls first
         try { onCall(JSON.parse(m.data)); } catch (e) { /* ignore a bad entry */ }
       },
       ticket: function (m) {

@@ -23,7 +23,6 @@
 (function () {
   var PERIOD_MS = 30000;
   var CONFIRM_MS = 4000;
-  var CALLS_SHOWN = 8;
   var STATE_NAMES = {
     waiting: "menunggu", called: "dipanggil", serving: "sedang dilayani", skipped: "dilewati",
     done: "selesai", deferred: "ditunda", refused: "ditolak", cancelled: "dibatalkan",
@@ -486,26 +485,25 @@
     else if ($("w-sub").textContent === "") $("w-sub").textContent = n ? "orang" : "tidak ada yang menunggu";
   }
 
-  function renderBoard(b) {
+  // The kept board (board_state.js) after a board, delta or call: what
+  // changed is drawn again (the counts, the stage's last calls, and this
+  // desk read back when the board says another device moved it).
+  var keep = antreBoard.keeper();
+
+  function onBoard(m) {
+    stream.mark(true);
+    var what = keep.take(m.type, m.data);
+    if (what) renderBoard(keep.board, what);
+  }
+
+  function renderBoard(b, what) {
     (b.stages || []).forEach(function (s) {
       if (s.id === station.stage) setWaiting(s, true);
     });
-    var ul = $("calls");
-    clear(ul);
-    var mine = (b.calls || []).filter(function (c) { return c.stage === station.stage; })
-      .slice(0, CALLS_SHOWN);
-    mine.forEach(function (c) {
-      var li = el("li", c.station === stationId ? "mine" : "");
-      li.appendChild(el("span", "c-code", c.code));
-      li.appendChild(el("span", "c-where", (c.station === stationId ? "meja ini" :
-        "meja " + c.station_number) + (c.recall ? " · ulang" : "")));
-      li.appendChild(el("span", "c-time", hhmm(c.at)));
-      ul.appendChild(li);
-    });
-    if (!mine.length) ul.appendChild(el("li", "none", "Belum ada panggilan di tahap ini."));
+    if (what.calls) lists.renderCalls(b.calls || [], station.stage, stationId);
     // another device, or the server, moved this station on: read it back
     (b.stations || []).forEach(function (s) {
-      if (s.id !== stationId || busy) return;
+      if (s.id !== stationId || busy || !what.stations) return;
       var tid = s.ticket ? s.ticket.id : null;
       if (tid !== (held ? held.id : null) || s.state !== station.state) scheduleRefresh();
     });
@@ -520,10 +518,7 @@
       if (was && up) { scheduleRefresh(); lists.scheduleDeferred(); }
     },
     on: {
-      board: function (m) {
-        stream.mark(true);
-        try { renderBoard(JSON.parse(m.data)); } catch (e) { /* a bad frame: wait for the next */ }
-      },
+      board: onBoard, delta: onBoard, call: onBoard,
       ticket: function (m) {
         var t;
         try { t = JSON.parse(m.data); } catch (e) { return; }

@@ -1,4 +1,5 @@
-// The station page's call-back lists (station.js): the tickets skipped at
+// The station page's lists (station.js): the stage's last calls (from the
+// board the page keeps), and the call-back lists: the tickets skipped at
 // this desk (kept in sessionStorage, newest first, up to 8) and the
 // stage's deferred tickets (GET …/stations/{st}/deferred, earliest first,
 // refreshed when the stream shows one of the stage become deferred or
@@ -8,6 +9,7 @@
 "use strict";
 (function () {
   var $ = antre.$, el = antre.el, clear = antre.clear;
+  var CALLS_SHOWN = 8;             // the stage's last calls shown
 
   function listed(l, id) { return l.some(function (x) { return x.id === id; }); }
 
@@ -132,6 +134,21 @@
       loadDeferred: loadDeferred,
       scheduleDeferred: scheduleDeferred,
       render: function () { renderSkipped(); renderDeferred(); },
+      // The stage's last calls (of the board's, newest first), this desk's marked.
+      renderCalls: function (calls, stage, me) {
+        var ul = $("calls");
+        clear(ul);
+        var mine = calls.filter(function (c) { return c.stage === stage; }).slice(0, CALLS_SHOWN);
+        mine.forEach(function (c) {
+          var li = el("li", c.station === me ? "mine" : "");
+          li.appendChild(el("span", "c-code", c.code));
+          li.appendChild(el("span", "c-where", (c.station === me ? "meja ini" :
+            "meja " + c.station_number) + (c.recall ? " · ulang" : "")));
+          li.appendChild(el("span", "c-time", antre.hhmm(c.at)));
+          ul.appendChild(li);
+        });
+        if (!mine.length) ul.appendChild(el("li", "none", "Belum ada panggilan di tahap ini."));
+      },
       deferred: function () { return deferred; },
     };
   };

@@ -30,7 +30,9 @@
 // {k:"down"}, {k:"beat"} (a heartbeat), {k:"msg", t: type, d: data, id}.
 // A page that joins a stream already open is told at once what a new
 // stream would have said first: "open" (or "down"), and the last message
-// of each type that carries no id (the board snapshot).
+// of each type that carries no id (the figures), the board as the deltas
+// and calls since have made it (board_state.js; a delta is never told
+// again).
 "use strict";
 (function (self) {
   var RETRY_MS = 5000;              // after an HTTP error, as common.js
@@ -46,6 +48,8 @@
     this.retry = 3000;              // the server's retry: replaces it
     this.state = "";                // "", "open" or "down"
     this.kept = {};                 // type -> its last message without an id
+    this.bk = self.antreBoard ? self.antreBoard.keeper() : null; // the board, kept
+    this.stale = false;             // kept.board is older than bk.board
     this.gen = 0;                   // the current try; older callbacks are ignored
     this.closed = false;
     this.ctl = null;
@@ -134,7 +138,7 @@
     if (line === "") {
       if (ev.d.length) {
         var m = { k: "msg", t: ev.t || "message", d: ev.d.join("\n"), id: this.lastId };
-        if (!ev.id) this.kept[m.t] = m;
+        this.keep(m, ev.id);
         this.emit(m);
       }
       ev.t = "";
@@ -155,9 +159,26 @@
     else if (f === "retry" && /^\d+$/.test(v)) this.retry = Number(v);
   };
 
+  // What a page that joins later is to be told of this message.
+  Source.prototype.keep = function (m, withId) {
+    if (this.bk && (m.t === "board" || m.t === "delta" || m.t === "call" || m.t === "station")) {
+      if (this.bk.take(m.t, m.d) && m.t !== "board") this.stale = true;
+      if (m.t === "board") {
+        this.kept.board = m;
+        this.stale = false;
+      }
+    } else if (!withId && m.t !== "delta") {
+      this.kept[m.t] = m;
+    }
+  };
+
   // What a page that joins now is told first.
   Source.prototype.replay = function (fn) {
     var s = this;
+    if (s.stale && s.bk.board) {
+      s.kept.board = { k: "msg", t: "board", d: JSON.stringify(s.bk.board), id: s.lastId };
+      s.stale = false;
+    }
     if (s.state === "open") fn({ k: "open", hb: s.hb });
     else if (s.state === "down") fn({ k: "down" });
     Object.keys(s.kept).forEach(function (t) { fn(s.kept[t]); });
@@ -493,8 +514,10 @@
     return t;
   }
 
-  if (typeof SharedWorkerGlobalScope === "function" && self instanceof SharedWorkerGlobalScope)
+  if (typeof SharedWorkerGlobalScope === "function" && self instanceof SharedWorkerGlobalScope) {
+    try { self.importScripts("/web/board_state.js"); } catch (e) { /* boards kept whole only */ }
     self.onconnect = connect;
+  }
   else
     self.antreStreams = streams;
 })(self);

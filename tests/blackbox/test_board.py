@@ -7,6 +7,8 @@ to the new size, a killed antred brings the "TERPUTUS" line, and a new
 antred on the same port brings the board back with the call made
 meanwhile (through a second daemon on the same Redis).  A relay in front of
 antred records the request heads, to see the reconnect send Last-Event-ID.
+With sse-board-every 3600 (a third daemon) the board follows the stream's
+deltas alone: a call and the counts show without a second whole board.
 
 Needs tmux.  The client is ANTRE_CLI (tests/run.sh sets it), by default
 build/antre."""
@@ -379,3 +381,45 @@ def test_live_board_under_tmux():
         relay.close()
         if d1.proc.poll() is not None:
             d1.start()
+
+
+def test_live_board_follows_deltas():
+    """With sse-board-every 3600 antred sends the whole board once, then only
+    deltas: the board shows a call, its desk and the new counts from them."""
+    d3 = Antred(redis.url, binary=TEST_CLOCK["binary"],
+                extra=TEST_CLOCK["extra"] + ["sse-board-every 3600"])
+    tmux = Tmux(tmp)
+    err = os.path.join(tmp, "board3.err")
+    cmd = "exec %s -u http://127.0.0.1:%d board demo 2>%s" % (CLI, d3.port, err)
+    try:
+        d3.wait_redis_up()
+        tmux("new-session", "-d", "-s", "board", "-x", "100", "-y", "30", cmd)
+        tmux.wait_screen(lambda s: "ANTREAN MENUNGGU" in s, 5, "the first board")
+
+        def shows(want):
+            return lambda s: waiting_in(s) == want
+
+        def counts():
+            return {s["name"]: s["waiting"] for s in d3.get(EV + "/board")[2]["stages"]}
+        tmux.wait_screen(shows(counts()), 5, "the counts of the first board")
+        for _ in range(2):
+            st, _, b = d3.post(EV + "/tickets", {"service": "dose1"}, role="desk")
+            assert st == 201, b
+        want = counts()
+        tmux.wait_screen(shows(want), 5, "%r from a delta" % want)
+        code = station("registration-2", "skip", d=d3) and \
+            station("registration-2", "call", d=d3)["ticket"]["code"]
+        station("registration-1", "skip", d=d3)
+        want = counts()
+        scr = tmux.wait_screen(lambda s: waiting_in(s) == want and
+                               "Nomor %s silakan ke meja Pendaftaran 2" % code in s, 5,
+                               "the call of %s and %r from deltas" % (code, want))
+        assert "Tiket hari ini: %d" % d3.get(EV + "/board")[2]["issued_today"] in scr, scr
+        tmux("send-keys", "-t", "board", "C-c")
+        with open(err) as f:
+            errtext = f.read()
+        for mark in SANITIZER_MARKS:
+            assert mark not in errtext, "sanitizer report from antre:\n" + errtext
+    finally:
+        tmux("kill-server", check=False)
+        d3.stop()

@@ -25,6 +25,7 @@ import string
 import threading
 import time
 
+from board_model import kept, without_at
 from harness import ANTRED_TEST, DEMO_EVENT, TOKENS, Antred, Redis, pin_clocks, wait_until
 
 redis = None
@@ -483,22 +484,24 @@ def test_display_stream_order_ids_times_board():
         assert abs(to_ms(called_["at"]) - time.time() * 1000) < 60000, called_
         check_no_personal_data(s)
 
-        # boards: none with an id, and the latest matches GET /board once quiet
+        # the board and its deltas: none with an id, and the board a client
+        # keeps from them matches GET /board once quiet
         time.sleep(0.6)
         want = get_board(ev)
-        s.wait(lambda s: {k: v for k, v in s.of("board")[-1].json.items() if k != "at"} ==
-               {k: v for k, v in want.items() if k != "at"}, 2,
-               "a board event equal to GET /board (%r)" % want)
-        last = s.of("board")[-1].json
+        s.wait(lambda s: without_at(kept(s.snapshot())) == without_at(want), 2,
+               "the board kept from board and delta events equal to GET /board (%r)" % want)
+        last = kept(s.snapshot())
         assert [x["waiting"] for x in last["stages"]] == [x["waiting"] for x in want["stages"]]
         assert last["calls"][0]["ticket"] == t["id"], last
-        to_ms(last["at"])
-        for b in s.of("board"):
+        assert len(s.of("board")) == 1 and s.of("delta"), s.events
+        for b in s.of("board") + s.of("delta"):
             assert b.id is None, b
-        # a board showed the ticket waiting between the issue and the call, or the
+            to_ms(b.json["at"])
+        # a delta showed the ticket waiting between the issue and the call, or the
         # changes were coalesced into the final one: either way never a wrong count
-        for b in s.of("board"):
-            assert b.json["stages"][0]["waiting"] in (0, 1), b
+        for b in s.of("board") + s.of("delta"):
+            for st in b.json.get("stages", []):
+                assert st["id"] != "registration" or st["waiting"] in (0, 1), b
         assert s.error is None and not s.eof, (s.error, s.eof)
 
         # an HTTP/1.0 client gets the same stream, not chunked
@@ -506,7 +509,9 @@ def test_display_stream_order_ids_times_board():
         assert old.headers["content-type"].startswith("text/event-stream"), old.headers
         assert [(e.id, e.type, e.data) for e in old.live()] == \
             [(e.id, e.type, e.data) for e in live], old.live()
-        assert old.of("board") and old.error is None and not old.eof, (old.error, old.items)
+        old.wait(lambda s: without_at(kept(s.snapshot())) == without_at(want), 2,
+                 "the HTTP/1.0 client's board equal to GET /board")
+        assert old.error is None and not old.eof, (old.error, old.items)
     finally:
         s.close()
         old.close()
@@ -763,9 +768,9 @@ def test_a_backlog_read_at_once_does_not_cut_a_reader_that_keeps_up():
         stop_clean(b)
 
 
-# ---- 5. boards are coalesced ---------------------------------------------------------
+# ---- 5. board changes are coalesced -------------------------------------------------
 
-def test_board_events_are_coalesced_under_a_burst():
+def test_board_deltas_are_coalesced_under_a_burst():
     ev = "coal"
     s = subscribe(d, ev).wait_started()
     try:
@@ -775,21 +780,26 @@ def test_board_events_are_coalesced_under_a_burst():
         tickets = issue_many(ev, n, threads=16)
         t_issued = time.monotonic()
         s.wait(lambda s: len(s.of("ticket")) >= n, 15, "all %d ticket events" % n)
-        # the last board shows the final count (coalescing loses no final state)
-        s.wait(lambda s: s.of("board")[-1].json["stages"][0]["waiting"] == n, 3,
-               "a board with all %d waiting" % n)
+        # the board kept from the deltas shows the final count (coalescing
+        # loses no final state)
+        s.wait(lambda s: kept(s.snapshot())["stages"][0]["waiting"] == n, 3,
+               "a delta with all %d waiting" % n)
         t_end = time.monotonic() + 0.5
         time.sleep(0.5)
         got = [e.json["id"] for e in s.of("ticket")]
         assert len(got) == n and set(got) == {t["id"] for t in tickets}, (len(got), len(set(got)))
         check_ids_increase(s.live())
-        boards = [e for e in s.of("board") if e.t >= t0]
+        changes = [e for e in s.of("board") + s.of("delta") if e.t >= t0]
+        changes.sort(key=lambda e: e.t)
         elapsed = t_end - t0
-        assert 1 <= len(boards) <= 5 * elapsed + 2, \
-            "%d board events in %.2f s (issuing took %.2f s)" % (len(boards), elapsed, t_issued - t0)
-        gaps = [b.t - a.t for a, b in zip(boards, boards[1:])]
-        assert not gaps or min(gaps) > 0.15, "boards %.3f s apart" % min(gaps)
-        waiting = [b.json["stages"][0]["waiting"] for b in boards]
+        assert 1 <= len(changes) <= 5 * elapsed + 2, \
+            "%d board and delta events in %.2f s (issuing took %.2f s)" % (
+                len(changes), elapsed, t_issued - t0)
+        assert len(s.of("board")) == 1, "a whole board came again before sse-board-every"
+        gaps = [b.t - a.t for a, b in zip(changes, changes[1:])]
+        assert not gaps or min(gaps) > 0.15, "deltas %.3f s apart" % min(gaps)
+        waiting = [st["waiting"] for e in changes for st in e.json.get("stages", [])
+                   if st["id"] == "registration"]
         assert waiting == sorted(waiting), waiting
         assert s.error is None and not s.eof
     finally:

@@ -1,6 +1,6 @@
 /*
  * fuzz_protocol.c: the wire decoders of protocol/ (ticket, station, call,
- * board, error) on arbitrary JSON.
+ * board, delta, error) on arbitrary JSON.
  *
  * The input is parsed with cJSON_ParseWithLength and handed to every
  * decoder.  A decoder must not crash, must leave a NUL-terminated reason in
@@ -31,6 +31,7 @@ static struct ticket ticket_a, ticket_b;
 static struct station station_a, station_b;
 static struct call call_a, call_b;
 static struct board board_a, board_b;
+static struct board_delta delta_a, delta_b;
 static struct proto_error error_a, error_b;
 
 /* Index of the first of n elements of size `elem` that differ, or -1. */
@@ -172,6 +173,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    proto_board_decode, board_a, board_b);
 	} else
 		check_err("board", err);
+
+	memset(err, 0, sizeof err);
+	if (proto_board_delta_decode(j, &delta_a, err) == 0) {
+		for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++)
+			TRIP("delta", j, proto_board_delta_encode(&delta_a, offsets[i]),
+			    proto_board_delta_decode, delta_a, delta_b);
+		/* applied to whatever board the input made (or the last) */
+		proto_board_apply(&board_a, &delta_a);
+	} else
+		check_err("delta", err);
 
 	memset(err, 0, sizeof err);
 	if (proto_error_decode(j, &error_a, err) == 0)

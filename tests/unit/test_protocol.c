@@ -623,6 +623,72 @@ static void test_board_roundtrip(void **state)
 	free(back);
 }
 
+/* A board b2 made from b1 by calls, a stage's count, a desk, a hold that
+ * ended and one that began: the delta of b1 -> b2 over the wire, applied
+ * to b1, gives b2; no change gives 0, and a new day's calls -1. */
+static void test_board_delta(void **state)
+{
+	(void)state;
+	struct board *b1 = malloc(sizeof *b1), *b2 = malloc(sizeof *b2), *kept = malloc(sizeof *kept);
+	struct board_delta *d = malloc(sizeof *d), *back = malloc(sizeof *back);
+	char err[PROTO_ERR_MAX] = "";
+	struct call c;
+
+	assert_non_null(b1); assert_non_null(b2); assert_non_null(kept);
+	assert_non_null(d); assert_non_null(back);
+	make_board(b1);
+	*b2 = *b1;
+	assert_int_equal(proto_board_diff(b1, b2, d), 0);
+	b2->at += 1000;
+	b2->stages[1].waiting = 3;
+	make_station(&b2->stations[2], "screening", 1, STATION_OPEN, "t_9", "A-009");
+	for (int i = 0; i < 9; i++) {             /* nine new calls: two old ones drop */
+		make_call(&c, "t_9", "A-009", "screening", 1, i > 0, 1795397001000 + i);
+		proto_board_add_call(b2, &c);
+	}
+	assert_int_equal(b2->ncalls, PROTO_MAX_CALLS);
+	b2->holds[0] = b2->holds[1];
+	strcpy(b2->holds[1].ticket_id, "20261123-C004");
+	b2->holds[1].until = 1795398900000;
+	b2->doses_today++;
+	assert_int_equal(proto_board_diff(b1, b2, d), 1);
+	assert_int_equal(d->nstages, 1);
+	assert_int_equal(d->nstations, 1);
+	assert_int_equal(d->ncalls, 9);
+	assert_int_equal(d->nholds, 1);
+	assert_int_equal(d->ngone, 1);
+	assert_string_equal(d->gone[0], "20261123-A012");
+	assert_int_equal(d->issued_today, -1);
+	assert_int_equal(d->doses_today, 138);
+	cJSON *j = reparse(proto_board_delta_encode(d, OFF_WIB));
+	assert_null(cJSON_GetObjectItem(j, "issued_today"));
+	assert_int_equal(proto_board_delta_decode(j, back, err), 0);
+	cJSON_Delete(j);
+	*kept = *b1;
+	proto_board_apply(kept, back);
+	assert_board_eq(kept, b2);
+	/* a call applied twice, and one older than all ten, change nothing */
+	assert_int_equal(proto_board_add_call(kept, &b2->calls[0]), 0);
+	make_call(&c, "t_0", "A-000", "screening", 1, false, 1);
+	assert_int_equal(proto_board_add_call(kept, &c), 0);
+	assert_board_eq(kept, b2);
+	/* a new day: the calls start empty again, not a delta */
+	b2->ncalls = 0;
+	assert_int_equal(proto_board_diff(b1, b2, d), -1);
+	/* other stations: not a delta either */
+	*b2 = *b1;
+	b2->nstations--;
+	assert_int_equal(proto_board_diff(b1, b2, d), -1);
+	/* bad deltas are refused */
+	j = cJSON_Parse("{\"holds_gone\":[1]}");
+	assert_int_equal(proto_board_delta_decode(j, back, err), -1);
+	cJSON_Delete(j);
+	j = cJSON_Parse("{\"stages\":[{\"waiting\":1}]}");
+	assert_int_equal(proto_board_delta_decode(j, back, err), -1);
+	cJSON_Delete(j);
+	free(b1); free(b2); free(kept); free(d); free(back);
+}
+
 static void test_board_stage_shape(void **state)
 {
 	(void)state;
@@ -1341,6 +1407,7 @@ int main(void)
 		cmocka_unit_test(test_encode_oom),
 		cmocka_unit_test(test_stats_text_roundtrip),
 		cmocka_unit_test(test_stats_without_bottleneck_or_lists),
+		cmocka_unit_test(test_board_delta),
 		cmocka_unit_test(test_stats_bad),
 		cmocka_unit_test(test_stats_station_bound),
 		cmocka_unit_test(test_every_type_roundtrip_and_types),
