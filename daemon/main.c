@@ -361,7 +361,8 @@ int main(int argc, char **argv)
 	log_capture_libevent();
 	notify_init();
 	signal(SIGPIPE, SIG_IGN);
-	if ((server.base = event_base_new()) == NULL)
+	if ((server.base = event_base_new()) == NULL ||
+	    event_base_priority_init(server.base, SERVER_PRIORITIES) == -1)
 		fatalx("event_base_new failed");
 	for (int i = 0; signums[i]; i++) {
 		sigs[i] = evsignal_new(server.base, signums[i], on_signal, NULL);

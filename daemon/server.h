@@ -11,6 +11,16 @@
 
 #define SECRET_LEN 32
 
+/*
+ * The event loop's priorities.  libevent runs only the most urgent queue
+ * that has active events each round, so a request's reply (its Redis answer,
+ * its connection's write) goes before the fan-out to the streams, which
+ * run below: the follower's Redis reads and the subscribers' connections.
+ * Every other event is at the default, SERVER_PRIORITIES / 2.
+ */
+#define SERVER_PRIORITIES 3
+#define SERVER_PRIO_FANOUT 2
+
 struct event_base;
 struct evhttp;
 struct store;
