@@ -43,6 +43,7 @@ struct server {
 	int connections;                 /* open HTTP connections */
 	int inflight;                    /* requests not yet answered */
 	int stopping;
+	int worker;                      /* 1..workers, 0: the only process */
 };
 
 extern struct server server;

@@ -61,7 +61,7 @@ struct store {
 	struct event *retry_timer;
 	struct event *watch_timer;
 	struct op *head, *tail;          /* ops in flight, oldest first */
-	int priority;                    /* of its events, plus 1; 0: the default */
+	int priority;                    /* of its events plus 1, 0: default */
 };
 
 static void store_connect(struct store *s);
@@ -385,24 +385,19 @@ static void on_connect(const redisAsyncContext *cac, int status)
 	send_ready(s, ac);
 }
 
-/* The connection's events at the store's priority (store_set_priority):
- * hiredis 0.14's libevent adapter keeps one read and one write event. */
-static void store_apply_priority(struct store *s, redisAsyncContext *ac)
+int store_waiting(const struct store *s)
 {
-	redisLibeventEvents *e = ac->ev.data;
-
-	if (s->priority == 0 || e == NULL)
-		return;
-	if (event_priority_set(e->rev, s->priority - 1) == -1 ||
-	    event_priority_set(e->wev, s->priority - 1) == -1)
-		log_warnx("%s: cannot set the event priority", s->name);
+	return s->head != NULL;
 }
 
+/* hiredis 0.14's libevent adapter: one read and one write event */
 void store_set_priority(struct store *s, int priority)
 {
+	redisLibeventEvents *e = s->ac ? s->ac->ev.data : NULL;
+
 	s->priority = priority + 1;
-	if (s->ac)
-		store_apply_priority(s, s->ac);
+	if (e && (event_priority_set(e->rev, priority) || event_priority_set(e->wev, priority)))
+		log_warnx("%s: cannot set the event priority", s->name);
 }
 
 /* Connects to the node host:port (or the unix socket). */
@@ -424,10 +419,11 @@ static void store_connect_to(struct store *s, const char *host, int port)
 	ac->data = s;
 	s->conn_id++;
 	redisLibeventAttach(ac, s->base);
-	store_apply_priority(s, ac);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	s->ac = ac;
+	if (s->priority)
+		store_set_priority(s, s->priority - 1);
 	s->state = STORE_CONNECTING;
 	s->connect_ms = now_ms();
 }
