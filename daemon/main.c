@@ -28,6 +28,7 @@
 #define STOP_GRACE_MS 5000
 #define STOP_FLUSH_MS 500       /* after the grace: for the 503s to go out */
 #define STOP_SETTLE_MS 300      /* no request for this long: none is coming */
+#define STOP_TWICE_MS 1000      /* a worker's second stop signal sooner: the same */
 
 /* Command-line overrides, applied over the file at start and on reload. */
 static struct {
@@ -280,6 +281,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		report_status();
 		return;
 	}
+	/* a worker hears a stop twice when the service manager signals the
+	 * whole group and the parent passes its own on: one stop */
+	if (server.stopping && server.worker &&
+	    mono_ms() - (stop_deadline_ms - STOP_GRACE_MS) < STOP_TWICE_MS)
+		return;
 	if (server.stopping) {
 		log_info("second signal, stopping now");
 		if (server.inflight == 0)

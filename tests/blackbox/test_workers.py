@@ -6,8 +6,6 @@ acknowledged ticket is lost; SIGTERM to the parent stops every worker
 cleanly; SIGHUP reloads each; the per-address limits hold for the daemon
 as a whole; a worker that cannot listen stops the daemon with status 1."""
 
-import json
-import http.client
 import os
 import shutil
 import signal
@@ -16,7 +14,8 @@ import subprocess
 import threading
 import time
 
-from harness import ANTRED, TOKENS, Antred, Redis, wait_until
+from harness import ANTRED, Antred, Redis, wait_until
+from test_lifecycle import issue_loop
 from test_stream import Stream
 
 redis = None
@@ -94,31 +93,6 @@ def test_both_workers_serve_and_a_stream_on_either_gets_a_call():
         d.stop()
 
 
-def issue_loop(d, results, stop, deadline):
-    body = json.dumps({"service": "dose1"}).encode()
-    while not stop.is_set() and time.monotonic() < deadline:
-        conn = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
-        try:
-            conn.request("POST", "/v1/events/demo/tickets", body=body,
-                         headers={"Authorization": "Bearer " + TOKENS["desk"],
-                                  "Content-Type": "application/json"})
-            resp = conn.getresponse()
-            data = json.loads(resp.read())
-            if resp.status == 201:
-                results.append(("ok", data["ticket"]))
-            elif resp.status == 503 and data["error"]["code"] == "store_unavailable":
-                # a worker just started, its Redis connection not yet up:
-                # refused, nothing changed (as any antred that starts)
-                results.append(("refused", data))
-            else:
-                results.append(("error", "%d %r" % (resp.status, data)))
-        except (OSError, http.client.HTTPException) as e:
-            # the killed worker's connections: cut, never acknowledged
-            results.append(("cut", repr(e)))
-        finally:
-            conn.close()
-
-
 def test_a_killed_worker_is_started_again_and_no_ticket_is_lost():
     d = daemon()
     try:
@@ -141,7 +115,12 @@ def test_a_killed_worker_is_started_again_and_no_ticket_is_lost():
         assert before[1] in workers_of(d)            # the other one never stopped
         assert seen_workers(d) == {1, 2}
         ok = [t for kind, t in results if kind == "ok"]
-        errors = [r for r in results if r[0] == "error"]
+        # Not acknowledged, so nothing lost: the killed worker's requests,
+        # cut; and a 503 from the new worker before its Redis connection is
+        # up (as from any antred that starts), which changes nothing.
+        errors = [r for r in results if r[0] == "error" and not r[1].startswith("cut:")
+                  and "Connection" not in r[1]
+                  and not (r[1].startswith("503 ") and "store_unavailable" in r[1])]
         assert not errors, errors[:5]
         # every acknowledged ticket is there, each once
         assert len({t["id"] for t in ok}) == len(ok)
