@@ -451,7 +451,8 @@ int main(int argc, char **argv)
 	    ra->nsentinels ? "master " : "",     /* found through the sentinels */
 	    ra->nsentinels ? ra->master : ra->unix_path[0] ? ra->unix_path : ra->host);
 	notify_ready();
-	workers_ready(server.worker);
+	if (workers_ready(server.worker))
+		reload();
 	report_status();
 
 	event_base_dispatch(server.base);

@@ -33,6 +33,8 @@ static int nworkers;
 static int ready_pipe[2] = { -1, -1 };
 static int sigfd = -1;
 static sigset_t old_mask;
+static int reloads;              /* SIGHUPs the parent passed on */
+static int stale;                /* in a worker: the parent's configuration is old */
 
 static int64_t mono_ms(void)
 {
@@ -62,7 +64,14 @@ static pid_t spawn(int i)
 			_exit(0);
 		close(sigfd);
 		close(ready_pipe[0]);
-		sigprocmask(SIG_SETMASK, &old_mask, NULL);
+		/* the stop and reload signals wait (pending) until the worker
+		 * watches them: workers_ready */
+		sigset_t m = old_mask;
+		sigaddset(&m, SIGTERM);
+		sigaddset(&m, SIGINT);
+		sigaddset(&m, SIGHUP);
+		sigprocmask(SIG_SETMASK, &m, NULL);
+		stale = reloads > 0;
 		/* the parent alone speaks to the service manager */
 		unsetenv("NOTIFY_SOCKET");
 		unsetenv("WATCHDOG_USEC");
@@ -73,16 +82,18 @@ static pid_t spawn(int i)
 	return pid;
 }
 
-void workers_ready(int id)
+int workers_ready(int id)
 {
 	unsigned char b = (unsigned char)id;
 
 	if (ready_pipe[1] == -1)
-		return;
+		return 0;
 	if (write(ready_pipe[1], &b, 1) != 1)
 		log_warn("workers: cannot tell the parent this worker is ready");
 	close(ready_pipe[1]);
 	ready_pipe[1] = -1;
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	return stale;
 }
 
 static void signal_all(int sig)
@@ -198,8 +209,10 @@ static void on_signal(int sig, int *stopping)
 	if (sig == SIGCHLD)
 		return;
 	if (sig == SIGHUP) {
-		if (!*stopping)
+		if (!*stopping) {
+			reloads++;
 			signal_all(SIGHUP);
+		}
 		return;
 	}
 	if (!*stopping) {

@@ -18,7 +18,13 @@
  */
 int workers_start(int n);
 
-/* In worker `id`: it listens; the parent's READY=1 waits for all. */
-void workers_ready(int id);
+/*
+ * In worker `id`: it listens and watches its signals (SIGTERM, SIGINT and
+ * SIGHUP wait until then); the parent's READY=1 waits for all.  1 when the
+ * parent was told to reload since it read the configuration this worker
+ * started with (a worker started again): the worker reloads.  0 with one
+ * process.
+ */
+int workers_ready(int id);
 
 #endif

@@ -33,7 +33,8 @@ def teardown_module():
 def daemon(*extra):
     d = Antred(redis.url, extra=["workers 2", "log-level info"] + list(extra))
     d.wait_redis_up()
-    wait_until(lambda: len(workers_of(d)) == 2, what="two workers")
+    wait_until(lambda: "workers: 2 workers ready" in d.logtext(), what="two workers ready")
+    assert len(workers_of(d)) == 2
     return d
 
 
@@ -149,6 +150,30 @@ def test_sighup_reloads_every_worker():
         d.send_signal(signal.SIGHUP)
         wait_until(lambda: "antred.1 info: reloaded" in d.logtext() and
                    "antred.2 info: reloaded" in d.logtext(), what="both reloaded")
+        assert seen_workers(d) == {1, 2}
+    finally:
+        d.stop()
+
+
+def test_a_worker_started_again_after_a_reload_has_the_new_configuration():
+    d = daemon()
+    try:
+        new = "desk-" + "7c3e9a1f5b2d8046c7e3a9f1b5d28046"
+        with open(d.conf, "a") as f:
+            f.write("token desk %s\n" % new)
+        d.send_signal(signal.SIGHUP)
+        wait_until(lambda: d.logtext().count("info: reloaded") == 2, what="both reloaded")
+        before = workers_of(d)
+        os.kill(before[0], signal.SIGKILL)
+        wait_until(lambda: len(workers_of(d)) == 2 and workers_of(d) != before, timeout=10,
+                   what="the worker started again")
+        wait_until(lambda: d.logtext().count("info: reloaded") == 3, what="the new one reloaded")
+        d.wait_redis_up()
+        # the new token on 40 fresh connections (all on the worker that
+        # was not killed: 1 in 2**40): both workers know it
+        for _ in range(40):
+            st, _, b = d.get("/v1/whoami", token=new)
+            assert st == 200 and b["role"] == "desk", (st, b)
         assert seen_workers(d) == {1, 2}
     finally:
         d.stop()
