@@ -193,12 +193,7 @@ int follow_start(const struct redis_addr *addr, int timeout_ms,
 {
 	sink = to;
 	follower = store_new(server.base, "redis follow", addr, timeout_ms);
-	if (follower == NULL)
-		return -1;
-	/* A call's reply and the stream entry it wrote come back from Redis
-	 * together: the reply goes out first, then the fan-out. */
-	store_set_priority(follower, SERVER_PRIO_FANOUT);
-	return 0;
+	return follower ? 0 : -1;
 }
 
 void follow_set_addr(const struct redis_addr *addr, int timeout_ms)

@@ -47,6 +47,7 @@ static struct event *fanout_event;      /* at SERVER_PRIO_FANOUT */
 static int64_t fanout_hold_ms;          /* the fan-out waits until then, or 0 */
 
 #define FANOUT_HOLD_MS 5
+#define FANOUT_STARVE_MS 100
 
 static int64_t mono_ms(void);
 
@@ -238,6 +239,12 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 			event_base_loopexit(server.base, NULL);
 		}
 		return;
+	}
+	/* a load that keeps the requests' queue busy every round would hold
+	 * the fan-out (below them) for good: not longer than this */
+	if (fanout_hold_ms && now - fanout_hold_ms >= FANOUT_STARVE_MS) {
+		fanout_hold_ms = 0;
+		sse_flush();
 	}
 	follow_tick();
 	sse_tick();

@@ -13,10 +13,9 @@
 
 /*
  * The event loop's priorities.  libevent runs only the most urgent queue
- * that has active events each round, so a request's reply (its Redis answer,
- * its connection's write) goes before the fan-out to the streams, which
- * run below: the follower's Redis reads and the subscribers' connections.
- * Every other event is at the default, SERVER_PRIORITIES / 2.
+ * that has active events each round: the fan-out to the live streams
+ * (main.c) runs below everything else, so a request's reply goes out
+ * before it.  Every other event is at the default, SERVER_PRIORITIES / 2.
  */
 #define SERVER_PRIORITIES 3
 #define SERVER_PRIO_FANOUT 2

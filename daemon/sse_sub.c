@@ -227,8 +227,6 @@ void sub_link(struct sub *s)
 	struct hub *h = s->hub;
 
 	LIST_INSERT_HEAD(&h->subs, s, link);
-	/* its writes wait behind the requests' replies (server.h) */
-	bufferevent_priority_set(evhttp_connection_get_bufferevent(s->evcon), SERVER_PRIO_FANOUT);
 	if (s->ticket[0]) {
 		h->ntickets++;
 		watch_add(h, s);

@@ -61,7 +61,6 @@ struct store {
 	struct event *retry_timer;
 	struct event *watch_timer;
 	struct op *head, *tail;          /* ops in flight, oldest first */
-	int priority;                    /* of its events plus 1, 0: default */
 };
 
 static void store_connect(struct store *s);
@@ -390,16 +389,6 @@ int store_waiting(const struct store *s)
 	return s->head != NULL;
 }
 
-/* hiredis 0.14's libevent adapter: one read and one write event */
-void store_set_priority(struct store *s, int priority)
-{
-	redisLibeventEvents *e = s->ac ? s->ac->ev.data : NULL;
-
-	s->priority = priority + 1;
-	if (e && (event_priority_set(e->rev, priority) || event_priority_set(e->wev, priority)))
-		log_warnx("%s: cannot set the event priority", s->name);
-}
-
 /* Connects to the node host:port (or the unix socket). */
 static void store_connect_to(struct store *s, const char *host, int port)
 {
@@ -422,8 +411,6 @@ static void store_connect_to(struct store *s, const char *host, int port)
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	s->ac = ac;
-	if (s->priority)
-		store_set_priority(s, s->priority - 1);
 	s->state = STORE_CONNECTING;
 	s->connect_ms = now_ms();
 }

@@ -33,9 +33,6 @@ struct store *store_new(struct event_base *base, const char *name,
     const struct redis_addr *addr, int timeout_ms);
 /* 1 while commands sent still wait for their replies. */
 int store_waiting(const struct store *s);
-/* Runs the store's Redis events at this libevent priority from now on
- * (the follower's below the requests': server.h, SERVER_PRIO_FANOUT). */
-void store_set_priority(struct store *s, int priority);
 /* Drops the connection; pending callbacks are called with NULL first. */
 void store_free(struct store *s);
 /* Drops the connection for good (a stop that cannot wait any longer):
