@@ -38,6 +38,7 @@ CORE_SRC = \
 	daemon/event_clock.c \
 	daemon/nik.c \
 	daemon/server.c \
+	daemon/workers.c \
 	daemon/sentinel.c \
 	daemon/store.c \
 	daemon/store_script.c \

@@ -9,9 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum key_type { KEY_INT, KEY_PATH, KEY_STRING, KEY_LISTEN, KEY_REDIS,
-	KEY_TOKEN, KEY_LOG_LEVEL, KEY_ECC, KEY_ADDR };
+	KEY_TOKEN, KEY_LOG_LEVEL, KEY_ECC, KEY_ADDR, KEY_WORKERS };
 
 struct config_key {
 	const char *name;
@@ -40,6 +41,7 @@ static const struct config_key config_keys[] = {
 	{ "areas-max-rows", KEY_INT, F(areas_max_rows), "100000", 1, 100000, "rows an area file (PUT /v1/areas) may have at most; its bytes are bounded by max-body-bytes" },
 	{ "max-header-bytes", KEY_INT, F(max_header_bytes), "8192", 1024, 1 << 16, "largest request head" },
 	{ "http-timeout", KEY_INT, F(http_timeout_s), "30", 1, 3600, "seconds a connection may stay silent, or take to send a whole request" },
+	{ "workers", KEY_WORKERS, F(workers), "1", 1, CONFIG_MAX_WORKERS, "processes serving on the same ports (SO_REUSEPORT): 1 to 64, or auto for one a core" },
 	{ "max-connections", KEY_INT, F(max_connections), "16000", 1, 1000000, "open HTTP connections at most" },
 	{ "max-connections-per-address", KEY_INT, F(max_connections_per_address), "4096", 1, 1000000, "open HTTP connections from one client address (an IPv6 /64) at most" },
 	{ "max-streams-per-address", KEY_INT, F(max_streams_per_address), "2048", 1, 1000000, "live streams opened without a token from one client address at most" },
@@ -492,6 +494,13 @@ static int config_set(struct config *c, const struct config_key *k,
 		}
 		*dst = val[0];
 		return 0;
+	case KEY_WORKERS:
+		if (strcmp(val, "auto") == 0) {
+			long n = sysconf(_SC_NPROCESSORS_ONLN);
+			*(int *)(void *)dst = n < k->min ? (int)k->min : n > k->max ? (int)k->max : (int)n;
+			return 0;
+		}
+		return set_int(k, val, (int *)(void *)dst, why, whylen);
 	case KEY_LOG_LEVEL:
 		if (log_level_parse(val, (enum log_level *)(void *)dst) == -1) {
 			snprintf(why, whylen, "log-level: '%s' is not error, warn, info or debug", val);

@@ -11,6 +11,7 @@
 #include "log.h"
 
 #define CONFIG_MAX_LISTEN 8
+#define CONFIG_MAX_WORKERS 64
 #define CONFIG_MAX_TOKENS 64
 /* A token must carry at least 128 bits by its alphabet: 22 characters of
  * base64url or wider, 32 of hex, 39 of digits (config_token_strength). */
@@ -73,6 +74,7 @@ struct config {
 	int areas_max_rows;              /* rows of an area file at most */
 	int max_header_bytes;
 	int http_timeout_s;
+	int workers;                     /* processes (SO_REUSEPORT); 1: no fork */
 	int max_connections;
 	int max_connections_per_address; /* open connections from one address */
 	int max_streams_per_address;     /* live streams without a token from one address */

@@ -426,8 +426,10 @@ int http_start(const struct route *const *list, size_t n)
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(server.http, on_request, NULL);
 	for (int i = 0; i < c->nlisten; i++) {
-		struct evhttp_bound_socket *b = evhttp_bind_socket_with_handle(
-		    server.http, c->listen[i].host, (ev_uint16_t)c->listen[i].port);
+		struct evhttp_bound_socket *b = c->workers > 1 ?
+		    http_conn_bind_shared(c->listen[i].host, c->listen[i].port) :
+		    evhttp_bind_socket_with_handle(server.http, c->listen[i].host,
+		    (ev_uint16_t)c->listen[i].port);
 		if (b == NULL) {
 			log_warn("http: cannot listen on %s:%d", c->listen[i].host,
 			    c->listen[i].port);

@@ -2,10 +2,13 @@
  * timeouts (http_tick) and the listeners' life. */
 #include "http_conn.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
 
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -342,6 +345,35 @@ int http_conn_init(void)
 		return -1;
 	evhttp_set_bevcb(server.http, on_new_bev, NULL);
 	return 0;
+}
+
+struct evhttp_bound_socket *http_conn_bind_shared(const char *host, int port)
+{
+	struct evutil_addrinfo hints = { 0 }, *ai = NULL;
+	struct evhttp_bound_socket *b;
+	char service[16];
+	int fd = -1, one = 1;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE;
+	snprintf(service, sizeof service, "%d", port);
+	if (evutil_getaddrinfo(host, service, &hints, &ai) != 0 || ai == NULL)
+		return NULL;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* the backlog evhttp_bind_socket gives, so one worker is as one daemon */
+	if (fd == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 128) == -1 ||
+	    (b = evhttp_accept_socket_with_handle(server.http, fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		evutil_freeaddrinfo(ai);
+		return NULL;
+	}
+	evutil_freeaddrinfo(ai);
+	return b;
 }
 
 void http_conn_listen(struct evhttp_bound_socket *b)

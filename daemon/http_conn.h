@@ -40,6 +40,10 @@ int64_t http_clock_us(void);
  * server.http; 0 or -1 (out of memory). */
 int http_conn_init(void);
 /* A listener http_start bound: paused and resumed with the bound. */
+/* A listening socket for one of `workers N`: bound with SO_REUSEPORT, so
+ * every worker has its own on the same address and the kernel spreads the
+ * connections over them.  NULL with errno set when it cannot be. */
+struct evhttp_bound_socket *http_conn_bind_shared(const char *host, int port);
 void http_conn_listen(struct evhttp_bound_socket *b);
 
 /* The connection a request came on, or NULL when it is not in the table. */

@@ -291,3 +291,20 @@ int limit_staff_reserve(const struct config *c)
 
 	return c->staff_reserve_connections < half ? c->staff_reserve_connections : half;
 }
+
+/* Of a daemon-wide limit, one worker's share: rounded up, so never 0. */
+static int limit_one_share(int limit, int n)
+{
+	return (int)(((long)limit + n - 1) / n);
+}
+
+void limit_share(struct config *c)
+{
+	int n = c->workers > 1 ? c->workers : 1;
+
+	c->max_connections = limit_one_share(c->max_connections, n);
+	c->max_connections_per_address = limit_one_share(c->max_connections_per_address, n);
+	c->max_streams_per_address = limit_one_share(c->max_streams_per_address, n);
+	c->staff_reserve_connections = limit_one_share(c->staff_reserve_connections, n);
+	c->auth_fail_limit = limit_one_share(c->auth_fail_limit, n);
+}

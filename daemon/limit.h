@@ -69,6 +69,13 @@ void limit_sweep(int64_t now_ms);
 int limit_count(void);
 void limit_free(void);
 
+/* With `workers N` every process counts on its own: each takes its share
+ * (1/N, rounded up) of max-connections, max-connections-per-address,
+ * max-streams-per-address, staff-reserve-connections and auth-fail-limit,
+ * so the daemon as a whole keeps them (the kernel spreads the connections
+ * over the workers).  At start and on reload; nothing with one worker. */
+void limit_share(struct config *c);
+
 /* Lowers c->max_connections to what RLIMIT_NOFILE allows, keeping
  * LIMIT_FD_RESERVE descriptors for Redis, files and the listeners, with a
  * warning; at start and on reload. */

@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 static enum log_level log_level = LOG_LEVEL_INFO;
+static char log_name[32] = "antred";    /* "antred.2" in the second worker */
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
@@ -27,15 +28,20 @@ static void log_vwrite(enum log_level level, int errnum, const char *fmt,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	if (errnum)
-		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ antred %s: %s: %s\n",
+		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: %s: %s\n",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_name,
 		    level_names[level], msg, strerror(errnum));
 	else
-		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ antred %s: %s\n",
+		fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s %s: %s\n",
 		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_name,
 		    level_names[level], msg);
+}
+
+void log_set_name(const char *name)
+{
+	snprintf(log_name, sizeof log_name, "%s", name);
 }
 
 void log_set_level(enum log_level level)

@@ -9,6 +9,8 @@ enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBU
 
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
+/* The name every line carries after the time ("antred" unless set). */
+void log_set_name(const char *name);
 void log_set_level(enum log_level level);
 /* 1 when messages of this level are written: check before costly arguments. */
 int log_enabled(enum log_level level);

@@ -22,11 +22,13 @@
 #include "server.h"
 #include "speech.h"
 #include "store.h"
+#include "workers.h"
 
 #define ANTRE_VERSION "0.1.0"
 #define STOP_GRACE_MS 5000
 #define STOP_FLUSH_MS 500       /* after the grace: for the 503s to go out */
 #define STOP_SETTLE_MS 300      /* no request for this long: none is coming */
+#define STOP_TWICE_MS 1000      /* a worker's second stop signal sooner: the same */
 
 /* Command-line overrides, applied over the file at start and on reload. */
 static struct {
@@ -41,8 +43,48 @@ static int64_t stop_deadline_ms;
 static int64_t stop_flush_ms;           /* 0 until the grace has run out */
 static int64_t stop_idle_ms;            /* since when none was in flight, or 0 */
 
+static struct event *fanout_event;      /* at SERVER_PRIO_FANOUT */
+static int64_t fanout_hold_ms;          /* the fan-out waits until then, or 0 */
+
+#define FANOUT_HOLD_MS 5
+#define FANOUT_STARVE_MS 100
+
+static int64_t mono_ms(void);
+
+/*
+ * The follower's read ends with the fan-out, which sends to every
+ * subscriber at once.  Redis may write a call's stream entry to the
+ * follower before the call's reply to the store (both come from the one
+ * script): sending at once would make that reply wait for the whole
+ * fan-out.  So the sending is an event of its own, at the fan-out's
+ * priority, that waits while the store has replies due, for at most
+ * FANOUT_HOLD_MS (under load some always are): the reply goes first.
+ */
+static void on_fanout(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval again = { 0, 1000 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (store_waiting(server.store) && mono_ms() < fanout_hold_ms) {
+		evtimer_add(fanout_event, &again);
+		return;
+	}
+	fanout_hold_ms = 0;
+	sse_flush();
+}
+
+static void fanout_soon(void)
+{
+	if (fanout_hold_ms == 0) {
+		fanout_hold_ms = mono_ms() + FANOUT_HOLD_MS;
+		event_active(fanout_event, EV_TIMEOUT, 0);
+	}
+}
+
 /* The follower hands every new stream entry to the fan-out (follow.h). */
-static const struct follow_sink sse_sink = { sse_round, sse_publish, sse_flush };
+static const struct follow_sink sse_sink = { sse_round, sse_publish, fanout_soon };
 
 static void usage(FILE *f)
 {
@@ -82,6 +124,11 @@ static int load_all(const char *path, struct config *c, struct event_set *set)
 		return -1;
 	}
 	apply_overrides(c);
+	if (server.cfg.workers && c->workers != server.cfg.workers) {
+		log_warnx("workers changes only on restart");
+		c->workers = server.cfg.workers;
+	}
+	limit_share(c);
 	limit_clamp_connections(c);
 	event_set_test_clock(c->test_clock, &c->redis);
 	event_set_retention_days(c->retention_days);
@@ -193,6 +240,12 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 		}
 		return;
 	}
+	/* a load that keeps the requests' queue busy every round would hold
+	 * the fan-out (below them) for good: not longer than this */
+	if (fanout_hold_ms && now - fanout_hold_ms >= FANOUT_STARVE_MS) {
+		fanout_hold_ms = 0;
+		sse_flush();
+	}
 	follow_tick();
 	sse_tick();
 	http_tick();
@@ -200,7 +253,9 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 		report_status();
 		last_status_ms = now;
 	}
-	if (now - last_sweep_ms >= 1000) {
+	/* the day-end sweep and the outbox drain write: one worker does them
+	 * (the first, started again under its number if it dies) */
+	if (server.worker <= 1 && now - last_sweep_ms >= 1000) {
 		queue_sweep();
 		coverage_drain_tick();   /* dose records left by a failure */
 		last_sweep_ms = now;
@@ -233,6 +288,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		report_status();
 		return;
 	}
+	/* a worker hears a stop twice when the service manager signals the
+	 * whole group and the parent passes its own on: one stop */
+	if (server.stopping && server.worker &&
+	    mono_ms() - (stop_deadline_ms - STOP_GRACE_MS) < STOP_TWICE_MS)
+		return;
 	if (server.stopping) {
 		log_info("second signal, stopping now");
 		if (server.inflight == 0)
@@ -313,6 +373,8 @@ static int parse_args(int argc, char **argv, const char **conf, int *check)
 static void stop_free(struct event **sigs, const int *signums)
 {
 	store_close(server.store);
+	sse_flush();                 /* a fan-out still waiting for its turn */
+	event_free(fanout_event);
 	sse_shutdown();
 	follow_stop();
 	http_free();
@@ -357,11 +419,18 @@ int main(int argc, char **argv)
 	}
 	server_events_replace(&set);
 	load_font();
+	/* the parent stays in workers_start; each worker goes on from here */
+	if ((server.worker = workers_start(server.cfg.workers)) != 0) {
+		char name[32];
+		snprintf(name, sizeof name, "antred.%d", server.worker);
+		log_set_name(name);
+	}
 
 	log_capture_libevent();
 	notify_init();
 	signal(SIGPIPE, SIG_IGN);
-	if ((server.base = event_base_new()) == NULL)
+	if ((server.base = event_base_new()) == NULL ||
+	    event_base_priority_init(server.base, SERVER_PRIORITIES) == -1)
 		fatalx("event_base_new failed");
 	for (int i = 0; signums[i]; i++) {
 		sigs[i] = evsignal_new(server.base, signums[i], on_signal, NULL);
@@ -371,6 +440,9 @@ int main(int argc, char **argv)
 	if ((cron_event = event_new(server.base, -1, EV_PERSIST, on_cron, NULL)) == NULL ||
 	    evtimer_add(cron_event, &tick) == -1)
 		fatalx("cannot start the housekeeping timer");
+	if ((fanout_event = event_new(server.base, -1, 0, on_fanout, NULL)) == NULL ||
+	    event_priority_set(fanout_event, SERVER_PRIO_FANOUT) == -1)
+		fatalx("out of memory");
 	if ((server.store = store_new(server.base, "redis", &server.cfg.redis,
 	    server.cfg.redis_timeout_ms)) == NULL)
 		fatalx("out of memory");
@@ -386,6 +458,8 @@ int main(int argc, char **argv)
 	    ra->nsentinels ? "master " : "",     /* found through the sentinels */
 	    ra->nsentinels ? ra->master : ra->unix_path[0] ? ra->unix_path : ra->host);
 	notify_ready();
+	if (workers_ready(server.worker))
+		reload();
 	report_status();
 
 	event_base_dispatch(server.base);

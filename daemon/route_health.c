@@ -9,7 +9,9 @@ static cJSON *health_body(const char *status, const char *redis)
 	cJSON *j = cJSON_CreateObject();
 
 	if (j == NULL || !cJSON_AddStringToObject(j, "status", status) ||
-	    !cJSON_AddStringToObject(j, "redis", redis)) {
+	    !cJSON_AddStringToObject(j, "redis", redis) ||
+	    /* with `workers N`: which one answered */
+	    (server.worker && !cJSON_AddNumberToObject(j, "worker", server.worker))) {
 		cJSON_Delete(j);
 		return NULL;
 	}

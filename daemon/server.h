@@ -11,6 +11,15 @@
 
 #define SECRET_LEN 32
 
+/*
+ * The event loop's priorities.  libevent runs only the most urgent queue
+ * that has active events each round: the fan-out to the live streams
+ * (main.c) runs below everything else, so a request's reply goes out
+ * before it.  Every other event is at the default, SERVER_PRIORITIES / 2.
+ */
+#define SERVER_PRIORITIES 3
+#define SERVER_PRIO_FANOUT 2
+
 struct event_base;
 struct evhttp;
 struct store;
@@ -33,6 +42,7 @@ struct server {
 	int connections;                 /* open HTTP connections */
 	int inflight;                    /* requests not yet answered */
 	int stopping;
+	int worker;                      /* 1..workers, 0: the only process */
 };
 
 extern struct server server;

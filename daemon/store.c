@@ -384,6 +384,11 @@ static void on_connect(const redisAsyncContext *cac, int status)
 	send_ready(s, ac);
 }
 
+int store_waiting(const struct store *s)
+{
+	return s->head != NULL;
+}
+
 /* Connects to the node host:port (or the unix socket). */
 static void store_connect_to(struct store *s, const char *host, int port)
 {

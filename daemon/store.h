@@ -31,6 +31,8 @@ typedef void store_reply_cb(const redisReply *reply, void *arg);
 /* Creates the store and starts connecting; NULL when out of memory. */
 struct store *store_new(struct event_base *base, const char *name,
     const struct redis_addr *addr, int timeout_ms);
+/* 1 while commands sent still wait for their replies. */
+int store_waiting(const struct store *s);
 /* Drops the connection; pending callbacks are called with NULL first. */
 void store_free(struct store *s);
 /* Drops the connection for good (a stop that cannot wait any longer):

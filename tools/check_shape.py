@@ -31,7 +31,7 @@ LAYERS = [
               "sign", "qr", "font", "ticket_print", "http_guard", "server", "speech",
               "sentinel", "areas"]),
     ("store", ["store", "store_*", "record", "stats", "stats_*", "metrics", "notify", "limit",
-               "coverage_store", "coverage"]),
+               "coverage_store", "coverage", "workers"]),
     ("io", ["http", "http_*", "queue", "follow"]),
     ("fanout", ["sse", "sse_*"]),
     ("routes", ["route_*", "routes"]),

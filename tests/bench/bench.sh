@@ -7,16 +7,19 @@
 #    with the same load (wrk, 50 connections).  Prints both, the ratio and
 #    antred's p99.
 # 2. live displays: BENCH_SSE_N (10,000) Server-Sent Events subscribers on
-#    one antred, then BENCH_SSE_CALLS (20) calls, one every
-#    BENCH_SSE_INTERVAL (300) ms; per call, the time until every subscriber
-#    has it, and the daemon's memory per idle subscriber.  The same against
+#    one antred, run with each `workers` of BENCH_SSE_WORKERS ("1 2"; the
+#    memory is the parent's and the workers' together), then
+#    BENCH_SSE_CALLS (20) calls, one every BENCH_SSE_INTERVAL (300) ms;
+#    per call, the time until every subscriber has it, and the daemon's
+#    memory per idle subscriber.  The same against
 #    nginx with the nchan module (one EventSource location,
 #    BENCH_NCHAN_WORKERS (2) workers), when Debian's nginx and
 #    libnginx-mod-nchan are installed, and against a bare epoll loop that
 #    only send()s (this machine's floor for one thread).  The load client
 #    is tests/bench/sse_load.c (BENCH_SSE_THREADS threads, 1).
 # 3. phones: BENCH_PHONES_N (10,000) people on their own ticket streams
-#    (signed, one ticket each, issued through the API) on one antred, then
+#    (signed, one ticket each, issued through the API) on one antred
+#    (`workers` BENCH_PHONES_WORKERS, 2: memory and CPU summed), then
 #    BENCH_PHONES_CALLS (50) calls, one every BENCH_PHONES_INTERVAL (200) ms;
 #    the time from a call to the called phone (p50, p99), antred's memory
 #    per phone stream, and antred's and Redis's CPU seconds per second per
@@ -136,6 +139,7 @@ sse_calls="${BENCH_SSE_CALLS:-20}"
 sse_interval="${BENCH_SSE_INTERVAL:-300}"
 sse_threads="${BENCH_SSE_THREADS:-1}"
 nchan_workers="${BENCH_NCHAN_WORKERS:-2}"
+sse_workers="${BENCH_SSE_WORKERS:-1 2}"     # antred's `workers`, a run each
 if [ "$nofile" -lt $((sse_n + 100)) ]; then
 	echo "bench: $sse_n subscribers need $((sse_n + 100)) open files; the limit here is $nofile" >&2
 	exit 1
@@ -153,6 +157,15 @@ sse_run() {
 	}
 	grep -v '^RESULT ' "$tmp/sse-$label.out" | sed 's/^/  /'
 	grep '^RESULT ' "$tmp/sse-$label.out" > "$tmp/sse-$label.result"
+}
+# "PID,CHILD,CHILD..." once PID has N children: with_workers PID N NAME
+with_workers() {
+	i=0
+	until [ "$(pgrep -P "$1" | wc -l)" -ge "$2" ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: $3 started no workers" >&2; exit 1; }
+		sleep 0.05
+	done
+	echo "$1,$(pgrep -P "$1" | paste -sd, -)"
 }
 # A field of a RESULT line: result LABEL KEY
 result() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$tmp/sse-$1.result"; }
@@ -177,8 +190,11 @@ json.dump(e, open(sys.argv[2], "w"), indent=1)
 print(e["stages"][0]["id"])
 PY
 )
+# One antred run: a fresh Redis, `workers $1`, the calls; label antred-w$1.
+sse_antred() {
 srport=$(port); sport=$(port)
-redis-server "$top/tools/redis.conf" --port "$srport" --dir "$tmp/sse" --daemonize no \
+rm -rf "$tmp/sse/redis" && mkdir -p "$tmp/sse/redis"
+redis-server "$top/tools/redis.conf" --port "$srport" --dir "$tmp/sse/redis" --daemonize no \
 	--logfile "$tmp/sse/redis.log" &
 sredis=$!
 pids="$pids $sredis"
@@ -198,18 +214,29 @@ log-level warn
 token desk $desk
 token station $station
 max-connections $((sse_n + 1000))
+workers $1
 CONF
+: > "$tmp/sse/antred.log"
 "$build/antred" -c "$tmp/sse/antred.conf" 2>"$tmp/sse/antred.log" &
 santred=$!
 pids="$pids $santred"
 wait_port "$sport"
 until curl -sf "http://127.0.0.1:$sport/healthz" >/dev/null; do sleep 0.05; done
-sse_run antred -p "$sport" -u /v1/events/bench/stream -M antre -D "$desk" -S "$station" \
-	-e bench -s "$sse_stage" -x "$sse_stations" -m 'event: call\n' -K '"code":"' -r "$santred"
+# with workers: the parent and every worker, for their memory
+spids=$santred
+if [ "$1" -gt 1 ]; then
+	spids=$(with_workers "$santred" "$1" antred)
+fi
+sse_run "antred-w$1" -p "$sport" -u /v1/events/bench/stream -M antre -D "$desk" -S "$station" \
+	-e bench -s "$sse_stage" -x "$sse_stations" -m 'event: call\n' -K '"code":"' -r "$spids"
 if [ -s "$tmp/sse/antred.log" ]; then
 	echo "  antred's log:"; sed 's/^/    /' "$tmp/sse/antred.log" | tail -5
 fi
 stop "$santred" "$sredis"
+}
+for w in $sse_workers; do
+	sse_antred "$w"
+done
 
 # nginx with nchan, as Debian packages them
 nchan_mod=
@@ -234,12 +261,7 @@ if command -v nginx >/dev/null 2>&1 && [ -n "$nchan_mod" ]; then
 	pids="$pids $nginx"
 	wait_port "$nport"
 	# the master and its workers, for their memory
-	i=0
-	until [ "$(pgrep -P "$nginx" | wc -l)" -ge "$nchan_workers" ]; do
-		i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: nginx started no workers" >&2; exit 1; }
-		sleep 0.05
-	done
-	npids="$nginx,$(pgrep -P "$nginx" | paste -sd, -)"
+	npids=$(with_workers "$nginx" "$nchan_workers" nginx)
 	sse_run nchan -p "$nport" -u /sub -M nchan -P /pub -m 'data: seq=' -K '' -r "$npids"
 	grep -v '\[notice\]' "$ndir/error.log" | tail -5 | sed 's/^/  nginx: /'
 	stop "$nginx"
@@ -263,9 +285,14 @@ stop "$floor"
 
 echo
 {
-	printf "%s subscribers: antred all reached in median %s ms (worst %s ms), %s KiB/subscriber" \
-		"$sse_n" "$(result antred median_all_ms)" "$(result antred worst_all_ms)" \
-		"$(result antred kib_per_sub)"
+	printf "%s subscribers:" "$sse_n"
+	sep=
+	for w in $sse_workers; do
+		printf "%s antred (workers %s) all reached in median %s ms (worst %s ms, publisher's reply %s ms), %s KiB/subscriber" \
+			"$sep" "$w" "$(result "antred-w$w" median_all_ms)" "$(result "antred-w$w" worst_all_ms)" \
+			"$(result "antred-w$w" median_reply_ms)" "$(result "antred-w$w" kib_per_sub)"
+		sep=";"
+	done
 	if [ -n "$have_nchan" ]; then
 		printf "; nginx+nchan (%s worker%s) median %s ms (worst %s ms), %s KiB/subscriber" \
 			"$nchan_workers" "$([ "$nchan_workers" = 1 ] || echo s)" "$(result nchan median_all_ms)" "$(result nchan worst_all_ms)" \
@@ -274,9 +301,10 @@ echo
 	printf "; bare epoll fan-out (1 thread) median %s ms" "$(result bare median_all_ms)"
 	echo
 }
-awk -v m="$(result antred median_all_ms)" -v w="$(result antred worst_all_ms)" \
-    -v k="$(result antred kib_per_sub)" -v n="$sse_n" 'BEGIN {
-	printf "  targets (10,000 on one daemon): every subscriber within 60 ms (median %s, worst %s), <= 6 KiB each (%s)\n", \
+last=antred-w$(echo $sse_workers | awk '{ print $NF }')
+awk -v m="$(result "$last" median_all_ms)" -v w="$(result "$last" worst_all_ms)" \
+    -v k="$(result "$last" kib_per_sub)" -v n="$sse_n" -v l="$last" 'BEGIN {
+	printf "  targets (10,000 on one daemon, %s): every subscriber within 60 ms (median %s, worst %s), <= 6 KiB each (%s)\n", l, \
 		(m <= 60 ? "met" : "NOT met"), (w <= 60 ? "met" : "NOT met"), (k <= 6 ? "met" : "NOT met")
 	if (n != 10000) printf "  (measured with %d subscribers, not 10,000)\n", n }'
 ;; esac
@@ -291,7 +319,7 @@ if [ "$nofile" -lt $((ph_n + 100)) ]; then
 	exit 1
 fi
 echo
-echo "phones: $ph_n ticket streams (one ticket each), $ph_calls calls one every $ph_interval ms, this machine ($(nproc) cores)"
+echo "phones: $ph_n ticket streams (one ticket each), $ph_calls calls one every $ph_interval ms, antred with workers ${BENCH_PHONES_WORKERS:-2}, this machine ($(nproc) cores)"
 mkdir -p "$tmp/ph/events"
 python3 - "$top/tools/demo/events/demo.json" "$tmp/ph/events/bench.json" <<'PY'
 import json, sys
@@ -322,6 +350,7 @@ log-level warn
 token desk $desk
 token station $station
 max-connections $((ph_n + 1000))
+workers ${BENCH_PHONES_WORKERS:-2}
 CONF
 "$build/antred" -c "$tmp/ph/antred.conf" 2>"$tmp/ph/antred.log" &
 pantred=$!

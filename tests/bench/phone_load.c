@@ -12,7 +12,7 @@
  *   - the time from just before a call's request is written until the
  *     called phone has read its `call` event (p50, p99, max);
  *   - antred's RSS delta over the streams, per stream;
- *   - CPU seconds per second of antred and of Redis (-r PID,PID) while
+ *   - CPU seconds per second of antred (with its workers) and of Redis (-r PID,PID) while
  *     the calls go on, per 1,000 watched tickets, and the views the
  *     phones got meanwhile (every waiting phone's position moves).
  *
@@ -107,6 +107,24 @@ static double proc_cpu_s(int pid)
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The process and its children (antred's workers, `workers N`): its
+ * resident KiB (what) or CPU seconds, summed. */
+static double proc_tree(int pid, int cpu)
+{
+	char path[64];
+	double sum = cpu ? proc_cpu_s(pid) : (double)proc_rss_kb(pid);
+	int child;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return sum;
+	while (fscanf(f, "%d", &child) == 1)
+		sum += cpu ? proc_cpu_s(child) : (double)proc_rss_kb(child);
+	fclose(f);
+	return sum;
 }
 
 /* ---- short blocking requests ---------------------------------------------- */
@@ -320,7 +338,7 @@ int main(int argc, char **argv)
 			return 1;
 	printf("issued %d tickets in %.1f s\n", opt_n, (double)(now_ns() - t_issue) / 1e9);
 	sleep_ms(500);
-	rss0 = proc_rss_kb(pids[0]);
+	rss0 = (long)proc_tree(pids[0], 0);
 
 	t_open = now_ns();
 	/* a hundred at a time, each lot answered before the next: more at
@@ -352,12 +370,12 @@ int main(int argc, char **argv)
 	printf("%d phone streams open, each with its first view, in %.1f s\n", opt_n,
 	    (double)(now_ns() - t_open) / 1e9);
 	pump(2000);                  /* idle: nothing changes */
-	rss1 = proc_rss_kb(pids[0]);
+	rss1 = (long)proc_tree(pids[0], 0);
 
 	views0 = views_total;
 	t_calls0 = now_ns();
 	for (int i = 0; i < 2; i++)
-		cpu0[i] = proc_cpu_s(pids[i]);
+		cpu0[i] = i ? proc_cpu_s(pids[i]) : proc_tree(pids[i], 1);
 	for (int k = 0; k < opt_calls; k++) {
 		char path[256], station[80];
 		int64_t t0, t_reply, next = t_calls0 + (int64_t)k * opt_interval * 1000000;
@@ -405,7 +423,7 @@ int main(int argc, char **argv)
 	pump(1000);                  /* the last round of views */
 	t_calls1 = now_ns();
 	for (int i = 0; i < 2; i++)
-		cpu1[i] = proc_cpu_s(pids[i]);
+		cpu1[i] = i ? proc_cpu_s(pids[i]) : proc_tree(pids[i], 1);
 	(void)called;
 	if (closed_total) {
 		fprintf(stderr, "phone_load: %ld phone streams were closed\n", closed_total);

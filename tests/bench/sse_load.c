@@ -1073,10 +1073,11 @@ int main(int argc, char **argv)
 			    done ? (cli_cpu1 - cli_cpu0) / done : 0.0);
 			printf("RESULT label=%s n=%d calls=%d complete=%d connect_s=%.2f "
 			    "kib_per_sub=%.2f pss_kib_per_sub=%.2f median_all_ms=%.1f "
-			    "worst_all_ms=%.1f median_p50_ms=%.1f\n", opt_label, opt_n, done,
-			    complete, (double)(t_conn - t_start) / 1e9,
+			    "worst_all_ms=%.1f median_p50_ms=%.1f median_reply_ms=%.1f\n", opt_label,
+			    opt_n, done, complete, (double)(t_conn - t_start) / 1e9,
 			    npids ? (double)(rss1 - rss0) / opt_n : -1.0,
-			    npids ? (double)(pss1 - pss0) / opt_n : -1.0, med_all, worst, med_p50);
+			    npids ? (double)(pss1 - pss0) / opt_n : -1.0, med_all, worst, med_p50,
+			    median(replies, done));
 		}
 		free(d);
 		free(alls);

@@ -260,6 +260,27 @@ static void test_fail_int(void **state)
 	expect_fail("trusted-proxy 10.0.0.0/8\n", 1, "not an IPv4 or IPv6 address");
 }
 
+/* workers: 1 (no fork) by default, 1..64, or auto for one a core */
+static void test_workers(void **state)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	(void)state;
+	assert_int_equal(load_text("http-timeout 30\n"), 0);
+	assert_int_equal(cfg.workers, 1);
+	assert_int_equal(load_text("workers 2\n"), 0);
+	assert_int_equal(cfg.workers, 2);
+	assert_int_equal(load_text("workers 64\n"), 0);
+	assert_int_equal(cfg.workers, 64);
+	assert_int_equal(load_text("workers auto\n"), 0);
+	assert_int_equal(cfg.workers, cores < 1 ? 1 : cores > 64 ? 64 : cores);
+	expect_fail("workers 0\n", 1, "workers: 0 is outside 1..64");
+	expect_fail("workers 65\n", 1, "outside 1..64");
+	expect_fail("workers Auto\n", 1, "not a whole number");
+	expect_fail("workers two\n", 1, "not a whole number");
+	expect_fail("workers 2 cores\n", 1, "not a whole number");
+}
+
 static void test_fail_listen(void **state)
 {
 	(void)state;
@@ -620,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_fail_unknown_key),
 		cmocka_unit_test(test_fail_missing_value),
 		cmocka_unit_test(test_fail_int),
+		cmocka_unit_test(test_workers),
 		cmocka_unit_test(test_fail_listen),
 		cmocka_unit_test(test_parse_listen),
 		cmocka_unit_test(test_fail_redis),

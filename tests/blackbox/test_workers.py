@@ -1,0 +1,221 @@
+"""`workers 2`: two antred processes on one port (SO_REUSEPORT) under a
+parent that starts them again when one dies and stops them together.
+Both serve; a display stream on either gets a call made through any
+connection; a worker killed with SIGKILL is started again and no
+acknowledged ticket is lost; SIGTERM to the parent stops every worker
+cleanly; SIGHUP reloads each; the per-address limits hold for the daemon
+as a whole; a worker that cannot listen stops the daemon with status 1."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+from harness import ANTRED, Antred, Redis, wait_until
+from test_lifecycle import issue_loop
+from test_stream import Stream
+
+redis = None
+
+
+def setup_module():
+    global redis
+    redis = Redis()
+
+
+def teardown_module():
+    redis.stop()
+
+
+def daemon(*extra):
+    d = Antred(redis.url, extra=["workers 2", "log-level info"] + list(extra))
+    d.wait_redis_up()
+    wait_until(lambda: "workers: 2 workers ready" in d.logtext(), what="two workers ready")
+    assert len(workers_of(d)) == 2
+    return d
+
+
+def workers_of(d):
+    """The parent's children: the workers' pids."""
+    try:
+        with open("/proc/%d/task/%d/children" % (d.proc.pid, d.proc.pid)) as f:
+            return sorted(int(p) for p in f.read().split())
+    except FileNotFoundError:
+        return []
+
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def seen_workers(d, tries=200):
+    """The worker numbers /healthz names over fresh connections."""
+    seen = set()
+    for _ in range(tries):
+        st, _, b = d.get("/healthz")
+        assert st == 200, (st, b)
+        seen.add(b["worker"])
+        if seen == {1, 2}:
+            break
+    return seen
+
+
+def issue(d):
+    st, _, b = d.post("/v1/events/demo/tickets", {"service": "dose1"}, role="desk")
+    assert st == 201, (st, b)
+    return b
+
+
+def test_both_workers_serve_and_a_stream_on_either_gets_a_call():
+    d = daemon()
+    try:
+        assert seen_workers(d) == {1, 2}
+        assert all(alive(p) for p in workers_of(d))
+        # 16 streams: both workers hold some (all on one: 2 in 65536)
+        streams = [Stream(d.port, "/v1/events/demo/stream").wait_started() for _ in range(16)]
+        t = issue(d)["ticket"]
+        st, _, b = d.post("/v1/events/demo/stations/registration-1/call", None, role="station")
+        assert st == 200 and b["ticket"]["id"] == t["id"], (st, b)
+        for s in streams:
+            s.wait(lambda s: any(e.type == "call" and t["code"] in e.data for e in s.events),
+                   10, "the call")
+            s.close()
+        log = d.logtext()
+        assert "antred.1 info: antred" in log and "antred.2 info: antred" in log, log
+        assert "antred.0 info: workers: 2 workers ready" in log, log
+    finally:
+        d.stop()
+
+
+def test_a_killed_worker_is_started_again_and_no_ticket_is_lost():
+    d = daemon()
+    try:
+        before = workers_of(d)
+        results, stop = [], threading.Event()
+        threads = [threading.Thread(target=issue_loop,
+                                    args=(d, results, stop, time.monotonic() + 20))
+                   for _ in range(4)]
+        for t in threads:
+            t.start()
+        wait_until(lambda: len(results) >= 20, timeout=10, what="tickets issued")
+        os.kill(before[0], signal.SIGKILL)
+        wait_until(lambda: len(workers_of(d)) == 2 and workers_of(d) != before, timeout=10,
+                   what="the worker started again")
+        n = len(results)
+        wait_until(lambda: len(results) >= n + 20, timeout=10, what="tickets after the restart")
+        stop.set()
+        for t in threads:
+            t.join()
+        assert before[1] in workers_of(d)            # the other one never stopped
+        assert seen_workers(d) == {1, 2}
+        ok = [t for kind, t in results if kind == "ok"]
+        # Not acknowledged, so nothing lost: the killed worker's requests,
+        # cut; and a 503 from the new worker before its Redis connection is
+        # up (as from any antred that starts), which changes nothing.
+        errors = [r for r in results if r[0] == "error" and not r[1].startswith("cut:")
+                  and "Connection" not in r[1]
+                  and not (r[1].startswith("503 ") and "store_unavailable" in r[1])]
+        assert not errors, errors[:5]
+        # every acknowledged ticket is there, each once
+        assert len({t["id"] for t in ok}) == len(ok)
+        for t in ok:
+            st, _, b = d.get("/v1/events/demo/tickets/%s" % t["id"], role="desk")
+            assert st == 200 and b["ticket"]["code"] == t["code"], (st, b)
+        assert "killed by signal 9; starting it again" in d.logtext()
+    finally:
+        d.stop()
+
+
+def test_sigterm_to_the_parent_stops_every_worker():
+    d = daemon()
+    pids = workers_of(d)
+    log = d.stop()                       # SIGTERM, exit 0, no sanitizer report
+    for p in pids:
+        assert not alive(p), "worker %d outlived the parent" % p
+    assert "antred.0 info: workers: stopped" in log, log
+    assert log.count("worker 1 exited with status 0") == 1, log
+    assert log.count("worker 2 exited with status 0") == 1, log
+
+
+def test_sighup_reloads_every_worker():
+    d = daemon()
+    try:
+        d.send_signal(signal.SIGHUP)
+        wait_until(lambda: "antred.1 info: reloaded" in d.logtext() and
+                   "antred.2 info: reloaded" in d.logtext(), what="both reloaded")
+        assert seen_workers(d) == {1, 2}
+    finally:
+        d.stop()
+
+
+def test_a_worker_started_again_after_a_reload_has_the_new_configuration():
+    d = daemon()
+    try:
+        new = "desk-" + "7c3e9a1f5b2d8046c7e3a9f1b5d28046"
+        with open(d.conf, "a") as f:
+            f.write("token desk %s\n" % new)
+        d.send_signal(signal.SIGHUP)
+        wait_until(lambda: d.logtext().count("info: reloaded") == 2, what="both reloaded")
+        before = workers_of(d)
+        os.kill(before[0], signal.SIGKILL)
+        wait_until(lambda: len(workers_of(d)) == 2 and workers_of(d) != before, timeout=10,
+                   what="the worker started again")
+        wait_until(lambda: d.logtext().count("info: reloaded") == 3, what="the new one reloaded")
+        d.wait_redis_up()
+        # the new token on 40 fresh connections (all on the worker that
+        # was not killed: 1 in 2**40): both workers know it
+        for _ in range(40):
+            st, _, b = d.get("/v1/whoami", token=new)
+            assert st == 200 and b["role"] == "desk", (st, b)
+        assert seen_workers(d) == {1, 2}
+    finally:
+        d.stop()
+
+
+def test_per_address_stream_limit_holds_across_workers():
+    # 8 for the daemon: 4 a worker.  Without the share each worker would
+    # let 8 through: 16 for the daemon.
+    d = daemon("max-streams-per-address 8")
+    streams = []
+    try:
+        ok = refused = 0
+        for _ in range(24):
+            s = Stream(d.port, "/v1/events/demo/stream")
+            wait_until(lambda: s.status is not None, what="a status")
+            if s.status == 200:
+                ok += 1
+                streams.append(s)
+            else:
+                assert s.status == 429, s.status
+                refused += 1
+                s.close()
+        assert ok <= 8 and refused >= 16, (ok, refused)
+        assert ok >= 4, ok                   # one worker's share at least
+    finally:
+        for s in streams:
+            s.close()
+        d.stop()
+
+
+def test_a_worker_that_cannot_listen_stops_the_daemon():
+    d = Antred(redis.url, extra=["workers 2"], start=False)
+    blocker = socket.socket()            # no SO_REUSEPORT: the port is taken
+    blocker.bind(("127.0.0.1", d.port))
+    blocker.listen()
+    try:
+        p = subprocess.run([ANTRED, "-c", d.conf], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        out = p.stdout.decode()
+        assert p.returncode == 1, (p.returncode, out)
+        assert "before it was ready; stopping" in out, out
+        assert "cannot listen" in out, out
+    finally:
+        blocker.close()
+        shutil.rmtree(d.tmp, ignore_errors=True)
