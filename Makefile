@@ -95,7 +95,8 @@ PROTO_SRC = \
 	protocol/proto_ticket.c \
 	protocol/proto_board.c \
 	protocol/proto_stats.c \
-	protocol/proto_plan.c
+	protocol/proto_plan.c \
+	protocol/proto_print.c
 
 SCRIPTS = $(wildcard daemon/scripts/*.lua)
 

@@ -116,15 +116,16 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 void http_reply_json(struct req *r, int status, cJSON *body)
 {
 	char *text;
+	size_t len;
 
 	if (body == NULL) {
 		http_reply_raw(r, status, NULL, NULL, 0);
 		return;
 	}
-	if ((text = cJSON_PrintUnformatted(body)) == NULL)
+	if ((text = proto_json_print(body, &len)) == NULL)
 		fatalx("out of memory printing JSON");
 	cJSON_Delete(body);
-	http_reply_raw(r, status, "application/json; charset=utf-8", text, strlen(text));
+	http_reply_raw(r, status, "application/json; charset=utf-8", text, len);
 	free(text);
 }
 

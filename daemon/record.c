@@ -278,7 +278,7 @@ char *record_entry_json(const struct event_def *ev, const char *type, const cJSO
 			add_time(o, "at", get_num(d, "at", 0), off);
 	} else
 		return NULL;             /* a type this daemon does not know */
-	if (o == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
+	if (o == NULL || (text = proto_json_print(o, NULL)) == NULL)
 		fatalx("out of memory");   /* OOM only: one stream entry */
 	cJSON_Delete(o);
 	return text;

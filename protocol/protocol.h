@@ -344,4 +344,9 @@ int proto_plan_decode(const struct cJSON *j, struct plan *p, char *err);
 struct cJSON *proto_error_encode(const char *code, const char *message);
 int proto_error_decode(const struct cJSON *j, struct proto_error *e, char *err);
 
+/* j as compact JSON text, the same bytes as cJSON_PrintUnformatted(j) but
+ * faster (protocol/proto_print.c); malloc'd, its length in *len (may be
+ * NULL); NULL when out of memory or when cJSON could not print j either. */
+char *proto_json_print(const struct cJSON *j, size_t *len);
+
 #endif
