@@ -113,6 +113,11 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 	req_free(r);
 }
 
+void http_reply_json_text(struct req *r, int status, const char *text, size_t len)
+{
+	http_reply_raw(r, status, "application/json; charset=utf-8", text, len);
+}
+
 void http_reply_json(struct req *r, int status, cJSON *body)
 {
 	char *text;
@@ -125,7 +130,7 @@ void http_reply_json(struct req *r, int status, cJSON *body)
 	if ((text = proto_json_print(body, &len)) == NULL)
 		fatalx("out of memory printing JSON");
 	cJSON_Delete(body);
-	http_reply_raw(r, status, "application/json; charset=utf-8", text, len);
+	http_reply_json_text(r, status, text, len);
 	free(text);
 }
 

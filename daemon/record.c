@@ -182,6 +182,18 @@ void record_board(const struct event_def *ev, const cJSON *res, struct board *b)
 			board_hold_from_store(it, &b->holds[b->nholds++]);
 }
 
+/* After a first dose with a next one: the day from which to come back,
+ * "YYYY-MM-DD" into day (16 bytes), or NULL (null on the wire). */
+static const char *next_dose_from(const cJSON *j, char *day)
+{
+	const char *next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "next_dose"));
+
+	if (next == NULL || strlen(next) != 8 || strspn(next, "0123456789") != 8)
+		return NULL;
+	snprintf(day, 16, "%.4s-%.2s-%.2s", next, next + 4, next + 6);
+	return day;
+}
+
 cJSON *record_ticket_wire(const struct event_def *ev, const cJSON *j, enum record_view view)
 {
 	struct ticket t;
@@ -193,12 +205,9 @@ cJSON *record_ticket_wire(const struct event_def *ev, const cJSON *j, enum recor
 		return NULL;
 	if ((wire = proto_ticket_encode(&t, ev->utc_offset_s)) == NULL)
 		fatalx("out of memory");   /* OOM only: one ticket */
-	/* after a first dose with a next one: the day from which to come back */
-	next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "next_dose"));
-	if (next && strlen(next) == 8 && strspn(next, "0123456789") == 8) {
-		snprintf(day, sizeof day, "%.4s-%.2s-%.2s", next, next + 4, next + 6);
-		cJSON_AddStringToObject(wire, "next_dose_from", day);
-	} else
+	if ((next = next_dose_from(j, day)) != NULL)
+		cJSON_AddStringToObject(wire, "next_dose_from", next);
+	else
 		cJSON_AddNullToObject(wire, "next_dose_from");
 	if (view == RECORD_PUBLIC) {
 		/* what the person's page may see: no area, priority or visits;
@@ -208,6 +217,26 @@ cJSON *record_ticket_wire(const struct event_def *ev, const cJSON *j, enum recor
 		cJSON_DeleteItemFromObjectCaseSensitive(wire, "visits");
 	}
 	return wire;
+}
+
+int record_ticket_text(const struct event_def *ev, const cJSON *j, enum record_view view,
+    struct proto_text *out)
+{
+	struct ticket t;
+	const char *next;
+	char day[16];
+
+	if (record_ticket(j, &t) == -1)
+		return -1;
+	proto_text_add(out, "{", 1);
+	proto_ticket_text(out, &t, ev->utc_offset_s, view == RECORD_FULL);
+	proto_text_add(out, ",\"next_dose_from\":", 18);
+	if ((next = next_dose_from(j, day)) != NULL)
+		proto_text_str(out, next);
+	else
+		proto_text_add(out, "null", 4);
+	proto_text_add(out, "}", 1);
+	return 0;
 }
 
 /* ---- stream entries ----------------------------------------------------- */

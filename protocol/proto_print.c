@@ -5,7 +5,8 @@
  * and grows its buffer by reallocation: a third of what antred spent
  * turning a ticket into its reply.  Here an integer below 10^15 (every
  * count, position and second antred sends) is written digit by digit, and
- * only other numbers take cJSON's own way.
+ * only other numbers take cJSON's own way.  The same writer (proto_text_*)
+ * makes the text of the replies that skip the tree (proto_ticket_text).
  */
 #include "protocol.h"
 
@@ -18,13 +19,7 @@
 
 #include <cjson/cJSON.h>
 
-struct out {
-	char *buf;
-	size_t len, size;
-	int failed;                      /* out of memory, or a tree cJSON cannot print */
-};
-
-static char *out_room(struct out *o, size_t n)
+static char *out_room(struct proto_text *o, size_t n)
 {
 	if (o->failed)
 		return NULL;
@@ -44,7 +39,7 @@ static char *out_room(struct out *o, size_t n)
 	return o->buf + o->len;
 }
 
-static void out_add(struct out *o, const char *s, size_t n)
+void proto_text_add(struct proto_text *o, const char *s, size_t n)
 {
 	char *p = out_room(o, n);
 
@@ -54,14 +49,14 @@ static void out_add(struct out *o, const char *s, size_t n)
 	}
 }
 
-static void out_char(struct out *o, char c)
+static void out_char(struct proto_text *o, char c)
 {
-	out_add(o, &c, 1);
+	proto_text_add(o, &c, 1);
 }
 
 /* cJSON's print_string_ptr: " \ and the C0 controls escaped, the rest as
  * it is (DEL and UTF-8 included); NULL prints as "". */
-static void print_string(struct out *o, const char *s)
+void proto_text_str(struct proto_text *o, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t run;
@@ -70,22 +65,22 @@ static void print_string(struct out *o, const char *s)
 	while (s && *s) {
 		for (run = 0; (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\'; run++)
 			;
-		out_add(o, s, run);
+		proto_text_add(o, s, run);
 		s += run;
 		if (*s == '\0')
 			break;
 		switch (*s) {
-		case '"': out_add(o, "\\\"", 2); break;
-		case '\\': out_add(o, "\\\\", 2); break;
-		case '\b': out_add(o, "\\b", 2); break;
-		case '\f': out_add(o, "\\f", 2); break;
-		case '\n': out_add(o, "\\n", 2); break;
-		case '\r': out_add(o, "\\r", 2); break;
-		case '\t': out_add(o, "\\t", 2); break;
+		case '"': proto_text_add(o, "\\\"", 2); break;
+		case '\\': proto_text_add(o, "\\\\", 2); break;
+		case '\b': proto_text_add(o, "\\b", 2); break;
+		case '\f': proto_text_add(o, "\\f", 2); break;
+		case '\n': proto_text_add(o, "\\n", 2); break;
+		case '\r': proto_text_add(o, "\\r", 2); break;
+		case '\t': proto_text_add(o, "\\t", 2); break;
 		default: {
 			char u[6] = { '\\', 'u', '0', '0', hex[(unsigned char)*s >> 4],
 				hex[*s & 15] };
-			out_add(o, u, sizeof u);
+			proto_text_add(o, u, sizeof u);
 		}
 		}
 		s++;
@@ -97,13 +92,13 @@ static void print_string(struct out *o, const char *s)
  * reads back as the same double, else "%1.17g"; the locale's decimal
  * point as '.'.  An integer of at most 15 digits is what "%1.15g" makes of
  * it, so it is written directly (-0 keeps its sign, as "%g" does). */
-static void print_number(struct out *o, double d)
+void proto_text_num(struct proto_text *o, double d)
 {
 	char b[32];
 	int n;
 
 	if (d * 0 != 0) {
-		out_add(o, "null", 4);
+		proto_text_add(o, "null", 4);
 		return;
 	}
 	if (d == floor(d) && fabs(d) < 1e15 && !(d == 0 && signbit(d))) {
@@ -115,7 +110,7 @@ static void print_number(struct out *o, double d)
 		while ((v /= 10) > 0);
 		if (d < 0)
 			*--p = '-';
-		out_add(o, p, (size_t)(b + sizeof b - p));
+		proto_text_add(o, p, (size_t)(b + sizeof b - p));
 		return;
 	}
 	n = snprintf(b, sizeof b, "%1.15g", d);
@@ -130,13 +125,13 @@ static void print_number(struct out *o, double d)
 			if (b[i] == dp)
 				b[i] = '.';
 	}
-	out_add(o, b, (size_t)n);
+	proto_text_add(o, b, (size_t)n);
 }
 
-static void print_value(struct out *o, const cJSON *j);
+static void print_value(struct proto_text *o, const cJSON *j);
 
 /* An array's or an object's members between open and close. */
-static void print_members(struct out *o, const cJSON *first, int named, char open,
+static void print_members(struct proto_text *o, const cJSON *first, int named, char open,
     char close)
 {
 	out_char(o, open);
@@ -144,7 +139,7 @@ static void print_members(struct out *o, const cJSON *first, int named, char ope
 		if (c != first)
 			out_char(o, ',');
 		if (named) {
-			print_string(o, c->string);   /* NULL: "", as cJSON */
+			proto_text_str(o, c->string);   /* NULL: "", as cJSON */
 			out_char(o, ':');
 		}
 		print_value(o, c);
@@ -152,19 +147,19 @@ static void print_members(struct out *o, const cJSON *first, int named, char ope
 	out_char(o, close);
 }
 
-static void print_value(struct out *o, const cJSON *j)
+static void print_value(struct proto_text *o, const cJSON *j)
 {
 	switch (j->type & 0xff) {
-	case cJSON_NULL: out_add(o, "null", 4); break;
-	case cJSON_False: out_add(o, "false", 5); break;
-	case cJSON_True: out_add(o, "true", 4); break;
-	case cJSON_Number: print_number(o, j->valuedouble); break;
-	case cJSON_String: print_string(o, j->valuestring); break;
+	case cJSON_NULL: proto_text_add(o, "null", 4); break;
+	case cJSON_False: proto_text_add(o, "false", 5); break;
+	case cJSON_True: proto_text_add(o, "true", 4); break;
+	case cJSON_Number: proto_text_num(o, j->valuedouble); break;
+	case cJSON_String: proto_text_str(o, j->valuestring); break;
 	case cJSON_Raw:
 		if (j->valuestring == NULL)
 			o->failed = 1;
 		else
-			out_add(o, j->valuestring, strlen(j->valuestring));
+			proto_text_add(o, j->valuestring, strlen(j->valuestring));
 		break;
 	case cJSON_Array: print_members(o, j->child, 0, '[', ']'); break;
 	case cJSON_Object: print_members(o, j->child, 1, '{', '}'); break;
@@ -172,19 +167,25 @@ static void print_value(struct out *o, const cJSON *j)
 	}
 }
 
+char *proto_text_end(struct proto_text *o, size_t *len)
+{
+	if (out_room(o, 0) == NULL) {
+		free(o->buf);
+		*o = (struct proto_text){ 0 };
+		return NULL;
+	}
+	o->buf[o->len] = '\0';
+	if (len)
+		*len = o->len;
+	return o->buf;
+}
+
 char *proto_json_print(const cJSON *j, size_t *len)
 {
-	struct out o = { 0 };
+	struct proto_text o = { 0 };
 
 	if (j == NULL)
 		return NULL;
 	print_value(&o, j);
-	if (out_room(&o, 0) == NULL) {
-		free(o.buf);
-		return NULL;
-	}
-	o.buf[o.len] = '\0';
-	if (len)
-		*len = o.len;
-	return o.buf;
+	return proto_text_end(&o, len);
 }
