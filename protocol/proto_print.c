@@ -13,6 +13,7 @@
 #include <float.h>
 #include <locale.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,37 +56,41 @@ static void out_char(struct proto_text *o, char c)
 }
 
 /* cJSON's print_string_ptr: " \ and the C0 controls escaped, the rest as
- * it is (DEL and UTF-8 included); NULL prints as "". */
+ * it is (DEL and UTF-8 included); NULL prints as "".  Room for the worst
+ * case (every byte \u00XX) is made once, then the bytes go straight in. */
 void proto_text_str(struct proto_text *o, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t run;
+	size_t n = s ? strlen(s) : 0;
+	char *start = n <= (SIZE_MAX - 2) / 6 ? out_room(o, 6 * n + 2) : NULL, *p = start;
 
-	out_char(o, '"');
-	while (s && *s) {
-		for (run = 0; (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\'; run++)
-			;
-		proto_text_add(o, s, run);
-		s += run;
-		if (*s == '\0')
-			break;
-		switch (*s) {
-		case '"': proto_text_add(o, "\\\"", 2); break;
-		case '\\': proto_text_add(o, "\\\\", 2); break;
-		case '\b': proto_text_add(o, "\\b", 2); break;
-		case '\f': proto_text_add(o, "\\f", 2); break;
-		case '\n': proto_text_add(o, "\\n", 2); break;
-		case '\r': proto_text_add(o, "\\r", 2); break;
-		case '\t': proto_text_add(o, "\\t", 2); break;
-		default: {
-			char u[6] = { '\\', 'u', '0', '0', hex[(unsigned char)*s >> 4],
-				hex[*s & 15] };
-			proto_text_add(o, u, sizeof u);
-		}
-		}
-		s++;
+	if (p == NULL) {
+		o->failed = 1;
+		return;
 	}
-	out_char(o, '"');
+	*p++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char e;
+
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*p++ = (char)c;
+			continue;
+		}
+		e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\b' ? 'b' : c == '\f' ? 'f' :
+		    c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+		if (e) {
+			*p++ = '\\';
+			*p++ = e;
+		} else {
+			memcpy(p, "\\u00", 4);
+			p[4] = hex[c >> 4];
+			p[5] = hex[c & 15];
+			p += 6;
+		}
+	}
+	*p++ = '"';
+	o->len += (size_t)(p - start);
 }
 
 /* cJSON's print_number: NaN and the infinities as null; "%1.15g" when it
