@@ -240,6 +240,33 @@ static void test_ticket_wire_views(void **state)
 	cJSON_Delete(j);
 }
 
+/* record_ticket reads its members in one pass: the first member of a name
+ * wins, as a lookup by name finds it, wherever the members stand; a member
+ * without a name (only a built tree has one) ends the search, as there. */
+static void test_ticket_first_member_wins(void **state)
+{
+	struct ticket t;
+	cJSON *j = parse("{\"visits\":[{\"stage\":\"a\"}],\"state\":\"waiting\",\"id\":\"t1\","
+	    "\"code\":7,\"id\":\"t2\",\"code\":\"A-002\",\"issued_at\":5,\"issued_at\":6,"
+	    "\"eta_range_s\":[1,2],\"eta_range_s\":null,\"state\":\"bogus\"}");
+
+	(void)state;
+	assert_int_equal(record_ticket(j, &t), 0);
+	assert_string_equal(t.id, "t1");
+	assert_string_equal(t.code, "");             /* the first "code" is no string */
+	assert_int_equal(t.issued_at, 5);
+	assert_int_equal(t.eta_range_s[0], 1);
+	assert_int_equal(t.nvisits, 1);
+	assert_int_equal(t.state, TICKET_WAITING);
+	free(j->child->next->next->string);            /* the first "id" loses its name */
+	j->child->next->next->string = NULL;
+	assert_int_equal(record_ticket(j, &t), 0);
+	assert_string_equal(t.id, "");                 /* nothing after it is found */
+	assert_int_equal(t.issued_at, 0);
+	assert_int_equal(t.state, TICKET_WAITING);
+	cJSON_Delete(j);
+}
+
 /* record_ticket_text writes what record_ticket_wire's tree prints as, in
  * both views, with and without a next dose; and refuses what it refuses. */
 static void test_ticket_text_is_wire(void **state)
@@ -648,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_ticket_visits_latest),
 		cmocka_unit_test(test_ticket_wire_views),
 		cmocka_unit_test(test_ticket_text_is_wire),
+		cmocka_unit_test(test_ticket_first_member_wins),
 		cmocka_unit_test(test_station),
 		cmocka_unit_test(test_board_good),
 		cmocka_unit_test(test_board_malformed),
