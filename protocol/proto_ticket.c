@@ -91,12 +91,25 @@ cJSON *proto_ticket_encode(const struct ticket *t, int utc_offset_s)
  * issue skips building, printing and freeing its tree.  Each helper writes
  * what the pj_add_ of the same name adds; n counts the members so far. */
 
+/* ,"name": in one piece: the names are literals with nothing to escape. */
 static void text_key(struct proto_text *o, const char *name, int *n)
 {
+	char k[32];
+	size_t len = strlen(name);
+
+	if (len + 4 > sizeof k) {            /* none is this long */
+		o->failed = 1;
+		return;
+	}
+	k[0] = ',';
+	k[1] = '"';
+	memcpy(k + 2, name, len);
+	k[len + 2] = '"';
+	k[len + 3] = ':';
 	if ((*n)++)
-		proto_text_add(o, ",", 1);
-	proto_text_str(o, name);
-	proto_text_add(o, ":", 1);
+		proto_text_add(o, k, len + 4);
+	else
+		proto_text_add(o, k + 1, len + 3);
 }
 
 static void text_null(struct proto_text *o, const char *name, int *n)
