@@ -97,7 +97,8 @@ PROTO_SRC = \
 	protocol/proto_board.c \
 	protocol/proto_board_delta.c \
 	protocol/proto_stats.c \
-	protocol/proto_plan.c
+	protocol/proto_plan.c \
+	protocol/proto_print.c
 
 SCRIPTS = $(wildcard daemon/scripts/*.lua)
 

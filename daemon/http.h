@@ -84,6 +84,8 @@ const char *http_query(struct req *r, const char *name, char *buf, size_t size);
 
 /* Replies and ends the request; `body` is taken over (may be NULL: no body). */
 void http_reply_json(struct req *r, int status, struct cJSON *body);
+/* The same for a body already JSON text (len bytes; not taken over). */
+void http_reply_json_text(struct req *r, int status, const char *text, size_t len);
 /* {"error":{"code","message"}} with that status. */
 void http_reply_error(struct req *r, int status, const char *code,
     const char *message);

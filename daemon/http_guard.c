@@ -335,11 +335,25 @@ static void lf_byte(struct guard *g, unsigned char c)
 		head_end(g);
 }
 
+/* The bytes at p that end or spoil nothing (no CR, LF, other control
+ * character, nor HT unless tab_ok): what line_byte past the method and
+ * value_byte outside Content-Length only count or pass over, skipped a run
+ * at a time rather than a byte at a time (most of a head is such runs). */
+static size_t plain_run(const unsigned char *p, size_t n, int tab_ok)
+{
+	size_t i = 0;
+
+	while (i < n && ((p[i] >= 0x20 && p[i] != 0x7f) || (tab_ok && p[i] == '\t')))
+		i++;
+	return i;
+}
+
 /* Reads n bytes of the connection's input; stops at the first fault. */
 static void guard_scan(struct guard *g, const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < n && g->state != G_STOP; i++) {
 		unsigned char c = p[i];
+		size_t run;
 
 		switch (g->state) {
 		case G_BODY: {
@@ -352,6 +366,11 @@ static void guard_scan(struct guard *g, const unsigned char *p, size_t n)
 			break;
 		}
 		case G_LINE:
+			if (g->method_done && (run = plain_run(p + i, n - i, 0)) > 0) {
+				g->line_len += run;
+				i += run - 1;    /* the loop's i++ reads the byte after */
+				break;
+			}
 			line_byte(g, c);
 			break;
 		case G_FIELD:
@@ -362,6 +381,10 @@ static void guard_scan(struct guard *g, const unsigned char *p, size_t n)
 			name_byte(g, c);
 			break;
 		case G_VALUE:
+			if (g->field == F_OTHER && (run = plain_run(p + i, n - i, 1)) > 0) {
+				i += run - 1;
+				break;
+			}
 			if (!line_control(g, c, EOL_FIELD, 1, "a control character in a header value"))
 				value_byte(g, c);
 			break;

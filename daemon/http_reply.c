@@ -81,10 +81,10 @@ static const char *status_text(int status)
 void http_reply_raw(struct req *r, int status, const char *content_type,
     const void *data, size_t len)
 {
-	struct evbuffer *buf = evbuffer_new();
+	/* the body goes straight into the request's own output buffer (what
+	 * evhttp_send_reply would move a buffer of ours into) */
+	struct evbuffer *buf = evhttp_request_get_output_buffer(r->ev);
 
-	if (buf == NULL)
-		fatal("evbuffer_new");   /* OOM only: an empty buffer; the body's size is the caller's, bounded */
 	http_add_common_headers(r->ev, content_type);
 	if (evhttp_request_get_command(r->ev) == EVHTTP_REQ_HEAD) {
 		/* GET's headers and length, no body: evhttp 2.1 would send the
@@ -100,10 +100,9 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 			    "Content-Length", n);
 		len = 0;
 	}
-	if (len)
-		evbuffer_add(buf, data, len);
-	evhttp_send_reply(r->ev, status, status_text(status), buf);
-	evbuffer_free(buf);
+	if (len && evbuffer_add(buf, data, len) == -1)
+		fatal("evbuffer_add");   /* OOM only: the body's size is the caller's, bounded */
+	evhttp_send_reply(r->ev, status, status_text(status), NULL);
 	metrics_http_observe(r->route ? r->route->name : NULL, status,
 	    http_clock_us() - r->start_us);
 	if (log_enabled(LOG_LEVEL_DEBUG))
@@ -113,18 +112,24 @@ void http_reply_raw(struct req *r, int status, const char *content_type,
 	req_free(r);
 }
 
+void http_reply_json_text(struct req *r, int status, const char *text, size_t len)
+{
+	http_reply_raw(r, status, "application/json; charset=utf-8", text, len);
+}
+
 void http_reply_json(struct req *r, int status, cJSON *body)
 {
 	char *text;
+	size_t len;
 
 	if (body == NULL) {
 		http_reply_raw(r, status, NULL, NULL, 0);
 		return;
 	}
-	if ((text = cJSON_PrintUnformatted(body)) == NULL)
+	if ((text = proto_json_print(body, &len)) == NULL)
 		fatalx("out of memory printing JSON");
 	cJSON_Delete(body);
-	http_reply_raw(r, status, "application/json; charset=utf-8", text, strlen(text));
+	http_reply_json_text(r, status, text, len);
 	free(text);
 }
 

@@ -10,12 +10,10 @@
 
 #include "log.h"
 
-/* Copies a string member; "" when absent or not a string; -1 (and "")
- * when it does not fit. */
-static int copy_str(const cJSON *o, const char *name, char *dst, size_t size)
+/* Copies a string item; "" when absent (NULL) or not a string; -1 (and
+ * "") when it does not fit. */
+static int copy_item(const cJSON *j, char *dst, size_t size)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
-
 	dst[0] = '\0';
 	if (!cJSON_IsString(j))
 		return 0;
@@ -25,15 +23,25 @@ static int copy_str(const cJSON *o, const char *name, char *dst, size_t size)
 	return 0;
 }
 
-/* A number member, or dflt when absent, not a number or beyond int64_t
- * (converting such a double would be undefined). */
-static int64_t get_num(const cJSON *o, const char *name, int64_t dflt)
+/* Copies a string member, as copy_item. */
+static int copy_str(const cJSON *o, const char *name, char *dst, size_t size)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+	return copy_item(cJSON_GetObjectItemCaseSensitive(o, name), dst, size);
+}
 
+/* A number item, or dflt when absent, not a number or beyond int64_t
+ * (converting such a double would be undefined). */
+static int64_t num_item(const cJSON *j, int64_t dflt)
+{
 	if (!cJSON_IsNumber(j) || !(j->valuedouble > -9.2e18 && j->valuedouble < 9.2e18))
 		return dflt;
 	return (int64_t)j->valuedouble;
+}
+
+/* A number member, as num_item. */
+static int64_t get_num(const cJSON *o, const char *name, int64_t dflt)
+{
+	return num_item(cJSON_GetObjectItemCaseSensitive(o, name), dflt);
 }
 
 /* ---- tickets, stations, boards ------------------------------------------ */
@@ -52,11 +60,11 @@ static int visit_from_store(const cJSON *v, struct ticket_visit *tv)
 	return 0;
 }
 
-/* eta_range_s as the scripts write it, [low, high] seconds; -1s (null on
- * the wire) when absent or not two numbers in order within an int. */
-static void range_from_store(const cJSON *j, int r[2])
+/* eta_range_s as the scripts write it (a, the member or NULL), [low,
+ * high] seconds; -1s (null on the wire) when absent or not two numbers in
+ * order within an int. */
+static void range_item(const cJSON *a, int r[2])
 {
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "eta_range_s");
 	const cJSON *lo = cJSON_GetArrayItem(a, 0), *hi = cJSON_GetArrayItem(a, 1);
 
 	r[0] = r[1] = -1;
@@ -68,31 +76,66 @@ static void range_from_store(const cJSON *j, int r[2])
 	r[1] = (int)hi->valuedouble;
 }
 
+static void range_from_store(const cJSON *j, int r[2])
+{
+	range_item(cJSON_GetObjectItemCaseSensitive(j, "eta_range_s"), r);
+}
+
+/* The members of a store ticket that record_ticket reads, found in one
+ * pass over the object (a lookup by name scans every member: fourteen
+ * scans a ticket, on every reply that carries one).  As the lookup does,
+ * the first member of a name wins, and a member without a name ends the
+ * search. */
+enum { TK_ID, TK_CODE, TK_SERVICE, TK_PRIORITY, TK_AREA, TK_STAGE, TK_STATION, TK_STATE,
+	TK_ISSUED_AT, TK_HOLD_UNTIL, TK_RECALLS, TK_POSITION, TK_ETA_S, TK_LEAVE_ETA_S,
+	TK_ETA_RANGE_S, TK_VISITS, TK_N };
+static const char *const ticket_names[TK_N] = {
+	"id", "code", "service", "priority", "area", "stage", "station", "state",
+	"issued_at", "hold_until", "recalls", "position", "eta_s", "leave_eta_s",
+	"eta_range_s", "visits",
+};
+
+static void ticket_members(const cJSON *j, const cJSON *m[TK_N])
+{
+	for (int i = 0; i < TK_N; i++)
+		m[i] = NULL;
+	for (const cJSON *c = j->child; c && c->string; c = c->next)
+		for (int i = 0; i < TK_N; i++)
+			if (m[i] == NULL && c->string[0] == ticket_names[i][0] &&
+			    strcmp(c->string, ticket_names[i]) == 0) {
+				m[i] = c;
+				break;
+			}
+}
+
 int record_ticket(const cJSON *j, struct ticket *t)
 {
 	const int maxvisits = (int)(sizeof t->visits / sizeof t->visits[0]);
-	const cJSON *v;
+	const cJSON *v, *m[TK_N];
 	char state[16];
 
 	memset(t, 0, sizeof *t);
-	if (!cJSON_IsObject(j) ||
-	    copy_str(j, "id", t->id, sizeof t->id) || copy_str(j, "code", t->code, sizeof t->code) ||
-	    copy_str(j, "service", t->service, sizeof t->service) ||
-	    copy_str(j, "priority", t->priority, sizeof t->priority) ||
-	    copy_str(j, "area", t->area, sizeof t->area) ||
-	    copy_str(j, "stage", t->stage, sizeof t->stage) ||
-	    copy_str(j, "station", t->station, sizeof t->station) ||
-	    copy_str(j, "state", state, sizeof state) ||
+	if (!cJSON_IsObject(j))
+		return -1;
+	ticket_members(j, m);
+	if (copy_item(m[TK_ID], t->id, sizeof t->id) ||
+	    copy_item(m[TK_CODE], t->code, sizeof t->code) ||
+	    copy_item(m[TK_SERVICE], t->service, sizeof t->service) ||
+	    copy_item(m[TK_PRIORITY], t->priority, sizeof t->priority) ||
+	    copy_item(m[TK_AREA], t->area, sizeof t->area) ||
+	    copy_item(m[TK_STAGE], t->stage, sizeof t->stage) ||
+	    copy_item(m[TK_STATION], t->station, sizeof t->station) ||
+	    copy_item(m[TK_STATE], state, sizeof state) ||
 	    proto_ticket_state_parse(state, &t->state) == -1)
 		return -1;
-	t->issued_at = get_num(j, "issued_at", 0);
-	t->hold_until = get_num(j, "hold_until", 0);
-	t->recalls = (int)get_num(j, "recalls", 0);
-	t->position = (int)get_num(j, "position", -1);
-	t->eta_s = (int)get_num(j, "eta_s", -1);
-	t->leave_eta_s = (int)get_num(j, "leave_eta_s", -1);
-	range_from_store(j, t->eta_range_s);
-	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(j, "visits")) {
+	t->issued_at = num_item(m[TK_ISSUED_AT], 0);
+	t->hold_until = num_item(m[TK_HOLD_UNTIL], 0);
+	t->recalls = (int)num_item(m[TK_RECALLS], 0);
+	t->position = (int)num_item(m[TK_POSITION], -1);
+	t->eta_s = (int)num_item(m[TK_ETA_S], -1);
+	t->leave_eta_s = (int)num_item(m[TK_LEAVE_ETA_S], -1);
+	range_item(m[TK_ETA_RANGE_S], t->eta_range_s);
+	cJSON_ArrayForEach(v, m[TK_VISITS]) {
 		/* a ticket sent round more stages than fit keeps its latest visits */
 		if (t->nvisits == maxvisits) {
 			memmove(t->visits, t->visits + 1, sizeof t->visits - sizeof t->visits[0]);
@@ -182,6 +225,18 @@ void record_board(const struct event_def *ev, const cJSON *res, struct board *b)
 			board_hold_from_store(it, &b->holds[b->nholds++]);
 }
 
+/* After a first dose with a next one: the day from which to come back,
+ * "YYYY-MM-DD" into day (16 bytes), or NULL (null on the wire). */
+static const char *next_dose_from(const cJSON *j, char *day)
+{
+	const char *next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "next_dose"));
+
+	if (next == NULL || strlen(next) != 8 || strspn(next, "0123456789") != 8)
+		return NULL;
+	snprintf(day, 16, "%.4s-%.2s-%.2s", next, next + 4, next + 6);
+	return day;
+}
+
 cJSON *record_ticket_wire(const struct event_def *ev, const cJSON *j, enum record_view view)
 {
 	struct ticket t;
@@ -193,12 +248,9 @@ cJSON *record_ticket_wire(const struct event_def *ev, const cJSON *j, enum recor
 		return NULL;
 	if ((wire = proto_ticket_encode(&t, ev->utc_offset_s)) == NULL)
 		fatalx("out of memory");   /* OOM only: one ticket */
-	/* after a first dose with a next one: the day from which to come back */
-	next = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, "next_dose"));
-	if (next && strlen(next) == 8 && strspn(next, "0123456789") == 8) {
-		snprintf(day, sizeof day, "%.4s-%.2s-%.2s", next, next + 4, next + 6);
-		cJSON_AddStringToObject(wire, "next_dose_from", day);
-	} else
+	if ((next = next_dose_from(j, day)) != NULL)
+		cJSON_AddStringToObject(wire, "next_dose_from", next);
+	else
 		cJSON_AddNullToObject(wire, "next_dose_from");
 	if (view == RECORD_PUBLIC) {
 		/* what the person's page may see: no area, priority or visits;
@@ -208,6 +260,26 @@ cJSON *record_ticket_wire(const struct event_def *ev, const cJSON *j, enum recor
 		cJSON_DeleteItemFromObjectCaseSensitive(wire, "visits");
 	}
 	return wire;
+}
+
+int record_ticket_text(const struct event_def *ev, const cJSON *j, enum record_view view,
+    struct proto_text *out)
+{
+	struct ticket t;
+	const char *next;
+	char day[16];
+
+	if (record_ticket(j, &t) == -1)
+		return -1;
+	proto_text_add(out, "{", 1);
+	proto_ticket_text(out, &t, ev->utc_offset_s, view == RECORD_FULL);
+	proto_text_add(out, ",\"next_dose_from\":", 18);
+	if ((next = next_dose_from(j, day)) != NULL)
+		proto_text_str(out, next);
+	else
+		proto_text_add(out, "null", 4);
+	proto_text_add(out, "}", 1);
+	return 0;
 }
 
 /* ---- stream entries ----------------------------------------------------- */
@@ -278,7 +350,7 @@ char *record_entry_json(const struct event_def *ev, const char *type, const cJSO
 			add_time(o, "at", get_num(d, "at", 0), off);
 	} else
 		return NULL;             /* a type this daemon does not know */
-	if (o == NULL || (text = cJSON_PrintUnformatted(o)) == NULL)
+	if (o == NULL || (text = proto_json_print(o, NULL)) == NULL)
 		fatalx("out of memory");   /* OOM only: one stream entry */
 	cJSON_Delete(o);
 	return text;

@@ -48,6 +48,13 @@ enum record_view {
 struct cJSON *record_ticket_wire(const struct event_def *ev, const struct cJSON *j,
     enum record_view view);
 
+/* The same ticket object as text, appended to out: the bytes
+ * proto_json_print(record_ticket_wire(ev, j, view)) gives, without the
+ * tree (test_record checks they agree).  0, or -1 (out unchanged) when
+ * record_ticket refuses it. */
+int record_ticket_text(const struct event_def *ev, const struct cJSON *j,
+    enum record_view view, struct proto_text *out);
+
 /* A stream entry's data (times in ms) as the wire JSON text the displays
  * get for its type ("call", "ticket", "station"), owned by the caller (free
  * it); NULL for a type this daemon does not know. */

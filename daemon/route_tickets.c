@@ -14,6 +14,15 @@
 #include "route_public.h"
 #include "sign.h"
 
+/* A ticket's signed status link, which is also its QR payload. */
+static void tickets_link(struct req *r, const cJSON *st, char *url, size_t size)
+{
+	sign_status_url(server.cfg.public_url, server.secret, sizeof server.secret,
+	    r->event->id, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "id")),
+	    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "issued_at")),
+	    url, size);
+}
+
 /* The body for a ticket an operator sees: the ticket, its signed status
  * link and the QR payload (the same link); NULL if the store's was bad. */
 static cJSON *tickets_body_with_link(struct req *r, const cJSON *result)
@@ -24,22 +33,40 @@ static cJSON *tickets_body_with_link(struct req *r, const cJSON *result)
 
 	if (body == NULL)
 		return NULL;
-	sign_status_url(server.cfg.public_url, server.secret, sizeof server.secret,
-	    r->event->id, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(st, "id")),
-	    (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(st, "issued_at")),
-	    url, sizeof url);
+	tickets_link(r, st, url, sizeof url);
 	cJSON_AddStringToObject(body, "status_url", url);
 	cJSON_AddStringToObject(body, "qr", url);
 	return body;
 }
 
 /* The ticket with its link as the answer, with that status; 500 when the
- * store's answer was bad. */
+ * store's answer was bad.  The body of a ticket is written as text (the
+ * reply to every issue: no tree to build, print and free); anything else
+ * (a null ticket, a malformed one) takes the tree, as it always did. */
 static void tickets_reply_with_link(struct req *r, const cJSON *result, int status)
 {
-	cJSON *body = tickets_body_with_link(r, result);
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(result, "ticket");
+	struct proto_text out = { 0 };
+	cJSON *body;
+	char url[512], *text;
+	size_t len;
 
-	if (body == NULL)
+	proto_text_add(&out, "{\"ticket\":", 10);
+	if (cJSON_IsObject(st) && record_ticket_text(r->event, st, RECORD_FULL, &out) == 0) {
+		tickets_link(r, st, url, sizeof url);
+		proto_text_add(&out, ",\"status_url\":", 14);
+		proto_text_str(&out, url);
+		proto_text_add(&out, ",\"qr\":", 6);
+		proto_text_str(&out, url);
+		proto_text_add(&out, "}", 1);
+		if ((text = proto_text_end(&out, &len)) == NULL)
+			fatalx("out of memory");   /* OOM only: one ticket */
+		http_reply_json_text(r, status, text, len);
+		free(text);
+		return;
+	}
+	free(out.buf);
+	if ((body = tickets_body_with_link(r, result)) == NULL)
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");
 	else
 		http_reply_json(r, status, body);

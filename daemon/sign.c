@@ -7,13 +7,58 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
+
+/*
+ * HMAC-SHA256 of msg under key.  OpenSSL 3's one-shot HMAC() fetches the
+ * algorithm and derives the key's pads on every call, which was a tenth of
+ * antred's work per ticket issued; the daemon signs with one secret, so a
+ * context keyed with the last key is kept (per thread) and re-initialised
+ * with that key per message.  Another key (the tests use two) rekeys it.
+ */
+static _Thread_local struct {
+	EVP_MAC_CTX *ctx;
+	unsigned char key[64];
+	size_t keylen;
+} mac_cache;
+
+static EVP_MAC_CTX *hmac_ctx(const unsigned char *key, size_t keylen)
+{
+	static _Thread_local EVP_MAC *mac;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0),
+		OSSL_PARAM_END
+	};
+
+	if (keylen > sizeof mac_cache.key)
+		return NULL;
+	if (mac_cache.ctx && mac_cache.keylen == keylen && memcmp(mac_cache.key, key, keylen) == 0)
+		return EVP_MAC_init(mac_cache.ctx, NULL, 0, NULL) == 1 ? mac_cache.ctx : NULL;
+	if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return NULL;
+	if (mac_cache.ctx == NULL && (mac_cache.ctx = EVP_MAC_CTX_new(mac)) == NULL)
+		return NULL;
+	mac_cache.keylen = 0;
+	if (EVP_MAC_init(mac_cache.ctx, key, keylen, params) != 1)
+		return NULL;
+	memcpy(mac_cache.key, key, keylen);
+	mac_cache.keylen = keylen;
+	return mac_cache.ctx;
+}
 
 static void hmac(const unsigned char *key, size_t keylen, const char *msg,
     unsigned char out[32])
 {
+	EVP_MAC_CTX *c = hmac_ctx(key, keylen);
 	unsigned int len = 32;
+	size_t n = 0;
 
+	if (c && EVP_MAC_update(c, (const unsigned char *)msg, strlen(msg)) == 1 &&
+	    EVP_MAC_final(c, out, &n, 32) == 1 && n == 32)
+		return;
+	/* a key longer than the cache holds, or OpenSSL out of memory */
 	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg,
 	    strlen(msg), out, &len) == NULL)
 		memset(out, 0, 32);    /* cannot happen with SHA-256; never verifies */

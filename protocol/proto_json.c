@@ -202,14 +202,28 @@ int pj_add_to_array(cJSON *arr, cJSON *item)
 	return 0;
 }
 
+/* Member names are string literals, or names from the codecs' static
+ * tables: the tree points at them rather than copying each (a copy and a
+ * free per member of every reply). */
+static int add_item(cJSON *o, const char *name, cJSON *item)
+{
+	if (!item)
+		return -1;
+	if (!cJSON_AddItemToObjectCS(o, name, item)) {
+		cJSON_Delete(item);
+		return -1;
+	}
+	return 0;
+}
+
 static int add_null(cJSON *o, const char *name)
 {
-	return cJSON_AddNullToObject(o, name) ? 0 : -1;
+	return add_item(o, name, cJSON_CreateNull());
 }
 
 int pj_add_str(cJSON *o, const char *name, const char *s)
 {
-	return cJSON_AddStringToObject(o, name, s) ? 0 : -1;
+	return add_item(o, name, cJSON_CreateString(s));
 }
 
 int pj_add_opt_str(cJSON *o, const char *name, const char *s)
@@ -219,7 +233,7 @@ int pj_add_opt_str(cJSON *o, const char *name, const char *s)
 
 int pj_add_num(cJSON *o, const char *name, double v)
 {
-	return cJSON_AddNumberToObject(o, name, v) ? 0 : -1;
+	return add_item(o, name, cJSON_CreateNumber(v));
 }
 
 int pj_add_opt_num(cJSON *o, const char *name, double v)
@@ -249,7 +263,7 @@ int pj_add_opt_ll(cJSON *o, const char *name, long long v)
 
 int pj_add_bool(cJSON *o, const char *name, bool v)
 {
-	return cJSON_AddBoolToObject(o, name, v) ? 0 : -1;
+	return add_item(o, name, cJSON_CreateBool(v));
 }
 
 int pj_add_time(cJSON *o, const char *name, int64_t ms, int off)

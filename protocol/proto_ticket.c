@@ -86,6 +86,133 @@ cJSON *proto_ticket_encode(const struct ticket *t, int utc_offset_s)
 	return pj_finish(o, failed);
 }
 
+/* ---- a ticket as text (proto_ticket_text) -------------------------------
+ * The encoder above, member for member, written as text: the reply to an
+ * issue skips building, printing and freeing its tree.  Each helper writes
+ * what the pj_add_ of the same name adds; n counts the members so far. */
+
+/* ,"name": in one piece: the names are literals with nothing to escape. */
+static void text_key(struct proto_text *o, const char *name, int *n)
+{
+	char k[32];
+	size_t len = strlen(name);
+
+	if (len + 4 > sizeof k) {            /* none is this long */
+		o->failed = 1;
+		return;
+	}
+	k[0] = ',';
+	k[1] = '"';
+	memcpy(k + 2, name, len);
+	k[len + 2] = '"';
+	k[len + 3] = ':';
+	if ((*n)++)
+		proto_text_add(o, k, len + 4);
+	else
+		proto_text_add(o, k + 1, len + 3);
+}
+
+static void text_null(struct proto_text *o, const char *name, int *n)
+{
+	text_key(o, name, n);
+	proto_text_add(o, "null", 4);
+}
+
+static void text_str(struct proto_text *o, const char *name, const char *s, int *n)
+{
+	text_key(o, name, n);
+	proto_text_str(o, s);
+}
+
+static void text_opt_str(struct proto_text *o, const char *name, const char *s, int *n)
+{
+	if (!s || !s[0])
+		text_null(o, name, n);
+	else
+		text_str(o, name, s, n);
+}
+
+static void text_opt_int(struct proto_text *o, const char *name, int v, int *n)
+{
+	if (v < 0) {
+		text_null(o, name, n);
+		return;
+	}
+	text_key(o, name, n);
+	proto_text_num(o, v);
+}
+
+static void text_opt_time(struct proto_text *o, const char *name, int64_t ms, int off,
+    int *n)
+{
+	char buf[48];
+
+	if (ms == 0)
+		text_null(o, name, n);
+	else
+		text_str(o, name, proto_time_format(ms, off, buf, sizeof buf), n);
+}
+
+static void visit_text(struct proto_text *o, const struct ticket_visit *v, int off)
+{
+	int n = 0;
+
+	proto_text_add(o, "{", 1);
+	text_str(o, "stage", v->stage, &n);
+	text_opt_str(o, "station", v->station, &n);
+	text_opt_time(o, "queued_at", v->queued_at, off, &n);
+	text_opt_time(o, "called_at", v->called_at, off, &n);
+	text_opt_time(o, "started_at", v->started_at, off, &n);
+	text_opt_time(o, "completed_at", v->completed_at, off, &n);
+	text_opt_str(o, "outcome", v->outcome, &n);
+	proto_text_add(o, "}", 1);
+}
+
+void proto_ticket_text(struct proto_text *o, const struct ticket *t, int utc_offset_s,
+    bool full)
+{
+	int off = utc_offset_s, n = 0;
+	char buf[48];
+
+	text_str(o, "id", t->id, &n);
+	text_str(o, "code", t->code, &n);
+	text_str(o, "service", t->service, &n);
+	if (full) {
+		text_str(o, "priority", t->priority, &n);
+		text_opt_str(o, "area", t->area, &n);
+	}
+	text_opt_str(o, "state", proto_ticket_state_name(t->state), &n);
+	text_str(o, "stage", t->stage, &n);
+	text_opt_str(o, "station", t->station, &n);
+	text_str(o, "issued_at", proto_time_format(t->issued_at, off, buf, sizeof buf), &n);
+	text_opt_time(o, "hold_until", t->hold_until, off, &n);
+	text_opt_int(o, "position", t->position, &n);
+	text_opt_int(o, "eta_s", t->eta_s, &n);
+	if (t->eta_range_s[0] < 0 || t->eta_range_s[1] < t->eta_range_s[0])
+		text_null(o, "eta_range_s", &n);
+	else {
+		text_key(o, "eta_range_s", &n);
+		proto_text_add(o, "[", 1);
+		proto_text_num(o, t->eta_range_s[0]);
+		proto_text_add(o, ",", 1);
+		proto_text_num(o, t->eta_range_s[1]);
+		proto_text_add(o, "]", 1);
+	}
+	text_opt_int(o, "leave_eta_s", t->leave_eta_s, &n);
+	text_key(o, "recalls", &n);
+	proto_text_num(o, t->recalls);
+	if (!full)
+		return;
+	text_key(o, "visits", &n);
+	proto_text_add(o, "[", 1);
+	for (int i = 0; i < pj_clamp_count(t->nvisits, PROTO_MAX_STAGES * 2); i++) {
+		if (i)
+			proto_text_add(o, ",", 1);
+		visit_text(o, &t->visits[i], off);
+	}
+	proto_text_add(o, "]", 1);
+}
+
 static int visit_decode(const cJSON *j, const char *ctx, void *dst, char *err)
 {
 	struct ticket_visit *v = dst;

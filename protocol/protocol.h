@@ -385,4 +385,33 @@ int proto_plan_decode(const struct cJSON *j, struct plan *p, char *err);
 struct cJSON *proto_error_encode(const char *code, const char *message);
 int proto_error_decode(const struct cJSON *j, struct proto_error *e, char *err);
 
+/* j as compact JSON text, the same bytes as cJSON_PrintUnformatted(j) but
+ * faster (protocol/proto_print.c); malloc'd, its length in *len (may be
+ * NULL); NULL when out of memory or when cJSON could not print j either. */
+char *proto_json_print(const struct cJSON *j, size_t *len);
+
+/*
+ * JSON text written directly, for the hot replies that skip the cJSON tree
+ * (an issued ticket): start from a zeroed struct, add, then proto_text_end
+ * gives the malloc'd text (NUL-terminated, its length in *len, may be
+ * NULL), or NULL when an allocation failed on the way (nothing to free).
+ * Strings and numbers come out as proto_json_print prints them.
+ */
+struct proto_text {
+	char *buf;
+	size_t len, size;
+	int failed;
+};
+void proto_text_add(struct proto_text *t, const char *s, size_t n);   /* as it is */
+void proto_text_str(struct proto_text *t, const char *s);   /* a JSON string; NULL: "" */
+void proto_text_num(struct proto_text *t, double v);
+char *proto_text_end(struct proto_text *t, size_t *len);
+
+/* The members of proto_ticket_encode's object, in its order, as text
+ * without the braces; without priority, area and visits unless full.
+ * Byte for byte proto_json_print(proto_ticket_encode(t)) (less those
+ * three), which test_protocol checks. */
+void proto_ticket_text(struct proto_text *out, const struct ticket *t, int utc_offset_s,
+    bool full);
+
 #endif

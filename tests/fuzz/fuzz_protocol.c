@@ -8,7 +8,9 @@
  * daemon and clients make: encode, print, parse, decode again, and come back
  * byte for byte equal (the decoders memset their struct first, so memcmp is
  * exact).  The trip is made at three UTC offsets, as events have different
- * ones.  A failure prints what went in and what came back (for tickets and
+ * ones.  Also: proto_json_print prints every input as cJSON_PrintUnformatted
+ * does, and proto_ticket_text writes an accepted ticket as its encoder's
+ * tree prints.  A failure prints what went in and what came back (for tickets and
  * boards, the array element that differs) and aborts: libFuzzer reports it.
  */
 #include <stddef.h>
@@ -135,6 +137,41 @@ static cJSON *over_the_wire(const char *what, const cJSON *in, cJSON *enc)
 	cJSON_Delete(back_);						\
 } while (0)
 
+/* The same text, or a report and abort. */
+static void same_text(const char *what, const char *want, char *got)
+{
+	if (want == NULL || got == NULL || strcmp(want, got) != 0) {
+		fprintf(stderr, "fuzz_protocol: %s differs\n  want: %.600s\n  got:  %.600s\n", what,
+		    want ? want : "(null)", got ? got : "(null)");
+		abort();
+	}
+	free(got);
+}
+
+/* proto_json_print against cJSON's printer, on the input as parsed. */
+static void check_print(const cJSON *j)
+{
+	char *want = cJSON_PrintUnformatted(j);
+
+	same_text("proto_json_print", want, proto_json_print(j, NULL));
+	free(want);
+}
+
+/* proto_ticket_text against the printed tree of proto_ticket_encode. */
+static void check_ticket_text(const struct ticket *t, int off)
+{
+	cJSON *tree = proto_ticket_encode(t, off);
+	char *want = tree ? proto_json_print(tree, NULL) : NULL;
+	struct proto_text out = { 0 };
+
+	proto_text_add(&out, "{", 1);
+	proto_ticket_text(&out, t, off, true);
+	proto_text_add(&out, "}", 1);
+	same_text("proto_ticket_text", want, proto_text_end(&out, NULL));
+	free(want);
+	cJSON_Delete(tree);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cJSON *j = cJSON_ParseWithLength((const char *)data, size);
@@ -142,12 +179,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (j == NULL)
 		return 0;
+	check_print(j);
 
 	memset(err, 0, sizeof err);
 	if (proto_ticket_decode(j, &ticket_a, err) == 0) {
-		for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++)
+		for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+			check_ticket_text(&ticket_a, offsets[i]);
 			TRIP("ticket", j, proto_ticket_encode(&ticket_a, offsets[i]),
 			    proto_ticket_decode, ticket_a, ticket_b);
+		}
 	} else
 		check_err("ticket", err);
 

@@ -415,6 +415,100 @@ static void test_time_parse_rejects(void **state)
 	assert_int_equal(proto_time_parse(NULL, &ms), -1);
 }
 
+/* ---- a ticket as text ---------------------------------------------------- */
+
+/* A random string for a field of `size` bytes: empty, plain, or with
+ * bytes JSON must escape. */
+static void random_field(unsigned *seed, char *dst, size_t size)
+{
+	static const char alphabet[] = "abcXYZ09-_ \"\\/\n\t\x01\x1f\x7f\xc3\xa9";
+	size_t n = (size_t)rand_r(seed) % (rand_r(seed) % 3 ? 8 : size);
+
+	for (size_t i = 0; i < n && i + 1 < size; i++)
+		dst[i] = alphabet[rand_r(seed) % (int)(sizeof alphabet - 1)];
+	dst[n < size ? n : size - 1] = '\0';
+}
+
+static int64_t random_time(unsigned *seed)
+{
+	return rand_r(seed) % 3 ? 1764547200000LL + rand_r(seed) % 100000000 : 0;
+}
+
+static int random_int(unsigned *seed)
+{
+	int k = rand_r(seed) % 4;
+	return k == 0 ? -1 : k == 1 ? 0 : rand_r(seed) % 100000;
+}
+
+static void random_ticket(unsigned *seed, struct ticket *t)
+{
+	memset(t, 0, sizeof *t);
+	random_field(seed, t->id, sizeof t->id);
+	random_field(seed, t->code, sizeof t->code);
+	random_field(seed, t->service, sizeof t->service);
+	random_field(seed, t->priority, sizeof t->priority);
+	random_field(seed, t->area, sizeof t->area);
+	random_field(seed, t->stage, sizeof t->stage);
+	random_field(seed, t->station, sizeof t->station);
+	t->state = (enum ticket_state)(rand_r(seed) % (TICKET_STATE_COUNT + 1));   /* one past: null */
+	t->issued_at = random_time(seed);
+	t->hold_until = random_time(seed);
+	t->position = random_int(seed);
+	t->eta_s = random_int(seed);
+	t->leave_eta_s = random_int(seed);
+	t->recalls = rand_r(seed) % 4;
+	t->eta_range_s[0] = random_int(seed);
+	t->eta_range_s[1] = random_int(seed);
+	t->nvisits = rand_r(seed) % (PROTO_MAX_STAGES * 2 + 1);
+	for (int i = 0; i < t->nvisits; i++) {
+		struct ticket_visit *v = &t->visits[i];
+		random_field(seed, v->stage, sizeof v->stage);
+		random_field(seed, v->station, sizeof v->station);
+		random_field(seed, v->outcome, sizeof v->outcome);
+		v->queued_at = random_time(seed);
+		v->called_at = random_time(seed);
+		v->started_at = random_time(seed);
+		v->completed_at = random_time(seed);
+	}
+}
+
+/* proto_ticket_text is the tree encoder's text, byte for byte, in both
+ * views (the short one: the tree less priority, area and visits). */
+static void test_ticket_text_is_encode(void **state)
+{
+	unsigned seed = 15;
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		struct ticket t;
+		int off = (rand_r(&seed) % 27 - 12) * 3600;
+		bool full = i % 2 == 0;
+		struct proto_text out = { 0 };
+		cJSON *tree;
+		char *want, *got;
+
+		random_ticket(&seed, &t);
+		tree = proto_ticket_encode(&t, off);
+		assert_non_null(tree);
+		if (!full) {
+			cJSON_DeleteItemFromObjectCaseSensitive(tree, "priority");
+			cJSON_DeleteItemFromObjectCaseSensitive(tree, "area");
+			cJSON_DeleteItemFromObjectCaseSensitive(tree, "visits");
+		}
+		want = proto_json_print(tree, NULL);
+		proto_text_add(&out, "{", 1);
+		proto_ticket_text(&out, &t, off, full);
+		proto_text_add(&out, "}", 1);
+		got = proto_text_end(&out, NULL);
+		assert_non_null(want);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+		free(want);
+		free(got);
+		cJSON_Delete(tree);
+	}
+}
+
 /* ---- round trips -------------------------------------------------------- */
 
 static void test_ticket_roundtrip(void **state)
@@ -1390,6 +1484,7 @@ int main(void)
 		cmocka_unit_test(test_time_roundtrip_many),
 		cmocka_unit_test(test_time_parse),
 		cmocka_unit_test(test_time_parse_rejects),
+		cmocka_unit_test(test_ticket_text_is_encode),
 		cmocka_unit_test(test_ticket_roundtrip),
 		cmocka_unit_test(test_ticket_roundtrip_minimal),
 		cmocka_unit_test(test_ticket_visit_shape),

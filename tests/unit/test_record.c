@@ -240,6 +240,76 @@ static void test_ticket_wire_views(void **state)
 	cJSON_Delete(j);
 }
 
+/* record_ticket reads its members in one pass: the first member of a name
+ * wins, as a lookup by name finds it, wherever the members stand; a member
+ * without a name (only a built tree has one) ends the search, as there. */
+static void test_ticket_first_member_wins(void **state)
+{
+	struct ticket t;
+	cJSON *j = parse("{\"visits\":[{\"stage\":\"a\"}],\"state\":\"waiting\",\"id\":\"t1\","
+	    "\"code\":7,\"id\":\"t2\",\"code\":\"A-002\",\"issued_at\":5,\"issued_at\":6,"
+	    "\"eta_range_s\":[1,2],\"eta_range_s\":null,\"state\":\"bogus\"}");
+
+	(void)state;
+	assert_int_equal(record_ticket(j, &t), 0);
+	assert_string_equal(t.id, "t1");
+	assert_string_equal(t.code, "");             /* the first "code" is no string */
+	assert_int_equal(t.issued_at, 5);
+	assert_int_equal(t.eta_range_s[0], 1);
+	assert_int_equal(t.nvisits, 1);
+	assert_int_equal(t.state, TICKET_WAITING);
+	free(j->child->next->next->string);            /* the first "id" loses its name */
+	j->child->next->next->string = NULL;
+	assert_int_equal(record_ticket(j, &t), 0);
+	assert_string_equal(t.id, "");                 /* nothing after it is found */
+	assert_int_equal(t.issued_at, 0);
+	assert_int_equal(t.state, TICKET_WAITING);
+	cJSON_Delete(j);
+}
+
+/* record_ticket_text writes what record_ticket_wire's tree prints as, in
+ * both views, with and without a next dose; and refuses what it refuses. */
+static void test_ticket_text_is_wire(void **state)
+{
+	static const char *const tickets[] = {
+		good_ticket,
+		"{\"id\":\"t2\",\"code\":\"B-002\",\"service\":\"vax\",\"state\":\"done\","
+		"\"stage\":\"vax\",\"issued_at\":1764547200000,\"next_dose\":\"20261229\"}",
+		"{\"id\":\"t3\",\"state\":\"waiting\",\"next_dose\":\"2026122\",\"area\":\"\\\"<q>\\n\"}",
+		"{\"id\":\"t4\",\"state\":\"waiting\",\"position\":-5,\"eta_range_s\":[9,3]}",
+	};
+	struct event_def ev;
+
+	(void)state;
+	test_event(&ev);
+	for (size_t i = 0; i < sizeof tickets / sizeof tickets[0]; i++)
+		for (int view = RECORD_FULL; view <= RECORD_PUBLIC; view++) {
+			cJSON *j = parse(tickets[i]), *wire = record_ticket_wire(&ev, j, view);
+			struct proto_text out = { 0 };
+			char *want, *got;
+
+			assert_non_null(wire);
+			assert_int_equal(record_ticket_text(&ev, j, view, &out), 0);
+			want = proto_json_print(wire, NULL);
+			got = proto_text_end(&out, NULL);
+			assert_non_null(got);
+			assert_string_equal(got, want);
+			free(want);
+			free(got);
+			cJSON_Delete(wire);
+			cJSON_Delete(j);
+		}
+	{
+		cJSON *j = parse("{\"id\":\"t1\",\"state\":\"gone\"}");
+		struct proto_text out = { 0 };
+
+		assert_int_equal(record_ticket_text(&ev, j, RECORD_FULL, &out), -1);
+		assert_int_equal(out.len, 0);
+		free(out.buf);
+		cJSON_Delete(j);
+	}
+}
+
 /* ---- stations and boards ------------------------------------------------ */
 
 static void test_station(void **state)
@@ -604,6 +674,8 @@ int main(void)
 		cmocka_unit_test(test_ticket_overlong),
 		cmocka_unit_test(test_ticket_visits_latest),
 		cmocka_unit_test(test_ticket_wire_views),
+		cmocka_unit_test(test_ticket_text_is_wire),
+		cmocka_unit_test(test_ticket_first_member_wins),
 		cmocka_unit_test(test_station),
 		cmocka_unit_test(test_board_good),
 		cmocka_unit_test(test_board_malformed),

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "sign.h"
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
@@ -94,6 +97,40 @@ static void test_person_key(void **state)
 	assert_string_not_equal(a, c);                  /* nor across deployments */
 }
 
+/* The signature is HMAC-SHA256 as OpenSSL's one-shot HMAC() makes it,
+ * whatever keys came before (sign.c keeps a keyed context and rekeys it on
+ * another key), and for a key longer than that context keeps. */
+static void test_signature_is_hmac(void **state)
+{
+	static const unsigned char long_key[100] = "a key longer than sign.c's cached copy";
+	const struct { const unsigned char *k; size_t n; } keys[] = {
+		{ key, sizeof key }, { other_key, sizeof other_key }, { key, sizeof key },
+		{ key, 16 }, { long_key, sizeof long_key }, { key, sizeof key },
+	};
+	static const char msg[] = "antre-ticket\ndemo\n20261123-A017\n1795396502000";
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+	(void)state;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		unsigned char mac[32];
+		unsigned int len = 0;
+		char sig[SIGN_LEN + 1], want[SIGN_LEN + 1];
+
+		assert_non_null(HMAC(EVP_sha256(), keys[i].k, (int)keys[i].n,
+		    (const unsigned char *)msg, strlen(msg), mac, &len));
+		for (int j = 0; j < SIGN_LEN / 4; j++) {
+			unsigned v = (unsigned)mac[3 * j] << 16 | (unsigned)mac[3 * j + 1] << 8 |
+			    mac[3 * j + 2];
+			for (int k = 0; k < 4; k++)
+				want[4 * j + k] = b64[v >> (18 - 6 * k) & 63];
+		}
+		want[SIGN_LEN] = '\0';
+		sign_ticket(keys[i].k, keys[i].n, "demo", "20261123-A017", 1795396502000, sig);
+		assert_string_equal(sig, want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -101,6 +138,7 @@ int main(void)
 		cmocka_unit_test(test_long_message_signed_whole),
 		cmocka_unit_test(test_status_url),
 		cmocka_unit_test(test_person_key),
+		cmocka_unit_test(test_signature_is_hmac),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
