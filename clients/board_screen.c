@@ -257,9 +257,7 @@ static void on_station(struct board_ctx *b, const cJSON *j)
 
 	if (!b->have_board || proto_station_decode(j, &s, err) == -1)
 		return;
-	for (int i = 0; i < b->board.nstations; i++)
-		if (strcmp(b->board.stations[i].id, s.id) == 0)
-			b->board.stations[i] = s;
+	proto_board_set_station(&b->board, &s);
 	if (!b->once)
 		board_redraw(b);
 }

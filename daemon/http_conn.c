@@ -347,33 +347,53 @@ int http_conn_init(void)
 	return 0;
 }
 
-struct evhttp_bound_socket *http_conn_bind_shared(const char *host, int port)
+/* A listening socket on host:port, shared with other SO_REUSEPORT
+ * sockets of this user when `shared`; -1 when it cannot be had. */
+static int listen_fd(const char *host, int port, int shared)
 {
 	struct evutil_addrinfo hints = { 0 }, *ai = NULL;
-	struct evhttp_bound_socket *b;
 	char service[16];
-	int fd = -1, one = 1;
+	int fd, one = 1;
 
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = EVUTIL_AI_PASSIVE;
 	snprintf(service, sizeof service, "%d", port);
 	if (evutil_getaddrinfo(host, service, &hints, &ai) != 0 || ai == NULL)
-		return NULL;
+		return -1;
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	/* the backlog evhttp_bind_socket gives, so one worker is as one daemon */
-	if (fd == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == -1 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 128) == -1 ||
-	    (b = evhttp_accept_socket_with_handle(server.http, fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		evutil_freeaddrinfo(ai);
-		return NULL;
+	if (fd != -1 &&
+	    (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
+	    (shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == -1) ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 128) == -1)) {
+		close(fd);
+		fd = -1;
 	}
 	evutil_freeaddrinfo(ai);
+	return fd;
+}
+
+struct evhttp_bound_socket *http_conn_bind_shared(const char *host, int port)
+{
+	struct evhttp_bound_socket *b;
+	int fd = listen_fd(host, port, 1);
+
+	if (fd == -1)
+		return NULL;
+	if ((b = evhttp_accept_socket_with_handle(server.http, fd)) == NULL)
+		close(fd);
 	return b;
+}
+
+int http_conn_port_free(const char *host, int port)
+{
+	int fd = listen_fd(host, port, 0);
+
+	if (fd == -1)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 void http_conn_listen(struct evhttp_bound_socket *b)

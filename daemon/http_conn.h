@@ -44,6 +44,11 @@ int http_conn_init(void);
  * every worker has its own on the same address and the kernel spreads the
  * connections over them.  NULL with errno set when it cannot be. */
 struct evhttp_bound_socket *http_conn_bind_shared(const char *host, int port);
+/* Whether host:port can be listened on by this daemon alone: asked before
+ * the workers share it, so that another daemon already there (SO_REUSEPORT
+ * would let a second one of the same user join it silently) stops this
+ * one instead of taking part of its requests. */
+int http_conn_port_free(const char *host, int port);
 void http_conn_listen(struct evhttp_bound_socket *b);
 
 /* The connection a request came on, or NULL when it is not in the table. */

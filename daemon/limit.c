@@ -306,5 +306,8 @@ void limit_share(struct config *c)
 	c->max_connections_per_address = limit_one_share(c->max_connections_per_address, n);
 	c->max_streams_per_address = limit_one_share(c->max_streams_per_address, n);
 	c->staff_reserve_connections = limit_one_share(c->staff_reserve_connections, n);
-	c->auth_fail_limit = limit_one_share(c->auth_fail_limit, n);
+	/* auth-fail-limit is not shared out: a desk's keep-alive connection
+	 * stays on one worker, so a share would lock a clinic's desks out
+	 * after a mistyped token or two; N times the guesses against a
+	 * 256-bit token changes nothing. */
 }

@@ -409,6 +409,34 @@ static struct event_base *base_new(void)
 	return base;
 }
 
+/* Before the workers share the listen addresses: each free for this daemon
+ * (http_conn_port_free says why). */
+static int listen_free(const struct config *c)
+{
+	for (int i = 0; i < c->nlisten; i++)
+		if (http_conn_port_free(c->listen[i].host, c->listen[i].port) == -1) {
+			log_warn("http: cannot listen on %s:%d", c->listen[i].host,
+			    c->listen[i].port);
+			return -1;
+		}
+	return 0;
+}
+
+/* With workers N: the parent stays in workers_start; each worker goes on
+ * from here, named in the log.  -1 when a listen address is taken. */
+static int start_workers(void)
+{
+	char name[32];
+
+	if (server.cfg.workers > 1 && listen_free(&server.cfg) == -1)
+		return -1;
+	if ((server.worker = workers_start(server.cfg.workers)) != 0) {
+		snprintf(name, sizeof name, "antred.%d", server.worker);
+		log_set_name(name);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *conf = NULL;
@@ -439,12 +467,8 @@ int main(int argc, char **argv)
 	}
 	server_events_replace(&set);
 	load_font();
-	/* the parent stays in workers_start; each worker goes on from here */
-	if ((server.worker = workers_start(server.cfg.workers)) != 0) {
-		char name[32];
-		snprintf(name, sizeof name, "antred.%d", server.worker);
-		log_set_name(name);
-	}
+	if (start_workers() == -1)
+		return 1;
 
 	log_capture_libevent();
 	notify_init();

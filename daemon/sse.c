@@ -212,6 +212,9 @@ static void batch_send(struct batch *b)
 	}
 	payload_unref(block);
 	batch_send_calls(b);
+	for (int i = 0; i < b->n; i++)
+		if (strcmp(b->e[i].type, "station") == 0)
+			refresh_station_sent(h, b->e[i].text);
 	hub_touch_all(h);
 }
 

@@ -171,6 +171,8 @@ void refresh_stop(struct hub *h);
 /* Housekeeping: a hub whose displays have had deltas for sse-board-every
  * seconds gets the board whole again (the safety net). */
 void refresh_whole_due(struct hub *h, int64_t now);
+/* A station event sent to the displays: into the board they hold. */
+void refresh_station_sent(struct hub *h, const char *wire);
 
 /* ---- sse_replay.c ------------------------------------------------------- */
 

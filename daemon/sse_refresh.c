@@ -291,6 +291,27 @@ static void board_send(struct hub *h, const struct event_def *ev, const cJSON *r
 	}
 }
 
+/*
+ * A station event the live displays were just sent: the board they hold
+ * (h->sent) now has that station so.  A board read can come back before
+ * an older station entry is fanned out (another connection; the fan-out
+ * is held behind replies); the next read then differs from h->sent and its
+ * delta sets the station right again, instead of leaving the older state
+ * on every TV until the next whole board.
+ */
+void refresh_station_sent(struct hub *h, const char *wire)
+{
+	char err[PROTO_ERR_MAX];
+	struct station s;
+	cJSON *j;
+
+	if (h->sent == NULL || (j = cJSON_Parse(wire)) == NULL)
+		return;
+	if (proto_station_decode(j, &s, err) == 0)
+		proto_board_set_station(h->sent, &s);
+	cJSON_Delete(j);
+}
+
 void refresh_whole_due(struct hub *h, int64_t now)
 {
 	if (h->deltas == 0 || h->whole_due || h->board == NULL ||

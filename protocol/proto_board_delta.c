@@ -123,6 +123,16 @@ int proto_board_add_call(struct board *b, const struct call *c)
 	return 1;
 }
 
+int proto_board_set_station(struct board *b, const struct station *s)
+{
+	for (int i = 0; i < b->nstations; i++)
+		if (strcmp(b->stations[i].id, s->id) == 0) {
+			b->stations[i] = *s;
+			return 1;
+		}
+	return 0;
+}
+
 /* Soonest first, as the store keeps them: by time, then ticket id. */
 static int hold_before(const struct board_hold *a, const struct board_hold *b)
 {

@@ -369,6 +369,9 @@ void proto_board_apply(struct board *b, const struct board_delta *d);
 /* A call event into a kept board: first among its calls, unless it is
  * there already (the same ticket, station, time and recall); 1 when added. */
 int proto_board_add_call(struct board *b, const struct call *c);
+/* A station event into a kept board: that station replaced; 1 when the
+ * board has it. */
+int proto_board_set_station(struct board *b, const struct station *s);
 
 /* The stats decoder allocates s->areas (NULL when there are none); after
  * a failed decode nothing is left to free.  proto_stats_free frees it and

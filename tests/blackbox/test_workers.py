@@ -214,8 +214,55 @@ def test_a_worker_that_cannot_listen_stops_the_daemon():
                            stderr=subprocess.STDOUT, timeout=30)
         out = p.stdout.decode()
         assert p.returncode == 1, (p.returncode, out)
-        assert "before it was ready; stopping" in out, out
         assert "cannot listen" in out, out
+        assert "workers: starting" not in out, out   # found before any fork
     finally:
         blocker.close()
         shutil.rmtree(d.tmp, ignore_errors=True)
+
+
+def test_a_second_daemon_does_not_join_a_running_one():
+    """SO_REUSEPORT lets a second daemon of the same user bind the port a
+    running one has: started by mistake with another configuration (a
+    test Redis) it took part of the live requests.  It stops instead."""
+    d = daemon()
+    second = Antred(redis.url, extra=["workers 2"], start=False)
+    try:
+        with open(second.conf) as f:
+            text = f.read().replace("127.0.0.1:%d" % second.port, "127.0.0.1:%d" % d.port)
+        with open(second.conf, "w") as f:
+            f.write(text)
+        p = subprocess.run([ANTRED, "-c", second.conf], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=30)
+        out = p.stdout.decode()
+        assert p.returncode == 1, (p.returncode, out)
+        assert "cannot listen on 127.0.0.1:%d" % d.port in out, out
+        assert seen_workers(d) == {1, 2}                 # the first serves on
+    finally:
+        shutil.rmtree(second.tmp, ignore_errors=True)
+        d.stop()
+
+
+def test_a_desk_that_mistypes_its_token_is_not_locked_out():
+    """A desk's keep-alive connection stays on one worker.  auth-fail-limit
+    2: two wrong tokens on it, then the right one is served.  With the
+    limit shared out over two workers (1 each) the right token got 429
+    too_many_auth_failures for the whole window."""
+    import http.client
+    import json
+    from harness import TOKENS
+    d = daemon("auth-fail-limit 2", "auth-fail-window 60")
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=10)
+        for token in ("desk-wrong-1", "desk-wrong-2"):
+            c.request("GET", "/v1/whoami", headers={"Authorization": "Bearer " + token})
+            r = c.getresponse()
+            r.read()
+            assert r.status == 401, r.status
+        c.request("GET", "/v1/whoami", headers={"Authorization": "Bearer " + TOKENS["desk"]})
+        r = c.getresponse()
+        body = json.loads(r.read() or b"{}")
+        assert r.status == 200, (r.status, body)
+        c.close()
+    finally:
+        d.stop()

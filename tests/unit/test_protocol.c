@@ -720,6 +720,36 @@ static void test_board_roundtrip(void **state)
 /* A board b2 made from b1 by calls, a stage's count, a desk, a hold that
  * ended and one that began: the delta of b1 -> b2 over the wire, applied
  * to b1, gives b2; no change gives 0, and a new day's calls -1. */
+/* A station event older than the board (its fan-out came after a board
+ * read): set into the board the displays hold, the next read's diff says
+ * that station again, so the displays do not keep the older state. */
+static void test_board_station_event_then_diff(void **state)
+{
+	(void)state;
+	struct board *now = malloc(sizeof *now), *held = malloc(sizeof *held);
+	struct board_delta *d = malloc(sizeof *d);
+	struct station old;
+
+	assert_non_null(now); assert_non_null(held); assert_non_null(d);
+	make_board(now);
+	make_station(&now->stations[2], "screening", 1, STATION_OPEN, "t_9", "A-009");
+	*held = *now;                            /* the delta of the read was sent */
+	assert_int_equal(proto_board_diff(held, now, d), 0);
+	old = now->stations[2];
+	old.state = STATION_PAUSED;              /* the older entry, fanned out after */
+	old.ticket_id[0] = old.ticket_code[0] = '\0';
+	assert_int_equal(proto_board_set_station(held, &old), 1);
+	assert_int_equal(proto_board_diff(held, now, d), 1);
+	assert_int_equal(d->nstations, 1);
+	assert_string_equal(d->stations[0].id, now->stations[2].id);
+	assert_int_equal(d->stations[0].state, STATION_OPEN);
+	proto_board_apply(held, d);
+	assert_int_equal(proto_board_diff(held, now, d), 0);
+	strcpy(old.id, "nowhere-1");             /* a station the board has not */
+	assert_int_equal(proto_board_set_station(held, &old), 0);
+	free(now); free(held); free(d);
+}
+
 static void test_board_delta(void **state)
 {
 	(void)state;
@@ -1503,6 +1533,7 @@ int main(void)
 		cmocka_unit_test(test_stats_text_roundtrip),
 		cmocka_unit_test(test_stats_without_bottleneck_or_lists),
 		cmocka_unit_test(test_board_delta),
+		cmocka_unit_test(test_board_station_event_then_diff),
 		cmocka_unit_test(test_stats_bad),
 		cmocka_unit_test(test_stats_station_bound),
 		cmocka_unit_test(test_every_type_roundtrip_and_types),
