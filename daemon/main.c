@@ -216,6 +216,7 @@ static void on_cron(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	notify_watchdog(now);
+	workers_alive(now);
 	if (server.stopping) {
 		if (server.inflight && now >= stop_deadline_ms && stop_flush_ms == 0) {
 			stop_give_up(now);

@@ -19,6 +19,11 @@
 #include "notify.h"
 
 #define RESTART_REST_MS 1000     /* a worker that died sooner waits this long */
+#define ALIVE_EVERY_MS 1000      /* a ready worker says it is alive this often */
+/* A ready worker silent this long is hung (a loop, a blocking call): its
+ * share of the port's new connections would hang with it, so it is
+ * killed and started again.  Far above any pause of a working loop. */
+#define SILENT_MS 10000
 
 struct worker {
 	pid_t pid;               /* 0: not running */
@@ -26,6 +31,7 @@ struct worker {
 	int64_t restart_ms;      /* when to start it again, or 0 */
 	int ready;               /* it said so since its last start */
 	int ever_ready;
+	int64_t seen_ms;         /* when it last said it is alive */
 };
 
 static struct worker workers[CONFIG_MAX_WORKERS + 1];    /* 1..n */
@@ -35,6 +41,7 @@ static int sigfd = -1;
 static sigset_t old_mask;
 static int reloads;              /* SIGHUPs the parent passed on */
 static int stale;                /* in a worker: the parent's configuration is old */
+static int self;                 /* in a worker: its number */
 
 static int64_t mono_ms(void)
 {
@@ -72,6 +79,7 @@ static pid_t spawn(int i)
 		sigaddset(&m, SIGHUP);
 		sigprocmask(SIG_SETMASK, &m, NULL);
 		stale = reloads > 0;
+		self = i;
 		/* the parent alone speaks to the service manager */
 		unsetenv("NOTIFY_SOCKET");
 		unsetenv("WATCHDOG_USEC");
@@ -90,10 +98,22 @@ int workers_ready(int id)
 		return 0;
 	if (write(ready_pipe[1], &b, 1) != 1)
 		log_warn("workers: cannot tell the parent this worker is ready");
-	close(ready_pipe[1]);
-	ready_pipe[1] = -1;
+	/* kept open for workers_alive; never to block the loop */
+	fcntl(ready_pipe[1], F_SETFL, fcntl(ready_pipe[1], F_GETFL) | O_NONBLOCK);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	return stale;
+}
+
+void workers_alive(int64_t now_ms)
+{
+	static int64_t last;
+	unsigned char b = (unsigned char)self;
+
+	if (self == 0 || ready_pipe[1] == -1 || now_ms - last < ALIVE_EVERY_MS)
+		return;
+	last = now_ms;
+	if (write(ready_pipe[1], &b, 1) != 1 && errno != EAGAIN)
+		log_warn("workers: cannot tell the parent this worker is alive");
 }
 
 static void signal_all(int sig)
@@ -164,23 +184,41 @@ static int reap(int stopping)
 	return rc;
 }
 
-/* The ready bytes: each is a worker's number; all ready: READY=1 once. */
+/* The ready and alive bytes: each is a worker's number; all ready:
+ * READY=1 once. */
 static void read_ready(void)
 {
 	static int told;
 	unsigned char buf[64];
 	ssize_t n = read(ready_pipe[0], buf, sizeof buf);
 	int all = 1;
+	int64_t now = mono_ms();
 
 	for (ssize_t k = 0; k < n; k++)
-		if (buf[k] >= 1 && buf[k] <= nworkers)
+		if (buf[k] >= 1 && buf[k] <= nworkers && workers[buf[k]].pid > 0) {
 			workers[buf[k]].ready = workers[buf[k]].ever_ready = 1;
+			workers[buf[k]].seen_ms = now;
+		}
 	for (int i = 1; i <= nworkers; i++)
 		all &= workers[i].ready;
 	if (all && !told) {
 		log_info("workers: %d workers ready", nworkers);
 		notify_ready();
 		told = 1;
+	}
+}
+
+/* Kills a ready worker silent for SILENT_MS (reap starts it again). */
+static void kill_silent(int64_t now)
+{
+	for (int i = 1; i <= nworkers; i++) {
+		struct worker *w = &workers[i];
+		if (w->pid <= 0 || !w->ready || now - w->seen_ms < SILENT_MS)
+			continue;
+		log_warnx("workers: worker %d silent for %d s (hung?); killing it", i,
+		    (int)((now - w->seen_ms) / 1000));
+		kill(w->pid, SIGKILL);
+		w->seen_ms = now;        /* once: its end comes through SIGCHLD */
 	}
 }
 
@@ -240,6 +278,8 @@ static int supervise(void)
 		notify_watchdog(mono_ms());
 		if (p[1].revents & POLLIN)
 			read_ready();
+		if (!stopping)
+			kill_silent(mono_ms());
 		if (p[0].revents & POLLIN &&
 		    read(sigfd, &si, sizeof si) == (ssize_t)sizeof si)
 			on_signal((int)si.ssi_signo, &stopping);

@@ -8,6 +8,8 @@
 #ifndef ANTRE_WORKERS_H
 #define ANTRE_WORKERS_H
 
+#include <stdint.h>
+
 #include "config.h"
 
 /*
@@ -26,5 +28,12 @@ int workers_start(int n);
  * process.
  */
 int workers_ready(int id);
+
+/*
+ * In a ready worker, from its housekeeping timer: tells the parent it is
+ * alive, once a second at most.  The parent kills a worker silent for ten
+ * seconds (hung) and starts it again.  Nothing with one process.
+ */
+void workers_alive(int64_t now_ms);
 
 #endif

@@ -266,3 +266,32 @@ def test_a_desk_that_mistypes_its_token_is_not_locked_out():
         c.close()
     finally:
         d.stop()
+
+
+def test_a_hung_worker_is_killed_and_started_again():
+    """A worker that stops answering (SIGSTOP here; a loop or a blocking
+    call at a venue) keeps its share of the port's new connections, which
+    would hang with it.  Silent for ten seconds, it is killed and started
+    again; the other serves on throughout."""
+    d = daemon()
+    try:
+        before = workers_of(d)
+        os.kill(before[0], signal.SIGSTOP)
+        wait_until(lambda: "worker" in d.logtext() and "hung?); killing it" in d.logtext(),
+                   timeout=40, what="the silent worker killed")
+        wait_until(lambda: len(workers_of(d)) == 2 and before[0] not in workers_of(d),
+                   timeout=20, what="the worker started again")
+        assert before[1] in workers_of(d)
+        def both_serve():
+            try:
+                return seen_workers(d, tries=50) == {1, 2}
+            except AssertionError:           # the new one before its Redis is up
+                return False
+        wait_until(both_serve, timeout=20, what="both serve again")
+        issue(d)
+    finally:
+        try:
+            os.kill(before[0], signal.SIGCONT)
+        except ProcessLookupError:
+            pass
+        d.stop()
