@@ -137,6 +137,10 @@ def test_deltas_add_up_to_the_next_whole_board():
         for _ in range(8):                                # more than ten calls
             op(ev, "registration-1", "call")
             op(ev, "registration-1", "skip")
+        # a desk left holding a ticket: a station change that only a delta
+        # says (the pause above came as a station event, which the displays
+        # hold already: no delta repeats it)
+        op(ev, "registration-2", "call")
         want = board_of(ev)
         assert len(want["holds"]) == 2 and want["doses_today"] == 2, want
         assert len(want["calls"]) == 10, want
