@@ -19,7 +19,6 @@
 #define BACKOFF_MAX_MS 2000
 #define WATCH_MS 100            /* how often overdue replies are looked for */
 
-
 enum store_state { STORE_DOWN, STORE_CONNECTING, STORE_UP };
 
 /* An op's retries: its function was missing; it ran as its other function;
@@ -75,15 +74,6 @@ static int64_t now_ms(void)
 
 	gettimeofday(&tv, NULL);
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-/* 1 when r means the node is no longer a writable master: behind
- * sentinels, ask them again. */
-static int reply_demoted(const redisReply *r)
-{
-	static const char *const codes[] = { "READONLY", "LOADING", "MASTERDOWN" };
-
-	return store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
 }
 
 static void op_unlink(struct op *op)
@@ -226,7 +216,7 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	op_unlink(op);
 	if (op_retry(op, r))
 		return;
-	if (op->store->addr.nsentinels && reply_demoted(r) && op->store->ac &&
+	if (op->store->addr.nsentinels && store_reply_demoted(r) && op->store->ac &&
 	    op->store->state == STORE_UP) {
 		/* the master was demoted (or restarts): new commands fail at once,
 		 * and the retry after the disconnect asks the sentinels again */

@@ -227,3 +227,10 @@ int store_reply_unavailable(const redisReply *r)
 
 	return r == NULL || store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
 }
+
+int store_reply_demoted(const redisReply *r)
+{
+	static const char *const codes[] = { "READONLY", "LOADING", "MASTERDOWN" };
+
+	return store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
+}

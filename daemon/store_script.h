@@ -110,6 +110,10 @@ const char *store_script_first(const struct store_script *sc);
  * OOM, READONLY, LOADING, MASTERDOWN, BUSY), which callers turn into 503. */
 int store_reply_unavailable(const redisReply *r);
 
+/* 1 when r means the node is no longer a writable master (READONLY,
+ * LOADING, MASTERDOWN): behind sentinels, ask them again. */
+int store_reply_demoted(const redisReply *r);
+
 /* 1 when r is an error whose code is one of the n codes. */
 int store_reply_in(const redisReply *r, const char *const *codes, size_t ncodes);
 

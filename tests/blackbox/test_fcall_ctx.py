@@ -115,7 +115,7 @@ def test_issue_call_bytes():
                  if '"FCALL"' in ln and '_issue"' in ln]
         assert len(calls) == 3, data[-2000:]
         sizes = [resp_len(ln) for ln in calls]
-        print("issue FCALL bytes:", sizes)
+        print("issue FCALL bytes:", sizes, calls[0].split("] ", 1)[1])
         assert all(n < 330 for n in sizes), (sizes, calls[0])
         assert all(re.search(r'"#[0-9a-f]{16}"', ln) for ln in calls), calls[0]
     finally:
