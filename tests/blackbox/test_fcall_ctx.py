@@ -121,3 +121,25 @@ def test_issue_call_bytes():
     finally:
         d.stop()
         r.stop()
+
+
+def test_two_daemons_with_different_contexts_of_one_event():
+    """Two daemons on one Redis whose contexts of one event differ (here
+    retention-days; as after one has reloaded a changed event file): each
+    call runs with its own daemon's context, however they interleave (the
+    reference is a hash of the text, not the event's name)."""
+    r = Redis()
+    d1 = Antred(r.url, extra=["retention-days 3"])
+    d2 = Antred(r.url, extra=["retention-days 5"])
+    try:
+        d1.wait_redis_up()
+        d2.wait_redis_up()
+        for _ in range(2):
+            for d, days in ((d1, 3), (d2, 5), (d1, 3)):
+                t = issue(d)
+                ttl = int(r.cli("TTL", "antre:{demo}:t:" + t["id"]))
+                assert days * 86400 - 60 < ttl <= days * 86400, (days, ttl)
+    finally:
+        d1.stop()
+        d2.stop()
+        r.stop()
