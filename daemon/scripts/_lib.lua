@@ -5,7 +5,8 @@
 -- KEYS[1] is the event's key prefix "antre:{EVENT}:"; every key a script
 -- touches is under it, so one event lives in one Redis Cluster slot.
 -- ARGV[1] is the event's context (or its reference: context() below), JSON
--- made by the daemon from the event file: {"off": UTC offset s, "stages": [{"id", "hold" (ms), "n" (stations)}],
+-- made by the daemon from the event file: {"off": UTC offset s,
+--  "stages": [{"id", "hold" (ms), "n" (stations)}],
 --  "regular": index of the default priority, "every": interleave N (0 =
 --  strict), "dose": index of the stage whose completion is a dose,
 --  "maxlen": stream length, "retention": seconds a ticket is kept,
