@@ -19,12 +19,13 @@
 #define BACKOFF_MAX_MS 2000
 #define WATCH_MS 100            /* how often overdue replies are looked for */
 
-
 enum store_state { STORE_DOWN, STORE_CONNECTING, STORE_UP };
 
-/* An op's retries: its function was missing; it ran as its other function. */
+/* An op's retries: its function was missing; it ran as its other function;
+ * its context went as text (the library did not have its reference). */
 #define OP_TRIED_LOAD 1u
 #define OP_TRIED_OTHER 2u
+#define OP_TRIED_CTX 4u
 
 /*
  * One command in flight.  Ops form a list in sending order so that the
@@ -41,6 +42,8 @@ struct op {
 	int argc;                          /* the FCALL command, kept to resend */
 	char **argv;
 	size_t *argvlen;
+	const char *ctx;                   /* the context's text, sent as its reference */
+	int ctx_at;                        /* its argument's index */
 	struct op *prev, *next;
 };
 
@@ -71,15 +74,6 @@ static int64_t now_ms(void)
 
 	gettimeofday(&tv, NULL);
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
-/* 1 when r means the node is no longer a writable master: behind
- * sentinels, ask them again. */
-static int reply_demoted(const redisReply *r)
-{
-	static const char *const codes[] = { "READONLY", "LOADING", "MASTERDOWN" };
-
-	return store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
 }
 
 static void op_unlink(struct op *op)
@@ -172,7 +166,8 @@ static int op_resend_as(struct op *op, const char *fn)
  * without its data, FUNCTION FLUSH, a failover to a node without it: the
  * library is loaded, then the call resent), or as its other function
  * (store_script.h: a read that must write, a write Redis refused before it
- * ran).  Each at most once.
+ * ran), or with its context as text (the library lacked its reference).
+ * Each at most once.
  */
 static int op_retry(struct op *op, const redisReply *r)
 {
@@ -188,6 +183,14 @@ static int op_retry(struct op *op, const redisReply *r)
 		op->deadline_ms = now_ms() + s->timeout_ms;
 		op_link(op);
 		return 1;
+	}
+	if (!(op->tried & OP_TRIED_CTX) && op->ctx && store_script_no_context(r)) {
+		/* the library checks the reference before anything else: the
+		 * same call again, its context as text (which the library keeps) */
+		op->tried |= OP_TRIED_CTX;
+		op->argv[op->ctx_at] = (char *)op->ctx;
+		op->argvlen[op->ctx_at] = strlen(op->ctx);
+		return op_resend(op) == 0;
 	}
 	if (op->tried & OP_TRIED_OTHER)
 		return 0;
@@ -213,7 +216,7 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 	op_unlink(op);
 	if (op_retry(op, r))
 		return;
-	if (op->store->addr.nsentinels && reply_demoted(r) && op->store->ac &&
+	if (op->store->addr.nsentinels && store_reply_demoted(r) && op->store->ac &&
 	    op->store->state == STORE_UP) {
 		/* the master was demoted (or restarts): new commands fail at once,
 		 * and the retry after the disconnect asks the sentinels again */
@@ -635,7 +638,8 @@ int store_eval(struct store *s, const struct store_script *script,
 	op->argc = 3 + nkeys + nargs;
 	op->argv = (char **)(op + 1);
 	op->argvlen = (size_t *)(op->argv + op->argc);
-	store_script_fill(op->argv, script, nkeys, keys, nargs, args, arglens);
+	op->ctx = store_script_fill(op->argv, script, nkeys, keys, nargs, args, arglens);
+	op->ctx_at = 3 + nkeys;
 	if (op_send(s, op, op->argc, (const char **)op->argv, op->argvlen, 0) == -1) {
 		op_free(op);
 		return -1;

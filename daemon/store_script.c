@@ -1,8 +1,12 @@
 /* store_script.c: the scripts' Redis Functions library, and FCALL. */
 #include "store_script.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "log.h"
 
@@ -53,6 +57,54 @@ static const char *arg_at(int i, const char *const head[3], int nkeys, const cha
 	return a;
 }
 
+/* 1 when args[0] is an event's context (a JSON object), sent as its
+ * reference. */
+static int has_context(int nargs, const char **args)
+{
+	return nargs > 0 && args[0][0] == '{';
+}
+
+/*
+ * The reference of a context: "#" and the first 16 hex digits of its
+ * text's SHA-1 (_lib.lua's context() computes the same from the text).  A
+ * daemon sends a few contexts, each unchanged until its event file is
+ * reloaded: the last few are kept with their reference (by their text,
+ * compared whole), so that a call does not hash it again.
+ */
+#define REF_MEMO 8
+static struct {
+	char *text;
+	size_t len;
+	char ref[STORE_CTX_REF_LEN + 1];
+} memo[REF_MEMO];
+
+void store_script_ctx_ref(const char *text, size_t len, char ref[STORE_CTX_REF_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	size_t slot = ((uintptr_t)text >> 4) % REF_MEMO;
+
+	if (memo[slot].text && memo[slot].len == len && memcmp(memo[slot].text, text, len) == 0) {
+		memcpy(ref, memo[slot].ref, STORE_CTX_REF_LEN + 1);
+		return;
+	}
+	if (EVP_Digest(text, len, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen < 8)
+		fatalx("SHA-1 of a context");   /* OpenSSL without SHA-1: not a build we make */
+	ref[0] = '#';
+	for (int i = 0; i < (STORE_CTX_REF_LEN - 1) / 2; i++) {
+		ref[1 + 2 * i] = hex[md[i] >> 4];
+		ref[2 + 2 * i] = hex[md[i] & 15];
+	}
+	ref[STORE_CTX_REF_LEN] = '\0';
+	free(memo[slot].text);
+	if ((memo[slot].text = malloc(len)) == NULL)
+		fatal("malloc");   /* OOM only: a context of a loaded event */
+	memcpy(memo[slot].text, text, len);
+	memo[slot].len = len;
+	memcpy(memo[slot].ref, ref, STORE_CTX_REF_LEN + 1);
+}
+
 size_t store_script_size(const struct store_script *sc, int nkeys, const char **keys,
     int nargs, const char **args, const size_t *arglens)
 {
@@ -67,10 +119,10 @@ size_t store_script_size(const struct store_script *sc, int nkeys, const char **
 		arg_at(i, head, nkeys, keys, args, arglens, &len);
 		total += len + 1;
 	}
-	return total;
+	return total + (has_context(nargs, args) ? STORE_CTX_REF_LEN + 1 : 0);
 }
 
-void store_script_fill(void *block, const struct store_script *sc, int nkeys,
+const char *store_script_fill(void *block, const struct store_script *sc, int nkeys,
     const char **keys, int nargs, const char **args, const size_t *arglens)
 {
 	char nk[16];
@@ -78,7 +130,7 @@ void store_script_fill(void *block, const struct store_script *sc, int nkeys,
 	int argc = 3 + nkeys + nargs;
 	char **argv = block;
 	size_t *argvlen = (size_t *)(argv + argc);
-	char *p = (char *)(argvlen + argc);
+	char *p = (char *)(argvlen + argc), *text;
 
 	snprintf(nk, sizeof nk, "%d", nkeys);
 	for (int i = 0; i < argc; i++) {
@@ -88,6 +140,14 @@ void store_script_fill(void *block, const struct store_script *sc, int nkeys,
 		argv[i] = p;
 		p += argvlen[i] + 1;
 	}
+	if (!has_context(nargs, args))
+		return NULL;
+	/* the context goes as its reference; its text stays for the resend */
+	text = argv[3 + nkeys];
+	store_script_ctx_ref(text, argvlen[3 + nkeys], p);
+	argv[3 + nkeys] = p;
+	argvlen[3 + nkeys] = STORE_CTX_REF_LEN;
+	return text;
 }
 
 int store_script_load(redisAsyncContext *ac, redisCallbackFn *cb, void *arg)
@@ -131,6 +191,11 @@ int store_script_missing(const redisReply *r)
 	return reply_starts(r, "ERR Function not found");
 }
 
+int store_script_no_context(const redisReply *r)
+{
+	return reply_starts(r, "ANTRE_NOCTX ");
+}
+
 int store_script_wants_write(const redisReply *r)
 {
 	return reply_starts(r, "ANTRE_WRITE ");
@@ -161,4 +226,11 @@ int store_reply_unavailable(const redisReply *r)
 		"LOADING", "MASTERDOWN", "BUSY", "NOREPLICAS", "CLUSTERDOWN" };
 
 	return r == NULL || store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
+}
+
+int store_reply_demoted(const redisReply *r)
+{
+	static const char *const codes[] = { "READONLY", "LOADING", "MASTERDOWN" };
+
+	return store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
 }

@@ -56,12 +56,27 @@ const char *store_script_library(void);
  * (argc = 3 + nkeys + nargs pointers, as many lengths, then the bytes);
  * store_script_fill writes argv, argvlen and the bytes into a block of
  * that size (argv first).  args of arglens bytes, or strings when arglens
- * is NULL.
+ * is NULL.  An event's context (args[0], a JSON object) is sent as its
+ * reference (store_script_ctx_ref: _lib.lua keeps the contexts it has
+ * decoded by it), a few bytes instead of hundreds; fill then returns the
+ * context's text, kept in the block (NUL-terminated), for the resend that
+ * a library without it asks for (store_script_no_context); else NULL.
  */
 size_t store_script_size(const struct store_script *sc, int nkeys, const char **keys,
     int nargs, const char **args, const size_t *arglens);
-void store_script_fill(void *block, const struct store_script *sc, int nkeys,
+const char *store_script_fill(void *block, const struct store_script *sc, int nkeys,
     const char **keys, int nargs, const char **args, const size_t *arglens);
+
+/* A context's reference: "#" and the first 16 hex digits of the SHA-1 of
+ * its len bytes of text (a hash of the text: daemons whose contexts for an
+ * event differ, one of them reloaded, share the library's cache). */
+#define STORE_CTX_REF_LEN 17
+void store_script_ctx_ref(const char *text, size_t len, char ref[STORE_CTX_REF_LEN + 1]);
+
+/* 1 when r says the library has no context of the call's reference (Redis
+ * restarted or failed over, the library reloaded, the context evicted):
+ * the call changed nothing, and goes again with the context's text. */
+int store_script_no_context(const redisReply *r);
 
 /* Sends FUNCTION LOAD of the library on ac (without REPLACE: a library of
  * that name is this very text).  0 when sent. */
@@ -94,6 +109,10 @@ const char *store_script_first(const struct store_script *sc);
 /* 1 for error replies that mean "Redis cannot take writes now" (MISCONF,
  * OOM, READONLY, LOADING, MASTERDOWN, BUSY), which callers turn into 503. */
 int store_reply_unavailable(const redisReply *r);
+
+/* 1 when r means the node is no longer a writable master (READONLY,
+ * LOADING, MASTERDOWN): behind sentinels, ask them again. */
+int store_reply_demoted(const redisReply *r);
 
 /* 1 when r is an error whose code is one of the n codes. */
 int store_reply_in(const redisReply *r, const char *const *codes, size_t ncodes);

@@ -4,8 +4,9 @@
 --
 -- KEYS[1] is the event's key prefix "antre:{EVENT}:"; every key a script
 -- touches is under it, so one event lives in one Redis Cluster slot.
--- ARGV[1] is the event's context as JSON, made by the daemon from the event
--- file: {"off": UTC offset s, "stages": [{"id", "hold" (ms), "n" (stations)}],
+-- ARGV[1] is the event's context (or its reference: context() below), JSON
+-- made by the daemon from the event file: {"off": UTC offset s,
+--  "stages": [{"id", "hold" (ms), "n" (stations)}],
 --  "regular": index of the default priority, "every": interleave N (0 =
 --  strict), "dose": index of the stage whose completion is a dose,
 --  "maxlen": stream length, "retention": seconds a ticket is kept,
@@ -749,17 +750,30 @@ local function mark_day()
 	end
 end
 
--- The decoded contexts by their text: an event's context is the same text
--- on every call until its file changes, and cjson.decode of it is a good
--- part of a small call.  Never changed by a script; at most CTX_KEEP kept.
+-- The decoded contexts by their reference: an event's context is the same
+-- text on every call until its file changes, and antred sends it as "#"
+-- and the first 16 hex digits of its text's SHA-1 (store_script.c), a few
+-- bytes instead of hundreds (a call's bytes are most of what Redis reads).
+-- A context sent as text (a JSON object) is decoded and kept by the same
+-- reference; a reference not kept (Redis restarted, the library reloaded,
+-- the context evicted) is refused with ANTRE_NOCTX before anything else,
+-- and antred sends the call again with the text.  A reference is a hash of
+-- the text: daemons with different contexts for one event share the cache.
+-- Never changed by a script; at most CTX_KEEP kept.
 local CTX_KEEP = 64
 local ctx_cache, ctx_count = {}, 0
-local function context(text)
-	local c = ctx_cache[text]
+local function context(arg)
+	local c = ctx_cache[arg]
+	if c ~= nil then return c end
+	if string.byte(arg, 1) == 35 then     -- '#': a reference not kept
+		error({ err = 'ANTRE_NOCTX no context ' .. arg .. ': send its text' })
+	end
+	local ref = '#' .. string.sub(redis.sha1hex(arg), 1, 16)
+	c = ctx_cache[ref]
 	if c == nil then
+		c = cjson.decode(arg)
 		if ctx_count >= CTX_KEEP then ctx_cache, ctx_count = {}, 0 end
-		c = cjson.decode(text)
-		ctx_cache[text], ctx_count = c, ctx_count + 1
+		ctx_cache[ref], ctx_count = c, ctx_count + 1
 	end
 	return c
 end

@@ -86,6 +86,11 @@ static void test_answers(void **state)
 	r.str = (char *)"ANTRE_WRITE this call writes script: x, on @user_function:4.";
 	assert_true(store_script_wants_write(&r));
 	assert_false(store_script_missing(&r));
+	r.str = (char *)"ANTRE_NOCTX no context #0123456789abcdef: send its text script: x";
+	assert_true(store_script_no_context(&r));
+	assert_false(store_script_wants_write(&r) || store_script_missing(&r));
+	r.str = (char *)"ANTRE_WRITE this call writes";
+	assert_false(store_script_no_context(&r));
 	r.str = (char *)"OOM command not allowed when used memory > 'maxmemory'.";
 	assert_true(store_script_refused(&r));
 	r.str = (char *)"MISCONF Redis is configured to save RDB snapshots";
@@ -124,15 +129,59 @@ static void test_fcall_block(void **state)
 	assert_string_equal(argv[2], "2");
 	assert_string_equal(argv[3], keys[0]);
 	assert_string_equal(argv[4], keys[1]);
-	assert_int_equal(argvlen[5], 9);
+	assert_int_equal(argvlen[5], STORE_CTX_REF_LEN);   /* the context as its reference */
 	assert_memory_equal(argv[6], "a\0b", 3);
 	assert_int_equal(argvlen[6], 3);
 	assert_int_equal(argvlen[7], 0);
-	assert_int_equal(argv[7] + 1 - block, (ptrdiff_t)size);
-	/* strings when no lengths are given */
+	assert_int_equal(argv[5] + STORE_CTX_REF_LEN + 1 - block, (ptrdiff_t)size);
+	/* strings when no lengths are given (and no context: as they are) */
+	args[0] = "x";
 	size = store_script_size(sc, 1, keys, 1, args, NULL);
 	assert_int_equal(size, 5 * (sizeof(char *) + sizeof(size_t)) + 6 + strlen(sc->fn) + 1 +
-	    2 + strlen(keys[0]) + 1 + 9 + 1);
+	    2 + strlen(keys[0]) + 1 + 1 + 1);
+	free(block);
+}
+
+/* An event's context (ARGV[1]) goes as "#" and the first 16 hex digits of
+ * its text's SHA-1, a few bytes however long the context; its text stays
+ * in the block for the resend (a library without the reference), as sent
+ * before; the same text, wherever it is, the same reference. */
+static void test_context_sent_as_reference(void **state)
+{
+	(void)state;
+	const struct store_script *sc = store_script_get("issue");
+	/* sha1sum of the text below: 885fc380cbfd04ce83556ed5... */
+	static const char ctx[] = "{\"off\":25200,\"stages\":[{\"id\":\"reg\",\"hold\":0,\"n\":2}],"
+	    "\"regular\":2,\"every\":3,\"dose\":1,\"maxlen\":10000,\"retention\":604800}";
+	char copy[sizeof ctx], ref[STORE_CTX_REF_LEN + 1];
+	const char *keys[1] = { "antre:{ev}:" }, *args[2] = { ctx, "fp" }, *text;
+	size_t size = store_script_size(sc, 1, keys, 2, args, NULL);
+	char *block = malloc(size), **argv = (char **)block;
+	size_t *argvlen = (size_t *)(argv + 6);
+
+	assert_non_null(block);
+	text = store_script_fill(block, sc, 1, keys, 2, args, NULL);
+	assert_int_equal(argvlen[4], 17);
+	assert_int_equal(argv[4][0], '#');
+	assert_int_equal(strspn(argv[4] + 1, "0123456789abcdef"), 16);
+	assert_string_equal(argv[5], "fp");
+	assert_non_null(text);
+	assert_string_equal(text, ctx);
+	assert_true(size < 6 * (sizeof(char *) + sizeof(size_t)) + 6 + strlen(sc->fn) + 1 + 2 +
+	    strlen(keys[0]) + 1 + sizeof ctx + 3 + 20);
+	store_script_ctx_ref(ctx, strlen(ctx), ref);
+	assert_string_equal(ref, argv[4]);
+	assert_string_equal(ref, "#885fc380cbfd04ce");
+	memcpy(copy, ctx, sizeof ctx);            /* elsewhere, the same reference */
+	store_script_ctx_ref(copy, strlen(copy), ref);
+	assert_string_equal(ref, "#885fc380cbfd04ce");
+	copy[7] = '6';                            /* another text, another one */
+	store_script_ctx_ref(copy, strlen(copy), ref);
+	assert_string_not_equal(ref, "#885fc380cbfd04ce");
+	/* no context: no reference, nothing kept */
+	args[0] = "plain";
+	assert_null(store_script_fill(block, sc, 1, keys, 1, args, NULL));
+	assert_string_equal(argv[4], "plain");
 	free(block);
 }
 
@@ -143,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_every_script_registered),
 		cmocka_unit_test(test_fcall_block),
 		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_context_sent_as_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
