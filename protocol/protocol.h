@@ -151,7 +151,7 @@ struct board {
  * changed, whole; the calls that are new, newest first; the holds that are
  * new and the tickets that left them; the counts when they changed (-1:
  * the same).  A board with the delta applied (proto_board_apply) is the
- * newer board, `at` aside from nothing.
+ * newer board, `at` aside.
  */
 struct board_delta {
 	int64_t at;
