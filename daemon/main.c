@@ -390,26 +390,6 @@ static void stop_free(struct event **sigs, const int *signums)
 	event_base_free(server.base);
 }
 
-/*
- * The event base.  epoll's changelist folds the changes a loop round makes
- * to one descriptor into one epoll_ctl (a keep-alive request read, then
- * its reply written, took about four epoll_ctl calls without it, under
- * three with it).  Its one caveat, descriptors dup()ed into one another,
- * does not arise: antred dups none.
- */
-static struct event_base *base_new(void)
-{
-	struct event_config *cfg;
-	struct event_base *base;
-
-	if ((cfg = event_config_new()) == NULL)
-		return NULL;
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-	base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	return base;
-}
-
 /* Before the workers share the listen addresses: each free for this daemon
  * (http_conn_port_free says why). */
 static int listen_free(const struct config *c)
@@ -474,7 +454,7 @@ int main(int argc, char **argv)
 	log_capture_libevent();
 	notify_init();
 	signal(SIGPIPE, SIG_IGN);
-	if ((server.base = base_new()) == NULL ||
+	if ((server.base = event_base_new()) == NULL ||
 	    event_base_priority_init(server.base, SERVER_PRIORITIES) == -1)
 		fatalx("event_base_new failed");
 	for (int i = 0; signums[i]; i++) {
