@@ -467,7 +467,7 @@ int main(int argc, char **argv)
 		fatalx("cannot start the housekeeping timer");
 	if ((fanout_event = event_new(server.base, -1, 0, on_fanout, NULL)) == NULL ||
 	    event_priority_set(fanout_event, SERVER_PRIO_FANOUT) == -1)
-		fatalx("out of memory");
+		fatalx("out of memory");   /* at start only: one event, before any request */
 	if ((server.store = store_new(server.base, "redis", &server.cfg.redis,
 	    server.cfg.redis_timeout_ms)) == NULL)
 		fatalx("out of memory");
