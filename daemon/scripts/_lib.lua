@@ -32,6 +32,8 @@ local NOW, TODAY, MINUTE -- the call's time, its event day, minute of the day
 local STATS, stats_kept -- the day's statistics hash; EXPIREd this call yet
 local PACE, pace_memo, stage_memo -- the estimates' hash, and read once a call
 local day_marked        -- the key "day" (rollover)
+local kept, kept_not_stage -- estimates kept between issues (keep_estimates)
+local ISSUE, gen_written -- an issue's call (issue.lua); estgen written this call
 local PRIO_STEP = 1099511627776 -- 2^40: queue score = priority index * 2^40 + arrival seq
 
 -- Each script is two functions, one no-writes (RO): a read (its file
@@ -353,10 +355,17 @@ local function advance(t, i)
 	end
 end
 
--- Appends a change to the event's stream for the live displays.
+-- Appends a change to the event's stream for the live displays.  The
+-- first of a call but an issue's also drops the estimates kept between
+-- issues (keep_estimates): the entry's id, unique in the stream, is the
+-- new generation.
 local function publish(kind, data)
-	redis.call('XADD', P .. 'stream', 'MAXLEN', '~', ctx.maxlen, '*',
+	local id = redis.call('XADD', P .. 'stream', 'MAXLEN', '~', ctx.maxlen, '*',
 		'type', kind, 'data', data)
+	if not ISSUE and not gen_written then
+		redis.call('SET', P .. 'estgen', id, 'EX', 86400)
+		gen_written = true
+	end
 end
 
 -- The stream's "ticket" entry: nothing personal.
@@ -468,7 +477,8 @@ end
 -- spread.  Read once a script run.
 local function stage_model(i)
 	local s = ctx.stages[i]
-	if stage_memo[s.id] then return stage_memo[s.id] end
+	local memo = kept or stage_memo
+	if memo[s.id] then return memo[s.id] end
 	local busy = {}
 	for n = 1, s.n do
 		local st = redis.call('HMGET', P .. 'st:' .. s.id .. '-' .. n, 'state', 'ticket', 'last_call')
@@ -481,7 +491,7 @@ local function stage_model(i)
 	for k, e in ipairs(busy) do free[k] = e < 0 and 0 or math.max(S - e, 0.3 * S) end
 	table.sort(free)
 	local m = { id = s.id, free = free, S = S, sd = sd }
-	stage_memo[s.id] = m
+	memo[s.id] = m
 	return m
 end
 
@@ -563,11 +573,40 @@ end
 -- The wait a newcomer of priority index prio can expect at stage i.
 -- (Kept for the script run: views.lua asks it for every ticket.)
 local function newcomer(i, prio)
-	local k = 'n|' .. i .. '|' .. prio
-	if stage_memo[k] == nil then
-		stage_memo[k] = { estimate(i, standing(ctx.stages[i].id, (prio + 1) * PRIO_STEP - 1)) }
+	local k, memo = 'n|' .. i .. '|' .. prio, stage_memo
+	if kept and i ~= kept_not_stage then memo = kept end
+	if memo[k] == nil then
+		memo[k] = { estimate(i, standing(ctx.stages[i].id, (prio + 1) * PRIO_STEP - 1)) }
 	end
-	return unpack(stage_memo[k])
+	return unpack(memo[k])
+end
+
+-- Estimates kept from one issue to the next, the busiest call (an issue's
+-- reply has the ticket's wait and when it may leave, a third of the
+-- call's time): each stage's model (its desks and pace, stage_model) and a
+-- newcomer's wait there, for at most KEEP_MS.  Only other calls change
+-- them, and each such call publishes its change, which writes a new
+-- generation to estgen (publish): kept ones of another generation are
+-- dropped.  An issue changes only the queue and arrivals of the stage it
+-- queued at (skip): a newcomer's wait there is not kept.  Within KEEP_MS a
+-- desk's remaining service and the decayed arrival rates move far less
+-- than the estimates' ten-second steps.  Kept in the library's state, by
+-- event, at most KEEP_EVENTS events.
+local KEEP_MS, KEEP_EVENTS = 1000, 64
+local kept_by_event, kept_events = {}, 0
+local function keep_estimates(skip)
+	local gen = redis.call('GET', P .. 'estgen') or ''
+	local k = kept_by_event[P]
+	if k == nil or k.gen ~= gen or k.ctx ~= ctx or k.day ~= TODAY or
+			NOW < k.at or NOW - k.at >= KEEP_MS then
+		if k == nil then
+			if kept_events >= KEEP_EVENTS then kept_by_event, kept_events = {}, 0 end
+			kept_events = kept_events + 1
+		end
+		k = { gen = gen, ctx = ctx, day = TODAY, at = NOW, memo = {} }
+		kept_by_event[P] = k
+	end
+	kept, kept_not_stage = k.memo, skip
 end
 
 -- Seconds until a ticket may leave the venue: what is left of its wait and
@@ -788,6 +827,7 @@ local function begin(keys, args, ro)
 	MINUTE = math.floor(((NOW / 1000 + ctx.off) % 86400) / 60)
 	STATS, stats_kept = P .. 'stats:' .. TODAY, false
 	PACE, pace_memo, stage_memo = P .. 'pace:' .. TODAY, nil, {}
+	kept, kept_not_stage, ISSUE, gen_written = nil, nil, false, false
 	day_marked = redis.call('GET', P .. 'day') or ''
 	rollover()
 end

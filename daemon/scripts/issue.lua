@@ -6,6 +6,7 @@
 local service, prefix, priority, prio, area, person, ckey, elderly =
 	ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 
+ISSUE = true    -- what an issue changes drops no kept estimate (keep_estimates)
 return idempotent(function()
 	-- One ticket per person and service per event day.  people:DAY maps
 	-- the person key to the day's ticket: the duplicate check, and the
@@ -44,15 +45,19 @@ return idempotent(function()
 	-- today's codes: the lookup by code, and the day's list for reports
 	local codes = P .. 'codes:' .. TODAY
 	redis.call('HSET', codes, code, t.id)
-	-- kept retention-days from the day's last issue, then gone
+	-- kept retention-days from the issue; the day's keys as long as its
+	-- last ticket could be (set by the day's first: one write less each)
 	redis.call('EXPIRE', tkey(t.id), ctx.retention)
-	redis.call('EXPIRE', codes, ctx.retention)
-	redis.call('EXPIRE', num, ctx.retention)
+	if n == 1 then
+		redis.call('EXPIRE', codes, ctx.retention + day_left_s())
+		redis.call('EXPIRE', num, ctx.retention + day_left_s())
+	end
 	if person ~= '' then
 		redis.call('HSET', people, person, t.id)
 		redis.call('EXPIRE', people, day_left_s() + 3600)
 	end
 	stat('ip|' .. priority)                 -- issued by priority
 	publish_ticket(t)
+	keep_estimates(1)
 	return ticket_reply(t)
 end)
