@@ -12,6 +12,7 @@
 (function () {
   var SOUND_KEY = "antre.display.sound";
   var RETRY_MS = 3000;
+  var READ_MS = 10000;             // the longest a read waits for its answer
   var ANNOUNCE_MAX_AGE_MS = 60000; // replayed calls older than this are shown, not spoken
   var QUEUE_MAX = 10;
   var FLASH_MS = 10000;
@@ -566,15 +567,24 @@
     $("date").textContent = fmt({ weekday: "long", day: "numeric", month: "long" }).format(now);
   }
 
+  // A read with a time limit: a TV started while the LAN loses packets (or
+  // antred hangs) shows the offline banner and tries again, instead of
+  // waiting on its first read for ever.
   function getJSON(url) {
-    return fetch(url, { cache: "no-store" }).then(function (r) {
+    var opts = { cache: "no-store" }, timer = null;
+    if (typeof AbortController === "function") {
+      var ctl = new AbortController();
+      opts.signal = ctl.signal;
+      timer = setTimeout(function () { ctl.abort(); }, READ_MS);
+    }
+    return fetch(url, opts).then(function (r) {
       if (!r.ok) {
         var e = new Error("HTTP " + r.status);
         e.status = r.status;
         throw e;
       }
       return r.json();
-    });
+    }).finally(function () { clearTimeout(timer); });
   }
 
   function chooseEvent(events, unknown) {

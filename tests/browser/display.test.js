@@ -282,6 +282,32 @@ exports.offline_banner_and_catch_up = async function () {
   }
 };
 
+// The TV's first read of the event hangs (lost on the LAN, never answered):
+// it gives up after its time limit, shows the offline banner and tries
+// again, and shows the board when the next try is answered.
+exports.hung_first_read_is_tried_again = async function () {
+  const context = await browser.newContext({
+    viewport: { width: 1920, height: 1080 }, locale: "id-ID", timezoneId: "Asia/Jakarta",
+  });
+  await context.addInitScript(speechStub, null);
+  const page = watchPageErrors(await context.newPage(), proxy.base);
+  try {
+    let held = null;
+    await page.route((url) => url.pathname === "/v1/events/demo", (route) => { held = route; },
+      { times: 1 });
+    await page.goto(proxy.base + "/web/display.html?event=demo");
+    await waitUntil(() => held !== null, { timeout: 5000, what: "the first read sent" });
+    const banner = page.locator("#offline");
+    await waitUntil(async () => await banner.isVisible(),
+      { timeout: 15000, what: "the offline banner after the read's time limit" });
+    await page.waitForSelector('[data-station="registration-1"]', { timeout: 10000 });
+    await waitUntil(async () => await banner.isHidden(), { timeout: 2000, what: "banner hidden" });
+    noErrors(page, (e) => e.startsWith("request failed: " + proxy.base));
+  } finally {
+    await context.close();
+  }
+};
+
 exports.busy_board_screenshot = async function () {
   // A-001 at registration-1 and A-003 at registration-2 are called, A-002
   // waits at screening; move people along so that every part of the board
