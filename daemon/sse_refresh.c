@@ -302,13 +302,20 @@ static void board_send(struct hub *h, const struct event_def *ev, const cJSON *r
 void refresh_station_sent(struct hub *h, const char *wire)
 {
 	char err[PROTO_ERR_MAX];
+	const struct event_def *ev;
 	struct station s;
 	cJSON *j;
 
 	if (h->sent == NULL || (j = cJSON_Parse(wire)) == NULL)
 		return;
-	if (proto_station_decode(j, &s, err) == 0)
-		proto_board_set_station(h->sent, &s);
+	/* the whole board a display gets when it goes live is the board the
+	 * live ones hold: else a newcomer keeps the station's older state,
+	 * which no delta corrects (the next read agrees with h->sent) */
+	if (proto_station_decode(j, &s, err) == 0 && proto_board_set_station(h->sent, &s) &&
+	    h->board && (ev = event_find(&server.events->set, h->event)) != NULL) {
+		payload_unref(h->board);
+		h->board = wire_payload("board", proto_board_encode(h->sent, ev->utc_offset_s));
+	}
 	cJSON_Delete(j);
 }
 

@@ -33,7 +33,7 @@ local STATS, stats_kept -- the day's statistics hash; EXPIREd this call yet
 local PACE, pace_memo, stage_memo -- the estimates' hash, and read once a call
 local day_marked        -- the key "day" (rollover)
 local kept, kept_not_stage -- estimates kept between issues (keep_estimates)
-local ISSUE, gen_written -- an issue's call (issue.lua); estgen written this call
+local ISSUE, gen_written -- an issue's call (issue.lua); estgen as written this call
 local PRIO_STEP = 1099511627776 -- 2^40: queue score = priority index * 2^40 + arrival seq
 
 -- Each script is two functions, one no-writes (RO): a read (its file
@@ -355,17 +355,26 @@ local function advance(t, i)
 	end
 end
 
--- Appends a change to the event's stream for the live displays.  The
--- first of a call but an issue's also drops the estimates kept between
--- issues (keep_estimates): the entry's id, unique in the stream, is the
--- new generation.
-local function publish(kind, data)
-	local id = redis.call('XADD', P .. 'stream', 'MAXLEN', '~', ctx.maxlen, '*',
-		'type', kind, 'data', data)
-	if not ISSUE and not gen_written then
-		redis.call('SET', P .. 'estgen', id, 'EX', 86400)
-		gen_written = true
+-- A change to what the estimates are made of (desks, queues, pace): the
+-- estimates kept between issues are dropped (keep_estimates), once a call.
+-- The generation is Redis's time to the microsecond: no two calls have
+-- the same, in one database or in two (the library's state is shared by
+-- every database of a server).  Its value.
+local function estimates_changed()
+	if not gen_written then
+		local t = redis.call('TIME')
+		gen_written = t[1] .. '.' .. t[2]
+		redis.call('SET', P .. 'estgen', gen_written, 'EX', 86400)
 	end
+	return gen_written
+end
+
+-- Appends a change to the event's stream for the live displays.  Every
+-- call that publishes but an issue has changed the estimates.
+local function publish(kind, data)
+	redis.call('XADD', P .. 'stream', 'MAXLEN', '~', ctx.maxlen, '*',
+		'type', kind, 'data', data)
+	if not ISSUE then estimates_changed() end
 end
 
 -- The stream's "ticket" entry: nothing personal.
@@ -585,9 +594,10 @@ end
 -- reply has the ticket's wait and when it may leave, a third of the
 -- call's time): each stage's model (its desks and pace, stage_model) and a
 -- newcomer's wait there, for at most KEEP_MS.  Only other calls change
--- them, and each such call publishes its change, which writes a new
--- generation to estgen (publish): kept ones of another generation are
--- dropped.  An issue changes only the queue and arrivals of the stage it
+-- them, and each such call writes a new generation to estgen
+-- (estimates_changed, publish): kept ones of another are dropped.  An
+-- event without one (none changed for a day, or another database's
+-- event of the same name) is given one first.  An issue changes only the queue and arrivals of the stage it
 -- queued at (skip): a newcomer's wait there is not kept.  Within KEEP_MS a
 -- desk's remaining service and the decayed arrival rates move far less
 -- than the estimates' ten-second steps.  Kept in the library's state, by
@@ -595,7 +605,7 @@ end
 local KEEP_MS, KEEP_EVENTS = 1000, 64
 local kept_by_event, kept_events = {}, 0
 local function keep_estimates(skip)
-	local gen = redis.call('GET', P .. 'estgen') or ''
+	local gen = redis.call('GET', P .. 'estgen') or estimates_changed()
 	local k = kept_by_event[P]
 	if k == nil or k.gen ~= gen or k.ctx ~= ctx or k.day ~= TODAY or
 			NOW < k.at or NOW - k.at >= KEEP_MS then

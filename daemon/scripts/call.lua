@@ -30,6 +30,7 @@ return idempotent(function()
 				local head = redis.call('ZRANGEBYSCORE', q, lo, '+inf', 'LIMIT', 0, 1)[1]
 				if not head or redis.call('EXISTS', tkey(head)) == 1 then break end
 				redis.call('ZREM', q, head)
+				estimates_changed()
 			end
 		end
 		local id
@@ -53,7 +54,10 @@ return idempotent(function()
 			end
 		end
 		t = load(id)
-		if t == nil then return ticket_reply(nil) end   -- more than 100 gone
+		if t == nil then                    -- more than 100 gone
+			estimates_changed()             -- the interleave's count moved
+			return ticket_reply(nil)
+		end
 	else
 		t = resolve(ref)
 		if t == nil then

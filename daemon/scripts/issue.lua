@@ -45,13 +45,10 @@ return idempotent(function()
 	-- today's codes: the lookup by code, and the day's list for reports
 	local codes = P .. 'codes:' .. TODAY
 	redis.call('HSET', codes, code, t.id)
-	-- kept retention-days from the issue; the day's keys as long as its
-	-- last ticket could be (set by the day's first: one write less each)
+	-- kept retention-days from the day's last issue, then gone
 	redis.call('EXPIRE', tkey(t.id), ctx.retention)
-	if n == 1 then
-		redis.call('EXPIRE', codes, ctx.retention + day_left_s())
-		redis.call('EXPIRE', num, ctx.retention + day_left_s())
-	end
+	redis.call('EXPIRE', codes, ctx.retention)
+	redis.call('EXPIRE', num, ctx.retention)
 	if person ~= '' then
 		redis.call('HSET', people, person, t.id)
 		redis.call('EXPIRE', people, day_left_s() + 3600)

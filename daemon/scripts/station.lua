@@ -105,6 +105,7 @@ return idempotent(function()
 	if t == nil then
 		-- expired (retention-days) while held: the station is let go
 		release()
+		estimates_changed()
 		return refuse('no_ticket', 'the ticket this station held is gone; call one first')
 	end
 	if not state_in(o.states, t.state) then

@@ -1,6 +1,6 @@
 """An issue's estimates kept between issues (keep_estimates in
-daemon/scripts/_lib.lua), and the day's keys set to expire once a day, run
-on the scripts alone (test_scripts.py's Redis, library and events).
+daemon/scripts/_lib.lua), run on the scripts alone (test_scripts.py's
+Redis, library and events).
 
 Kept estimates are only a shortcut: an issue's reply must say what a fresh
 read of the same ticket at the same moment says, whatever other calls
@@ -79,16 +79,39 @@ def test_issues_between_random_changes_match_a_fresh_read():
     assert ts.conn("EXISTS", ev.key("estgen")) == 1
 
 
-def test_day_keys_expire_retention_after_the_day():
+def test_a_desk_let_go_without_a_publish_reaches_the_next_issue():
+    """A station whose ticket expired while it held it is let go by its next
+    operation, which is refused and publishes nothing: the next issue's
+    wait counts that desk free."""
     ev = ts.Event()
-    ev.issue()
-    ev.issue()
-    day = ev.ticket("A-001")["id"].split("-")[0]
-    retention = 30 * 86400
-    # PINNED_MS is 10:00 in the event's zone: 14 h of the day are left
-    expect = retention + 14 * 3600
-    for key in ("codes:" + day, "num:" + day + ":dose1"):
-        ttl = ts.conn("TTL", ev.key(key))
-        assert expect - 5 <= ttl <= expect, (key, ttl, expect)
-    ttl = ts.conn("TTL", ev.key("t:" + day + "-A002"))
-    assert retention - 5 <= ttl <= retention, ttl
+    first = same_as_fresh(ev, ev.issue())
+    ev.call(1, 1)                       # registration-1 holds it
+    same_as_fresh(ev, ev.issue())       # kept: registration-1 busy
+    ts.conn("DEL", ev.key("t:" + first["id"]))      # gone (retention-days)
+    assert ev.op("start", 1, 1)["err"] == "no_ticket"
+    same_as_fresh(ev, ev.issue())
+
+
+def test_two_databases_with_one_event_keep_apart():
+    """The library's state is shared by every database of a Redis: a
+    rehearsal in database 1 of the event the day runs in database 0 must
+    not lend its kept estimates, nor borrow them (neither has had a change
+    for a day: no estgen in either)."""
+    live = ts.Event()
+    rehearsal = ts.Event()
+    rehearsal.id, rehearsal.P = live.id, live.P
+    try:
+        ts.conn("SELECT", 1)
+        rehearsal.set_clock(live.clock)
+        rehearsal.op("pause", 2, 1)
+        rehearsal.op("pause", 2, 2)     # no desk open at screening
+        ts.conn("DEL", rehearsal.key("estgen"))
+        ts.conn("SELECT", 0)
+        assert same_as_fresh(live, live.issue())["leave_eta_s"] > 0
+        ts.conn("DEL", live.key("estgen"))
+        ts.conn("SELECT", 1)
+        assert same_as_fresh(rehearsal, rehearsal.issue())["leave_eta_s"] == -1
+        ts.conn("SELECT", 0)
+        assert same_as_fresh(live, live.issue())["leave_eta_s"] > 0
+    finally:
+        ts.conn("SELECT", 0)

@@ -26,7 +26,7 @@ def event(eid):
     return ev
 
 
-EVENTS = [event(e) for e in ("dl1", "dl2", "dl3", "dl4")]
+EVENTS = [event(e) for e in ("dl1", "dl2", "dl3", "dl4", "dl5")]
 
 
 def setup_module():
@@ -210,3 +210,34 @@ def test_an_old_client_keeps_up_with_boards_alone():
                    EVERY_S + 6, what="a whole board with the call")
     finally:
         s.close()
+
+
+def station_state(board, station):
+    return [x for x in board["stations"] if x["id"] == station][0]["state"]
+
+
+def test_a_display_that_comes_just_after_a_pause_has_it():
+    """A pause fanned out between two board reads (one a second at most):
+    a display that goes live then, new or replaying from before the pause,
+    gets the board the live ones hold, with the pause.  It got the board of
+    the last read, and no delta set it right (the next read agrees with the
+    board the live displays hold)."""
+    ev = "dl5"
+    a = subscribe(d, ev).wait_started()
+    late = []
+    try:
+        a.wait(lambda s: s.of("board"), 3, "the board on connect")
+        issue(ev)
+        a.wait(lambda s: s.of("delta"), 3, "the issue's delta (a board read)")
+        last = a.live()[-1].id
+        op(ev, "registration-2", "pause")
+        a.wait(lambda s: s.of("station"), 3, "the pause")
+        late = [subscribe(d, ev).wait_started(), subscribe(d, ev, last_id=last).wait_started()]
+        for b in late:
+            b.wait(lambda s: s.of("board"), 3, "a board")
+            assert station_state(kept(b.snapshot()), "registration-2") == "paused", \
+                [(e.type, e.data) for e in b.snapshot()]
+        assert station_state(board_of(ev), "registration-2") == "paused"
+    finally:
+        for b in late + [a]:
+            b.close()
