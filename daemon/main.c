@@ -448,12 +448,14 @@ int main(int argc, char **argv)
 	}
 	server_events_replace(&set);
 	load_font();
+	/* before the workers: the parent, which stays in start_workers, must
+	 * not die of a log line to a closed pipe (and take them with it) */
+	signal(SIGPIPE, SIG_IGN);
 	if (start_workers() == -1)
 		return 1;
 
 	log_capture_libevent();
 	notify_init();
-	signal(SIGPIPE, SIG_IGN);
 	if ((server.base = event_base_new()) == NULL ||
 	    event_base_priority_init(server.base, SERVER_PRIORITIES) == -1)
 		fatalx("event_base_new failed");

@@ -295,3 +295,35 @@ def test_a_hung_worker_is_killed_and_started_again():
         except ProcessLookupError:
             pass
         d.stop()
+
+
+def test_the_parent_outlives_a_closed_log_pipe():
+    """antred's log piped to a reader that went away (`antred | tee` ended):
+    the parent's next line (a worker started again) must not kill it with
+    SIGPIPE, and every worker with it."""
+    d = Antred(redis.url, extra=["workers 2", "log-level info"], start=False)
+    d.proc = subprocess.Popen([ANTRED, "-c", d.conf], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT)
+    try:
+        wait_until(d._listening, what="antred to listen")
+        up = set()
+
+        def both_up():
+            st, _, b = d.get("/healthz")
+            if st == 200:
+                up.add(b["worker"])
+            return up == {1, 2}
+        wait_until(both_up, what="both workers up")
+        d.proc.stdout.close()           # the reader is gone
+        before = workers_of(d)
+        os.kill(before[0], signal.SIGKILL)
+        wait_until(lambda: len(workers_of(d)) == 2 and workers_of(d) != before, timeout=10,
+                   what="the worker started again (parent %s)" % d.proc.poll())
+        assert d.proc.poll() is None, d.proc.returncode
+        up.clear()
+        wait_until(both_up, what="both workers up again")
+    finally:
+        if d.proc.poll() is None:
+            d.proc.terminate()
+            d.proc.wait(10)
+        shutil.rmtree(d.tmp, ignore_errors=True)
