@@ -531,6 +531,7 @@
       station: function (m) {
         var st;
         try { st = JSON.parse(m.data); } catch (e) { return; }
+        keep.take("station", m.data);   // the deltas after it leave it out
         if (st.id === stationId && !busy && st.state !== station.state) scheduleRefresh();
       },
     },

@@ -12,7 +12,7 @@
 // share one station page; tickets are issued through the API.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, watchPageErrors, TOKENS, wibMs } =
+const { assert, startPinnedStack, launchBrowser, watchPageErrors, TOKENS, wibMs, sleep } =
   require("./lib");
 
 // The event's clock (antred-test, key test:clock): a fixed morning in
@@ -575,6 +575,47 @@ exports.skipped_stays_listed_when_the_stream_is_late = async function () {
     assert(r.afterSkip === "A-002", () => JSON.stringify(r));
     assert(r.both === "A-005A-002", () => JSON.stringify(r));
     assert(r.after === "", () => "called elsewhere stays listed: " + JSON.stringify(r));
+  } finally {
+    await p.context().close();
+  }
+};
+
+// A pause made elsewhere comes as a station event, and the deltas after it
+// leave that station out (the daemon counts it as sent): the page keeps it
+// from the event, and does not read itself back on every later delta
+// that carries another desk's change.
+exports.a_pause_is_not_read_back_on_every_delta = async function () {
+  const mine = "/v1/events/demo/stations/" + ST + "/", other = "/v1/events/demo/stations/registration-2/";
+  const op = async (path, name, body) => {
+    const r = await stack.antred.post(path + name, body, { role: "station" });
+    assert(r.status === 200, () => name + ": " + r.status + " " + JSON.stringify(r.body));
+  };
+  let reads = 0;
+  const count = (req) => { if (new URL(req.url()).pathname === "/v1/events/demo") reads++; };
+  const p = await newPage(TOKENS.station);
+  try {
+    await p.goto(stack.antred.base + "/web/station.html?station=" + ST);
+    await p.locator("#main").waitFor({ state: "visible", timeout: 5000 });
+    await op(mine, "pause");
+    await p.locator("#paused-banner").waitFor({ state: "visible", timeout: 5000 });
+    await sleep(1500);                  // the read the pause itself asks for
+    if ((await stationState("registration-2")).ticket) {   // left by a test before
+      await stack.antred.post(other + "start", undefined, { role: "station" });
+      await op(other, "complete", { outcome: "done" });
+    }
+    p.on("request", count);
+    for (let i = 0; i < 2; i++) {
+      await issue();
+      await op(other, "call");
+      await sleep(1200);                // a board read, and its delta, between
+      await op(other, "start");
+      await op(other, "complete", { outcome: "done" });
+      await sleep(1200);
+    }
+    assert(reads === 0, () => reads + " reads of the event after other desks' changes");
+    await op(mine, "resume");
+    await p.locator("#paused-banner").waitFor({ state: "hidden", timeout: 5000 });
+    noErrors(p);
   } finally {
     await p.context().close();
   }
