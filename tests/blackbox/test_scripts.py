@@ -146,7 +146,10 @@ class Scripts:
                     self.ro.add(name)
 
     def fcall(self, name, keys, args, write=False):
-        fn = "%s_%s%s" % (self.name, name, "_w" if write else "")
+        """A no-writes script (--! no-writes) as its no-writes function, as
+        antred sends it first; a write, or that script again, as the other."""
+        ro = name in self.ro and not write
+        fn = "%s_%s%s" % (self.name, name, "_ro" if ro else "")
         return ["FCALL", fn, len(keys)] + list(keys) + list(args)
 
     def run_many(self, calls):
