@@ -24,6 +24,10 @@
  * share of the port's new connections would hang with it, so it is
  * killed and started again.  Far above any pause of a working loop. */
 #define SILENT_MS 10000
+/* A stop that a worker has not finished this long after it began (its own
+ * graceful stop takes under 6 s) ends with SIGKILL: a hung worker must not
+ * hold the daemon's stop for ever. */
+#define STOP_KILL_MS 10000
 
 struct worker {
 	pid_t pid;               /* 0: not running */
@@ -264,7 +268,8 @@ static void on_signal(int sig, int *stopping)
 /* The parent's loop; in a restarted child, returns its number. */
 static int supervise(void)
 {
-	int stopping = 0, rc = 0;
+	int stopping = 0, rc = 0, killed = 0;
+	int64_t stop_ms = 0;
 
 	for (;;) {
 		struct pollfd p[2] = { { sigfd, POLLIN, 0 }, { ready_pipe[0], POLLIN, 0 } };
@@ -287,6 +292,14 @@ static int supervise(void)
 			rc = r;
 			stopping = 1;
 			signal_all(SIGTERM);
+		}
+		if (stopping && stop_ms == 0)
+			stop_ms = mono_ms();
+		if (stopping && !killed && mono_ms() - stop_ms >= STOP_KILL_MS) {
+			log_warnx("workers: %d still running %d s into the stop; killing them",
+			    running(), STOP_KILL_MS / 1000);
+			signal_all(SIGKILL);
+			killed = 1;
 		}
 		if (stopping && running() == 0) {
 			log_info("workers: stopped");

@@ -327,3 +327,29 @@ def test_the_parent_outlives_a_closed_log_pipe():
             d.proc.terminate()
             d.proc.wait(10)
         shutil.rmtree(d.tmp, ignore_errors=True)
+
+
+def test_a_stop_does_not_wait_for_ever_on_a_hung_worker():
+    """A worker hung when the daemon is told to stop (systemctl stop, ^C):
+    the parent kills it ten seconds into the stop, and stops."""
+    d = daemon()
+    pids = workers_of(d)
+    try:
+        os.kill(pids[0], signal.SIGSTOP)
+        d.proc.send_signal(signal.SIGTERM)
+        d.proc.wait(timeout=30)
+        log = d.logtext()
+        assert "still running 10 s into the stop; killing them" in log, log
+        assert "antred.0 info: workers: stopped" in log, log
+        for p in pids:
+            assert not alive(p), "worker %d outlived the parent" % p
+    finally:
+        for p in pids:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait(10)
+        shutil.rmtree(d.tmp, ignore_errors=True)
