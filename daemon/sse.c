@@ -212,6 +212,7 @@ static void batch_send(struct batch *b)
 	}
 	payload_unref(block);
 	batch_send_calls(b);
+	snprintf(h->fanned, sizeof h->fanned, "%s", b->e[b->n - 1].id);
 	for (int i = 0; i < b->n; i++)
 		if (strcmp(b->e[i].type, "station") == 0)
 			refresh_station_sent(h, b->e[i].text);

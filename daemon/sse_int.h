@@ -112,6 +112,8 @@ struct hub {
 	struct watch **wtab;         /* watches by ticket id; wcap a power of 2 */
 	size_t wcap, nwatch;
 	unsigned dirty_stages;       /* stages whose queue moved, by index bit */
+	char fanned[32];             /* the last entry fanned out ("" none yet):
+	                              * every call up to it went to its phones */
 	struct views_round *vround;  /* the views refresh in flight, if any */
 	struct hub *next;
 };

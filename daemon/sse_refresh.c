@@ -409,9 +409,9 @@ static void views_redo(struct views_round *vr, int from, int count)
 
 /*
  * Sends one view to the live subscribers of its watch, unless it is what
- * they last had.  With the id of the follower's tip when the round began
- * (every change up to it is in the view, and every call up to it was sent
- * before), so that a phone's Last-Event-ID keeps up and its reconnect
+ * they last had.  With the id of the last entry fanned out when the round
+ * began (every change up to it is in the view, and every call up to it was
+ * sent before), so that a phone's Last-Event-ID keeps up and its reconnect
  * replays little; a subscriber that already has a later id gets it
  * without one.
  */
@@ -549,7 +549,10 @@ static void views_start(struct refresh *rf, const struct event_def *ev)
 	    (vr->ids = calloc(h->nwatch, sizeof *vr->ids)) == NULL)
 		fatal("calloc");   /* OOM only: ids <= watches, bounded by max-connections */
 	vr->hub = h;
-	snprintf(vr->tip, sizeof vr->tip, "%s", follow_tip(h->event));
+	/* not the follower's tip: entries read but held back (the fan-out
+	 * waits for the store's replies) have not reached the phones yet, and
+	 * a view with a later id would have their calls skipped */
+	snprintf(vr->tip, sizeof vr->tip, "%s", h->fanned);
 	for (size_t i = 0; i < h->wcap; i++)
 		for (struct watch *w = h->wtab[i]; w; w = w->hnext) {
 			if (!(w->dirty || w->stage < 0 ||
