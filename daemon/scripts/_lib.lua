@@ -359,7 +359,7 @@ end
 -- estimates kept between issues are dropped (keep_estimates), once a call.
 -- The generation is Redis's time to the microsecond: no two calls have
 -- the same, in one database or in two (the library's state is shared by
--- every database of a server).  Its value.
+-- every database of a server).  Returns the generation.
 local function estimates_changed()
 	if not gen_written then
 		local t = redis.call('TIME')
@@ -596,12 +596,12 @@ end
 -- newcomer's wait there, for at most KEEP_MS.  Only other calls change
 -- them, and each such call writes a new generation to estgen
 -- (estimates_changed, publish): kept ones of another are dropped.  An
--- event without one (none changed for a day, or another database's
--- event of the same name) is given one first.  An issue changes only the queue and arrivals of the stage it
--- queued at (skip): a newcomer's wait there is not kept.  Within KEEP_MS a
--- desk's remaining service and the decayed arrival rates move far less
--- than the estimates' ten-second steps.  Kept in the library's state, by
--- event, at most KEEP_EVENTS events.
+-- event without one (none changed for a day) is given one first.  An
+-- issue changes only the queue and arrivals of the stage it queued at
+-- (skip): a newcomer's wait there is not kept.  Within KEEP_MS a desk's
+-- remaining service and the decayed arrival rates move far less than the
+-- estimates' ten-second steps.  Kept in the library's state, by event, at
+-- most KEEP_EVENTS events.
 local KEEP_MS, KEEP_EVENTS = 1000, 64
 local kept_by_event, kept_events = {}, 0
 local function keep_estimates(skip)
