@@ -114,7 +114,9 @@ async function subscribers() {
 
 async function oneStream(what) {
   let n = -1;
-  await waitUntil(async () => (n = await subscribers()) === 1, { timeout: 10000, step: 200,
+  // 20 s: under the whole suite's load a takeover without Web Locks once
+  // took over 10 s to open its stream
+  await waitUntil(async () => (n = await subscribers()) === 1, { timeout: 20000, step: 200,
     what: "" }).catch(() => {
     throw new Error(what + ": antred holds " + n + " streams, not one");
   });
