@@ -113,17 +113,19 @@ async function subscribers() {
 }
 
 async function oneStream(what) {
-  let n = -1;
-  // 20 s: under the whole suite's load a takeover without Web Locks once
-  // took over 10 s to open its stream
-  await waitUntil(async () => (n = await subscribers()) === 1, { timeout: 20000, step: 200,
-    what: "" }).catch(() => {
-    throw new Error(what + ": antred holds " + n + " streams, not one");
+  let n = -1, m = -1;
+  // one stream, and still one half a second later.  A takeover without Web
+  // Locks may pass through none or two for a moment: two tabs that claim at
+  // once both open one, and the one with the larger key closes its own
+  // (seen under the whole suite's load: one, then none while the other's
+  // was still connecting)
+  await waitUntil(async () => {
+    if ((n = await subscribers()) !== 1) return false;
+    await sleep(500);
+    return (m = await subscribers()) === 1;
+  }, { timeout: 20000, step: 200, what: "" }).catch(() => {
+    throw new Error(what + ": antred holds " + n + " then " + m + " streams, not one");
   });
-  // and it stays one (no page opens its own a moment later)
-  await sleep(500);
-  n = await subscribers();
-  assert(n === 1, () => what + ": antred holds " + n + " streams, not one");
 }
 
 async function tvCode(tv, station) {
