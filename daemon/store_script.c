@@ -90,7 +90,9 @@ void store_script_ctx_ref(const char *text, size_t len, char ref[STORE_CTX_REF_L
 		return;
 	}
 	if (EVP_Digest(text, len, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen < 8)
-		fatalx("SHA-1 of a context");   /* OpenSSL without SHA-1: not a build we make */
+		/* only an OpenSSL without SHA-1 (not a build we make) or out of
+		 * memory: any bytes a request could put in a context hash */
+		fatalx("SHA-1 of a context");
 	ref[0] = '#';
 	for (int i = 0; i < (STORE_CTX_REF_LEN - 1) / 2; i++) {
 		ref[1 + 2 * i] = hex[md[i] >> 4];
@@ -99,7 +101,7 @@ void store_script_ctx_ref(const char *text, size_t len, char ref[STORE_CTX_REF_L
 	ref[STORE_CTX_REF_LEN] = '\0';
 	free(memo[slot].text);
 	if ((memo[slot].text = malloc(len)) == NULL)
-		fatal("malloc");   /* OOM only: a context of a loaded event */
+		fatal("malloc");   /* OOM only: a context of a loaded event, at most REF_MEMO kept */
 	memcpy(memo[slot].text, text, len);
 	memo[slot].len = len;
 	memcpy(memo[slot].ref, ref, STORE_CTX_REF_LEN + 1);

@@ -32,7 +32,7 @@ local NOW, TODAY, MINUTE -- the call's time, its event day, minute of the day
 local STATS, stats_kept -- the day's statistics hash; EXPIREd this call yet
 local PACE, pace_memo, stage_memo -- the estimates' hash, and read once a call
 local day_marked        -- the key "day" (rollover)
-local kept, kept_not_stage -- estimates kept between issues (keep_estimates)
+local kept              -- estimates kept between issues (keep_estimates)
 local ISSUE, gen_written -- an issue's call (issue.lua); estgen as written this call
 local PRIO_STEP = 1099511627776 -- 2^40: queue score = priority index * 2^40 + arrival seq
 
@@ -582,8 +582,7 @@ end
 -- The wait a newcomer of priority index prio can expect at stage i.
 -- (Kept for the script run: views.lua asks it for every ticket.)
 local function newcomer(i, prio)
-	local k, memo = 'n|' .. i .. '|' .. prio, stage_memo
-	if kept and i ~= kept_not_stage then memo = kept end
+	local k, memo = 'n|' .. i .. '|' .. prio, kept or stage_memo
 	if memo[k] == nil then
 		memo[k] = { estimate(i, standing(ctx.stages[i].id, (prio + 1) * PRIO_STEP - 1)) }
 	end
@@ -597,14 +596,14 @@ end
 -- them, and each such call writes a new generation to estgen
 -- (estimates_changed, publish): kept ones of another are dropped.  An
 -- event without one (none changed for a day) is given one first.  An
--- issue changes only the queue and arrivals of the stage it queued at
--- (skip): a newcomer's wait there is not kept.  Within KEEP_MS a desk's
--- remaining service and the decayed arrival rates move far less than the
--- estimates' ten-second steps.  Kept in the library's state, by event, at
--- most KEEP_EVENTS events.
+-- issue changes only the queue and arrivals of its first stage, and asks
+-- a newcomer's wait only of the stages after it (leave_eta).  Within
+-- KEEP_MS a desk's remaining service and the decayed arrival rates move
+-- far less than the estimates' ten-second steps.  Kept in the library's
+-- state, by event, at most KEEP_EVENTS events.
 local KEEP_MS, KEEP_EVENTS = 1000, 64
 local kept_by_event, kept_events = {}, 0
-local function keep_estimates(skip)
+local function keep_estimates()
 	local gen = redis.call('GET', P .. 'estgen') or estimates_changed()
 	local k = kept_by_event[P]
 	if k == nil or k.gen ~= gen or k.ctx ~= ctx or k.day ~= TODAY or
@@ -616,7 +615,7 @@ local function keep_estimates(skip)
 		k = { gen = gen, ctx = ctx, day = TODAY, at = NOW, memo = {} }
 		kept_by_event[P] = k
 	end
-	kept, kept_not_stage = k.memo, skip
+	kept = k.memo
 end
 
 -- Seconds until a ticket may leave the venue: what is left of its wait and
@@ -837,7 +836,7 @@ local function begin(keys, args, ro)
 	MINUTE = math.floor(((NOW / 1000 + ctx.off) % 86400) / 60)
 	STATS, stats_kept = P .. 'stats:' .. TODAY, false
 	PACE, pace_memo, stage_memo = P .. 'pace:' .. TODAY, nil, {}
-	kept, kept_not_stage, ISSUE, gen_written = nil, nil, false, false
+	kept, ISSUE, gen_written = nil, false, false
 	day_marked = redis.call('GET', P .. 'day') or ''
 	rollover()
 end

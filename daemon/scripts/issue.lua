@@ -55,6 +55,6 @@ return idempotent(function()
 	end
 	stat('ip|' .. priority)                 -- issued by priority
 	publish_ticket(t)
-	keep_estimates(1)
+	keep_estimates()
 	return ticket_reply(t)
 end)

@@ -82,7 +82,7 @@ async function launchKioskBrowser() {
 // Replaces speechSynthesis with a recorder that has an Indonesian voice
 // (runs before the page's scripts); the TV without one is
 // display_voice.test.js.
-function speechStub(preset) {
+function installSpeechRecorder(preset) {
   window.antreSpoken = [];
   const idVoice = { name: "Suara uji Indonesia", lang: "id-ID", voiceURI: "test-id",
     localService: true, default: true };
@@ -108,7 +108,8 @@ async function tvPage({ sound, query = "?event=demo" } = {}) {
   const context = await browser.newContext({
     viewport: { width: 1920, height: 1080 }, locale: "id-ID", timezoneId: "Asia/Jakarta",
   });
-  await context.addInitScript(speechStub, sound ? { key: SOUND_KEY, value: "on" } : null);
+  await context.addInitScript(installSpeechRecorder,
+    sound ? { key: SOUND_KEY, value: "on" } : null);
   const page = watchPageErrors(await context.newPage(), proxy.base);
   const resp = await page.goto(proxy.base + "/web/display.html" + query);
   assert(resp.status() === 200, () => "display page: HTTP " + resp.status());
@@ -289,7 +290,7 @@ exports.hung_first_read_is_tried_again = async function () {
   const context = await browser.newContext({
     viewport: { width: 1920, height: 1080 }, locale: "id-ID", timezoneId: "Asia/Jakarta",
   });
-  await context.addInitScript(speechStub, null);
+  await context.addInitScript(installSpeechRecorder, null);
   const page = watchPageErrors(await context.newPage(), proxy.base);
   try {
     let held = null;

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((enc = proto_plan_encode(&plan_a)) == NULL)
 		fail(j, NULL, "encoder returned NULL");
 	if ((text = cJSON_PrintUnformatted(enc)) == NULL)
-		abort();
+		abort();   /* a fuzzer's failure (cJSON out of memory): libFuzzer reports it */
 	cJSON_Delete(enc);
 	if ((back = cJSON_Parse(text)) == NULL)
 		fail(j, text, "encoder output is not JSON");
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * utilisation of 4.1600707676998496e+17 came back 1 ulp away, seed
 	 * plan-utilisation-15-digits.json); printed again, it is the same. */
 	if ((enc = proto_plan_encode(&plan_b)) == NULL || (again = cJSON_PrintUnformatted(enc)) == NULL)
-		abort();
+		abort();   /* a fuzzer's failure: libFuzzer reports it */
 	cJSON_Delete(enc);
 	if (strcmp(text, again) != 0)
 		fail(j, text, "encoded again, it differs");
