@@ -18,7 +18,8 @@
 -- a script back, so a refusal must come before any change.
 -- Every script returns one JSON string; a refusal is {"err": code, "msg": text}.
 -- Every record a script returns or publishes is built as a table by its
--- encoder below and written by json(): no JSON is put together by hand.
+-- encoder below and written by json() (or by cjson.encode where it has no
+-- table that may be empty, said where): no JSON is put together by hand.
 --
 -- A library's top level runs once, at FUNCTION LOAD, and what it keeps
 -- stays between calls: the state of one call is only in the locals below,
@@ -29,8 +30,11 @@ local KEYS, ARGV        -- the call's keys and arguments
 local RO                -- true in a no-writes call (need_write)
 local P, ctx            -- KEYS[1], ARGV[1] decoded
 local NOW, TODAY, MINUTE -- the call's time, its event day, minute of the day
-local STATS, stats_kept -- the day's statistics hash; EXPIREd this call yet
+local NOW_S, MINUTE_S   -- NOW and MINUTE as text (see digits below)
+local REAL_S            -- Redis's clock, seconds (NOW but for a test clock)
+local STATS             -- the day's statistics hash
 local PACE, pace_memo, stage_memo -- the estimates' hash, and read once a call
+local pace_full, pace_arr -- pace_memo has all of it; has a stage's arrivals
 local day_marked        -- the key "day" (rollover)
 local kept              -- estimates kept between issues (keep_estimates)
 local ISSUE, gen_written -- an issue's call (issue.lua); estgen as written this call
@@ -46,14 +50,30 @@ local function need_write()
 	if RO then error({ err = 'ANTRE_WRITE this call writes: run the write variant' }) end
 end
 
+-- A number as an argument of redis.call, or in a name, is written by C's
+-- printf with 17 (or Lua's 14) significant digits, a tenth of an issue's
+-- time in Redis: whole numbers that the busiest calls pass go as text,
+-- made with %d (istr: small ones, made once).
+local WEEK_S = '691200'                 -- 8 days, the statistics' keep
+local ISTR = {}
+local function istr(i)
+	local s = ISTR[i]
+	if s == nil then
+		s = string.format('%d', i)
+		if i >= 0 and i < 256 then ISTR[i] = s end
+	end
+	return s
+end
+
 -- Redis's clock, not the daemon's: one clock for every daemon.  Builds
 -- made for the tests may set it instead (ctx.test_clock, key test:clock).
 local function now_ms()
+	local t = redis.call('TIME')
+	REAL_S = tonumber(t[1])
 	if ctx.test_clock then
 		local fixed = redis.call('GET', P .. 'test:clock')
 		if fixed then return tonumber(fixed) end
 	end
-	local t = redis.call('TIME')
 	return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
@@ -96,14 +116,11 @@ end
 
 -- The day's statistics: one hash, counters by field (see stats.c for the
 -- names), kept for a week.  Written by the same scripts that change the
--- tickets, so they are never out of step.
+-- tickets, so they are never out of step.  A new hash has a new field
+-- (then HINCRBY answers `by`): its week is set then, not on every count.
 local function stat(field, by)
-	redis.call('HINCRBY', STATS, field, by or 1)
-end
-local function stats_keep()
-	if not stats_kept then
-		redis.call('EXPIRE', STATS, 8 * 86400, 'NX')
-		stats_kept = true
+	if redis.call('HINCRBY', STATS, field, by or '1') == tonumber(by or 1) then
+		redis.call('EXPIRE', STATS, WEEK_S, 'NX')
 	end
 end
 
@@ -150,6 +167,15 @@ local function json(v)
 	return '{' .. table.concat(out, ',') .. '}'
 end
 
+-- Whether every entry of the array a is a filled table (a ticket's
+-- visits: cjson writes an empty one as {}).
+local function filled(a)
+	for _, x in ipairs(a) do
+		if next(x) == nil then return false end
+	end
+	return true
+end
+
 local function refuse(code, msg)
 	return json({ err = code, msg = msg })
 end
@@ -157,6 +183,16 @@ end
 -- Seconds from NOW to the end of the event-local day.
 local function day_left_s()
 	return 86400 - math.floor((NOW / 1000 + ctx.off) % 86400)
+end
+
+-- Keeps key at least until s seconds after the end of the event day of
+-- NOW, by Redis's clock.  The expiry only moves later, and is written only
+-- when it moves: a key of the day (its numbers, its codes) is written
+-- once a day rather than on every issue, and outlives every ticket of the
+-- day (each kept `retention` from its issue).
+local function keep_past_day(key, s)
+	local at = REAL_S + day_left_s() + s
+	if redis.call('EXPIRETIME', key) < at then redis.call('EXPIREAT', key, at) end
 end
 
 -- A write script's body runs as `return idempotent(function() ... end)`.
@@ -241,8 +277,7 @@ local function visit(t) return t.visits[#t.visits] end
 -- summed and put in the stage's histogram.
 local function stat_call(st, stage, v)
 	local wait = NOW - v.queued_at
-	stats_keep()
-	stat('c|' .. st .. '|' .. MINUTE)
+	stat('c|' .. st .. '|' .. MINUTE_S)
 	stat('ws|' .. st, wait)
 	stat('wh|' .. stage .. '|' .. wait_bucket(wait))
 	local waits = P .. 'waits:' .. TODAY .. ':' .. stage  -- exact percentiles (stats.lua)
@@ -253,8 +288,7 @@ end
 -- A completion at station st: by outcome and minute; service time (start,
 -- or else call, to complete) summed.
 local function stat_done(st, outcome, v)
-	stats_keep()
-	stat(outcome:sub(1, 1) .. '|' .. st .. '|' .. MINUTE)   -- d, r or x (deferred)
+	stat(outcome:sub(1, 1) .. '|' .. st .. '|' .. MINUTE_S)   -- d, r or x (deferred)
 	if v.called_at then
 		stat('ss|' .. st, NOW - (v.started_at or v.called_at))
 		stat('sn|' .. st)
@@ -275,18 +309,36 @@ local function pace_touch(fields)
 	if redis.call('HSET', PACE, unpack(fields)) > 0 then
 		redis.call('EXPIRE', PACE, day_left_s() + 3600)
 	end
-	-- the hash as read, with what was written (Redis keeps a number
+	-- the fields as read, with what was written (Redis keeps a number
 	-- exactly, %.17g: read back it is the same number)
-	if pace_memo then
-		for i = 1, #fields, 2 do pace_memo[fields[i]] = fields[i + 1] end
-	end
+	for i = 1, #fields, 2 do pace_memo[fields[i]] = fields[i + 1] end
 	stage_memo = {}
 end
+-- The whole hash, read once a call.
 local function pace_get()
-	if not pace_memo then
-		pace_memo = {}
+	if not pace_full then
 		local flat = redis.call('HGETALL', PACE)
+		pace_memo, pace_full = {}, true
 		for i = 1, #flat, 2 do pace_memo[flat[i]] = flat[i + 1] end
+	end
+	return pace_memo
+end
+-- A stage's arrival fields (t0, and r|P, rt|P of priority indices 0 ..
+-- top) read with one HMGET, not the whole hash: all that an issue reads,
+-- and the service times are most of the hash on a busy day.
+local function pace_arrivals(stage, top)
+	local k = stage .. '|' .. istr(top)
+	if not pace_full and not pace_arr[k] then
+		local names = { stage .. '|t0' }
+		for i = 0, top do
+			names[#names + 1] = stage .. '|r|' .. istr(i)
+			names[#names + 1] = stage .. '|rt|' .. istr(i)
+		end
+		local vals = redis.call('HMGET', PACE, unpack(names))
+		for i, name in ipairs(names) do
+			if vals[i] then pace_memo[name] = vals[i] end
+		end
+		pace_arr[k] = true
 	end
 	return pace_memo
 end
@@ -294,10 +346,12 @@ end
 -- An arrival of priority index prio at a stage (enqueue): the rate at
 -- which people who may overtake a waiting ticket come.
 local function note_arrival(stage, prio)
-	local p, k = pace_get(), stage .. '|r|' .. prio
-	local n, at = tonumber(p[k] or '0'), tonumber(p[stage .. '|rt|' .. prio] or NOW)
-	local fields = { k, n * math.exp(-(NOW - at) / RATE_TAU) + 1, stage .. '|rt|' .. prio, NOW }
-	if not p[stage .. '|t0'] then fields[5], fields[6] = stage .. '|t0', NOW end
+	prio = tonumber(prio)
+	local p, k, kt = pace_arrivals(stage, math.max(prio, ctx.regular)),
+		stage .. '|r|' .. istr(prio), stage .. '|rt|' .. istr(prio)
+	local n, at = tonumber(p[k] or '0'), tonumber(p[kt] or NOW)
+	local fields = { k, n * math.exp(-(NOW - at) / RATE_TAU) + 1, kt, NOW_S }
+	if not p[stage .. '|t0'] then fields[5], fields[6] = stage .. '|t0', NOW_S end
 	pace_touch(fields)
 end
 
@@ -307,9 +361,8 @@ local function enqueue(t, i)
 	local seq = redis.call('INCR', P .. 'seq')
 	t.state, t.stage, t.station = 'waiting', s.id, ''
 	t.visits[#t.visits + 1] = { stage = s.id, queued_at = NOW }
-	redis.call('ZADD', qkey(s.id), tonumber(t.prio) * PRIO_STEP + seq, t.id)
-	stats_keep()
-	stat('a|' .. s.id .. '|' .. MINUTE)     -- arrivals at the stage
+	redis.call('ZADD', qkey(s.id), string.format('%d', tonumber(t.prio) * PRIO_STEP + seq), t.id)
+	stat('a|' .. s.id .. '|' .. MINUTE_S)     -- arrivals at the stage
 	note_arrival(s.id, t.prio)
 	if s.hold > 0 then
 		t.hold_until = NOW + s.hold
@@ -343,7 +396,7 @@ local function advance(t, i)
 	if i == ctx.dose + 1 then
 		dose_record(t)
 		redis.call('INCR', P .. 'doses:' .. TODAY)
-		stat('dm|' .. MINUTE)                 -- doses by minute,
+		stat('dm|' .. MINUTE_S)                 -- doses by minute,
 		stat('ds|' .. t.service)              -- by service,
 		stat('dp|' .. t.priority)             -- by priority,
 		stat('da|' .. (t.area ~= '' and t.area or '-'))  -- by area
@@ -372,14 +425,15 @@ end
 -- Appends a change to the event's stream for the live displays.  Every
 -- call that publishes but an issue has changed the estimates.
 local function publish(kind, data)
-	redis.call('XADD', P .. 'stream', 'MAXLEN', '~', ctx.maxlen, '*',
+	redis.call('XADD', P .. 'stream', 'MAXLEN', '~', ctx.maxlen_s, '*',
 		'type', kind, 'data', data)
 	if not ISSUE then estimates_changed() end
 end
 
 -- The stream's "ticket" entry: nothing personal.
 local function publish_ticket(t)
-	publish('ticket', json({ id = t.id, code = t.code, state = t.state, stage = t.stage,
+	-- no table in it: cjson writes it as json() would
+	publish('ticket', cjson.encode({ id = t.id, code = t.code, state = t.state, stage = t.stage,
 		station = t.station, hold_until = tonumber(t.hold_until), at = NOW }))
 end
 
@@ -460,18 +514,19 @@ end
 
 -- Arrivals per ms of priority indices lo..hi at a stage: the
 -- decayed counts over RATE_TAU, corrected for a day younger than that.
+-- The event's indices run 0 .. ctx.regular (the last, the default).
 local function arrival_rate(stage, lo, hi)
-	local memo = 'r|' .. stage .. '|' .. lo .. '|' .. hi
+	local memo = 'r|' .. stage .. '|' .. istr(lo) .. '|' .. istr(hi)
 	if stage_memo[memo] then return stage_memo[memo] end
-	local p = pace_get()
+	local p = pace_arrivals(stage, ctx.regular)
 	local t0 = tonumber(p[stage .. '|t0'])
 	if not t0 then return 0 end
 	local warm = 1 - math.exp(-math.max(NOW - t0, 300000) / RATE_TAU)
 	local rate = 0
-	for k, n in pairs(p) do
-		local st, idx = string.match(k, '^(.+)|r|(%d+)$')
-		if st == stage and tonumber(idx) >= lo and tonumber(idx) <= hi then
-			local at = tonumber(p[stage .. '|rt|' .. idx]) or NOW
+	for idx = math.max(lo, 0), math.min(hi, ctx.regular) do
+		local n = p[stage .. '|r|' .. istr(idx)]
+		if n then
+			local at = tonumber(p[stage .. '|rt|' .. istr(idx)]) or NOW
 			rate = rate + tonumber(n) * math.exp(-(NOW - at) / RATE_TAU)
 		end
 	end
@@ -582,7 +637,7 @@ end
 -- The wait a newcomer of priority index prio can expect at stage i.
 -- (Kept for the script run: views.lua asks it for every ticket.)
 local function newcomer(i, prio)
-	local k, memo = 'n|' .. i .. '|' .. prio, kept or stage_memo
+	local k, memo = 'n|' .. istr(i) .. '|' .. istr(tonumber(prio)), kept or stage_memo
 	if memo[k] == nil then
 		memo[k] = { estimate(i, standing(ctx.stages[i].id, (prio + 1) * PRIO_STEP - 1)) }
 	end
@@ -684,9 +739,14 @@ local function public_view(id, f)
 		next_dose = f.next_dose or '' }
 end
 
--- {"ticket": view}, or {"ticket": null} for none.
+-- {"ticket": view}, or {"ticket": null} for none.  A view's tables are
+-- its range (filled, or null) and its visits, filled once it was queued:
+-- then cjson writes it as json() would, without json()'s walk through
+-- every key (a tenth of an issue's time in Redis).
 local function ticket_reply(t)
-	return json({ ticket = t and view(t) or cjson.null })
+	local v = t and view(t)
+	if v and #v.visits > 0 and filled(v.visits) then return cjson.encode({ ticket = v }) end
+	return json({ ticket = v or cjson.null })
 end
 
 -- A ticket by id, or by code ("A-017") among today's.
@@ -820,6 +880,9 @@ local function context(arg)
 	c = ctx_cache[ref]
 	if c == nil then
 		c = cjson.decode(arg)
+		-- as text once, not on every call (istr above)
+		if c.retention then c.retention_s = string.format('%d', c.retention) end
+		if c.maxlen then c.maxlen_s = string.format('%d', c.maxlen) end
 		if ctx_count >= CTX_KEEP then ctx_cache, ctx_count = {}, 0 end
 		ctx_cache[ref], ctx_count = c, ctx_count + 1
 	end
@@ -834,8 +897,10 @@ local function begin(keys, args, ro)
 	TODAY = day_of(NOW)
 	-- the event-local minute of the day, 0 .. 1439, for the day's statistics
 	MINUTE = math.floor(((NOW / 1000 + ctx.off) % 86400) / 60)
-	STATS, stats_kept = P .. 'stats:' .. TODAY, false
-	PACE, pace_memo, stage_memo = P .. 'pace:' .. TODAY, nil, {}
+	NOW_S, MINUTE_S = string.format('%d', NOW), istr(MINUTE)
+	STATS = P .. 'stats:' .. TODAY
+	PACE, pace_memo, stage_memo = P .. 'pace:' .. TODAY, {}, {}
+	pace_full, pace_arr = false, {}
 	kept, ISSUE, gen_written = nil, false, false
 	day_marked = redis.call('GET', P .. 'day') or ''
 	rollover()

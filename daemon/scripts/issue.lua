@@ -38,20 +38,21 @@ return idempotent(function()
 	enqueue(t, 1)
 	mark_day()                              -- to be closed out when the day ends
 	redis.call('HSET', tkey(t.id), 'id', t.id, 'code', code, 'service', service,
-		'priority', priority, 'prio', prio, 'area', area, 'issued_at', NOW,
+		'priority', priority, 'prio', prio, 'area', area, 'issued_at', NOW_S,
 		'day', TODAY, 'state', t.state, 'stage', t.stage,
-		'station', t.station, 'hold_until', t.hold_until, 'recalls', 0,
+		'station', t.station, 'hold_until', string.format('%d', t.hold_until), 'recalls', '0',
 		'visits', cjson.encode(t.visits), 'ckey', ckey, 'elderly', elderly)
 	-- today's codes: the lookup by code, and the day's list for reports
 	local codes = P .. 'codes:' .. TODAY
 	redis.call('HSET', codes, code, t.id)
-	-- kept retention-days from the day's last issue, then gone
-	redis.call('EXPIRE', tkey(t.id), ctx.retention)
-	redis.call('EXPIRE', codes, ctx.retention)
-	redis.call('EXPIRE', num, ctx.retention)
+	-- the ticket kept retention-days from its issue, the day's codes and
+	-- numbers as long as the day's last ticket, then gone
+	redis.call('EXPIRE', tkey(t.id), ctx.retention_s)
+	keep_past_day(codes, ctx.retention)
+	keep_past_day(num, ctx.retention)
 	if person ~= '' then
 		redis.call('HSET', people, person, t.id)
-		redis.call('EXPIRE', people, day_left_s() + 3600)
+		keep_past_day(people, 3600)
 	end
 	stat('ip|' .. priority)                 -- issued by priority
 	publish_ticket(t)

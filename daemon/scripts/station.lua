@@ -72,7 +72,6 @@ OPS.skip = { states = 'called', as = 'skipped', run = function(t, v)
 	v.outcome = 'skipped'
 	t.state, t.station = 'skipped', ''
 	release()
-	stats_keep()
 	stat('n|' .. station)                   -- no-shows
 end }
 

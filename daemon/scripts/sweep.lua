@@ -12,8 +12,7 @@ for _, id in ipairs(due) do
 		local v = visit(t)
 		redis.call('ZREM', qkey(t.stage), t.id)
 		v.completed_at, v.outcome = NOW, 'done'
-		stats_keep()
-		stat('hd|' .. t.stage .. '|' .. MINUTE)  -- finished a timed wait (served)
+		stat('hd|' .. t.stage .. '|' .. MINUTE_S)  -- finished a timed wait (served)
 		t.hold_until = 0
 		advance(t, si)
 		save(t)

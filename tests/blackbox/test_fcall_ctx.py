@@ -134,11 +134,18 @@ def test_two_daemons_with_different_contexts_of_one_event():
     try:
         d1.wait_redis_up()
         d2.wait_redis_up()
+        most = 0
         for _ in range(2):
             for d, days in ((d1, 3), (d2, 5), (d1, 3)):
                 t = issue(d)
                 ttl = int(r.cli("TTL", "antre:{demo}:t:" + t["id"]))
                 assert days * 86400 - 60 < ttl <= days * 86400, (days, ttl)
+                # the day's codes: the longest retention of the day's
+                # issues, from the end of the day (a shorter one after a
+                # longer one moves nothing)
+                most = max(most, days)
+                ttl = int(r.cli("TTL", "antre:{demo}:codes:" + t["id"].split("-")[0]))
+                assert most * 86400 - 60 < ttl <= (most + 1) * 86400, (most, ttl)
     finally:
         d1.stop()
         d2.stop()

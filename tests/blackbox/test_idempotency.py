@@ -370,18 +370,34 @@ def test_retention():
     fields = redis.cli("HKEYS", key).split()
     assert "person" not in fields and "id" in fields, fields
     keep = RETENTION_DAYS * 86400
-    for k in [key] + day_keys(ev, "codes") + day_keys(ev, "num"):
+    ttl = int(redis.cli("TTL", key))
+    assert keep - 120 < ttl <= keep, (key, ttl)
+    # the day's codes and numbers: retention-days from the end of the event
+    # day (Asia/Jakarta, UTC+7), past the day's last ticket
+    now = PINNED_MS / 1000              # the event's clock, as issue.lua read it
+    end = (int((now + 7 * 3600) // 86400) + 1) * 86400 - 7 * 3600
+    day_keep = day_keys(ev, "codes") + day_keys(ev, "num")
+    assert len(day_keep) == 2, day_keep
+    for k in day_keep:
         ttl = int(redis.cli("TTL", k))
-        assert keep - 120 < ttl <= keep, (k, ttl)
+        assert abs(ttl - (end - now + keep)) < 120, (k, ttl, end - now + keep)
     # the person key: only in the day's people hash, gone an hour after the
-    # event day ends (Asia/Jakarta, UTC+7)
+    # event day ends
     people = day_keys(ev, "people")
     assert len(people) == 1, people
     assert redis.cli("HVALS", people[0]).split() == [t["id"]]
-    now = PINNED_MS / 1000              # the event's clock, as issue.lua read it
-    end = (int((now + 7 * 3600) // 86400) + 1) * 86400 - 7 * 3600
     ttl = int(redis.cli("TTL", people[0]))
     assert abs(ttl - (end + 3600 - now)) < 120, (ttl, end + 3600 - now)
+    # the day's statistics: a week (set with the hash's first field)
+    stats = day_keys(ev, "stats")
+    assert len(stats) == 1, stats
+    assert 7 * 86400 < int(redis.cli("TTL", stats[0])) <= 8 * 86400
+    # the day's later issues leave those expiries where they are (one
+    # write a day, not one an issue)
+    at = {k: redis.cli("EXPIRETIME", k) for k in day_keep + people}
+    t2 = post(base, {"service": "dose1", "nik": NIK_B})[2]["ticket"]
+    assert t2["id"] != t["id"]
+    assert {k: redis.cli("EXPIRETIME", k) for k in day_keep + people} == at
 
 
 def raw_issue(port, path, body, key):
