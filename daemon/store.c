@@ -167,19 +167,20 @@ static int op_resend_as(struct op *op, const char *fn)
  * library is loaded, then the call resent), or as its other function
  * (store_script.h: a read that must write, a write Redis refused before it
  * ran), or with its context as text (the library lacked its reference).
- * Each at most once.
+ * Each at most once.  0: none due; -1: one due but unsent (no connection,
+ * or hiredis refusing commands on one disconnecting after a demotion).
  */
 static int op_retry(struct op *op, const redisReply *r)
 {
 	struct store *s = op->store;
 	const struct store_script *sc = op->script;
 
-	if (sc == NULL || s->ac == NULL || r == NULL || r->type != REDIS_REPLY_ERROR)
+	if (sc == NULL || r == NULL || r->type != REDIS_REPLY_ERROR)
 		return 0;
 	if (!(op->tried & OP_TRIED_LOAD) && store_script_missing(r)) {
 		op->tried |= OP_TRIED_LOAD;
-		if (store_script_load(s->ac, on_reload, op) == -1)
-			return 0;
+		if (s->ac == NULL || store_script_load(s->ac, on_reload, op) == -1)
+			return -1;
 		op->deadline_ms = now_ms() + s->timeout_ms;
 		op_link(op);
 		return 1;
@@ -190,12 +191,12 @@ static int op_retry(struct op *op, const redisReply *r)
 		op->tried |= OP_TRIED_CTX;
 		op->argv[op->ctx_at] = (char *)op->ctx;
 		op->argvlen[op->ctx_at] = strlen(op->ctx);
-		return op_resend(op) == 0;
+		return op_resend(op) == 0 ? 1 : -1;
 	}
 	if (op->tried & OP_TRIED_OTHER)
 		return 0;
 	if (sc->reads_first && store_script_wants_write(r))
-		return op_resend_as(op, sc->fn) == 0;
+		return op_resend_as(op, sc->fn) == 0 ? 1 : -1;
 	if (!sc->reads_first && store_script_refused(r)) {
 		/* its answer, unless the no-writes run answers itself */
 		if ((op->refused = strdup(r->str)) == NULL)
@@ -211,11 +212,16 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct op *op = privdata;
 	redisReply *r = reply;
+	int retry;
 
 	(void)ac;
 	op_unlink(op);
-	if (op_retry(op, r))
+	if ((retry = op_retry(op, r)) == 1)
 		return;
+	/* due but unsent: the caller hears of a lost connection (a 503), not
+	 * Redis's call for the retry (a 500), or a refused write its refusal */
+	if (retry == -1 && op->refused == NULL)
+		r = NULL;
 	if (op->store->addr.nsentinels && store_reply_demoted(r) && op->store->ac &&
 	    op->store->state == STORE_UP) {
 		/* the master was demoted (or restarts): new commands fail at once,
@@ -579,15 +585,16 @@ unsigned long store_conn_id(const struct store *s)
 	return s->conn_id;
 }
 
-/* Sends op's command, or fails without calling its callback.  The reply
- * is due within the store's timeout plus `extra_ms`. */
+/* Sends op's command, or frees op without calling its callback.  The
+ * reply is due within the store's timeout plus `extra_ms`. */
 static int op_send(struct store *s, struct op *op, int argc, const char **argv,
     const size_t *argvlen, int extra_ms)
 {
-	if (s->state != STORE_UP || s->ac == NULL)
+	if (s->state != STORE_UP || s->ac == NULL ||
+	    redisAsyncCommandArgv(s->ac, op_reply, op, argc, argv, argvlen) != REDIS_OK) {
+		op_free(op);
 		return -1;
-	if (redisAsyncCommandArgv(s->ac, op_reply, op, argc, argv, argvlen) != REDIS_OK)
-		return -1;
+	}
 	op->deadline_ms = now_ms() + s->timeout_ms + extra_ms;
 	op_link(op);
 	return 0;
@@ -605,11 +612,7 @@ int store_command_wait(struct store *s, int extra_ms, store_reply_cb *cb, void *
 	op->store = s;
 	op->cb = cb;
 	op->arg = arg;
-	if (op_send(s, op, argc, argv, argvlen, extra_ms) == -1) {
-		op_free(op);
-		return -1;
-	}
-	return 0;
+	return op_send(s, op, argc, argv, argvlen, extra_ms);
 }
 
 int store_command(struct store *s, store_reply_cb *cb, void *arg,
@@ -640,9 +643,5 @@ int store_eval(struct store *s, const struct store_script *script,
 	op->argvlen = (size_t *)(op->argv + op->argc);
 	op->ctx = store_script_fill(op->argv, script, nkeys, keys, nargs, args, arglens);
 	op->ctx_at = 3 + nkeys;
-	if (op_send(s, op, op->argc, (const char **)op->argv, op->argvlen, 0) == -1) {
-		op_free(op);
-		return -1;
-	}
-	return 0;
+	return op_send(s, op, op->argc, (const char **)op->argv, op->argvlen, 0);
 }
