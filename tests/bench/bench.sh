@@ -30,15 +30,18 @@
 #    (127.0.0.1) sends BENCH_STRANGER_N (16,000) stream requests, antred
 #    with its default limits, or BENCH_STRANGER_STREAMS as
 #    max-streams-per-address (tests/bench/strangers.py).
-# BENCH_PARTS: any of "issue", "sse", "phones", "strangers" (all by
-# default).
+# 5. cost: what one issue costs Redis in machine instructions (valgrind's
+#    callgrind), a figure the machine's noise does not move
+#    (tests/bench/redis_cost.sh).
+# BENCH_PARTS: any of "issue", "cost", "sse", "phones", "strangers" (all
+# by default).
 # Loopback only; every run is bounded by its duration.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build="$top/build"
 dur="${BENCH_SECONDS:-10}"
 conns="${BENCH_CONNECTIONS:-50}"
-parts="${BENCH_PARTS:-issue sse phones strangers}"   # any of them
+parts="${BENCH_PARTS:-issue cost sse phones strangers}"   # any of them
 tmp=$(mktemp -d /var/tmp/antre-bench.XXXXXX)
 pids=
 cleanup() {
@@ -130,6 +133,11 @@ echo "  antred issue (AOF, appendfsync always): $antre_rps req/s, p99 $antre_p99
 awk -v a="$antre_rps" -v h="$hello_rps" -v p="$antre_p99" 'BEGIN {
 	printf "  ratio antred/bare: %.2f (target >= 0.50); p99 %.2f ms (target < 5 ms)\n", a / h, p }'
 stop $pids
+;; esac
+
+# ---- Redis's instructions per issue ----------------------------------------
+case " $parts " in *" cost "*)
+sh "$top/tests/bench/redis_cost.sh" "$build" "$top" "$tmp"
 ;; esac
 
 # ---- live displays ---------------------------------------------------------

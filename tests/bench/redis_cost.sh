@@ -1,0 +1,86 @@
+#!/bin/sh
+# make bench, part "cost": what one ticket issue costs Redis, in machine
+# instructions counted by valgrind's callgrind: a figure that the noise of a
+# shared machine does not move (its wall-clock figures move by a third
+# from one minute to the next), to compare one change of the scripts with
+# the next.  Redis runs as in production (tools/redis.conf: AOF,
+# appendfsync always) under callgrind; antred loads its library there and
+# issues one ticket (the library then keeps the event's context); antred
+# stops, and BENCH_COST_N (2,000) issue calls are sent as antred sends them
+# (FCALL with the context's reference, 50 in a pipeline).  Everything Redis
+# does for them is counted: reading and parsing the calls, the scripts,
+# the AOF and its fsyncs, the replies.
+#   redis_cost.sh BUILD_DIR TOP TMP
+set -eu
+build=$1; top=$2; tmp=$3
+n="${BENCH_COST_N:-2000}"
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rport=$(port); aport=$(port)
+dir="$tmp/cost"
+mkdir -p "$dir/events"
+cp "$top/tools/demo/events/demo.json" "$dir/events/"
+valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.%p" \
+	redis-server "$top/tools/redis.conf" --port "$rport" --dir "$dir" --daemonize no \
+	--logfile "$dir/redis.log" >/dev/null 2>"$dir/valgrind.log" &
+vpid=$!
+apid=
+mon=
+finish() {
+	[ -n "$apid" ] && kill "$apid" 2>/dev/null
+	[ -n "$mon" ] && kill "$mon" 2>/dev/null
+	redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || kill "$vpid" 2>/dev/null
+	wait 2>/dev/null || true
+}
+trap finish EXIT
+i=0
+until redis-cli -p "$rport" ping >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 300 ] || { echo "bench: redis under valgrind did not start" >&2; exit 1; }
+	sleep 0.1
+done
+token="desk-cost-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+cat > "$dir/antred.conf" <<CONF
+listen 127.0.0.1:$aport
+redis redis://127.0.0.1:$rport/0
+secret-file $dir/secret
+events-dir $dir/events
+log-level warn
+redis-timeout-ms 10000
+token desk $token
+CONF
+# the calls antred sends, to copy the issue's (function and context reference)
+redis-cli -p "$rport" monitor > "$dir/monitor.txt" &
+mon=$!
+"$build/antred" -c "$dir/antred.conf" 2>"$dir/antred.log" &
+apid=$!
+i=0
+until curl -sf "http://127.0.0.1:$aport/healthz" >/dev/null; do
+	i=$((i + 1)); [ $i -lt 300 ] || { echo "bench: antred did not start on redis under valgrind" >&2; exit 1; }
+	sleep 0.1
+done
+curl -sf -o /dev/null -X POST -H "Authorization: Bearer $token" -d '{"service":"dose1"}' \
+	"http://127.0.0.1:$aport/v1/events/demo/tickets"
+kill "$apid"; wait "$apid" 2>/dev/null || true; apid=
+sleep 0.5
+kill "$mon"; wait "$mon" 2>/dev/null || true; mon=
+# "FCALL" "antre_V_issue" "1" "antre:{demo}:" "#REF" "dose1" "A" "regular" "2" "" "" "" "0"
+call=$(grep '"FCALL" "antre_[0-9a-f]*_issue" .*"#[0-9a-f]\{16\}"' "$dir/monitor.txt" | tail -1 |
+	sed 's/^[^"]*//')
+[ -n "$call" ] || { echo "bench: no issue call with a context reference seen" >&2; exit 1; }
+eval "set -- $call"
+# a first round, then the counted one (the library's kept estimates warm)
+redis-benchmark -p "$rport" -c 1 -P 50 -n 200 -q "$@" >/dev/null
+callgrind_control -z "$vpid" >/dev/null 2>&1
+redis-benchmark -p "$rport" -c 1 -P 50 -n "$n" -q "$@" >/dev/null
+callgrind_control -d "$vpid" >/dev/null 2>&1
+issued=$(redis-cli -p "$rport" --raw eval "local n=0 for _,k in ipairs(redis.call('KEYS', KEYS[1])) do n=n+redis.call('HLEN',k) end return n" 1 'antre:{demo}:codes:*')
+# every call issued its ticket (a refused one costs far less)
+if [ "$issued" != $((n + 201)) ]; then
+	echo "bench: $issued tickets issued, not $((n + 201)): calls failed" >&2
+	exit 1
+fi
+dump=$(ls "$dir"/callgrind.*.1 2>/dev/null | head -1)
+[ -n "$dump" ] || { echo "bench: callgrind wrote no dump" >&2; exit 1; }
+ir=$(callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+echo "Redis's cost of an issue (valgrind callgrind; AOF, appendfsync always; $n calls, 50 in a pipeline)"
+awk -v ir="$ir" -v n="$n" 'BEGIN {
+	printf "  %.0f instructions per issue\n", ir / n }'
