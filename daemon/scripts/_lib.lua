@@ -361,7 +361,8 @@ local function enqueue(t, i)
 	local seq = redis.call('INCR', P .. 'seq')
 	t.state, t.stage, t.station = 'waiting', s.id, ''
 	t.visits[#t.visits + 1] = { stage = s.id, queued_at = NOW }
-	redis.call('ZADD', qkey(s.id), string.format('%d', tonumber(t.prio) * PRIO_STEP + seq), t.id)
+	t.score = tonumber(t.prio) * PRIO_STEP + seq
+	redis.call('ZADD', qkey(s.id), string.format('%d', t.score), t.id)
 	stat('a|' .. s.id .. '|' .. MINUTE_S)     -- arrivals at the stage
 	note_arrival(s.id, t.prio)
 	if s.hold > 0 then
@@ -563,23 +564,25 @@ end
 -- how many will be called before it if nobody new comes (pos), how many
 -- who come later may still go before it (slack), and their priority
 -- indices (lo..hi).
-local function standing(stage, score, member)
+local function standing(stage, score)
 	local q = qkey(stage)
 	local band = math.floor(score / PRIO_STEP)
+	local below = string.format('(%d', score)   -- scores are whole (istr)
 	if ctx.every == 0 then
-		local pos = redis.call('ZCOUNT', q, '-inf', '(' .. score)
+		local pos = redis.call('ZCOUNT', q, '-inf', below)
 		return pos, math.huge, 0, band - 1
 	end
 	local n, base = ctx.every, ctx.regular * PRIO_STEP
+	local base_s = string.format('%d', base)
 	local c = math.min(tonumber(redis.call('GET', P .. 'il:' .. stage) or '0'), n)
 	if score >= base then
-		local ahead = redis.call('ZCOUNT', q, base, '(' .. score)
-		local prio = redis.call('ZCOUNT', q, '-inf', '(' .. base)
+		local ahead = redis.call('ZCOUNT', q, base_s, below)
+		local prio = redis.call('ZCOUNT', q, '-inf', '(' .. base_s)
 		local cap = math.floor((c + ahead) / n)
 		return ahead + math.min(prio, cap), math.max(cap - prio, 0), 0, ctx.regular - 1
 	end
-	local ahead = redis.call('ZCOUNT', q, '-inf', '(' .. score)
-	local regular = redis.call('ZCOUNT', q, base, '+inf')
+	local ahead = redis.call('ZCOUNT', q, '-inf', below)
+	local regular = redis.call('ZCOUNT', q, base_s, '+inf')
 	local allow = math.max(0, n - c) + ahead * n
 	return ahead + math.min(regular, allow), math.max(allow - regular, 0), ctx.regular, 1e9
 end
@@ -588,7 +591,8 @@ end
 -- many will be called before it), or -1 when t does not wait.
 local function stands(t)
 	if t.state ~= 'waiting' then return -1 end
-	local score = tonumber(redis.call('ZSCORE', qkey(t.stage), t.id))
+	-- queued by this call, t has its score (enqueue); else it is read
+	local score = t.score or tonumber(redis.call('ZSCORE', qkey(t.stage), t.id))
 	if score == nil then return -1 end
 	return standing(t.stage, score)
 end
@@ -673,6 +677,32 @@ local function keep_estimates()
 	kept = k.memo
 end
 
+-- A newcomer's way through the stages after stage i, in ms: at each its
+-- wait and service (a timed wait: its hold); false when one of them has
+-- no desk open.  The same for every ticket of that priority there: kept
+-- with the estimates (the key a number, which no stage's id is).
+local function after_stage(i, prio)
+	local memo, k = kept or stage_memo, -(i * 4096 + prio) - 1
+	local ms = memo[k]
+	if ms == nil then
+		ms = 0
+		for j = i + 1, #ctx.stages do
+			if ctx.stages[j].hold > 0 then
+				ms = ms + ctx.stages[j].hold
+			else
+				local w = newcomer(j, prio)
+				if not w then
+					ms = false
+					break
+				end
+				ms = ms + w * 1000 + stage_model(j).S
+			end
+		end
+		memo[k] = ms
+	end
+	return ms
+end
+
 -- Seconds until a ticket may leave the venue: what is left of its wait and
 -- service here (a timed wait: of its hold), then for each stage ahead a
 -- newcomer's wait and the service (a timed wait: its hold); -1 when it is
@@ -692,17 +722,9 @@ local function leave_eta(f, eta_ms)
 	else
 		return -1
 	end
-	local prio = tonumber(f.prio or ctx.regular)
-	for j = i + 1, #ctx.stages do
-		if ctx.stages[j].hold > 0 then
-			ms = ms + ctx.stages[j].hold
-		else
-			local w = newcomer(j, prio)
-			if not w then return -1 end
-			ms = ms + w * 1000 + stage_model(j).S
-		end
-	end
-	return to_10s(ms)
+	local rest = after_stage(i, tonumber(f.prio or ctx.regular))
+	if not rest then return -1 end
+	return to_10s(ms + rest)
 end
 
 -- The estimate fields of a ticket's views: eta_s (-1 unknown), eta_range_s

@@ -44,10 +44,12 @@ def issue_loop(d, results, stop, deadline):
             # and cut it off.  (A subclass of ConnectionResetError, so it
             # is told apart first.)
             results.append(("error", "cut: " + repr(e)))
-        except (ConnectionRefusedError, ConnectionResetError):
+        except (ConnectionRefusedError, ConnectionResetError, BrokenPipeError):
             # refused at connect; or reset because the kernel had completed
             # the handshake in the listen backlog just as antred closed its
-            # listening socket: never accepted, nothing sent, not acknowledged
+            # listening socket (or a killed worker's socket), the reset
+            # coming before the request or during it (a broken pipe): never
+            # accepted or never whole, nothing done, not acknowledged
             results.append(("refused", None))
             time.sleep(0.01)
         except Exception as e:  # reported by the test
