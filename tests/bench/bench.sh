@@ -68,7 +68,7 @@ nofile=$(ulimit -Hn)
 ulimit -Sn "$nofile" 2>/dev/null || ulimit -n "$nofile" 2>/dev/null || true
 nofile=$(ulimit -Sn)
 
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$top/tests/bench/lib.sh"
 wait_port() {
 	i=0
 	until curl -s -o /dev/null "http://127.0.0.1:$1/"; do
@@ -85,15 +85,8 @@ redis-server "$top/tools/redis.conf" --port "$rport" --dir "$tmp" --daemonize no
 pids="$pids $!"
 mkdir "$tmp/events"
 cp "$top/tools/demo/events/demo.json" "$tmp/events/"
-token="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-cat > "$tmp/antred.conf" <<CONF
-listen 127.0.0.1:$aport
-redis redis://127.0.0.1:$rport/0
-secret-file $tmp/secret
-events-dir $tmp/events
-log-level warn
-token desk $token
-CONF
+token=$(token desk)
+antred_conf "$tmp" "$aport" "$rport" "token desk $token"
 "$build/antred" -c "$tmp/antred.conf" 2>"$tmp/antred.log" &
 pids="$pids $!"
 "$build/tests/bench-hello" "$hport" &
@@ -206,24 +199,11 @@ redis-server "$top/tools/redis.conf" --port "$srport" --dir "$tmp/sse/redis" --d
 	--logfile "$tmp/sse/redis.log" &
 sredis=$!
 pids="$pids $sredis"
-i=0
-until redis-cli -p "$srport" ping >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $srport" >&2; exit 1; }
-	sleep 0.05
-done
-desk="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-station="station-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-cat > "$tmp/sse/antred.conf" <<CONF
-listen 127.0.0.1:$sport
-redis redis://127.0.0.1:$srport/0
-secret-file $tmp/sse/secret
-events-dir $tmp/sse/events
-log-level warn
-token desk $desk
-token station $station
-max-connections $((sse_n + 1000))
-workers $1
-CONF
+wait_redis "$srport" 5
+desk=$(token desk)
+station=$(token station)
+antred_conf "$tmp/sse" "$sport" "$srport" "token desk $desk" "token station $station" \
+	"max-connections $((sse_n + 1000))" "workers $1"
 : > "$tmp/sse/antred.log"
 "$build/antred" -c "$tmp/sse/antred.conf" 2>"$tmp/sse/antred.log" &
 santred=$!
@@ -342,24 +322,11 @@ redis-server "$top/tools/redis.conf" --port "$prport" --dir "$tmp/ph" --daemoniz
 	--logfile "$tmp/ph/redis.log" &
 predis=$!
 pids="$pids $predis"
-i=0
-until redis-cli -p "$prport" ping >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $prport" >&2; exit 1; }
-	sleep 0.05
-done
-desk="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-station="station-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-cat > "$tmp/ph/antred.conf" <<CONF
-listen 127.0.0.1:$pport
-redis redis://127.0.0.1:$prport/0
-secret-file $tmp/ph/secret
-events-dir $tmp/ph/events
-log-level warn
-token desk $desk
-token station $station
-max-connections $((ph_n + 1000))
-workers ${BENCH_PHONES_WORKERS:-2}
-CONF
+wait_redis "$prport" 5
+desk=$(token desk)
+station=$(token station)
+antred_conf "$tmp/ph" "$pport" "$prport" "token desk $desk" "token station $station" \
+	"max-connections $((ph_n + 1000))" "workers ${BENCH_PHONES_WORKERS:-2}"
 "$build/antred" -c "$tmp/ph/antred.conf" 2>"$tmp/ph/antred.log" &
 pantred=$!
 pids="$pids $pantred"
@@ -399,22 +366,11 @@ redis-server "$top/tools/redis.conf" --port "$xrport" --dir "$tmp/strangers" --d
 	--logfile "$tmp/strangers/redis.log" &
 xredis=$!
 pids="$pids $xredis"
-i=0
-until redis-cli -p "$xrport" ping >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: no Redis on port $xrport" >&2; exit 1; }
-	sleep 0.05
-done
-xdesk="desk-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+wait_redis "$xrport" 5
+xdesk=$(token desk)
 # the default limits (max-connections 16000, 4096 connections and 2048
 # streams an address, 512 kept for token holders)
-cat > "$tmp/strangers/antred.conf" <<CONF
-listen 127.0.0.1:$xport
-redis redis://127.0.0.1:$xrport/0
-secret-file $tmp/strangers/secret
-events-dir $tmp/strangers/events
-log-level warn
-token desk $xdesk
-CONF
+antred_conf "$tmp/strangers" "$xport" "$xrport" "token desk $xdesk"
 [ -n "${BENCH_STRANGER_STREAMS:-}" ] &&
 	echo "max-streams-per-address $BENCH_STRANGER_STREAMS" >> "$tmp/strangers/antred.conf"
 "$build/antred" -c "$tmp/strangers/antred.conf" 2>"$tmp/strangers/antred.log" &

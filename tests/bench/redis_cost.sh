@@ -14,7 +14,7 @@
 set -eu
 build=$1; top=$2; tmp=$3
 n="${BENCH_COST_N:-2000}"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$top/tests/bench/lib.sh"
 rport=$(port); aport=$(port)
 dir="$tmp/cost"
 mkdir -p "$dir/events"
@@ -32,21 +32,9 @@ finish() {
 	wait 2>/dev/null || true
 }
 trap finish EXIT
-i=0
-until redis-cli -p "$rport" ping >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 300 ] || { echo "bench: redis under valgrind did not start" >&2; exit 1; }
-	sleep 0.1
-done
-token="desk-cost-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-cat > "$dir/antred.conf" <<CONF
-listen 127.0.0.1:$aport
-redis redis://127.0.0.1:$rport/0
-secret-file $dir/secret
-events-dir $dir/events
-log-level warn
-redis-timeout-ms 10000
-token desk $token
-CONF
+wait_redis "$rport" 30        # valgrind starts slowly
+token=$(token desk)
+antred_conf "$dir" "$aport" "$rport" "redis-timeout-ms 10000" "token desk $token"
 # the calls antred sends, to copy the issue's (function and context reference)
 redis-cli -p "$rport" monitor > "$dir/monitor.txt" &
 mon=$!
