@@ -123,6 +123,16 @@ def test_issue_call_bytes():
         r.stop()
 
 
+def expiry_writes(r):
+    """How many EXPIRE and EXPIREAT calls Redis has run."""
+    stats = r.cli("INFO", "commandstats")
+    out = []
+    for cmd in ("expire", "expireat"):
+        m = re.search(r"cmdstat_%s:calls=(\d+)" % cmd, stats)
+        out.append(int(m.group(1)) if m else 0)
+    return out
+
+
 def test_two_daemons_with_different_contexts_of_one_event():
     """Two daemons on one Redis whose contexts of one event differ (here
     retention-days; as after one has reloaded a changed event file): each
@@ -146,6 +156,14 @@ def test_two_daemons_with_different_contexts_of_one_event():
                 most = max(most, days)
                 ttl = int(r.cli("TTL", "antre:{demo}:codes:" + t["id"].split("-")[0]))
                 assert most * 86400 - 60 < ttl <= (most + 1) * 86400, (most, ttl)
+        # and the day's later issues write no expiry but their tickets' (one
+        # a day, not one an issue): on Redis's clock the day's end stays
+        codes = "antre:{demo}:codes:" + t["id"].split("-")[0]
+        at, (expire, expireat) = r.cli("EXPIRETIME", codes), expiry_writes(r)
+        for d in (d1, d2, d1):
+            issue(d)
+        assert r.cli("EXPIRETIME", codes) == at
+        assert expiry_writes(r) == [expire + 3, expireat]
     finally:
         d1.stop()
         d2.stop()

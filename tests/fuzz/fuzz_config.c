@@ -46,10 +46,22 @@ static void check_loaded(void)
 	}
 	check(TERMINATED(cfg.redis.host) && TERMINATED(cfg.redis.unix_path),
 	    "redis address unterminated");
-	check((cfg.redis.host[0] != '\0') != (cfg.redis.unix_path[0] != '\0'),
-	    "redis: not exactly one of host and unix path");
-	check(cfg.redis.unix_path[0] != '\0' || WITHIN(cfg.redis.port, 1, 65535),
+	/* exactly one of a host, a unix path and sentinels (which name the
+	 * master's host when antred connects) */
+	check((cfg.redis.host[0] != '\0') + (cfg.redis.unix_path[0] != '\0') +
+	    (cfg.redis.nsentinels > 0) == 1,
+	    "redis: not exactly one of host, unix path and sentinels");
+	check(cfg.redis.host[0] == '\0' || WITHIN(cfg.redis.port, 1, 65535),
 	    "redis port out of range");
+	check(WITHIN(cfg.redis.nsentinels, 0, CONFIG_MAX_SENTINELS), "nsentinels out of range");
+	check(TERMINATED(cfg.redis.master) &&
+	    (cfg.redis.nsentinels == 0) == (cfg.redis.master[0] == '\0'),
+	    "redis: a master name without sentinels, or sentinels without one");
+	for (int i = 0; i < cfg.redis.nsentinels; i++) {
+		check(TERMINATED(cfg.redis.sentinels[i].host) && cfg.redis.sentinels[i].host[0] != '\0',
+		    "sentinel host empty or unterminated");
+		check(WITHIN(cfg.redis.sentinels[i].port, 1, 65535), "sentinel port out of range");
+	}
 	check(WITHIN(cfg.redis.db, 0, 15), "redis db out of range");
 	check(WITHIN(cfg.ntokens, 0, CONFIG_MAX_TOKENS), "ntokens out of range");
 	for (int i = 0; i < cfg.ntokens; i++) {
