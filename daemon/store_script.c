@@ -90,8 +90,10 @@ void store_script_ctx_ref(const char *text, size_t len, char ref[STORE_CTX_REF_L
 		return;
 	}
 	if (EVP_Digest(text, len, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen < 8)
-		/* only an OpenSSL without SHA-1 (not a build we make) or out of
-		 * memory: any bytes a request could put in a context hash */
+		/* a context is antred's text of an event file, never a
+		 * request's, and SHA-1 takes any bytes: only an OpenSSL
+		 * without SHA-1 (not a build we make) or out of memory ends
+		 * here */
 		fatalx("SHA-1 of a context");
 	ref[0] = '#';
 	for (int i = 0; i < (STORE_CTX_REF_LEN - 1) / 2; i++) {

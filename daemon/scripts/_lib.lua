@@ -167,9 +167,10 @@ local function json(v)
 	return '{' .. table.concat(out, ',') .. '}'
 end
 
--- Whether every entry of the array a is a filled table (a ticket's
--- visits: cjson writes an empty one as {}).
+-- Whether the array a has entries and each is a filled table (a ticket's
+-- visits: cjson writes an empty table as {}).
 local function filled(a)
+	if #a == 0 then return false end
 	for _, x in ipairs(a) do
 		if next(x) == nil then return false end
 	end
@@ -767,7 +768,7 @@ end
 -- every key (a tenth of an issue's time in Redis).
 local function ticket_reply(t)
 	local v = t and view(t)
-	if v and #v.visits > 0 and filled(v.visits) then return cjson.encode({ ticket = v }) end
+	if v and filled(v.visits) then return cjson.encode({ ticket = v }) end
 	return json({ ticket = v or cjson.null })
 end
 

@@ -38,7 +38,7 @@ def resp_args(buf, i=0):
 
 
 def split(buf):
-    """The complete RESP messages at the start of buf: (ends, rest start)."""
+    """Where each complete RESP message at the start of buf ends."""
     ends, i = [], 0
     for _ in range(100000):
         if i >= len(buf):
