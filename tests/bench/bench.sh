@@ -1,11 +1,13 @@
 #!/bin/sh
-# make bench, in two parts, each measured against references in the same
+# make bench, in five parts, each measured against references in the same
 # run on this machine:
 #
 # 1. ticket issuance over HTTP, with Redis durability (AOF, appendfsync
 #    always, on disk), against a bare libevent server that does no work,
 #    with the same load (wrk, 50 connections).  Prints both, the ratio and
-#    antred's p99.
+#    antred's p99, and where the cores went: the CPU each process (wrk,
+#    the server; antred, Redis and its AOF rewrites) spent per request,
+#    and the rates those costs allow on this machine's cores.
 # 2. live displays: BENCH_SSE_N (10,000) Server-Sent Events subscribers on
 #    one antred, run with each `workers` of BENCH_SSE_WORKERS ("1 2"; the
 #    memory is the parent's and the workers' together), then
@@ -82,26 +84,61 @@ rport=$(port); hport=$(port); aport=$(port)
 [ -n "${BENCH_RPORT_FILE:-}" ] && echo "$rport" > "$BENCH_RPORT_FILE"
 redis-server "$top/tools/redis.conf" --port "$rport" --dir "$tmp" --daemonize no \
 	--logfile "$tmp/redis.log" &
-pids="$pids $!"
+redis=$!
+pids="$pids $redis"
 mkdir "$tmp/events"
 cp "$top/tools/demo/events/demo.json" "$tmp/events/"
 token=$(token desk)
 antred_conf "$tmp" "$aport" "$rport" "token desk $token"
 "$build/antred" -c "$tmp/antred.conf" 2>"$tmp/antred.log" &
-pids="$pids $!"
+antred=$!
+pids="$pids $antred"
 "$build/tests/bench-hello" "$hport" &
-pids="$pids $!"
+hello=$!
+pids="$pids $hello"
 wait_port "$aport"
 wait_port "$hport"
 until curl -sf "http://127.0.0.1:$aport/healthz" >/dev/null; do sleep 0.05; done
 
-# Returns "requests_per_second p99_ms" from wrk's report.
+# A process's CPU time in clock ticks, "its own,its reaped children's"
+# (Redis's children are its AOF rewrites): ticks PID
+ticks() {
+	awk '{ sub(/^.*\) /, ""); print $12 + $13 "," $14 + $15 }' "/proc/$1/stat"
+}
+hz=$(getconf CLK_TCK)
+# Microseconds of CPU a request from tick counts: per_req TICKS REQUESTS
+per_req() { awk -v t="$1" -v n="$2" -v hz="$hz" 'BEGIN { printf "%.1f", t * 1e6 / hz / n }'; }
+
+# Runs a command and writes its CPU seconds (user and system, its
+# children's too) to the file $1: cpu_of FILE COMMAND...
+cpu_of() {
+	python3 - "$@" <<'PY'
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, ru = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write("%.3f\n" % (ru.ru_utime + ru.ru_stime))
+sys.exit(os.waitstatus_to_exitcode(status))
+PY
+}
+
+# Prints "requests_per_second p99_ms mean_ms wrk_us server_us,children_us
+# ..." from wrk's report, and the CPU microseconds per request of wrk and
+# of each server process named (PID...), and of its children, over the
+# run: measure URL PID...
 measure() {
-	ANTRE_TOKEN="$token" wrk -t2 -c"$conns" -d"${dur}s" --latency \
-		-s "$top/tests/bench/issue.lua" "$1" > "$tmp/wrk.out"
+	url=$1; shift
+	b=
+	for p in "$@"; do b="$b $(ticks "$p")"; done
+	ANTRE_TOKEN="$token" cpu_of "$tmp/wrk.cpu" wrk -t2 -c"$conns" -d"${dur}s" --latency \
+		-s "$top/tests/bench/issue.lua" "$url" > "$tmp/wrk.out"
+	e=
+	for p in "$@"; do e="$e $(ticks "$p")"; done
 	non2xx=$(sed -n 's/.*Non-2xx or 3xx responses: *\([0-9]*\).*/\1/p' "$tmp/wrk.out")
 	if [ -n "$non2xx" ]; then
-		echo "bench: $non2xx requests failed against $1" >&2
+		echo "bench: $non2xx requests failed against $url" >&2
 		cat "$tmp/wrk.out" >&2
 		exit 1
 	fi
@@ -112,19 +149,50 @@ measure() {
 		ms = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v
 		p99 = ms
 	}
-	END { printf "%.0f %.2f\n", rps, p99 }' "$tmp/wrk.out"
+	$1 == "Latency" && $2 ~ /^[0-9]/ {
+		v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
+		mean = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v
+	}
+	/^ *[0-9]+ requests in / { n = $1 }
+	END { printf "%.0f %.2f %.2f %d", rps, p99, mean, n }' "$tmp/wrk.out" > "$tmp/wrk.fig"
+	set -- $(cat "$tmp/wrk.fig")
+	printf '%s %s %s %s' "$1" "$2" "$3" \
+		"$(awk -v c="$(cat "$tmp/wrk.cpu")" -v n="$4" 'BEGIN { printf "%.1f", c * 1e6 / n }')"
+	n=$4
+	set -- $b
+	for t in $e; do
+		printf ' %s,%s' "$(per_req $((${t%,*} - ${1%,*})) "$n")" \
+			"$(per_req $((${t#*,} - ${1#*,})) "$n")"
+		shift
+	done
+	echo
 }
 
 echo "ticket issuance, $conns connections, ${dur} s each, wrk -t2, this machine ($(nproc) cores)"
-set -- $(measure "http://127.0.0.1:$hport/")
-hello_rps=$1; hello_p99=$2
-echo "  bare libevent server: $hello_rps req/s, p99 $hello_p99 ms"
-set -- $(measure "http://127.0.0.1:$aport/v1/events/demo/tickets")
-antre_rps=$1; antre_p99=$2
+set -- $(measure "http://127.0.0.1:$hport/" "$hello")
+hello_rps=$1; hello_p99=$2; hello_mean=$3; hello_wrk=$4; hello_cpu=${5%,*}
+echo "  bare libevent server: $hello_rps req/s, p99 $hello_p99 ms (mean $hello_mean ms)"
+set -- $(measure "http://127.0.0.1:$aport/v1/events/demo/tickets" "$antred" "$redis")
+antre_rps=$1; antre_p99=$2; antre_mean=$3; antre_wrk=$4; antre_cpu=${5%,*}
+redis_cpu=${6%,*}; rewrite_cpu=${6#*,}
 issued=$(redis-cli -p "$rport" --raw eval "local n=0 for _,k in ipairs(redis.call('KEYS', KEYS[1])) do n=n+redis.call('HLEN',k) end return n" 1 'antre:{demo}:codes:*')
-echo "  antred issue (AOF, appendfsync always): $antre_rps req/s, p99 $antre_p99 ms ($issued tickets in Redis)"
+echo "  antred issue (AOF, appendfsync always): $antre_rps req/s, p99 $antre_p99 ms (mean $antre_mean ms; $issued tickets in Redis)"
 awk -v a="$antre_rps" -v h="$hello_rps" -v p="$antre_p99" 'BEGIN {
 	printf "  ratio antred/bare: %.2f (target >= 0.50); p99 %.2f ms (target < 5 ms)\n", a / h, p }'
+# Where the cores went: the CPU each process spent per request.  The bare
+# server and antred are both libevent's HTTP server, one thread; antred
+# has Redis (one thread, its AOF rewrites included) to wait for, and wrk
+# shares the same cores.
+echo "  CPU per request (us): bare server $hello_cpu, wrk $hello_wrk |" \
+	"antred $antre_cpu, Redis $redis_cpu (and its AOF rewrites $rewrite_cpu), wrk $antre_wrk"
+awk -v a="$antre_cpu" -v r="$redis_cpu" -v x="$rewrite_cpu" -v w="$antre_wrk" -v c="$(nproc)" 'BEGIN {
+	printf "  so at most %.0f issues/s on these %d cores, and %.0f/s from Redis'"'"'s one thread\n",
+		c * 1e6 / (a + r + x + w), c, 1e6 / r }'
+awk -v a="$antre_cpu" -v r="$redis_cpu" -v x="$rewrite_cpu" -v w="$antre_wrk" -v c="$(nproc)" \
+	-v h="$hello_rps" 'BEGIN {
+	need = h / 2
+	printf "  (ratio 0.50 is %.0f issues/s: antred and Redis in at most %.1f us an issue with this wrk, now %.1f)\n",
+		need, c * 1e6 / need - w, a + r + x }'
 stop $pids
 ;; esac
 
