@@ -53,7 +53,7 @@ end
 -- A number as an argument of redis.call, or in a name, is written by C's
 -- printf with 17 (or Lua's 14) significant digits, a tenth of an issue's
 -- time in Redis: whole numbers that the busiest calls pass go as text,
--- made with %d (istr: small ones, made once).
+-- made by istr with %d (small ones made once).
 local WEEK_S = '691200'                 -- 8 days, the statistics' keep
 local ISTR = {}
 local function istr(i)
@@ -119,7 +119,8 @@ end
 -- tickets, so they are never out of step.  A new hash has a new field
 -- (then HINCRBY answers `by`): its week is set then, not on every count.
 local function stat(field, by)
-	if redis.call('HINCRBY', STATS, field, by or '1') == tonumber(by or 1) then
+	by = by or 1
+	if redis.call('HINCRBY', STATS, field, istr(by)) == by then
 		redis.call('EXPIRE', STATS, WEEK_S, 'NX')
 	end
 end
@@ -363,7 +364,7 @@ local function enqueue(t, i)
 	t.state, t.stage, t.station = 'waiting', s.id, ''
 	t.visits[#t.visits + 1] = { stage = s.id, queued_at = NOW }
 	t.score = tonumber(t.prio) * PRIO_STEP + seq
-	redis.call('ZADD', qkey(s.id), string.format('%d', t.score), t.id)
+	redis.call('ZADD', qkey(s.id), istr(t.score), t.id)
 	stat('a|' .. s.id .. '|' .. MINUTE_S)     -- arrivals at the stage
 	note_arrival(s.id, t.prio)
 	if s.hold > 0 then
@@ -568,13 +569,13 @@ end
 local function standing(stage, score)
 	local q = qkey(stage)
 	local band = math.floor(score / PRIO_STEP)
-	local below = string.format('(%d', score)   -- scores are whole (istr)
+	local below = '(' .. istr(score)   -- scores are whole
 	if ctx.every == 0 then
 		local pos = redis.call('ZCOUNT', q, '-inf', below)
 		return pos, math.huge, 0, band - 1
 	end
 	local n, base = ctx.every, ctx.regular * PRIO_STEP
-	local base_s = string.format('%d', base)
+	local base_s = istr(base)
 	local c = math.min(tonumber(redis.call('GET', P .. 'il:' .. stage) or '0'), n)
 	if score >= base then
 		local ahead = redis.call('ZCOUNT', q, base_s, below)
@@ -681,7 +682,8 @@ end
 -- A newcomer's way through the stages after stage i, in ms: at each its
 -- wait and service (a timed wait: its hold); false when one of them has
 -- no desk open.  The same for every ticket of that priority there: kept
--- with the estimates (the key a number, which no stage's id is).
+-- with the estimates, under a number (no name to build on every reply;
+-- every other key of the memo is a name).
 local function after_stage(i, prio)
 	local memo, k = kept or stage_memo, -(i * 4096 + prio) - 1
 	local ms = memo[k]
@@ -904,8 +906,8 @@ local function context(arg)
 	if c == nil then
 		c = cjson.decode(arg)
 		-- as text once, not on every call (istr above)
-		if c.retention then c.retention_s = string.format('%d', c.retention) end
-		if c.maxlen then c.maxlen_s = string.format('%d', c.maxlen) end
+		if c.retention then c.retention_s = istr(c.retention) end
+		if c.maxlen then c.maxlen_s = istr(c.maxlen) end
 		if ctx_count >= CTX_KEEP then ctx_cache, ctx_count = {}, 0 end
 		ctx_cache[ref], ctx_count = c, ctx_count + 1
 	end
@@ -920,7 +922,7 @@ local function begin(keys, args, ro)
 	TODAY = day_of(NOW)
 	-- the event-local minute of the day, 0 .. 1439, for the day's statistics
 	MINUTE = math.floor(((NOW / 1000 + ctx.off) % 86400) / 60)
-	NOW_S, MINUTE_S = string.format('%d', NOW), istr(MINUTE)
+	NOW_S, MINUTE_S = istr(NOW), istr(MINUTE)
 	STATS = P .. 'stats:' .. TODAY
 	PACE, pace_memo, stage_memo = P .. 'pace:' .. TODAY, {}, {}
 	pace_full, pace_arr = false, {}

@@ -40,7 +40,7 @@ return idempotent(function()
 	redis.call('HSET', tkey(t.id), 'id', t.id, 'code', code, 'service', service,
 		'priority', priority, 'prio', prio, 'area', area, 'issued_at', NOW_S,
 		'day', TODAY, 'state', t.state, 'stage', t.stage,
-		'station', t.station, 'hold_until', string.format('%d', t.hold_until), 'recalls', '0',
+		'station', t.station, 'hold_until', istr(t.hold_until), 'recalls', '0',
 		'visits', cjson.encode(t.visits), 'ckey', ckey, 'elderly', elderly)
 	-- today's codes: the lookup by code, and the day's list for reports
 	local codes = P .. 'codes:' .. TODAY

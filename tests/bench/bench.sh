@@ -143,22 +143,17 @@ measure() {
 		exit 1
 	fi
 	awk '
+	function ms(v,   unit) {       # "812.5us", "2.1ms", "1.2s"
+		unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
+		return (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v
+	}
 	/Requests\/sec:/ { rps = $2 }
-	$1 == "99%" {
-		v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
-		ms = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v
-		p99 = ms
-	}
-	$1 == "Latency" && $2 ~ /^[0-9]/ {
-		v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v)
-		mean = (unit == "us") ? v / 1000 : (unit == "s") ? v * 1000 : v
-	}
+	$1 == "99%" { p99 = ms($2) }
+	$1 == "Latency" && $2 ~ /^[0-9]/ { mean = ms($2) }
 	/^ *[0-9]+ requests in / { n = $1 }
-	END { printf "%.0f %.2f %.2f %d", rps, p99, mean, n }' "$tmp/wrk.out" > "$tmp/wrk.fig"
-	set -- $(cat "$tmp/wrk.fig")
-	printf '%s %s %s %s' "$1" "$2" "$3" \
-		"$(awk -v c="$(cat "$tmp/wrk.cpu")" -v n="$4" 'BEGIN { printf "%.1f", c * 1e6 / n }')"
-	n=$4
+	END { printf "%.0f %.2f %.2f %.1f", rps, p99, mean, cpu * 1e6 / n }' \
+		cpu="$(cat "$tmp/wrk.cpu")" "$tmp/wrk.out"
+	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$tmp/wrk.out")
 	set -- $b
 	for t in $e; do
 		printf ' %s,%s' "$(per_req $((${t%,*} - ${1%,*})) "$n")" \
@@ -185,11 +180,10 @@ awk -v a="$antre_rps" -v h="$hello_rps" -v p="$antre_p99" 'BEGIN {
 # shares the same cores.
 echo "  CPU per request (us): bare server $hello_cpu, wrk $hello_wrk |" \
 	"antred $antre_cpu, Redis $redis_cpu (and its AOF rewrites $rewrite_cpu), wrk $antre_wrk"
-awk -v a="$antre_cpu" -v r="$redis_cpu" -v x="$rewrite_cpu" -v w="$antre_wrk" -v c="$(nproc)" 'BEGIN {
-	printf "  so at most %.0f issues/s on these %d cores, and %.0f/s from Redis'"'"'s one thread\n",
-		c * 1e6 / (a + r + x + w), c, 1e6 / r }'
 awk -v a="$antre_cpu" -v r="$redis_cpu" -v x="$rewrite_cpu" -v w="$antre_wrk" -v c="$(nproc)" \
 	-v h="$hello_rps" 'BEGIN {
+	printf "  so at most %.0f issues/s on these %d cores, and %.0f/s from Redis'"'"'s one thread\n",
+		c * 1e6 / (a + r + x + w), c, 1e6 / r
 	need = h / 2
 	printf "  (ratio 0.50 is %.0f issues/s: antred and Redis in at most %.1f us an issue with this wrk, now %.1f)\n",
 		need, c * 1e6 / need - w, a + r + x }'
