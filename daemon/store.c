@@ -2,6 +2,7 @@
  * (one Redis Functions library: tools/embed-scripts.sh). */
 #include "store.h"
 
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +28,8 @@ enum store_state { STORE_DOWN, STORE_CONNECTING, STORE_UP };
 #define OP_TRIED_OTHER 2u
 #define OP_TRIED_CTX 4u
 
-/*
- * One command in flight.  Ops form a list in sending order so that the
- * watchdog can find overdue ones; hiredis owns the callback order.
- */
+/* One command in flight.  Ops form a list in sending order so that the
+ * watchdog can find overdue ones; hiredis owns the callback order. */
 struct op {
 	struct store *store;
 	store_reply_cb *cb;
@@ -161,15 +160,13 @@ static int op_resend_as(struct op *op, const char *fn)
 	return op_resend(op);
 }
 
-/*
- * 1 when the op goes again: its function was missing (Redis restarted
+/* 1 when the op goes again: its function was missing (Redis restarted
  * without its data, FUNCTION FLUSH, a failover to a node without it: the
  * library is loaded, then the call resent), or as its other function
  * (store_script.h: a read that must write, a write Redis refused before it
  * ran), or with its context as text (the library lacked its reference).
  * Each at most once.  0: none due; -1: one due but unsent (no connection,
- * or hiredis refusing commands on one disconnecting after a demotion).
- */
+ * or hiredis refusing commands on one disconnecting after a demotion). */
 static int op_retry(struct op *op, const redisReply *r)
 {
 	struct store *s = op->store;
@@ -300,12 +297,10 @@ static void send_select(struct store *s, redisAsyncContext *ac)
 		log_warnx("%s: cannot send FUNCTION LOAD", s->name);
 }
 
-/*
- * Owned by hiredis: the reply dies after return.  Behind sentinels, the
+/* Owned by hiredis: the reply dies after return.  Behind sentinels, the
  * node they named must say it is the master before anything is sent
  * (a sentinel may not have seen the failover yet): else the connection is
- * closed, and on_disconnect's retry asks the sentinels again.
- */
+ * closed, and on_disconnect's retry asks the sentinels again. */
 static void on_role(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct store *s = privdata;
@@ -488,7 +483,10 @@ static void store_drop(struct store *s)
 }
 
 /* A reply older than the deadline means Redis is hung (or SIGSTOPped):
- * give up on the connection so nobody waits longer than the deadline. */
+ * give up on the connection so nobody waits longer than the deadline.
+ * Unless Redis has answered and antred itself did not run (a stall, a busy
+ * machine): what it sent is read first, and the deadline judged again on
+ * the next watch. */
 static void on_watch(evutil_socket_t fd, short what, void *arg)
 {
 	struct store *s = arg;
@@ -496,6 +494,11 @@ static void on_watch(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (s->head && now_ms() > s->head->deadline_ms) {
+		struct pollfd p = { .fd = s->ac ? s->ac->c.fd : -1, .events = POLLIN };
+		if (poll(&p, 1, 0) == 1) {
+			redisAsyncHandleRead(s->ac);   /* sent, not yet read */
+			return;
+		}
 		log_warnx("%s: no reply within %d ms, reconnecting", s->name, s->timeout_ms);
 		store_drop(s);
 	} else if (s->state == STORE_CONNECTING && now_ms() - s->connect_ms > s->timeout_ms) {
