@@ -7,6 +7,7 @@ cleanly; SIGHUP reloads each; the per-address limits hold for the daemon
 as a whole; a worker that cannot listen stops the daemon with status 1."""
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -67,6 +68,11 @@ def seen_workers(d, tries=200):
     return seen
 
 
+def workers_ready_lines(d):
+    """How many times a worker has said it is ready (listening and serving)."""
+    return len(re.findall(r" antred\.[1-9][0-9]* info: antred \S+ ready: ", d.logtext()))
+
+
 def issue(d):
     st, _, b = d.post("/v1/events/demo/tickets", {"service": "dose1"}, role="desk")
     assert st == 201, (st, b)
@@ -108,6 +114,10 @@ def test_a_killed_worker_is_started_again_and_no_ticket_is_lost():
         os.kill(before[0], signal.SIGKILL)
         wait_until(lambda: len(workers_of(d)) == 2 and workers_of(d) != before, timeout=10,
                    what="the worker started again")
+        # its process is there before it listens: on a busy machine the
+        # other worker can serve every request of the wait below alone
+        wait_until(lambda: workers_ready_lines(d) == 3, timeout=20,
+                   what="the worker started again to be ready")
         n = len(results)
         wait_until(lambda: len(results) >= n + 20, timeout=10, what="tickets after the restart")
         stop.set()
