@@ -49,6 +49,7 @@ CORE_SRC = \
 	daemon/http_guard.c \
 	daemon/limit.c \
 	daemon/queue.c \
+	daemon/queue_batch.c \
 	daemon/record.c \
 	daemon/coverage_store.c \
 	daemon/sign.c \

@@ -17,6 +17,7 @@
 #include "coverage_store.h"
 #include "follow.h"
 #include "queue.h"
+#include "queue_batch.h"
 #include "routes.h"
 #include "sse.h"
 #include "server.h"
@@ -374,6 +375,7 @@ static int parse_args(int argc, char **argv, const char **conf, int *check)
 static void stop_free(struct event **sigs, const int *signums)
 {
 	store_close(server.store);
+	queue_batch_stop();          /* issues still waiting for the turn's end */
 	sse_flush();                 /* a fan-out still waiting for its turn */
 	event_free(fanout_event);
 	sse_shutdown();

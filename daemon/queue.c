@@ -17,6 +17,8 @@
 #include "protocol.h"
 #include "store.h"
 
+_Static_assert(QUEUE_FP_SIZE >= 2 * EVP_MAX_MD_SIZE + 1, "a fingerprint's room");
+
 /* What each refusal a script can give means in HTTP; the station
  * operations answer their own checks from here too (route_stations.c), so
  * their errors and statuses are listed once. */
@@ -253,6 +255,11 @@ static void queue_on_write(const redisReply *reply, void *arg)
 	queue_reply(reply, arg, 1);
 }
 
+void queue_reply_write(const redisReply *reply, struct req *r)
+{
+	queue_reply(reply, r, 1);
+}
+
 /* KEYS[1] the event's prefix, KEYS[2] (idem_key, may be NULL) the record
  * of an Idempotency-Key, then fp as the last ARGV. */
 static void queue_eval(struct req *r, const char *script, int nargs, const char **args,
@@ -355,25 +362,32 @@ static void idem_fingerprint(struct req *r, char *hex)
 		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
 
-void queue_write(struct req *r, const char *script, int nargs, const char **args,
-    queue_done *done)
+int queue_idem(struct req *r, char *rec, char *fp)
 {
-	char key[IDEM_KEY_MAX + 1], suffix[IDEM_KEY_MAX + 8], rec[STORE_KEY_MAX];
-	char fp[2 * EVP_MAX_MD_SIZE + 1];
+	char key[IDEM_KEY_MAX + 1], suffix[IDEM_KEY_MAX + 8];
 
+	rec[0] = fp[0] = '\0';
 	if (idem_key_get(r, key) == -1) {
 		/* handlers check first (queue_idem_check); this is the backstop */
 		queue_idem_check(r);
-		return;
+		return -1;
 	}
-	if (key[0] == '\0') {
-		queue_eval(r, script, nargs, args, NULL, NULL, 1, done);
-		return;
-	}
+	if (key[0] == '\0')
+		return 0;
 	snprintf(suffix, sizeof suffix, "idem:%s", key);
-	store_key(rec, sizeof rec, r->event->id, suffix);
+	store_key(rec, STORE_KEY_MAX, r->event->id, suffix);
 	idem_fingerprint(r, fp);
-	queue_eval(r, script, nargs, args, rec, fp, 1, done);
+	return 0;
+}
+
+void queue_write(struct req *r, const char *script, int nargs, const char **args,
+    queue_done *done)
+{
+	char rec[STORE_KEY_MAX], fp[QUEUE_FP_SIZE];
+
+	if (queue_idem(r, rec, fp) == -1)
+		return;
+	queue_eval(r, script, nargs, args, rec[0] ? rec : NULL, rec[0] ? fp : NULL, 1, done);
 }
 
 cJSON *queue_ticket_body(struct req *r, const cJSON *result, enum record_view view)

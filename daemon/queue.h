@@ -55,6 +55,19 @@ int queue_idem_check(struct req *r);
 struct cJSON *queue_ticket_body(struct req *r, const struct cJSON *result,
     enum record_view view);
 
+/* For queue_batch.c: the record key of the request's Idempotency-Key
+ * (STORE_KEY_MAX bytes) and the request's fingerprint (QUEUE_FP_SIZE bytes:
+ * SHA-256 in hex, room for EVP_MAX_MD_SIZE), both "" when it has none; 0,
+ * or -1 when the key is malformed (r answered 400). */
+#define QUEUE_FP_SIZE 129
+int queue_idem(struct req *r, char *rec, char *fp);
+
+/* For queue_batch.c: ends r with a write script's reply (NULL: Redis
+ * away): a refusal's status, or r->on_result's answer once the write is
+ * replicated as asked. */
+struct redisReply;
+void queue_reply_write(const struct redisReply *reply, struct req *r);
+
 /* Housekeeping: moves on tickets whose timed wait is over, in every event. */
 void queue_sweep(void);
 

@@ -10,6 +10,7 @@
 #include "coverage_store.h"
 #include "nik.h"
 #include "queue.h"
+#include "queue_batch.h"
 #include "route_areas.h"
 #include "route_public.h"
 #include "sign.h"
@@ -213,7 +214,7 @@ static void tickets_on_area(struct req *r, void *arg, enum areas_check_result re
 			fatal("strdup");   /* OOM only */
 		/* FALLTHROUGH */
 	case AREAS_NO_TABLE:
-		queue_write(r, "issue", w->nargs, (const char **)w->args, tickets_on_issued);
+		queue_write_batch(r, "issue", w->nargs, (const char **)w->args, tickets_on_issued);
 		break;
 	}
 	issue_wait_free(w);
@@ -228,7 +229,7 @@ static void tickets_issue_area(struct req *r, int nargs, const char **args, int 
 	struct issue_wait *w;
 
 	if (code == NULL && region == NULL) {
-		queue_write(r, "issue", nargs, args, tickets_on_issued);
+		queue_write_batch(r, "issue", nargs, args, tickets_on_issued);
 		return;
 	}
 	if (nargs > ISSUE_ARGS_MAX || (w = calloc(1, sizeof *w)) == NULL)

@@ -227,14 +227,10 @@ static void op_reply(redisAsyncContext *ac, void *reply, void *privdata)
 		op->store->state = STORE_CONNECTING;
 		redisAsyncDisconnect(op->store->ac);
 	}
-	if (op->refused && r && r->type == REDIS_REPLY_ERROR) {
-		/* the no-writes run came to a write: Redis's first refusal stands */
-		redisReply was = { .type = REDIS_REPLY_ERROR, .str = op->refused,
-			.len = strlen(op->refused) };
-		op->cb(&was, op->arg);
-	} else {
+	if (op->refused && r)     /* the no-writes run came to a write */
+		store_script_refusal_stands(r, op->refused, op->cb, op->arg);
+	else
 		op->cb(r, op->arg);
-	}
 	op_free(op);
 }
 

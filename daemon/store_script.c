@@ -238,3 +238,28 @@ int store_reply_demoted(const redisReply *r)
 
 	return store_reply_in(r, codes, sizeof codes / sizeof codes[0]);
 }
+
+void store_script_refusal_stands(const redisReply *r, const char *refused,
+    void (*cb)(const redisReply *, void *), void *arg)
+{
+	redisReply was = { .type = REDIS_REPLY_ERROR, .str = (char *)refused,
+		.len = strlen(refused) }, copy = *r;
+	redisReply **el;
+
+	if (r->type == REDIS_REPLY_ERROR) {
+		cb(&was, arg);
+		return;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements == 0) {
+		cb(r, arg);
+		return;
+	}
+	/* at most a batch's length: a copy whose errors are the refusal */
+	if ((el = calloc(r->elements, sizeof *el)) == NULL)
+		fatal("calloc");   /* OOM only */
+	for (size_t i = 0; i < r->elements; i++)
+		el[i] = r->element[i]->type == REDIS_REPLY_ERROR ? &was : r->element[i];
+	copy.element = el;
+	cb(&copy, arg);
+	free(el);
+}

@@ -103,6 +103,13 @@ int store_script_wants_write(const redisReply *r);
  * (NOREPLICAS). */
 int store_script_refused(const redisReply *r);
 
+/* Calls cb with the reply of a write's no-writes run (r, never NULL), in
+ * which Redis's first refusal (refused) stands for every error: the run's
+ * own, or each error of a batch's (queue_batch.c), a request that came
+ * to a write. */
+void store_script_refusal_stands(const redisReply *r, const char *refused,
+    void (*cb)(const redisReply *, void *), void *arg);
+
 /* The function a call runs first. */
 const char *store_script_first(const struct store_script *sc);
 

@@ -32,7 +32,7 @@ LAYERS = [
               "sentinel", "areas"]),
     ("store", ["store", "store_*", "record", "stats", "stats_*", "metrics", "notify", "limit",
                "coverage_store", "coverage", "workers"]),
-    ("io", ["http", "http_*", "queue", "follow"]),
+    ("io", ["http", "http_*", "queue", "queue_batch", "follow"]),
     ("fanout", ["sse", "sse_*"]),
     ("routes", ["route_*", "routes"]),
     ("main", ["main"]),

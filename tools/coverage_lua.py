@@ -214,6 +214,17 @@ local function run(fn, ro)
 		return ret
 	end
 end
+local function run_batch(fn, ro)
+	return function(keys, args)
+		local ok, ret = pcall(function()
+			begin(keys, args, ro)
+			return batch(fn, keys, args)
+		end)
+		__cov_flush()
+		if not ok then error(ret, 0) end
+		return ret
+	end
+end
 """ % (files, STRIDE, STRIDE)
 
 

@@ -46,6 +46,11 @@ src() {
 ro() {
 	grep -q '^--! no-writes' "$1"
 }
+# A script whose file has a line "--! batch" is also registered as
+# "antre_VERSION_NAME_batch" (and _batch_ro): several requests in one call.
+batch() {
+	grep -q '^--! batch' "$1"
+}
 # The library's text, with @V@ where the version goes.
 library() {
 	echo '#!lua name=antre_@V@'
@@ -74,12 +79,22 @@ local function run(fn, ro)
 		return fn()
 	end
 end
+-- A batch of calls of one script (batch() in _lib.lua).
+local function run_batch(fn, ro)
+	return function(keys, args)
+		begin(keys, args, ro)
+		return batch(fn, keys, args)
+	end
+end
 EOF
 	fi
 	for f in $scripts; do
 		n=$(basename "$f" .lua)
 		printf "redis.register_function{ function_name = 'antre_@V@_%s', callback = run(SCRIPTS['%s'], false) }\n" "$n" "$n"
 		printf "redis.register_function{ function_name = 'antre_@V@_%s_ro', callback = run(SCRIPTS['%s'], true), flags = { 'no-writes' } }\n" "$n" "$n"
+		batch "$f" || continue
+		printf "redis.register_function{ function_name = 'antre_@V@_%s_batch', callback = run_batch(SCRIPTS['%s'], false) }\n" "$n" "$n"
+		printf "redis.register_function{ function_name = 'antre_@V@_%s_batch_ro', callback = run_batch(SCRIPTS['%s'], true), flags = { 'no-writes' } }\n" "$n" "$n"
 	done
 }
 quote() {
@@ -102,6 +117,8 @@ for f in $scripts; do
 	n=$(basename "$f" .lua)
 	ro "$f" && first=1 || first=0
 	printf '\t{ "%s", "antre_%s_%s", "antre_%s_%s_ro", %d },\n' "$n" "$v" "$n" "$v" "$n" "$first"
+	batch "$f" || continue
+	printf '\t{ "%s_batch", "antre_%s_%s_batch", "antre_%s_%s_batch_ro", 0 },\n' "$n" "$v" "$n" "$v" "$n"
 done
 printf '\t{ NULL, NULL, NULL, 0 }\n'
 echo '};'

@@ -930,3 +930,28 @@ local function begin(keys, args, ro)
 	day_marked = redis.call('GET', P .. 'day') or ''
 	rollover()
 end
+
+-- A batch (daemon/queue_batch.c): several requests for one script in one
+-- call, after one begin(), each run as if it were called alone but that
+-- they share the call's time.  ARGV: the context, N, A, then for each
+-- request its A arguments, the index in KEYS of its Idempotency-Key's
+-- record (0 for none) and its fingerprint ("" for none).  Returns each
+-- request's reply in order; one that failed is its error, and the others
+-- stand, as they would from separate calls.
+local function batch(fn, keys, args)
+	local n, a, at, out = tonumber(args[2]), tonumber(args[3]), 4, {}
+	for i = 1, n do
+		local k = tonumber(args[at + a])
+		KEYS, ARGV = { keys[1] }, { args[1] }
+		for j = 1, a do ARGV[j + 1] = args[at + j - 1] end
+		if k > 0 then KEYS[2], ARGV[a + 2] = keys[k], args[at + a + 1] end
+		local ok, res = pcall(fn)
+		if not ok then
+			-- a failed redis.call ("CODE text": OOM, MISCONF ...), or ours
+			res = { err = type(res) == 'table' and tostring(res.err) or tostring(res) }
+		end
+		out[i] = res
+		at = at + a + 2
+	end
+	return out
+end

@@ -1,4 +1,5 @@
 -- issue: a new ticket at the first stage.
+--! batch (queue_batch.c: issues that come together go in one call)
 -- ARGV: ctx, service, prefix, priority, priority index, area, person key
 -- (a keyed hash of the NIK and service, or ""), campaign key (the NIK's
 -- keyed hash for the dose records, or ""), elderly ("1" or "0": 60 or over

@@ -33,8 +33,9 @@
 #    with its default limits, or BENCH_STRANGER_STREAMS as
 #    max-streams-per-address (tests/bench/strangers.py).
 # 5. cost: what one issue costs Redis in machine instructions (valgrind's
-#    callgrind), a figure the machine's noise does not move
-#    (tests/bench/redis_cost.sh).
+#    callgrind), alone in its call and ten in one call (issues that come
+#    together go together: daemon/queue_batch.c), a figure the machine's
+#    noise does not move (tests/bench/redis_cost.sh).
 # BENCH_PARTS: any of "issue", "cost", "sse", "phones", "strangers" (all
 # by default).
 # Loopback only; every run is bounded by its duration.

@@ -6,8 +6,10 @@
 # the next.  Redis runs as in production (tools/redis.conf: AOF,
 # appendfsync always) under callgrind; antred loads its library there and
 # issues one ticket (the library then keeps the event's context); antred
-# stops, and BENCH_COST_N (2,000) issue calls are sent as antred sends them
-# (FCALL with the context's reference, 50 in a pipeline).  Everything Redis
+# stops, and BENCH_COST_N (2,000) issues are sent as antred sends them
+# (FCALL of issue_batch with the context's reference, 50 calls in a
+# pipeline): each alone in its call, as a quiet desk's, then ten in a call,
+# as when desks issue together (daemon/queue_batch.c).  Everything Redis
 # does for them is counted: reading and parsing the calls, the scripts,
 # the AOF and its fsyncs, the replies.
 #   redis_cost.sh BUILD_DIR TOP TMP
@@ -50,25 +52,38 @@ curl -sf -o /dev/null -X POST -H "Authorization: Bearer $token" -d '{"service":"
 kill "$apid"; wait "$apid" 2>/dev/null || true; apid=
 sleep 0.5
 kill "$mon"; wait "$mon" 2>/dev/null || true; mon=
-# "FCALL" "antre_V_issue" "1" "antre:{demo}:" "#REF" "dose1" "A" "regular" "2" "" "" "" "0"
-call=$(grep '"FCALL" "antre_[0-9a-f]*_issue" .*"#[0-9a-f]\{16\}"' "$dir/monitor.txt" | tail -1 |
-	sed 's/^[^"]*//')
+# "FCALL" "antre_V_issue_batch" "1" "antre:{demo}:" "#REF" "1" "8" "dose1" "A"
+#   "regular" "2" "" "" "" "0" "0" ""
+call=$(grep '"FCALL" "antre_[0-9a-f]*_issue_batch" .*"#[0-9a-f]\{16\}" "1" "8" ' "$dir/monitor.txt" |
+	tail -1 | sed 's/^[^"]*//')
 [ -n "$call" ] || { echo "bench: no issue call with a context reference seen" >&2; exit 1; }
 eval "set -- $call"
-# a first round, then the counted one (the library's kept estimates warm)
-redis-benchmark -p "$rport" -c 1 -P 50 -n 200 -q "$@" >/dev/null
-callgrind_control -z "$vpid" >/dev/null 2>&1
-redis-benchmark -p "$rport" -c 1 -P 50 -n "$n" -q "$@" >/dev/null
-callgrind_control -d "$vpid" >/dev/null 2>&1
+# the instructions Redis runs for the calls: count N ARGS...
+count() {
+	k=$1; shift
+	# a first round, then the counted one (the library's kept estimates warm)
+	redis-benchmark -p "$rport" -c 1 -P 50 -n 50 -q "$@" >/dev/null
+	callgrind_control -z "$vpid" >/dev/null 2>&1
+	redis-benchmark -p "$rport" -c 1 -P 50 -n "$k" -q "$@" >/dev/null
+	callgrind_control -d "$vpid" >/dev/null 2>&1
+	dump=$(ls -t "$dir"/callgrind.*.* 2>/dev/null | head -1)
+	[ -n "$dump" ] || { echo "bench: callgrind wrote no dump" >&2; exit 1; }
+	callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,
+}
+alone=$(count "$n" "$@")
+# the same request ten times in one call: FCALL fn 1 prefix ref 10 8 (args 0 "")x10
+head="'$1' '$2' '$3' '$4' '$5'"          # quoted: "#REF" is no comment
+shift 7
+item=
+for a in "$@"; do item="$item '$a'"; done
+ten=$(eval "count $((n / 10)) $head 10 8 $item $item $item $item $item $item $item $item $item $item")
 issued=$(redis-cli -p "$rport" --raw eval "local n=0 for _,k in ipairs(redis.call('KEYS', KEYS[1])) do n=n+redis.call('HLEN',k) end return n" 1 'antre:{demo}:codes:*')
-# every call issued its ticket (a refused one costs far less)
-if [ "$issued" != $((n + 201)) ]; then
-	echo "bench: $issued tickets issued, not $((n + 201)): calls failed" >&2
+# every call issued its tickets (a refused one costs far less)
+want=$((1 + 50 + n + 50 * 10 + n))
+if [ "$issued" != "$want" ]; then
+	echo "bench: $issued tickets issued, not $want: calls failed" >&2
 	exit 1
 fi
-dump=$(ls "$dir"/callgrind.*.1 2>/dev/null | head -1)
-[ -n "$dump" ] || { echo "bench: callgrind wrote no dump" >&2; exit 1; }
-ir=$(callgrind_annotate "$dump" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
-echo "Redis's cost of an issue (valgrind callgrind; AOF, appendfsync always; $n calls, 50 in a pipeline)"
-awk -v ir="$ir" -v n="$n" 'BEGIN {
-	printf "  %.0f instructions per issue\n", ir / n }'
+echo "Redis's cost of an issue (valgrind callgrind; AOF, appendfsync always; $n issues, 50 calls in a pipeline)"
+awk -v a="$alone" -v t="$ten" -v n="$n" 'BEGIN {
+	printf "  %.0f instructions per issue alone in its call, %.0f ten in a call\n", a / n, t / n }'

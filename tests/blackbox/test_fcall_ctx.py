@@ -102,7 +102,7 @@ def test_issue_call_bytes():
         for _ in range(3):
             issue(d)
         data, end = b"", time.time() + 5
-        while time.time() < end and data.count(b"_issue\"") < 3:
+        while time.time() < end and data.count(b"_issue_batch\"") < 3:
             try:
                 chunk = s.recv(65536)
             except socket.timeout:
@@ -112,7 +112,7 @@ def test_issue_call_bytes():
             data += chunk
         s.close()
         calls = [ln for ln in data.decode("latin-1").split("\r\n")
-                 if '"FCALL"' in ln and '_issue"' in ln]
+                 if '"FCALL"' in ln and '_issue_batch"' in ln]
         assert len(calls) == 3, data[-2000:]
         sizes = [resp_len(ln) for ln in calls]
         print("issue FCALL bytes:", sizes, calls[0].split("] ", 1)[1])

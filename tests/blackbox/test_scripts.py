@@ -750,6 +750,95 @@ def test_duplicate_person():
 
 
 # ---------------------------------------------------------------------------
+# Issues in one call (issue_batch: _lib.lua's batch(), daemon/queue_batch.c)
+
+def issue_args(level=REGULAR, person=""):
+    return ["dose1", "A", PRIORITIES[level], level, "", person, "", "0"]
+
+
+def batch_call(ev, items, ro=False):
+    """items: (issue args, Idempotency-Key or "", fingerprint); the reply
+    of the one call of issue_batch, as antred sends it."""
+    keys, argv = [ev.P], [ev.ctx, len(items), 8]
+    for args, key, fp in items:
+        argv += [str(a) for a in args]
+        if key:
+            keys.append(ev.P + "idem:" + key)
+        argv += [len(keys) if key else 0, fp if key else ""]
+    fn = "%s_issue_batch%s" % (scripts.name, "_ro" if ro else "")
+    return conn.pipeline([["FCALL", fn, len(keys)] + keys + argv])[0]
+
+
+def single_calls(ev, items):
+    """The same requests as separate calls of issue, in order."""
+    cmds = []
+    for args, key, fp in items:
+        keys, argv = [ev.P], [ev.ctx] + [str(a) for a in args]
+        if key:
+            keys.append(ev.P + "idem:" + key)
+            argv.append(fp)
+        cmds.append(["FCALL", "%s_issue" % scripts.name, len(keys)] + keys + argv)
+    return conn.pipeline(cmds)
+
+
+def comparable(reply):
+    if isinstance(reply, RespError):
+        return "error"
+    if isinstance(reply, list):
+        return [comparable(r) for r in reply]
+    return json.loads(reply) if isinstance(reply, bytes) and reply[:1] == b"{" else reply
+
+
+def test_issue_batch_is_each_request_alone():
+    """One call of issue_batch gives each request what its own call of
+    issue would, in order, and leaves the same keys: a duplicate person
+    within the batch, a retry of an Idempotency-Key within it (replayed),
+    the key reused for another request, a request whose arguments fail
+    (its error alone: the others stand)."""
+    items = [(issue_args(person="k:ana"), "", ""),
+             (issue_args(person="k:ana"), "", ""),
+             (issue_args(level=0), "key-1", "fp-1"),
+             (issue_args(level=0), "key-1", "fp-1"),
+             (issue_args(), "key-1", "fp-2"),
+             (["dose1", "A", "regular", "x", "", "", "", "0"], "", ""),
+             (issue_args(), "", "")]
+    alone, together = Event(), Event()
+    one_by_one = [comparable(r) for r in single_calls(alone, items)]
+    got = batch_call(together, items)
+    assert isinstance(got, list) and len(got) == len(items), got
+    got = [comparable(r) for r in got]
+    assert got == one_by_one, (got, one_by_one)
+    # the failed request took its number before it failed, as it does alone
+    assert [g["ticket"]["code"] for g in got[:1] + got[2:3] + got[6:]] == \
+        ["A-001", "A-002", "A-004"], got
+    assert got[1]["err"] == "duplicate_person" and got[4]["err"] == "idempotency_key_reused"
+    assert got[3] == [got[2], b"replayed"], got[3]
+    assert got[5] == "error"
+
+    def keyed(ev):
+        # the stream's ids and the time an estimate was last dropped are
+        # Redis's own clock (the entries are compared below)
+        return {k[len(ev.P):]: v for k, v in ev.snapshot().items()
+                if k != "#stream" and not k.endswith(("estgen", "stream"))}
+    a, t = keyed(alone), keyed(together)
+    assert a == t, [(k, a.get(k), t.get(k)) for k in set(a) | set(t) if a.get(k) != t.get(k)]
+    assert [e[1:] for e in together.stream()] == [e[1:] for e in alone.stream()]
+
+
+def test_issue_batch_no_writes_run():
+    """The batch's no-writes function (run when Redis refuses its writes):
+    a recorded Idempotency-Key is replayed, a request that comes to a write
+    fails alone, and nothing is written."""
+    ev = Event()
+    first = batch_call(ev, [(issue_args(), "key-r", "fp-r")])[0]
+    snap = ev.snapshot()
+    got = batch_call(ev, [(issue_args(), "key-r", "fp-r"), (issue_args(), "", "")], ro=True)
+    assert got[0] == [first, b"replayed"], got
+    assert isinstance(got[1], RespError) and "Write commands are not allowed" in str(got[1]), got
+    assert ev.snapshot() == snap
+
+
+# ---------------------------------------------------------------------------
 # 4. Observation
 
 def to_observation(ev, tid):
