@@ -49,21 +49,21 @@ int queue_refusal_status(const char *code)
 	return 500;
 }
 
-/* The script's result text: a string, or on a replayed Idempotency-Key
+/* The script's result: its JSON text, or an issue's flat ticket
+ * (record_flat_ticket), or on a replayed Idempotency-Key either as
  * {result, "replayed"} (_lib.lua idempotent()); NULL for anything else. */
-static const redisReply *result_text(const redisReply *reply, int *replayed)
+static cJSON *result_of(const redisReply *reply, int *replayed)
 {
 	*replayed = 0;
-	if (reply->type == REDIS_REPLY_STRING)
-		return reply;
 	if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2 &&
-	    reply->element[0]->type == REDIS_REPLY_STRING &&
 	    reply->element[1]->type == REDIS_REPLY_STRING &&
 	    strcmp(reply->element[1]->str, "replayed") == 0) {
 		*replayed = 1;
-		return reply->element[0];
+		reply = reply->element[0];
 	}
-	return NULL;
+	if (reply->type == REDIS_REPLY_STRING)
+		return cJSON_ParseWithLength(reply->str, reply->len);
+	return record_flat_ticket(reply);
 }
 
 /* Ends r with the script's result (freed here): a refusal's status, or
@@ -218,7 +218,6 @@ void queue_answer_replicated(struct req *r, cJSON *body)
  * for WAIT when redis-min-replicas asks for it. */
 static void queue_reply(const redisReply *reply, struct req *r, int write)
 {
-	const redisReply *text;
 	cJSON *result;
 	int replayed;
 
@@ -231,8 +230,7 @@ static void queue_reply(const redisReply *reply, struct req *r, int write)
 		http_reply_refused(r);
 		return;
 	}
-	if ((text = result_text(reply, &replayed)) == NULL ||
-	    (result = cJSON_ParseWithLength(text->str, text->len)) == NULL) {
+	if ((result = result_of(reply, &replayed)) == NULL) {
 		log_warnx("script for %s failed: %s", r->route->name,
 		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
 		http_reply_error(r, 500, "internal_error", "the queue store gave an unexpected answer");

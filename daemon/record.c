@@ -147,6 +147,64 @@ int record_ticket(const cJSON *j, struct ticket *t)
 	return 0;
 }
 
+/* The flat_reply's members in their order after its "ticket"; NULL: the
+ * range, two numbers; "#": a number; "@": JSON text. */
+static const char *const flat_names[] = {
+	"id", "code", "service", "priority", "area", "state", "stage", "station",
+	"#issued_at", "#hold_until", "#recalls", "#position", "#eta_s", NULL, NULL,
+	"#leave_eta_s", "@visits", "next_dose",
+};
+#define FLAT_N (sizeof flat_names / sizeof flat_names[0])
+
+/* An element of a flat reply as a number: an integer, or text (replayed) */
+static double flat_num(const redisReply *e)
+{
+	if (e->type == REDIS_REPLY_INTEGER)
+		return (double)e->integer;
+	return e->type == REDIS_REPLY_STRING ? strtod(e->str, NULL) : -1;
+}
+
+cJSON *record_flat_ticket(const redisReply *a)
+{
+	cJSON *res, *t, *range, *item;
+
+	if (a == NULL || a->type != REDIS_REPLY_ARRAY || a->elements != 1 + FLAT_N ||
+	    a->element[0]->type != REDIS_REPLY_STRING || strcmp(a->element[0]->str, "ticket") != 0)
+		return NULL;
+	if ((res = cJSON_CreateObject()) == NULL || (t = cJSON_AddObjectToObject(res, "ticket")) == NULL)
+		fatalx("out of memory");   /* OOM only: one ticket */
+	for (size_t i = 0; i < FLAT_N; i++) {
+		const redisReply *e = a->element[1 + i];
+		const char *name = flat_names[i];
+		if (name == NULL) {              /* the range: low, then high */
+			double lo = flat_num(e), hi = flat_num(a->element[2 + i++]);
+			range = lo < 0 ? cJSON_CreateNull() : cJSON_CreateArray();
+			if (lo >= 0) {
+				cJSON_AddItemToArray(range, cJSON_CreateNumber(lo));
+				cJSON_AddItemToArray(range, cJSON_CreateNumber(hi));
+			}
+			item = range;
+			name = "eta_range_s";
+		} else if (name[0] == '#') {
+			item = cJSON_CreateNumber(flat_num(e));
+			name++;
+		} else if (e->type != REDIS_REPLY_STRING) {
+			item = NULL;
+		} else if (name[0] == '@') {
+			item = cJSON_ParseWithLength(e->str, e->len);
+			name++;
+		} else {
+			item = cJSON_CreateString(e->str);
+		}
+		if (item == NULL) {              /* not text where text was due */
+			cJSON_Delete(res);
+			return NULL;
+		}
+		cJSON_AddItemToObject(t, name, item);
+	}
+	return res;
+}
+
 void record_station(const cJSON *j, struct station *s)
 {
 	char state[16];

@@ -30,6 +30,13 @@ struct redisReply;
  */
 int record_ticket(const struct cJSON *j, struct ticket *t);
 
+/* An issue's reply as the scripts give it, a flat array (_lib.lua's
+ * flat_reply), as the JSON of the other scripts: {"ticket": {...}}, owned
+ * by the caller; NULL when a is not one (its first element is not
+ * "ticket", or it is short).  Numbers may come as integers or as text (a
+ * replayed one was kept as JSON). */
+struct cJSON *record_flat_ticket(const struct redisReply *a);
+
 /* A station as the scripts return it ({"id", "stage", "number", "state",
  * "ticket_id", "ticket_code"}) into the wire type. */
 void record_station(const struct cJSON *j, struct station *s);

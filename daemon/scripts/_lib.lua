@@ -16,7 +16,8 @@
 -- fingerprint (see idempotent() below).
 -- Scripts check everything before their first write: Redis does not roll
 -- a script back, so a refusal must come before any change.
--- Every script returns one JSON string; a refusal is {"err": code, "msg": text}.
+-- Every script returns one JSON string (but an issue's ticket: flat_reply);
+-- a refusal is {"err": code, "msg": text}.
 -- Every record a script returns or publishes is built as a table by its
 -- encoder below and written by json() (or by cjson.encode where it has no
 -- table that may be empty, said where): no JSON is put together by hand.
@@ -227,13 +228,18 @@ local function idempotent(body)
 		else
 			redis.call('EXPIRE', key, IDEM_TTL)
 		end
-		return { string.sub(rec, #fp + 2), 'replayed' }
+		local text = string.sub(rec, #fp + 2)
+		-- a flat reply (flat_reply) is kept as a JSON array, and answered
+		-- again as the array it was
+		if string.byte(text, 1) == 91 then return { cjson.decode(text), 'replayed' } end
+		return { text, 'replayed' }
 	end
 	local res = body()
 	-- Redis refuses this write (OOM, MISCONF) only when the body wrote
 	-- nothing: a script that has written may go on.  Then there is no
 	-- change to pair it with, and the answer (a refusal) goes out unrecorded.
-	redis.pcall('SET', key, fp .. '\n' .. res, 'EX', IDEM_TTL)
+	local text = type(res) == 'table' and cjson.encode(res) or res
+	redis.pcall('SET', key, fp .. '\n' .. text, 'EX', IDEM_TTL)
 	return res
 end
 
@@ -256,11 +262,19 @@ local function qkey(stage) return P .. 'q:' .. stage end
 -- stations' list to call them back from (station.lua, call.lua, deferred.lua)
 local function dkey(stage) return P .. 'deferred:' .. TODAY .. ':' .. stage end
 
--- A ticket as a table of its hash fields, visits decoded; nil if none.
+-- A new ticket's hash leaves out each field that is its default, and its
+-- id and day (the key's): half as many fields to write (issue.lua).
+-- Whoever reads a ticket's fields takes these for the missing ones.
+local TICKET_DEFAULTS = { station = '', hold_until = '0', recalls = '0', area = '',
+	ckey = '', elderly = '0' }
+
+-- A ticket as a table of its hash fields (the defaults filled in, the id
+-- the key's), visits decoded; nil if none.
 local function load(id)
 	local flat = redis.call('HGETALL', tkey(id))
 	if #flat == 0 then return nil end
-	local t = {}
+	local t = { id = id }
+	for k, v in pairs(TICKET_DEFAULTS) do t[k] = v end
 	for i = 1, #flat, 2 do t[flat[i]] = flat[i + 1] end
 	t.visits = cjson.decode(t.visits)
 	return t
@@ -772,6 +786,24 @@ local function ticket_reply(t)
 	local v = t and view(t)
 	if v and filled(v.visits) then return cjson.encode({ ticket = v }) end
 	return json({ ticket = v or cjson.null })
+end
+
+-- An issue's reply: the view as a flat array, not JSON (record.c's
+-- record_flat_ticket reads it): Redis writes its numbers as integers,
+-- where cjson writes each through printf (the JSON of this reply was a
+-- seventh of an issue's time in Redis).  FLAT_TICKET, then id, code,
+-- service, priority, area, state, stage, station, issued_at, hold_until,
+-- recalls, position, eta_s, the range's low and high (-1: null),
+-- leave_eta_s, the visits as JSON (text) and next_dose.
+local FLAT_TICKET = 'ticket'
+local function flat_reply(t, visits_json)
+	local pos, slack, lo, hi = stands(t)
+	local eta, range, leave = estimates(t, pos, slack, lo, hi)
+	local low, high = -1, -1
+	if range ~= cjson.null then low, high = range[1], range[2] end
+	return { FLAT_TICKET, t.id, t.code, t.service, t.priority, t.area, t.state, t.stage,
+		t.station, tonumber(t.issued_at), tonumber(t.hold_until), tonumber(t.recalls), pos, eta,
+		low, high, leave, visits_json, t.next_dose or '' }
 end
 
 -- A ticket by id, or by code ("A-017") among today's.

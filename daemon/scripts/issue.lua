@@ -38,11 +38,17 @@ return idempotent(function()
 	}
 	enqueue(t, 1)
 	mark_day()                              -- to be closed out when the day ends
-	redis.call('HSET', tkey(t.id), 'id', t.id, 'code', code, 'service', service,
-		'priority', priority, 'prio', prio, 'area', area, 'issued_at', NOW_S,
-		'day', TODAY, 'state', t.state, 'stage', t.stage,
-		'station', t.station, 'hold_until', istr(t.hold_until), 'recalls', '0',
-		'visits', cjson.encode(t.visits), 'ckey', ckey, 'elderly', elderly)
+	-- the fields that are not their default (load(): TICKET_DEFAULTS); the
+	-- id is the key's, the day the id's: each field is a fifth of the time
+	-- Redis spends on the write, in the AOF and in the hash
+	local visits = cjson.encode(t.visits)
+	local f = { 'code', code, 'service', service, 'priority', priority, 'prio', prio,
+		'issued_at', NOW_S, 'state', t.state, 'stage', t.stage, 'visits', visits }
+	if area ~= '' then f[#f + 1], f[#f + 2] = 'area', area end
+	if t.hold_until > 0 then f[#f + 1], f[#f + 2] = 'hold_until', istr(t.hold_until) end
+	if ckey ~= '' then f[#f + 1], f[#f + 2] = 'ckey', ckey end
+	if elderly ~= '0' then f[#f + 1], f[#f + 2] = 'elderly', elderly end
+	redis.call('HSET', tkey(t.id), unpack(f))
 	-- today's codes: the lookup by code, and the day's list for reports
 	local codes = P .. 'codes:' .. TODAY
 	redis.call('HSET', codes, code, t.id)
@@ -58,5 +64,5 @@ return idempotent(function()
 	stat('ip|' .. priority)                 -- issued by priority
 	publish_ticket(t)
 	keep_estimates()
-	return ticket_reply(t)
+	return flat_reply(t, visits)
 end)

@@ -11,8 +11,9 @@ for i = 2, #ARGV do
 		'station', 'issued_at', 'hold_until', 'recalls', 'prio', 'next_dose')
 	if f[1] then
 		out[#out + 1] = public_view(ARGV[i], { code = f[1], service = f[2], state = f[3],
-			stage = f[4], station = f[5], issued_at = f[6], hold_until = f[7], recalls = f[8],
-			prio = f[9], next_dose = f[10] or nil })
+			stage = f[4], station = f[5] or TICKET_DEFAULTS.station, issued_at = f[6],
+			hold_until = f[7] or TICKET_DEFAULTS.hold_until,
+			recalls = f[8] or TICKET_DEFAULTS.recalls, prio = f[9], next_dose = f[10] or nil })
 	end
 end
 -- a public view's one table is its range, filled or null: cjson writes

@@ -536,6 +536,87 @@ static void rfree(redisReply *r)
 	free(r);
 }
 
+/* The flat reply (_lib.lua flat_reply) of good_ticket's fields. */
+static redisReply *flat_good(int replayed_text)
+{
+	const char *visits = "[{\"stage\":\"screen\",\"queued_at\":1764547200000}]";
+
+	if (replayed_text)               /* a replay, kept as JSON: numbers as text */
+		return rarr(19, rstr("ticket"), rstr("t1"), rstr("A-001"), rstr("vax"),
+		    rstr("elderly"), rstr("RW 03"), rstr("waiting"), rstr("screen"), rstr(""),
+		    rstr("1764547200000"), rstr("0"), rstr("0"), rstr("4"), rstr("90"),
+		    rstr("60"), rstr("180"), rstr("2400"), rstr(visits), rstr(""));
+	return rarr(19, rstr("ticket"), rstr("t1"), rstr("A-001"), rstr("vax"), rstr("elderly"),
+	    rstr("RW 03"), rstr("waiting"), rstr("screen"), rstr(""), rnum(T0), rnum(0), rnum(0),
+	    rnum(4), rnum(90), rnum(60), rnum(180), rnum(2400), rstr(visits), rstr(""));
+}
+
+/* A flat ticket reads as the JSON object the other scripts give. */
+static void test_flat_ticket(void **state)
+{
+	(void)state;
+	for (int text = 0; text <= 1; text++) {
+		redisReply *a = flat_good(text);
+		cJSON *res = record_flat_ticket(a);
+		struct ticket t;
+
+		assert_non_null(res);
+		assert_int_equal(record_ticket(cJSON_GetObjectItem(res, "ticket"), &t), 0);
+		assert_string_equal(t.id, "t1");
+		assert_string_equal(t.area, "RW 03");
+		assert_int_equal(t.state, TICKET_WAITING);
+		assert_string_equal(t.station, "");
+		assert_int_equal(t.issued_at, T0);
+		assert_int_equal(t.position, 4);
+		assert_int_equal(t.eta_s, 90);
+		assert_int_equal(t.eta_range_s[0], 60);
+		assert_int_equal(t.eta_range_s[1], 180);
+		assert_int_equal(t.leave_eta_s, 2400);
+		assert_int_equal(t.nvisits, 1);
+		assert_int_equal(t.visits[0].queued_at, T0);
+		cJSON_Delete(res);
+		rfree(a);
+	}
+}
+
+/* An unknown estimate (-1) is a null range; anything else that is not a
+ * flat ticket reads as none. */
+static void test_flat_ticket_refused(void **state)
+{
+	(void)state;
+	redisReply *a = flat_good(0);
+	cJSON *res;
+
+	a->element[14]->integer = -1;
+	a->element[15]->integer = -1;
+	assert_non_null(res = record_flat_ticket(a));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetObjectItem(res, "ticket"),
+	    "eta_range_s")));
+	cJSON_Delete(res);
+	free(a->element[0]->str);
+	a->element[0]->str = strdup("station");          /* not a ticket */
+	assert_null(record_flat_ticket(a));
+	free(a->element[0]->str);
+	a->element[0]->str = strdup("ticket");
+	rfree(a->element[2]);
+	a->element[2] = rnum(7);                         /* a number where text is due */
+	assert_null(record_flat_ticket(a));
+	rfree(a->element[2]);
+	a->element[2] = rstr("A-001");
+	free(a->element[17]->str);
+	a->element[17]->str = strdup("[{");              /* visits that are not JSON */
+	a->element[17]->len = 2;
+	assert_null(record_flat_ticket(a));
+	a->elements = 18;                                /* short */
+	assert_null(record_flat_ticket(a));
+	a->elements = 19;
+	rfree(a);
+	assert_null(record_flat_ticket(NULL));
+	a = rstr("ticket");
+	assert_null(record_flat_ticket(a));
+	rfree(a);
+}
+
 static void test_stream_entry(void **state)
 {
 	(void)state;
@@ -681,6 +762,8 @@ int main(void)
 		cmocka_unit_test(test_board_malformed),
 		cmocka_unit_test(test_entry_types),
 		cmocka_unit_test(test_entry_malformed),
+		cmocka_unit_test(test_flat_ticket),
+		cmocka_unit_test(test_flat_ticket_refused),
 		cmocka_unit_test(test_stream_entry),
 		cmocka_unit_test(test_stream_entry_refused),
 		cmocka_unit_test(test_report_row),
