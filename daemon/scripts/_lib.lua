@@ -39,6 +39,8 @@ local pace_full, pace_arr -- pace_memo has all of it; has a stage's arrivals
 local day_marked        -- the key "day" (rollover)
 local kept              -- estimates kept between issues (keep_estimates)
 local ISSUE, gen_written -- an issue's call (issue.lua); estgen as written this call
+local gen_read          -- estgen as read this call (keep_estimates)
+local pending           -- writes kept for a batch's end (flush_writes), or nil
 local PRIO_STEP = 1099511627776 -- 2^40: queue score = priority index * 2^40 + arrival seq
 
 -- Each script is two functions, one no-writes (RO): a read (its file
@@ -115,15 +117,58 @@ local function day_add(ymd, n)
 	return day_of(((day_num(ymd) + n) * 86400 - ctx.off) * 1000)
 end
 
+-- Writes kept for the end of a batch (flush_writes, in the order first
+-- made), nil in a call of one request: the day's counters, the pace, the
+-- day's codes and the expiry of the day's keys, which a batch of issues
+-- (batch()) would otherwise write once an issue.  What reads them back
+-- takes them from here first (pace_read, resolve).
+local function pending_new()
+	return { stats = {}, stat_order = {}, hset = {}, hset_order = {}, past = {},
+		past_order = {} }
+end
+
 -- The day's statistics: one hash, counters by field (see stats.c for the
 -- names), kept for a week.  Written by the same scripts that change the
 -- tickets, so they are never out of step.  A new hash has a new field
 -- (then HINCRBY answers `by`): its week is set then, not on every count.
 local function stat(field, by)
 	by = by or 1
-	if redis.call('HINCRBY', STATS, field, istr(by)) == by then
-		redis.call('EXPIRE', STATS, WEEK_S, 'NX')
+	local p = pending
+	if p == nil then
+		if redis.call('HINCRBY', STATS, field, istr(by)) == by then
+			redis.call('EXPIRE', STATS, WEEK_S, 'NX')
+		end
+	elseif p.stats[field] == nil then
+		p.stats[field] = by
+		p.stat_order[#p.stat_order + 1] = field
+	else
+		p.stats[field] = p.stats[field] + by
 	end
+end
+
+-- HSET key field value (in a batch: at its end); ttl: the key's expiry
+-- (seconds) when that adds a field.
+local function hset_later(key, field, value, ttl)
+	if pending == nil then
+		if redis.call('HSET', key, field, value) > 0 and ttl then
+			redis.call('EXPIRE', key, ttl)
+		end
+		return
+	end
+	local h = pending.hset[key]
+	if h == nil then
+		h = { values = {}, order = {} }
+		pending.hset[key] = h
+		pending.hset_order[#pending.hset_order + 1] = key
+	end
+	if h.values[field] == nil then h.order[#h.order + 1] = field end
+	h.values[field], h.ttl = value, ttl
+end
+
+-- The value a batch keeps for key's field, or nil.
+local function pending_field(key, field)
+	local h = pending and pending.hset[key]
+	return h and h.values[field]
 end
 
 -- The wait histogram's bucket of a wait: ctx.wait holds the buckets'
@@ -194,8 +239,40 @@ end
 -- once a day rather than on every issue, and outlives every ticket of the
 -- day (each kept `retention` from its issue).
 local function keep_past_day(key, s)
-	local at = REAL_S + day_left_s() + s
-	if redis.call('EXPIRETIME', key) < at then redis.call('EXPIREAT', key, at) end
+	local p = pending
+	if p == nil then
+		local at = REAL_S + day_left_s() + s
+		if redis.call('EXPIRETIME', key) < at then redis.call('EXPIREAT', key, at) end
+		return
+	end
+	if p.past[key] == nil then p.past_order[#p.past_order + 1] = key end
+	p.past[key] = s                      -- at the batch's end (flush_writes)
+end
+
+-- The writes kept for the end of a batch, in the order they were first
+-- made: each counter once with the call's sum (a new field, HINCRBY
+-- answering that sum, sets the hash's week), each hash once, then the
+-- expiries (after the writes that may make their keys).
+local function flush_writes()
+	local p = pending
+	pending = nil
+	for _, field in ipairs(p.stat_order) do
+		local by = p.stats[field]
+		if redis.call('HINCRBY', STATS, field, istr(by)) == by then
+			redis.call('EXPIRE', STATS, WEEK_S, 'NX')
+		end
+	end
+	for _, key in ipairs(p.hset_order) do
+		local h, flat = p.hset[key], {}
+		for i, f in ipairs(h.order) do flat[2 * i - 1], flat[2 * i] = f, h.values[f] end
+		if redis.call('HSET', key, unpack(flat)) > 0 and h.ttl then
+			redis.call('EXPIRE', key, h.ttl)
+		end
+	end
+	for _, key in ipairs(p.past_order) do
+		local at = REAL_S + day_left_s() + p.past[key]
+		if redis.call('EXPIRETIME', key) < at then redis.call('EXPIREAT', key, at) end
+	end
 end
 
 -- A write script's body runs as `return idempotent(function() ... end)`.
@@ -322,20 +399,37 @@ local SVC_KEEP, RATE_TAU = 30, 600000
 local function pace_touch(fields)
 	-- kept until an hour after the day ends: set when a field is new (the
 	-- hash's first of the day among them; a later one sets the same end)
-	if redis.call('HSET', PACE, unpack(fields)) > 0 then
-		redis.call('EXPIRE', PACE, day_left_s() + 3600)
+	if pending == nil then
+		if redis.call('HSET', PACE, unpack(fields)) > 0 then
+			redis.call('EXPIRE', PACE, day_left_s() + 3600)
+		end
+	else
+		for i = 1, #fields, 2 do
+			hset_later(PACE, fields[i], fields[i + 1], day_left_s() + 3600)
+		end
 	end
 	-- the fields as read, with what was written (Redis keeps a number
 	-- exactly, %.17g: read back it is the same number)
 	for i = 1, #fields, 2 do pace_memo[fields[i]] = fields[i + 1] end
 	stage_memo = {}
 end
+-- What Redis has of the pace (flat: HGETALL's or HMGET's names and values)
+-- into pace_memo, under what this call is yet to write.
+local function pace_read(names, vals)
+	for i, name in ipairs(names) do
+		local v = pending_field(PACE, name) or vals[i]
+		if v then pace_memo[name] = v end
+	end
+end
 -- The whole hash, read once a call.
 local function pace_get()
 	if not pace_full then
-		local flat = redis.call('HGETALL', PACE)
+		local flat, names, vals = redis.call('HGETALL', PACE), {}, {}
+		for i = 1, #flat, 2 do names[#names + 1], vals[#vals + 1] = flat[i], flat[i + 1] end
+		local h = pending and pending.hset[PACE]
+		for _, f in ipairs(h and h.order or {}) do names[#names + 1] = f end
 		pace_memo, pace_full = {}, true
-		for i = 1, #flat, 2 do pace_memo[flat[i]] = flat[i + 1] end
+		pace_read(names, vals)
 	end
 	return pace_memo
 end
@@ -350,10 +444,7 @@ local function pace_arrivals(stage, top)
 			names[#names + 1] = stage .. '|r|' .. istr(i)
 			names[#names + 1] = stage .. '|rt|' .. istr(i)
 		end
-		local vals = redis.call('HMGET', PACE, unpack(names))
-		for i, name in ipairs(names) do
-			if vals[i] then pace_memo[name] = vals[i] end
-		end
+		pace_read(names, redis.call('HMGET', PACE, unpack(names)))
 		pace_arr[k] = true
 	end
 	return pace_memo
@@ -679,7 +770,13 @@ end
 local KEEP_MS, KEEP_EVENTS = 1000, 64
 local kept_by_event, kept_events = {}, 0
 local function keep_estimates()
-	local gen = redis.call('GET', P .. 'estgen') or estimates_changed()
+	-- read once a call (a batch's issues change none: only this call's
+	-- own estimates_changed would, and it says so in gen_written)
+	local gen = gen_written or gen_read
+	if not gen then
+		gen = redis.call('GET', P .. 'estgen') or estimates_changed()
+		gen_read = gen
+	end
 	local k = kept_by_event[P]
 	if k == nil or k.gen ~= gen or k.ctx ~= ctx or k.day ~= TODAY or
 			NOW < k.at or NOW - k.at >= KEEP_MS then
@@ -809,7 +906,8 @@ end
 -- A ticket by id, or by code ("A-017") among today's.
 local function resolve(ref)
 	if string.find(ref, '^%u+%-%d+$') then
-		local id = redis.call('HGET', P .. 'codes:' .. TODAY, ref)
+		local codes = P .. 'codes:' .. TODAY
+		local id = pending_field(codes, ref) or redis.call('HGET', codes, ref)
 		if not id then return nil end
 		return load(id)
 	end
@@ -958,7 +1056,8 @@ local function begin(keys, args, ro)
 	STATS = P .. 'stats:' .. TODAY
 	PACE, pace_memo, stage_memo = P .. 'pace:' .. TODAY, {}, {}
 	pace_full, pace_arr = false, {}
-	kept, ISSUE, gen_written = nil, false, false
+	kept, ISSUE, gen_written, gen_read = nil, false, false, nil
+	pending = nil
 	day_marked = redis.call('GET', P .. 'day') or ''
 	rollover()
 end
@@ -972,6 +1071,7 @@ end
 -- stand, as they would from separate calls.
 local function batch(fn, keys, args)
 	local n, a, at, out = tonumber(args[2]), tonumber(args[3]), 4, {}
+	if n > 1 then pending = pending_new() end
 	for i = 1, n do
 		local k = tonumber(args[at + a])
 		KEYS, ARGV = { keys[1] }, { args[1] }
@@ -985,5 +1085,6 @@ local function batch(fn, keys, args)
 		out[i] = res
 		at = at + a + 2
 	end
+	if pending then flush_writes() end
 	return out
 end

@@ -51,7 +51,7 @@ return idempotent(function()
 	redis.call('HSET', tkey(t.id), unpack(f))
 	-- today's codes: the lookup by code, and the day's list for reports
 	local codes = P .. 'codes:' .. TODAY
-	redis.call('HSET', codes, code, t.id)
+	hset_later(codes, code, t.id)
 	-- the ticket kept retention-days from its issue, the day's codes and
 	-- numbers as long as the day's last ticket, then gone
 	redis.call('EXPIRE', tkey(t.id), ctx.retention_s)
