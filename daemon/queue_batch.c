@@ -4,12 +4,13 @@
  * Every script call costs Redis a part that does not depend on what the
  * script does: reading and parsing the call, the script's start (the time,
  * the event day, the day's close-out check), the MULTI/EXEC around its
- * writes in the AOF, the reply.  For an issue that is a fifth of its
- * time in Redis (make bench, part "cost").  So the requests of a batched
- * script that one turn of the event loop reads wait for the end of the
- * turn, and go in one call (at most BATCH_MAX, of one event) of the
- * script's NAME_batch function (_lib.lua's batch()), which runs each as if
- * alone.  Nothing waits longer than the turn it came in, nor for a call in
+ * writes in the AOF, the reply; and the issues of one call share their
+ * counters' writes (_lib.lua's flush_writes).  Ten issues in one call cost
+ * Redis a third less each than ten calls (make bench, part "cost").  So
+ * the requests of a batched script that one turn of the event loop reads
+ * wait for the end of the turn, and go in one call (at most BATCH_MAX, of
+ * one event) of the script's NAME_batch function (_lib.lua's batch()),
+ * which runs each as if alone.  Nothing waits longer than the turn it came in, nor for a call in
  * flight: a quiet desk's request goes alone at once, and the busier the
  * desks, the more each call carries and the less Redis spends per ticket.
  */
