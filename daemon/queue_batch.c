@@ -10,9 +10,10 @@
  * the requests of a batched script that one turn of the event loop reads
  * wait for the end of the turn, and go in one call (at most BATCH_MAX, of
  * one event) of the script's NAME_batch function (_lib.lua's batch()),
- * which runs each as if alone.  Nothing waits longer than the turn it came in, nor for a call in
- * flight: a quiet desk's request goes alone at once, and the busier the
- * desks, the more each call carries and the less Redis spends per ticket.
+ * which runs each as if alone.  Nothing waits longer than the turn it came
+ * in, nor for a call in flight: a quiet desk's request goes alone at once,
+ * and the busier the desks, the more each call carries and the less Redis
+ * spends per ticket.
  */
 #include "queue_batch.h"
 

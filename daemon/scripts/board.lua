@@ -19,8 +19,8 @@ local holds = array()
 for _, id in ipairs(redis.call('ZRANGE', P .. 'holds', 0, 49)) do
 	local h = redis.call('HMGET', tkey(id), 'code', 'hold_until', 'stage')
 	if h[1] then
-		holds[#holds + 1] = { ticket = id, code = h[1], hold_until = tonumber(h[2] or TICKET_DEFAULTS.hold_until),
-			stage = h[3] }
+		holds[#holds + 1] = { ticket = id, code = h[1],
+			hold_until = tonumber(h[2] or TICKET_DEFAULTS.hold_until), stage = h[3] }
 	end
 end
 -- the last calls are kept as their stream entries (announce_call)
