@@ -35,7 +35,7 @@
 struct item {
 	struct req *r;
 	queue_done *done;
-	const struct store_script *script;   /* the NAME_batch one */
+	const char *script;                  /* its name (the caller's literal) */
 	int nargs;
 	char *args[BATCH_ARGS_MAX];
 	char rec[STORE_KEY_MAX];             /* its Idempotency-Key's record, or "" */
@@ -92,7 +92,7 @@ static void on_batch(const redisReply *reply, void *arg)
 static int batch_call(struct batch *b)
 {
 	const struct item *first = b->items[0];
-	char prefix[STORE_KEY_MAX], n_text[16], a_text[16], at[BATCH_MAX][12];
+	char prefix[STORE_KEY_MAX], n_text[16], a_text[16], at[BATCH_MAX][12], name[64];
 	const char *keys[1 + BATCH_MAX];
 	const char *argv[3 + BATCH_MAX * (BATCH_ARGS_MAX + 2)];
 	int nkeys = 1, n = 0;
@@ -115,7 +115,9 @@ static int batch_call(struct batch *b)
 		argv[n++] = it->fp;
 		it->r->on_result = it->done;
 	}
-	return store_eval(server.store, first->script, nkeys, keys, n, argv, NULL, on_batch, b);
+	snprintf(name, sizeof name, "%s_batch", first->script);
+	return store_eval(server.store, store_script_get(name), nkeys, keys, n, argv, NULL,
+	    on_batch, b);
 }
 
 /* The end of the turn: everything that waits goes, each call the oldest
@@ -130,10 +132,10 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 		struct batch *b = calloc(1, sizeof *b);
 
 		if (b == NULL)
-			fatal("calloc");   /* OOM only: one per call */
+			fatal("calloc");   /* OOM only: one per call of requests already held */
 		for (it = first; it && b->n < BATCH_MAX; it = next) {
 			next = TAILQ_NEXT(it, link);
-			if (it->r->event != first->r->event || it->script != first->script ||
+			if (it->r->event != first->r->event || strcmp(it->script, first->script) != 0 ||
 			    it->nargs != first->nargs)
 				continue;
 			TAILQ_REMOVE(&pending, it, link);
@@ -155,29 +157,27 @@ void queue_batch_stop(void)
 void queue_write_batch(struct req *r, const char *script, int nargs, const char **args,
     queue_done *done)
 {
-	char name[64];
 	struct item *it;
 
 	/* a caller's bug, never a request's: the scripts' counts are fixed */
 	if (nargs > BATCH_ARGS_MAX)
 		fatalx("queue_write_batch: too many arguments");
 	if ((it = calloc(1, sizeof *it)) == NULL)
-		fatal("calloc");   /* OOM only: one per request */
+		fatal("calloc");   /* OOM only: one per request, bounded by max-connections */
 	if (queue_idem(r, it->rec, it->fp) == -1) {
 		free(it);
 		return;
 	}
-	snprintf(name, sizeof name, "%s_batch", script);
-	it->script = store_script_get(name);
+	it->script = script;
 	it->r = r;
 	it->done = done;
 	for (it->nargs = 0; it->nargs < nargs; it->nargs++)
 		if ((it->args[it->nargs] = strdup(args[it->nargs])) == NULL)
-			fatal("strdup");   /* OOM only */
+			fatal("strdup");   /* OOM only: the route bounds each argument's length */
 	/* at the default priority: after the callbacks already due this turn */
 	if (flush_event == NULL &&
 	    (flush_event = event_new(server.base, -1, 0, on_flush, NULL)) == NULL)
-		fatalx("out of memory");   /* OOM only: one event */
+		fatalx("out of memory");   /* OOM only: one event for the daemon's life */
 	if (TAILQ_EMPTY(&pending))
 		event_active(flush_event, EV_TIMEOUT, 0);
 	TAILQ_INSERT_TAIL(&pending, it, link);

@@ -256,7 +256,7 @@ void store_script_refusal_stands(const redisReply *r, const char *refused,
 	}
 	/* at most a batch's length: a copy whose errors are the refusal */
 	if ((el = calloc(r->elements, sizeof *el)) == NULL)
-		fatal("calloc");   /* OOM only */
+		fatal("calloc");   /* OOM only: a pointer for each element hiredis already holds */
 	for (size_t i = 0; i < r->elements; i++)
 		el[i] = r->element[i]->type == REDIS_REPLY_ERROR ? &was : r->element[i];
 	copy.element = el;

@@ -413,8 +413,8 @@ local function pace_touch(fields)
 	for i = 1, #fields, 2 do pace_memo[fields[i]] = fields[i + 1] end
 	stage_memo = {}
 end
--- What Redis has of the pace (flat: HGETALL's or HMGET's names and values)
--- into pace_memo, under what this call is yet to write.
+-- What Redis has of the pace (HMGET's names and values) into pace_memo,
+-- under what this batch is yet to write.
 local function pace_read(names, vals)
 	for i, name in ipairs(names) do
 		local v = pending_field(PACE, name) or vals[i]
@@ -424,12 +424,11 @@ end
 -- The whole hash, read once a call.
 local function pace_get()
 	if not pace_full then
-		local flat, names, vals = redis.call('HGETALL', PACE), {}, {}
-		for i = 1, #flat, 2 do names[#names + 1], vals[#vals + 1] = flat[i], flat[i + 1] end
-		local h = pending and pending.hset[PACE]
-		for _, f in ipairs(h and h.order or {}) do names[#names + 1] = f end
+		local flat, h = redis.call('HGETALL', PACE), pending and pending.hset[PACE]
 		pace_memo, pace_full = {}, true
-		pace_read(names, vals)
+		for i = 1, #flat, 2 do pace_memo[flat[i]] = flat[i + 1] end
+		-- what this batch is yet to write stands over what Redis has
+		for f, v in pairs(h and h.values or {}) do pace_memo[f] = v end
 	end
 	return pace_memo
 end
