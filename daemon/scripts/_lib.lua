@@ -249,6 +249,16 @@ local function keep_past_day(key, s)
 	p.past[key] = s                      -- at the batch's end (flush_writes)
 end
 
+-- The next arrival number (queue scores: first come, first called within
+-- a priority).  A batch reads the counter once and writes it once, at its
+-- end, with the same value as its issues' INCRs would have left.
+local function next_seq()
+	local p = pending
+	if p == nil then return redis.call('INCR', P .. 'seq') end
+	p.seq = (p.seq or tonumber(redis.call('GET', P .. 'seq') or '0')) + 1
+	return p.seq
+end
+
 -- The writes kept for the end of a batch, in the order they were first
 -- made: each counter once with the call's sum (a new field, HINCRBY
 -- answering that sum, sets the hash's week), each hash once, then the
@@ -256,6 +266,7 @@ end
 local function flush_writes()
 	local p = pending
 	pending = nil
+	if p.seq then redis.call('SET', P .. 'seq', istr(p.seq)) end
 	for _, field in ipairs(p.stat_order) do
 		local by = p.stats[field]
 		if redis.call('HINCRBY', STATS, field, istr(by)) == by then
@@ -464,7 +475,7 @@ end
 -- Puts t at the back of its priority band in stage i's queue.
 local function enqueue(t, i)
 	local s = ctx.stages[i]
-	local seq = redis.call('INCR', P .. 'seq')
+	local seq = next_seq()
 	t.state, t.stage, t.station = 'waiting', s.id, ''
 	t.visits[#t.visits + 1] = { stage = s.id, queued_at = NOW }
 	t.score = tonumber(t.prio) * PRIO_STEP + seq
@@ -539,7 +550,8 @@ end
 
 -- The stream's "ticket" entry: nothing personal.
 local function publish_ticket(t)
-	-- no table in it: cjson writes it as json() would
+	-- no table in it: cjson writes it as json() would (and escapes what
+	-- needs it: the records rely on no id being plain, test_records)
 	publish('ticket', cjson.encode({ id = t.id, code = t.code, state = t.state, stage = t.stage,
 		station = t.station, hold_until = tonumber(t.hold_until), at = NOW }))
 end
