@@ -7,7 +7,7 @@
 #   "coverage" what make coverage reports with (gcovr)
 set -eu
 pkgs="make gcc clang pkg-config libevent-dev libhiredis-dev libqrencode-dev
-libcjson-dev libpng-dev zlib1g-dev libssl-dev libcmocka-dev redis-server
+libcjson-dev libjemalloc-dev libpng-dev zlib1g-dev libssl-dev libcmocka-dev redis-server
 redis-tools console-setup-linux python3 curl wrk zbar-tools tmux nodejs chromium
 libsystemd-dev systemd groff-base libclang-rt-14-dev valgrind libespeak-ng-dev
 espeak-ng-data nginx"

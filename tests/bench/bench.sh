@@ -35,7 +35,8 @@
 # 5. cost: what one issue costs Redis in machine instructions (valgrind's
 #    callgrind), alone in its call and ten in one call (issues that come
 #    together go together: daemon/queue_batch.c), a figure the machine's
-#    noise does not move (tests/bench/redis_cost.sh).
+#    noise does not move (tests/bench/redis_cost.sh); and what one issue
+#    costs antred's own process, the same way (tests/bench/antred_cost.sh).
 # BENCH_PARTS: any of "issue", "cost", "sse", "phones", "strangers" (all
 # by default).
 # Loopback only; every run is bounded by its duration.
@@ -194,6 +195,7 @@ stop $pids
 # ---- Redis's instructions per issue ----------------------------------------
 case " $parts " in *" cost "*)
 sh "$top/tests/bench/redis_cost.sh" "$build" "$top" "$tmp"
+sh "$top/tests/bench/antred_cost.sh" "$build" "$top" "$tmp"
 ;; esac
 
 # ---- live displays ---------------------------------------------------------
