@@ -48,6 +48,7 @@ CORE_SRC = \
 	daemon/server.c \
 	daemon/workers.c \
 	daemon/sentinel.c \
+	daemon/redis_events.c \
 	daemon/store.c \
 	daemon/store_script.c \
 	daemon/http.c \

@@ -8,9 +8,9 @@
 
 #include <event2/event.h>
 #include <async.h>
-#include <adapters/libevent.h>
 
 #include "log.h"
+#include "redis_events.h"
 
 struct sentinel_query {
 	struct redis_addr addr;          /* a copy: the caller's may change */
@@ -145,9 +145,12 @@ static int query_ask(struct sentinel_query *q)
 				redisAsyncFree(ac);
 			continue;
 		}
+		if (redis_events_attach(ac, event_get_base(q->step)) == -1) {
+			redisAsyncFree(ac);
+			continue;
+		}
 		ac->data = q;
 		q->ac = ac;
-		redisLibeventAttach(ac, event_get_base(q->step));
 		redisAsyncSetConnectCallback(ac, on_connect);
 		redisAsyncSetDisconnectCallback(ac, on_disconnect);
 		if (redisAsyncCommandArgv(ac, on_master, NULL, 3, argv, lens) != REDIS_OK) {

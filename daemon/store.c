@@ -11,9 +11,9 @@
 
 #include <event2/event.h>
 #include <async.h>
-#include <adapters/libevent.h>
 
 #include "log.h"
+#include "redis_events.h"
 #include "sentinel.h"
 
 #define BACKOFF_MIN_MS 100
@@ -398,8 +398,9 @@ static void store_connect_to(struct store *s, const char *host, int port)
 		ac = redisAsyncConnectUnix(s->addr.unix_path);
 	else
 		ac = redisAsyncConnect(host, port);
-	if (ac == NULL || ac->err) {
-		log_warnx("%s: cannot connect: %s", s->name, ac ? ac->errstr : "out of memory");
+	if (ac == NULL || ac->err || redis_events_attach(ac, s->base) == -1) {
+		log_warnx("%s: cannot connect: %s", s->name,
+		    ac && ac->err ? ac->errstr : "out of memory");
 		if (ac)
 			redisAsyncFree(ac);
 		schedule_retry(s);
@@ -407,7 +408,6 @@ static void store_connect_to(struct store *s, const char *host, int port)
 	}
 	ac->data = s;
 	s->conn_id++;
-	redisLibeventAttach(ac, s->base);
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
 	s->ac = ac;

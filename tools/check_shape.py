@@ -29,7 +29,7 @@ MAX_FUNC_LINES = 80
 LAYERS = [
     ("base", ["log", "config", "event", "event_clock", "protocol", "proto_*", "nik",
               "sign", "qr", "font", "ticket_print", "http_guard", "server", "speech",
-              "sentinel", "areas"]),
+              "sentinel", "redis_events", "areas"]),
     ("store", ["store", "store_*", "record", "stats", "stats_*", "metrics", "notify", "limit",
                "coverage_store", "coverage", "workers"]),
     ("io", ["http", "http_*", "queue", "queue_batch", "follow"]),
