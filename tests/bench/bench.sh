@@ -17,7 +17,7 @@
 #    nginx with the nchan module (one EventSource location,
 #    BENCH_NCHAN_WORKERS (2) workers), when Debian's nginx and
 #    libnginx-mod-nchan are installed, and against a bare epoll loop that
-#    only send()s (this machine's floor for one thread).  The load client
+#    only send()s (this machine's floor for one thread, and for two).  The load client
 #    is tests/bench/sse_load.c (BENCH_SSE_THREADS threads, 1).
 # 3. phones: BENCH_PHONES_N (10,000) people on their own ticket streams
 #    (signed, one ticket each, issued through the API) on one antred
@@ -322,10 +322,12 @@ else
 	echo "  nginx with nchan is not installed (Debian: apt-get install nginx libnginx-mod-nchan): antred alone"
 fi
 
-# this machine's floor for one thread: a bare epoll loop, one send() per
-# subscriber per call, no HTTP library
+# this machine's floor for one thread, and for two (as antred's two
+# workers): a bare epoll loop, one send() per subscriber per call, no HTTP
+# library (labels bare and bare-t2)
+for ft in 1 2; do
 fport=$(port)
-"$build/tests/bench-sse" -F -p "$fport" &
+"$build/tests/bench-sse" -F -t "$ft" -p "$fport" &
 floor=$!
 pids="$pids $floor"
 i=0
@@ -333,8 +335,11 @@ until curl -s -o /dev/null -X POST --data '' "http://127.0.0.1:$fport/pub"; do
 	i=$((i + 1)); [ $i -lt 100 ] || { echo "bench: nothing on port $fport" >&2; exit 1; }
 	sleep 0.05
 done
-sse_run bare -p "$fport" -u /sub -M nchan -P /pub -m 'data: seq=' -K '' -r "$floor"
+label=bare
+[ "$ft" = 1 ] || label=bare-t$ft
+sse_run "$label" -p "$fport" -u /sub -M nchan -P /pub -m 'data: seq=' -K '' -r "$floor"
 stop "$floor"
+done
 
 echo
 {
@@ -351,7 +356,8 @@ echo
 			"$nchan_workers" "$([ "$nchan_workers" = 1 ] || echo s)" "$(result nchan median_all_ms)" "$(result nchan worst_all_ms)" \
 			"$(result nchan kib_per_sub)"
 	fi
-	printf "; bare epoll fan-out (1 thread) median %s ms" "$(result bare median_all_ms)"
+	printf "; bare epoll fan-out (1 thread) median %s ms, (2 threads) median %s ms" \
+		"$(result bare median_all_ms)" "$(result bare-t2 median_all_ms)"
 	echo
 }
 last=antred-w$(echo $sse_workers | awk '{ print $NF }')

@@ -27,8 +27,8 @@
  * connections are open.  -t splits them over several threads, each with
  * its own event base.  Every wait is bounded.
  *
- * With -F it is instead the bare reference server (see serve()), which
- * the nchan publisher mode drives as well.
+ * With -F it is instead the bare reference server (see serve(); -t 2: two
+ * threads), which the nchan publisher mode drives as well.
  *
  * Loopback only.  Prints a RESULT line for bench.sh.
  */
@@ -671,11 +671,16 @@ static double median(double *v, int n)
 /* ---- -F: the bare reference server -------------------------------------- */
 
 /*
- * The least a single-threaded server can do per message: epoll, and one
- * send() per subscriber, nothing else (no HTTP library, no buffering).  A
- * GET becomes a stream; a POST's body goes to every stream as
- * "event: call\ndata: BODY\n\n".  What it takes to reach N subscribers is
- * this machine's floor for one thread.  Runs until SIGTERM or SIGINT.
+ * The least a server can do per message: epoll, and one send() per
+ * subscriber, nothing else (no HTTP library, no buffering).  A GET becomes
+ * a stream; a POST's body goes to every stream as "event: call\ndata:
+ * BODY\n\n".  With -t 2 two threads, each with its own epoll, its own
+ * listening socket on the port (SO_REUSEPORT: the kernel spreads the
+ * connections) and its own subscribers, as antred's two workers: the
+ * thread that reads a POST passes the message to the other through a
+ * pipe, then sends it to its own.  What it takes to
+ * reach N subscribers is this machine's floor for that many threads.
+ * Runs until SIGTERM or SIGINT.
  */
 static volatile sig_atomic_t serve_stop;
 
@@ -685,90 +690,152 @@ static void on_serve_signal(int sig)
 	serve_stop = 1;
 }
 
+#define SERVE_MSG 1100
+
+struct server_thread {
+	int lfd, ep, from_peer, to_peer;   /* to_peer -1: alone */
+	int nsubs, cap, *subs;
+};
+
+static void serve_fan_out(struct server_thread *t, const char *msg, int len)
+{
+	for (int k = 0; k < t->nsubs; k++)
+		if (send(t->subs[k], msg, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) != len) {
+			close(t->subs[k]);         /* gone, or too far behind */
+			t->subs[k--] = t->subs[--t->nsubs];
+		}
+}
+
+/* A connection's request: a GET stays as a stream, a POST is published. */
+static void serve_request(struct server_thread *t, int fd)
+{
+	static const char head[] = "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+	static const char ok[] = "HTTP/1.1 202 Accepted\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	char buf[4096], msg[SERVE_MSG];
+	/* a request comes whole in one read: it is small, and new */
+	ssize_t r = read(fd, buf, sizeof buf - 1);
+	const char *body;
+	int len, *grown;
+
+	epoll_ctl(t->ep, EPOLL_CTL_DEL, fd, NULL);
+	if (r <= 0) {
+		close(fd);
+		return;
+	}
+	buf[r] = '\0';
+	if (strncmp(buf, "GET ", 4) == 0) {
+		if (t->nsubs == t->cap) {
+			if ((grown = realloc(t->subs, (size_t)t->cap * 2 * sizeof *grown)) == NULL) {
+				close(fd);
+				return;
+			}
+			t->subs = grown;
+			t->cap *= 2;
+		}
+		if (send(fd, head, sizeof head - 1, MSG_NOSIGNAL) != (ssize_t)sizeof head - 1) {
+			close(fd);
+			return;
+		}
+		t->subs[t->nsubs++] = fd;
+		return;
+	}
+	body = strstr(buf, "\r\n\r\n");
+	len = snprintf(msg, sizeof msg, "event: call\ndata: %.1000s\n\n", body ? body + 4 : "");
+	/* a pipe takes a message this small whole, at once */
+	if (t->to_peer != -1 && write(t->to_peer, msg, (size_t)len) != len)
+		perror("bench-sse -F: pipe");
+	serve_fan_out(t, msg, len);
+	if (send(fd, ok, sizeof ok - 1, MSG_NOSIGNAL) < 0)
+		perror("bench-sse -F: reply");
+	close(fd);
+}
+
+static void *serve_thread(void *arg)
+{
+	struct server_thread *t = arg;
+	struct epoll_event ev = { 0 }, evs[256];
+	char msg[SERVE_MSG];
+
+	ev.events = EPOLLIN;
+	ev.data.fd = t->lfd;
+	epoll_ctl(t->ep, EPOLL_CTL_ADD, t->lfd, &ev);
+	if (t->from_peer != -1) {
+		ev.events = EPOLLIN;
+		ev.data.fd = t->from_peer;
+		epoll_ctl(t->ep, EPOLL_CTL_ADD, t->from_peer, &ev);
+	}
+	while (!serve_stop) {
+		int n = epoll_wait(t->ep, evs, 256, 1000);
+		for (int i = 0; i < n; i++) {
+			int fd = evs[i].data.fd, c;
+			ssize_t r;
+			if (fd == t->lfd) {
+				while ((c = accept4(t->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+					ev.events = EPOLLIN;
+					ev.data.fd = c;
+					epoll_ctl(t->ep, EPOLL_CTL_ADD, c, &ev);
+				}
+			} else if (fd == t->from_peer) {
+				if ((r = read(fd, msg, sizeof msg)) > 0)
+					serve_fan_out(t, msg, (int)r);
+			} else {
+				serve_request(t, fd);
+			}
+		}
+	}
+	return NULL;
+}
+
 static int serve(void)
 {
 	struct sockaddr_in a = { 0 };
-	int lfd, ep, one = 1, nsubs = 0, cap = 1024;
-	int *subs = malloc((size_t)cap * sizeof *subs);
-	struct epoll_event ev = { 0 }, evs[256];
-	char buf[4096], msg[1100];
+	struct server_thread th[2];
+	pthread_t tid[2];
+	int one = 1, n = opt_threads >= 2 ? 2 : 1, p[2][2];
 
 	signal(SIGTERM, on_serve_signal);
 	signal(SIGINT, on_serve_signal);
 	a.sin_family = AF_INET;
 	a.sin_port = htons((uint16_t)opt_port);
 	a.sin_addr.s_addr = htonl(0x7f000001u);
-	if (subs == NULL ||
-	    (lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
-	    bind(lfd, (struct sockaddr *)&a, sizeof a) == -1 || listen(lfd, 4096) == -1 ||
-	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
-		perror("bench-sse -F");
+	if (n == 2 && (pipe2(p[0], O_CLOEXEC) == -1 || pipe2(p[1], O_CLOEXEC) == -1)) {
+		perror("bench-sse -F: pipe");
 		return 1;
 	}
-	ev.events = EPOLLIN;
-	ev.data.fd = lfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev);
-	while (!serve_stop) {
-		int n = epoll_wait(ep, evs, 256, 1000);
-		for (int i = 0; i < n; i++) {
-			int fd = evs[i].data.fd, c;
-			ssize_t r;
-			if (fd == lfd) {
-				while ((c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-					ev.events = EPOLLIN;
-					ev.data.fd = c;
-					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
-				}
-				continue;
-			}
-			/* a request comes whole in one read: it is small, and new */
-			r = read(fd, buf, sizeof buf - 1);
-			epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
-			if (r <= 0) {
-				close(fd);
-				continue;
-			}
-			buf[r] = '\0';
-			if (strncmp(buf, "GET ", 4) == 0) {
-				static const char head[] = "HTTP/1.1 200 OK\r\n"
-				    "Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
-				int *grown;
-				if (nsubs == cap) {
-					if ((grown = realloc(subs, (size_t)cap * 2 * sizeof *subs)) == NULL) {
-						close(fd);
-						continue;
-					}
-					subs = grown;
-					cap *= 2;
-				}
-				if (send(fd, head, sizeof head - 1, MSG_NOSIGNAL) != (ssize_t)sizeof head - 1) {
-					close(fd);
-					continue;
-				}
-				subs[nsubs++] = fd;
-			} else {
-				static const char ok[] = "HTTP/1.1 202 Accepted\r\n"
-				    "Content-Length: 0\r\nConnection: close\r\n\r\n";
-				const char *body = strstr(buf, "\r\n\r\n");
-				int len = snprintf(msg, sizeof msg, "event: call\ndata: %.1000s\n\n",
-				    body ? body + 4 : "");
-				for (int k = 0; k < nsubs; k++)
-					if (send(subs[k], msg, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) != len) {
-						close(subs[k]);         /* gone, or too far behind */
-						subs[k--] = subs[--nsubs];
-					}
-				if (send(fd, ok, sizeof ok - 1, MSG_NOSIGNAL) < 0)
-					perror("bench-sse -F: reply");
-				close(fd);
-			}
+	for (int i = 0; i < n; i++) {
+		int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		th[i] = (struct server_thread){ .lfd = lfd, .from_peer = -1, .to_peer = -1,
+			.cap = 1024, .ep = epoll_create1(EPOLL_CLOEXEC) };
+		th[i].subs = malloc((size_t)th[i].cap * sizeof *th[i].subs);
+		if (lfd == -1 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
+		    setsockopt(lfd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == -1 ||
+		    bind(lfd, (struct sockaddr *)&a, sizeof a) == -1 || listen(lfd, 4096) == -1 ||
+		    th[i].ep == -1 || th[i].subs == NULL) {
+			perror("bench-sse -F");
+			return 1;
+		}
+		if (n == 2) {                 /* thread i reads p[i], writes the other's */
+			th[i].from_peer = p[i][0];
+			th[i].to_peer = p[1 - i][1];
 		}
 	}
-	for (int k = 0; k < nsubs; k++)
-		close(subs[k]);
-	free(subs);
-	close(ep);
-	close(lfd);
+	for (int i = 1; i < n; i++)
+		if (pthread_create(&tid[i], NULL, serve_thread, &th[i]) != 0) {
+			perror("bench-sse -F: thread");
+			return 1;
+		}
+	serve_thread(&th[0]);
+	for (int i = 1; i < n; i++)
+		pthread_join(tid[i], NULL);
+	for (int i = 0; i < n; i++) {
+		for (int k = 0; k < th[i].nsubs; k++)
+			close(th[i].subs[k]);
+		free(th[i].subs);
+		close(th[i].ep);
+		close(th[i].lfd);
+	}
 	return 0;
 }
 
@@ -782,7 +849,7 @@ static void usage(void)
 	    "    [-e EVENT] [-s STAGE] [-x STATIONS] [-P PUBLISH-PATH] [-r PID,PID...]\n"
 	    "    [-w WINDOW] [-a ADDRESSES] [-I IDLE-MS] [-W ROUND-TIMEOUT-MS]\n"
 	    "    [-C CONNECT-TIMEOUT-S] [-L LABEL] [-q]\n"
-	    "       bench-sse -F -p PORT   (the bare reference server)\n"
+	    "       bench-sse -F -p PORT [-t 1|2]   (the bare reference server)\n"
 	    "MARKER and KEY take \\n, \\r, \\t and \\\\.\n");
 	exit(2);
 }
