@@ -14,8 +14,7 @@ secs="${BENCH_COST_SECONDS:-3}"
 . "$top/tests/bench/lib.sh"
 rport=$(port); aport=$(port)
 dir="$tmp/acost"
-mkdir -p "$dir/events"
-cp "$top/tools/demo/events/demo.json" "$dir/events/"
+demo_dir "$top" "$dir"
 redis-server "$top/tools/redis.conf" --port "$rport" --dir "$dir" --daemonize no \
 	--logfile "$dir/redis.log" &
 rpid=$!

@@ -12,6 +12,12 @@ wait_redis() {
 	done
 }
 
+# A directory for antred's files, the demo event in its events/: demo_dir TOP DIR
+demo_dir() {
+	mkdir -p "$2/events"
+	cp "$1/tools/demo/events/demo.json" "$2/events/"
+}
+
 # A random token of a role: token ROLE
 token() { echo "$1-bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"; }
 

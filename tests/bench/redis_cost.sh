@@ -19,8 +19,7 @@ n="${BENCH_COST_N:-2000}"
 . "$top/tests/bench/lib.sh"
 rport=$(port); aport=$(port)
 dir="$tmp/cost"
-mkdir -p "$dir/events"
-cp "$top/tools/demo/events/demo.json" "$dir/events/"
+demo_dir "$top" "$dir"
 valgrind --tool=callgrind --callgrind-out-file="$dir/callgrind.%p" \
 	redis-server "$top/tools/redis.conf" --port "$rport" --dir "$dir" --daemonize no \
 	--logfile "$dir/redis.log" >/dev/null 2>"$dir/valgrind.log" &
