@@ -19,8 +19,7 @@
 
 struct redis_events {
 	redisAsyncContext *ac;
-	struct event *rev, *wev;
-	int reading;      /* rev is registered */
+	struct event *rev, *wev;   /* rev persists: adding it again is no change */
 };
 
 /* The context whose redisAsyncHandleWrite runs, or NULL: not a member,
@@ -51,20 +50,14 @@ static void add_read(void *arg)
 {
 	struct redis_events *e = arg;
 
-	if (!e->reading) {
-		event_add(e->rev, NULL);
-		e->reading = 1;
-	}
+	event_add(e->rev, NULL);
 }
 
 static void del_read(void *arg)
 {
 	struct redis_events *e = arg;
 
-	if (e->reading) {
-		event_del(e->rev);
-		e->reading = 0;
-	}
+	event_del(e->rev);
 }
 
 /* A write wanted: at once when connected, unless this is hiredis asking
