@@ -104,16 +104,20 @@ run_build() {
 		failed=$((failed + 1))
 	fi
 	echo "== black-box tests ($build)"
+	t0=$(date +%s)
 	ANTRED="$top/$build/antred" ANTRE_CLI="$top/$build/antre" \
 		python3 tests/blackbox/runner.py >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	count blackbox $rc
+	echo "   ($(($(date +%s) - t0)) s)"
 	echo "== browser tests ($build)"
+	t0=$(date +%s)
 	ANTRED="$top/$build/antred" node tests/browser/run.js >"$log" 2>&1
 	rc=$?
 	cat "$log"
 	count browser $rc
+	echo "   ($(($(date +%s) - t0)) s)"
 	rm -f "$log"
 	echo "build: $passed passed, $failed failed"
 }
@@ -143,10 +147,12 @@ done
 FUZZ_SECONDS=${FUZZ_SECONDS:-12}
 export FUZZ_SECONDS
 echo "== fuzz ($FUZZ_SECONDS s a target)"
+t0=$(date +%s)
 make -s fuzz >"$log" 2>&1
 rc=$?
 cat "$log"
 count fuzz $rc
+echo "   ($(($(date +%s) - t0)) s)"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -174,6 +174,13 @@ antre_rps=$1; antre_p99=$2; antre_mean=$3; antre_wrk=$4; antre_cpu=${5%,*}
 redis_cpu=${6%,*}; rewrite_cpu=${6#*,}
 issued=$(redis-cli -p "$rport" --raw eval "local n=0 for _,k in ipairs(redis.call('KEYS', KEYS[1])) do n=n+redis.call('HLEN',k) end return n" 1 'antre:{demo}:codes:*')
 echo "  antred issue (AOF, appendfsync always): $antre_rps req/s, p99 $antre_p99 ms (mean $antre_mean ms; $issued tickets in Redis)"
+# Redis rewrites its AOF when the file has doubled (past 64 MB): the run's
+# tickets, a hundred days of a busy site's, make it rewrite in the run; each
+# rewrite forks Redis and its child takes a core for a second, which is most
+# of the p99.  Said, so that the p99 is read with it.
+redis-cli -p "$rport" info persistence | tr -d '\r' | awk -F: '
+	$1 == "aof_rewrites" { n = $2 } $1 == "aof_last_rewrite_time_sec" { s = $2 }
+	END { printf "  (AOF rewrites by Redis in the run: %d, the last %d s long)\n", n, s }'
 awk -v a="$antre_rps" -v h="$hello_rps" -v p="$antre_p99" 'BEGIN {
 	printf "  ratio antred/bare: %.2f (target >= 0.50); p99 %.2f ms (target < 5 ms)\n", a / h, p }'
 # Where the cores went: the CPU each process spent per request.  The bare
