@@ -148,7 +148,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-12}
 export FUZZ_SECONDS
 echo "== fuzz ($FUZZ_SECONDS s a target)"
 t0=$(date +%s)
-make -s fuzz >"$log" 2>&1
+make -s -j"$(nproc 2>/dev/null || echo 1)" fuzz >"$log" 2>&1
 rc=$?
 cat "$log"
 count fuzz $rc

@@ -9,6 +9,7 @@
 # build/fuzz-crashes/ with the report; rerun it with
 #   build/fuzz/fuzz_X build/fuzz-crashes/fuzz_X-crash-...
 # FUZZ_SEED=N makes a run repeatable (libFuzzer prints the seed it used).
+# FUZZ_JOBS targets run at a time (default: one a core).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -34,14 +35,17 @@ max_len() {
 	esac
 }
 
-# every fuzzer source has its binary: a missing one fails
-for src in tests/fuzz/fuzz_*.c; do
-	name=$(basename "$src" .c)
+# Runs one target; its lines go to $work/NAME.out and "pass" or "fail" to
+# $work/NAME.result (it runs in the background, beside another).
+fuzz_one() {
+	name=$1
+	out="$work/$name.out"
 	bin="$bindir/$name"
+	: >"$out"
 	if [ ! -f "$bin" ] || [ ! -x "$bin" ]; then
-		echo "$name: missing ($bin was not built: run make fuzz)"
-		failed=$((failed + 1))
-		continue
+		echo "$name: missing ($bin was not built: run make fuzz)" >>"$out"
+		echo fail >"$work/$name.result"
+		return
 	fi
 	corpus="$work/$name"
 	log="$work/$name.log"
@@ -61,27 +65,55 @@ for src in tests/fuzz/fuzz_*.c; do
 	crash=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
 	if [ "$rc" -eq 0 ] && [ -z "$crash" ] && [ "$execs" -eq 0 ]; then
 		# a fuzzer that ran nothing checked nothing
-		echo "$name: 0 execs, no input was run (exit $rc)"
-		tail -n 5 "$log" | cut -c 1-200 | sed 's/^/   /'
-		failed=$((failed + 1))
+		{
+			echo "$name: 0 execs, no input was run (exit $rc)"
+			tail -n 5 "$log" | cut -c 1-200 | sed 's/^/   /'
+		} >>"$out"
+		echo fail >"$work/$name.result"
 	elif [ "$rc" -eq 0 ] && [ -z "$crash" ]; then
-		echo "$name: $execs execs, 0 crashes"
-		passed=$((passed + 1))
+		echo "$name: $execs execs, 0 crashes" >>"$out"
+		echo pass >"$work/$name.result"
 	else
-		echo "$name: ${execs:-0} execs, 1 crashes (exit $rc)"
-		if [ -n "$crash" ] && [ -f "$crash" ]; then
-			cp "$log" "$crash.log"
-			echo "   input: $crash"
-			echo "   report: $crash.log"
-		fi
-		# the report, without libFuzzer's progress, frames and dumps
-		grep -a -v -e '^INFO:' -e '^#[0-9]' -e 'in fuzzer::' -e '^0x' \
-			-e '^Base64:' -e '^stat::' -e '^MS:' -e '^artifact_prefix' \
-			-e 'libc_start' -e ' in _start ' -e '^NOTE: libFuzzer' \
-			-e 'Combine libFuzzer' -e '^Done ' -e '^ *$' "$log" |
-			tail -n 30 | cut -c 1-200 | sed 's/^/   /'
-		failed=$((failed + 1))
+		{
+			echo "$name: ${execs:-0} execs, 1 crashes (exit $rc)"
+			if [ -n "$crash" ] && [ -f "$crash" ]; then
+				cp "$log" "$crash.log"
+				echo "   input: $crash"
+				echo "   report: $crash.log"
+			fi
+			# the report, without libFuzzer's progress, frames and dumps
+			grep -a -v -e '^INFO:' -e '^#[0-9]' -e 'in fuzzer::' -e '^0x' \
+				-e '^Base64:' -e '^stat::' -e '^MS:' -e '^artifact_prefix' \
+				-e 'libc_start' -e ' in _start ' -e '^NOTE: libFuzzer' \
+				-e 'Combine libFuzzer' -e '^Done ' -e '^ *$' "$log" |
+				tail -n 30 | cut -c 1-200 | sed 's/^/   /'
+		} >>"$out"
+		echo fail >"$work/$name.result"
 	fi
+}
+
+# every fuzzer source has its binary (a missing one fails); FUZZ_JOBS
+# targets at a time (one a core: each fuzzer is one busy thread), their
+# lines in the sources' order
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+set -- tests/fuzz/fuzz_*.c
+while [ $# -gt 0 ]; do
+	group=
+	while [ $# -gt 0 ] && [ "$(echo $group | wc -w)" -lt "$jobs" ]; do
+		name=$(basename "$1" .c)
+		shift
+		fuzz_one "$name" &
+		group="$group $name"
+	done
+	wait
+	for name in $group; do
+		cat "$work/$name.out"
+		if [ "$(cat "$work/$name.result" 2>/dev/null)" = pass ]; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
 done
 least=$(sed -n 's/^fuzz[[:space:]]\{1,\}\([0-9]\{1,\}\).*/\1/p' tests/floors)
 if [ "$passed" -lt "${least:-1}" ]; then
