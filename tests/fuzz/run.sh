@@ -96,6 +96,7 @@ fuzz_one() {
 # targets at a time (one a core: each fuzzer is one busy thread), their
 # lines in the sources' order
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+[ "$jobs" -ge 1 ] 2>/dev/null || jobs=1
 set -- tests/fuzz/fuzz_*.c
 while [ $# -gt 0 ]; do
 	group=
