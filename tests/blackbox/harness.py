@@ -94,7 +94,10 @@ class Redis:
         self.proc = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
              "--dir", self.tmp] + aof +
-            ["--save", "", "--daemonize", "no", "--logfile", os.path.join(self.tmp, "redis.log")],
+            # latency over 100 ms is recorded (LATENCY LATEST: a failing
+            # test can say whether Redis stalled, in an fsync say)
+            ["--save", "", "--daemonize", "no", "--logfile", os.path.join(self.tmp, "redis.log"),
+             "--latency-monitor-threshold", "100"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         def up():
             if self.proc.poll() is not None:
