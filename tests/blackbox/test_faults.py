@@ -1063,15 +1063,24 @@ def open_idle(port, n, into, first_host=2, per_host=4000, deadline_s=30, daemon=
                                      % (e, listen_queue(port))) from None
 
 
-def listen_queue(port):
-    """Connections waiting in the kernel to be accepted on 127.0.0.1:port
-    (rx_queue of the LISTEN socket in /proc/net/tcp), or None."""
+def rx_queue(port, state):
+    """What waits in the kernel on the sockets of 127.0.0.1:port in a TCP
+    state of /proc/net/tcp ("0A" LISTEN: connections to accept; "01"
+    ESTABLISHED: bytes to read), summed over them (rx_queue), or None when
+    there is no such socket."""
+    total = None
     with open("/proc/net/tcp") as f:
         for line in f.readlines()[1:]:
             fields = line.split()
-            if fields[1] == "0100007F:%04X" % port and fields[3] == "0A":
-                return int(fields[4].split(":")[1], 16)
-    return None
+            if fields[1] == "0100007F:%04X" % port and fields[3] == state:
+                total = (total or 0) + int(fields[4].split(":")[1], 16)
+    return total
+
+
+def listen_queue(port):
+    """Connections waiting in the kernel to be accepted on 127.0.0.1:port,
+    or None."""
+    return rx_queue(port, "0A")
 
 
 def ready(socks, events, timeout):

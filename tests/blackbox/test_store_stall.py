@@ -14,22 +14,10 @@ import time
 
 from harness import Antred, Redis
 from test_areas import csv_of, kabupaten
+from test_faults import rx_queue
 from test_hostile import cpu_seconds
 
 BASE = "/v1/events/demo/"
-
-
-def queued_to(port):
-    """Bytes waiting to be read on the established TCP connections to a
-    local port (/proc/net/tcp's rx_queue)."""
-    n = 0
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            w = line.split()
-            if w[3] == "01" and int(w[1].split(":")[1], 16) == port:
-                n += int(w[4].split(":")[1], 16)
-    return n
 
 
 def test_a_reply_waiting_when_antred_wakes_past_the_deadline_is_read():
@@ -100,7 +88,7 @@ def test_a_command_the_socket_cannot_take_waits_without_spinning():
                 cpu0 = cpu_seconds(d.proc.pid)
                 time.sleep(1.0)
                 spent.append(cpu_seconds(d.proc.pid) - cpu0)
-                waiting = queued_to(r.port)
+                waiting = rx_queue(r.port, "01") or 0   # bytes Redis has not read
                 if spent[-1] < 0.3 and waiting > 0:
                     break
         finally:

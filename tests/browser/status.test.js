@@ -7,8 +7,8 @@
 // and watches the page the first opened; the later ones follow the queue on.
 "use strict";
 
-const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock, DEMO_EVENT } =
-  require("./lib");
+const { assert, startPinnedStack, launchBrowser, phonePage, wibMs, setTestClock, DEMO_EVENT,
+  waitUntil } = require("./lib");
 
 // The event's clock (antred-test, key test:clock): a fixed morning in
 // Jakarta, so that the codes start at A-001, issued_today counts these
@@ -494,15 +494,10 @@ exports.observation_counts_down_live = async function () {
     // here cannot fall inside the clock's round trip (it did, under load:
     // half of it was taken off the clock, and 27 minutes were left, not 23)
     const board = /\/v1\/events\/demo\/board$/, ticketLoad = /\/tickets\/[^/]+\?sig=/;
-    const deadline = Date.now() + 5000;
-    const reread = () => {
+    await waitUntil(() => {
       const b = asked.findIndex((u) => board.test(u));
       return b >= 0 && asked.slice(b + 1).some((u) => ticketLoad.test(u));
-    };
-    while (!reread()) {
-      assert(Date.now() < deadline, () => "no clock read then load on waking: " + asked.join(" "));
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    }, { what: "a clock read, then the ticket's load, on waking" });
     await waitText(p, "#headline", "Boleh pulang dalam 30 menit");
     asked.length = 0;
     await p.clock.fastForward("07:00");

@@ -100,11 +100,13 @@ jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
 set -- tests/fuzz/fuzz_*.c
 while [ $# -gt 0 ]; do
 	group=
-	while [ $# -gt 0 ] && [ "$(echo $group | wc -w)" -lt "$jobs" ]; do
+	n=0
+	while [ $# -gt 0 ] && [ "$n" -lt "$jobs" ]; do
 		name=$(basename "$1" .c)
 		shift
 		fuzz_one "$name" &
 		group="$group $name"
+		n=$((n + 1))
 	done
 	wait
 	for name in $group; do
